@@ -1,0 +1,196 @@
+"""Application factory: wiring only, in small ``register_*`` steps."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask, render_template
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+
+from config import ROOT, Config
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the application; ``config`` overrides settings read from the environment."""
+    settings = Config().as_dict()
+    settings.update(config or {})
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(settings["INSTANCE_PATH"]),
+    )
+    app.config.update(settings)
+    register_extensions(app)
+    register_blueprints(app)
+    register_security(app)
+    register_errors(app)
+    register_templates(app)
+    register_cli(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from app import models  # noqa: F401  (every model known to the metadata and Alembic)
+    from app.extensions import babel, csrf, db, login_manager, migrate
+    from app.i18n import select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            _configure_sqlite(db.engine)
+
+
+def _configure_sqlite(engine: sa.Engine) -> None:
+    """Make SQLite behave like a real database: foreign keys enforced, a concurrent reader
+    alongside the writer (WAL), waits instead of 'database is locked', and transactions
+    that SQLAlchemy controls (pysqlite's own BEGIN handling breaks savepoints)."""
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):  # pragma: no cover - driver hook
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(connection):  # pragma: no cover - driver hook
+        connection.exec_driver_sql("BEGIN")
+
+
+def register_blueprints(app: Flask) -> None:
+    from app import i18n
+    from app.accounts import views as accounts
+    from app.board import views as board
+    from app.desk import views as desk
+    from app.users import views as users
+
+    for module in (users, i18n, accounts, desk, board):
+        app.register_blueprint(module.bp)
+
+
+def register_security(app: Flask) -> None:
+    from app.extensions import db, login_manager
+    from app.security import check_access
+    from app.users.models import User
+
+    login_manager.login_view = "users.login"
+    login_manager.login_message = None  # the login page explains itself
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.active else None
+
+    app.before_request(check_access)
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
+
+def register_errors(app: Flask) -> None:
+    def page(code: int, title: str, message: str):
+        return render_template("errors/error.html", code=code, title=title, message=message), code
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return page(
+            400,
+            _("The form has expired"),
+            _(
+                "The page was open too long or its security token was missing. "
+                "Go back, reload the page and try again."
+            ),
+        )
+
+    @app.errorhandler(403)
+    def forbidden(error):
+        return page(
+            403,
+            _("Access denied"),
+            _(
+                "Your role does not allow you to open this page. If you need it, ask an "
+                "administrator."
+            ),
+        )
+
+    @app.errorhandler(404)
+    def not_found(error):
+        return page(404, _("Page not found"), _("The address is wrong or the item was removed."))
+
+    @app.errorhandler(405)
+    def method_not_allowed(error):
+        return page(405, _("Action not allowed"), _("This address does not accept that action."))
+
+    @app.errorhandler(413)
+    def too_large(error):
+        limit = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+        return page(
+            413,
+            _("File too large"),
+            _(
+                "The file is larger than the %(limit)d MB limit. Split it or ask an "
+                "administrator to raise the limit.",
+                limit=limit,
+            ),
+        )
+
+    @app.errorhandler(500)
+    def server_error(error):
+        from app.extensions import db
+
+        db.session.rollback()
+        return page(
+            500,
+            _("Something went wrong"),
+            _("The error has been logged. Nothing was saved from this request; try again."),
+        )
+
+
+def register_templates(app: Flask) -> None:
+    from flask_babel import get_locale
+
+    from app.labels import role_label, status_label
+    from app.navigation import navigation
+    from app.users.forms import LogoutForm
+
+    app.context_processor(navigation)
+
+    @app.context_processor
+    def common() -> dict[str, Any]:
+        return {
+            "logout_form": LogoutForm,
+            "current_locale": str(get_locale()),
+            "languages": app.config["LANGUAGES"],
+            "role_label": role_label,
+            "status_label": status_label,
+        }
+
+
+def register_cli(app: Flask) -> None:
+    from app.demo.cli import demo_cli
+    from app.territory.cli import territory_cli
+    from app.users.cli import users_cli
+
+    for group in (users_cli, demo_cli, territory_cli):
+        app.cli.add_command(group)

@@ -1,0 +1,32 @@
+"""Phone numbers: parsed with phonenumbers (region IT), stored in E.164 with their kind."""
+
+from __future__ import annotations
+
+import phonenumbers
+from phonenumbers import PhoneNumberType
+
+from app.accounts.models import PhoneKind
+
+_KINDS = {
+    PhoneNumberType.FIXED_LINE: PhoneKind.FIXED,
+    PhoneNumberType.MOBILE: PhoneKind.MOBILE,
+    PhoneNumberType.FIXED_LINE_OR_MOBILE: PhoneKind.OTHER,
+}
+
+
+def parse_phone(raw: str, region: str = "IT") -> tuple[str | None, PhoneKind]:
+    """Return ``(e164, kind)``; an unparseable or invalid number gives ``(None, INVALID)``.
+
+    Nothing is repaired here: a fixed number that lost its leading 0 stays invalid, to be
+    flagged for a person, never guessed.
+    """
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        return None, PhoneKind.INVALID
+    # Rome's "06 698..." numbers are valid (phonenumbers files them under Vatican City,
+    # which shares +39): validity, not the region, decides.
+    if not phonenumbers.is_valid_number(number):
+        return None, PhoneKind.INVALID
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return e164, _KINDS.get(phonenumbers.number_type(number), PhoneKind.OTHER)

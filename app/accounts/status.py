@@ -1,0 +1,54 @@
+"""The account state machine: the one place that knows which status may follow which."""
+
+from __future__ import annotations
+
+import enum
+
+
+class AccountStatus(enum.StrEnum):
+    NEW = "new"  # imported, not yet normalised
+    TO_REVIEW = "to_review"  # normalisation left a doubt for a person
+    READY = "ready"  # clean, may be put in a campaign
+    IN_CAMPAIGN = "in_campaign"  # in a campaign queue
+    CALLBACK = "callback"  # a callback is scheduled
+    QUALIFIED = "qualified"  # the call captured the frame: ready for a salesperson
+    NOT_QUALIFIED = "not_qualified"  # reached, but no fleet / no interest / out of target
+    UNREACHABLE = "unreachable"  # attempts exhausted without a conversation
+    INVALID = "invalid"  # company closed, wrong number with no other
+    DO_NOT_CALL = "do_not_call"  # opposed to calls: never served again
+    DISTRIBUTED = "distributed"  # handed to a salesperson in a wave
+    MERGED = "merged"  # absorbed by another account during de-duplication
+
+
+S = AccountStatus
+FINAL = frozenset({S.QUALIFIED, S.NOT_QUALIFIED, S.UNREACHABLE, S.INVALID, S.DO_NOT_CALL})
+
+TRANSITIONS: dict[AccountStatus, frozenset[AccountStatus]] = {
+    S.NEW: frozenset({S.READY, S.TO_REVIEW, S.INVALID, S.MERGED, S.DO_NOT_CALL}),
+    S.TO_REVIEW: frozenset({S.READY, S.INVALID, S.MERGED, S.DO_NOT_CALL}),
+    S.READY: frozenset({S.IN_CAMPAIGN, S.TO_REVIEW, S.MERGED, S.DO_NOT_CALL, S.INVALID}),
+    S.IN_CAMPAIGN: frozenset({S.READY, S.CALLBACK} | FINAL),
+    S.CALLBACK: frozenset({S.IN_CAMPAIGN, S.CALLBACK} | FINAL),
+    S.QUALIFIED: frozenset({S.DISTRIBUTED, S.IN_CAMPAIGN, S.DO_NOT_CALL}),  # QC may requeue
+    S.NOT_QUALIFIED: frozenset({S.IN_CAMPAIGN, S.READY, S.DO_NOT_CALL}),
+    S.UNREACHABLE: frozenset({S.IN_CAMPAIGN, S.READY, S.DO_NOT_CALL}),
+    S.INVALID: frozenset({S.READY, S.TO_REVIEW}),
+    S.DO_NOT_CALL: frozenset(),  # leaving the list is a privacy decision, not a transition
+    S.DISTRIBUTED: frozenset({S.QUALIFIED, S.DO_NOT_CALL}),  # a cancelled wave gives it back
+    S.MERGED: frozenset({S.NEW, S.READY, S.TO_REVIEW}),  # an undone merge revives it
+}
+
+
+class TransitionError(ValueError):
+    """Raised when a status change is not allowed; the message names both states."""
+
+
+def can_transition(current: AccountStatus, target: AccountStatus) -> bool:
+    return target in TRANSITIONS[current]
+
+
+def check_transition(current: AccountStatus, target: AccountStatus) -> AccountStatus:
+    """Return ``target`` if it may follow ``current``, else raise ``TransitionError``."""
+    if not can_transition(current, target):
+        raise TransitionError(f"an account cannot go from {current.value!r} to {target.value!r}")
+    return target

@@ -1,0 +1,257 @@
+"""Reproducible demo rows: plausible Italian hauliers, with defects left in on purpose.
+
+Pure functions over a ``random.Random``: the same seed always gives the same base, so a
+demo, a screenshot and a test all see the same companies. Each row lists the defects it
+carries, which is what the import and normalisation features will have to repair.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import phonenumbers
+from stdnum import luhn
+
+from app.accounts.keys import new_account_key
+from app.accounts.models import TonnageClass
+from app.demo.data import (
+    FIRST_NAMES,
+    LEGAL_FORMS,
+    STREET_ABBREVIATIONS,
+    STREET_NAMES,
+    STREET_TYPES,
+    SURNAMES,
+    TRADE_PATTERNS,
+)
+from app.demo.network import AREA_CODES, MOBILE_PREFIXES
+
+DUPLICATE_SHARE = 0.05
+TONNAGE_WEIGHTS = (
+    (TonnageClass.EXTRA_HEAVY, 40),
+    (TonnageClass.HEAVY, 25),
+    (TonnageClass.MEDIUM, 20),
+    (TonnageClass.LIGHT, 10),
+    (None, 5),
+)
+
+
+@dataclass(frozen=True)
+class Place:
+    """A real municipality the demo may place a company in."""
+
+    name: str
+    province: str
+    province_name: str
+    province_istat: str  # first three digits of the ISTAT code
+    postcodes: tuple[str, ...]
+
+
+@dataclass
+class DemoRow:
+    """One source row, as an export from the old customer database would give it."""
+
+    key: str
+    company_name: str
+    street: str
+    postcode: str
+    municipality: str
+    province: str
+    vat_number: str
+    phones: list[str]
+    email: str
+    tonnage_class: TonnageClass | None
+    true_province: str  # where the company really is: decides zone and dealer
+    defects: list[str] = field(default_factory=list)
+    duplicate_of: str | None = None
+
+    def as_source(self) -> dict[str, object]:
+        """The row as the source file held it (what provenance keeps verbatim)."""
+        return {
+            "RAGIONE_SOCIALE": self.company_name,
+            "INDIRIZZO": self.street,
+            "CAP": self.postcode,
+            "COMUNE": self.municipality,
+            "PROV": self.province,
+            "PARTITA_IVA": self.vat_number,
+            "TELEFONO": " / ".join(self.phones),
+            "EMAIL": self.email,
+        }
+
+
+def _weighted(rng: random.Random, pairs: Sequence[tuple[object, int]]):
+    values, weights = zip(*pairs, strict=True)
+    return rng.choices(values, weights=weights)[0]
+
+
+def make_vat(rng: random.Random, province_istat: str) -> str:
+    """A VAT number with a valid check digit: 7-digit serial, 3-digit office, check."""
+    office = int(province_istat)
+    if not 1 <= office <= 100:  # provinces created after 1995 use other office codes
+        office = rng.randint(1, 100)
+    # A leading zero now and then, so that "Excel dropped the zero" can happen later.
+    serial = (
+        f"{rng.randint(0, 999_999):07d}"
+        if rng.random() < 0.15
+        else f"{rng.randint(1_000_000, 9_999_999)}"
+    )
+    body = f"{serial}{office:03d}"
+    return body + luhn.calc_check_digit(body)
+
+
+def make_fixed_phone(rng: random.Random, province: str) -> str:
+    """A fixed line with the province's area code that phonenumbers accepts as valid."""
+    area = AREA_CODES[province]
+    for _ in range(20):
+        number = area + "".join(str(rng.randint(0, 9)) for _ in range(10 - len(area)))
+        if number[len(area)] == "0":
+            continue
+        if phonenumbers.is_valid_number(phonenumbers.parse(number, "IT")):
+            return number
+    raise RuntimeError(f"no valid fixed number for area code {area}")
+
+
+def make_mobile_phone(rng: random.Random) -> str:
+    return rng.choice(MOBILE_PREFIXES) + "".join(str(rng.randint(0, 9)) for _ in range(7))
+
+
+def _slug(text: str) -> str:
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "", plain.lower())[:24] or "azienda"
+
+
+def _company_name(rng: random.Random, place: Place) -> tuple[str, str]:
+    surname, surname2 = rng.sample(SURNAMES, 2)
+    trade = rng.choice(TRADE_PATTERNS).format(
+        s=surname, s2=surname2, f=rng.choice(FIRST_NAMES), p=place.name
+    )
+    form = _weighted(rng, LEGAL_FORMS)
+    if not form and rng.random() < 0.5:
+        form = f"di {rng.choice(FIRST_NAMES)} {surname}"  # ditta individuale
+    return trade, f"{trade} {form}".strip()
+
+
+def _street(rng: random.Random) -> tuple[str, str]:
+    kind = _weighted(rng, STREET_TYPES)
+    name = rng.choice(STREET_NAMES)
+    number = str(rng.randint(1, 180)) + (rng.choice(["", "", "", "/A", "/B", " bis"]))
+    return kind, f"{kind} {name} {number}" if kind != "Località" else f"{kind} {name}"
+
+
+def _spoil(rng: random.Random, row: DemoRow, place: Place, street_kind: str) -> None:
+    """Leave the defects real files have, each recorded on the row."""
+    if row.postcode.startswith("0") and rng.random() < 0.5:
+        row.postcode = row.postcode.lstrip("0")
+        row.defects.append("cap_lost_zero")
+    if rng.random() < 0.06:
+        row.province = place.province_name.upper()
+        row.defects.append("province_full_name")
+    roll = rng.random()
+    if roll < 0.05 and len(row.municipality) > 5:
+        i = rng.randint(1, len(row.municipality) - 3)
+        m = row.municipality
+        row.municipality = m[:i] + m[i + 1] + m[i] + m[i + 2 :]
+        row.defects.append("municipality_typo")
+    elif roll < 0.25:
+        folded = unicodedata.normalize("NFKD", row.municipality)
+        upper = "".join(c + "'" if unicodedata.combining(c) else c for c in folded)
+        row.municipality = "".join(c for c in upper if not unicodedata.combining(c)).upper()
+        row.defects.append("municipality_upper")
+    if street_kind in STREET_ABBREVIATIONS and rng.random() < 0.3:
+        row.street = row.street.replace(street_kind, STREET_ABBREVIATIONS[street_kind], 1).upper()
+        row.defects.append("street_abbreviated")
+    roll = rng.random()
+    if roll < 0.04:
+        row.vat_number = row.vat_number[:-1] + str((int(row.vat_number[-1]) + 1) % 10)
+        row.defects.append("vat_bad_check")
+    elif roll < 0.10:
+        row.vat_number = ""
+        row.defects.append("vat_missing")
+    elif row.vat_number.startswith("0") and roll < 0.5:
+        row.vat_number = row.vat_number.lstrip("0")
+        row.defects.append("vat_lost_zero")
+    elif roll < 0.2:
+        row.vat_number = "IT" + row.vat_number
+        row.defects.append("vat_it_prefix")
+    if row.phones and row.phones[0].startswith("0") and rng.random() < 0.05:
+        row.phones[0] = row.phones[0][1:]
+        row.defects.append("phone_lost_zero")
+    elif row.phones and rng.random() < 0.2:
+        p = row.phones[0]
+        row.phones[0] = rng.choice([f"+39 {p[:3]} {p[3:]}", f"{p[:4]}/{p[4:]}", f"{p[:3]}-{p[3:]}"])
+        row.defects.append("phone_formatted")
+    if rng.random() < 0.15:
+        row.company_name = row.company_name.upper()
+        row.defects.append("name_upper")
+
+
+def _row(rng: random.Random, place: Place) -> DemoRow:
+    trade, name = _company_name(rng, place)
+    kind, street = _street(rng)
+    phones = [make_fixed_phone(rng, place.province)]
+    if rng.random() < 0.35:
+        phones.append(make_mobile_phone(rng))
+    row = DemoRow(
+        key=new_account_key(rng),
+        company_name=name,
+        street=street,
+        postcode=rng.choice(place.postcodes),
+        municipality=place.name,
+        province=place.province,
+        vat_number=make_vat(rng, place.province_istat),
+        phones=phones,
+        email=f"info@{_slug(trade)}.it" if rng.random() < 0.4 else "",
+        tonnage_class=_weighted(rng, TONNAGE_WEIGHTS),
+        true_province=place.province,
+    )
+    _spoil(rng, row, place, kind)
+    return row
+
+
+def _duplicate(rng: random.Random, original: DemoRow) -> DemoRow:
+    """The same company as it arrives from a second source: spelled differently, with one
+    strong identifier (VAT or phone) in common most of the time."""
+    copy = DemoRow(
+        key=new_account_key(rng),
+        company_name=original.company_name,
+        street=original.street,
+        postcode=original.postcode,
+        municipality=original.municipality,
+        province=original.province,
+        vat_number=original.vat_number,
+        phones=list(original.phones[:1]),
+        email=original.email,
+        tonnage_class=original.tonnage_class,
+        true_province=original.true_province,
+        defects=["duplicate"],
+        duplicate_of=original.key,
+    )
+    name = copy.company_name
+    variants = [
+        name.upper(),
+        name.replace("S.R.L.", "SRL").replace("s.r.l.", "srl"),
+        name.replace("Autotrasporti", "Autotrasp."),
+        re.sub(r"\s+\S+$", "", name),
+    ]
+    copy.company_name = rng.choice(variants) or name
+    if rng.random() < 0.3:
+        copy.vat_number = ""
+    if rng.random() < 0.3:
+        copy.street = copy.street.upper()
+    return copy
+
+
+def generate_rows(rng: random.Random, places: Sequence[Place], count: int) -> list[DemoRow]:
+    """``count`` rows over ``places``, of which about 5 % duplicate an earlier row."""
+    if not places:
+        raise ValueError("no municipality to place the demo companies in")
+    rows: list[DemoRow] = []
+    while len(rows) < count:
+        if rows and rng.random() < DUPLICATE_SHARE:
+            rows.append(_duplicate(rng, rng.choice(rows)))
+        else:
+            rows.append(_row(rng, rng.choice(places)))
+    return rows

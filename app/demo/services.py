@@ -1,0 +1,219 @@
+"""``seed_demo``: a realistic, reproducible demo base, safe to run again (idempotent)."""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.accounts.models import Account, AccountPhone, AccountSource
+from app.accounts.phones import parse_phone
+from app.audit.services import record
+from app.demo.generator import Place, generate_rows
+from app.demo.network import DEALERS, SALESPEOPLE_PER_DEALER, ZONES
+from app.imports.models import BatchStatus, ImportBatch, SourceKind
+from app.territory.models import (
+    Dealer,
+    Municipality,
+    MunicipalityPostcode,
+    Province,
+    Salesperson,
+    TerritoryRule,
+    Zone,
+)
+from app.territory.municipalities import BUNDLED_REFERENCE_DATE, bundled_municipalities
+from app.territory.services import load_municipalities
+from app.users.models import Role
+from app.users.services import create_user, find_user
+
+DEMO_SEED = 2026
+DEMO_FILENAME = "demo-anagrafica-clienti.csv"
+DEMO_PASSWORD = "qualifica-demo"  # noqa: S105  (printed on purpose: demo data only)
+DEMO_USERS = (
+    ("admin", "Amministratore Demo", Role.ADMIN),
+    ("supervisore", "Silvia Supervisore", Role.SUPERVISOR),
+    ("staff", "Marco Marketing", Role.STAFF),
+    ("agente1", "Anna Agente", Role.AGENT),
+    ("agente2", "Bruno Agente", Role.AGENT),
+    ("agente3", "Chiara Agente", Role.AGENT),
+)
+
+
+@dataclass
+class SeedReport:
+    created: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    credentials: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+def seed_demo(session: Session, *, accounts: int = 2000, seed: int = DEMO_SEED) -> SeedReport:
+    """Create what is missing of the demo; what exists is left as it is.
+
+    The same seed always produces the same rows, so a second run finds every key already
+    present and adds nothing.
+    """
+    report = SeedReport()
+    _seed_municipalities(session, report)
+    zones, dealers = _seed_network(session, report)
+    _seed_users(session, report)
+    _seed_accounts(session, report, zones, dealers, accounts, seed)
+    record(session, "demo.seed", details_created=dict(report.created))
+    return report
+
+
+def _seed_municipalities(session: Session, report: SeedReport) -> None:
+    if session.scalar(select(func.count()).select_from(Municipality)):
+        return
+    counts = load_municipalities(session, bundled_municipalities(), BUNDLED_REFERENCE_DATE)
+    report.created["municipalities"] = counts["municipalities_added"]
+
+
+def _seed_network(
+    session: Session, report: SeedReport
+) -> tuple[dict[str, Zone], dict[str, Dealer]]:
+    zones = {z.code: z for z in session.scalars(select(Zone))}
+    for code, name, manager in ZONES:
+        if code not in zones:
+            zones[code] = Zone(code=code, name=name, manager_name=manager)
+            session.add(zones[code])
+            report.created["zones"] += 1
+    dealers = {d.code: d for d in session.scalars(select(Dealer))}
+    rules = {
+        (r.province, r.postcode_prefix, r.istat_code)
+        for r in session.scalars(select(TerritoryRule))
+    }
+    existing_people = set(session.scalars(select(Salesperson.code)))
+    rng = random.Random(DEMO_SEED)
+    from app.demo.data import FIRST_NAMES, SURNAMES
+
+    for code, name, zone, city, province, covered in DEALERS:
+        if code not in dealers:
+            dealers[code] = Dealer(
+                code=code, name=name, zone=zones[zone], municipality_name=city, province=province
+            )
+            session.add(dealers[code])
+            report.created["dealers"] += 1
+        for n in range(1, SALESPEOPLE_PER_DEALER + 1):
+            person_code = f"{code[2:]}-V{n:02d}"
+            first, last = rng.choice(FIRST_NAMES), rng.choice(SURNAMES)
+            if person_code in existing_people:
+                continue
+            email_name = f"{first}.{last}".lower().replace(" ", "").replace("'", "")
+            session.add(
+                Salesperson(
+                    code=person_code,
+                    full_name=f"{first} {last}",
+                    email=f"{email_name}@example.it",
+                    dealer=dealers[code],
+                )
+            )
+            report.created["salespeople"] += 1
+        session.flush()
+        for prov in covered:
+            if (prov, None, None) not in rules:
+                session.add(TerritoryRule(province=prov, zone=zones[zone], dealer=dealers[code]))
+                report.created["territory_rules"] += 1
+    session.flush()
+    return zones, dealers
+
+
+def _seed_users(session: Session, report: SeedReport) -> None:
+    for username, full_name, role in DEMO_USERS:
+        if find_user(session, username) is None:
+            create_user(
+                session, username=username, password=DEMO_PASSWORD, role=role, full_name=full_name
+            )
+            report.created["users"] += 1
+        report.credentials.append((role.value, username, DEMO_PASSWORD))
+
+
+def _places(session: Session) -> list[Place]:
+    """Municipalities of the provinces the demo network covers, in a stable order."""
+    covered = sorted({p for *_, provinces in DEALERS for p in provinces})
+    postcodes: dict[str, list[str]] = defaultdict(list)
+    for belfiore, cap in session.execute(
+        select(MunicipalityPostcode.belfiore, MunicipalityPostcode.postcode)
+        .join(Municipality)
+        .where(Municipality.province_code.in_(covered))
+        .order_by(MunicipalityPostcode.belfiore, MunicipalityPostcode.postcode)
+    ):
+        postcodes[belfiore].append(cap)
+    query = (
+        select(Municipality, Province.name)
+        .join(Province)
+        .where(Municipality.province_code.in_(covered))
+        .order_by(Municipality.belfiore)
+    )
+    return [
+        Place(m.name, m.province_code, name, m.istat_code[:3], tuple(postcodes[m.belfiore]))
+        for m, name in session.execute(query)
+        if postcodes[m.belfiore]
+    ]
+
+
+def _seed_accounts(
+    session: Session,
+    report: SeedReport,
+    zones: dict[str, Zone],
+    dealers: dict[str, Dealer],
+    count: int,
+    seed: int,
+) -> None:
+    rows = generate_rows(random.Random(seed), _places(session), count)
+    existing = set(session.scalars(select(Account.key)))
+    missing = [row for row in rows if row.key not in existing]
+    if not missing:
+        return
+    batch = session.scalar(select(ImportBatch).where(ImportBatch.filename == DEMO_FILENAME))
+    if batch is None:
+        batch = ImportBatch(
+            source_kind=SourceKind.DEMO,
+            filename=DEMO_FILENAME,
+            status=BatchStatus.DONE,
+            rows_read=count,
+        )
+        session.add(batch)
+        session.flush()
+    territory = {
+        rule.province: rule
+        for rule in session.scalars(
+            select(TerritoryRule).where(TerritoryRule.postcode_prefix.is_(None))
+        )
+    }
+    for number, row in enumerate(rows, start=1):
+        if row.key in existing:
+            continue
+        rule = territory.get(row.true_province)
+        account = Account(
+            key=row.key,
+            company_name=row.company_name,
+            street=row.street,
+            postcode=row.postcode,
+            municipality=row.municipality,
+            province=row.province,
+            vat_number=row.vat_number or None,
+            email=row.email or None,
+            tonnage_class=row.tonnage_class,
+            zone_id=rule.zone_id if rule else None,
+            dealer_id=rule.dealer_id if rule else None,
+        )
+        for position, raw in enumerate(row.phones):
+            e164, kind = parse_phone(raw)
+            account.phones.append(AccountPhone(position=position, raw=raw, e164=e164, kind=kind))
+        account.sources.append(
+            AccountSource(
+                import_batch_id=batch.id,
+                source_kind=SourceKind.DEMO.value,
+                row_number=number,
+                data={
+                    **row.as_source(),
+                    "_defects": row.defects,
+                    "_duplicate_of": row.duplicate_of,
+                },
+            )
+        )
+        session.add(account)
+        report.created["accounts"] += 1
+    session.flush()

@@ -1,0 +1,47 @@
+"""Call attempts: what an agent did with an account, and what they captured."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.columns import UTCDateTime, str_enum, utcnow
+from app.extensions import db
+
+
+class Outcome(enum.StrEnum):
+    QUALIFIED = "qualified"
+    NOT_INTERESTED = "not_interested"
+    NO_FLEET = "no_fleet"
+    CALLBACK = "callback"
+    NO_ANSWER = "no_answer"
+    BUSY = "busy"
+    WRONG_NUMBER = "wrong_number"
+    COMPANY_CLOSED = "company_closed"
+    DO_NOT_CALL = "do_not_call"
+
+
+class CallAttempt(db.Model):
+    __tablename__ = "call_attempts"
+    __table_args__ = (
+        sa.Index("ix_call_attempts_campaign_ended", "campaign_id", "ended_at"),
+        sa.Index("ix_call_attempts_agent_ended", "agent_id", "ended_at"),
+        sa.Index("ix_call_attempts_account_started", "account_id", "started_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaigns.id"))
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id"))
+    agent_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    call_script_id: Mapped[int | None] = mapped_column(sa.ForeignKey("call_scripts.id"))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[Outcome | None] = mapped_column(str_enum(Outcome, "outcome"), index=True)
+    answers: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    notes: Mapped[str | None] = mapped_column(sa.Text)
+    # Sent by the desk with each save, so a retried request records one call, not two.
+    client_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)

@@ -1,0 +1,34 @@
+"""Interface language: Italian by default, English on request; the choice is kept in
+the session (and on the user, once signed in)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, redirect, request, session, url_for
+from flask_login import current_user
+
+from app.extensions import db
+from app.security import public, safe_next_url
+
+bp = Blueprint("i18n", __name__)
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    if current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    if session.get("lang") in languages:
+        return session["lang"]
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+@bp.route("/language", methods=["POST"])
+@public
+def set_language():
+    """Switch language (CSRF-protected like every POST) and go back where the user was."""
+    lang = request.form.get("lang", "")
+    if lang in current_app.config["LANGUAGES"]:
+        session["lang"] = lang
+        if current_user.is_authenticated:
+            current_user.locale = lang
+            db.session.commit()
+    return redirect(safe_next_url(request.form.get("next")) or url_for("users.home"))

@@ -1,0 +1,48 @@
+"""Background jobs: progress and result live here, whichever runner ran the job."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.columns import UTCDateTime, str_enum, utcnow
+from app.extensions import db
+
+
+class JobStatus(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    FINISHED = "finished"
+    FAILED = "failed"
+
+
+class JobRun(db.Model):
+    __tablename__ = "job_runs"
+    __table_args__ = (sa.Index("ix_job_runs_kind_status", "kind", "status"),)
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(64))
+    status: Mapped[JobStatus] = mapped_column(
+        str_enum(JobStatus, "job_status"), default=JobStatus.QUEUED
+    )
+    progress: Mapped[int] = mapped_column(default=0)
+    total: Mapped[int | None]
+    message: Mapped[str | None] = mapped_column(sa.Text)
+    params: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    result: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def percent(self) -> int:
+        if self.status == JobStatus.FINISHED:
+            return 100
+        if not self.total:
+            return 0
+        return min(100, round(100 * self.progress / self.total))

@@ -1,0 +1,52 @@
+"""Every model in one namespace, for Alembic, the shell and the tests."""
+
+from app.accounts.models import (
+    Account,
+    AccountPhone,
+    AccountSource,
+    Contact,
+    FleetLine,
+    Opportunity,
+)
+from app.audit.models import AuditEntry
+from app.campaigns.models import Campaign, QueueEntry
+from app.desk.models import CallAttempt
+from app.distribution.models import ExportRun
+from app.imports.models import ImportBatch
+from app.jobs.models import JobRun
+from app.scripting.models import CallScript
+from app.territory.models import (
+    Dealer,
+    Municipality,
+    MunicipalityPostcode,
+    Province,
+    Salesperson,
+    TerritoryRule,
+    Zone,
+)
+from app.users.models import User
+
+__all__ = [
+    "Account",
+    "AccountPhone",
+    "AccountSource",
+    "AuditEntry",
+    "CallAttempt",
+    "CallScript",
+    "Campaign",
+    "Contact",
+    "Dealer",
+    "ExportRun",
+    "FleetLine",
+    "ImportBatch",
+    "JobRun",
+    "Municipality",
+    "MunicipalityPostcode",
+    "Opportunity",
+    "Province",
+    "QueueEntry",
+    "Salesperson",
+    "TerritoryRule",
+    "User",
+    "Zone",
+]

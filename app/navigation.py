@@ -1,0 +1,37 @@
+"""The navigation bar: what each role sees, filtered by the same access table as routes."""
+
+from __future__ import annotations
+
+from flask import current_app, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from app.security import access_for
+
+# (endpoint, label, access key): the access key is the accesskey attribute, so that
+# Alt+key (Alt+Shift+key in Firefox) reaches each section from the keyboard.
+ITEMS = (
+    ("desk.home", _l("Desk"), "d"),
+    ("board.home", _l("Board"), "b"),
+    ("accounts.workspace", _l("Workspace"), "w"),
+    ("users.index", _l("Users"), "u"),
+)
+
+
+def navigation() -> dict[str, object]:
+    """Template context: the items the signed-in user may open, the current one marked."""
+    if not current_user.is_authenticated:
+        return {"nav_items": []}
+    items = []
+    for endpoint, label, key in ITEMS:
+        allowed = access_for(current_app, endpoint)
+        if allowed is None or current_user.role in allowed:
+            items.append(
+                {
+                    "url": url_for(endpoint),
+                    "label": label,
+                    "key": key,
+                    "current": request.endpoint == endpoint,
+                }
+            )
+    return {"nav_items": items}

@@ -1,0 +1,115 @@
+"""Access control, denying by default.
+
+Every request passes ``check_access``: an endpoint is reachable only if it is marked
+``public`` or a role list is declared for it (``roles`` on the view, or ``guard`` on its
+blueprint). A route that declares nothing answers 403 to everyone, so a forgotten
+declaration fails closed; ``tests/test_authz_matrix.py`` walks the URL map with this same
+table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, abort, current_app, request, session
+from flask_login import current_user, logout_user
+
+from app.extensions import db, login_manager
+from app.users.models import Role
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_BLUEPRINT_ROLES: dict[str, frozenset[Role]] = {}
+PUBLIC_ENDPOINTS = frozenset({"static"})
+SESSION_STARTED = "_started"
+
+
+def guard(blueprint: Blueprint, *allowed: Role) -> Blueprint:
+    """Declare the roles that may use every route of ``blueprint`` (views may narrow it)."""
+    _BLUEPRINT_ROLES[blueprint.name] = frozenset(allowed)
+    return blueprint
+
+
+def roles(*allowed: Role) -> Callable[[F], F]:
+    """Declare the roles that may use one view; overrides its blueprint's roles."""
+
+    def mark(view: F) -> F:
+        view._qualifica_roles = frozenset(allowed)  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def public(view: F) -> F:
+    """Mark a view reachable without signing in (login page, language switch)."""
+    view._qualifica_public = True  # type: ignore[attr-defined]
+    return view
+
+
+def access_for(app: Flask, endpoint: str) -> frozenset[Role] | None:
+    """Roles allowed on ``endpoint``; ``None`` means public. Empty means nobody."""
+    if endpoint in PUBLIC_ENDPOINTS:
+        return None
+    view = app.view_functions[endpoint]
+    if getattr(view, "_qualifica_public", False):
+        return None
+    declared = getattr(view, "_qualifica_roles", None)
+    if declared is not None:
+        return declared
+    blueprint = endpoint.rpartition(".")[0]
+    return _BLUEPRINT_ROLES.get(blueprint, frozenset())
+
+
+def session_expired(now: datetime | None = None) -> bool:
+    """True when the signed-in session is older than ``SESSION_MAX_HOURS`` (the idle limit
+    is the cookie's own lifetime, refreshed on each request)."""
+    started = session.get(SESSION_STARTED)
+    if started is None:
+        return True
+    now = now or datetime.now(UTC)
+    age = now.timestamp() - float(started)
+    return age > current_app.config["SESSION_MAX_HOURS"] * 3600
+
+
+def check_access() -> Any:
+    """``before_request`` hook: sign-in, session age and role for every endpoint."""
+    if request.endpoint is None:  # 404 and 405 are answered by Flask itself
+        return None
+    allowed = access_for(current_app, request.endpoint)
+    if allowed is None:
+        return None
+    if current_user.is_authenticated and session_expired():
+        logout_user()
+        session.clear()
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if current_user.role not in allowed:
+        abort(403)
+    return None
+
+
+def load_or_404(model: type[Any], ident: Any, *, allowed: Callable[[Any], bool] | None = None):
+    """Load one object for the current user: 404 if absent, 403 if outside their scope."""
+    obj = db.session.get(model, ident)
+    if obj is None:
+        abort(404)
+    if allowed is not None and not allowed(obj):
+        abort(403)
+    return obj
+
+
+def has_role(*wanted: Role | str) -> bool:
+    return current_user.is_authenticated and current_user.role in set(wanted)
+
+
+def safe_next_url(target: str | None) -> str | None:
+    """Only same-site relative paths: an open redirect would help phishing."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or "\\" in target:
+        return None
+    return target

@@ -1,0 +1,84 @@
+"""Territory services: the municipality reference table."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from app.audit.services import record
+from app.territory.models import Municipality, MunicipalityPostcode, Province
+from app.territory.municipalities import MunicipalityRow, search_key
+
+
+def load_municipalities(
+    session: Session,
+    rows: Iterable[MunicipalityRow],
+    reference_date: date,
+    *,
+    actor_id: int | None = None,
+) -> dict[str, int]:
+    """Insert or update provinces, municipalities and postcodes from ``rows``.
+
+    Keyed on the Belfiore code, so a later ISTAT file with recoded municipalities updates
+    them in place. Postcodes are replaced only for municipalities whose row brings some.
+    Returns counts for the report.
+    """
+    rows = list(rows)
+    provinces = {p.code: p for p in session.scalars(select(Province))}
+    existing = {m.belfiore: m for m in session.scalars(select(Municipality))}
+    added = updated = 0
+    for row in rows:
+        if row.province_code not in provinces:
+            provinces[row.province_code] = Province(
+                code=row.province_code, name=row.province_name, region=row.region
+            )
+            session.add(provinces[row.province_code])
+    session.flush()  # provinces first: municipalities refer to them
+    for row in rows:
+        municipality = existing.get(row.belfiore)
+        if municipality is None:
+            municipality = Municipality(belfiore=row.belfiore)
+            session.add(municipality)
+            added += 1
+        else:
+            updated += 1
+        municipality.istat_code = row.istat_code
+        municipality.name = row.name
+        municipality.name_other = row.name_other
+        municipality.search_key = search_key(row.name)
+        municipality.province_code = row.province_code
+        municipality.region = row.region
+        municipality.reference_date = reference_date
+    session.flush()
+    with_postcodes = [row for row in rows if row.postcodes]
+    belfiores = [row.belfiore for row in with_postcodes]
+    for start in range(0, len(belfiores), 500):
+        chunk = belfiores[start : start + 500]
+        session.execute(
+            delete(MunicipalityPostcode).where(MunicipalityPostcode.belfiore.in_(chunk))
+        )
+    session.execute(
+        MunicipalityPostcode.__table__.insert(),
+        [
+            {"belfiore": row.belfiore, "postcode": cap}
+            for row in with_postcodes
+            for cap in row.postcodes
+        ],
+    )
+    session.expire_all()
+    counts = {
+        "municipalities_added": added,
+        "municipalities_updated": updated,
+        "postcodes": sum(len(row.postcodes) for row in with_postcodes),
+    }
+    record(
+        session,
+        "territory.load_municipalities",
+        user_id=actor_id,
+        reference_date=reference_date.isoformat(),
+        **counts,
+    )
+    return counts

@@ -1,0 +1,1 @@
+"""Sign-in, sign-out, the landing redirect and user administration."""

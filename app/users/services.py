@@ -1,0 +1,110 @@
+"""Users: creation, password hashing (argon2) and authentication."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from datetime import UTC, datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.audit.services import record
+from app.users.models import Role, User
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+MIN_PASSWORD_LENGTH = 10
+
+# A hash to verify against when the username does not exist, so that a wrong username
+# costs as much time as a wrong password and does not reveal which accounts exist.
+_DUMMY_HASH = _hasher.hash("qualifica-timing-equaliser")
+
+
+class UserError(ValueError):
+    """A user cannot be created or changed as asked; the message says why."""
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(user: User, password: str) -> bool:
+    try:
+        return _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def find_user(session: Session, username: str) -> User | None:
+    name = username.strip().lower()
+    return session.scalar(select(User).where(func.lower(User.username) == name))
+
+
+def create_user(
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    role: Role | str,
+    full_name: str | None = None,
+    email: str | None = None,
+    locale: str | None = None,
+    actor_id: int | None = None,
+) -> User:
+    """Create a user after checking the username, role and password length."""
+    username = username.strip().lower()
+    if not USERNAME_RE.match(username):
+        raise UserError(
+            "Username must be 2-64 characters: lower-case letters, digits, '.', '_' or '-'."
+        )
+    try:
+        role = Role(role)
+    except ValueError as exc:
+        choices = ", ".join(r.value for r in Role)
+        raise UserError(f"Unknown role {role!r}: choose one of {choices}.") from exc
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError(f"Password must have at least {MIN_PASSWORD_LENGTH} characters.")
+    if find_user(session, username) is not None:
+        raise UserError(f"User {username!r} already exists.")
+    user = User(
+        username=username,
+        full_name=full_name or username,
+        email=email,
+        role=role,
+        locale=locale,
+        password_hash=hash_password(password),
+    )
+    session.add(user)
+    session.flush()
+    record(session, "user.create", user_id=actor_id, obj=user, role=role.value)
+    return user
+
+
+def set_password(session: Session, user: User, password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError(f"Password must have at least {MIN_PASSWORD_LENGTH} characters.")
+    user.password_hash = hash_password(password)
+    session.flush()
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    """Return the active user whose credentials match, else ``None``.
+
+    A hash made with older argon2 parameters is replaced on success.
+    """
+    user = find_user(session, username)
+    if user is None:
+        with contextlib.suppress(VerificationError):
+            _hasher.verify(_DUMMY_HASH, password)
+        return None
+    if not verify_password(user, password) or not user.active:
+        record(session, "auth.login_failed", user_id=user.id, obj=user)
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = datetime.now(UTC)
+    record(session, "auth.login", user_id=user.id, obj=user)
+    return user

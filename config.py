@@ -1,0 +1,85 @@
+"""Configuration read from the environment: the only module that reads ``os.environ``.
+
+Every setting has a default that lets a newcomer run the application with nothing
+installed: SQLite in ``instance/``, jobs in-process, a secret key generated once.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+INSTANCE = Path(os.environ.get("QUALIFICA_INSTANCE_PATH", ROOT / "instance"))
+
+
+def _secret_key(instance: Path) -> str:
+    """Return ``SECRET_KEY`` or a key generated once into ``instance/`` (never committed)."""
+    if value := os.environ.get("SECRET_KEY"):
+        return value
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    # O_EXCL: two processes starting together must not write two different keys.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def _database_url(instance: Path) -> str:
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'qualifica.db'}"
+    # Heroku-style URLs and plain "postgresql://" both mean psycopg 3 here.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise RuntimeError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+class Config:
+    """Settings from the environment; ``create_app(overrides)`` can replace any of them."""
+
+    def __init__(self) -> None:
+        self.INSTANCE_PATH = str(INSTANCE)
+        self.SECRET_KEY = _secret_key(INSTANCE)
+        self.SQLALCHEMY_DATABASE_URI = _database_url(INSTANCE)
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.REDIS_URL = os.environ.get("REDIS_URL") or None
+        self.RQ_QUEUE = os.environ.get("RQ_QUEUE", "qualifica")
+        self.TIMEZONE = os.environ.get("QUALIFICA_TIMEZONE", "Europe/Rome")
+        self.BABEL_DEFAULT_LOCALE = os.environ.get("QUALIFICA_LOCALE", "it")
+        self.BABEL_DEFAULT_TIMEZONE = self.TIMEZONE
+        self.LANGUAGES = ("it", "en")
+        self.BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")
+        self.MAX_CONTENT_LENGTH = _int("QUALIFICA_MAX_UPLOAD_MB", 50) * 1024 * 1024
+        # Idle expiry: the session cookie is refreshed on each request and dies after
+        # this long without one; an absolute cap forces a new sign-in every working day.
+        self.PERMANENT_SESSION_LIFETIME = timedelta(minutes=_int("SESSION_IDLE_MINUTES", 60))
+        self.SESSION_MAX_HOURS = _int("SESSION_MAX_HOURS", 12)
+        self.SESSION_REFRESH_EACH_REQUEST = True
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "0") == "1"
+        self.REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
+        self.WTF_CSRF_TIME_LIMIT = None  # the CSRF token lives as long as the session
+        self.DEMO_ACCOUNTS = _int("QUALIFICA_DEMO_ACCOUNTS", 2000)
+
+    def as_dict(self) -> dict[str, object]:
+        return {key: value for key, value in vars(self).items() if key.isupper()}
