@@ -86,7 +86,9 @@ def register_security(app: Flask) -> None:
 
     login_manager.login_view = "users.login"
     login_manager.login_message = None  # the login page explains itself
-    login_manager.session_protection = "strong"
+    # "strong" would wipe any anonymous session (language, CSRF token) that lacks a login
+    # fingerprint; sessions are renewed at sign-in and capped in age instead.
+    login_manager.session_protection = "basic"
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:

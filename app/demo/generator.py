@@ -226,7 +226,7 @@ def _duplicate(rng: random.Random, original: DemoRow) -> DemoRow:
         email=original.email,
         tonnage_class=original.tonnage_class,
         true_province=original.true_province,
-        defects=["duplicate"],
+        defects=["duplicate", *original.defects],  # what it copied, it copied spoiled
         duplicate_of=original.key,
     )
     name = copy.company_name

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
@@ -52,6 +52,12 @@ def login():
         return redirect(safe_next_url(request.args.get("next")) or url_for("users.home"))
     status = 400 if form.errors else 200
     return render_template("users/login.html", form=form), status
+
+
+@bp.context_processor
+def session_limits() -> dict[str, int]:
+    lifetime = current_app.config["PERMANENT_SESSION_LIFETIME"]
+    return {"idle_minutes": int(lifetime.total_seconds() // 60)}
 
 
 @bp.route("/logout", methods=["POST"])

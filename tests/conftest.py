@@ -1,0 +1,158 @@
+"""Shared fixtures.
+
+The database comes from ``TEST_DATABASE_URL`` (``scripts/test`` starts a private
+PostgreSQL and sets it) or is a throwaway SQLite file. The schema is built once per run
+from the migrations, never from ``create_all``, so the tests also prove the migrations.
+Each test runs inside a transaction that is rolled back at the end; the application's own
+commits only release savepoints inside it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+
+import pytest
+
+# Before the application is imported: keep generated files (secret key) out of the tree.
+os.environ.setdefault("QUALIFICA_INSTANCE_PATH", tempfile.mkdtemp(prefix="qualifica-test-"))
+os.environ.pop("DATABASE_URL", None)
+os.environ.pop("REDIS_URL", None)
+
+import flask_migrate
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app import create_app
+from app.extensions import db
+from tests import factories
+
+CSRF_RE = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+
+
+def normalise_url(url: str) -> str:
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def test_database_url(tmp_dir: str) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    return normalise_url(url) if url else f"sqlite:///{tmp_dir}/test.db"
+
+
+def reset_schema(engine: sa.Engine) -> None:
+    """Start from an empty database, whatever an earlier run left."""
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+            conn.exec_driver_sql("CREATE SCHEMA public")
+    else:
+        meta = sa.MetaData()
+        meta.reflect(engine)
+        with engine.begin() as conn:
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            meta.drop_all(conn)
+
+
+def build_app(url: str, **overrides: object) -> Flask:
+    settings = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "WTF_CSRF_ENABLED": True,
+        **overrides,
+    }
+    return create_app(settings)
+
+
+def migrate_to_head(app: Flask) -> None:
+    with app.app_context():
+        reset_schema(db.engine)
+        flask_migrate.upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory) -> Iterator[Flask]:
+    app = build_app(test_database_url(str(tmp_path_factory.mktemp("db"))))
+    migrate_to_head(app)
+    yield app
+
+
+@pytest.fixture
+def session(app: Flask) -> Iterator[sa.orm.Session]:
+    """The test's own database session; everything is rolled back after the test.
+
+    No application context stays pushed during the test: Flask would reuse it for every
+    request, and ``g`` (the signed-in user, the locale) would leak from one request to the
+    next. Instead the engine is swapped for one connection in an outer transaction, and
+    both the test's session and each request's session work in savepoints inside it.
+    """
+    with app.app_context():
+        engines = db.engines
+    engine = engines[None]
+    connection = engine.connect()
+    outer = connection.begin()
+    engines[None] = connection
+    original = db.session
+    db.session = db._make_scoped_session({"join_transaction_mode": "create_savepoint"})
+    test_session = sa.orm.Session(bind=connection, join_transaction_mode="create_savepoint")
+    try:
+        yield test_session
+    finally:
+        test_session.close()
+        db.session = original
+        engines[None] = engine
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def client(app: Flask, session) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask, session):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def users(session) -> dict[str, object]:
+    """One active user per role, username = role name, password ``factories.PASSWORD``."""
+    return factories.users_by_role(session)
+
+
+def csrf_token(client: FlaskClient, path: str = "/login") -> str:
+    """A CSRF token for ``client``'s session, read from a page (every page carries one)."""
+    page = client.get(path, follow_redirects=True).get_data(as_text=True)
+    match = CSRF_RE.search(page)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+class Auth:
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def login(self, username: str, password: str = factories.PASSWORD, **kwargs):
+        token = csrf_token(self.client, "/login")
+        return self.client.post(
+            "/login",
+            data={"username": username, "password": password, "csrf_token": token},
+            **kwargs,
+        )
+
+    def logout(self):
+        token = csrf_token(self.client, "/")
+        return self.client.post("/logout", data={"csrf_token": token})
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> Auth:
+    return Auth(client)

@@ -1,0 +1,54 @@
+"""Test data builders, in one place."""
+
+from __future__ import annotations
+
+from itertools import count
+
+from sqlalchemy.orm import Session
+
+from app.accounts.keys import new_account_key
+from app.accounts.models import Account
+from app.territory.models import Dealer, Salesperson, Zone
+from app.users.models import Role, User
+from app.users.services import create_user
+
+PASSWORD = "correct-horse-battery"
+_sequence = count(1)
+
+
+def user(session: Session, role: Role = Role.AGENT, username: str | None = None, **kw) -> User:
+    username = username or f"{role.value}{next(_sequence)}"
+    return create_user(session, username=username, password=PASSWORD, role=role, **kw)
+
+
+def users_by_role(session: Session) -> dict[str, User]:
+    return {role.value: user(session, role, username=role.value) for role in Role}
+
+
+def zone(session: Session, code: str = "NORD", name: str = "Nord") -> Zone:
+    z = Zone(code=code, name=name)
+    session.add(z)
+    session.flush()
+    return z
+
+
+def dealer(session: Session, zone: Zone, code: str = "D-MI") -> Dealer:
+    d = Dealer(code=code, name=f"Dealer {code}", zone=zone)
+    session.add(d)
+    session.flush()
+    return d
+
+
+def salesperson(session: Session, dealer: Dealer, code: str = "MI-V01") -> Salesperson:
+    s = Salesperson(code=code, full_name=f"Venditore {code}", dealer=dealer)
+    session.add(s)
+    session.flush()
+    return s
+
+
+def account(session: Session, **kw) -> Account:
+    defaults = {"key": new_account_key(), "company_name": f"Trasporti {next(_sequence)} SRL"}
+    a = Account(**{**defaults, **kw})
+    session.add(a)
+    session.flush()
+    return a

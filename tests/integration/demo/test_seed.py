@@ -1,0 +1,61 @@
+from sqlalchemy import func, select
+from stdnum.it import iva
+
+from app.accounts.models import Account, AccountPhone, AccountSource, PhoneKind
+from app.territory.models import Dealer, Municipality, Salesperson, TerritoryRule, Zone
+from app.users.models import Role, User
+
+
+def count(session, model):
+    return session.scalar(select(func.count()).select_from(model))
+
+
+def test_seed_is_complete_and_idempotent(runner, session):
+    first = runner.invoke(args=["demo", "seed"])
+    assert first.exit_code == 0, first.output
+    assert "2000 accounts" in first.output
+    for role in Role:
+        assert role.value in first.output
+    assert "qualifica-demo" in first.output
+
+    counts = {
+        model: count(session, model)
+        for model in (Zone, Dealer, Salesperson, Account, User, Municipality, TerritoryRule)
+    }
+    assert counts[Zone] == 3
+    assert counts[Dealer] == 8
+    assert counts[Salesperson] == 24
+    assert counts[Account] == 2000
+    assert counts[Municipality] > 7800
+    assert {u.role for u in session.scalars(select(User))} == set(Role)
+
+    second = runner.invoke(args=["demo", "seed"])
+    assert second.exit_code == 0, second.output
+    assert "nothing added" in second.output
+    for model, n in counts.items():
+        assert count(session, model) == n, model
+
+
+def test_seeded_accounts_are_real_places_with_provenance(runner, session):
+    runner.invoke(args=["demo", "seed", "--accounts", "300"])
+    accounts = session.scalars(select(Account)).all()
+    assert len(accounts) == 300
+    names = set(session.scalars(select(Municipality.name)))
+    clean = [a for a in accounts if a.municipality in names]
+    assert len(clean) > 0.7 * len(accounts)  # the rest carry typos/upper case on purpose
+    assert all(a.zone_id and a.dealer_id for a in accounts)
+    assert count(session, AccountSource) == 300
+    valid_vat = [a for a in accounts if a.vat_number and iva.is_valid(a.vat_number)]
+    assert len(valid_vat) > 0.75 * len(accounts)
+    kinds = set(session.scalars(select(AccountPhone.kind)))
+    assert {PhoneKind.FIXED, PhoneKind.MOBILE} <= kinds
+    source = session.scalars(select(AccountSource)).first()
+    assert "RAGIONE_SOCIALE" in source.data and "_defects" in source.data
+
+
+def test_workspace_shows_the_seeded_base(runner, client, auth, session):
+    runner.invoke(args=["demo", "seed", "--accounts", "120"])
+    auth.login("staff", "qualifica-demo")
+    page = client.get("/workspace/").get_data(as_text=True)
+    assert "120 account" in page
+    assert "Nord" in page and "Centro" in page and "Sud e Isole" in page

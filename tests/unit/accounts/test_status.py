@@ -1,0 +1,63 @@
+import pytest
+
+from app.accounts.status import (
+    FINAL,
+    TRANSITIONS,
+    AccountStatus,
+    TransitionError,
+    can_transition,
+    check_transition,
+)
+
+S = AccountStatus
+
+
+def test_every_status_has_a_rule():
+    assert set(TRANSITIONS) == set(AccountStatus)
+
+
+@pytest.mark.parametrize(
+    ("current", "target"),
+    [
+        (S.NEW, S.READY),
+        (S.READY, S.IN_CAMPAIGN),
+        (S.IN_CAMPAIGN, S.QUALIFIED),
+        (S.IN_CAMPAIGN, S.CALLBACK),
+        (S.CALLBACK, S.QUALIFIED),
+        (S.QUALIFIED, S.DISTRIBUTED),
+        (S.QUALIFIED, S.IN_CAMPAIGN),  # rejected by quality control
+        (S.DISTRIBUTED, S.QUALIFIED),  # wave cancelled
+        (S.MERGED, S.READY),  # merge undone
+    ],
+)
+def test_allowed(current, target):
+    assert can_transition(current, target)
+    assert check_transition(current, target) is target
+
+
+@pytest.mark.parametrize(
+    ("current", "target"),
+    [
+        (S.NEW, S.QUALIFIED),  # never called
+        (S.DO_NOT_CALL, S.IN_CAMPAIGN),  # opposition is final
+        (S.DO_NOT_CALL, S.READY),
+        (S.DISTRIBUTED, S.IN_CAMPAIGN),
+        (S.READY, S.DISTRIBUTED),
+    ],
+)
+def test_refused_with_a_clear_message(current, target):
+    assert not can_transition(current, target)
+    with pytest.raises(TransitionError, match=f"from '{current.value}' to '{target.value}'"):
+        check_transition(current, target)
+
+
+def test_any_account_can_be_put_on_do_not_call_except_merged_or_invalid():
+    for status in AccountStatus:
+        if status in {S.DO_NOT_CALL, S.MERGED, S.INVALID}:
+            continue
+        assert can_transition(status, S.DO_NOT_CALL), status
+
+
+def test_final_outcomes_reachable_from_a_call():
+    for outcome in FINAL:
+        assert can_transition(S.IN_CAMPAIGN, outcome)

@@ -1,0 +1,88 @@
+import os
+import stat
+
+import pytest
+
+import config
+from app import create_app
+
+
+def test_secret_key_generated_once_and_private(tmp_path, monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    first = config._secret_key(tmp_path)
+    second = config._secret_key(tmp_path)
+    assert first == second
+    assert len(first) >= 40
+    mode = stat.S_IMODE(os.stat(tmp_path / "secret_key").st_mode)
+    assert mode == 0o600
+
+
+def test_secret_key_from_environment_wins(tmp_path, monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "from-env")
+    assert config._secret_key(tmp_path) == "from-env"
+    assert not (tmp_path / "secret_key").exists()
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("postgres://u:p@h/db", "postgresql+psycopg://u:p@h/db"),
+        ("postgresql://u@h:5433/db", "postgresql+psycopg://u@h:5433/db"),
+        ("postgresql+psycopg://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("sqlite:////tmp/x.db", "sqlite:////tmp/x.db"),
+    ],
+)
+def test_database_url_normalised(monkeypatch, tmp_path, given, expected):
+    monkeypatch.setenv("DATABASE_URL", given)
+    assert config._database_url(tmp_path) == expected
+
+
+def test_database_url_defaults_to_sqlite_in_instance(monkeypatch, tmp_path):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    assert config._database_url(tmp_path) == f"sqlite:///{tmp_path / 'qualifica.db'}"
+
+
+def test_environment_settings(monkeypatch):
+    monkeypatch.setenv("REDIS_URL", "redis://localhost:6379/3")
+    monkeypatch.setenv("QUALIFICA_MAX_UPLOAD_MB", "7")
+    monkeypatch.setenv("SESSION_IDLE_MINUTES", "15")
+    settings = config.Config()
+    assert settings.REDIS_URL == "redis://localhost:6379/3"
+    assert settings.MAX_CONTENT_LENGTH == 7 * 1024 * 1024
+    assert settings.PERMANENT_SESSION_LIFETIME.total_seconds() == 15 * 60
+    assert settings.TIMEZONE == "Europe/Rome"
+    assert settings.BABEL_DEFAULT_LOCALE == "it"
+
+
+def test_defaults_without_environment(monkeypatch):
+    for name in ("REDIS_URL", "QUALIFICA_MAX_UPLOAD_MB", "QUALIFICA_TIMEZONE"):
+        monkeypatch.delenv(name, raising=False)
+    settings = config.Config()
+    assert settings.REDIS_URL is None  # jobs then run in-process
+    assert settings.MAX_CONTENT_LENGTH == 50 * 1024 * 1024
+    assert settings.TIMEZONE == "Europe/Rome"
+
+
+def test_bad_number_in_environment_is_a_clear_error(monkeypatch):
+    monkeypatch.setenv("QUALIFICA_MAX_UPLOAD_MB", "lots")
+    with pytest.raises(RuntimeError, match="QUALIFICA_MAX_UPLOAD_MB must be a whole number"):
+        config.Config()
+
+
+def test_factory_applies_overrides(tmp_path):
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/a.db"})
+    assert app.testing
+    assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("a.db")
+    assert create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"}).testing is False
+
+
+def test_factory_uses_root_templates_and_static():
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.template_folder == str(config.ROOT / "templates")
+    assert app.static_folder == str(config.ROOT / "static")
+
+
+def test_wsgi_exposes_app():
+    import wsgi
+
+    assert wsgi.app.name == "app"
