@@ -63,6 +63,7 @@ class Config:
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         self.REDIS_URL = os.environ.get("REDIS_URL") or None
         self.RQ_QUEUE = os.environ.get("RQ_QUEUE", "qualifica")
+        self.JOB_TIMEOUT_SECONDS = _int("JOB_TIMEOUT_SECONDS", 3600)
         self.TIMEZONE = os.environ.get("QUALIFICA_TIMEZONE", "Europe/Rome")
         self.BABEL_DEFAULT_LOCALE = os.environ.get("QUALIFICA_LOCALE", "it")
         self.BABEL_DEFAULT_TIMEZONE = self.TIMEZONE

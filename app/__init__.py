@@ -65,7 +65,10 @@ def _configure_sqlite(engine: sa.Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection):  # pragma: no cover - driver hook
-        connection.exec_driver_sql("BEGIN")
+        # A transaction that must write without losing a race takes the write lock at
+        # once ("BEGIN IMMEDIATE"); others start deferred. See ``app.extensions.WRITE_LOCK``.
+        mode = connection.get_execution_options().get("sqlite_begin", "")
+        connection.exec_driver_sql(f"BEGIN {mode}".strip())
 
 
 def register_blueprints(app: Flask) -> None:
@@ -73,9 +76,10 @@ def register_blueprints(app: Flask) -> None:
     from app.accounts import views as accounts
     from app.board import views as board
     from app.desk import views as desk
+    from app.jobs import views as jobs
     from app.users import views as users
 
-    for module in (users, i18n, accounts, desk, board):
+    for module in (users, i18n, accounts, desk, board, jobs):
         app.register_blueprint(module.bp)
 
 
@@ -191,8 +195,9 @@ def register_templates(app: Flask) -> None:
 
 def register_cli(app: Flask) -> None:
     from app.demo.cli import demo_cli
+    from app.jobs.cli import jobs_cli
     from app.territory.cli import territory_cli
     from app.users.cli import users_cli
 
-    for group in (users_cli, demo_cli, territory_cli):
+    for group in (users_cli, demo_cli, territory_cli, jobs_cli):
         app.cli.add_command(group)

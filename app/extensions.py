@@ -35,6 +35,11 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+# Execution options for a transaction that reads then writes and must not be overtaken.
+# On SQLite it takes the write lock at BEGIN (a deferred transaction whose snapshot is
+# older than another writer's commit cannot write at all); PostgreSQL ignores it.
+WRITE_LOCK = {"sqlite_begin": "IMMEDIATE"}
 migrate = Migrate(render_as_batch=True, compare_type=True, render_item=_render_item)
 login_manager = LoginManager()
 csrf = CSRFProtect()

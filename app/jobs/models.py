@@ -41,8 +41,13 @@ class JobRun(db.Model):
 
     @property
     def percent(self) -> int:
-        if self.status == JobStatus.FINISHED:
-            return 100
-        if not self.total:
-            return 0
-        return min(100, round(100 * self.progress / self.total))
+        return percent(self.status, self.progress, self.total)
+
+
+def percent(status: JobStatus, progress: int, total: int | None) -> int:
+    """Share done, 0-100; a finished job is 100 whatever its counters say."""
+    if status == JobStatus.FINISHED:
+        return 100
+    if not total:
+        return 0
+    return max(0, min(100, round(100 * progress / total)))

@@ -1,0 +1,100 @@
+"""Jobs commit for real (a worker sees only committed rows), so these tests use the
+session-wide database without the rolled-back transaction and clean up after themselves."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from app.audit.models import AuditEntry
+from app.audit.services import record
+from app.extensions import db
+from app.jobs.models import JobRun, JobStatus
+from app.jobs.runner import job
+from app.users.models import User
+from tests.conftest import build_app
+
+
+@job("test.count")
+def count_job(session, params, progress):
+    """A job that does real, checkable work: counts, reports progress, writes a row."""
+    n = params["n"]
+    for i in range(n):
+        progress(i + 1, n, f"step {i + 1}")
+    record(session, "test.job", marker=params["marker"], n=n)
+    if params.get("fail"):
+        raise ValueError("planned failure")
+    return {"counted": n}
+
+
+@pytest.fixture
+def committed(app):
+    """The test app, committing for real; job rows and their writes removed afterwards."""
+    yield app
+    with app.app_context():
+        db.session.execute(sa.delete(AuditEntry))
+        db.session.execute(sa.delete(JobRun))
+        db.session.execute(sa.delete(User))
+        db.session.commit()
+
+
+@pytest.fixture
+def redis_url():
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("TEST_REDIS_URL is not set in CI: scripts/test should start Redis")
+        pytest.skip("no Redis: run through scripts/test, which starts a private redis-server")
+    return url
+
+
+@pytest.fixture
+def rq_app(app, redis_url):
+    """The same database, with jobs going through RQ on a queue of this test's own."""
+    rq = build_app(
+        app.config["SQLALCHEMY_DATABASE_URI"],
+        REDIS_URL=redis_url,
+        RQ_QUEUE=f"test-{uuid.uuid4().hex[:8]}",
+    )
+    yield rq
+    with rq.app_context():
+        db.session.execute(sa.delete(AuditEntry))
+        db.session.execute(sa.delete(JobRun))
+        db.session.commit()
+        db.engine.dispose()
+
+
+def wait_for(app, run_id: str, timeout: float = 15.0) -> JobRun:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with app.app_context():
+            run = db.session.get(JobRun, run_id)
+            if run is not None and run.status in (JobStatus.FINISHED, JobStatus.FAILED):
+                db.session.expunge(run)
+                return run
+        time.sleep(0.05)
+    raise AssertionError(f"job {run_id} did not end within {timeout}s")
+
+
+def markers(app, marker: str) -> int:
+    with app.app_context():
+        rows = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "test.job"))
+        return sum(1 for row in rows if row.details.get("marker") == marker)
+
+
+RELEASE = threading.Event()
+
+
+@job("test.wait")
+def waiting_job(session, params, progress):
+    """Stops half-way until the test releases it, so the test can poll a running job."""
+    progress(1, 4, "first quarter")
+    if not RELEASE.wait(timeout=20):
+        raise TimeoutError("test never released the job")
+    progress(4, 4, "done")
+    return {"waited": True}

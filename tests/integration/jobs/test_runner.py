@@ -1,0 +1,156 @@
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from redis import Redis
+from rq import Queue, SimpleWorker
+
+from app.extensions import db
+from app.jobs import runner
+from app.jobs.models import JobRun, JobStatus
+from app.jobs.runner import JobAlreadyRunning, JobsUnavailable, start_job
+from tests.conftest import build_app
+from tests.integration.jobs.conftest import markers, wait_for
+
+
+def test_in_process_job_runs_after_commit(committed):
+    marker = uuid.uuid4().hex
+    with committed.app_context():
+        run = start_job(db.session, "test.count", {"n": 5, "marker": marker})
+        run_id = run.id
+        assert run.status == JobStatus.QUEUED
+        db.session.commit()
+    done = wait_for(committed, run_id)
+    assert done.status == JobStatus.FINISHED
+    assert done.result == {"counted": 5}
+    assert done.progress == 5 and done.total == 5 and done.percent == 100
+    assert done.started_at <= done.finished_at
+    assert markers(committed, marker) == 1
+
+
+def test_failed_job_leaves_nothing_half_written(committed):
+    marker = uuid.uuid4().hex
+    with committed.app_context():
+        run_id = start_job(db.session, "test.count", {"n": 3, "marker": marker, "fail": True}).id
+        db.session.commit()
+    done = wait_for(committed, run_id)
+    assert done.status == JobStatus.FAILED
+    assert "ValueError: planned failure" in done.message
+    assert markers(committed, marker) == 0  # its write was rolled back with it
+
+
+def test_not_dispatched_when_the_transaction_rolls_back(committed, monkeypatch):
+    dispatched: list[str] = []
+    monkeypatch.setattr(runner, "_dispatch", lambda app, run_id: dispatched.append(run_id))
+    with committed.app_context():
+        run_id = start_job(db.session, "test.count", {"n": 1, "marker": "x"}).id
+        db.session.rollback()
+        db.session.commit()
+        assert db.session.get(JobRun, run_id) is None
+    assert dispatched == []
+
+
+def test_exclusive_jobs_refuse_a_second_one(committed, monkeypatch):
+    monkeypatch.setattr(runner, "_dispatch", lambda app, run_id: None)
+    with committed.app_context():
+        start_job(db.session, "test.count", {"n": 1, "marker": "a"}, exclusive=True)
+        db.session.commit()
+        with pytest.raises(JobAlreadyRunning, match="already queued"):
+            start_job(db.session, "test.count", {"n": 1, "marker": "b"}, exclusive=True)
+
+
+def test_unknown_kind_is_a_programming_error(committed):
+    with committed.app_context(), pytest.raises(KeyError, match="no job handler"):
+        start_job(db.session, "no.such.job")
+
+
+def test_redis_down_refuses_clearly_and_creates_nothing(app, committed):
+    down = build_app(app.config["SQLALCHEMY_DATABASE_URI"], REDIS_URL="redis://127.0.0.1:1/0")
+    with down.app_context():
+        before = db.session.scalar(sa.select(sa.func.count()).select_from(JobRun))
+        with pytest.raises(JobsUnavailable, match="Background work is unavailable"):
+            start_job(db.session, "test.count", {"n": 1, "marker": "x"})
+        db.session.commit()
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(JobRun)) == before
+        db.engine.dispose()
+
+
+def test_rq_worker_runs_the_job(rq_app, redis_url):
+    marker = uuid.uuid4().hex
+    with rq_app.app_context():
+        run_id = start_job(db.session, "test.count", {"n": 4, "marker": marker}).id
+        db.session.commit()
+        queue = Queue(rq_app.config["RQ_QUEUE"], connection=Redis.from_url(redis_url))
+        assert queue.job_ids == [run_id]  # the RQ job id is the JobRun id
+        SimpleWorker([queue], connection=queue.connection).work(burst=True)
+    done = wait_for(rq_app, run_id, timeout=5)
+    assert done.status == JobStatus.FINISHED and done.result == {"counted": 4}
+    assert markers(rq_app, marker) == 1
+
+
+def test_rq_failure_is_recorded(rq_app, redis_url):
+    marker = uuid.uuid4().hex
+    with rq_app.app_context():
+        run_id = start_job(db.session, "test.count", {"n": 2, "marker": marker, "fail": True}).id
+        db.session.commit()
+        queue = Queue(rq_app.config["RQ_QUEUE"], connection=Redis.from_url(redis_url))
+        SimpleWorker([queue], connection=queue.connection).work(burst=True)
+        assert queue.failed_job_registry.get_job_ids() == [run_id]
+    done = wait_for(rq_app, run_id, timeout=5)
+    assert done.status == JobStatus.FAILED and "planned failure" in done.message
+    assert markers(rq_app, marker) == 0
+
+
+def test_job_lost_by_the_queue_is_marked_failed_when_polled(rq_app, redis_url):
+    """A worker killed mid-job leaves the row 'running'; polling reconciles it."""
+    with rq_app.app_context():
+        run = JobRun(id=str(uuid.uuid4()), kind="test.count", status=JobStatus.RUNNING)
+        db.session.add(run)
+        db.session.commit()
+        runner.reconcile(run)
+        assert run.status == JobStatus.FAILED
+        assert "worker stopped" in run.message
+
+
+def test_progress_is_visible_while_the_job_runs(committed):
+    """The page's progress bar: the JSON shows the job half-way, then finished."""
+    from tests import factories
+    from tests.conftest import Auth
+    from tests.integration.jobs.conftest import RELEASE
+
+    RELEASE.clear()
+    with committed.app_context():
+        owner = factories.user(db.session, username=f"u{uuid.uuid4().hex[:8]}")
+        db.session.commit()
+        owner_id, username = owner.id, owner.username
+    client = committed.test_client()
+    # Sign in first: on SQLite a running job holds the only write lock until it lands.
+    Auth(client).login(username)
+    with committed.app_context():
+        run_id = start_job(db.session, "test.wait", user_id=owner_id).id
+        db.session.commit()
+    try:
+        for _ in range(200):
+            data = client.get(f"/jobs/{run_id}").get_json()
+            if data["status"] == "running" and data["progress"] == 1:
+                break
+            time.sleep(0.05)
+        assert data == {
+            "id": run_id,
+            "kind": "test.wait",
+            "status": "running",
+            "progress": 1,
+            "total": 4,
+            "percent": 25,
+            "message": "first quarter",
+            "result": None,
+        }
+    finally:
+        RELEASE.set()
+    done = wait_for(committed, run_id)
+    assert done.status == JobStatus.FINISHED and done.progress == 4
+    final = client.get(f"/jobs/{run_id}").get_json()
+    assert final["percent"] == 100 and final["result"] == {"waited": True}
