@@ -80,6 +80,8 @@ class Config:
         self.SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "0") == "1"
         self.REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
         self.WTF_CSRF_TIME_LIMIT = None  # the CSRF token lives as long as the session
+        # How many reverse proxies sit in front (X-Forwarded-For/Proto are trusted that far).
+        self.PROXY_COUNT = _int("QUALIFICA_PROXY_COUNT", 0)
         self.DEMO_ACCOUNTS = _int("QUALIFICA_DEMO_ACCOUNTS", 2000)
 
     def as_dict(self) -> dict[str, object]:

@@ -24,6 +24,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         instance_path=str(settings["INSTANCE_PATH"]),
     )
     app.config.update(settings)
+    if app.config["PROXY_COUNT"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     register_extensions(app)
     register_blueprints(app)
     register_security(app)

@@ -86,3 +86,24 @@ def test_wsgi_exposes_app():
     import wsgi
 
     assert wsgi.app.name == "app"
+
+
+def test_proxy_fix_only_when_asked():
+    from flask import request
+
+    from app.security import public
+
+    def whoami():
+        return request.remote_addr
+
+    seen = {}
+    for count in (0, 1):
+        app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "PROXY_COUNT": count})
+        app.add_url_rule("/whoami", "whoami", public(whoami))
+        response = app.test_client().get(
+            "/whoami",
+            headers={"X-Forwarded-For": "203.0.113.7"},
+            environ_base={"REMOTE_ADDR": "10.0.0.1"},
+        )
+        seen[count] = response.get_data(as_text=True)
+    assert seen == {0: "10.0.0.1", 1: "203.0.113.7"}
