@@ -9,10 +9,11 @@ class AccountStatus(enum.StrEnum):
     NEW = "new"  # imported, not yet normalised
     TO_REVIEW = "to_review"  # normalisation left a doubt for a person
     READY = "ready"  # clean, may be put in a campaign
-    IN_CAMPAIGN = "in_campaign"  # in a campaign queue
+    QUEUED = "queued"  # waiting in a campaign queue
+    IN_CALL = "in_call"  # held by an agent (leased)
     CALLBACK = "callback"  # a callback is scheduled
     QUALIFIED = "qualified"  # the call captured the frame: ready for a salesperson
-    NOT_QUALIFIED = "not_qualified"  # reached, but no fleet / no interest / out of target
+    NOT_INTERESTED = "not_interested"  # reached, but no fleet / no interest / out of target
     UNREACHABLE = "unreachable"  # attempts exhausted without a conversation
     INVALID = "invalid"  # company closed, wrong number with no other
     DO_NOT_CALL = "do_not_call"  # opposed to calls: never served again
@@ -21,17 +22,20 @@ class AccountStatus(enum.StrEnum):
 
 
 S = AccountStatus
-FINAL = frozenset({S.QUALIFIED, S.NOT_QUALIFIED, S.UNREACHABLE, S.INVALID, S.DO_NOT_CALL})
+FINAL = frozenset({S.QUALIFIED, S.NOT_INTERESTED, S.UNREACHABLE, S.INVALID, S.DO_NOT_CALL})
 
 TRANSITIONS: dict[AccountStatus, frozenset[AccountStatus]] = {
     S.NEW: frozenset({S.READY, S.TO_REVIEW, S.INVALID, S.MERGED, S.DO_NOT_CALL}),
     S.TO_REVIEW: frozenset({S.READY, S.INVALID, S.MERGED, S.DO_NOT_CALL}),
-    S.READY: frozenset({S.IN_CAMPAIGN, S.TO_REVIEW, S.MERGED, S.DO_NOT_CALL, S.INVALID}),
-    S.IN_CAMPAIGN: frozenset({S.READY, S.CALLBACK} | FINAL),
-    S.CALLBACK: frozenset({S.IN_CAMPAIGN, S.CALLBACK} | FINAL),
-    S.QUALIFIED: frozenset({S.DISTRIBUTED, S.IN_CAMPAIGN, S.DO_NOT_CALL}),  # QC may requeue
-    S.NOT_QUALIFIED: frozenset({S.IN_CAMPAIGN, S.READY, S.DO_NOT_CALL}),
-    S.UNREACHABLE: frozenset({S.IN_CAMPAIGN, S.READY, S.DO_NOT_CALL}),
+    S.READY: frozenset({S.QUEUED, S.TO_REVIEW, S.MERGED, S.DO_NOT_CALL, S.INVALID}),
+    S.QUEUED: frozenset({S.IN_CALL, S.READY, S.DO_NOT_CALL}),
+    # A call ends in a final outcome, a callback, back in the queue (no answer, busy,
+    # abandoned lease) or in review (the agent found a duplicate).
+    S.IN_CALL: frozenset({S.QUEUED, S.CALLBACK, S.TO_REVIEW} | FINAL),
+    S.CALLBACK: frozenset({S.IN_CALL, S.QUEUED, S.DO_NOT_CALL}),
+    S.QUALIFIED: frozenset({S.DISTRIBUTED, S.QUEUED, S.DO_NOT_CALL}),  # QC may requeue
+    S.NOT_INTERESTED: frozenset({S.QUEUED, S.READY, S.DO_NOT_CALL}),
+    S.UNREACHABLE: frozenset({S.QUEUED, S.READY, S.DO_NOT_CALL}),
     S.INVALID: frozenset({S.READY, S.TO_REVIEW}),
     S.DO_NOT_CALL: frozenset(),  # leaving the list is a privacy decision, not a transition
     S.DISTRIBUTED: frozenset({S.QUALIFIED, S.DO_NOT_CALL}),  # a cancelled wave gives it back

@@ -48,6 +48,8 @@ class Campaign(Timestamps, db.Model):
     # Weekly calling hours in Europe/Rome, e.g. {"mon": [["09:00", "20:00"]], ...};
     # None means the Italian code of conduct's default.
     calling_hours: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    # The campaign's outcome set and their flags; None means the default set.
+    outcomes: Mapped[list[dict[str, Any]] | None] = mapped_column(sa.JSON)
     starts_on: Mapped[date | None] = mapped_column(sa.Date)
     ends_on: Mapped[date | None] = mapped_column(sa.Date)
     zone_id: Mapped[int | None] = mapped_column(sa.ForeignKey("zones.id"))

@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.columns import UTCDateTime, str_enum, utcnow
+from app.columns import UTCDateTime, utcnow
 from app.extensions import db
-
-
-class Outcome(enum.StrEnum):
-    QUALIFIED = "qualified"
-    NOT_INTERESTED = "not_interested"
-    NO_FLEET = "no_fleet"
-    CALLBACK = "callback"
-    NO_ANSWER = "no_answer"
-    BUSY = "busy"
-    WRONG_NUMBER = "wrong_number"
-    COMPANY_CLOSED = "company_closed"
-    DO_NOT_CALL = "do_not_call"
 
 
 class CallAttempt(db.Model):
@@ -40,7 +27,8 @@ class CallAttempt(db.Model):
     call_script_id: Mapped[int | None] = mapped_column(sa.ForeignKey("call_scripts.id"))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    outcome: Mapped[Outcome | None] = mapped_column(str_enum(Outcome, "outcome"), index=True)
+    # An outcome code of the campaign's outcome set (configurable, so not a fixed enum).
+    outcome: Mapped[str | None] = mapped_column(sa.String(32), index=True)
     answers: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     notes: Mapped[str | None] = mapped_column(sa.Text)
     # Sent by the desk with each save, so a retried request records one call, not two.

@@ -20,12 +20,14 @@ def test_every_status_has_a_rule():
     ("current", "target"),
     [
         (S.NEW, S.READY),
-        (S.READY, S.IN_CAMPAIGN),
-        (S.IN_CAMPAIGN, S.QUALIFIED),
-        (S.IN_CAMPAIGN, S.CALLBACK),
-        (S.CALLBACK, S.QUALIFIED),
+        (S.READY, S.QUEUED),
+        (S.QUEUED, S.IN_CALL),
+        (S.IN_CALL, S.QUALIFIED),
+        (S.IN_CALL, S.CALLBACK),
+        (S.IN_CALL, S.QUEUED),  # no answer: retry later
+        (S.CALLBACK, S.IN_CALL),
         (S.QUALIFIED, S.DISTRIBUTED),
-        (S.QUALIFIED, S.IN_CAMPAIGN),  # rejected by quality control
+        (S.QUALIFIED, S.QUEUED),  # rejected by quality control
         (S.DISTRIBUTED, S.QUALIFIED),  # wave cancelled
         (S.MERGED, S.READY),  # merge undone
     ],
@@ -39,10 +41,12 @@ def test_allowed(current, target):
     ("current", "target"),
     [
         (S.NEW, S.QUALIFIED),  # never called
-        (S.DO_NOT_CALL, S.IN_CAMPAIGN),  # opposition is final
+        (S.DO_NOT_CALL, S.QUEUED),  # opposition is final
         (S.DO_NOT_CALL, S.READY),
-        (S.DISTRIBUTED, S.IN_CAMPAIGN),
+        (S.DISTRIBUTED, S.QUEUED),
         (S.READY, S.DISTRIBUTED),
+        (S.QUEUED, S.QUALIFIED),  # only a call qualifies
+        (S.CALLBACK, S.QUALIFIED),
     ],
 )
 def test_refused_with_a_clear_message(current, target):
@@ -60,4 +64,4 @@ def test_any_account_can_be_put_on_do_not_call_except_merged_or_invalid():
 
 def test_final_outcomes_reachable_from_a_call():
     for outcome in FINAL:
-        assert can_transition(S.IN_CAMPAIGN, outcome)
+        assert can_transition(S.IN_CALL, outcome)

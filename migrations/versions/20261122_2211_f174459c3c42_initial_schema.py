@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: c24b03f74477
+Revision ID: f174459c3c42
 Revises: 
-Create Date: 2026-11-22 21:54:12.981382
+Create Date: 2026-11-22 22:11:47.500894
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'c24b03f74477'
+revision = 'f174459c3c42'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -184,7 +184,7 @@ def upgrade():
     sa.Column('zone_id', sa.Integer(), nullable=True),
     sa.Column('dealer_id', sa.Integer(), nullable=True),
     sa.Column('salesperson_id', sa.Integer(), nullable=True),
-    sa.Column('status', sa.Enum('new', 'to_review', 'ready', 'in_campaign', 'callback', 'qualified', 'not_qualified', 'unreachable', 'invalid', 'do_not_call', 'distributed', 'merged', name='account_status', native_enum=False, create_constraint=True, length=21), nullable=False),
+    sa.Column('status', sa.Enum('new', 'to_review', 'ready', 'queued', 'in_call', 'callback', 'qualified', 'not_interested', 'unreachable', 'invalid', 'do_not_call', 'distributed', 'merged', name='account_status', native_enum=False, create_constraint=True, length=22), nullable=False),
     sa.Column('do_not_call', sa.Boolean(), server_default=sa.text('(false)'), nullable=False),
     sa.Column('merged_into_id', sa.Integer(), nullable=True),
     sa.Column('notes', sa.Text(), nullable=True),
@@ -221,6 +221,7 @@ def upgrade():
     sa.Column('lease_minutes', sa.Integer(), server_default='5', nullable=False),
     sa.Column('callback_grace_minutes', sa.Integer(), server_default='30', nullable=False),
     sa.Column('calling_hours', sa.JSON(), nullable=True),
+    sa.Column('outcomes', sa.JSON(), nullable=True),
     sa.Column('starts_on', sa.Date(), nullable=True),
     sa.Column('ends_on', sa.Date(), nullable=True),
     sa.Column('zone_id', sa.Integer(), nullable=True),
@@ -332,7 +333,7 @@ def upgrade():
     sa.Column('call_script_id', sa.Integer(), nullable=True),
     sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('outcome', sa.Enum('qualified', 'not_interested', 'no_fleet', 'callback', 'no_answer', 'busy', 'wrong_number', 'company_closed', 'do_not_call', name='outcome', native_enum=False, create_constraint=True, length=22), nullable=True),
+    sa.Column('outcome', sa.String(length=32), nullable=True),
     sa.Column('answers', sa.JSON(), nullable=False),
     sa.Column('notes', sa.Text(), nullable=True),
     sa.Column('client_token', sa.String(length=64), nullable=True),
