@@ -23,24 +23,33 @@ def _secret_key(instance: Path) -> str:
     if path.exists():
         return path.read_text().strip()
     instance.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    # O_EXCL: two processes starting together must not write two different keys.
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
+    # Written whole to a private temporary file, then linked into place: two processes
+    # starting together agree on one key, and none ever reads a half-written file.
+    temporary = instance / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
-        handle.write(key)
-    return key
+        handle.write(secrets.token_urlsafe(48))
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        pass  # another process won the race: use its key
+    finally:
+        temporary.unlink()
+    return path.read_text().strip()
 
 
-def _database_url(instance: Path) -> str:
-    url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'qualifica.db'}"
-    # Heroku-style URLs and plain "postgresql://" both mean psycopg 3 here.
+def normalise_database_url(url: str) -> str:
+    """Heroku-style URLs and plain ``postgresql://`` both mean psycopg 3 here."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def _database_url(instance: Path) -> str:
+    return normalise_database_url(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'qualifica.db'}"
+    )
 
 
 def _int(name: str, default: int) -> int:

@@ -174,14 +174,27 @@ def register_errors(app: Flask) -> None:
         return page(
             500,
             _("Something went wrong"),
-            _("The error has been logged. Nothing was saved from this request; try again."),
+            _("The error has been logged. Try again; if it happens again, tell an administrator."),
+        )
+
+    @app.errorhandler(sa.exc.OperationalError)
+    def database_busy(error):
+        from app.extensions import db
+
+        db.session.rollback()
+        if "database is locked" not in str(error.orig):
+            raise error
+        return page(
+            503,
+            _("The database is busy"),
+            _("A background job is writing to the database. Try again in a moment."),
         )
 
 
 def register_templates(app: Flask) -> None:
     from flask_babel import get_locale
 
-    from app.labels import role_label, status_label
+    from app.labels import campaign_status_label, role_label, status_label
     from app.navigation import navigation
     from app.users.forms import LogoutForm
 
@@ -195,6 +208,7 @@ def register_templates(app: Flask) -> None:
             "languages": app.config["LANGUAGES"],
             "role_label": role_label,
             "status_label": status_label,
+            "campaign_status_label": campaign_status_label,
         }
 
 

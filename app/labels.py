@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from app.accounts.status import AccountStatus
+from app.campaigns.models import CampaignStatus
 from app.users.models import Role
 
 ROLE_LABELS = {
@@ -29,6 +30,18 @@ STATUS_LABELS = {
     AccountStatus.DISTRIBUTED: _l("Distributed"),
     AccountStatus.MERGED: _l("Merged"),
 }
+
+
+CAMPAIGN_STATUS_LABELS = {
+    CampaignStatus.DRAFT: _l("Draft"),
+    CampaignStatus.ACTIVE: _l("In progress"),
+    CampaignStatus.PAUSED: _l("Paused"),
+    CampaignStatus.CLOSED: _l("Closed"),
+}
+
+
+def campaign_status_label(status: CampaignStatus | str) -> str:
+    return str(CAMPAIGN_STATUS_LABELS[CampaignStatus(status)])
 
 
 def role_label(role: Role | str) -> str:

@@ -10,7 +10,7 @@ from app.accounts.models import (
 )
 from app.audit.models import AuditEntry
 from app.campaigns.models import Campaign, QueueEntry
-from app.desk.models import CallAttempt
+from app.desk.models import CallAttempt, CallDraft
 from app.distribution.models import ExportRun
 from app.imports.models import ImportBatch
 from app.jobs.models import JobRun
@@ -32,6 +32,7 @@ __all__ = [
     "AccountSource",
     "AuditEntry",
     "CallAttempt",
+    "CallDraft",
     "CallScript",
     "Campaign",
     "Contact",

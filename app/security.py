@@ -76,14 +76,14 @@ def session_expired(now: datetime | None = None) -> bool:
 
 def check_access() -> Any:
     """``before_request`` hook: sign-in, session age and role for every endpoint."""
+    if current_user.is_authenticated and session_expired():
+        logout_user()
+        session.clear()
     if request.endpoint is None:  # 404 and 405 are answered by Flask itself
         return None
     allowed = access_for(current_app, request.endpoint)
     if allowed is None:
         return None
-    if current_user.is_authenticated and session_expired():
-        logout_user()
-        session.clear()
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     if current_user.role not in allowed:
@@ -99,10 +99,6 @@ def load_or_404(model: type[Any], ident: Any, *, allowed: Callable[[Any], bool] 
     if allowed is not None and not allowed(obj):
         abort(403)
     return obj
-
-
-def has_role(*wanted: Role | str) -> bool:
-    return current_user.is_authenticated and current_user.role in set(wanted)
 
 
 def safe_next_url(target: str | None) -> str | None:

@@ -28,21 +28,19 @@ from flask.testing import FlaskClient
 
 from app import create_app
 from app.extensions import db
+from config import normalise_database_url
 from tests import factories
 
 CSRF_RE = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
 
-def normalise_url(url: str) -> str:
-    for prefix in ("postgres://", "postgresql://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix) :]
-    return url
-
-
 def test_database_url(tmp_dir: str) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
-    return normalise_url(url) if url else f"sqlite:///{tmp_dir}/test.db"
+    if url:
+        return normalise_database_url(url)
+    if os.environ.get("CI"):
+        pytest.fail("TEST_DATABASE_URL is not set in CI: scripts/test should start PostgreSQL")
+    return f"sqlite:///{tmp_dir}/test.db"
 
 
 def reset_schema(engine: sa.Engine) -> None:

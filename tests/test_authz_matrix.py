@@ -53,13 +53,14 @@ def test_matrix(app, client, users, role):
         allowed = access_for(app, rule.endpoint)
         response = request(client, method, url)
         where = f"{method} {rule.rule} as {role}"
-        if allowed is None:  # public
-            assert response.status_code not in (401, 403), where
+        if allowed is None:  # public (an empty sign-in form is a 400, not a refusal)
+            assert response.status_code not in (401, 403) and response.status_code < 500, where
         elif role is None:
             assert response.status_code == 302, where
             assert "/login" in response.headers["Location"], where
         elif role in allowed:
-            assert response.status_code != 403, where
+            # 404: the sample id of a route with a parameter does not exist.
+            assert response.status_code < 400 or response.status_code == 404, where
             if rule.endpoint != "users.logout":  # signing out ends at the sign-in page
                 assert "/login" not in response.headers.get("Location", ""), where
         else:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import Account, AccountPhone, AccountSource
 from app.accounts.phones import parse_phone
 from app.audit.services import record
+from app.demo.data import FIRST_NAMES, SURNAMES
 from app.demo.generator import Place, generate_rows
 from app.demo.network import DEALERS, SALESPEOPLE_PER_DEALER, ZONES
 from app.imports.models import BatchStatus, ImportBatch, SourceKind
@@ -56,9 +57,9 @@ def seed_demo(session: Session, *, accounts: int = 2000, seed: int = DEMO_SEED) 
     """
     report = SeedReport()
     _seed_municipalities(session, report)
-    zones, dealers = _seed_network(session, report)
+    _seed_network(session, report)
     _seed_users(session, report)
-    _seed_accounts(session, report, zones, dealers, accounts, seed)
+    _seed_accounts(session, report, accounts, seed)
     record(session, "demo.seed", details_created=dict(report.created))
     return report
 
@@ -70,9 +71,7 @@ def _seed_municipalities(session: Session, report: SeedReport) -> None:
     report.created["municipalities"] = counts["municipalities_added"]
 
 
-def _seed_network(
-    session: Session, report: SeedReport
-) -> tuple[dict[str, Zone], dict[str, Dealer]]:
+def _seed_network(session: Session, report: SeedReport) -> None:
     zones = {z.code: z for z in session.scalars(select(Zone))}
     for code, name, manager in ZONES:
         if code not in zones:
@@ -86,8 +85,6 @@ def _seed_network(
     }
     existing_people = set(session.scalars(select(Salesperson.code)))
     rng = random.Random(DEMO_SEED)
-    from app.demo.data import FIRST_NAMES, SURNAMES
-
     for code, name, zone, city, province, covered in DEALERS:
         if code not in dealers:
             dealers[code] = Dealer(
@@ -112,11 +109,10 @@ def _seed_network(
             report.created["salespeople"] += 1
         session.flush()
         for prov in covered:
-            if (prov, None, None) not in rules:
+            if (prov, "", "") not in rules:
                 session.add(TerritoryRule(province=prov, zone=zones[zone], dealer=dealers[code]))
                 report.created["territory_rules"] += 1
     session.flush()
-    return zones, dealers
 
 
 def _seed_users(session: Session, report: SeedReport) -> None:
@@ -153,33 +149,25 @@ def _places(session: Session) -> list[Place]:
     ]
 
 
-def _seed_accounts(
-    session: Session,
-    report: SeedReport,
-    zones: dict[str, Zone],
-    dealers: dict[str, Dealer],
-    count: int,
-    seed: int,
-) -> None:
+def _seed_accounts(session: Session, report: SeedReport, count: int, seed: int) -> None:
+    """Once: the generated rows depend on the municipality table, so after a reference
+    update a second run would draw other companies; the demo batch marks it done."""
+    if session.scalar(select(ImportBatch).where(ImportBatch.filename == DEMO_FILENAME)):
+        return
     rows = generate_rows(random.Random(seed), _places(session), count)
     existing = set(session.scalars(select(Account.key)))
-    missing = [row for row in rows if row.key not in existing]
-    if not missing:
-        return
-    batch = session.scalar(select(ImportBatch).where(ImportBatch.filename == DEMO_FILENAME))
-    if batch is None:
-        batch = ImportBatch(
-            source_kind=SourceKind.DEMO,
-            filename=DEMO_FILENAME,
-            status=BatchStatus.DONE,
-            rows_read=count,
-        )
-        session.add(batch)
-        session.flush()
+    batch = ImportBatch(
+        source_kind=SourceKind.DEMO,
+        filename=DEMO_FILENAME,
+        status=BatchStatus.DONE,
+        rows_read=count,
+    )
+    session.add(batch)
+    session.flush()
     territory = {
         rule.province: rule
         for rule in session.scalars(
-            select(TerritoryRule).where(TerritoryRule.postcode_prefix.is_(None))
+            select(TerritoryRule).where(TerritoryRule.postcode_prefix == "")
         )
     }
     for number, row in enumerate(rows, start=1):

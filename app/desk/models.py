@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.columns import UTCDateTime, utcnow
+from app.columns import Timestamps, UTCDateTime, utcnow
 from app.extensions import db
 
 
@@ -33,3 +33,19 @@ class CallAttempt(db.Model):
     notes: Mapped[str | None] = mapped_column(sa.Text)
     # Sent by the desk with each save, so a retried request records one call, not two.
     client_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+
+
+class CallDraft(Timestamps, db.Model):
+    """Answers being typed on the desk, saved as the agent types: a crash or a reload
+    brings them back. Deleted when the call's outcome is recorded."""
+
+    __tablename__ = "call_drafts"
+    __table_args__ = (sa.UniqueConstraint("queue_entry_id", "agent_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    queue_entry_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("queue_entries.id", ondelete="CASCADE")
+    )
+    agent_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    answers: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    notes: Mapped[str | None] = mapped_column(sa.Text)

@@ -41,10 +41,6 @@ class JobsUnavailable(RuntimeError):
     """Background work cannot be started now (Redis unreachable); nothing was created."""
 
 
-class JobAlreadyRunning(RuntimeError):
-    """The same work is already queued or running; the message names it."""
-
-
 def job(kind: str) -> Callable[[Handler], Handler]:
     """Register ``handler(session, params, progress) -> result`` under ``kind``."""
 
@@ -114,12 +110,10 @@ def start_job(
     params: dict[str, Any] | None = None,
     *,
     user_id: int | None = None,
-    exclusive: bool = False,
 ) -> JobRun:
     """Record a job and dispatch it once ``session`` commits.
 
-    Raises ``JobsUnavailable`` before writing anything when Redis is configured but down,
-    and ``JobAlreadyRunning`` when ``exclusive`` and a job of this kind is active.
+    Raises ``JobsUnavailable`` before writing anything when Redis is configured but down.
     """
     if kind not in HANDLERS:
         raise KeyError(f"no job handler registered for {kind!r}")
@@ -131,12 +125,6 @@ def start_job(
                 "Background work is unavailable right now (the job queue does not answer). "
                 "Nothing was started; try again in a few minutes or tell an administrator."
             ) from exc
-    if exclusive:
-        busy = session.scalar(
-            sa.select(JobRun).where(JobRun.kind == kind, JobRun.status.in_(ACTIVE)).limit(1)
-        )
-        if busy is not None:
-            raise JobAlreadyRunning(f"A {kind} job is already {busy.status.value} ({busy.id}).")
     run = JobRun(id=str(uuid.uuid4()), kind=kind, params=params or {}, created_by_id=user_id)
     session.add(run)
     session.flush()
@@ -144,21 +132,29 @@ def start_job(
     return run
 
 
+_PENDING = "qualifica_pending_jobs"
+
+
 def _dispatch_after_commit(session: Session, run_id: str) -> None:
-    """Dispatch when ``session`` commits; never if it rolls back first (the row is gone)."""
+    """Queue ``run_id`` for dispatch when ``session``'s outermost transaction commits."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    rolled_back = False
+    session.info.setdefault(_PENDING, []).append((app, run_id))
 
-    def on_commit(_session: Session) -> None:
-        if not rolled_back:
-            _dispatch(app, run_id)
 
-    def on_rollback(_session: Session) -> None:
-        nonlocal rolled_back
-        rolled_back = True
+@sa.event.listens_for(Session, "after_commit")
+def _on_commit(session: Session) -> None:
+    # Releasing a savepoint also fires after_commit: wait for the real commit.
+    if session.in_nested_transaction() or _PENDING not in session.info:
+        return
+    for app, run_id in session.info.pop(_PENDING):
+        _dispatch(app, run_id)
 
-    sa.event.listen(session, "after_commit", on_commit, once=True)
-    sa.event.listen(session, "after_rollback", on_rollback, once=True)
+
+@sa.event.listens_for(Session, "after_transaction_end")
+def _on_end(session: Session, transaction: sa.orm.SessionTransaction) -> None:
+    # The outermost transaction ended without the commit above: its jobs never existed.
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
 
 
 def _dispatch(app: Flask, run_id: str) -> None:
@@ -237,9 +233,16 @@ def _fail(session: Session, run_id: str, message: str, detail: str | None = None
 
 
 def reconcile(run: JobRun) -> JobRun:
-    """A job the queue reports dead (worker killed, timed out) is marked failed here,
-    so that no page waits forever on a row stuck in 'running'."""
-    if run.status not in ACTIVE or not uses_rq():
+    """Mark failed a job that can no longer finish, so no page waits forever on it:
+    one the queue reports dead (worker killed, timed out), or, without Redis, one still
+    active past the job time limit (the process running it was restarted)."""
+    if run.status not in ACTIVE:
+        return run
+    if not uses_rq():
+        started = run.started_at or run.created_at
+        limit = current_app.config["JOB_TIMEOUT_SECONDS"]
+        if (utcnow() - started).total_seconds() > limit:
+            _fail(db.session, run.id, "The job did not finish in time (was the server restarted?).")
         return run
     from rq.exceptions import NoSuchJobError
     from rq.job import Job

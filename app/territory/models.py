@@ -93,7 +93,10 @@ class Salesperson(Timestamps, db.Model):
 
 class TerritoryRule(Timestamps, db.Model):
     """Maps a province, optionally narrowed to a postcode prefix or one municipality,
-    to a zone, a dealer and (optionally) a salesperson. The most specific rule wins."""
+    to a zone, a dealer and (optionally) a salesperson. The most specific rule wins.
+
+    "Any" is the empty string, not NULL, so that the unique constraint really forbids two
+    rules for the same place (NULLs are all distinct to a unique constraint)."""
 
     __tablename__ = "territory_rules"
     __table_args__ = (
@@ -103,8 +106,8 @@ class TerritoryRule(Timestamps, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     province: Mapped[str] = mapped_column(sa.String(2))
-    postcode_prefix: Mapped[str | None] = mapped_column(sa.String(5))
-    istat_code: Mapped[str | None] = mapped_column(sa.String(6))
+    postcode_prefix: Mapped[str] = mapped_column(sa.String(5), default="", server_default="")
+    istat_code: Mapped[str] = mapped_column(sa.String(6), default="", server_default="")
     zone_id: Mapped[int] = mapped_column(sa.ForeignKey("zones.id"), index=True)
     dealer_id: Mapped[int] = mapped_column(sa.ForeignKey("dealers.id"), index=True)
     salesperson_id: Mapped[int | None] = mapped_column(

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import select
 
 from app.extensions import db
-from app.users.models import Role, User
-from app.users.services import UserError, create_user, find_user, set_password
+from app.users.models import Role
+from app.users.services import UserError, create_user, find_user, list_users, set_password
 
 users_cli = AppGroup("users", help="Create and list users.")
 
@@ -51,15 +50,16 @@ def change_password(username, password):
         raise click.ClickException(f"No user {username!r}.")
     try:
         set_password(db.session, user, password)
+        db.session.commit()
     except UserError as exc:
+        db.session.rollback()
         raise click.ClickException(str(exc)) from exc
-    db.session.commit()
     click.echo(f"Password changed for {user.username}.")
 
 
 @users_cli.command("list")
-def list_users():
+def list_command():
     """List users with their role."""
-    for user in db.session.scalars(select(User).order_by(User.role, User.username)):
+    for user in list_users(db.session):
         state = "" if user.active else "  (disabled)"
         click.echo(f"{user.role.value:<11} {user.username:<24} {user.full_name}{state}")

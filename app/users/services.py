@@ -83,11 +83,19 @@ def create_user(
     return user
 
 
-def set_password(session: Session, user: User, password: str) -> None:
+def set_password(
+    session: Session, user: User, password: str, *, actor_id: int | None = None
+) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise UserError(f"Password must have at least {MIN_PASSWORD_LENGTH} characters.")
     user.password_hash = hash_password(password)
     session.flush()
+    record(session, "user.set_password", user_id=actor_id, obj=user)
+
+
+def list_users(session: Session) -> list[User]:
+    """Every user, grouped by role."""
+    return list(session.scalars(select(User).order_by(User.role, User.username)))
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:
@@ -99,6 +107,7 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     if user is None:
         with contextlib.suppress(VerificationError):
             _hasher.verify(_DUMMY_HASH, password)
+        record(session, "auth.login_failed", object_type="users", username=username[:64])
         return None
     if not verify_password(user, password) or not user.active:
         record(session, "auth.login_failed", user_id=user.id, obj=user)

@@ -14,13 +14,12 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import select
 
 from app.extensions import db
 from app.security import SESSION_STARTED, guard, public, roles, safe_next_url
 from app.users.forms import LoginForm, LogoutForm
-from app.users.models import Role, User
-from app.users.services import authenticate
+from app.users.models import Role
+from app.users.services import authenticate, list_users
 
 bp = Blueprint("users", __name__)
 guard(bp, *Role)  # every signed-in user; views below narrow where needed
@@ -83,5 +82,4 @@ def logout():
 @roles(Role.ADMIN)
 def index():
     """Administrator's home: the users and their roles."""
-    users = db.session.scalars(select(User).order_by(User.role, User.username)).all()
-    return render_template("users/index.html", users=users)
+    return render_template("users/index.html", users=list_users(db.session))

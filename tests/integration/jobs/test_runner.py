@@ -11,7 +11,7 @@ from rq import Queue, SimpleWorker
 from app.extensions import db
 from app.jobs import runner
 from app.jobs.models import JobRun, JobStatus
-from app.jobs.runner import JobAlreadyRunning, JobsUnavailable, start_job
+from app.jobs.runner import JobsUnavailable, start_job
 from tests.conftest import build_app
 from tests.integration.jobs.conftest import markers, wait_for
 
@@ -53,13 +53,50 @@ def test_not_dispatched_when_the_transaction_rolls_back(committed, monkeypatch):
     assert dispatched == []
 
 
-def test_exclusive_jobs_refuse_a_second_one(committed, monkeypatch):
-    monkeypatch.setattr(runner, "_dispatch", lambda app, run_id: None)
+def test_savepoints_do_not_dispatch_early_nor_lose_jobs(committed, monkeypatch):
+    dispatched: list[str] = []
+    monkeypatch.setattr(runner, "_dispatch", lambda app, run_id: dispatched.append(run_id))
     with committed.app_context():
-        start_job(db.session, "test.count", {"n": 1, "marker": "a"}, exclusive=True)
+        with db.session.begin_nested():
+            early = start_job(db.session, "test.count", {"n": 1, "marker": "a"}).id
+        assert dispatched == []  # a released savepoint is not the commit
+        kept = start_job(db.session, "test.count", {"n": 1, "marker": "b"}).id
+        try:
+            with db.session.begin_nested():
+                db.session.add(JobRun(id=kept, kind="test.count"))  # duplicate key
+                db.session.flush()
+        except sa.exc.IntegrityError:
+            pass  # the savepoint rolled back; the outer transaction goes on
         db.session.commit()
-        with pytest.raises(JobAlreadyRunning, match="already queued"):
-            start_job(db.session, "test.count", {"n": 1, "marker": "b"}, exclusive=True)
+    assert dispatched == [early, kept]
+    with committed.app_context():
+        dropped = start_job(db.session, "test.count", {"n": 1, "marker": "c"}).id
+        db.session.rollback()
+        db.session.commit()
+    assert dropped not in dispatched
+
+
+def test_in_process_job_past_the_time_limit_is_marked_failed(committed):
+    from datetime import timedelta
+
+    from app.columns import utcnow
+
+    with committed.app_context():
+        run = JobRun(
+            id=str(uuid.uuid4()),
+            kind="test.count",
+            status=JobStatus.RUNNING,
+            started_at=utcnow() - timedelta(seconds=committed.config["JOB_TIMEOUT_SECONDS"] + 5),
+        )
+        fresh = JobRun(
+            id=str(uuid.uuid4()), kind="test.count", status=JobStatus.RUNNING, started_at=utcnow()
+        )
+        db.session.add_all([run, fresh])
+        db.session.commit()
+        runner.reconcile(run)
+        runner.reconcile(fresh)
+        assert run.status == JobStatus.FAILED and "did not finish in time" in run.message
+        assert fresh.status == JobStatus.RUNNING
 
 
 def test_unknown_kind_is_a_programming_error(committed):

@@ -173,3 +173,62 @@ def test_security_headers(client, users):
 
 def test_roles_enum_matches_the_brief():
     assert {r.value for r in Role} == {"agent", "supervisor", "staff", "admin"}
+
+
+def test_server_refuses_a_session_cookie_past_its_idle_lifetime(client, auth, users, app):
+    """The cookie's expiry is only a hint to the browser: the server checks the signed
+    timestamp itself, so a copied old cookie is refused too."""
+    import time
+
+    original = app.config["PERMANENT_SESSION_LIFETIME"]
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(seconds=1)
+    try:
+        auth.login("agent")
+        assert client.get("/desk/").status_code == 200  # refreshed: valid for 1 s more
+        time.sleep(2.1)
+        response = client.get("/desk/")
+        assert response.status_code == 302 and "/login" in response.headers["Location"]
+    finally:
+        app.config["PERMANENT_SESSION_LIFETIME"] = original
+
+
+def test_unknown_username_is_audited_without_a_user(auth, users, session):
+    auth.login("intruder", "some-password-guess")
+    entry = session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "auth.login_failed")
+    ).one()
+    assert entry.user_id is None and entry.details == {"username": "intruder"}
+
+
+def test_expired_session_cannot_use_public_routes_as_the_user(client, auth, users, session, app):
+    from tests.conftest import csrf_token
+
+    auth.login("agent")
+    token = csrf_token(client, "/desk/")
+    with client.session_transaction() as sess:
+        too_old = datetime.now(UTC) - timedelta(hours=app.config["SESSION_MAX_HOURS"] + 1)
+        sess[SESSION_STARTED] = too_old.timestamp()
+    client.post("/language", data={"lang": "en", "csrf_token": token})
+    session.refresh(users["agent"])
+    assert users["agent"].locale is None  # the user was signed out first
+
+
+def test_busy_sqlite_database_gives_a_clear_503(tmp_path):
+    import sqlite3
+
+    import sqlalchemy as sa
+
+    from app.security import public
+    from tests.conftest import build_app
+
+    app = build_app(f"sqlite:///{tmp_path}/busy.db")
+
+    def locked():
+        raise sa.exc.OperationalError(
+            "UPDATE x", {}, sqlite3.OperationalError("database is locked")
+        )
+
+    app.add_url_rule("/locked", "locked", public(locked))
+    response = app.test_client().get("/locked")
+    assert response.status_code == 503
+    assert "Il database è occupato" in response.get_data(as_text=True)

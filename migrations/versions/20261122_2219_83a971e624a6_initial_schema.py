@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: f174459c3c42
+Revision ID: 83a971e624a6
 Revises: 
-Create Date: 2026-11-22 22:11:47.500894
+Create Date: 2026-11-22 22:19:59.170274
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'f174459c3c42'
+revision = '83a971e624a6'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -276,8 +276,8 @@ def upgrade():
     op.create_table('territory_rules',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('province', sa.String(length=2), nullable=False),
-    sa.Column('postcode_prefix', sa.String(length=5), nullable=True),
-    sa.Column('istat_code', sa.String(length=6), nullable=True),
+    sa.Column('postcode_prefix', sa.String(length=5), server_default='', nullable=False),
+    sa.Column('istat_code', sa.String(length=6), server_default='', nullable=False),
     sa.Column('zone_id', sa.Integer(), nullable=False),
     sa.Column('dealer_id', sa.Integer(), nullable=False),
     sa.Column('salesperson_id', sa.Integer(), nullable=True),
@@ -379,6 +379,22 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_queue_entries_lease_holder_id'), ['lease_holder_id'], unique=False)
         batch_op.create_index('ix_queue_entries_next', ['campaign_id', 'state', 'next_call_at'], unique=False)
 
+    op.create_table('call_drafts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('queue_entry_id', sa.Integer(), nullable=False),
+    sa.Column('agent_id', sa.Integer(), nullable=False),
+    sa.Column('answers', sa.JSON(), nullable=False),
+    sa.Column('notes', sa.Text(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['agent_id'], ['users.id'], name=op.f('fk_call_drafts_agent_id_users')),
+    sa.ForeignKeyConstraint(['queue_entry_id'], ['queue_entries.id'], name=op.f('fk_call_drafts_queue_entry_id_queue_entries'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_call_drafts')),
+    sa.UniqueConstraint('queue_entry_id', 'agent_id', name=op.f('uq_call_drafts_queue_entry_id_agent_id'))
+    )
+    with op.batch_alter_table('call_drafts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_call_drafts_agent_id'), ['agent_id'], unique=False)
+
     op.create_table('contacts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('account_id', sa.Integer(), nullable=False),
@@ -449,6 +465,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_contacts_account_id'))
 
     op.drop_table('contacts')
+    with op.batch_alter_table('call_drafts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_call_drafts_agent_id'))
+
+    op.drop_table('call_drafts')
     with op.batch_alter_table('queue_entries', schema=None) as batch_op:
         batch_op.drop_index('ix_queue_entries_next')
         batch_op.drop_index(batch_op.f('ix_queue_entries_lease_holder_id'))
