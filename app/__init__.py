@@ -194,11 +194,21 @@ def register_errors(app: Flask) -> None:
 def register_templates(app: Flask) -> None:
     from flask_babel import get_locale
 
-    from app.labels import campaign_status_label, role_label, status_label
+    from app.accounts.models import TonnageClass
+    from app.accounts.phones import format_international
+    from app.labels import (
+        campaign_status_label,
+        phone_kind_label,
+        role_label,
+        status_label,
+        tonnage_label,
+    )
     from app.navigation import navigation
+    from app.scripting.branching import condition_dict
     from app.users.forms import LogoutForm
 
     app.context_processor(navigation)
+    app.add_template_filter(format_international, "phone_international")
 
     @app.context_processor
     def common() -> dict[str, Any]:
@@ -209,6 +219,11 @@ def register_templates(app: Flask) -> None:
             "role_label": role_label,
             "status_label": status_label,
             "campaign_status_label": campaign_status_label,
+            "tonnage_label": tonnage_label,
+            "phone_kind_label": phone_kind_label,
+            "tonnage_classes": list(TonnageClass),
+            "condition_dict": condition_dict,
+            "fleet_rows": 5,
         }
 
 

@@ -4,9 +4,24 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from app.accounts.models import PhoneKind, TonnageClass
 from app.accounts.status import AccountStatus
 from app.campaigns.models import CampaignStatus
 from app.users.models import Role
+
+TONNAGE_LABELS = {
+    TonnageClass.LIGHT: _l("up to 3.5 t"),
+    TonnageClass.MEDIUM: _l("3.5 to 7.5 t"),
+    TonnageClass.HEAVY: _l("7.5 to 16 t"),
+    TonnageClass.EXTRA_HEAVY: _l("over 16 t"),
+}
+
+PHONE_KIND_LABELS = {
+    PhoneKind.FIXED: _l("landline"),
+    PhoneKind.MOBILE: _l("mobile"),
+    PhoneKind.OTHER: _l("phone"),
+    PhoneKind.INVALID: _l("not valid"),
+}
 
 ROLE_LABELS = {
     Role.AGENT: _l("Agent"),
@@ -50,3 +65,11 @@ def role_label(role: Role | str) -> str:
 
 def status_label(status: AccountStatus | str) -> str:
     return str(STATUS_LABELS[AccountStatus(status)])
+
+
+def tonnage_label(value: TonnageClass | str) -> str:
+    return str(TONNAGE_LABELS[TonnageClass(value)])
+
+
+def phone_kind_label(value: PhoneKind | str) -> str:
+    return str(PHONE_KIND_LABELS[PhoneKind(value)])

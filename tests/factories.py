@@ -8,6 +8,8 @@ from sqlalchemy.orm import Session
 
 from app.accounts.keys import new_account_key
 from app.accounts.models import Account
+from app.accounts.status import AccountStatus
+from app.campaigns.models import Campaign, CampaignStatus, QueueEntry
 from app.territory.models import Dealer, Salesperson, Zone
 from app.users.models import Role, User
 from app.users.services import create_user
@@ -52,3 +54,26 @@ def account(session: Session, **kw) -> Account:
     session.add(a)
     session.flush()
     return a
+
+
+_new_account = account  # ``queue_entry`` takes an ``account`` argument
+
+
+def campaign(session: Session, **kw) -> Campaign:
+    n = next(_sequence)
+    defaults = {"code": f"C{n}", "name": f"Campagna {n}", "status": CampaignStatus.ACTIVE}
+    c = Campaign(**{**defaults, **kw})
+    session.add(c)
+    session.flush()
+    return c
+
+
+def queue_entry(
+    session: Session, campaign: Campaign, account: Account | None = None, **kw
+) -> QueueEntry:
+    """A waiting entry; its account (a new QUEUED one unless given) is created alongside."""
+    account = account or _new_account(session, status=AccountStatus.QUEUED)
+    entry = QueueEntry(campaign_id=campaign.id, account_id=account.id, **kw)
+    session.add(entry)
+    session.flush()
+    return entry

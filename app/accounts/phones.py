@@ -14,6 +14,17 @@ _KINDS = {
 }
 
 
+def format_international(e164: str | None) -> str:
+    """``+390212345678`` as people read it: ``+39 02 1234 5678``."""
+    if not e164:
+        return ""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
 def parse_phone(raw: str, region: str = "IT") -> tuple[str | None, PhoneKind]:
     """Return ``(e164, kind)``; an unparseable or invalid number gives ``(None, INVALID)``.
 

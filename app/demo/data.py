@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-SURNAMES = (
-    (
+SURNAMES = tuple(
+    name.replace("_", " ")  # "De_Luca" is one surname: split on spaces first
+    for name in (
         "Rossi Russo Ferrari Esposito Bianchi Romano Colombo Ricci Marino Greco Bruno Gallo "
         "Conti De_Luca Mancini Costa Giordano Rizzo Lombardi Moretti Barbieri Fontana Santoro "
         "Mariani Rinaldi Caruso Ferrara Galli Martini Leone Longo Gentile Martinelli Vitale "
@@ -14,9 +15,7 @@ SURNAMES = (
         "Martino Fiore De_Rosa Ferretti Bellini Basile Riva Donati Piras Vitali Battaglia Sartori "
         "Neri Costantini Milani Pagano Ruggiero Sorrentino D'Amico Orlando Damico Negri Zanetti "
         "Formigoni Galdabino Locatelli Galvan Brambilla Bonfanti Pozzi Crippa Ghezzi Tagliabue"
-    )
-    .replace("_", " ")
-    .split()
+    ).split()
 )
 
 FIRST_NAMES = [
@@ -125,13 +124,12 @@ STREET_ABBREVIATIONS = {
     "Zona Industriale": "Z.I.",
 }
 
-STREET_NAMES = (
-    (
+STREET_NAMES = tuple(
+    name.replace("_", " ")
+    for name in (
         "Roma Garibaldi Mazzini Cavour Dante Verdi Marconi Matteotti Vittorio_Veneto "
         "dell'Industria dell'Artigianato del_Lavoro dei_Trasporti Emilia Aurelia Appia "
         "XX_Settembre IV_Novembre Gramsci Leopardi Manzoni Volta Galilei Colombo Europa "
         "delle_Industrie dell'Autostrada Nazionale San_Francesco Don_Minzoni Kennedy"
-    )
-    .replace("_", " ")
-    .split()
+    ).split()
 )

@@ -9,13 +9,17 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Account, AccountPhone, AccountSource
+from app.accounts.models import Account, AccountPhone, AccountSource, TonnageClass
 from app.accounts.phones import parse_phone
+from app.accounts.status import AccountStatus
 from app.audit.services import record
+from app.campaigns.models import Campaign, CampaignStatus
 from app.demo.data import FIRST_NAMES, SURNAMES
 from app.demo.generator import Place, generate_rows
 from app.demo.network import DEALERS, SALESPEOPLE_PER_DEALER, ZONES
+from app.desk.queue import enqueue_accounts
 from app.imports.models import BatchStatus, ImportBatch, SourceKind
+from app.scripting.services import load_script
 from app.territory.models import (
     Dealer,
     Municipality,
@@ -29,8 +33,11 @@ from app.territory.municipalities import BUNDLED_REFERENCE_DATE, bundled_municip
 from app.territory.services import load_municipalities
 from app.users.models import Role
 from app.users.services import create_user, find_user
+from config import ROOT
 
 DEMO_SEED = 2026
+DEMO_CAMPAIGN = "PILOTA-16T"
+DEMO_SCRIPT = ROOT / "call_scripts" / "fleet_qualification.toml"
 DEMO_FILENAME = "demo-anagrafica-clienti.csv"
 DEMO_PASSWORD = "qualifica-demo"  # noqa: S105  (printed on purpose: demo data only)
 DEMO_USERS = (
@@ -60,6 +67,7 @@ def seed_demo(session: Session, *, accounts: int = 2000, seed: int = DEMO_SEED) 
     _seed_network(session, report)
     _seed_users(session, report)
     _seed_accounts(session, report, accounts, seed)
+    _seed_campaign(session, report)
     record(session, "demo.seed", details_created=dict(report.created))
     return report
 
@@ -184,6 +192,8 @@ def _seed_accounts(session: Session, report: SeedReport, count: int, seed: int) 
             vat_number=row.vat_number or None,
             email=row.email or None,
             tonnage_class=row.tonnage_class,
+            # Rows without defects count as already cleaned; the rest await normalisation.
+            status=AccountStatus.NEW if row.defects else AccountStatus.READY,
             zone_id=rule.zone_id if rule else None,
             dealer_id=rule.dealer_id if rule else None,
         )
@@ -205,3 +215,26 @@ def _seed_accounts(session: Session, report: SeedReport, count: int, seed: int) 
         session.add(account)
         report.created["accounts"] += 1
     session.flush()
+
+
+def _seed_campaign(session: Session, report: SeedReport) -> None:
+    """An active campaign with the shipped script, queuing the clean accounts over 16 t."""
+    if session.scalar(select(Campaign).where(Campaign.code == DEMO_CAMPAIGN)):
+        return
+    script = load_script(session, DEMO_SCRIPT)
+    campaign = Campaign(
+        code=DEMO_CAMPAIGN,
+        name="Pilota mezzi pesanti oltre 16 t",
+        status=CampaignStatus.ACTIVE,
+        call_script_id=script.id,
+    )
+    session.add(campaign)
+    session.flush()
+    ready = session.scalars(
+        select(Account.id).where(
+            Account.status == AccountStatus.READY,
+            Account.tonnage_class == TonnageClass.EXTRA_HEAVY,
+        )
+    )
+    report.created["campaigns"] += 1
+    report.created["queued accounts"] += enqueue_accounts(session, campaign, ready)

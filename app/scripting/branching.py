@@ -62,3 +62,13 @@ def visible_questions(script: Script, answers: Mapping[str, Any]) -> list[Questi
 
 def visible_ids(script: Script, answers: Mapping[str, Any]) -> set[str]:
     return {q.id for q in visible_questions(script, answers)}
+
+
+def condition_dict(condition: Condition) -> dict[str, Any]:
+    """The condition as plain data, for the desk's script that shows and hides questions
+    as the agent answers (it mirrors ``holds``)."""
+    if isinstance(condition, AllOf):
+        return {"all": [condition_dict(c) for c in condition.conditions]}
+    if isinstance(condition, AnyOf):
+        return {"any": [condition_dict(c) for c in condition.conditions]}
+    return {"question": condition.question, condition.op: condition.value}

@@ -111,3 +111,10 @@ def test_network_shape():
     covered = [p for *_, provinces in DEALERS for p in provinces]
     assert len(covered) == len(set(covered))  # no province served by two dealers
     assert set(covered) == set(AREA_CODES)
+
+
+def test_multi_word_names_stay_whole():
+    from app.demo.data import STREET_NAMES, SURNAMES
+
+    assert "De Luca" in SURNAMES and "De" not in SURNAMES
+    assert "Vittorio Veneto" in STREET_NAMES and "delle" not in STREET_NAMES

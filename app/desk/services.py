@@ -1,0 +1,244 @@
+"""The agent's call: open it, keep its draft, record its outcome.
+
+The queue (``queue.py``) decides who calls whom; the script (``app.scripting``) says what
+to ask and where answers go; this module ties them to one call and to the account's
+status. Every function flushes and never commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session
+
+from app.accounts.models import Account, AccountPhone, PhoneKind
+from app.accounts.status import AccountStatus, check_transition
+from app.audit.services import record
+from app.campaigns.models import Campaign, QueueEntry, QueueState
+from app.columns import utcnow
+from app.desk.models import CallAttempt, CallDraft
+from app.desk.outcomes import OutcomeRule, rules_from_config
+from app.desk.queue import Rescheduled, reschedule
+from app.scripting.answers import clean_answers, required_missing
+from app.scripting.models import CallScript
+from app.scripting.schema import Q, Script
+from app.scripting.services import apply_answers, prefill_answers, script_of
+
+FIELD_PREFIX = "a."
+
+
+class DeskError(ValueError):
+    """The call cannot go on as asked; the message is for the agent."""
+
+
+class AnswersRejected(DeskError):
+    """The answers do not allow this outcome; ``errors`` maps question ids to messages."""
+
+    def __init__(self, message: str, errors: dict[str, list[str]]) -> None:
+        super().__init__(message)
+        self.errors = errors
+
+
+@dataclass
+class Call:
+    """Everything the desk shows for the call in hand."""
+
+    entry: QueueEntry
+    account: Account
+    campaign: Campaign
+    stored_script: CallScript
+    script: Script
+    rules: dict[str, OutcomeRule]
+    draft: CallDraft
+    history: list[CallAttempt]
+
+    @property
+    def fields(self) -> dict[str, Any]:
+        """Form values: the draft's, or the account's known data for a fresh call."""
+        if self.draft.answers:
+            return self.draft.answers
+        return {FIELD_PREFIX + qid: value for qid, value in prefill_answers(
+            self.script, self.account).items()}  # fmt: skip
+
+
+def campaign_rules(campaign: Campaign, script: Script) -> dict[str, OutcomeRule]:
+    """The campaign's outcomes that its script allows, in display order."""
+    rules = rules_from_config(campaign.outcomes)
+    return {code: rule for code, rule in rules.items() if code in script.outcomes}
+
+
+def open_call(session: Session, entry_id: int, agent_id: int, now: datetime | None = None) -> Call:
+    """The call of ``entry_id`` if this agent holds it; its draft is created on first open,
+    which is when the call's clock starts."""
+    entry = session.get(QueueEntry, entry_id)
+    if entry is None or entry.state != QueueState.LEASED or entry.lease_holder_id != agent_id:
+        raise DeskError(_("This account is no longer assigned to you."))
+    campaign = session.get_one(Campaign, entry.campaign_id)
+    if campaign.call_script_id is None:
+        raise DeskError(_("This campaign has no call script yet: tell your supervisor."))
+    stored = session.get_one(CallScript, campaign.call_script_id)
+    script = script_of(stored)
+    draft = session.scalar(
+        sa.select(CallDraft).where(
+            CallDraft.queue_entry_id == entry.id, CallDraft.agent_id == agent_id
+        )
+    )
+    if draft is None:
+        started = now or utcnow()
+        draft = CallDraft(
+            queue_entry_id=entry.id,
+            agent_id=agent_id,
+            answers={},
+            created_at=started,
+            updated_at=started,
+        )
+        session.add(draft)
+        session.flush()
+    history = list(
+        session.scalars(
+            sa.select(CallAttempt)
+            .where(CallAttempt.account_id == entry.account_id)
+            .order_by(CallAttempt.started_at.desc())
+        )
+    )
+    return Call(
+        entry=entry,
+        account=session.get_one(Account, entry.account_id),
+        campaign=campaign,
+        stored_script=stored,
+        script=script,
+        rules=campaign_rules(campaign, script),
+        draft=draft,
+        history=history,
+    )
+
+
+def save_draft(
+    session: Session, call: Call, fields: Mapping[str, Any], notes: str | None
+) -> CallDraft:
+    """Keep what the agent typed so far (form field names and values, as sent)."""
+    call.draft.answers = {k: v for k, v in fields.items() if k.startswith(FIELD_PREFIX)}
+    call.draft.notes = notes or None
+    call.draft.updated_at = utcnow()
+    session.flush()
+    return call.draft
+
+
+def answers_from_fields(script: Script, fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Turn form fields (``a.<question>`` and ``a.<question>.<row>.<column>``) into raw
+    answers by question id, as ``app.scripting.answers`` cleans them."""
+    answers: dict[str, Any] = {}
+    for question in script.questions():
+        key = FIELD_PREFIX + question.id
+        if question.type == Q.FLEET_TABLE:
+            rows: dict[int, dict[str, Any]] = {}
+            for name, value in fields.items():
+                parts = name.split(".")
+                if len(parts) == 4 and name.startswith(key + ".") and parts[2].isdigit():
+                    rows.setdefault(int(parts[2]), {})[parts[3]] = value
+            if rows:
+                answers[question.id] = [rows[n] for n in sorted(rows)]
+        elif key in fields:
+            answers[question.id] = fields[key]
+    return answers
+
+
+def record_outcome(
+    session: Session,
+    call: Call,
+    *,
+    code: str,
+    fields: Mapping[str, Any],
+    notes: str | None,
+    client_token: str,
+    callback_at: datetime | None = None,
+    now: datetime | None = None,
+) -> CallAttempt:
+    """Record the call's outcome once, write its answers, and move queue and account on.
+
+    Raises ``AnswersRejected`` when an answer is invalid or, for a qualifying outcome, a
+    required one is missing; ``DeskError`` for an outcome the campaign does not allow or
+    a callback without a future time. Nothing is written then.
+    """
+    now = now or utcnow()
+    rule = call.rules.get(code)
+    if rule is None:
+        raise DeskError(_("This outcome is not available in this campaign."))
+    answers = answers_from_fields(call.script, fields)
+    cleaned = clean_answers(call.script, answers)
+    if not cleaned.ok:
+        raise AnswersRejected(_("Some answers need correcting."), cleaned.errors)
+    if rule.qualified:
+        missing = required_missing(call.script, answers)
+        if missing:
+            message = _("Answer every required question before qualifying.")
+            raise AnswersRejected(message, {qid: [_("Required to qualify.")] for qid in missing})
+    if rule.callback and (callback_at is None or callback_at <= now):
+        raise DeskError(_("Choose a callback date and time in the future."))
+    attempt = CallAttempt(
+        campaign_id=call.campaign.id,
+        account_id=call.account.id,
+        agent_id=call.entry.lease_holder_id,
+        call_script_id=call.stored_script.id,
+        started_at=call.draft.created_at,
+        ended_at=now,
+        outcome=rule.code,
+        answers=answers,
+        notes=notes or None,
+        client_token=client_token,
+    )
+    session.add(attempt)
+    session.flush()
+    if rule.reached and cleaned.values:
+        apply_answers(session, call.account, call.script, answers, call_attempt_id=attempt.id)
+    _move_on(session, call, rule, now, callback_at)
+    session.delete(call.draft)
+    record(session, "desk.outcome", user_id=attempt.agent_id, obj=attempt, outcome=rule.code)
+    session.flush()
+    return attempt
+
+
+def _move_on(
+    session: Session, call: Call, rule: OutcomeRule, now: datetime, callback_at: datetime | None
+) -> None:
+    """Reschedule the queue entry and set the account's status that the outcome implies."""
+    retry = {
+        "no_answer": call.campaign.retry_no_answer_minutes,
+        "busy": call.campaign.retry_busy_minutes,
+    }.get(rule.retry or "")
+    agent_id = call.entry.lease_holder_id
+    result = reschedule(
+        session,
+        call.entry,
+        now=now,
+        retry_after_minutes=retry,
+        final=rule.final,
+        callback_at=callback_at if rule.callback else None,
+        callback_agent_id=agent_id if rule.callback else None,
+    )
+    account = call.account
+    if result == Rescheduled.DONE:
+        account.status = check_transition(account.status, rule.status)
+    elif result == Rescheduled.EXHAUSTED:
+        account.status = check_transition(account.status, AccountStatus.UNREACHABLE)
+    if rule.do_not_call:
+        account.do_not_call = True
+    if rule.unusable_number:
+        dialled = dialled_phone(account)
+        if dialled is not None:
+            dialled.kind = PhoneKind.INVALID
+
+
+def dialled_phone(account: Account) -> AccountPhone | None:
+    """The number the desk offers to call: the first usable one."""
+    return next((p for p in account.phones if p.e164 and p.kind != PhoneKind.INVALID), None)
+
+
+def find_recorded(session: Session, client_token: str) -> CallAttempt | None:
+    """The call already recorded under this token: a retried submit must not record two."""
+    return session.scalar(sa.select(CallAttempt).where(CallAttempt.client_token == client_token))

@@ -1,0 +1,173 @@
+// The agent desk: autosaved drafts, lease renewal, branching, validation as typed,
+// one-click-safe outcomes and keyboard shortcuts. No framework; served from /static.
+(function () {
+  "use strict";
+  const form = document.getElementById("call-form");
+  if (!form) return;
+
+  const csrf = form.querySelector("input[name=csrf_token]").value;
+  const status = document.getElementById("draft-status");
+  const messages = JSON.parse(document.getElementById("desk-messages").textContent);
+  const SAVE_DELAY_MS = 800;
+  const LEASE_EVERY_MS = 30000;
+
+  async function post(url, body) {
+    const response = await fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: {"Content-Type": "application/json", "X-CSRFToken": csrf},
+      body: JSON.stringify(body),
+    });
+    let data = {};
+    try { data = await response.json(); } catch (e) { /* not JSON: keep empty */ }
+    return {ok: response.ok, status: response.status, data: data};
+  }
+
+  // ---- answers as the server stores them in a draft: field name -> value or list ----
+  function fields() {
+    const out = {};
+    for (const el of form.elements) {
+      if (!el.name || !el.name.startsWith("a.") || el.disabled) continue;
+      if ((el.type === "checkbox" || el.type === "radio") && !el.checked) {
+        if (el.type === "checkbox" && !(el.name in out)) out[el.name] = [];
+        continue;
+      }
+      if (el.type === "checkbox") {
+        (out[el.name] = out[el.name] || []).push(el.value);
+      } else {
+        out[el.name] = el.value;
+      }
+    }
+    const notes = form.querySelector("[name=notes]");
+    return {fields: out, notes: notes ? notes.value : ""};
+  }
+
+  // ---- branching: show a question or section only when its condition holds ----
+  function valueOf(qid) {
+    const els = form.querySelectorAll(`[name="a.${qid}"]`);
+    if (!els.length) return null;
+    const first = els[0];
+    if (first.type === "checkbox") {
+      return Array.from(els).filter((e) => e.checked).map((e) => e.value);
+    }
+    if (first.type === "radio") {
+      const checked = Array.from(els).find((e) => e.checked);
+      return checked ? checked.value : null;
+    }
+    return first.value === "" ? null : first.value;
+  }
+
+  function holds(cond) {
+    if (cond.all) return cond.all.every(holds);
+    if (cond.any) return cond.any.some(holds);
+    const value = valueOf(cond.question);
+    const values = Array.isArray(value) ? value : value === null ? [] : [value];
+    if ("equals" in cond) return values.includes(String(cond.equals));
+    if ("not_equals" in cond) return !values.includes(String(cond.not_equals));
+    if ("in" in cond) return cond.in.map(String).some((v) => values.includes(v));
+    return true;
+  }
+
+  function applyBranching() {
+    for (const el of form.querySelectorAll("[data-show-if]")) {
+      const visible = holds(JSON.parse(el.dataset.showIf));
+      el.hidden = !visible;
+      // Hidden answers are neither sent nor required.
+      for (const input of el.querySelectorAll("input, select, textarea")) {
+        input.disabled = !visible;
+      }
+    }
+  }
+
+  // ---- draft autosave (debounced), so a crash or a reload loses nothing ----
+  let timer = null;
+  let saving = Promise.resolve();
+  function scheduleSave() {
+    status.textContent = messages.unsaved;
+    clearTimeout(timer);
+    timer = setTimeout(saveDraft, SAVE_DELAY_MS);
+  }
+  function saveDraft() {
+    clearTimeout(timer);
+    saving = saving.then(async () => {
+      try {
+        const r = await post(form.dataset.draftUrl, fields());
+        status.textContent = r.ok ? messages.saved : (r.data.error || messages.notSaved);
+        status.classList.toggle("warn", !r.ok);
+      } catch (e) {
+        status.textContent = messages.offline;
+        status.classList.add("warn");
+        timer = setTimeout(saveDraft, 5000); // retry until the network is back
+      }
+    });
+    return saving;
+  }
+
+  // ---- lease: renewed every 30 s and whenever the tab is visible again ----
+  async function renewLease() {
+    try {
+      const r = await post(form.dataset.leaseUrl, {});
+      if (!r.ok) {
+        status.textContent = r.data.error || messages.lost;
+        status.classList.add("warn");
+      }
+    } catch (e) { /* offline: the next tick tries again */ }
+  }
+  setInterval(renewLease, LEASE_EVERY_MS);
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible") renewLease();
+    else saveDraft();
+  });
+  window.addEventListener("pagehide", () => {
+    // Last chance: send the draft even while the page unloads.
+    const body = new Blob([JSON.stringify(fields())], {type: "application/json"});
+    clearTimeout(timer);
+    fetch(form.dataset.draftUrl, {method: "POST", keepalive: true, credentials: "same-origin",
+      headers: {"Content-Type": "application/json", "X-CSRFToken": csrf}, body: body});
+  });
+
+  // ---- validation as typed (phone, e-mail, VAT), by the server's own rules ----
+  const checkTimers = new Map();
+  async function check(input) {
+    const box = document.getElementById(`${input.id}-error`);
+    if (!box) return;
+    const r = await post(form.dataset.validateUrl, {question: input.dataset.question, value: input.value});
+    box.textContent = r.ok ? (r.data.error || "") : "";
+    input.setAttribute("aria-invalid", r.ok && r.data.error ? "true" : "false");
+    if (r.ok && r.data.normalised && input.value && !r.data.error) input.title = r.data.normalised;
+  }
+
+  form.addEventListener("input", (event) => {
+    applyBranching();
+    scheduleSave();
+    const input = event.target;
+    if (input.dataset && input.dataset.validate) {
+      clearTimeout(checkTimers.get(input));
+      checkTimers.set(input, setTimeout(() => check(input), 500));
+    }
+  });
+  form.addEventListener("change", () => { applyBranching(); scheduleSave(); });
+
+  // ---- outcomes: one submission, whatever the clicks ----
+  let submitted = false;
+  form.addEventListener("submit", (event) => {
+    if (submitted) { event.preventDefault(); return; }
+    submitted = true;
+    for (const b of form.querySelectorAll("button[name=outcome]")) b.setAttribute("aria-disabled", "true");
+    status.textContent = messages.sending;
+  });
+
+  // ---- copy the number ----
+  for (const button of document.querySelectorAll("[data-copy]")) {
+    button.addEventListener("click", async () => {
+      try {
+        await navigator.clipboard.writeText(button.dataset.copy);
+        button.textContent = messages.copied;
+      } catch (e) {
+        window.prompt(messages.copyPrompt, button.dataset.copy);
+      }
+    });
+  }
+
+  applyBranching();
+})();

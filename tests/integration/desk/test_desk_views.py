@@ -1,0 +1,164 @@
+"""The desk over HTTP: take, draft, validate, record once, next account."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+import time_machine
+
+from app.desk.models import CallAttempt
+from tests import factories
+from tests.conftest import csrf_token
+from tests.integration.desk.conftest import queued_account
+from tests.integration.desk.test_outcomes import QUALIFYING
+
+TOKEN_RE = re.compile(r'name="client_token"[^>]*value="([0-9a-f]+)"')
+
+
+def start(client, auth, campaign, who="agent"):
+    auth.login(who)
+    token = csrf_token(client, "/desk/")
+    response = client.post(f"/desk/campaigns/{campaign.id}/next", data={"csrf_token": token})
+    assert response.status_code == 302
+    return response.headers["Location"]
+
+
+def page_tokens(client, url):
+    page = client.get(url).get_data(as_text=True)
+    return csrf_token(client, url), TOKEN_RE.search(page).group(1), page
+
+
+def test_take_qualify_and_get_the_next_account(
+    client, auth, users, session, campaign, office_hours
+):
+    first = queued_account(session, campaign, "Trasporti Uno SRL")
+    queued_account(session, campaign, "Trasporti Due SRL", phone="0612345678")
+    url = start(client, auth, campaign)
+    assert re.fullmatch(r"/desk/calls/\d+", url)
+    csrf, token, page = page_tokens(client, url)
+    assert "Trasporti Uno SRL" in page
+    assert 'href="tel:+390212345678"' in page and "+39 02 1234 5678" in page
+    data = {**QUALIFYING, "csrf_token": csrf, "client_token": token, "outcome": "qualified"}
+    response = client.post(url + "/outcome", data=data)
+    assert response.status_code == 302
+    next_url = response.headers["Location"]
+    assert next_url != url and next_url.startswith("/desk/calls/")
+    assert "Trasporti Due SRL" in client.get(next_url).get_data(as_text=True)
+    session.refresh(first)
+    assert first.status.value == "qualified"
+
+
+def test_double_submit_records_one_call(client, auth, users, session, campaign, office_hours):
+    queued_account(session, campaign)
+    url = start(client, auth, campaign)
+    csrf, token, _ = page_tokens(client, url)
+    data = {"csrf_token": csrf, "client_token": token, "outcome": "busy"}
+    first = client.post(url + "/outcome", data=data)
+    second = client.post(url + "/outcome", data=data)  # the network retried
+    assert first.status_code == second.status_code == 302
+    assert session.scalar(sa.select(sa.func.count()).select_from(CallAttempt)) == 1
+
+
+def test_draft_survives_a_reload(client, auth, users, session, campaign, office_hours):
+    queued_account(session, campaign)
+    url = start(client, auth, campaign)
+    csrf, _, _ = page_tokens(client, url)
+    fields = {"a.contact_name": "Paola Verdi", "a.has_trucks": "true",
+              "a.fleet_lines.0.vehicle_count": "7"}  # fmt: skip
+    response = client.post(
+        url + "/draft", json={"fields": fields, "notes": "richiamare dopo le 15"},
+        headers={"X-CSRFToken": csrf},
+    )  # fmt: skip
+    assert response.status_code == 200 and response.get_json()["lease_expires_at"]
+    page = client.get(url).get_data(as_text=True)
+    assert 'value="Paola Verdi"' in page
+    assert 'name="a.fleet_lines.0.vehicle_count" value="7"' in page
+    assert "richiamare dopo le 15" in page
+    assert re.search(r'name="a.has_trucks" value="true" checked', page)
+
+
+def test_draft_and_json_calls_need_the_csrf_header(
+    client, auth, users, session, campaign, office_hours
+):
+    queued_account(session, campaign)
+    url = start(client, auth, campaign)
+    assert client.post(url + "/draft", json={"fields": {}}).status_code == 400
+    assert client.post(url + "/lease").status_code == 400
+
+
+def test_malformed_draft_is_refused_with_a_message(
+    client, auth, users, session, campaign, office_hours
+):
+    queued_account(session, campaign)
+    url = start(client, auth, campaign)
+    csrf, _, _ = page_tokens(client, url)
+    for body in ({"fields": "x"}, {"fields": {"a.x": {"nested": 1}}, "notes": 3}, []):
+        response = client.post(url + "/draft", json=body, headers={"X-CSRFToken": csrf})
+        assert response.status_code == 400
+        assert response.get_json()["error"]
+
+
+def test_validation_as_typed(client, auth, users, session, campaign, office_hours):
+    queued_account(session, campaign)
+    url = start(client, auth, campaign)
+    csrf, _, _ = page_tokens(client, url)
+    headers = {"X-CSRFToken": csrf}
+    bad = client.post(url + "/check", json={"question": "contact_phone", "value": "2 1234"},
+                      headers=headers).get_json()  # fmt: skip
+    assert "numero di telefono valido" in bad["error"]
+    good = client.post(url + "/check", json={"question": "contact_phone",
+                       "value": "333 1234567"}, headers=headers).get_json()  # fmt: skip
+    assert good == {"error": None, "normalised": "+393331234567"}
+    vat = client.post(url + "/check", json={"question": "vat_number", "value": "12345678901"},
+                      headers=headers).get_json()  # fmt: skip
+    assert "partita IVA non è valida" in vat["error"]
+    unknown = client.post(url + "/check", json={"question": "nope", "value": "x"},
+                          headers=headers)  # fmt: skip
+    assert unknown.status_code == 400
+
+
+def test_rejected_outcome_keeps_the_answers(client, auth, users, session, campaign, office_hours):
+    queued_account(session, campaign)
+    url = start(client, auth, campaign)
+    csrf, token, _ = page_tokens(client, url)
+    data = {**QUALIFYING, "a.contact_phone": "", "csrf_token": csrf, "client_token": token,
+            "outcome": "qualified"}  # fmt: skip
+    response = client.post(url + "/outcome", data=data)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Necessaria per qualificare." in page
+    assert 'value="Giulia Bianchi"' in client.get(url).get_data(as_text=True)  # draft kept
+    assert session.scalar(sa.select(sa.func.count()).select_from(CallAttempt)) == 0
+
+
+def test_lease_renewal_and_a_lost_lease(client, auth, users, session, campaign, office_hours):
+    queued_account(session, campaign)
+    url = start(client, auth, campaign)
+    csrf, _, _ = page_tokens(client, url)
+    renewed = client.post(url + "/lease", headers={"X-CSRFToken": csrf})
+    assert renewed.status_code == 200
+    other = factories.user(session, username="agente2")
+    entry_id = int(url.rsplit("/", 1)[1])
+    auth.logout()
+    auth.login(other.username)
+    csrf = csrf_token(client, "/desk/")
+    lost = client.post(url + "/lease", headers={"X-CSRFToken": csrf})
+    assert lost.status_code == 409 and "non è più assegnato" in lost.get_json()["error"]
+    page = client.get(f"/desk/calls/{entry_id}", follow_redirects=True)
+    assert "non è più assegnato" in page.get_data(as_text=True)
+
+
+def test_nothing_to_call_outside_calling_hours(client, auth, users, session, campaign):
+    queued_account(session, campaign)
+    today = date.today()
+    sunday = today + timedelta(days=(6 - today.weekday()) or 7)
+    noon = datetime(sunday.year, sunday.month, sunday.day, 12, tzinfo=ZoneInfo("Europe/Rome"))
+    with time_machine.travel(noon, tick=True):
+        location = start(client, auth, campaign)
+        assert location == "/desk/"
+        page = html.unescape(client.get("/desk/").get_data(as_text=True))
+        assert "Fuori dall'orario di chiamata" in page

@@ -1,0 +1,131 @@
+"""Calling hours on real Italian dates: public holidays, Saturdays, Sundays, DST changes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from app.campaigns.calendar import (
+    CallingHoursError,
+    is_callable,
+    next_callable,
+    parse_calling_hours,
+)
+
+ROME = ZoneInfo("Europe/Rome")
+
+
+def rome(*args: int) -> datetime:
+    """A wall-clock time in Rome, as the UTC instant the functions take."""
+    return datetime(*args, tzinfo=ROME).astimezone(UTC)
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+SPLIT_MONDAY = {"mon": [["09:00", "13:00"], ["14:00", "20:00"]]}
+
+
+@pytest.mark.parametrize(
+    ("when", "hours", "expected"),
+    [
+        (rome(2025, 4, 22, 10, 0), None, True),  # an ordinary Tuesday
+        (rome(2025, 4, 21, 10, 0), None, False),  # Easter Monday
+        (rome(2025, 4, 25, 10, 0), None, False),  # Liberation Day (a Friday)
+        (rome(2025, 6, 2, 10, 0), None, False),  # Republic Day (a Monday)
+        (rome(2025, 8, 15, 10, 0), None, False),  # Ferragosto (a Friday)
+        (rome(2025, 12, 8, 10, 0), None, False),  # Immaculate Conception (a Monday)
+        (rome(2025, 12, 26, 10, 0), None, False),  # Santo Stefano (a Friday)
+        (rome(2026, 10, 5, 10, 0), None, True),  # the Monday after San Francesco
+        (rome(2025, 3, 31, 8, 59), None, False),  # Monday before opening
+        (rome(2025, 3, 31, 9, 0), None, True),  # Monday opening
+        (rome(2025, 3, 31, 19, 59), None, True),
+        (rome(2025, 3, 31, 20, 0), None, False),  # closing time is exclusive
+        (rome(2025, 3, 29, 9, 30), None, False),  # Saturday opens at 10
+        (rome(2025, 3, 29, 10, 0), None, True),
+        (rome(2025, 3, 29, 18, 59), None, True),
+        (rome(2025, 3, 29, 19, 0), None, False),  # Saturday closes at 19
+        (rome(2025, 3, 30, 12, 0), None, False),  # Sunday (and the spring DST change)
+        # DST: 07:30 UTC is 08:30 in winter (closed) but 09:30 in summer (open).
+        (utc(2025, 3, 28, 7, 30), None, False),  # Friday, CET
+        (utc(2025, 3, 31, 7, 30), None, True),  # Monday, CEST
+        (utc(2025, 10, 24, 7, 30), None, True),  # Friday, CEST
+        (utc(2025, 10, 27, 7, 30), None, False),  # Monday, CET again
+        (utc(2025, 10, 27, 18, 59), None, True),  # 19:59 CET
+        (utc(2025, 10, 27, 19, 0), None, False),  # 20:00 CET
+        (rome(2025, 3, 31, 13, 30), SPLIT_MONDAY, False),  # lunch break
+        (rome(2025, 3, 31, 14, 0), SPLIT_MONDAY, True),
+        (rome(2025, 4, 1, 13, 30), SPLIT_MONDAY, True),  # Tuesday keeps the default
+        (rome(2025, 3, 29, 11, 0), {"sat": []}, False),  # no Saturday calls
+        (rome(2025, 12, 24, 10, 0), {"closed": ["2025-12-24"]}, False),
+        (rome(2025, 12, 23, 10, 0), {"closed": ["2025-12-24"]}, True),
+        (rome(2025, 4, 21, 10, 0), {"mon": [["09:00", "20:00"]]}, False),  # holiday wins
+    ],
+)
+def test_is_callable(when: datetime, hours: dict | None, expected: bool) -> None:
+    assert is_callable(when, hours) is expected
+
+
+@pytest.mark.parametrize(
+    ("after", "hours", "expected"),
+    [
+        (rome(2025, 4, 22, 10, 0), None, rome(2025, 4, 22, 10, 0)),  # already open
+        (rome(2025, 3, 31, 7, 0), None, rome(2025, 3, 31, 9, 0)),  # later the same day
+        (rome(2025, 4, 19, 19, 30), None, rome(2025, 4, 22, 9, 0)),  # Easter, Easter Monday
+        (rome(2025, 4, 24, 20, 0), None, rome(2025, 4, 26, 10, 0)),  # 25 April -> Saturday
+        (rome(2025, 6, 1, 12, 0), None, rome(2025, 6, 3, 9, 0)),  # Sunday, then 2 June
+        (rome(2025, 8, 14, 20, 0), None, rome(2025, 8, 16, 10, 0)),  # Ferragosto
+        (rome(2025, 12, 7, 12, 0), None, rome(2025, 12, 9, 9, 0)),  # Sunday, then 8 December
+        # Across the DST changes the local opening time holds, the UTC instant moves.
+        (rome(2025, 3, 29, 19, 0), None, utc(2025, 3, 31, 7, 0)),
+        (rome(2025, 10, 25, 19, 0), None, utc(2025, 10, 27, 8, 0)),
+        (rome(2025, 3, 28, 21, 0), None, utc(2025, 3, 29, 9, 0)),
+        (rome(2025, 3, 31, 13, 30), SPLIT_MONDAY, rome(2025, 3, 31, 14, 0)),
+        (rome(2025, 3, 28, 20, 0), {"sat": []}, rome(2025, 3, 31, 9, 0)),
+        # 24 closed, 25 and 26 December holidays, 27 is a Saturday.
+        (rome(2025, 12, 24, 9, 0), {"closed": ["2025-12-24"]}, rome(2025, 12, 27, 10, 0)),
+    ],
+)
+def test_next_callable(after: datetime, hours: dict | None, expected: datetime) -> None:
+    found = next_callable(after, hours)
+    assert found == expected
+    assert found.tzinfo is not None
+    assert found.utcoffset().total_seconds() == 0
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ([], "must be an object"),
+        ({"monday": []}, "unknown key(s) 'monday'"),
+        ({"mon": "09:00-20:00"}, "mon: expected a list"),
+        ({"mon": [["09:00"]]}, "mon[0]: expected [start, end]"),
+        ({"mon": [["9:00", "13:00"]]}, "mon[0]: '9:00' is not a time written as HH:MM"),
+        ({"tue": [["09:60", "13:00"]]}, "tue[0]: '09:60' is not a time of day"),
+        ({"tue": [["24:00", "24:00"]]}, "tue[0]: '24:00' is not a time of day"),
+        ({"wed": [["13:00", "09:00"]]}, "wed[0]: 13:00 is not before 09:00"),
+        ({"thu": [["09:00", "13:00"], ["12:00", "14:00"]]}, "thu[1]: starts before"),
+        ({"sun": [["10:00", "12:00"]]}, "forbids calls on Sundays"),
+        ({"closed": "2025-12-24"}, "closed: expected a list"),
+        ({"closed": ["24/12/2025"]}, "closed[0]: '24/12/2025' is not a date"),
+    ],
+)
+def test_invalid_calling_hours_say_where(raw: object, message: str) -> None:
+    with pytest.raises(CallingHoursError) as error:
+        parse_calling_hours(raw)  # type: ignore[arg-type]
+    assert message in str(error.value)
+
+
+def test_valid_override_keeps_other_days_and_allows_midnight_end() -> None:
+    hours = parse_calling_hours({"fri": [["09:00", "24:00"]], "closed": ["2025-12-24"]})
+    assert hours.week[4] == ((9 * 60, 24 * 60),)
+    assert hours.week[0] == ((9 * 60, 20 * 60),)
+    assert is_callable(rome(2025, 3, 28, 23, 59), hours)
+
+
+def test_naive_datetimes_are_refused() -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        is_callable(datetime(2025, 4, 22, 10, 0), None)
