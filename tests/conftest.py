@@ -13,8 +13,11 @@ import os
 import re
 import tempfile
 from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 # Before the application is imported: keep generated files (secret key) out of the tree.
 os.environ.setdefault("QUALIFICA_INSTANCE_PATH", tempfile.mkdtemp(prefix="qualifica-test-"))
@@ -27,6 +30,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app import create_app
+from app.campaigns.calendar import public_holidays
 from app.extensions import db
 from config import normalise_database_url
 from tests import factories
@@ -108,6 +112,22 @@ def session(app: Flask) -> Iterator[sa.orm.Session]:
         engines[None] = engine
         outer.rollback()
         connection.close()
+
+
+def next_working_morning(today: date) -> datetime:
+    """10:30 in Rome on the next working day: inside calling hours, and always in the
+    future, so that cookies a real browser receives are not already expired."""
+    day = today + timedelta(days=1)
+    while day.weekday() >= 5 or day in public_holidays(day.year):
+        day += timedelta(days=1)
+    return datetime(day.year, day.month, day.day, 10, 30, tzinfo=ZoneInfo("Europe/Rome"))
+
+
+@pytest.fixture
+def office_hours():
+    """Views read the real clock; calls are allowed only in calling hours."""
+    with time_machine.travel(next_working_morning(date.today()), tick=True) as traveller:
+        yield traveller
 
 
 @pytest.fixture

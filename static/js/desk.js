@@ -9,6 +9,7 @@
   const status = document.getElementById("draft-status");
   const messages = JSON.parse(document.getElementById("desk-messages").textContent);
   const SAVE_DELAY_MS = 800;
+  let submitted = false; // an outcome is on its way: no more drafts from this page
   const LEASE_EVERY_MS = 30000;
 
   async function post(url, body) {
@@ -89,6 +90,7 @@
   }
   function saveDraft() {
     clearTimeout(timer);
+    if (submitted) return saving;
     saving = saving.then(async () => {
       try {
         const r = await post(form.dataset.draftUrl, fields());
@@ -105,6 +107,7 @@
 
   // ---- lease: renewed every 30 s and whenever the tab is visible again ----
   async function renewLease() {
+    if (submitted) return;
     try {
       const r = await post(form.dataset.leaseUrl, {});
       if (!r.ok) {
@@ -119,7 +122,9 @@
     else saveDraft();
   });
   window.addEventListener("pagehide", () => {
-    // Last chance: send the draft even while the page unloads.
+    // Last chance: send the draft even while the page unloads. Not after an outcome was
+    // sent: that request carries every answer, and a late draft would race its redirect.
+    if (submitted) return;
     const body = new Blob([JSON.stringify(fields())], {type: "application/json"});
     clearTimeout(timer);
     fetch(form.dataset.draftUrl, {method: "POST", keepalive: true, credentials: "same-origin",
@@ -149,12 +154,23 @@
   form.addEventListener("change", () => { applyBranching(); scheduleSave(); });
 
   // ---- outcomes: one submission, whatever the clicks ----
-  let submitted = false;
   form.addEventListener("submit", (event) => {
     if (submitted) { event.preventDefault(); return; }
     submitted = true;
     for (const b of form.querySelectorAll("button[name=outcome]")) b.setAttribute("aria-disabled", "true");
     status.textContent = messages.sending;
+  });
+
+  // ---- keyboard: Alt+letter records the outcome whose key it is ----
+  // Handled here rather than with accesskey, whose modifier differs between browsers.
+  // event.code names the physical key, so Option+letter on a Mac works too.
+  document.addEventListener("keydown", (event) => {
+    if (!event.altKey || event.ctrlKey || event.metaKey || !event.code.startsWith("Key")) return;
+    const key = event.code.slice(3).toLowerCase();
+    const button = form.querySelector(`button[name=outcome][data-key="${key}"]`);
+    if (!button) return;
+    event.preventDefault();
+    button.click();
   });
 
   // ---- copy the number ----

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask import Flask
 from werkzeug.serving import make_server
 
 from app.extensions import db
@@ -47,13 +48,21 @@ def _browser_database(tmp_dir: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory) -> Iterator[str]:
+def live_app(tmp_path_factory) -> Iterator[Flask]:
+    """The application behind the live server, on a database of its own."""
     app = build_app(_browser_database(str(tmp_path_factory.mktemp("browser"))))
     migrate_to_head(app)
     with app.app_context():
         factories.users_by_role(db.session)
         db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -61,8 +70,6 @@ def live_server(tmp_path_factory) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join(timeout=10)
-        with app.app_context():
-            db.engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,111 @@
+"""An agent works the queue: takes an account, fills the script, qualifies it, and the
+next account is on screen; a reload in the middle of a call loses nothing."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from playwright.sync_api import expect
+
+from app.accounts.models import AccountPhone, PhoneKind
+from app.accounts.status import AccountStatus
+from app.desk.queue import enqueue_accounts
+from app.extensions import db
+from app.scripting.services import load_script
+from config import ROOT
+from tests import factories
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def desk_campaign(live_app):
+    """A committed campaign on the live server's database with two queued accounts."""
+    code = uuid.uuid4().hex[:8]
+    with live_app.app_context():
+        script = load_script(db.session, ROOT / "call_scripts" / "fleet_qualification.toml")
+        campaign = factories.campaign(
+            db.session, code=f"B{code}", name=f"Browser {code}", call_script_id=script.id
+        )
+        names = [f"Trasporti Alfa {code} SRL", f"Trasporti Beta {code} SRL"]
+        ids = []
+        for n, name in enumerate(names):
+            account = factories.account(
+                db.session, company_name=name, street="Via Emilia 12", postcode="40121",
+                municipality="Bologna", province="BO", status=AccountStatus.READY,
+            )  # fmt: skip
+            number = f"05112345{n}0"
+            account.phones.append(
+                AccountPhone(raw=number, e164="+39" + number, kind=PhoneKind.FIXED)
+            )
+            db.session.flush()
+            ids.append(account.id)
+        enqueue_accounts(db.session, campaign, ids)
+        db.session.commit()
+        yield {"name": campaign.name, "accounts": names}
+
+
+def sign_in_and_take(page, campaign):
+    page.goto("/login")
+    page.get_by_label("Nome utente").fill("agent")
+    page.get_by_label("Password").fill(factories.PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/desk/")
+    card = page.locator("li.card", has_text=campaign["name"])
+    card.get_by_role("button", name="Prossimo account").click()
+    page.wait_for_url("**/desk/calls/*")
+
+
+def test_agent_qualifies_and_gets_the_next_account(page, desk_campaign, office_hours):
+    sign_in_and_take(page, desk_campaign)
+    first = page.get_by_role("heading", level=1).inner_text()
+    assert first in desk_campaign["accounts"]
+    number = "+390511234500" if first.startswith("Trasporti Alfa") else "+390511234510"
+    expect(page.get_by_test_id("phone")).to_have_attribute("href", f"tel:{number}")
+    # Branching: the contact section appears only for the decision maker.
+    contact = page.locator("#q-contact_name")
+    expect(contact).to_be_hidden()
+    page.get_by_role("group", name="Parlo con la persona").get_by_label("Sì").check()
+    expect(contact).to_be_visible()
+    expect(page.locator("#q-company_name")).to_have_value(first)  # pre-filled
+    page.get_by_role("group", name="L'azienda ha dei veicoli").get_by_label("Sì").check()
+    page.get_by_label("Marca 1", exact=True).select_option(label="Renault Trucks")
+    page.get_by_label("Veicoli 1", exact=True).fill("14")
+    page.get_by_label("Classe di portata 1", exact=True).select_option("gt_16")
+    contact.fill("Giulia Bianchi")
+    phone = page.locator("#q-contact_phone")
+    phone.fill("2 1234")
+    expect(page.locator("#q-contact_phone-error")).to_contain_text("numero di telefono valido")
+    phone.fill("333 1234567")
+    expect(page.locator("#q-contact_phone-error")).to_have_text("")
+    page.locator("#q-purchase_horizon").select_option("3")
+    page.locator("#q-vehicle_kind").select_option("tractor_unit")
+    page.locator("#q-vehicle_quantity").fill("2")
+    page.get_by_role("button", name="Qualificato").click()
+    page.wait_for_url("**/desk/calls/*")
+    second = page.get_by_role("heading", level=1)
+    expect(second).not_to_have_text(first)
+    assert second.inner_text() in desk_campaign["accounts"]
+    expect(page.get_by_role("status").first).to_have_text("Esito salvato.")
+
+
+def test_reload_mid_call_keeps_the_answers(page, desk_campaign, office_hours):
+    sign_in_and_take(page, desk_campaign)
+    page.get_by_role("group", name="Parlo con la persona").get_by_label("Sì").check()
+    page.locator("#q-contact_name").fill("Paolo Neri")
+    page.locator("#notes").fill("Preferisce essere chiamato dopo le 15")
+    expect(page.locator("#draft-status")).to_have_text("Bozza salvata", timeout=10_000)
+    page.reload()
+    expect(page.locator("#q-contact_name")).to_have_value("Paolo Neri")
+    expect(page.locator("#q-contact_name")).to_be_visible()
+    expect(page.locator("#notes")).to_have_value("Preferisce essere chiamato dopo le 15")
+
+
+def test_outcome_by_keyboard_shortcut(page, desk_campaign, office_hours):
+    sign_in_and_take(page, desk_campaign)
+    first = page.get_by_role("heading", level=1).inner_text()
+    with page.expect_navigation():
+        page.keyboard.press("Alt+o")  # Occupato (busy)
+    expect(page.get_by_role("status").first).to_have_text("Esito salvato.")
+    expect(page.get_by_role("heading", level=1)).not_to_have_text(first)
