@@ -162,3 +162,25 @@ def test_nothing_to_call_outside_calling_hours(client, auth, users, session, cam
         assert location == "/desk/"
         page = html.unescape(client.get("/desk/").get_data(as_text=True))
         assert "Fuori dall'orario di chiamata" in page
+
+
+def test_a_whole_shift_at_the_desk_keeps_session_and_csrf(
+    client, auth, users, session, campaign, office_hours
+):
+    """Heartbeats keep the session alive past its idle limit, and the page's CSRF token
+    still works hours later: the agent's autosaves and outcome go through."""
+    from datetime import timedelta
+
+    queued_account(session, campaign)
+    url = start(client, auth, campaign)
+    csrf, token, _ = page_tokens(client, url)
+    for _ in range(19):  # 19 x 25 minutes: about eight hours
+        office_hours.shift(timedelta(minutes=25))
+        assert client.post(url + "/lease", headers={"X-CSRFToken": csrf}).status_code == 200
+    saved = client.post(url + "/draft", json={"fields": {"a.contact_name": "Ada"}},
+                        headers={"X-CSRFToken": csrf})  # fmt: skip
+    assert saved.status_code == 200
+    done = client.post(url + "/outcome", data={"csrf_token": csrf, "client_token": token,
+                                                "outcome": "busy"})  # fmt: skip
+    assert done.status_code == 302
+    assert session.scalar(sa.select(sa.func.count()).select_from(CallAttempt)) == 1
