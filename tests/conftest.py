@@ -32,6 +32,7 @@ from flask.testing import FlaskClient
 from app import create_app
 from app.campaigns.calendar import public_holidays
 from app.extensions import db
+from app.jobs import runner as job_runner
 from config import normalise_database_url
 from tests import factories
 
@@ -104,9 +105,15 @@ def session(app: Flask) -> Iterator[sa.orm.Session]:
     original = db.session
     db.session = db._make_scoped_session({"join_transaction_mode": "create_savepoint"})
     test_session = sa.orm.Session(bind=connection, join_transaction_mode="create_savepoint")
+    # Jobs started in here are recorded, not run: a job thread would share this test's one
+    # connection. Tests of the runner itself use the committing fixtures in tests/integration/jobs.
+    original_dispatch = job_runner._dispatch
+    dispatched = test_session.info.setdefault("dispatched_jobs", [])
+    job_runner._dispatch = lambda _app, run_id: dispatched.append(run_id)
     try:
         yield test_session
     finally:
+        job_runner._dispatch = original_dispatch
         test_session.close()
         db.session = original
         engines[None] = engine
