@@ -32,7 +32,7 @@ TRANSITIONS: dict[AccountStatus, frozenset[AccountStatus]] = {
     # A call ends in a final outcome, a callback, back in the queue (no answer, busy,
     # abandoned lease) or in review (the agent found a duplicate).
     S.IN_CALL: frozenset({S.QUEUED, S.CALLBACK, S.TO_REVIEW} | FINAL),
-    S.CALLBACK: frozenset({S.IN_CALL, S.QUEUED, S.DO_NOT_CALL}),
+    S.CALLBACK: frozenset({S.IN_CALL, S.QUEUED, S.READY, S.DO_NOT_CALL}),  # READY: closed
     S.QUALIFIED: frozenset({S.DISTRIBUTED, S.QUEUED, S.DO_NOT_CALL}),  # QC may requeue
     S.NOT_INTERESTED: frozenset({S.QUEUED, S.READY, S.DO_NOT_CALL}),
     S.UNREACHABLE: frozenset({S.QUEUED, S.READY, S.DO_NOT_CALL}),

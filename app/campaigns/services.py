@@ -1,13 +1,87 @@
-"""Campaign services."""
+"""Campaign services: create and configure campaigns, move them through their statuses,
+choose the accounts to queue. They flush and never commit: the caller commits once."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.campaigns.models import Campaign, CampaignStatus
+from app.accounts.models import Account, TonnageClass
+from app.accounts.status import AccountStatus, can_transition, check_transition
+from app.audit.services import record
+from app.campaigns.calendar import CallingHoursError, parse_calling_hours
+from app.campaigns.models import Campaign, CampaignStatus, QueueEntry, QueueState
+from app.desk.outcomes import OutcomeConfigError, rules_from_config
+from app.desk.queue import enqueue_accounts
+from app.scripting.models import CallScript
+from app.scripting.services import latest_version
+from app.territory.models import Zone
+
+CODE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+CODE_MAX = 32
+NAME_MAX = 120
+PROVINCE_RE = re.compile(r"[A-Z]{2}")
+
+# Whole-number settings and their inclusive bounds.
+LIMITS: dict[str, tuple[int, int]] = {
+    "max_attempts": (1, 20),
+    "retry_no_answer_minutes": (1, 10080),  # up to a week
+    "retry_busy_minutes": (1, 10080),
+    "lease_minutes": (1, 60),
+    "callback_grace_minutes": (0, 1440),  # up to a day
+}
+SETTINGS = frozenset({*LIMITS, "target_redemption", "calling_hours", "outcomes"})
+
+# Which status may follow which; reopening a closed campaign is not a thing.
+STATUS_FLOW: dict[CampaignStatus, frozenset[CampaignStatus]] = {
+    CampaignStatus.DRAFT: frozenset({CampaignStatus.ACTIVE, CampaignStatus.CLOSED}),
+    CampaignStatus.ACTIVE: frozenset({CampaignStatus.PAUSED, CampaignStatus.CLOSED}),
+    CampaignStatus.PAUSED: frozenset({CampaignStatus.ACTIVE, CampaignStatus.CLOSED}),
+    CampaignStatus.CLOSED: frozenset(),
+}
+
+# Statuses an account may be selected in: those that may become QUEUED, less the ones
+# that already wait in (or are being called from) a queue.
+SELECTABLE = tuple(
+    s
+    for s in AccountStatus
+    if can_transition(s, AccountStatus.QUEUED)
+    and s not in (AccountStatus.IN_CALL, AccountStatus.CALLBACK)
+)
+
+
+class CampaignError(ValueError):
+    """A campaign request that cannot be done; the message says why, for the user."""
+
+
+@dataclass(frozen=True)
+class CampaignSummary:
+    """One line of the campaign list."""
+
+    campaign: Campaign
+    script_name: str | None
+    script_version: int | None
+    in_queue: int  # entries still to be called (waiting or leased)
+
+
+@dataclass(frozen=True)
+class Enqueued:
+    """What ``enqueue_selected`` did."""
+
+    selected: int  # accounts matching the filters (do-not-call never included)
+    queued: int  # added to the queue
+    do_not_call: int  # matched the filters but are on the do-not-call list
+
+    @property
+    def skipped(self) -> int:
+        """Selected but already in the campaign's queue."""
+        return self.selected - self.queued
 
 
 def list_campaigns(session: Session, *, only_active: bool = False) -> Sequence[Campaign]:
@@ -15,3 +89,339 @@ def list_campaigns(session: Session, *, only_active: bool = False) -> Sequence[C
     if only_active:
         query = query.where(Campaign.status == CampaignStatus.ACTIVE)
     return session.scalars(query).all()
+
+
+def find_campaign(session: Session, code: str) -> Campaign | None:
+    return session.scalars(select(Campaign).where(Campaign.code == code.strip())).first()
+
+
+def campaign_summaries(session: Session) -> list[CampaignSummary]:
+    """Every campaign by code, with its script version and how many entries await a call."""
+    open_entries = (
+        select(QueueEntry.campaign_id, func.count().label("n"))
+        .where(QueueEntry.state != QueueState.DONE)
+        .group_by(QueueEntry.campaign_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Campaign, CallScript.name, CallScript.version, open_entries.c.n)
+        .outerjoin(CallScript, CallScript.id == Campaign.call_script_id)
+        .outerjoin(open_entries, open_entries.c.campaign_id == Campaign.id)
+        .order_by(Campaign.code)
+    ).all()
+    return [CampaignSummary(c, name, version, n or 0) for c, name, version, n in rows]
+
+
+def _script(session: Session, script_name: str) -> CallScript:
+    script = latest_version(session, script_name.strip())
+    if script is None:
+        raise CampaignError(
+            f"No call script named {script_name!r} is loaded: "
+            "load it first with 'flask scripts load FILE'."
+        )
+    return script
+
+
+def _whole_number(name: str, value: Any) -> int:
+    low, high = LIMITS[name]
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise CampaignError(f"{name}: {value!r} is not a whole number.")
+    if not low <= value <= high:
+        raise CampaignError(f"{name}: {value} is out of range, it must be {low} to {high}.")
+    return value
+
+
+def _target(value: Any) -> Decimal:
+    try:
+        target = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise CampaignError(f"target_redemption: {value!r} is not a number.") from None
+    if not target.is_finite() or not Decimal(0) <= target <= Decimal(1):
+        raise CampaignError(
+            f"target_redemption: {value} is out of range, it must be 0 to 1 (0.6 = 60%)."
+        )
+    if target != target.quantize(Decimal("0.001")):
+        raise CampaignError(f"target_redemption: {value} has more than 3 decimal places.")
+    return target.quantize(Decimal("0.001"))
+
+
+def _calling_hours(value: Any) -> dict[str, Any] | None:
+    try:
+        parse_calling_hours(value)
+    except CallingHoursError as exc:
+        raise CampaignError(f"calling hours: {exc}.") from None
+    return None if value is None else dict(value)
+
+
+def _outcomes(value: Any) -> list[dict[str, Any]] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(item, Mapping) for item in value):
+        raise CampaignError("outcomes: expected a list of objects, one per outcome.")
+    if not value:
+        raise CampaignError("outcomes: the list is empty; leave it unset for the default set.")
+    try:
+        rules_from_config(value)
+    except OutcomeConfigError as exc:
+        raise CampaignError(f"{exc}.") from None
+    return [dict(item) for item in value]
+
+
+def validate_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """Check campaign settings and return them cleaned; raise ``CampaignError`` on the first
+    bad one. ``None`` for calling hours or outcomes means the default."""
+    unknown = sorted(set(settings) - SETTINGS)
+    if unknown:
+        raise CampaignError(f"Unknown setting(s): {', '.join(unknown)}.")
+    cleaned: dict[str, Any] = {}
+    for name, value in settings.items():
+        if name in LIMITS:
+            cleaned[name] = _whole_number(name, value)
+        elif name == "target_redemption":
+            cleaned[name] = _target(value)
+        elif name == "calling_hours":
+            cleaned[name] = _calling_hours(value)
+        else:
+            cleaned[name] = _outcomes(value)
+    return cleaned
+
+
+def _for_audit(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """Settings as JSON values (the target is a Decimal)."""
+    return {k: str(v) if isinstance(v, Decimal) else v for k, v in settings.items()}
+
+
+def create_campaign(
+    session: Session,
+    *,
+    code: str,
+    name: str,
+    script_name: str,
+    user_id: int | None = None,
+    **settings: Any,
+) -> Campaign:
+    """A DRAFT campaign on the latest loaded version of the script ``script_name``."""
+    code, name = code.strip(), name.strip()
+    if not CODE_RE.fullmatch(code) or len(code) > CODE_MAX:
+        raise CampaignError(
+            f"Code {code!r} is not valid: use up to {CODE_MAX} letters, digits, '-' or '_'."
+        )
+    if not name or len(name) > NAME_MAX:
+        raise CampaignError(f"The name must be 1 to {NAME_MAX} characters long.")
+    if find_campaign(session, code) is not None:
+        raise CampaignError(f"A campaign with code {code!r} already exists.")
+    script = _script(session, script_name)
+    cleaned = validate_settings(settings)
+    campaign = Campaign(
+        code=code,
+        name=name,
+        status=CampaignStatus.DRAFT,
+        call_script_id=script.id,
+        created_by_id=user_id,
+        **cleaned,
+    )
+    session.add(campaign)
+    session.flush()
+    record(
+        session,
+        "campaign.create",
+        user_id=user_id,
+        obj=campaign,
+        code=code,
+        script=f"{script.name} v{script.version}",
+        settings=_for_audit(cleaned),
+    )
+    return campaign
+
+
+def _check_open(campaign: Campaign) -> None:
+    if campaign.status == CampaignStatus.CLOSED:
+        raise CampaignError(f"Campaign {campaign.code} is closed: it can no longer change.")
+
+
+def update_settings(
+    session: Session, campaign: Campaign, *, user_id: int | None = None, **settings: Any
+) -> dict[str, Any]:
+    """Change the campaign's settings, all or none; return those that really changed."""
+    _check_open(campaign)
+    if not settings:
+        raise CampaignError("Nothing to change: give at least one setting.")
+    cleaned = validate_settings(settings)
+    changed = {k: v for k, v in cleaned.items() if getattr(campaign, k) != v}
+    for key, value in changed.items():
+        setattr(campaign, key, value)
+    session.flush()
+    if changed:
+        record(
+            session, "campaign.update", user_id=user_id, obj=campaign, changed=_for_audit(changed)
+        )
+    return changed
+
+
+def use_script(
+    session: Session, campaign: Campaign, script_name: str, *, user_id: int | None = None
+) -> CallScript:
+    """Switch the campaign to the latest version of ``script_name``; calls already made
+    keep the version they used."""
+    _check_open(campaign)
+    script = _script(session, script_name)
+    if campaign.call_script_id != script.id:
+        campaign.call_script_id = script.id
+        session.flush()
+        record(
+            session,
+            "campaign.use_script",
+            user_id=user_id,
+            obj=campaign,
+            script=f"{script.name} v{script.version}",
+        )
+    return script
+
+
+def set_status(
+    session: Session, campaign: Campaign, status: CampaignStatus, *, user_id: int | None = None
+) -> None:
+    """Move the campaign along draft -> active <-> paused -> closed (a draft may close)."""
+    status = CampaignStatus(status)
+    current = campaign.status
+    if status == current:
+        raise CampaignError(f"Campaign {campaign.code} is already {status.value}.")
+    if status not in STATUS_FLOW[current]:
+        raise CampaignError(
+            f"Campaign {campaign.code} is {current.value}: it cannot become {status.value}."
+        )
+    if status == CampaignStatus.ACTIVE and campaign.call_script_id is None:
+        raise CampaignError(
+            f"Campaign {campaign.code} has no call script: give it one before activating it."
+        )
+    campaign.status = status
+    withdrawn = _withdraw_waiting(session, campaign) if status == CampaignStatus.CLOSED else 0
+    session.flush()
+    record(
+        session,
+        "campaign.status",
+        user_id=user_id,
+        obj=campaign,
+        old=current.value,
+        new=status.value,
+        withdrawn=withdrawn,
+    )
+
+
+def _withdraw_waiting(session: Session, campaign: Campaign) -> int:
+    """A closed campaign calls no one: its waiting accounts (retries and callbacks
+    included) become ready for another campaign. Calls in progress end normally."""
+    entries = session.scalars(
+        select(QueueEntry).where(
+            QueueEntry.campaign_id == campaign.id, QueueEntry.state == QueueState.WAITING
+        )
+    ).all()
+    for entry in entries:
+        entry.state = QueueState.DONE
+        account = session.get_one(Account, entry.account_id)
+        if account.status in (AccountStatus.QUEUED, AccountStatus.CALLBACK):
+            account.status = check_transition(account.status, AccountStatus.READY)
+    return len(entries)
+
+
+def _zone_id(session: Session, zone_code: str) -> int:
+    zone_id = session.scalar(
+        select(Zone.id).where(func.upper(Zone.code) == zone_code.strip().upper())
+    )
+    if zone_id is None:
+        raise CampaignError(f"No zone with code {zone_code!r}.")
+    return zone_id
+
+
+def _conditions(
+    session: Session,
+    *,
+    status: str = "ready",
+    provinces: Iterable[str] | None = None,
+    tonnage: str | None = None,
+    zone_code: str | None = None,
+) -> list[Any]:
+    """The filters of ``select_accounts`` as SQL conditions, checked first."""
+    try:
+        account_status = AccountStatus(status)
+    except ValueError:
+        account_status = None
+    if account_status not in SELECTABLE:
+        raise CampaignError(
+            f"Accounts in status {status!r} cannot be queued; choose one of: "
+            f"{', '.join(s.value for s in SELECTABLE)}."
+        )
+    conditions: list[Any] = [Account.status == account_status]
+    if provinces:
+        codes = sorted({p.strip().upper() for p in provinces})
+        bad = [c for c in codes if not PROVINCE_RE.fullmatch(c)]
+        if bad:
+            raise CampaignError(
+                f"Province {bad[0]!r} is not a two-letter province code such as MI or BG."
+            )
+        conditions.append(Account.province.in_(codes))
+    if tonnage is not None:
+        try:
+            conditions.append(Account.tonnage_class == TonnageClass(tonnage))
+        except ValueError:
+            raise CampaignError(
+                f"Tonnage class {tonnage!r} is unknown; choose one of: "
+                f"{', '.join(t.value for t in TonnageClass)}."
+            ) from None
+    if zone_code is not None:
+        conditions.append(Account.zone_id == _zone_id(session, zone_code))
+    return conditions
+
+
+def select_accounts(
+    session: Session,
+    *,
+    status: str = "ready",
+    provinces: Iterable[str] | None = None,
+    tonnage: str | None = None,
+    zone_code: str | None = None,
+    limit: int | None = None,
+) -> list[int]:
+    """Ids of the accounts matching every filter, oldest first; never do-not-call ones
+    (the flag; the DO_NOT_CALL status is not selectable)."""
+    if limit is not None and limit < 1:
+        raise CampaignError(f"The limit must be at least 1, not {limit}.")
+    conditions = _conditions(
+        session, status=status, provinces=provinces, tonnage=tonnage, zone_code=zone_code
+    )
+    query = select(Account.id).where(*conditions, Account.do_not_call.is_(False))
+    return list(session.scalars(query.order_by(Account.id).limit(limit)))
+
+
+def enqueue_selected(
+    session: Session,
+    campaign: Campaign,
+    *,
+    priority: int = 0,
+    limit: int | None = None,
+    user_id: int | None = None,
+    **filters: Any,
+) -> Enqueued:
+    """Queue the accounts ``select_accounts`` finds with ``filters`` and ``limit``; those
+    already in the campaign are skipped. Also counts the matches left out as do-not-call."""
+    _check_open(campaign)
+    ids = select_accounts(session, limit=limit, **filters)
+    do_not_call = session.scalar(
+        select(func.count())
+        .select_from(Account)
+        .where(*_conditions(session, **filters), Account.do_not_call.is_(True))
+    )
+    queued = enqueue_accounts(session, campaign, ids, priority=priority)
+    result = Enqueued(selected=len(ids), queued=queued, do_not_call=do_not_call or 0)
+    record(
+        session,
+        "campaign.enqueue",
+        user_id=user_id,
+        obj=campaign,
+        filters={k: sorted(v) if k == "provinces" and v else v for k, v in filters.items()},
+        limit=limit,
+        priority=priority,
+        queued=result.queued,
+        skipped=result.skipped,
+    )
+    return result
