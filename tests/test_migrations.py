@@ -8,14 +8,19 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from app.extensions import _render_item, db
+from app.extensions import _include_object, _render_item, db
 from tests.conftest import build_app, migrate_to_head
 
 
 def schema_differences(app) -> list:
     with app.app_context(), db.engine.connect() as conn:
         context = MigrationContext.configure(
-            conn, opts={"compare_type": True, "render_item": _render_item}
+            conn,
+            opts={
+                "compare_type": True,
+                "render_item": _render_item,
+                "include_object": _include_object,
+            },
         )
         return compare_metadata(context, db.metadata)
 
@@ -51,6 +56,8 @@ def test_one_linear_chain_and_full_downgrade(tmp_path):
     [
         ("queue_entries", "ix_queue_entries_next"),
         ("queue_entries", "ix_queue_entries_lease"),
+        ("queue_entries", "ix_queue_entries_claim"),
+        ("accounts", "ix_accounts_merged_into_id"),
         ("call_attempts", "ix_call_attempts_campaign_ended"),
         ("call_attempts", "ix_call_attempts_agent_ended"),
         ("accounts", "ix_accounts_zone_status"),

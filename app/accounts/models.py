@@ -71,7 +71,7 @@ class Account(Timestamps, db.Model):
         str_enum(AccountStatus, "account_status"), default=AccountStatus.NEW, index=True
     )
     do_not_call: Mapped[bool] = mapped_column(default=False, server_default=sa.text("false"))
-    merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("accounts.id"))
+    merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("accounts.id"), index=True)
     notes: Mapped[str | None] = mapped_column(sa.Text)
     # Optimistic locking: a stale save fails instead of overwriting another's edit.
     version: Mapped[int] = mapped_column(default=1, server_default="1")

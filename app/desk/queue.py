@@ -138,22 +138,18 @@ def _give_back(entry: QueueEntry, account: Account) -> None:
         account.status = check_transition(account.status, target)
 
 
-def _return_abandoned(session: Session, campaign: Campaign, now: datetime) -> None:
-    """Give back entries whose lease expired; rows another claim is handling are skipped."""
-    rows = session.execute(
-        sa.select(QueueEntry, Account)
-        .join(Account, Account.id == QueueEntry.account_id)
-        .where(
-            QueueEntry.state == QueueState.LEASED,
-            QueueEntry.lease_expires_at <= now,
-            QueueEntry.campaign_id == campaign.id,
-        )
+def _return_abandoned(session: Session, now: datetime) -> None:
+    """Give back entries whose lease expired, in any campaign (the lease index finds them
+    without looking at the rest of the queue); rows another claim is handling are skipped."""
+    entries = session.scalars(
+        sa.select(QueueEntry)
+        .where(QueueEntry.state == QueueState.LEASED, QueueEntry.lease_expires_at <= now)
         .order_by(QueueEntry.lease_expires_at)
         .limit(RETURN_BATCH)
-        .with_for_update(of=QueueEntry, skip_locked=True)
+        .with_for_update(skip_locked=True)
     ).all()
-    for entry, account in rows:
-        _give_back(entry, account)
+    for entry in entries:
+        _give_back(entry, session.get_one(Account, entry.account_id))
 
 
 def _candidates(campaign: Campaign, agent_id: int, now: datetime) -> Sequence[sa.Select]:
@@ -210,7 +206,7 @@ def claim_next(
         return held
     if not is_callable(now, campaign.calling_hours):
         return None
-    _return_abandoned(session, campaign, now)
+    _return_abandoned(session, now)
     for query in _candidates(campaign, agent_id, now):
         row = session.execute(query).first()
         if row is not None:
@@ -255,17 +251,24 @@ def renew_lease(
     return entry.lease_expires_at
 
 
-def _lock(session: Session, entry: QueueEntry) -> Account:
+def _lock(session: Session, entry: QueueEntry) -> tuple[Account, Campaign]:
     """Re-read the entry under a row lock (a claim may have taken an expired lease since it
-    was loaded) and return its account."""
-    session.refresh(entry, with_for_update=True)
-    return session.get_one(Account, entry.account_id)
+    was loaded), with its account and campaign, in one query."""
+    _, account, campaign = session.execute(
+        sa.select(QueueEntry, Account, Campaign)
+        .join(Account, Account.id == QueueEntry.account_id)
+        .join(Campaign, Campaign.id == QueueEntry.campaign_id)
+        .where(QueueEntry.id == entry.id)
+        .with_for_update(of=QueueEntry)
+        .execution_options(populate_existing=True)
+    ).one()
+    return account, campaign
 
 
 def release(session: Session, entry: QueueEntry, agent_id: int) -> bool:
     """Give the entry back without an outcome; False if the agent no longer held it."""
     begin_write(session)
-    account = _lock(session, entry)
+    account, _ = _lock(session, entry)
     if entry.state != QueueState.LEASED or entry.lease_holder_id != agent_id:
         return False
     _give_back(entry, account)
@@ -291,8 +294,7 @@ def reschedule(
     the caller's, who knows the outcome.
     """
     begin_write(session)
-    account = _lock(session, entry)
-    campaign = session.get_one(Campaign, entry.campaign_id)
+    account, campaign = _lock(session, entry)
     entry.attempts += 1
     entry.lease_holder_id = None
     entry.lease_expires_at = None
