@@ -79,7 +79,9 @@ def test_agent_qualifies_and_gets_the_next_account(page, desk_campaign, office_h
     expect(page.locator("#q-contact_phone-error")).to_contain_text("numero di telefono valido")
     phone.fill("333 1234567")
     expect(page.locator("#q-contact_phone-error")).to_have_text("")
+    expect(page.locator("#q-vehicle_kind")).to_be_hidden()  # shown only for a purchase
     page.locator("#q-purchase_horizon").select_option("3")
+    expect(page.locator("#q-vehicle_kind")).to_be_visible()
     page.locator("#q-vehicle_kind").select_option("tractor_unit")
     page.locator("#q-vehicle_quantity").fill("2")
     page.get_by_role("button", name="Qualificato").click()
