@@ -125,6 +125,10 @@ def register_errors(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
+        from app.security import wants_json
+
+        if wants_json():
+            return {"error": _("The page has expired: reload it.")}, 400
         return page(
             400,
             _("The form has expired"),

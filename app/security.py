@@ -14,7 +14,8 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, abort, current_app, request, session
+from flask import Blueprint, Flask, abort, current_app, jsonify, request, session
+from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
 from app.extensions import db, login_manager
@@ -85,10 +86,19 @@ def check_access() -> Any:
     if allowed is None:
         return None
     if not current_user.is_authenticated:
+        if wants_json():
+            # A page's background call (autosave, heartbeat) must learn that the session
+            # ended, not follow a redirect to an HTML sign-in page.
+            return jsonify(error=_("Your session has ended: sign in again.")), 401
         return login_manager.unauthorized()
     if current_user.role not in allowed:
         abort(403)
     return None
+
+
+def wants_json() -> bool:
+    """A background call from a page's script rather than a page load."""
+    return request.is_json or request.accept_mimetypes.best == "application/json"
 
 
 def load_or_404(model: type[Any], ident: Any, *, allowed: Callable[[Any], bool] | None = None):

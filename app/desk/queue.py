@@ -42,6 +42,10 @@ class Rescheduled(enum.StrEnum):
     EXHAUSTED = "exhausted"  # max attempts reached: the caller marks the account UNREACHABLE
 
 
+class LeaseLost(RuntimeError):
+    """The agent no longer holds the entry: its lease expired and another agent took it."""
+
+
 @dataclass(frozen=True)
 class QueueDepth:
     """A campaign queue at a glance, for the supervisor's board."""
@@ -285,16 +289,23 @@ def reschedule(
     final: bool,
     callback_at: datetime | None,
     callback_agent_id: int | None,
+    holder_id: int | None = None,
 ) -> Rescheduled:
     """Place the entry after an outcome: done, a callback, or a retry within calling hours.
 
     Counts the attempt and ends the lease. For a retry ``retry_after_minutes`` is required;
     past the campaign's ``max_attempts`` the entry is done and the result says EXHAUSTED.
     The account becomes CALLBACK or QUEUED when the entry waits again; final statuses are
-    the caller's, who knows the outcome.
+    the caller's, who knows the outcome. With ``holder_id``, raises ``LeaseLost`` unless
+    that agent still holds the entry once it is locked (another agent may have taken an
+    expired lease since the caller loaded it).
     """
     begin_write(session)
     account, campaign = _lock(session, entry)
+    if holder_id is not None and (
+        entry.state != QueueState.LEASED or entry.lease_holder_id != holder_id
+    ):
+        raise LeaseLost(entry.id)
     entry.attempts += 1
     entry.lease_holder_id = None
     entry.lease_expires_at = None

@@ -19,11 +19,12 @@ from sqlalchemy.orm import Session
 from app.accounts.models import Account, AccountPhone, PhoneKind
 from app.accounts.status import AccountStatus, check_transition
 from app.audit.services import record
-from app.campaigns.models import Campaign, QueueEntry, QueueState
+from app.campaigns.calendar import is_callable
+from app.campaigns.models import Campaign, CampaignStatus, QueueEntry, QueueState
 from app.columns import utcnow
 from app.desk.models import CallAttempt, CallDraft
 from app.desk.outcomes import OutcomeRule, rules_from_config
-from app.desk.queue import Rescheduled, reschedule
+from app.desk.queue import LeaseLost, Rescheduled, reschedule
 from app.scripting.answers import clean_answers, required_missing
 from app.scripting.models import CallScript
 from app.scripting.schema import Q, Script
@@ -34,6 +35,10 @@ FIELD_PREFIX = "a."
 
 class DeskError(ValueError):
     """The call cannot go on as asked; the message is for the agent."""
+
+
+class LeaseLostError(DeskError):
+    """The call is no longer this agent's (its lease expired and someone else took it)."""
 
 
 class AnswersRejected(DeskError):
@@ -77,7 +82,7 @@ def open_call(session: Session, entry_id: int, agent_id: int, now: datetime | No
     which is when the call's clock starts."""
     entry = session.get(QueueEntry, entry_id)
     if entry is None or entry.state != QueueState.LEASED or entry.lease_holder_id != agent_id:
-        raise DeskError(_("This account is no longer assigned to you."))
+        raise LeaseLostError(_("This account is no longer assigned to you."))
     campaign = session.get_one(Campaign, entry.campaign_id)
     if campaign.call_script_id is None:
         raise DeskError(_("This campaign has no call script yet: tell your supervisor."))
@@ -118,11 +123,27 @@ def open_call(session: Session, entry_id: int, agent_id: int, now: datetime | No
     )
 
 
+FLEET_COLUMNS = ("brand", "brand_other", "vehicle_count", "tonnage_class")
+MAX_FLEET_ROWS = 20
+
+
+def script_fields(script: Script, fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Only the form fields the script has (what a browser can send beyond them is dropped)."""
+    names = set()
+    for question in script.questions():
+        key = FIELD_PREFIX + question.id
+        if question.type == Q.FLEET_TABLE:
+            names |= {f"{key}.{n}.{c}" for n in range(MAX_FLEET_ROWS) for c in FLEET_COLUMNS}
+        else:
+            names.add(key)
+    return {k: v for k, v in fields.items() if k in names}
+
+
 def save_draft(
     session: Session, call: Call, fields: Mapping[str, Any], notes: str | None
 ) -> CallDraft:
     """Keep what the agent typed so far (form field names and values, as sent)."""
-    call.draft.answers = {k: v for k, v in fields.items() if k.startswith(FIELD_PREFIX)}
+    call.draft.answers = script_fields(call.script, fields)
     call.draft.notes = notes or None
     call.draft.updated_at = utcnow()
     session.flush()
@@ -171,7 +192,8 @@ def record_outcome(
         raise DeskError(_("This outcome is not available in this campaign."))
     answers = answers_from_fields(call.script, fields)
     cleaned = clean_answers(call.script, answers)
-    if not cleaned.ok:
+    # Answers count only when someone answered: "busy" is never refused for a typo.
+    if rule.reached and not cleaned.ok:
         raise AnswersRejected(_("Some answers need correcting."), cleaned.errors)
     if rule.qualified:
         missing = required_missing(call.script, answers)
@@ -180,15 +202,17 @@ def record_outcome(
             raise AnswersRejected(message, {qid: [_("Required to qualify.")] for qid in missing})
     if rule.callback and (callback_at is None or callback_at <= now):
         raise DeskError(_("Choose a callback date and time in the future."))
+    if rule.callback and not is_callable(callback_at, call.campaign.calling_hours):
+        raise DeskError(_("The callback time is outside calling hours: choose another."))
     attempt = CallAttempt(
         campaign_id=call.campaign.id,
         account_id=call.account.id,
-        agent_id=call.entry.lease_holder_id,
+        agent_id=call.draft.agent_id,
         call_script_id=call.stored_script.id,
         started_at=call.draft.created_at,
         ended_at=now,
         outcome=rule.code,
-        answers=answers,
+        answers=dict(cleaned.values),  # what was understood; hidden answers left out
         notes=notes or None,
         client_token=client_token,
     )
@@ -196,7 +220,10 @@ def record_outcome(
     session.flush()
     if rule.reached and cleaned.values:
         apply_answers(session, call.account, call.script, answers, call_attempt_id=attempt.id)
-    _move_on(session, call, rule, now, callback_at)
+    try:
+        _move_on(session, call, rule, now, callback_at)
+    except LeaseLost as exc:
+        raise LeaseLostError(_("This account is no longer assigned to you.")) from exc
     session.delete(call.draft)
     record(session, "desk.outcome", user_id=attempt.agent_id, obj=attempt, outcome=rule.code)
     session.flush()
@@ -211,7 +238,7 @@ def _move_on(
         "no_answer": call.campaign.retry_no_answer_minutes,
         "busy": call.campaign.retry_busy_minutes,
     }.get(rule.retry or "")
-    agent_id = call.entry.lease_holder_id
+    agent_id = call.draft.agent_id  # who opened the call, whoever holds the entry now
     result = reschedule(
         session,
         call.entry,
@@ -220,9 +247,17 @@ def _move_on(
         final=rule.final,
         callback_at=callback_at if rule.callback else None,
         callback_agent_id=agent_id if rule.callback else None,
+        holder_id=agent_id,
     )
     account = call.account
-    if result == Rescheduled.DONE:
+    if call.campaign.status == CampaignStatus.CLOSED and result in (
+        Rescheduled.RETRY,
+        Rescheduled.CALLBACK,
+    ):
+        # Closed while the call was on: nobody will call again from this campaign.
+        call.entry.state = QueueState.DONE
+        account.status = check_transition(account.status, AccountStatus.READY)
+    elif result == Rescheduled.DONE:
         account.status = check_transition(account.status, rule.status)
     elif result == Rescheduled.EXHAUSTED:
         account.status = check_transition(account.status, AccountStatus.UNREACHABLE)
@@ -234,11 +269,50 @@ def _move_on(
             dialled.kind = PhoneKind.INVALID
 
 
+def keep_posted_answers(
+    session: Session, entry_id: int, agent_id: int, fields: Mapping[str, Any], notes: str | None
+) -> None:
+    """An outcome refused because the lease was lost still keeps what the agent typed, in
+    their draft for that account, so nothing captured is lost."""
+    draft = session.scalar(
+        sa.select(CallDraft).where(
+            CallDraft.queue_entry_id == entry_id, CallDraft.agent_id == agent_id
+        )
+    )
+    if draft is None:
+        draft = CallDraft(queue_entry_id=entry_id, agent_id=agent_id)
+        session.add(draft)
+    draft.answers = {k: v for k, v in fields.items() if k.startswith(FIELD_PREFIX)}
+    draft.notes = notes or None
+    session.flush()
+
+
+def discard_draft(session: Session, entry_id: int, agent_id: int) -> None:
+    """A call given back without outcome starts afresh next time (answers and clock)."""
+    session.execute(
+        sa.delete(CallDraft).where(
+            CallDraft.queue_entry_id == entry_id, CallDraft.agent_id == agent_id
+        )
+    )
+
+
 def dialled_phone(account: Account) -> AccountPhone | None:
     """The number the desk offers to call: the first usable one."""
     return next((p for p in account.phones if p.e164 and p.kind != PhoneKind.INVALID), None)
 
 
-def find_recorded(session: Session, client_token: str) -> CallAttempt | None:
-    """The call already recorded under this token: a retried submit must not record two."""
-    return session.scalar(sa.select(CallAttempt).where(CallAttempt.client_token == client_token))
+def find_recorded(
+    session: Session, client_token: str, agent_id: int, entry_id: int
+) -> CallAttempt | None:
+    """The call this agent already recorded for this entry under this token: a retried
+    submit must not record two."""
+    return session.scalar(
+        sa.select(CallAttempt)
+        .join(QueueEntry, QueueEntry.account_id == CallAttempt.account_id)
+        .where(
+            CallAttempt.client_token == client_token,
+            CallAttempt.agent_id == agent_id,
+            CallAttempt.campaign_id == QueueEntry.campaign_id,
+            QueueEntry.id == entry_id,
+        )
+    )

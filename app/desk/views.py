@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
-    current_app,
     flash,
     jsonify,
     redirect,
@@ -19,8 +17,9 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
-from app.campaigns.calendar import is_callable
+from app.campaigns.calendar import ROME, is_callable
 from app.campaigns.models import Campaign, CampaignStatus
 from app.campaigns.services import list_campaigns
 from app.columns import utcnow
@@ -29,8 +28,11 @@ from app.desk.queue import begin_write, claim_next, release, renew_lease
 from app.desk.services import (
     AnswersRejected,
     DeskError,
+    LeaseLostError,
     dialled_phone,
+    discard_draft,
     find_recorded,
+    keep_posted_answers,
     open_call,
     record_outcome,
     save_draft,
@@ -41,6 +43,8 @@ from app.security import guard, load_or_404
 from app.users.models import Role
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
+NOTES_LIMIT = 4000
+JSON_LIMIT = 64 * 1024  # a draft of the longest script is a few KB
 guard(bp, Role.AGENT)
 
 
@@ -101,7 +105,9 @@ def call(entry_id: int):
     return _render_call(call)
 
 
-def _render_call(call, errors: dict[str, list[str]] | None = None, status: int = 200):
+def _render_call(
+    call, errors: dict[str, list[str]] | None = None, status: int = 200, callback_at: str = ""
+):
     form = OutcomeForm(client_token=uuid.uuid4().hex)
     return (
         render_template(
@@ -112,7 +118,8 @@ def _render_call(call, errors: dict[str, list[str]] | None = None, status: int =
             errors=errors or {},
             form=form,
             release_form=ReleaseForm(),
-            timezone=current_app.config["TIMEZONE"],
+            timezone=ROME.key,
+            callback_at=callback_at[:16],
         ),
         status,
     )
@@ -129,13 +136,14 @@ def _json_call(entry_id: int):
 @bp.route("/calls/<int:entry_id>/draft", methods=["POST"])
 def draft(entry_id: int):
     """Autosave: the form's fields as the desk sends them; also renews the lease."""
-    payload = request.get_json(silent=True)
+    payload = _json_body()
     if not isinstance(payload, dict) or not isinstance(payload.get("fields"), dict):
         return jsonify(error=_("The draft could not be read.")), 400
     fields = {k: v for k, v in payload["fields"].items() if _plain(v)}
     notes = payload.get("notes")
     if notes is not None and not isinstance(notes, str):
         return jsonify(error=_("The draft could not be read.")), 400
+    notes = notes[:NOTES_LIMIT] if notes else notes
     begin_write(db.session)
     call, refused = _json_call(entry_id)
     if refused:
@@ -144,6 +152,16 @@ def draft(entry_id: int):
     expires = renew_lease(db.session, entry_id, current_user.id)
     db.session.commit()
     return jsonify(saved_at=saved.updated_at.isoformat(), lease_expires_at=_iso(expires))
+
+
+def _json_body() -> Any:
+    """The request's JSON, or None if it is too large, malformed or absurdly nested."""
+    if (request.content_length or 0) > JSON_LIMIT:
+        return None
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        return None
 
 
 def _plain(value: Any) -> bool:
@@ -171,8 +189,10 @@ def lease(entry_id: int):
 @bp.route("/calls/<int:entry_id>/check", methods=["POST"])
 def check(entry_id: int):
     """Validate one answer as it is typed, by the same rules as the final save."""
-    payload = request.get_json(silent=True)
+    payload = _json_body()
     if not isinstance(payload, dict) or not isinstance(payload.get("value"), str):
+        return jsonify(error=_("Nothing to check.")), 400
+    if len(payload["value"]) > 2000:
         return jsonify(error=_("Nothing to check.")), 400
     call, refused = _json_call(entry_id)
     if refused:
@@ -199,35 +219,41 @@ def outcome(entry_id: int):
         flash(_("The form has expired: reload the page."), "error")
         return redirect(url_for("desk.call", entry_id=entry_id))
     begin_write(db.session)
-    done = find_recorded(db.session, token)
-    if done is not None and done.agent_id == current_user.id:
+    done = find_recorded(db.session, token, current_user.id, entry_id)
+    if done is not None:
         return _after_outcome(done.campaign_id)  # a retried submit: already recorded
-    call, away = _call_or_redirect(entry_id)
-    if away:
-        return away
     fields = {key: _form_value(key) for key in request.form if key.startswith("a.")}
+    notes = request.form.get("notes", "").strip()[:NOTES_LIMIT]
+    callback_raw = request.form.get("callback_at", "")
     try:
+        call = open_call(db.session, entry_id, current_user.id)
+        campaign_id = call.campaign.id
         record_outcome(
             db.session,
             call,
             code=request.form.get("outcome", ""),
             fields=fields,
-            notes=request.form.get("notes", "").strip()[:4000],
+            notes=notes,
             client_token=token,
-            callback_at=_callback_time(request.form.get("callback_at", "")),
+            callback_at=_callback_time(callback_raw),
         )
-    except AnswersRejected as exc:
-        save_draft(db.session, call, fields, request.form.get("notes"))
         db.session.commit()
-        flash(str(exc), "error")
-        return _render_call(call, errors=exc.errors, status=422)
+    except IntegrityError:
+        # The same submission raced itself (a retry while the first was saving): the first
+        # recorded the call; this one just moves on.
+        db.session.rollback()
+        return _after_outcome(campaign_id)
     except DeskError as exc:
-        save_draft(db.session, call, fields, request.form.get("notes"))
+        db.session.rollback()
+        keep_posted_answers(db.session, entry_id, current_user.id, fields, notes)
         db.session.commit()
         flash(str(exc), "error")
-        return _render_call(call, status=422)
-    db.session.commit()
-    return _after_outcome(call.campaign.id)
+        if isinstance(exc, LeaseLostError):
+            return redirect(url_for("desk.home"))
+        errors = exc.errors if isinstance(exc, AnswersRejected) else {}
+        call = open_call(db.session, entry_id, current_user.id)
+        return _render_call(call, errors=errors, status=422, callback_at=callback_raw)
+    return _after_outcome(campaign_id)
 
 
 def _form_value(key: str) -> str | list[str]:
@@ -236,14 +262,12 @@ def _form_value(key: str) -> str | list[str]:
 
 
 def _callback_time(raw: str) -> datetime | None:
-    """``datetime-local`` input, in the campaign's time zone, to an aware UTC time."""
+    """``datetime-local`` input, in Rome's time (calling hours are Rome's), to UTC."""
     try:
         local = datetime.strptime(raw.strip(), "%Y-%m-%dT%H:%M")
     except ValueError:
         return None
-    return local.replace(tzinfo=ZoneInfo(current_app.config["TIMEZONE"])).astimezone(
-        ZoneInfo("UTC")
-    )
+    return local.replace(tzinfo=ROME).astimezone(UTC)
 
 
 def _after_outcome(campaign_id: int):
@@ -264,6 +288,7 @@ def give_back(entry_id: int):
         if away:
             return away
         release(db.session, call.entry, current_user.id)
+        discard_draft(db.session, call.entry.id, current_user.id)
         db.session.commit()
         flash(_("The account went back to the queue."), "info")
     return redirect(url_for("desk.home"))

@@ -16,12 +16,15 @@
     const response = await fetch(url, {
       method: "POST",
       credentials: "same-origin",
-      headers: {"Content-Type": "application/json", "X-CSRFToken": csrf},
+      headers: {"Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrf},
       body: JSON.stringify(body),
+      redirect: "manual",
     });
-    let data = {};
-    try { data = await response.json(); } catch (e) { /* not JSON: keep empty */ }
-    return {ok: response.ok, status: response.status, data: data};
+    let data = null;
+    try { data = await response.json(); } catch (e) { /* not JSON */ }
+    // Only a JSON answer counts: a redirect or an HTML page means the save did not happen.
+    const ok = response.ok && data !== null && response.type !== "opaqueredirect";
+    return {ok: ok, status: response.status, data: data || {}};
   }
 
   // ---- answers as the server stores them in a draft: field name -> value or list ----
@@ -45,7 +48,8 @@
 
   // ---- branching: show a question or section only when its condition holds ----
   function valueOf(qid) {
-    const els = form.querySelectorAll(`[name="a.${qid}"]`);
+    // Hidden questions are disabled: like the server, treat them as unanswered.
+    const els = Array.from(form.querySelectorAll(`[name="a.${qid}"]`)).filter((e) => !e.disabled);
     if (!els.length) return null;
     const first = els[0];
     if (first.type === "checkbox") {
@@ -70,8 +74,10 @@
   }
 
   function applyBranching() {
+    // Document order: a section is decided before the questions inside it.
     for (const el of form.querySelectorAll("[data-show-if]")) {
-      const visible = holds(JSON.parse(el.dataset.showIf));
+      const parentHidden = el.parentElement.closest("[data-show-if][hidden]") !== null;
+      const visible = !parentHidden && holds(JSON.parse(el.dataset.showIf));
       el.hidden = !visible;
       // Hidden answers are neither sent nor required.
       for (const input of el.querySelectorAll("input, select, textarea")) {
@@ -84,7 +90,6 @@
   let timer = null;
   let saving = Promise.resolve();
   function scheduleSave() {
-    status.textContent = messages.unsaved;
     clearTimeout(timer);
     timer = setTimeout(saveDraft, SAVE_DELAY_MS);
   }
@@ -93,6 +98,7 @@
     if (submitted) return saving;
     saving = saving.then(async () => {
       try {
+        status.textContent = messages.unsaved;
         const r = await post(form.dataset.draftUrl, fields());
         status.textContent = r.ok ? messages.saved : (r.data.error || messages.notSaved);
         status.classList.toggle("warn", !r.ok);
@@ -128,7 +134,8 @@
     const body = new Blob([JSON.stringify(fields())], {type: "application/json"});
     clearTimeout(timer);
     fetch(form.dataset.draftUrl, {method: "POST", keepalive: true, credentials: "same-origin",
-      headers: {"Content-Type": "application/json", "X-CSRFToken": csrf}, body: body});
+      headers: {"Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrf},
+      body: body});
   });
 
   // ---- validation as typed (phone, e-mail, VAT), by the server's own rules ----
@@ -165,8 +172,15 @@
   // Handled here rather than with accesskey, whose modifier differs between browsers.
   // event.code names the physical key, so Option+letter on a Mac works too.
   document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && event.target.matches("input, textarea, select")) {
+      event.target.blur(); // then Alt+letter works even where Alt types characters
+      return;
+    }
     if (!event.altKey || event.ctrlKey || event.metaKey || !event.code.startsWith("Key")) return;
     const key = event.code.slice(3).toLowerCase();
+    // On a Mac, Option+letter types a character (é, €…): inside a text field it is typing.
+    const typing = event.target.matches("input[type=text], input[type=tel], input[type=email], textarea");
+    if (typing && event.key.length === 1 && event.key.toLowerCase() !== key) return;
     const button = form.querySelector(`button[name=outcome][data-key="${key}"]`);
     if (!button) return;
     event.preventDefault();
@@ -186,4 +200,8 @@
   }
 
   applyBranching();
+  // Start where the agent works: the first answer to correct, or the first question.
+  const first = form.querySelector("[aria-invalid=true]:not([disabled])")
+    || form.querySelector(".script-section input:not([type=hidden]):not([disabled]), .script-section select:not([disabled])");
+  if (first) first.focus();
 })();

@@ -184,3 +184,77 @@ def test_a_whole_shift_at_the_desk_keeps_session_and_csrf(
                                                 "outcome": "busy"})  # fmt: skip
     assert done.status_code == 302
     assert session.scalar(sa.select(sa.func.count()).select_from(CallAttempt)) == 1
+
+
+def test_lost_lease_keeps_the_posted_answers_in_the_draft(
+    client, auth, users, session, campaign, office_hours
+):
+    from datetime import timedelta
+
+    from app.desk.models import CallDraft
+    from app.desk.queue import claim_next
+
+    queued_account(session, campaign)
+    url = start(client, auth, campaign)
+    csrf, token, _ = page_tokens(client, url)
+    office_hours.shift(timedelta(minutes=campaign.lease_minutes + 1))
+    taken = claim_next(session, campaign, users["supervisor"].id)
+    assert taken is not None
+    data = {"a.contact_name": "Ada Lovelace", "csrf_token": csrf, "client_token": token,
+            "outcome": "not_interested"}  # fmt: skip
+    response = client.post(url + "/outcome", data=data)
+    assert response.status_code == 302 and response.headers["Location"] == "/desk/"
+    draft = session.scalars(
+        sa.select(CallDraft).where(CallDraft.agent_id == users["agent"].id)
+    ).one()
+    assert draft.answers == {"a.contact_name": "Ada Lovelace"}
+    assert session.scalar(sa.select(sa.func.count()).select_from(CallAttempt)) == 0
+
+
+def test_oversized_or_nested_json_is_refused_cleanly(
+    client, auth, users, session, campaign, office_hours
+):
+    queued_account(session, campaign)
+    url = start(client, auth, campaign)
+    csrf, _, _ = page_tokens(client, url)
+    headers = {"X-CSRFToken": csrf, "Content-Type": "application/json"}
+    big = '{"fields": {"a.contact_name": "' + "x" * 70_000 + '"}}'
+    assert client.post(url + "/draft", data=big, headers=headers).status_code == 400
+    nested = "[" * 5000 + "]" * 5000
+    for path in ("/draft", "/check"):
+        response = client.post(url + path, data=nested, headers=headers)
+        assert response.status_code == 400 and response.get_json()["error"]
+
+
+def test_unknown_fields_are_not_stored_in_the_draft(
+    client, auth, users, session, campaign, office_hours
+):
+    from app.desk.models import CallDraft
+
+    queued_account(session, campaign)
+    url = start(client, auth, campaign)
+    csrf, _, _ = page_tokens(client, url)
+    fields = {"a.contact_name": "Ada", "a.nope": "x", "a.fleet_lines.99.brand": "volvo"}
+    client.post(url + "/draft", json={"fields": fields}, headers={"X-CSRFToken": csrf})
+    draft = session.scalars(sa.select(CallDraft)).one()
+    assert draft.answers == {"a.contact_name": "Ada"}
+
+
+def test_background_calls_learn_that_the_session_ended(client, users, session, campaign):
+    """JSON, never a redirect to an HTML page the desk would take for a success."""
+    polled = client.get("/jobs/some-job", headers={"Accept": "application/json"})
+    assert polled.status_code == 401 and "sessione" in polled.get_json()["error"]
+    saved = client.post("/desk/calls/1/lease", json={}, headers={"Accept": "application/json"})
+    assert saved.status_code == 400 and "scaduta" in saved.get_json()["error"]
+
+
+def test_giving_back_discards_the_draft(client, auth, users, session, campaign, office_hours):
+    from app.desk.models import CallDraft
+
+    queued_account(session, campaign)
+    url = start(client, auth, campaign)
+    csrf, _, _ = page_tokens(client, url)
+    client.post(url + "/draft", json={"fields": {"a.contact_name": "Ada"}},
+                headers={"X-CSRFToken": csrf})  # fmt: skip
+    client.post(url + "/release", data={"csrf_token": csrf})
+    assert session.scalars(sa.select(CallDraft)).all() == []

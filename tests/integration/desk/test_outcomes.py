@@ -252,3 +252,53 @@ def test_fleet_rows_from_form_fields(session, campaign, agent):
         "brand": "other", "brand_other": "Astra", "vehicle_count": "3",
     }  # fmt: skip
     assert "csrf_token" not in answers
+
+
+def test_busy_is_not_refused_for_a_wrong_answer(session, campaign, agent):
+    account = queued_account(session, campaign)
+    call = take(session, campaign, agent)
+    attempt = outcome(session, call, "busy", {"a.vat_number": "12345678901"})
+    assert account.status == S.QUEUED
+    assert attempt.answers == {}  # nothing valid was said: nothing stored, nothing applied
+
+
+def test_the_call_keeps_cleaned_answers_only_for_visible_questions(session, campaign, agent):
+    queued_account(session, campaign)
+    call = take(session, campaign, agent)
+    fields = QUALIFYING | {"a.has_trucks": "false", "a.fleet_lines.0.vehicle_count": "12"}
+    fields = {k: v for k, v in fields.items() if not k.startswith(("a.purchase", "a.vehicle"))}
+    attempt = outcome(session, call, "qualified", fields)
+    assert attempt.answers["contact_phone"] == "+393331234567"
+    assert attempt.answers["has_trucks"] is False
+    assert "fleet_lines" not in attempt.answers
+
+
+def test_callback_outside_calling_hours_is_refused(session, campaign, agent):
+    queued_account(session, campaign)
+    call = take(session, campaign, agent)
+    sunday = NOW + timedelta(days=5)  # Tuesday + 5 days
+    with pytest.raises(DeskError, match="outside calling hours"):
+        outcome(session, call, "callback", callback_at=sunday)
+
+
+def test_a_call_whose_lease_was_taken_cannot_be_recorded(session, campaign, agent, users):
+    from app.desk.services import LeaseLostError
+
+    queued_account(session, campaign)
+    call = take(session, campaign, agent)
+    later = NOW + timedelta(minutes=campaign.lease_minutes + 1)
+    other = claim_next(session, campaign, users["supervisor"].id, now=later)
+    assert other is not None and other.id == call.entry.id  # the abandoned lease moved on
+    with pytest.raises(LeaseLostError):
+        outcome(session, call, "not_interested", now=later)
+
+
+def test_closing_during_a_call_does_not_strand_the_account(session, campaign, agent):
+    from app.campaigns.models import CampaignStatus
+
+    account = queued_account(session, campaign)
+    call = take(session, campaign, agent)
+    campaign.status = CampaignStatus.CLOSED
+    outcome(session, call, "busy")
+    assert call.entry.state == QueueState.DONE
+    assert account.status == S.READY
