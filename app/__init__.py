@@ -202,6 +202,7 @@ def register_templates(app: Flask) -> None:
     from app.accounts.phones import format_international
     from app.labels import (
         campaign_status_label,
+        horizon_label,
         phone_kind_label,
         role_label,
         status_label,
@@ -224,10 +225,10 @@ def register_templates(app: Flask) -> None:
             "status_label": status_label,
             "campaign_status_label": campaign_status_label,
             "tonnage_label": tonnage_label,
+            "horizon_label": horizon_label,
             "phone_kind_label": phone_kind_label,
             "tonnage_classes": list(TonnageClass),
             "condition_dict": condition_dict,
-            "fleet_rows": 5,
         }
 
 

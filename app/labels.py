@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from app.accounts.models import PhoneKind, TonnageClass
+from app.accounts.models import Horizon, PhoneKind, TonnageClass
 from app.accounts.status import AccountStatus
 from app.campaigns.models import CampaignStatus
 from app.users.models import Role
@@ -21,6 +21,13 @@ PHONE_KIND_LABELS = {
     PhoneKind.MOBILE: _l("mobile"),
     PhoneKind.OTHER: _l("phone"),
     PhoneKind.INVALID: _l("not valid"),
+}
+
+HORIZON_LABELS = {
+    Horizon.M3: _l("within 3 months"),
+    Horizon.M6: _l("within 6 months"),
+    Horizon.M12: _l("within 12 months"),
+    Horizon.NONE: _l("no purchase planned"),
 }
 
 ROLE_LABELS = {
@@ -73,3 +80,7 @@ def tonnage_label(value: TonnageClass | str) -> str:
 
 def phone_kind_label(value: PhoneKind | str) -> str:
     return str(PHONE_KIND_LABELS[PhoneKind(value)])
+
+
+def horizon_label(value: Horizon | str) -> str:
+    return str(HORIZON_LABELS[Horizon(value)])

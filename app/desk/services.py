@@ -16,7 +16,14 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Account, AccountPhone, PhoneKind
+from app.accounts.models import (
+    Account,
+    AccountPhone,
+    Contact,
+    FleetLine,
+    Opportunity,
+    PhoneKind,
+)
 from app.accounts.status import AccountStatus, check_transition
 from app.audit.services import record
 from app.campaigns.calendar import is_callable
@@ -61,6 +68,9 @@ class Call:
     rules: dict[str, OutcomeRule]
     draft: CallDraft
     history: list[CallAttempt]
+    contacts: list[Contact]
+    fleet: list[FleetLine]
+    opportunities: list[Opportunity]
 
     @property
     def fields(self) -> dict[str, Any]:
@@ -69,6 +79,12 @@ class Call:
             return self.draft.answers
         return {FIELD_PREFIX + qid: value for qid, value in prefill_answers(
             self.script, self.account).items()}  # fmt: skip
+
+    def fleet_rows(self, question_id: str) -> int:
+        """Rows to show for a fleet table: those already filled, one empty, at least three."""
+        prefix = f"{FIELD_PREFIX}{question_id}."
+        used = [int(k.split(".")[2]) for k in self.fields if k.startswith(prefix)]
+        return min(MAX_FLEET_ROWS, max(3, max(used, default=-1) + 2))
 
 
 def campaign_rules(campaign: Campaign, script: Script) -> dict[str, OutcomeRule]:
@@ -111,15 +127,20 @@ def open_call(session: Session, entry_id: int, agent_id: int, now: datetime | No
             .order_by(CallAttempt.started_at.desc())
         )
     )
+    account = session.get_one(Account, entry.account_id)
     return Call(
         entry=entry,
-        account=session.get_one(Account, entry.account_id),
+        account=account,
         campaign=campaign,
         stored_script=stored,
         script=script,
         rules=campaign_rules(campaign, script),
         draft=draft,
         history=history,
+        # What earlier calls and sources taught us, loaded here rather than by the template.
+        contacts=list(account.contacts),
+        fleet=list(account.fleet),
+        opportunities=sorted(account.opportunities, key=lambda o: o.created_at, reverse=True),
     )
 
 

@@ -187,6 +187,25 @@
     button.click();
   });
 
+  // ---- fleet table: one more row, numbered after the last ----
+  for (const button of form.querySelectorAll("[data-add-row]")) {
+    button.addEventListener("click", () => {
+      const body = form.querySelector(`table[data-fleet="${button.dataset.addRow}"] tbody`);
+      const rows = body.querySelectorAll("tr");
+      if (rows.length >= 20) return;
+      const last = rows[rows.length - 1];
+      const row = last.cloneNode(true);
+      const n = rows.length;
+      for (const input of row.querySelectorAll("input, select")) {
+        input.name = input.name.replace(/\.\d+\.(\w+)$/, `.${n}.$1`);
+        input.setAttribute("aria-label", input.getAttribute("aria-label").replace(/\d+$/, String(n + 1)));
+        input.value = "";
+      }
+      body.appendChild(row);
+      row.querySelector("select").focus();
+    });
+  }
+
   // ---- copy the number ----
   for (const button of document.querySelectorAll("[data-copy]")) {
     button.addEventListener("click", async () => {

@@ -97,8 +97,13 @@ def test_reload_mid_call_keeps_the_answers(page, desk_campaign, office_hours):
     page.get_by_role("group", name="Parlo con la persona").get_by_label("Sì").check()
     page.locator("#q-contact_name").fill("Paolo Neri")
     page.locator("#notes").fill("Preferisce essere chiamato dopo le 15")
+    page.get_by_role("group", name="L'azienda ha dei veicoli").get_by_label("Sì").check()
+    for _ in range(2):
+        page.get_by_role("button", name="Aggiungi una riga").click()
+    page.get_by_label("Veicoli 5", exact=True).fill("9")
     expect(page.locator("#draft-status")).to_have_text("Bozza salvata", timeout=10_000)
     page.reload()
+    expect(page.get_by_label("Veicoli 5", exact=True)).to_have_value("9")
     expect(page.locator("#q-contact_name")).to_have_value("Paolo Neri")
     expect(page.locator("#q-contact_name")).to_be_visible()
     expect(page.locator("#notes")).to_have_value("Preferisce essere chiamato dopo le 15")

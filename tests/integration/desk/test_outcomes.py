@@ -302,3 +302,17 @@ def test_closing_during_a_call_does_not_strand_the_account(session, campaign, ag
     outcome(session, call, "busy")
     assert call.entry.state == QueueState.DONE
     assert account.status == S.READY
+
+
+def test_the_next_call_shows_what_earlier_calls_captured(session, campaign, agent):
+    queued_account(session, campaign)
+    call = take(session, campaign, agent)
+    fields = {"a.is_decision_maker": "true", "a.contact_name": "Giulia Bianchi",
+              "a.contact_phone": "333 1234567", "a.has_trucks": "true",
+              "a.fleet_lines.0.brand": "volvo", "a.fleet_lines.0.vehicle_count": "4"}  # fmt: skip
+    later = NOW + timedelta(days=1)
+    outcome(session, call, "callback", fields, callback_at=later)
+    again = take(session, campaign, agent, now=later)
+    assert [c.full_name for c in again.contacts] == ["Giulia Bianchi"]
+    assert [(f.brand, f.vehicle_count) for f in again.fleet] == [("Volvo", 4)]
+    assert again.fleet_rows("fleet_lines") == 3
