@@ -132,13 +132,19 @@ def _held_by(session: Session, campaign: Campaign, agent_id: int, now: datetime)
     ).first()
 
 
-def _give_back(entry: QueueEntry, account: Account) -> None:
-    """Return a leased entry to the queue, in its old place, and its account with it."""
-    entry.state = QueueState.WAITING
+def _give_back(entry: QueueEntry, account: Account, *, campaign_closed: bool = False) -> None:
+    """Return a leased entry to the queue, in its old place, and its account with it; in a
+    closed campaign nobody will call again, so the entry ends and the account is ready."""
+    entry.state = QueueState.DONE if campaign_closed else QueueState.WAITING
     entry.lease_holder_id = None
     entry.lease_expires_at = None
     if account.status == AccountStatus.IN_CALL:
-        target = AccountStatus.CALLBACK if entry.is_callback else AccountStatus.QUEUED
+        if campaign_closed:
+            target = AccountStatus.QUEUED  # then READY: the machine goes through the queue
+            account.status = check_transition(account.status, target)
+            target = AccountStatus.READY
+        else:
+            target = AccountStatus.CALLBACK if entry.is_callback else AccountStatus.QUEUED
         account.status = check_transition(account.status, target)
 
 
@@ -152,8 +158,12 @@ def _return_abandoned(session: Session, now: datetime) -> None:
         .limit(RETURN_BATCH)
         .with_for_update(skip_locked=True)
     ).all()
+    closed = set(
+        session.scalars(sa.select(Campaign.id).where(Campaign.status == CampaignStatus.CLOSED))
+    )
     for entry in entries:
-        _give_back(entry, session.get_one(Account, entry.account_id))
+        account = session.get_one(Account, entry.account_id)
+        _give_back(entry, account, campaign_closed=entry.campaign_id in closed)
 
 
 def _candidates(campaign: Campaign, agent_id: int, now: datetime) -> Sequence[sa.Select]:
@@ -272,10 +282,10 @@ def _lock(session: Session, entry: QueueEntry) -> tuple[Account, Campaign]:
 def release(session: Session, entry: QueueEntry, agent_id: int) -> bool:
     """Give the entry back without an outcome; False if the agent no longer held it."""
     begin_write(session)
-    account, _ = _lock(session, entry)
+    account, campaign = _lock(session, entry)
     if entry.state != QueueState.LEASED or entry.lease_holder_id != agent_id:
         return False
-    _give_back(entry, account)
+    _give_back(entry, account, campaign_closed=campaign.status == CampaignStatus.CLOSED)
     session.flush()
     return True
 

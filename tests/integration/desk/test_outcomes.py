@@ -22,6 +22,7 @@ from app.desk.services import (
     record_outcome,
     save_draft,
 )
+from tests import factories
 from tests.integration.desk.conftest import queued_account
 
 NOW = datetime(2025, 4, 22, 10, 0, tzinfo=ZoneInfo("Europe/Rome")).astimezone(UTC)  # Tuesday
@@ -316,3 +317,21 @@ def test_the_next_call_shows_what_earlier_calls_captured(session, campaign, agen
     assert [c.full_name for c in again.contacts] == ["Giulia Bianchi"]
     assert [(f.brand, f.vehicle_count) for f in again.fleet] == [("Volvo", 4)]
     assert again.fleet_rows("fleet_lines") == 3
+
+
+def test_closed_campaign_calls_given_back_or_abandoned_end_ready(session, campaign, agent, users):
+    from app.campaigns.models import CampaignStatus
+    from app.desk.queue import release
+
+    given_back = queued_account(session, campaign, "Uno SRL")
+    abandoned = queued_account(session, campaign, "Due SRL")
+    first = take(session, campaign, agent)
+    second = take(session, campaign, users["supervisor"])
+    campaign.status = CampaignStatus.CLOSED
+    release(session, first.entry, agent.id)
+    other = factories.campaign(session, code="OTHER", call_script_id=campaign.call_script_id)
+    later = NOW + timedelta(minutes=campaign.lease_minutes + 1)
+    claim_next(session, other, agent.id, now=later)  # any claim returns expired leases
+    for account, call in ((given_back, first), (abandoned, second)):
+        assert account.status == S.READY, account.company_name
+        assert call.entry.state == QueueState.DONE
