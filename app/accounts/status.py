@@ -30,8 +30,9 @@ TRANSITIONS: dict[AccountStatus, frozenset[AccountStatus]] = {
     S.READY: frozenset({S.QUEUED, S.TO_REVIEW, S.MERGED, S.DO_NOT_CALL, S.INVALID}),
     S.QUEUED: frozenset({S.IN_CALL, S.READY, S.DO_NOT_CALL}),
     # A call ends in a final outcome, a callback, back in the queue (no answer, busy,
-    # abandoned lease) or in review (the agent found a duplicate).
-    S.IN_CALL: frozenset({S.QUEUED, S.CALLBACK, S.TO_REVIEW} | FINAL),
+    # abandoned lease), in review (the agent found a duplicate) or ready again (the
+    # campaign closed during the call, so nobody will call back from it).
+    S.IN_CALL: frozenset({S.QUEUED, S.CALLBACK, S.TO_REVIEW, S.READY} | FINAL),
     S.CALLBACK: frozenset({S.IN_CALL, S.QUEUED, S.READY, S.DO_NOT_CALL}),  # READY: closed
     S.QUALIFIED: frozenset({S.DISTRIBUTED, S.QUEUED, S.DO_NOT_CALL}),  # QC may requeue
     S.NOT_INTERESTED: frozenset({S.QUEUED, S.READY, S.DO_NOT_CALL}),

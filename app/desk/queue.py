@@ -1,7 +1,8 @@
 """The campaign queue: who calls which account next, under a lease.
 
 An agent *claims* one entry and holds it under a lease that the open desk renews; an
-abandoned lease expires and the entry goes back to the queue. On PostgreSQL the claim locks
+abandoned lease expires and the entry goes back to the queue. The claim and the end of a
+call are set-based writes (``queue_writes``). On PostgreSQL the claim locks
 its row with ``FOR UPDATE SKIP LOCKED``, so concurrent claimers pass over each other's
 candidates instead of queueing behind them; on SQLite the claim runs in a transaction that
 holds the database's single write lock (``WRITE_LOCK``), so two claims run one after the
@@ -13,9 +14,10 @@ Services flush and never commit: the caller commits once, which releases the row
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, scoped_session
@@ -25,10 +27,10 @@ from app.accounts.status import AccountStatus, check_transition
 from app.campaigns.calendar import is_callable, next_callable
 from app.campaigns.models import Campaign, CampaignStatus, QueueEntry, QueueState
 from app.columns import utcnow
+from app.desk import queue_writes
+from app.desk.queue_writes import Claimed
 from app.extensions import WRITE_LOCK
 
-# Expired leases returned to the queue by one claim; the next claims take the rest.
-RETURN_BATCH = 100
 # Ids per IN (...) list when enqueueing, well below SQLite's bound-parameter limit.
 ENQUEUE_CHUNK = 500
 
@@ -36,10 +38,11 @@ ENQUEUE_CHUNK = 500
 class Rescheduled(enum.StrEnum):
     """What ``reschedule`` did with an entry, so the caller can set the account's status."""
 
-    DONE = "done"  # final outcome: the caller sets the account's final status
+    DONE = "done"  # final outcome: the account gets the outcome's status
     CALLBACK = "callback"  # waiting for a callback at the chosen time
     RETRY = "retry"  # waiting for the next attempt
-    EXHAUSTED = "exhausted"  # max attempts reached: the caller marks the account UNREACHABLE
+    EXHAUSTED = "exhausted"  # max attempts reached: the account is UNREACHABLE
+    WITHDRAWN = "withdrawn"  # the campaign closed during the call: the account is READY
 
 
 class LeaseLost(RuntimeError):
@@ -118,20 +121,6 @@ def enqueue_accounts(
     return added
 
 
-def _held_by(session: Session, campaign: Campaign, agent_id: int, now: datetime):
-    return session.scalars(
-        sa.select(QueueEntry)
-        .where(
-            QueueEntry.campaign_id == campaign.id,
-            QueueEntry.state == QueueState.LEASED,
-            QueueEntry.lease_holder_id == agent_id,
-            QueueEntry.lease_expires_at > now,
-        )
-        .order_by(QueueEntry.lease_expires_at.desc())
-        .limit(1)
-    ).first()
-
-
 def _give_back(entry: QueueEntry, account: Account, *, campaign_closed: bool = False) -> None:
     """Return a leased entry to the queue, in its old place, and its account with it; in a
     closed campaign nobody will call again, so the entry ends and the account is ready."""
@@ -140,101 +129,36 @@ def _give_back(entry: QueueEntry, account: Account, *, campaign_closed: bool = F
     entry.lease_expires_at = None
     if account.status == AccountStatus.IN_CALL:
         if campaign_closed:
-            target = AccountStatus.QUEUED  # then READY: the machine goes through the queue
-            account.status = check_transition(account.status, target)
             target = AccountStatus.READY
         else:
             target = AccountStatus.CALLBACK if entry.is_callback else AccountStatus.QUEUED
         account.status = check_transition(account.status, target)
 
 
-def _return_abandoned(session: Session, now: datetime) -> None:
-    """Give back entries whose lease expired, in any campaign (the lease index finds them
-    without looking at the rest of the queue); rows another claim is handling are skipped."""
-    entries = session.scalars(
-        sa.select(QueueEntry)
-        .where(QueueEntry.state == QueueState.LEASED, QueueEntry.lease_expires_at <= now)
-        .order_by(QueueEntry.lease_expires_at)
-        .limit(RETURN_BATCH)
-        .with_for_update(skip_locked=True)
-    ).all()
-    closed = set(
-        session.scalars(sa.select(Campaign.id).where(Campaign.status == CampaignStatus.CLOSED))
-    )
-    for entry in entries:
-        account = session.get_one(Account, entry.account_id)
-        _give_back(entry, account, campaign_closed=entry.campaign_id in closed)
+def claim(
+    session: Session, campaign: Campaign, agent_id: int, now: datetime | None = None
+) -> Claimed | None:
+    """Lease the next account of ``campaign`` to the agent, or None if there is none to call.
 
-
-def _candidates(campaign: Campaign, agent_id: int, now: datetime) -> Sequence[sa.Select]:
-    """The claim's queries, tried in order: due callbacks (this agent's first, then shared
-    ones), then the rest by priority and age. Two queries rather than one so that the
-    second can walk an index in its ORDER BY instead of sorting the whole queue."""
-    base = (
-        sa.select(QueueEntry, Account)
-        .join(Account, Account.id == QueueEntry.account_id)
-        .where(
-            QueueEntry.campaign_id == campaign.id,
-            QueueEntry.state == QueueState.WAITING,
-            _not_do_not_call(),
-        )
-    )
-    grace_ended = now - timedelta(minutes=campaign.callback_grace_minutes)
-    mine = QueueEntry.callback_agent_id == agent_id
-    callbacks = base.where(
-        QueueEntry.is_callback.is_(True),
-        QueueEntry.next_call_at <= now,
-        sa.or_(
-            mine, QueueEntry.callback_agent_id.is_(None), QueueEntry.next_call_at <= grace_ended
-        ),
-    ).order_by(sa.case((mine, 0), else_=1), QueueEntry.next_call_at, QueueEntry.id)
-    others = base.where(
-        QueueEntry.is_callback.is_(False),
-        sa.or_(QueueEntry.next_call_at.is_(None), QueueEntry.next_call_at <= now),
-    ).order_by(
-        QueueEntry.priority.desc(),
-        QueueEntry.next_call_at.asc().nulls_first(),
-        QueueEntry.created_at,
-        QueueEntry.id,
-    )
-    return [
-        q.limit(1).with_for_update(of=QueueEntry, skip_locked=True) for q in (callbacks, others)
-    ]
+    An agent who already holds a live lease in the campaign gets the same entry back (its
+    lease renewed), so a reloaded desk shows the call in progress. Nothing is served
+    outside calling hours or while the campaign is not active. Abandoned leases of any
+    campaign go back to the queue first. One statement on PostgreSQL (``queue_writes``).
+    """
+    begin_write(session)
+    now = now or utcnow()
+    if campaign.status != CampaignStatus.ACTIVE or not is_callable(now, campaign.calling_hours):
+        return None
+    return queue_writes.claim(session, campaign, agent_id, now)
 
 
 def claim_next(
     session: Session, campaign: Campaign, agent_id: int, now: datetime | None = None
 ) -> QueueEntry | None:
-    """Lease the next account of ``campaign`` to the agent, or None if there is none to call.
-
-    An agent who already holds a live lease in the campaign gets the same entry back, so a
-    reloaded desk shows the call in progress. Nothing is served outside calling hours or
-    while the campaign is not active.
-    """
-    begin_write(session)
-    now = now or utcnow()
-    if campaign.status != CampaignStatus.ACTIVE:
-        return None
-    held = _held_by(session, campaign, agent_id, now)
-    if held is not None:
-        return held
-    if not is_callable(now, campaign.calling_hours):
-        return None
-    _return_abandoned(session, now)
-    for query in _candidates(campaign, agent_id, now):
-        row = session.execute(query).first()
-        if row is not None:
-            break
-    else:
-        session.flush()
-        return None
-    entry, account = row
-    _set_status(account, AccountStatus.IN_CALL)
-    entry.state = QueueState.LEASED
-    entry.lease_holder_id = agent_id
-    entry.lease_expires_at = now + timedelta(minutes=campaign.lease_minutes)
-    session.flush()
-    return entry
+    """``claim``, returning the entry as an ORM object (one more query) for callers that
+    read it; the desk's hot path uses ``claim``."""
+    claimed = claim(session, campaign, agent_id, now)
+    return None if claimed is None else session.get_one(QueueEntry, claimed.entry_id)
 
 
 def renew_lease(
@@ -290,60 +214,83 @@ def release(session: Session, entry: QueueEntry, agent_id: int) -> bool:
     return True
 
 
-def reschedule(
+@dataclass(frozen=True)
+class Ended:
+    """What ``end_call`` wrote: where the entry went, and the call's row if it made one."""
+
+    result: Rescheduled
+    account_id: int
+    attempt_id: int | None
+
+
+def end_call(
     session: Session,
-    entry: QueueEntry,
+    entry: QueueEntry | int,
     *,
     now: datetime,
+    campaign: Campaign | None = None,
     retry_after_minutes: int | None,
     final: bool,
     callback_at: datetime | None,
     callback_agent_id: int | None,
     holder_id: int | None = None,
-) -> Rescheduled:
-    """Place the entry after an outcome: done, a callback, or a retry within calling hours.
+    final_status: AccountStatus | None = None,
+    attempt: Mapping[str, Any] | None = None,
+) -> Ended:
+    """Place the entry after an outcome (done, a callback, or a retry within calling hours),
+    move its account on and, with ``attempt``, record the call: one statement on PostgreSQL.
 
-    Counts the attempt and ends the lease. For a retry ``retry_after_minutes`` is required;
-    past the campaign's ``max_attempts`` the entry is done and the result says EXHAUSTED.
-    The account becomes CALLBACK or QUEUED when the entry waits again; final statuses are
-    the caller's, who knows the outcome. With ``holder_id``, raises ``LeaseLost`` unless
-    that agent still holds the entry once it is locked (another agent may have taken an
-    expired lease since the caller loaded it).
+    Counts the attempt and ends the lease. A retry needs ``retry_after_minutes``; past the
+    campaign's ``max_attempts`` the entry is done and the account UNREACHABLE (EXHAUSTED).
+    A final outcome sets the account to ``final_status`` (left alone when None). If the
+    campaign was closed meanwhile, a callback or retry ends the entry instead (WITHDRAWN)
+    and the account is READY. With ``holder_id``, raises ``LeaseLost`` unless that agent
+    still holds the entry (another agent may have taken an expired lease since).
     """
     begin_write(session)
-    account, campaign = _lock(session, entry)
-    if holder_id is not None and (
-        entry.state != QueueState.LEASED or entry.lease_holder_id != holder_id
-    ):
-        raise LeaseLost(entry.id)
-    entry.attempts += 1
-    entry.lease_holder_id = None
-    entry.lease_expires_at = None
-    entry.is_callback = False
-    entry.callback_agent_id = None
-    if final:
-        entry.state = QueueState.DONE
-        result = Rescheduled.DONE
-    elif callback_at is not None:
-        entry.state = QueueState.WAITING
-        entry.is_callback = True
-        entry.next_call_at = callback_at
-        entry.callback_agent_id = callback_agent_id
-        _set_status(account, AccountStatus.CALLBACK)
-        result = Rescheduled.CALLBACK
-    elif retry_after_minutes is None:
+    entry_id = entry if isinstance(entry, int) else entry.id
+    if campaign is None:
+        campaign_id = entry.campaign_id if isinstance(entry, QueueEntry) else None
+        if campaign_id is None:
+            campaign_id = session.scalar(
+                sa.select(QueueEntry.campaign_id).where(QueueEntry.id == entry_id)
+            )
+        campaign = session.get_one(Campaign, campaign_id)
+    if not final and callback_at is None and retry_after_minutes is None:
         raise ValueError("a retry needs retry_after_minutes (or final, or callback_at)")
-    elif entry.attempts >= campaign.max_attempts:
-        entry.state = QueueState.DONE
+    retry_at = None
+    if not final and callback_at is None and retry_after_minutes is not None:
+        later = now + timedelta(minutes=retry_after_minutes)
+        retry_at = next_callable(later, campaign.calling_hours)
+    placement = queue_writes.Placement(
+        final=final,
+        final_status=final_status,
+        callback_at=None if final else callback_at,
+        callback_agent_id=callback_agent_id,
+        retry_at=retry_at,
+        max_attempts=campaign.max_attempts,
+    )
+    done = queue_writes.finish(
+        session, entry_id, holder_id=holder_id, now=now, placement=placement, attempt=attempt
+    )
+    if done is None:
+        if holder_id is not None:
+            raise LeaseLost(entry_id)
+        raise LookupError(f"queue entry {entry_id} does not exist")
+    if final:
+        result = Rescheduled.DONE
+    elif done.closed:
+        result = Rescheduled.WITHDRAWN
+    elif done.entry_state == QueueState.DONE:
         result = Rescheduled.EXHAUSTED
     else:
-        entry.state = QueueState.WAITING
-        later = now + timedelta(minutes=retry_after_minutes)
-        entry.next_call_at = next_callable(later, campaign.calling_hours)
-        _set_status(account, AccountStatus.QUEUED)
-        result = Rescheduled.RETRY
-    session.flush()
-    return result
+        result = Rescheduled.CALLBACK if callback_at is not None else Rescheduled.RETRY
+    return Ended(result, done.account_id, done.attempt_id)
+
+
+def reschedule(session: Session, entry: QueueEntry | int, **options: Any) -> Rescheduled:
+    """``end_call`` for callers that only need to know where the entry went."""
+    return end_call(session, entry, **options).result
 
 
 def queue_depth(session: Session, campaign: Campaign, now: datetime) -> QueueDepth:

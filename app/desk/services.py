@@ -24,14 +24,13 @@ from app.accounts.models import (
     Opportunity,
     PhoneKind,
 )
-from app.accounts.status import AccountStatus, check_transition
 from app.audit.services import record
 from app.campaigns.calendar import is_callable
-from app.campaigns.models import Campaign, CampaignStatus, QueueEntry, QueueState
+from app.campaigns.models import Campaign, QueueEntry, QueueState
 from app.columns import utcnow
 from app.desk.models import CallAttempt, CallDraft
 from app.desk.outcomes import OutcomeRule, rules_from_config
-from app.desk.queue import LeaseLost, Rescheduled, reschedule
+from app.desk.queue import Ended, LeaseLost, end_call
 from app.scripting.answers import clean_answers, required_missing
 from app.scripting.models import CallScript
 from app.scripting.schema import Q, Script
@@ -225,69 +224,66 @@ def record_outcome(
         raise DeskError(_("Choose a callback date and time in the future."))
     if rule.callback and not is_callable(callback_at, call.campaign.calling_hours):
         raise DeskError(_("The callback time is outside calling hours: choose another."))
-    attempt = CallAttempt(
-        campaign_id=call.campaign.id,
-        account_id=call.account.id,
-        agent_id=call.draft.agent_id,
-        call_script_id=call.stored_script.id,
-        started_at=call.draft.created_at,
-        ended_at=now,
-        outcome=rule.code,
-        answers=dict(cleaned.values),  # what was understood; hidden answers left out
-        notes=notes or None,
-        client_token=client_token,
-    )
-    session.add(attempt)
-    session.flush()
-    if rule.reached and cleaned.values:
-        apply_answers(session, call.account, call.script, answers, call_attempt_id=attempt.id)
+    attempt = {
+        "campaign_id": call.campaign.id,
+        "agent_id": call.draft.agent_id,
+        "call_script_id": call.stored_script.id,
+        "started_at": call.draft.created_at,
+        "ended_at": now,
+        "outcome": rule.code,
+        "answers": dict(cleaned.values),  # what was understood; hidden answers left out
+        "notes": notes or None,
+        "client_token": client_token,
+    }
     try:
-        _move_on(session, call, rule, now, callback_at)
+        ended = _move_on(session, call, rule, now, callback_at, attempt)
     except LeaseLost as exc:
         raise LeaseLostError(_("This account is no longer assigned to you.")) from exc
+    recorded = session.get_one(CallAttempt, ended.attempt_id)
+    if rule.reached and cleaned.values:
+        apply_answers(session, call.account, call.script, answers, call_attempt_id=recorded.id)
     session.delete(call.draft)
-    record(session, "desk.outcome", user_id=attempt.agent_id, obj=attempt, outcome=rule.code)
+    record(session, "desk.outcome", user_id=recorded.agent_id, obj=recorded, outcome=rule.code)
     session.flush()
-    return attempt
+    return recorded
 
 
 def _move_on(
-    session: Session, call: Call, rule: OutcomeRule, now: datetime, callback_at: datetime | None
-) -> None:
-    """Reschedule the queue entry and set the account's status that the outcome implies."""
+    session: Session,
+    call: Call,
+    rule: OutcomeRule,
+    now: datetime,
+    callback_at: datetime | None,
+    attempt: dict[str, Any],
+) -> Ended:
+    """Record the call, place its queue entry and set the account's status the outcome
+    implies, in one set-based write (``queue.end_call``); then the outcome's flags."""
     retry = {
         "no_answer": call.campaign.retry_no_answer_minutes,
         "busy": call.campaign.retry_busy_minutes,
     }.get(rule.retry or "")
     agent_id = call.draft.agent_id  # who opened the call, whoever holds the entry now
-    result = reschedule(
+    ended = end_call(
         session,
         call.entry,
         now=now,
+        campaign=call.campaign,
         retry_after_minutes=retry,
         final=rule.final,
+        final_status=rule.status if rule.final else None,
         callback_at=callback_at if rule.callback else None,
         callback_agent_id=agent_id if rule.callback else None,
         holder_id=agent_id,
+        attempt=attempt,
     )
     account = call.account
-    if call.campaign.status == CampaignStatus.CLOSED and result in (
-        Rescheduled.RETRY,
-        Rescheduled.CALLBACK,
-    ):
-        # Closed while the call was on: nobody will call again from this campaign.
-        call.entry.state = QueueState.DONE
-        account.status = check_transition(account.status, AccountStatus.READY)
-    elif result == Rescheduled.DONE:
-        account.status = check_transition(account.status, rule.status)
-    elif result == Rescheduled.EXHAUSTED:
-        account.status = check_transition(account.status, AccountStatus.UNREACHABLE)
     if rule.do_not_call:
         account.do_not_call = True
     if rule.unusable_number:
         dialled = dialled_phone(account)
         if dialled is not None:
             dialled.kind = PhoneKind.INVALID
+    return ended
 
 
 def keep_posted_answers(

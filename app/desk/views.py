@@ -24,7 +24,7 @@ from app.campaigns.models import Campaign, CampaignStatus
 from app.campaigns.services import list_campaigns
 from app.columns import utcnow
 from app.desk.forms import NextAccountForm, OutcomeForm, ReleaseForm
-from app.desk.queue import begin_write, claim_next, release, renew_lease
+from app.desk.queue import begin_write, claim, release, renew_lease
 from app.desk.services import (
     AnswersRejected,
     DeskError,
@@ -74,10 +74,17 @@ def next_account(campaign_id: int):
 
 
 def _open_next(campaign: Campaign):
-    entry = claim_next(db.session, campaign, current_user.id)
+    claimed = claim(db.session, campaign, current_user.id)
     db.session.commit()
-    if entry is not None:
-        return redirect(url_for("desk.call", entry_id=entry.id))
+    if claimed is not None:
+        return redirect(url_for("desk.call", entry_id=claimed.entry_id))
+    return _no_account(campaign)
+
+
+def _no_account(campaign: Campaign):
+    """Back to the desk's home, saying why no account came."""
+    if not _active_campaign(campaign):
+        return redirect(url_for("desk.home"))
     if not is_callable(utcnow(), campaign.calling_hours):
         flash(_("Outside calling hours: no account may be called now."), "info")
     else:
@@ -237,6 +244,12 @@ def outcome(entry_id: int):
             client_token=token,
             callback_at=_callback_time(callback_raw),
         )
+        # The next account is leased in the same transaction: one commit, and the desk
+        # opens it at once.
+        campaign = call.campaign
+        claimed = (
+            claim(db.session, campaign, current_user.id) if _active_campaign(campaign) else None
+        )
         db.session.commit()
     except IntegrityError:
         # The same submission raced itself (a retry while the first was saving): the first
@@ -253,7 +266,10 @@ def outcome(entry_id: int):
         errors = exc.errors if isinstance(exc, AnswersRejected) else {}
         call = open_call(db.session, entry_id, current_user.id)
         return _render_call(call, errors=errors, status=422, callback_at=callback_raw)
-    return _after_outcome(campaign_id)
+    flash(_("Outcome saved."), "info")
+    if claimed is not None:
+        return redirect(url_for("desk.call", entry_id=claimed.entry_id))
+    return _no_account(campaign)
 
 
 def _form_value(key: str) -> str | list[str]:
