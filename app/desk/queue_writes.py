@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -78,23 +79,36 @@ def _expire(session: Session, model: type, ids: Iterable[int]) -> None:
             session.expire(obj)
 
 
-def _set(table: sa.Table, **values: Any) -> dict[str, Any]:
-    """UPDATE values as SQL expressions with anonymous parameters: several UPDATEs in one
-    statement (PostgreSQL's CTEs) would otherwise clash on the columns' parameter names."""
-    return {
-        name: value
-        if isinstance(value, sa.ClauseElement)
-        else sa.null()
-        if value is None
-        else sa.literal(value, table.c[name].type)
-        for name, value in values.items()
-    }
+# The statements are built once per shape (building one costs far more than running it)
+# and take their values as these parameters; a parameter used twice has one value.
+def _param(name: str, type_: Any) -> sa.BindParameter[Any]:
+    return sa.bindparam(name, type_=type_)
 
 
-def _account_set(status: Any, now: datetime) -> dict[str, Any]:
+NOW = _param("p_now", QE.c.updated_at.type)
+CAMPAIGN_ID = _param("p_campaign_id", sa.Integer())
+AGENT_ID = _param("p_agent_id", sa.Integer())
+SKIP_ID = _param("p_skip_id", sa.Integer())  # an entry to leave alone; 0 for none
+LEASE_UNTIL = _param("p_lease_until", QE.c.lease_expires_at.type)
+GRACE_ENDED = _param("p_grace_ended", QE.c.next_call_at.type)
+ENTRY_ID = _param("p_entry_id", sa.Integer())
+HOLDER_ID = _param("p_holder_id", sa.Integer())
+NEXT_CALL_AT = _param("p_next_call_at", QE.c.next_call_at.type)
+CALLBACK_AGENT_ID = _param("p_callback_agent_id", sa.Integer())
+MAX_ATTEMPTS = _param("p_max_attempts", sa.Integer())
+FINAL_STATUS = _param("p_final_status", sa.String())
+
+
+def _v(value: str) -> sa.BindParameter[str]:
+    """A constant (a state's value) as an anonymous parameter, so that several UPDATEs in
+    one statement never clash on their columns' parameter names."""
+    return sa.literal(value, sa.String())
+
+
+def _account_set(status: Any) -> dict[str, Any]:
     """An account's new status, stamped and versioned as an ORM save would do it (the
     version makes a form loaded before the change refuse to overwrite it)."""
-    return _set(AC, status=status, updated_at=now, version=AC.c.version + 1)
+    return {"status": status, "updated_at": NOW, "version": AC.c.version + 1}
 
 
 def _closed(campaign_id: Any) -> sa.ColumnElement[bool]:
@@ -104,33 +118,30 @@ def _closed(campaign_id: Any) -> sa.ColumnElement[bool]:
 # --------------------------------------------------------------------------- returning ---
 
 
-def _return_abandoned(now: datetime, keep: int | None) -> sa.Update:
-    """Entries whose lease expired go back to the queue (ended, if their campaign closed).
-
-    ``keep`` is an entry the same statement finishes, so that it is not touched twice.
-    """
+def _return_abandoned() -> sa.Update:
+    """Entries whose lease expired go back to the queue (ended, if their campaign closed);
+    SKIP_ID is an entry the same transaction is finishing."""
     expired = QE.alias("expired")
     batch = (
         sa.select(expired.c.id)
-        .where(expired.c.state == QueueState.LEASED, expired.c.lease_expires_at <= now)
+        .where(
+            expired.c.state == QueueState.LEASED,
+            expired.c.lease_expires_at <= NOW,
+            expired.c.id != SKIP_ID,
+        )
         .order_by(expired.c.lease_expires_at)
         .limit(RETURN_BATCH)
         .with_for_update(skip_locked=True)
     )
-    if keep is not None:
-        batch = batch.where(expired.c.id != keep)
     closed = _closed(QE.c.campaign_id)
     return (
         sa.update(QE)
         .where(QE.c.id.in_(batch.scalar_subquery()))
         .values(
-            _set(
-                QE,
-                state=sa.case((closed, QueueState.DONE.value), else_=QueueState.WAITING.value),
-                lease_holder_id=None,
-                lease_expires_at=None,
-                updated_at=now,
-            )
+            state=sa.case((closed, _v(QueueState.DONE)), else_=_v(QueueState.WAITING)),
+            lease_holder_id=sa.null(),
+            lease_expires_at=sa.null(),
+            updated_at=NOW,
         )
         .returning(QE.c.id, QE.c.account_id, QE.c.state, QE.c.is_callback)
     )
@@ -138,16 +149,24 @@ def _return_abandoned(now: datetime, keep: int | None) -> sa.Update:
 
 def _status_after_return(state: Any, is_callback: Any) -> sa.Case:
     return sa.case(
-        (state == QueueState.DONE.value, S.READY.value),
-        (is_callback, S.CALLBACK.value),
-        else_=S.QUEUED.value,
+        (state == QueueState.DONE.value, _v(S.READY)),
+        (is_callback, _v(S.CALLBACK)),
+        else_=_v(S.QUEUED),
+    )
+
+
+def _back_to_queue(account_id: Any, state: Any, is_callback: Any) -> sa.Update:
+    return (
+        sa.update(AC)
+        .where(AC.c.id == account_id, AC.c.status == S.IN_CALL.value)
+        .values(_account_set(_status_after_return(state, is_callback)))
     )
 
 
 # ------------------------------------------------------------------------------ claim ---
 
 
-def _pick(campaign: Campaign, agent_id: int, now: datetime, skip: int | None) -> sa.Update:
+def _pick() -> sa.Update:
     """Lease one entry to the agent: the one they already hold, else a due callback (their
     own first, then shared ones and others' past the grace period), else the rest by
     priority, due time and age. Each choice is a subquery that locks its row with SKIP
@@ -156,16 +175,15 @@ def _pick(campaign: Campaign, agent_id: int, now: datetime, skip: int | None) ->
     held = (
         sa.select(held_q.c.id)
         .where(
-            held_q.c.campaign_id == campaign.id,
+            held_q.c.campaign_id == CAMPAIGN_ID,
             held_q.c.state == QueueState.LEASED,
-            held_q.c.lease_holder_id == agent_id,
-            held_q.c.lease_expires_at > now,
+            held_q.c.lease_holder_id == AGENT_ID,
+            held_q.c.lease_expires_at > NOW,
+            held_q.c.id != SKIP_ID,
         )
         .order_by(held_q.c.lease_expires_at.desc())
         .limit(1)
     )
-    if skip is not None:
-        held = held.where(held_q.c.id != skip)
 
     def candidates(callbacks: bool) -> tuple[sa.Alias, sa.Select]:
         q = QE.alias("callback" if callbacks else "waiting")
@@ -174,7 +192,7 @@ def _pick(campaign: Campaign, agent_id: int, now: datetime, skip: int | None) ->
             sa.select(q.c.id)
             .join(account, account.c.id == q.c.account_id)
             .where(
-                q.c.campaign_id == campaign.id,
+                q.c.campaign_id == CAMPAIGN_ID,
                 q.c.state == QueueState.WAITING,
                 q.c.is_callback.is_(callbacks),
                 account.c.do_not_call.is_(False),
@@ -185,14 +203,13 @@ def _pick(campaign: Campaign, agent_id: int, now: datetime, skip: int | None) ->
         )
 
     cb, callbacks = candidates(True)
-    grace_ended = now - timedelta(minutes=campaign.callback_grace_minutes)
-    mine = cb.c.callback_agent_id == agent_id
+    mine = cb.c.callback_agent_id == AGENT_ID
     callbacks = callbacks.where(
-        cb.c.next_call_at <= now,
-        sa.or_(mine, cb.c.callback_agent_id.is_(None), cb.c.next_call_at <= grace_ended),
+        cb.c.next_call_at <= NOW,
+        sa.or_(mine, cb.c.callback_agent_id.is_(None), cb.c.next_call_at <= GRACE_ENDED),
     ).order_by(sa.case((mine, 0), else_=1), cb.c.next_call_at, cb.c.id)
     w, others = candidates(False)
-    others = others.where(sa.or_(w.c.next_call_at.is_(None), w.c.next_call_at <= now)).order_by(
+    others = others.where(sa.or_(w.c.next_call_at.is_(None), w.c.next_call_at <= NOW)).order_by(
         w.c.priority.desc(), w.c.next_call_at.asc().nulls_first(), w.c.created_at, w.c.id
     )
     chosen = sa.func.coalesce(
@@ -202,53 +219,51 @@ def _pick(campaign: Campaign, agent_id: int, now: datetime, skip: int | None) ->
         sa.update(QE)
         .where(QE.c.id == chosen)
         .values(
-            _set(
-                QE,
-                state=QueueState.LEASED.value,
-                lease_holder_id=agent_id,
-                lease_expires_at=now + timedelta(minutes=campaign.lease_minutes),
-                updated_at=now,
-            )
+            state=_v(QueueState.LEASED),
+            lease_holder_id=AGENT_ID,
+            lease_expires_at=LEASE_UNTIL,
+            updated_at=NOW,
         )
         .returning(QE.c.id, QE.c.account_id)
     )
 
 
-def _into_call(account_id: Any, now: datetime) -> sa.Update:
+def _into_call(account_id: Any) -> sa.Update:
     return (
         sa.update(AC)
         .where(AC.c.id == account_id, AC.c.status.in_([s.value for s in CLAIMABLE]))
-        .values(_account_set(S.IN_CALL.value, now))
+        .values(_account_set(_v(S.IN_CALL)))
     )
 
 
-def _claim_in_one(
-    session: Session, campaign: Campaign, agent_id: int, now: datetime, skip: int | None
-) -> tuple[int | None, int | None, bool]:
-    """PostgreSQL: return abandoned leases and lease the next entry in one statement;
-    also says whether any lease came back."""
-    back = _return_abandoned(now, skip).cte("back")
+@cache
+def _claim_statements(postgres: bool) -> tuple[Any, ...]:
+    """PostgreSQL: one statement (return abandoned leases, lease the next entry, set both
+    accounts) that also says whether any lease came back. SQLite: the parts, in order."""
+    if not postgres:
+        account_id, state, callback = (sa.bindparam(n) for n in ("b_acc", "b_state", "b_cb"))
+        return (
+            _return_abandoned(),
+            _back_to_queue(account_id, state, callback),
+            _pick(),
+            _into_call(sa.bindparam("b_acc")),
+        )
+    back = _return_abandoned().cte("back")
     back_accounts = (
-        sa.update(AC)
-        .where(AC.c.id == back.c.account_id, AC.c.status == S.IN_CALL.value)
-        .values(_account_set(_status_after_return(back.c.state, back.c.is_callback), now))
+        _back_to_queue(back.c.account_id, back.c.state, back.c.is_callback)
         .returning(AC.c.id)
         .cte("back_accounts")
     )
-    picked = _pick(campaign, agent_id, now, skip).cte("picked")
-    picked_account = _into_call(picked.c.account_id, now).returning(AC.c.id).cte("picked_account")
-    row = session.execute(
+    picked = _pick().cte("picked")
+    picked_account = _into_call(picked.c.account_id).returning(AC.c.id).cte("picked_account")
+    return (
         sa.select(
             sa.select(picked.c.id).scalar_subquery(),
             sa.select(picked.c.account_id).scalar_subquery(),
             sa.select(sa.func.array_agg(back.c.id)).scalar_subquery(),
             sa.select(sa.func.array_agg(back.c.account_id)).scalar_subquery(),
-        ).add_cte(back_accounts, picked_account)
-    ).one()
-    entry_id, account_id, back_ids, back_account_ids = row
-    _expire(session, QueueEntry, back_ids or ())
-    _expire(session, Account, back_account_ids or ())
-    return entry_id, account_id, bool(back_ids)
+        ).add_cte(back_accounts, picked_account),
+    )
 
 
 def claim(
@@ -261,32 +276,41 @@ def claim(
 ) -> Claimed | None:
     """Return abandoned leases to the queue, then lease the agent's next entry; None if
     there is none. The caller checks the campaign's status and calling hours."""
-    if _postgres(session):
-        entry_id, account_id, returned = _claim_in_one(session, campaign, agent_id, now, skip)
-        if entry_id is None and returned:
+    params = {
+        "p_now": now,
+        "p_campaign_id": campaign.id,
+        "p_agent_id": agent_id,
+        "p_skip_id": skip or 0,
+        "p_lease_until": now + timedelta(minutes=campaign.lease_minutes),
+        "p_grace_ended": now - timedelta(minutes=campaign.callback_grace_minutes),
+    }
+    postgres = _postgres(session)
+    statements = _claim_statements(postgres)
+    if postgres:
+        entry_id = account_id = None
+        for _ in range(2):
+            entry_id, account_id, back_ids, back_accounts = session.execute(
+                statements[0], params
+            ).one()
+            _expire(session, QueueEntry, back_ids or ())
+            _expire(session, Account, back_accounts or ())
             # What came back was still leased in that statement's snapshot: look again.
-            entry_id, account_id, _ = _claim_in_one(session, campaign, agent_id, now, skip)
+            if entry_id is not None or not back_ids:
+                break
     else:
-        back_rows = session.execute(_return_abandoned(now, skip)).all()
-        for back_row in back_rows:
+        back_rows = session.execute(statements[0], params).all()
+        for row in back_rows:
             session.execute(
-                sa.update(AC)
-                .where(AC.c.id == back_row.account_id, AC.c.status == S.IN_CALL.value)
-                .values(
-                    _account_set(
-                        _status_after_return(
-                            sa.literal(back_row.state), sa.literal(back_row.is_callback)
-                        ),
-                        now,
-                    )
-                )
-            )
+                statements[1],
+                {"p_now": now, "b_acc": row.account_id, "b_state": row.state,
+                 "b_cb": row.is_callback},
+            )  # fmt: skip
         _expire(session, QueueEntry, (r.id for r in back_rows))
         _expire(session, Account, (r.account_id for r in back_rows))
-        picked_row = session.execute(_pick(campaign, agent_id, now, skip)).first()
-        entry_id, account_id = picked_row if picked_row is not None else (None, None)
+        picked = session.execute(statements[2], params).first()
+        entry_id, account_id = picked if picked is not None else (None, None)
         if account_id is not None:
-            session.execute(_into_call(account_id, now))
+            session.execute(statements[3], {"p_now": now, "b_acc": account_id})
     if entry_id is None:
         return None
     _expire(session, QueueEntry, [entry_id])
@@ -309,47 +333,111 @@ class Placement:
     retry_at: datetime | None = None
     max_attempts: int = 0  # a retry past this many attempts ends the entry
 
+    @property
+    def kind(self) -> str:
+        if self.final:
+            return "final"
+        return "callback" if self.callback_at is not None else "retry"
 
-def _end_entry(entry_id: int, holder_id: int | None, now: datetime, p: Placement) -> sa.Update:
+
+def _end_entry(kind: str, check_holder: bool) -> sa.Update:
     closed = _closed(QE.c.campaign_id)
     attempts = QE.c.attempts + 1
-    if p.final:
-        state: Any = QueueState.DONE.value
-    elif p.callback_at is not None:
-        state = sa.case((closed, QueueState.DONE.value), else_=QueueState.WAITING.value)
+    done, waiting = _v(QueueState.DONE), _v(QueueState.WAITING)
+    if kind == "final":
+        state: Any = done
+    elif kind == "callback":
+        state = sa.case((closed, done), else_=waiting)
     else:
-        state = sa.case(
-            (sa.or_(closed, attempts >= p.max_attempts), QueueState.DONE.value),
-            else_=QueueState.WAITING.value,
-        )
+        state = sa.case((sa.or_(closed, attempts >= MAX_ATTEMPTS), done), else_=waiting)
     values: dict[str, Any] = {
         "state": state,
         "attempts": attempts,
-        "lease_holder_id": None,
-        "lease_expires_at": None,
-        "is_callback": p.callback_at is not None and not p.final,
-        "callback_agent_id": None if p.final else p.callback_agent_id,
-        "updated_at": now,
+        "lease_holder_id": sa.null(),
+        "lease_expires_at": sa.null(),
+        "is_callback": sa.literal(kind == "callback", sa.Boolean()),
+        "callback_agent_id": CALLBACK_AGENT_ID if kind == "callback" else sa.null(),
+        "updated_at": NOW,
     }
-    if not p.final:
-        values["next_call_at"] = p.callback_at or p.retry_at
-    update = sa.update(QE).where(QE.c.id == entry_id)
-    if holder_id is not None:
-        update = update.where(QE.c.state == QueueState.LEASED, QE.c.lease_holder_id == holder_id)
-    return update.values(_set(QE, **values)).returning(
+    if kind != "final":
+        values["next_call_at"] = NEXT_CALL_AT
+    update = sa.update(QE).where(QE.c.id == ENTRY_ID)
+    if check_holder:
+        update = update.where(QE.c.state == QueueState.LEASED, QE.c.lease_holder_id == HOLDER_ID)
+    return update.values(values).returning(
         QE.c.id, QE.c.account_id, QE.c.state, closed.label("closed")
     )
 
 
-def _status_after(p: Placement, state: Any, closed: Any) -> Any:
-    """The account's status once its entry is placed (None: leave it to the caller)."""
-    if p.final:
-        return p.final_status.value if p.final_status else None
+def _status_after(kind: str, state: Any, closed: Any) -> Any:
+    """The account's status once its entry is placed."""
+    if kind == "final":
+        return FINAL_STATUS
     return sa.case(
-        (closed, S.READY.value),
-        (state == QueueState.DONE.value, S.UNREACHABLE.value),
-        else_=(S.CALLBACK if p.callback_at is not None else S.QUEUED).value,
+        (closed, _v(S.READY)),
+        (state == QueueState.DONE.value, _v(S.UNREACHABLE)),
+        else_=_v(S.CALLBACK if kind == "callback" else S.QUEUED),
     )
+
+
+def _moved(account_id: Any, status: Any) -> sa.Update:
+    return (
+        sa.update(AC)
+        .where(AC.c.id == account_id, AC.c.status == S.IN_CALL.value)
+        .values(_account_set(status))
+        .returning(AC.c.status)
+    )
+
+
+def _attempt_params(attempt: Mapping[str, Any]) -> dict[str, Any]:
+    return {f"c_{name}": value for name, value in attempt.items()}
+
+
+def _attempt_value(name: str) -> sa.BindParameter[Any]:
+    return sa.bindparam(f"c_{name}", type_=CA.c[name].type)
+
+
+@cache
+def _finish_statements(
+    postgres: bool, kind: str, check_holder: bool, set_status: bool, columns: tuple[str, ...]
+) -> tuple[Any, ...]:
+    """PostgreSQL: one statement (the entry, its account, the call's row). SQLite: the
+    parts, in order; there the account's and the call's take the entry's results."""
+    ended = _end_entry(kind, check_holder)
+    if not postgres:
+        state, closed = sa.bindparam("e_state"), sa.bindparam("e_closed", type_=sa.Boolean())
+        account_id = sa.bindparam("e_acc")
+        values = {name: _attempt_value(name) for name in columns}
+        return (
+            ended,
+            _moved(account_id, _status_after(kind, state, closed)) if set_status else None,
+            sa.insert(CA).values(**values, account_id=account_id).returning(CA.c.id)
+            if columns
+            else None,
+        )
+    entry = ended.cte("ended")
+    parts: list[Any] = []
+    status: Any = sa.null()
+    if set_status:
+        moved = _moved(entry.c.account_id, _status_after(kind, entry.c.state, entry.c.closed))
+        moved_cte = moved.cte("moved")
+        parts.append(moved_cte)
+        status = sa.select(moved_cte.c.status).scalar_subquery()
+    attempt_id: Any = sa.null()
+    if columns:
+        source = sa.select(*(_attempt_value(name) for name in columns), entry.c.account_id)
+        recorded = (
+            sa.insert(CA)
+            .from_select([*columns, "account_id"], source)
+            .returning(CA.c.id)
+            .cte("recorded")
+        )
+        parts.append(recorded)
+        attempt_id = sa.select(recorded.c.id).scalar_subquery()
+    select = sa.select(
+        entry.c.id, entry.c.account_id, entry.c.state, entry.c.closed, status, attempt_id
+    )
+    return (select.add_cte(*parts) if parts else select,)
 
 
 def finish(
@@ -364,69 +452,43 @@ def finish(
     """End the call on ``entry_id``: place its entry, move its account on and, with
     ``attempt`` (column values of ``call_attempts`` but the account), record the call.
 
-    With ``holder_id``, nothing is written and None is returned unless that agent still
-    holds the entry (the UPDATE checks it under the row's lock).
+    A final outcome leaves the account's status alone when ``final_status`` is None. With
+    ``holder_id``, nothing is written and None is returned unless that agent still holds
+    the entry (the UPDATE checks it under the row's lock).
     """
-    status = placement.final_status
-    if placement.final and status is not None and not can_transition(S.IN_CALL, status):
-        raise ValueError(f"no call ends with the account {status.value}")
-    ended = _end_entry(entry_id, holder_id, now, placement)
-    if _postgres(session):
-        entry = ended.cte("ended")
-        target = _status_after(placement, entry.c.state, entry.c.closed)
-        parts = []
-        account_status: Any = sa.null()
-        if target is not None:
-            moved = (
-                sa.update(AC)
-                .where(AC.c.id == entry.c.account_id, AC.c.status == S.IN_CALL.value)
-                .values(_account_set(target, now))
-                .returning(AC.c.status)
-                .cte("moved")
-            )
-            parts.append(moved)
-            account_status = sa.select(moved.c.status).scalar_subquery()
-        attempt_id: Any = sa.null()
-        if attempt is not None:
-            names = [*attempt, "account_id"]
-            source = sa.select(
-                *(sa.literal(v, CA.c[k].type) for k, v in attempt.items()), entry.c.account_id
-            )
-            recorded = sa.insert(CA).from_select(names, source).returning(CA.c.id).cte("recorded")
-            parts.append(recorded)
-            attempt_id = sa.select(recorded.c.id).scalar_subquery()
-        row = session.execute(
-            sa.select(
-                entry.c.id,
-                entry.c.account_id,
-                entry.c.state,
-                entry.c.closed,
-                account_status,
-                attempt_id,
-            ).add_cte(*parts)
-        ).first()
+    p = placement
+    if p.final and p.final_status is not None and not can_transition(S.IN_CALL, p.final_status):
+        raise ValueError(f"no call ends with the account {p.final_status.value}")
+    set_status = not p.final or p.final_status is not None
+    columns = tuple(attempt or ())
+    postgres = _postgres(session)
+    statements = _finish_statements(postgres, p.kind, holder_id is not None, set_status, columns)
+    params: dict[str, Any] = {
+        "p_now": now,
+        "p_entry_id": entry_id,
+        "p_holder_id": holder_id,
+        "p_next_call_at": p.callback_at or p.retry_at,
+        "p_callback_agent_id": p.callback_agent_id,
+        "p_max_attempts": p.max_attempts,
+        "p_final_status": p.final_status.value if p.final_status else None,
+        **_attempt_params(attempt or {}),
+    }
+    if postgres:
+        row = session.execute(statements[0], params).first()
         if row is None:
             return None
         _, account_id, state, closed, status, attempt_id = row
     else:
-        ended_row = session.execute(ended).first()
-        if ended_row is None:
+        ended = session.execute(statements[0], params).first()
+        if ended is None:
             return None
-        _, account_id, state, closed = ended_row
-        target = _status_after(placement, sa.literal(state), sa.literal(bool(closed)))
-        status = None
-        if target is not None:
-            status = session.execute(
-                sa.update(AC)
-                .where(AC.c.id == account_id, AC.c.status == S.IN_CALL.value)
-                .values(_account_set(target, now))
-                .returning(AC.c.status)
-            ).scalar()
-        attempt_id = None
-        if attempt is not None:
-            attempt_id = session.execute(
-                sa.insert(CA).values(**attempt, account_id=account_id).returning(CA.c.id)
-            ).scalar_one()
+        _, account_id, state, closed = ended
+        more = {"e_acc": account_id, "e_state": state, "e_closed": bool(closed)}
+        status = attempt_id = None
+        if statements[1] is not None:
+            status = session.execute(statements[1], {**params, **more}).scalar()
+        if statements[2] is not None:
+            attempt_id = session.execute(statements[2], {**params, **more}).scalar_one()
     _expire(session, QueueEntry, [entry_id])
     _expire(session, Account, [account_id])
     return Finished(
