@@ -324,3 +324,49 @@ def test_queue_depth(session, campaign, agents) -> None:
     assert queue_depth(session, campaign, NOW) == QueueDepth(
         waiting_due=3, waiting_later=2, leased=1, callbacks_due=1, callbacks_overdue=1
     )
+
+
+def test_end_call_records_the_call_and_checks_the_holder(session, campaign, agents) -> None:
+    from app.desk.models import CallAttempt
+    from app.desk.queue import LeaseLost, end_call
+
+    me, other = agents
+    entry = factories.queue_entry(session, campaign)
+    claimed = claim_next(session, campaign, me.id, now=NOW)
+    account = session.get(Account, claimed.account_id)
+    version = account.version
+    attempt = {
+        "campaign_id": campaign.id,
+        "agent_id": me.id,
+        "started_at": NOW,
+        "ended_at": NOW,
+        "outcome": "qualified",
+        "answers": {"company": "ACME"},
+    }
+    options = dict(now=NOW, retry_after_minutes=None, final=True, callback_at=None,
+                   callback_agent_id=None, final_status=AccountStatus.QUALIFIED)  # fmt: skip
+
+    with pytest.raises(LeaseLost):
+        end_call(session, entry, holder_id=other.id, attempt=attempt, **options)
+    assert session.query(CallAttempt).filter_by(account_id=account.id).count() == 0
+    assert (entry.state, account.status) == (QueueState.LEASED, AccountStatus.IN_CALL)
+
+    ended = end_call(session, entry, holder_id=me.id, attempt=attempt, **options)
+    assert ended.result == Rescheduled.DONE
+    recorded = session.get(CallAttempt, ended.attempt_id)
+    assert (recorded.account_id, recorded.answers) == (account.id, {"company": "ACME"})
+    assert (entry.state, entry.attempts, entry.lease_holder_id) == (QueueState.DONE, 1, None)
+    # The set-based write stamps the account as an ORM save would.
+    assert (account.status, account.version) == (AccountStatus.QUALIFIED, version + 1)
+
+
+def test_a_retry_after_the_campaign_closed_ends_the_entry(session, campaign, agents) -> None:
+    me, _ = agents
+    entry = factories.queue_entry(session, campaign)
+    claim_next(session, campaign, me.id, now=NOW)
+    campaign.status = CampaignStatus.CLOSED
+    session.flush()
+
+    assert retry(session, entry, NOW) == Rescheduled.WITHDRAWN
+    assert entry.state == QueueState.DONE
+    assert session.get(Account, entry.account_id).status == AccountStatus.READY
