@@ -30,6 +30,7 @@ from app.accounts.status import AccountStatus as S
 from app.accounts.status import can_transition
 from app.campaigns.models import Campaign, CampaignStatus, QueueEntry, QueueState
 from app.desk.models import CallAttempt
+from app.desk.pg_prepared import prepared
 
 QE = QueueEntry.__table__
 AC = Account.__table__
@@ -136,7 +137,8 @@ def _return_abandoned() -> sa.Update:
     closed = _closed(QE.c.campaign_id)
     return (
         sa.update(QE)
-        .where(QE.c.id.in_(batch.scalar_subquery()))
+        # = ANY(ARRAY(...)) rather than IN (...): reached by primary key whatever the plan.
+        .where(QE.c.id == sa.any_(sa.func.array(batch.scalar_subquery())))
         .values(
             state=sa.case((closed, _v(QueueState.DONE)), else_=_v(QueueState.WAITING)),
             lease_holder_id=sa.null(),
@@ -236,6 +238,15 @@ def _into_call(account_id: Any) -> sa.Update:
     )
 
 
+CLAIM_PARAMS = (
+    "p_now", "p_campaign_id", "p_agent_id", "p_skip_id", "p_lease_until", "p_grace_ended"
+)  # fmt: skip
+FINISH_PARAMS = (
+    "p_now", "p_entry_id", "p_holder_id", "p_next_call_at", "p_callback_agent_id",
+    "p_max_attempts", "p_final_status",
+)  # fmt: skip
+
+
 @cache
 def _claim_statements(postgres: bool) -> tuple[Any, ...]:
     """PostgreSQL: one statement (return abandoned leases, lease the next entry, set both
@@ -285,19 +296,18 @@ def claim(
         "p_grace_ended": now - timedelta(minutes=campaign.callback_grace_minutes),
     }
     postgres = _postgres(session)
-    statements = _claim_statements(postgres)
     if postgres:
+        statement = prepared(("claim",), session, lambda: _claim_statements(True)[0], CLAIM_PARAMS)
         entry_id = account_id = None
         for _ in range(2):
-            entry_id, account_id, back_ids, back_accounts = session.execute(
-                statements[0], params
-            ).one()
+            entry_id, account_id, back_ids, back_accounts = statement.rows(session, params)[0]
             _expire(session, QueueEntry, back_ids or ())
             _expire(session, Account, back_accounts or ())
             # What came back was still leased in that statement's snapshot: look again.
             if entry_id is not None or not back_ids:
                 break
     else:
+        statements = _claim_statements(postgres)
         back_rows = session.execute(statements[0], params).all()
         for row in back_rows:
             session.execute(
@@ -462,7 +472,7 @@ def finish(
     set_status = not p.final or p.final_status is not None
     columns = tuple(attempt or ())
     postgres = _postgres(session)
-    statements = _finish_statements(postgres, p.kind, holder_id is not None, set_status, columns)
+    shape = (p.kind, holder_id is not None, set_status, columns)
     params: dict[str, Any] = {
         "p_now": now,
         "p_entry_id": entry_id,
@@ -474,11 +484,18 @@ def finish(
         **_attempt_params(attempt or {}),
     }
     if postgres:
-        row = session.execute(statements[0], params).first()
-        if row is None:
+        statement = prepared(
+            ("finish", *shape),
+            session,
+            lambda: _finish_statements(True, *shape)[0],
+            FINISH_PARAMS + tuple(_attempt_params(attempt or {})),
+        )
+        rows = statement.rows(session, params)
+        if not rows:
             return None
-        _, account_id, state, closed, status, attempt_id = row
+        _, account_id, state, closed, status, attempt_id = rows[0]
     else:
+        statements = _finish_statements(postgres, *shape)
         ended = session.execute(statements[0], params).first()
         if ended is None:
             return None
