@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from app.normalise.changes import Cleaned, squash
+from app.accounts.normalise.changes import Cleaned, squash
 from app.territory.municipalities import search_key
 
 # Abbreviation (dots and case ignored) -> the street type written out.

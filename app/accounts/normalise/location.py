@@ -8,9 +8,9 @@ changed: CAPs move, and street-level CAPs of big cities are many).
 
 from __future__ import annotations
 
-from app.normalise.address import clean_postcode, clean_province
-from app.normalise.changes import Cleaned
-from app.normalise.municipality import MunicipalityIndex
+from app.accounts.normalise.address import clean_postcode, clean_province
+from app.accounts.normalise.changes import Cleaned
+from app.accounts.normalise.municipality import MunicipalityIndex
 
 MATCH_FLAGS = {
     "ambiguous": "municipality_ambiguous",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.normalise.location import clean_location
-from app.normalise.municipality import bundled_index, name_variants
+from app.accounts.normalise.location import clean_location
+from app.accounts.normalise.municipality import bundled_index, name_variants
 from app.territory.municipalities import bundled_municipalities, search_key
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.normalise.address import clean_postcode, clean_province, clean_street
+from app.accounts.normalise.address import clean_postcode, clean_province, clean_street
 
 PROVINCES = {"milano": "MI", "napoli": "NA", "bolzano": "BZ", "bozen": "BZ", "roma": "RM",
              "reggio nell emilia": "RE", "reggio emilia": "RE"}  # fmt: skip

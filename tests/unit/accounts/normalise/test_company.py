@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.normalise.company import clean_company, split_legal_form, tidy_name
+from app.accounts.normalise.company import clean_company, split_legal_form, tidy_name
 
 
 @pytest.mark.parametrize(

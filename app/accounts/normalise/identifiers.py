@@ -12,7 +12,7 @@ from __future__ import annotations
 from stdnum.exceptions import ValidationError
 from stdnum.it import codicefiscale, iva
 
-from app.normalise.changes import Cleaned, squash
+from app.accounts.normalise.changes import Cleaned, squash
 
 
 def clean_vat(raw_vat: str | None, raw_tax_code: str | None = None) -> Cleaned:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from app.normalise.changes import Cleaned, squash
+from app.accounts.normalise.changes import Cleaned, squash
 
 # Letters of a written form (dots, spaces and commas removed) -> the stored form.
 LEGAL_FORMS: dict[str, str] = {

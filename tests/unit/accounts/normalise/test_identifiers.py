@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.normalise.identifiers import clean_vat
+from app.accounts.normalise.identifiers import clean_vat
 
 VALID = "00743110157"  # a real, valid partita IVA (check digit 7)
 
