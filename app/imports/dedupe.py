@@ -1,0 +1,194 @@
+"""Finding the rows and accounts that are the same company: block, score, cluster.
+
+Comparing every pair is quadratic, so pairs are only formed inside *blocks*: rows sharing a
+VAT number, a tax code, a phone number, a significant name word in the same municipality,
+or a postcode and the first letters of the name. Each pair is then scored field by field
+(rapidfuzz for the names and streets). Valid VAT numbers decide alone: equal, the same
+company; different, two companies, whatever the names say. Pairs at or above ``SURE`` are
+merged; pairs between ``UNSURE`` and ``SURE`` go to a person's review. Clusters are built
+from the sure pairs (union-find), and never join two different VAT numbers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass, field
+from itertools import combinations
+
+from rapidfuzz import fuzz
+
+SURE = 0.90
+UNSURE = 0.70
+MAX_BLOCK = 200  # a block this big is a common word or a switchboard: skipped as a key
+# Words too common to block on: articles, kinship, legal forms, the trade itself.
+STOPWORDS = frozenset(
+    ("di", "del", "della", "dei", "degli", "delle", "e", "ed", "c", "f", "lli", "fratelli",
+     "figli", "snc", "sas", "srl", "spa", "trasporti", "autotrasporti", "trasporto",
+     "autotrasporto", "logistica", "servizi", "ditta", "soc", "societa")
+)  # fmt: skip
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+@dataclass(frozen=True)
+class Entity:
+    """What de-duplication compares of a row or an account."""
+
+    ref: Hashable  # ("account", id) or ("row", number)
+    name: str  # without its legal form
+    vat: str | None = None
+    tax_code: str | None = None
+    phones: frozenset[str] = frozenset()
+    istat: str | None = None
+    postcode: str | None = None
+    street: str | None = None
+    house_number: str | None = None
+    email: str | None = None
+    words: frozenset[str] = field(default=frozenset(), compare=False)
+
+    @classmethod
+    def of(cls, ref: Hashable, **values: object) -> Entity:
+        name = str(values.pop("name", "") or "")
+        words = frozenset(w for w in _WORD.findall(name.lower()) if w not in STOPWORDS)
+        return cls(ref=ref, name=name, words=words, **values)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Pair:
+    a: Hashable
+    b: Hashable
+    score: float
+    reasons: tuple[str, ...]
+
+
+def block_keys(entity: Entity) -> set[str]:
+    keys: set[str] = set()
+    if entity.vat:
+        keys.add(f"vat:{entity.vat}")
+    if entity.tax_code:
+        keys.add(f"cf:{entity.tax_code}")
+    keys |= {f"tel:{phone}" for phone in entity.phones}
+    if entity.email:
+        keys.add(f"mail:{entity.email}")
+    place = entity.istat or entity.postcode
+    if place:
+        keys |= {f"word:{place}:{word}" for word in entity.words if len(word) > 2}
+    if entity.postcode and entity.name:
+        keys.add(f"cap:{entity.postcode}:{entity.name[:4].lower()}")
+    return keys
+
+
+def score(a: Entity, b: Entity) -> tuple[float, tuple[str, ...]]:
+    """How likely ``a`` and ``b`` are one company, 0-1, with the evidence."""
+    if a.vat and b.vat:
+        return (1.0, ("same_vat",)) if a.vat == b.vat else (0.0, ("different_vat",))
+    if a.tax_code and b.tax_code and a.tax_code != b.tax_code:
+        return 0.0, ("different_tax_code",)
+    reasons: list[str] = []
+    name = fuzz.token_sort_ratio(a.name, b.name) / 100
+    total = 0.55 * name
+    if a.tax_code and a.tax_code == b.tax_code:
+        total += 0.45
+        reasons.append("same_tax_code")
+    if a.phones & b.phones:
+        total += 0.30
+        reasons.append("same_phone")
+    if a.email and a.email == b.email:
+        total += 0.20
+        reasons.append("same_email")
+    if a.istat and b.istat:
+        if a.istat == b.istat:
+            total += 0.15
+            reasons.append("same_municipality")
+        else:
+            total -= 0.25
+            reasons.append("different_municipality")
+    elif a.postcode and a.postcode == b.postcode:
+        total += 0.10
+        reasons.append("same_postcode")
+    if a.street and b.street:
+        street = fuzz.token_sort_ratio(
+            f"{a.street} {a.house_number or ''}", f"{b.street} {b.house_number or ''}"
+        )
+        if street >= 90:
+            total += 0.15
+            reasons.append("same_street")
+    if name >= 0.9:
+        reasons.append("similar_name")
+    return max(0.0, min(1.0, total)), tuple(reasons)
+
+
+def candidate_pairs(entities: Iterable[Entity]) -> list[Pair]:
+    """Every pair sharing a block, scored; pairs under ``UNSURE`` are dropped."""
+    blocks: dict[str, list[Entity]] = defaultdict(list)
+    for entity in entities:
+        for key in block_keys(entity):
+            blocks[key].append(entity)
+    seen: set[tuple[Hashable, Hashable]] = set()
+    pairs: list[Pair] = []
+    for members in blocks.values():
+        if len(members) < 2 or len(members) > MAX_BLOCK:
+            continue
+        for a, b in combinations(members, 2):
+            key = (a.ref, b.ref) if repr(a.ref) < repr(b.ref) else (b.ref, a.ref)
+            if key in seen:
+                continue
+            seen.add(key)
+            value, reasons = score(a, b)
+            if value >= UNSURE:
+                pairs.append(Pair(key[0], key[1], round(value, 3), reasons))
+    return pairs
+
+
+class Clusters:
+    """Union-find over sure pairs; a union that would join two VAT numbers is refused."""
+
+    def __init__(self, entities: Iterable[Entity]):
+        self.parent: dict[Hashable, Hashable] = {}
+        self.vats: dict[Hashable, set[str]] = {}
+        for entity in entities:
+            self.parent[entity.ref] = entity.ref
+            self.vats[entity.ref] = {entity.vat} if entity.vat else set()
+
+    def find(self, ref: Hashable) -> Hashable:
+        root = ref
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[ref] != root:
+            self.parent[ref], ref = root, self.parent[ref]
+        return root
+
+    def union(self, a: Hashable, b: Hashable) -> bool:
+        """Join the clusters of ``a`` and ``b``; False (and nothing done) on a VAT clash."""
+        root_a, root_b = self.find(a), self.find(b)
+        if root_a == root_b:
+            return True
+        if len(self.vats[root_a] | self.vats[root_b]) > 1:
+            return False
+        self.parent[root_b] = root_a
+        self.vats[root_a] |= self.vats.pop(root_b)
+        return True
+
+    def groups(self) -> list[list[Hashable]]:
+        found: dict[Hashable, list[Hashable]] = defaultdict(list)
+        for ref in self.parent:
+            found[self.find(ref)].append(ref)
+        return list(found.values())
+
+
+def cluster(entities: list[Entity], pairs: list[Pair]) -> tuple[list[list[Hashable]], list[Pair]]:
+    """Groups from the sure pairs (best first), and the pairs left for review: the unsure
+    ones and the sure ones refused by a VAT clash."""
+    clusters = Clusters(entities)
+    review: list[Pair] = []
+    for pair in sorted(pairs, key=lambda p: -p.score):
+        if pair.score >= SURE:
+            if not clusters.union(pair.a, pair.b):
+                review.append(pair)
+        elif clusters.find(pair.a) != clusters.find(pair.b):
+            review.append(pair)
+    groups = clusters.groups()
+    together = {ref: i for i, group in enumerate(groups) for ref in group}
+    review = [p for p in review if together[p.a] != together[p.b]]
+    return groups, review

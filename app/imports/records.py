@@ -1,0 +1,157 @@
+"""One source row made into account fields: cleaned, with its corrections and doubts.
+
+The row arrives as ``{field: raw text}`` after the column mapping. Each group of fields is
+cleaned by ``app.accounts.normalise``; what comes back is a ``Record`` ready to be matched
+against the accounts already known (``dedupe``) and written (``services``). A row without a
+company name is rejected with its reason; everything else is kept, flagged where doubtful.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from app.accounts.models import PhoneKind, TonnageClass
+from app.accounts.normalise.address import clean_street
+from app.accounts.normalise.changes import Change, Flag, squash
+from app.accounts.normalise.company import clean_company
+from app.accounts.normalise.identifiers import clean_vat
+from app.accounts.normalise.location import clean_location
+from app.accounts.normalise.municipality import MunicipalityIndex
+from app.accounts.phones import parse_phone
+
+# Fields a column can be mapped to, in the order the mapping page lists them.
+FIELDS = (
+    "source_id", "company_name", "legal_form", "street", "house_number", "postcode",
+    "municipality", "province", "vat_number", "tax_code", "phone", "phone_2", "mobile",
+    "email", "tonnage_class", "vehicle_count", "brand", "last_purchase", "notes",
+)  # fmt: skip
+REQUIRED = ("company_name",)
+PHONE_FIELDS = ("phone", "phone_2", "mobile")
+# Several numbers in one cell: "02 1234567 / 333 1234567".
+PHONE_SPLIT = re.compile(r"\s*(?:/|;|\||,|\be\b|\bo\b)\s*")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+TONNAGE = {
+    "lt_3_5": TonnageClass.LIGHT, "<3.5": TonnageClass.LIGHT, "3.5": TonnageClass.LIGHT,
+    "3_5_7_5": TonnageClass.MEDIUM, "3.5-7.5": TonnageClass.MEDIUM, "7.5": TonnageClass.MEDIUM,
+    "7_5_16": TonnageClass.HEAVY, "7.5-16": TonnageClass.HEAVY, "16": TonnageClass.HEAVY,
+    "gt_16": TonnageClass.EXTRA_HEAVY, ">16": TonnageClass.EXTRA_HEAVY,
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Phone:
+    raw: str
+    e164: str | None
+    kind: PhoneKind
+
+
+@dataclass
+class Record:
+    """A cleaned row: account fields, phones, facts, and what cleaning did."""
+
+    row_number: int
+    raw: dict[str, str]
+    fields: dict[str, str | None] = field(default_factory=dict)
+    phones: list[Phone] = field(default_factory=list)
+    facts: dict[str, str | int] = field(default_factory=dict)  # fleet size, brand...
+    changes: list[Change] = field(default_factory=list)
+    flags: list[Flag] = field(default_factory=list)
+    rejected: str | None = None  # the reason, when the row cannot become an account
+
+    @property
+    def fingerprint(self) -> str:
+        """The same source row always gives the same value (re-imports create nothing)."""
+        canonical = json.dumps(self.raw, sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(canonical.encode()).hexdigest()[:32]
+
+
+def make_record(
+    row_number: int,
+    raw: Mapping[str, str],
+    index: MunicipalityIndex,
+    provinces: dict[str, str],
+) -> Record:
+    """Clean one mapped row."""
+    values = {name: squash(value) for name, value in raw.items() if name in FIELDS}
+    record = Record(row_number, {k: v for k, v in values.items() if v})
+    get = values.get
+    missing = [name for name in REQUIRED if not get(name)]
+    if missing:
+        record.rejected = "company_name_missing"
+        return record
+    parts = [
+        clean_company(get("company_name"), get("legal_form")),
+        clean_street(get("street"), get("house_number")),
+        clean_location(index, provinces, get("municipality"), get("province"), get("postcode")),
+        clean_vat(get("vat_number"), get("tax_code")),
+    ]
+    for part in parts:
+        record.fields.update(part.values)
+        record.changes += part.changes
+        record.flags += part.flags
+    if not record.fields.get("company_name"):
+        record.rejected = "company_name_missing"
+        return record
+    _email(record, get("email"))
+    _phones(record, {name: get(name) for name in PHONE_FIELDS})
+    _facts(record, get)
+    if get("source_id"):
+        record.facts["source_id"] = get("source_id") or ""
+    if get("notes"):
+        record.fields["notes"] = get("notes")
+    return record
+
+
+def _email(record: Record, raw: str | None) -> None:
+    if not raw:
+        record.fields["email"] = None
+        return
+    email = raw.strip().lower()
+    if EMAIL.match(email):
+        record.fields["email"] = email
+        if email != raw:
+            record.changes.append(Change("email", raw, email, "email_tidied"))
+    else:
+        record.fields["email"] = raw
+        record.flags.append(Flag("email", raw, "email_invalid"))
+
+
+def _phones(record: Record, raw: Mapping[str, str | None]) -> None:
+    seen: set[str] = set()
+    for name, value in raw.items():
+        for part in PHONE_SPLIT.split(value or ""):
+            part = part.strip()
+            if not part or part in seen:
+                continue
+            seen.add(part)
+            e164, kind = parse_phone(part)
+            if e164 is not None and e164 in {p.e164 for p in record.phones}:
+                continue
+            record.phones.append(Phone(part, e164, kind))
+            if e164 is None:
+                record.flags.append(Flag(name, part, "phone_invalid"))
+
+
+def _facts(record: Record, get: Callable[[str], str | None]) -> None:
+    count = get("vehicle_count")
+    if count:
+        digits = count.replace(".", "").replace(" ", "")
+        if digits.isdigit() and int(digits) < 100_000:
+            record.facts["vehicle_count"] = int(digits)
+        else:
+            record.flags.append(Flag("vehicle_count", count, "vehicle_count_invalid"))
+    tonnage = get("tonnage_class")
+    if tonnage:
+        text = tonnage.lower().replace(",", ".").replace(" ", "")
+        found = TONNAGE.get(text) or TONNAGE.get(text.removesuffix("t"))
+        if found is not None:
+            record.fields["tonnage_class"] = found.value
+        else:
+            record.flags.append(Flag("tonnage_class", tonnage, "tonnage_class_unknown"))
+    for name in ("brand", "last_purchase"):
+        if get(name):
+            record.facts[name] = get(name)

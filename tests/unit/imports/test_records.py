@@ -1,0 +1,92 @@
+"""A mapped source row made into cleaned account fields."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.accounts.models import PhoneKind
+from app.accounts.normalise.municipality import bundled_index
+from app.imports.records import make_record
+from app.territory.municipalities import bundled_municipalities, search_key
+
+
+@pytest.fixture(scope="module")
+def reference():
+    provinces = {search_key(r.province_name): r.province_code for r in bundled_municipalities()}
+    return bundled_index(), provinces
+
+
+def test_a_dirty_row_comes_out_clean_with_every_correction(reference) -> None:
+    raw = {
+        "company_name": "autotrasporti rossi s.r.l.",
+        "street": "V.LE EUROPA 12/A",
+        "postcode": "6121",
+        "municipality": "PERUGIA",
+        "province": "",
+        "vat_number": "IT 743110157",
+        "phone": "075 1234567 / 333 1234567",
+        "email": " Info@Rossi.IT ",
+        "vehicle_count": "12",
+        "tonnage_class": ">16",
+        "brand": "Iveco",
+    }
+    record = make_record(7, raw, *reference)
+    assert record.rejected is None
+    assert record.fields == {
+        "company_name": "AUTOTRASPORTI ROSSI",
+        "legal_form": "SRL",
+        "street": "VIALE EUROPA",
+        "house_number": "12/A",
+        "postcode": "06121",
+        "province": "PG",
+        "municipality": "Perugia",
+        "istat_code": "054039",
+        "vat_number": "00743110157",
+        "tax_code": None,
+        "email": "info@rossi.it",
+        "tonnage_class": "gt_16",
+    }
+    assert [(p.e164, p.kind) for p in record.phones] == [
+        ("+390751234567", PhoneKind.FIXED),
+        ("+393331234567", PhoneKind.MOBILE),
+    ]
+    assert record.facts == {"vehicle_count": 12, "brand": "Iveco"}
+    reasons = {c.reason for c in record.changes}
+    assert {"legal_form_taken_from_name", "street_type_expanded", "vat_leading_zeros_restored",
+            "postcode_leading_zeros_restored", "province_from_municipality",
+            "municipality_matched_exact", "email_tidied"} <= reasons  # fmt: skip
+    assert record.flags == []
+
+
+@pytest.mark.parametrize("name", ["", "   ", None])
+def test_a_row_without_a_name_is_rejected(reference, name) -> None:
+    record = make_record(3, {"company_name": name, "municipality": "Roma"}, *reference)
+    assert record.rejected == "company_name_missing"
+
+
+def test_doubts_are_flagged_not_guessed(reference) -> None:
+    raw = {"company_name": "Bianchi SNC", "municipality": "Castro", "phone": "2 1234567",
+           "email": "bianchi@", "vehicle_count": "molti", "tonnage_class": "enorme"}  # fmt: skip
+    record = make_record(1, raw, *reference)
+    assert {(f.field, f.reason) for f in record.flags} == {
+        ("municipality", "municipality_ambiguous"),
+        ("phone", "phone_invalid"),
+        ("email", "email_invalid"),
+        ("vehicle_count", "vehicle_count_invalid"),
+        ("tonnage_class", "tonnage_class_unknown"),
+    }
+    assert record.fields["istat_code"] is None and record.fields["email"] == "bianchi@"
+    assert [p.kind for p in record.phones] == [PhoneKind.INVALID]  # kept, flagged
+
+
+def test_the_fingerprint_is_the_same_for_the_same_row(reference) -> None:
+    raw = {"company_name": "Rossi SRL", "municipality": "Roma"}
+    first = make_record(1, raw, *reference)
+    again = make_record(99, dict(raw), *reference)
+    other = make_record(1, {**raw, "municipality": "Milano"}, *reference)
+    assert first.fingerprint == again.fingerprint != other.fingerprint
+
+
+def test_the_same_number_twice_is_one_phone(reference) -> None:
+    raw = {"company_name": "Rossi", "phone": "02 1234567", "phone_2": "+39 02 123 4567"}
+    assert len(make_record(1, raw, *reference).phones) == 1
