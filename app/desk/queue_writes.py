@@ -119,7 +119,7 @@ def _closed(campaign_id: Any) -> sa.ColumnElement[bool]:
 # --------------------------------------------------------------------------- returning ---
 
 
-def _return_abandoned() -> sa.Update:
+def _return_abandoned(postgres: bool) -> sa.Update:
     """Entries whose lease expired go back to the queue (ended, if their campaign closed);
     SKIP_ID is an entry the same transaction is finishing."""
     expired = QE.alias("expired")
@@ -137,8 +137,13 @@ def _return_abandoned() -> sa.Update:
     closed = _closed(QE.c.campaign_id)
     return (
         sa.update(QE)
-        # = ANY(ARRAY(...)) rather than IN (...): reached by primary key whatever the plan.
-        .where(QE.c.id == sa.any_(sa.func.array(batch.scalar_subquery())))
+        # PostgreSQL: = ANY(ARRAY(...)) rather than IN (...), so that even the generic plan
+        # reaches the rows by primary key (IN let it hash-join a scan of the whole queue).
+        .where(
+            QE.c.id == sa.any_(sa.func.array(batch.scalar_subquery()))
+            if postgres
+            else QE.c.id.in_(batch.scalar_subquery())
+        )
         .values(
             state=sa.case((closed, _v(QueueState.DONE)), else_=_v(QueueState.WAITING)),
             lease_holder_id=sa.null(),
@@ -254,12 +259,12 @@ def _claim_statements(postgres: bool) -> tuple[Any, ...]:
     if not postgres:
         account_id, state, callback = (sa.bindparam(n) for n in ("b_acc", "b_state", "b_cb"))
         return (
-            _return_abandoned(),
+            _return_abandoned(False),
             _back_to_queue(account_id, state, callback),
             _pick(),
             _into_call(sa.bindparam("b_acc")),
         )
-    back = _return_abandoned().cte("back")
+    back = _return_abandoned(True).cte("back")
     back_accounts = (
         _back_to_queue(back.c.account_id, back.c.state, back.c.is_callback)
         .returning(AC.c.id)
