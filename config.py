@@ -79,6 +79,9 @@ class Config:
         self.LANGUAGES = ("it", "en")
         self.BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")
         self.MAX_CONTENT_LENGTH = _int("QUALIFICA_MAX_UPLOAD_MB", 50) * 1024 * 1024
+        # Imported files: the same limit from the shell, kept here with their batch.
+        self.IMPORT_MAX_BYTES = self.MAX_CONTENT_LENGTH
+        self.IMPORT_DIR = os.environ.get("QUALIFICA_IMPORT_DIR") or str(INSTANCE / "imports")
         # Idle expiry: the session cookie is refreshed on each request and dies after
         # this long without one; an absolute cap forces a new sign-in every working day.
         self.PERMANENT_SESSION_LIFETIME = timedelta(minutes=_int("SESSION_IDLE_MINUTES", 60))

@@ -235,10 +235,13 @@ def register_templates(app: Flask) -> None:
 def register_cli(app: Flask) -> None:
     from app.campaigns.cli import campaigns_cli
     from app.demo.cli import demo_cli
+    from app.imports.cli import accounts_cli
     from app.jobs.cli import jobs_cli
     from app.scripting.cli import scripts_cli
     from app.territory.cli import territory_cli
     from app.users.cli import users_cli
 
-    for group in (users_cli, demo_cli, territory_cli, jobs_cli, scripts_cli, campaigns_cli):
+    for group in (
+        users_cli, demo_cli, territory_cli, jobs_cli, scripts_cli, campaigns_cli, accounts_cli
+    ):  # fmt: skip
         app.cli.add_command(group)

@@ -12,7 +12,15 @@ from app.audit.models import AuditEntry
 from app.campaigns.models import Campaign, QueueEntry
 from app.desk.models import CallAttempt, CallDraft
 from app.distribution.models import ExportRun
-from app.imports.models import ImportBatch
+from app.imports.models import (
+    AccountFlag,
+    AccountMerge,
+    DuplicatePair,
+    FieldChange,
+    ImportBatch,
+    ImportMapping,
+    ImportRejection,
+)
 from app.jobs.models import JobRun
 from app.scripting.models import CallScript
 from app.territory.models import (
@@ -28,6 +36,8 @@ from app.users.models import User
 
 __all__ = [
     "Account",
+    "AccountFlag",
+    "AccountMerge",
     "AccountPhone",
     "AccountSource",
     "AuditEntry",
@@ -37,9 +47,13 @@ __all__ = [
     "Campaign",
     "Contact",
     "Dealer",
+    "DuplicatePair",
     "ExportRun",
+    "FieldChange",
     "FleetLine",
     "ImportBatch",
+    "ImportMapping",
+    "ImportRejection",
     "JobRun",
     "Municipality",
     "MunicipalityPostcode",

@@ -126,6 +126,10 @@ class AccountSource(db.Model):
     )
     source_kind: Mapped[str] = mapped_column(sa.String(32))
     row_number: Mapped[int | None]
+    # The source row's hash: a row already imported is recognised and not imported again.
+    fingerprint: Mapped[str | None] = mapped_column(sa.String(32), index=True)
+    # The account fields whose value this row supplied: the provenance of every value.
+    used_fields: Mapped[list[str] | None] = mapped_column(sa.JSON)
     data: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -92,10 +92,10 @@ def score(a: Entity, b: Entity) -> tuple[float, tuple[str, ...]]:
         total += 0.45
         reasons.append("same_tax_code")
     if a.phones & b.phones:
-        total += 0.30
+        total += 0.40
         reasons.append("same_phone")
     if a.email and a.email == b.email:
-        total += 0.20
+        total += 0.30
         reasons.append("same_email")
     if a.istat and b.istat:
         if a.istat == b.istat:

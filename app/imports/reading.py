@@ -74,9 +74,9 @@ def detect(path: Path, *, max_bytes: int) -> FileFormat:
         raise ImportFileError(
             _(
                 "The file is %(size)s MB; the limit is %(limit)s MB. Split it, or ask an "
-                "administrator to raise IMPORT_MAX_BYTES.",
-                size=f"{size / 1_000_000:.1f}",
-                limit=f"{max_bytes / 1_000_000:.0f}",
+                "administrator to raise QUALIFICA_MAX_UPLOAD_MB.",
+                size=f"{size / 1024 / 1024:.1f}",
+                limit=f"{max_bytes / 1024 / 1024:.0f}",
             )
         )
     with path.open("rb") as handle:
@@ -276,3 +276,16 @@ def preview(path: Path, file_format: FileFormat, rows: int = 10) -> list[list[st
         if len(found) > rows:
             break
     return found
+
+
+def count_rows(path: Path, file_format: FileFormat) -> int:
+    """About how many data rows the file has, for the progress bar (lines for a CSV)."""
+    if file_format.kind == "csv":
+        with path.open("rb") as handle:
+            lines = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
+        return max(0, lines - 1)
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+        return max(0, workbook.get_sheet_by_index(0).height - 1)
+    except Exception:  # the reading itself reports what is wrong with the file
+        return 0

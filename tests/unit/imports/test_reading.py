@@ -182,7 +182,7 @@ def test_bad_files_are_refused_with_a_clear_message(tmp_path, data, message) -> 
 
 def test_an_oversized_file_is_refused(tmp_path) -> None:
     path = write(tmp_path, "big.csv", csv_bytes(";", "utf-8") * 1000)
-    with pytest.raises(ImportFileError, match="IMPORT_MAX_BYTES"):
+    with pytest.raises(ImportFileError, match="QUALIFICA_MAX_UPLOAD_MB"):
         detect(path, max_bytes=1000)
 
 

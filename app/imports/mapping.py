@@ -1,0 +1,103 @@
+"""Which column of a file holds which account field.
+
+A file's headers are matched to fields by the names Italian sources use (``RAGIONE
+SOCIALE``, ``P.IVA``, ``CAP``...), unless a mapping was saved for the same kind of source
+and still fits the file's headers, in which case it is offered again as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from flask_babel import gettext as _
+
+from app.imports.records import FIELDS, REQUIRED
+from app.territory.municipalities import search_key
+
+# Folded header -> field. Headers are folded like municipality names (case, accents,
+# punctuation), so "P.IVA", "p iva" and "P. IVA" are one entry.
+SYNONYMS: dict[str, str] = {
+    **dict.fromkeys(["codice", "id", "codice cliente", "cod cliente", "id cliente"], "source_id"),
+    **dict.fromkeys(
+        ["ragione sociale", "denominazione", "nome", "azienda", "cliente", "rag soc",
+         "ragione sociale cliente", "company", "company name", "name"],
+        "company_name",
+    ),
+    **dict.fromkeys(["forma giuridica", "natura giuridica", "legal form"], "legal_form"),
+    **dict.fromkeys(["indirizzo", "via", "sede", "address", "street"], "street"),
+    **dict.fromkeys(["civico", "n civico", "numero civico", "num", "house number"],
+                    "house_number"),
+    **dict.fromkeys(["cap", "c a p", "postcode", "zip"], "postcode"),
+    **dict.fromkeys(["comune", "citta", "localita", "city", "municipality"], "municipality"),
+    **dict.fromkeys(["provincia", "prov", "pr", "sigla provincia", "province"], "province"),
+    **dict.fromkeys(["partita iva", "p iva", "piva", "iva", "vat", "vat number"], "vat_number"),
+    **dict.fromkeys(["codice fiscale", "cod fiscale", "cf", "c f", "tax code"], "tax_code"),
+    **dict.fromkeys(["telefono", "tel", "telefono 1", "tel 1", "phone"], "phone"),
+    **dict.fromkeys(["telefono 2", "tel 2", "altro telefono", "fax"], "phone_2"),
+    **dict.fromkeys(["cellulare", "cell", "mobile"], "mobile"),
+    **dict.fromkeys(["email", "e mail", "mail", "pec", "posta elettronica"], "email"),
+    **dict.fromkeys(["portata", "classe tonnellaggio", "tonnellaggio", "ptt", "tonnage"],
+                    "tonnage_class"),
+    **dict.fromkeys(["n veicoli", "numero veicoli", "veicoli", "flotta", "parco veicoli",
+                     "mezzi", "vehicles"], "vehicle_count"),
+    **dict.fromkeys(["marca", "marchio", "brand"], "brand"),
+    **dict.fromkeys(["ultimo acquisto", "data acquisto", "data ultimo acquisto",
+                     "last purchase"], "last_purchase"),
+    **dict.fromkeys(["note", "annotazioni", "notes"], "notes"),
+}  # fmt: skip
+
+
+def suggest(headers: Sequence[str], saved: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Header -> field ("" for a column left out). A saved mapping wins when every header
+    it names is still in the file; otherwise each header is looked up by its name."""
+    if saved and set(saved) <= set(headers):
+        return {header: saved.get(header, "") for header in headers}
+    used: set[str] = set()
+    found: dict[str, str] = {}
+    for header in headers:
+        field = SYNONYMS.get(search_key(header), "")
+        if field in used:
+            field = ""
+        if field:
+            used.add(field)
+        found[header] = field
+    return found
+
+
+def check(mapping: Mapping[str, str], headers: Sequence[str]) -> list[str]:
+    """What is wrong with a mapping, as messages for the page; empty when it can be used."""
+    errors: list[str] = []
+    unknown_headers = [h for h in mapping if h not in headers]
+    if unknown_headers:
+        errors.append(_("Columns not in the file: %(names)s.", names=", ".join(unknown_headers)))
+    chosen = [field for field in mapping.values() if field]
+    for field in sorted({f for f in chosen if f not in FIELDS}):
+        errors.append(_("%(field)s is not an account field.", field=field))
+    for field in sorted({f for f in chosen if chosen.count(f) > 1}):
+        errors.append(_("Two columns are mapped to %(field)s: choose one.", field=field))
+    for field in REQUIRED:
+        if field not in chosen:
+            errors.append(_("Choose the column that holds %(field)s.", field=field))
+    return errors
+
+
+def apply(mapping: Mapping[str, str], headers: Sequence[str], row: Sequence[str]) -> dict[str, str]:
+    """One file row as ``{field: text}`` through the mapping (short rows are padded)."""
+    values: dict[str, str] = {}
+    for position, header in enumerate(headers):
+        field = mapping.get(header)
+        if field:
+            values[field] = row[position] if position < len(row) else ""
+    return values
+
+
+def unique_headers(row: Sequence[str]) -> list[str]:
+    """The header row with blanks named and repeats numbered ("TEL", "TEL (2)"), so that
+    every column can be mapped on its own."""
+    seen: dict[str, int] = {}
+    headers: list[str] = []
+    for position, cell in enumerate(row, start=1):
+        name = cell.strip() or _("Column %(n)s", n=position)
+        seen[name] = seen.get(name, 0) + 1
+        headers.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    return headers

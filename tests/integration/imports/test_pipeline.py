@@ -1,0 +1,149 @@
+"""A file through import, normalisation, de-duplication and writing."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from app.accounts.models import Account, AccountSource, FleetLine
+from app.accounts.status import AccountStatus
+from app.imports.models import (
+    AccountFlag,
+    BatchStatus,
+    DuplicatePair,
+    FieldChange,
+    ImportBatch,
+    ImportRejection,
+    SourceKind,
+)
+from app.imports.reading import ImportFileError
+
+HEADER = ["CODICE", "RAGIONE SOCIALE", "INDIRIZZO", "CAP", "COMUNE", "PROV", "P.IVA", "TELEFONO"]
+ROSSI = ["C1", "autotrasporti rossi s.r.l.", "V. Roma 12", "6121", "PERUGIA", "", "743110157",
+         "075 1234567"]  # fmt: skip
+ROSSI_AGAIN = ["C9", "AUTOTRASPORTI ROSSI SRL", "VIA ROMA 12", "06121", "Perugia", "PG",
+               "IT00743110157", ""]  # fmt: skip
+BIANCHI = ["C2", "Bianchi Mario & C. snc", "P.zza Garibaldi 1", "20121", "Milano", "MI", "",
+           "02 7654321"]  # fmt: skip
+NO_NAME = ["C3", "", "Via Po 1", "10121", "Torino", "TO", "", ""]
+
+
+def accounts(session) -> list[Account]:
+    return list(session.scalars(sa.select(Account).order_by(Account.id)))
+
+
+def test_a_dirty_file_lands_clean_with_its_report(session, write_csv, do_import) -> None:
+    batch, report = do_import(write_csv([HEADER, ROSSI, BIANCHI, NO_NAME]))
+    assert (report.rows_read, report.rows_rejected, report.accounts_created) == (3, 1, 2)
+    rossi, bianchi = accounts(session)
+    assert (rossi.company_name, rossi.legal_form, rossi.street, rossi.house_number) == (
+        "AUTOTRASPORTI ROSSI", "SRL", "VIA ROMA", "12")  # fmt: skip
+    assert (rossi.postcode, rossi.municipality, rossi.province, rossi.istat_code) == (
+        "06121", "Perugia", "PG", "054039")  # fmt: skip
+    assert rossi.vat_number == "00743110157" and rossi.status == AccountStatus.READY
+    assert [p.e164 for p in rossi.phones] == ["+390751234567"]
+    assert bianchi.company_name == "BIANCHI MARIO & C." and bianchi.legal_form == "SNC"
+    changes = session.scalars(sa.select(FieldChange.reason).where(
+        FieldChange.account_id == rossi.id)).all()  # fmt: skip
+    assert {"vat_leading_zeros_restored", "postcode_leading_zeros_restored",
+            "street_type_expanded", "province_from_municipality"} <= set(changes)  # fmt: skip
+    assert report.fields_corrected == session.scalar(sa.select(sa.func.count(FieldChange.id)))
+    rejected = session.scalars(sa.select(ImportRejection)).one()
+    assert (rejected.row_number, rejected.reason) == (4, "company_name_missing")
+    assert rejected.data["CODICE"] == "C3"  # the row as the file held it, for the download
+    assert batch.status == BatchStatus.DONE and batch.report["accounts_created"] == 2
+    source = session.scalars(
+        sa.select(AccountSource).where(AccountSource.account_id == rossi.id)
+    ).one()
+    assert source.data["RAGIONE SOCIALE"] == "autotrasporti rossi s.r.l."
+    assert source.row_number == 2 and source.fingerprint
+
+
+def test_importing_the_same_file_again_creates_nothing(session, write_csv, do_import) -> None:
+    path = write_csv([HEADER, ROSSI, BIANCHI])
+    do_import(path)
+    keys = [a.key for a in accounts(session)]
+    _, again = do_import(path)
+    assert (again.rows_read, again.rows_unchanged, again.accounts_created) == (2, 2, 0)
+    assert [a.key for a in accounts(session)] == keys  # the same stable keys
+
+
+def test_duplicates_in_a_file_become_one_account_with_every_source(
+    session, write_csv, do_import
+) -> None:
+    _, report = do_import(write_csv([HEADER, ROSSI, ROSSI_AGAIN, BIANCHI]))
+    assert (report.accounts_created, report.duplicates_merged) == (2, 1)
+    rossi = accounts(session)[0]
+    sources = session.scalars(
+        sa.select(AccountSource).where(AccountSource.account_id == rossi.id)
+        .order_by(AccountSource.row_number)
+    ).all()  # fmt: skip
+    assert [s.row_number for s in sources] == [2, 3]
+    # Every value's provenance: the later row (more recent) gave the clean values it had.
+    assert "province" in sources[1].used_fields and "company_name" in sources[1].used_fields
+
+
+def test_a_row_repeated_verbatim_is_one_account(session, write_csv, do_import) -> None:
+    _, report = do_import(write_csv([HEADER, BIANCHI, BIANCHI]))
+    assert (report.accounts_created, report.duplicates_merged) == (1, 1)
+    assert len(accounts(session)[0].sources) == 2
+
+
+def test_a_warranty_file_enriches_the_accounts_of_the_customer_base(
+    session, write_csv, do_import
+) -> None:
+    do_import(write_csv([HEADER, ROSSI, BIANCHI]))
+    warranty = write_csv(
+        [["TELAIO", "CLIENTE", "PARTITA IVA", "TEL", "MARCA", "N. VEICOLI", "EMAIL"],
+         ["ZCF123", "Autotrasp. Rossi", "00743110157", "", "Iveco", "12", "info@rossi.it"],
+         ["ZCF456", "BIANCHI MARIO & C.", "", "+39 02 7654321", "Volvo", "3", ""]],
+        name="garanzie.csv",
+    )  # fmt: skip
+    _, report = do_import(warranty, SourceKind.WARRANTY)
+    assert (report.accounts_created, report.accounts_updated) == (0, 2)
+    rossi, bianchi = accounts(session)
+    assert rossi.email == "info@rossi.it"  # what the account lacked is filled
+    assert rossi.company_name == "AUTOTRASPORTI ROSSI"  # what it had is kept
+    fleet = session.scalars(sa.select(FleetLine).order_by(FleetLine.account_id)).all()
+    assert [(f.account_id, f.brand, f.vehicle_count) for f in fleet] == [
+        (rossi.id, "Iveco", 12), (bianchi.id, "Volvo", 3)]  # fmt: skip
+    assert {s.source_kind for s in rossi.sources} == {"customer_base", "warranty"}
+
+
+def test_a_possible_duplicate_waits_for_review(session, write_csv, do_import) -> None:
+    verdi = ["C5", "Trasporti Verdi Luigi", "Via Roma 1", "20121", "Milano", "MI", "", ""]
+    twin = ["C6", "TRASPORTI VERDI LUIGI", "via roma 1", "20121", "MILANO", "MI", "", ""]
+    _, report = do_import(write_csv([HEADER, verdi, twin]))
+    assert (report.accounts_created, report.duplicates_to_review) == (2, 1)
+    pair = session.scalars(sa.select(DuplicatePair)).one()
+    first, second = accounts(session)
+    assert (pair.account_a_id, pair.account_b_id) == (first.id, second.id)
+    assert 0.7 <= pair.score < 0.9 and "same_municipality" in pair.reasons
+    # Imported again: the same pair is not proposed twice.
+    _, again = do_import(write_csv([HEADER, verdi, twin], name="again.csv"))
+    assert again.duplicates_to_review == 0
+
+
+def test_doubts_are_flagged_and_the_account_waits_for_review(session, write_csv, do_import) -> None:
+    castro = ["C7", "Ditta Neri", "Via Roma 1", "", "Castro", "", "00743110158", "2 1234"]
+    _, report = do_import(write_csv([HEADER, castro]))
+    account = accounts(session)[0]
+    assert account.status == AccountStatus.TO_REVIEW and account.istat_code is None
+    flags = session.scalars(sa.select(AccountFlag.reason).where(
+        AccountFlag.account_id == account.id)).all()  # fmt: skip
+    assert set(flags) == {"municipality_ambiguous", "vat_check_digit_wrong", "phone_invalid"}
+    assert report.flags_raised == 3
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [(b"", "empty"), (b"%PDF-1.4", "PDF"), (b"RAGIONE SOCIALE;COMUNE\r\n", "no rows")],
+)
+def test_a_bad_file_writes_nothing(session, tmp_path, do_import, data, message) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_bytes(data)
+    with pytest.raises(ImportFileError, match=message):
+        do_import(path)
+    session.rollback()
+    assert session.scalar(sa.select(sa.func.count(ImportBatch.id))) == 0
+    assert accounts(session) == []
