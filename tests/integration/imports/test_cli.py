@@ -42,7 +42,7 @@ def test_a_mapping_file_is_used_and_checked(runner, session, write_csv, tmp_path
     result = runner.invoke(args=["accounts", "import", str(write_csv(ROWS)), "--mapping",
                                  str(bad)])  # fmt: skip
     assert result.exit_code == 1
-    assert "Choose the column that holds company_name" in result.output
+    assert "Scegliete la colonna che contiene company_name" in result.output  # Italian: the default
     assert session.scalar(sa.select(sa.func.count(ImportBatch.id))) == 0
 
 
@@ -50,7 +50,7 @@ def test_errors_are_clear_and_write_nothing(runner, session, tmp_path, write_csv
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")
     result = runner.invoke(args=["accounts", "import", str(empty)])
-    assert result.exit_code == 1 and "The file is empty" in result.output
+    assert result.exit_code == 1 and "Il file è vuoto" in result.output
     result = runner.invoke(args=["accounts", "import", str(write_csv(ROWS))])
-    assert result.exit_code == 1 and "municipality reference is empty" in result.output
+    assert result.exit_code == 1 and "elenco dei comuni è vuoto" in result.output
     assert session.scalar(sa.select(sa.func.count(ImportBatch.id))) == 0

@@ -137,7 +137,8 @@ def test_doubts_are_flagged_and_the_account_waits_for_review(session, write_csv,
 
 @pytest.mark.parametrize(
     ("data", "message"),
-    [(b"", "empty"), (b"%PDF-1.4", "PDF"), (b"RAGIONE SOCIALE;COMUNE\r\n", "no rows")],
+    # In Italian, the application's default language.
+    [(b"", "vuoto"), (b"%PDF-1.4", "PDF"), (b"RAGIONE SOCIALE;COMUNE\r\n", "nessuna riga")],
 )
 def test_a_bad_file_writes_nothing(session, tmp_path, do_import, data, message) -> None:
     path = tmp_path / "bad.csv"
