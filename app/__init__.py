@@ -81,10 +81,11 @@ def register_blueprints(app: Flask) -> None:
     from app.accounts import views as accounts
     from app.board import views as board
     from app.desk import views as desk
+    from app.imports import views as imports
     from app.jobs import views as jobs
     from app.users import views as users
 
-    for module in (users, i18n, accounts, desk, board, jobs):
+    for module in (users, i18n, accounts, imports, desk, board, jobs):
         app.register_blueprint(module.bp)
 
 
@@ -203,8 +204,11 @@ def register_templates(app: Flask) -> None:
     from app.labels import (
         campaign_status_label,
         horizon_label,
+        import_field_label,
         phone_kind_label,
+        reason_label,
         role_label,
+        source_kind_label,
         status_label,
         tonnage_label,
     )
@@ -214,6 +218,7 @@ def register_templates(app: Flask) -> None:
 
     app.context_processor(navigation)
     app.add_template_filter(format_international, "phone_international")
+    app.add_template_filter(reason_label, "reason_label")
 
     @app.context_processor
     def common() -> dict[str, Any]:
@@ -227,6 +232,9 @@ def register_templates(app: Flask) -> None:
             "tonnage_label": tonnage_label,
             "horizon_label": horizon_label,
             "phone_kind_label": phone_kind_label,
+            "import_field_label": import_field_label,
+            "reason_label": reason_label,
+            "source_kind_label": source_kind_label,
             "tonnage_classes": list(TonnageClass),
             "condition_dict": condition_dict,
         }

@@ -84,3 +84,101 @@ def phone_kind_label(value: PhoneKind | str) -> str:
 
 def horizon_label(value: Horizon | str) -> str:
     return str(HORIZON_LABELS[Horizon(value)])
+
+
+IMPORT_FIELD_LABELS = {
+    "source_id": _l("Code in the source"),
+    "company_name": _l("Company name"),
+    "legal_form": _l("Legal form"),
+    "street": _l("Street"),
+    "house_number": _l("House number"),
+    "postcode": _l("Postcode (CAP)"),
+    "municipality": _l("Municipality"),
+    "province": _l("Province"),
+    "vat_number": _l("VAT number"),
+    "tax_code": _l("Tax code"),
+    "phone": _l("Phone"),
+    "phone_2": _l("Second phone"),
+    "mobile": _l("Mobile"),
+    "email": _l("Email"),
+    "tonnage_class": _l("Tonnage class"),
+    "vehicle_count": _l("Number of vehicles"),
+    "brand": _l("Vehicle brand"),
+    "last_purchase": _l("Last purchase"),
+    "notes": _l("Notes"),
+}
+
+SOURCE_KIND_LABELS = {
+    "customer_base": _l("Customer base"),
+    "warranty": _l("Warranty file"),
+    "financing": _l("Financing file"),
+    "purchased_list": _l("Purchased list"),
+    "demo": _l("Demo data"),
+}
+
+
+def import_field_label(field: str) -> str:
+    return str(IMPORT_FIELD_LABELS.get(field, field))
+
+
+def source_kind_label(kind: str) -> str:
+    return str(SOURCE_KIND_LABELS.get(str(kind), kind))
+
+
+# What normalisation did or doubted, and the evidence of a duplicate pair, by reason code.
+REASON_LABELS = {
+    "company_name_missing": _l("no company name"),
+    "name_tidied": _l("name tidied (case, spaces, punctuation)"),
+    "legal_form_taken_from_name": _l("legal form taken out of the name"),
+    "legal_form_normalised": _l("legal form written the standard way"),
+    "legal_form_unknown": _l("legal form not recognised"),
+    "legal_form_conflicts_with_name": _l("legal form differs from the one in the name"),
+    "street_tidied": _l("street tidied"),
+    "street_type_expanded": _l("street type written out (V. → VIA)"),
+    "house_number_split": _l("house number taken apart"),
+    "postcode_tidied": _l("postcode tidied"),
+    "postcode_leading_zeros_restored": _l("postcode: lost leading zeros restored"),
+    "postcode_not_digits": _l("postcode is not made of digits"),
+    "postcode_wrong_length": _l("postcode does not have five digits"),
+    "postcode_not_of_municipality": _l("postcode does not belong to the municipality"),
+    "postcode_from_municipality": _l("postcode filled from the municipality"),
+    "province_tidied": _l("province code tidied"),
+    "province_name_to_code": _l("province name replaced by its code"),
+    "province_unknown": _l("province not recognised"),
+    "province_from_municipality": _l("province filled from the municipality"),
+    "municipality_matched_exact": _l("municipality matched to its ISTAT code"),
+    "municipality_matched_fuzzy": _l("municipality matched despite a spelling mistake"),
+    "municipality_ambiguous": _l("municipality name shared by several comuni"),
+    "municipality_not_found": _l("municipality not found"),
+    "municipality_province_conflict": _l("municipality not in the province given"),
+    "vat_tidied": _l("VAT number tidied"),
+    "vat_leading_zeros_restored": _l("VAT number: lost leading zeros restored"),
+    "vat_check_digit_wrong": _l("VAT number: wrong check digit"),
+    "vat_wrong_length": _l("VAT number: wrong length"),
+    "vat_not_digits": _l("VAT number: not digits"),
+    "vat_office_code_invalid": _l("VAT number: invalid office code"),
+    "vat_invalid": _l("VAT number not valid"),
+    "tax_code_in_vat_column": _l("tax code found in the VAT column"),
+    "tax_code_tidied": _l("tax code tidied"),
+    "tax_code_invalid": _l("tax code not valid"),
+    "email_tidied": _l("email tidied"),
+    "email_invalid": _l("email not valid"),
+    "phone_invalid": _l("phone number not valid"),
+    "vehicle_count_invalid": _l("number of vehicles not a number"),
+    "tonnage_class_unknown": _l("tonnage class not recognised"),
+    "same_vat": _l("same VAT number"),
+    "different_vat": _l("different VAT numbers"),
+    "same_tax_code": _l("same tax code"),
+    "different_tax_code": _l("different tax codes"),
+    "same_phone": _l("same phone number"),
+    "same_email": _l("same email"),
+    "same_municipality": _l("same municipality"),
+    "different_municipality": _l("different municipalities"),
+    "same_postcode": _l("same postcode"),
+    "same_street": _l("same address"),
+    "similar_name": _l("similar name"),
+}
+
+
+def reason_label(code: str) -> str:
+    return str(REASON_LABELS.get(code, code.replace("_", " ")))

@@ -14,6 +14,7 @@ ITEMS = (
     ("desk.home", _l("Desk"), "d"),
     ("board.home", _l("Board"), "b"),
     ("accounts.workspace", _l("Workspace"), "w"),
+    ("imports.index", _l("Imports"), "i"),
     ("users.index", _l("Users"), "u"),
 )
 

@@ -1,0 +1,100 @@
+"""Confirming, rejecting and undoing a merge from the review."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from app.accounts.models import Account, AccountPhone, FleetLine, PhoneKind
+from app.accounts.status import AccountStatus
+from app.imports.merging import MergeError, merge_pair, reject_pair, undo_merge
+from app.imports.models import AccountFlag, DuplicatePair, FlagStatus, PairStatus
+from tests import factories
+
+
+@pytest.fixture
+def pair(session):
+    older = factories.account(session, company_name="TRASPORTI VERDI", street="VIA ROMA",
+                              municipality="Milano", status=AccountStatus.READY)  # fmt: skip
+    newer = factories.account(session, company_name="TRASPORTI VERDI LUIGI", email="v@verdi.it",
+                              postcode="20121", status=AccountStatus.TO_REVIEW)  # fmt: skip
+    older.phones.append(AccountPhone(raw="02 1234567", e164="+39021234567", kind=PhoneKind.FIXED))
+    newer.phones.append(AccountPhone(raw="02 1234567", e164="+39021234567", kind=PhoneKind.FIXED))
+    newer.phones.append(AccountPhone(raw="333 1234567", e164="+393331234567",
+                                     kind=PhoneKind.MOBILE))  # fmt: skip
+    newer.fleet.append(FleetLine(brand="Iveco", vehicle_count=4))
+    session.flush()
+    session.add(AccountFlag(account_id=newer.id, field="municipality", value="X",
+                            reason="municipality_not_found"))  # fmt: skip
+    pair = DuplicatePair(account_a_id=older.id, account_b_id=newer.id, score=0.85,
+                         reasons=["same_phone"])  # fmt: skip
+    session.add(pair)
+    session.flush()
+    return pair, older, newer
+
+
+def test_a_confirmed_pair_becomes_one_account(session, pair, users) -> None:
+    pair, older, newer = pair
+    merge = merge_pair(session, pair, user_id=users["staff"].id)
+    assert pair.status == PairStatus.CONFIRMED
+    assert newer.status == AccountStatus.MERGED and newer.merged_into_id == older.id
+    # The survivor keeps its values and takes what it lacked.
+    assert (older.company_name, older.email, older.postcode) == (
+        "TRASPORTI VERDI", "v@verdi.it", "20121")  # fmt: skip
+    assert sorted(p.raw for p in older.phones) == ["02 1234567", "333 1234567"]
+    assert [f.brand for f in older.fleet] == ["Iveco"]
+    flags = session.scalars(sa.select(AccountFlag.account_id)).all()
+    assert flags == [older.id]
+    assert merge.snapshot["taken"] == {"email": "v@verdi.it", "postcode": "20121"}
+
+
+def test_an_undone_merge_gives_everything_back(session, pair, users) -> None:
+    pair, older, newer = pair
+    merge = merge_pair(session, pair, user_id=users["staff"].id)
+    undo_merge(session, merge, user_id=users["staff"].id)
+    older, newer = session.get(Account, older.id), session.get(Account, newer.id)
+    assert newer.status == AccountStatus.TO_REVIEW and newer.merged_into_id is None
+    assert (older.email, older.postcode) == (None, None)
+    assert [p.raw for p in older.phones] == ["02 1234567"]
+    assert sorted(p.raw for p in newer.phones) == ["02 1234567", "333 1234567"]
+    assert [f.brand for f in newer.fleet] == ["Iveco"]
+    assert session.get(DuplicatePair, pair.id).status == PairStatus.UNDONE
+    with pytest.raises(MergeError, match="already been undone"):
+        undo_merge(session, merge, user_id=None)
+
+
+def test_undo_keeps_a_value_changed_since_the_merge(session, pair, users) -> None:
+    pair, older, _ = pair
+    merge = merge_pair(session, pair, user_id=None)
+    older.email = "ufficio@verdi.it"  # a person corrected it after the merge
+    session.flush()
+    undo_merge(session, merge, user_id=None)
+    assert session.get(Account, older.id).email == "ufficio@verdi.it"
+
+
+def test_a_rejected_pair_is_decided_once(session, pair, users) -> None:
+    pair, _older, newer = pair
+    reject_pair(session, pair, user_id=users["staff"].id)
+    assert pair.status == PairStatus.REJECTED and newer.status == AccountStatus.TO_REVIEW
+    with pytest.raises(MergeError, match="already been decided"):
+        merge_pair(session, pair, user_id=None)
+
+
+def test_an_account_in_a_campaign_is_not_merged(session, pair) -> None:
+    pair, _, newer = pair
+    newer.status = AccountStatus.QUEUED
+    session.flush()
+    with pytest.raises(MergeError, match="in a campaign"):
+        merge_pair(session, pair, user_id=None)
+    assert pair.status == PairStatus.PENDING
+
+
+def test_only_open_flags_move(session, pair) -> None:
+    pair, _older, newer = pair
+    session.add(AccountFlag(account_id=newer.id, field="email", value="x", reason="email_invalid",
+                            status=FlagStatus.RESOLVED))  # fmt: skip
+    session.flush()
+    merge_pair(session, pair, user_id=None)
+    resolved = session.scalars(sa.select(AccountFlag).where(
+        AccountFlag.status == FlagStatus.RESOLVED)).one()  # fmt: skip
+    assert resolved.account_id == newer.id
