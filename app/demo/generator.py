@@ -10,7 +10,8 @@ from __future__ import annotations
 import random
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import phonenumbers
@@ -48,6 +49,7 @@ class Place:
     province_name: str
     province_istat: str  # first three digits of the ISTAT code
     postcodes: tuple[str, ...]
+    istat_code: str = ""  # the comune's own code, when the caller knows it (the truth)
 
 
 @dataclass
@@ -67,6 +69,10 @@ class DemoRow:
     true_province: str  # where the company really is: decides zone and dealer
     defects: list[str] = field(default_factory=list)
     duplicate_of: str | None = None
+    # What the row should say once cleaned (kept before the defects are put in).
+    true_vat: str = ""
+    true_phone: str = ""
+    true_istat: str = ""
 
     def as_source(self) -> dict[str, object]:
         """The row as the source file held it (what provenance keeps verbatim)."""
@@ -207,6 +213,7 @@ def _row(rng: random.Random, place: Place) -> DemoRow:
         tonnage_class=_weighted(rng, TONNAGE_WEIGHTS),
         true_province=place.province,
     )
+    row.true_vat, row.true_phone, row.true_istat = row.vat_number, phones[0], place.istat_code
     _spoil(rng, row, place, kind)
     return row
 
@@ -228,6 +235,9 @@ def _duplicate(rng: random.Random, original: DemoRow) -> DemoRow:
         true_province=original.true_province,
         defects=["duplicate", *original.defects],  # what it copied, it copied spoiled
         duplicate_of=original.key,
+        true_vat=original.true_vat,
+        true_phone=original.true_phone,
+        true_istat=original.true_istat,
     )
     name = copy.company_name
     variants = [
@@ -255,3 +265,20 @@ def generate_rows(rng: random.Random, places: Sequence[Place], count: int) -> li
         else:
             rows.append(_row(rng, rng.choice(places)))
     return rows
+
+
+def iter_rows(
+    rng: random.Random, places: Sequence[Place], count: int, window: int = 5_000
+) -> Iterator[DemoRow]:
+    """``generate_rows`` in constant memory, for files of any size: a duplicate copies one
+    of the last ``window`` rows (a second source rarely lists a whole base)."""
+    if not places:
+        raise ValueError("no municipality to place the companies in")
+    recent: deque[DemoRow] = deque(maxlen=window)
+    for _ in range(count):
+        if recent and rng.random() < DUPLICATE_SHARE:
+            row = _duplicate(rng, rng.choice(recent))
+        else:
+            row = _row(rng, rng.choice(places))
+        recent.append(row)
+        yield row

@@ -35,7 +35,7 @@ from app.imports.models import (
     FlagStatus,
     PairStatus,
 )
-from app.imports.pipeline import ACCOUNT_FIELDS
+from app.imports.writing import ACCOUNT_FIELDS
 
 # Rows that belong to the company, moved with it: snapshot name -> model.
 CHILDREN: dict[str, Any] = {

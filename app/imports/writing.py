@@ -1,0 +1,399 @@
+"""Writing a batch's records: matched with each other and with stored accounts, in bulk.
+
+Why in bulk: the ORM's unit of work flushed each new account to learn its id and loaded
+each account's phones and fleet lazily, ~9 ms per row measured (90 s for 20,000 rows).
+Here new accounts are inserted in one ``INSERT ... RETURNING`` per chunk and their phones,
+sources, corrections and flags in plain multi-row inserts; stored accounts that are
+enriched are loaded once, in chunks, with what they already have.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from app.accounts.keys import new_account_key
+from app.accounts.models import Account, AccountPhone, AccountSource, FleetLine
+from app.accounts.normalise.changes import Flag
+from app.accounts.status import AccountStatus, can_transition
+from app.columns import utcnow
+from app.imports import dedupe
+from app.imports.models import (
+    AccountFlag,
+    DuplicatePair,
+    FieldChange,
+    FlagStatus,
+    ImportBatch,
+    PairStatus,
+)
+from app.imports.records import Record
+
+# The account columns an import fills, in the order a merged value is chosen.
+ACCOUNT_FIELDS = (
+    "company_name", "legal_form", "street", "house_number", "postcode", "municipality",
+    "province", "istat_code", "vat_number", "tax_code", "email", "tonnage_class", "notes",
+)  # fmt: skip
+CHUNK = 2_000
+
+
+def entity_of_record(record: Record) -> dedupe.Entity:
+    """What de-duplication compares of a row: only values without a doubt identify it."""
+    flagged = {f.field for f in record.flags}
+    f = record.fields
+    return dedupe.Entity.of(
+        ("row", record.row_number),
+        name=f.get("company_name") or "",
+        vat=f.get("vat_number") if "vat_number" not in flagged else None,
+        tax_code=f.get("tax_code") if "tax_code" not in flagged else None,
+        phones=frozenset(p.e164 for p in record.phones if p.e164),
+        istat=f.get("istat_code"),
+        postcode=f.get("postcode") if "postcode" not in flagged else None,
+        street=f.get("street"),
+        house_number=f.get("house_number"),
+        email=f.get("email") if "email" not in flagged else None,
+    )
+
+
+def merged_values(records: list[Record]) -> tuple[dict[str, Any], dict[int, list[str]]]:
+    """One value per field from a group of rows: a clean value before a flagged one, and
+    among those the last row's (the most recent); with the rows that supplied each."""
+    values: dict[str, Any] = {}
+    used: dict[int, list[str]] = defaultdict(list)
+    for name in ACCOUNT_FIELDS:
+        chosen: Record | None = None
+        for record in records:
+            if not record.fields.get(name):
+                continue
+            clean = name not in {f.field for f in record.flags}
+            if chosen is None or clean or name in {f.field for f in chosen.flags}:
+                chosen = record
+        if chosen is not None:
+            values[name] = chosen.fields[name]
+            used[chosen.row_number].append(name)
+    values.setdefault("company_name", records[-1].fields.get("company_name") or "")
+    return values, used
+
+
+def standing_flags(records: list[Record], kept: dict[str, Any]) -> list[Flag]:
+    """The flags that still apply: a doubt about a value the account did not keep (another
+    row gave a clean one) is dropped."""
+    return [
+        flag
+        for record in records
+        for flag in record.flags
+        if not (flag.field in kept and kept[flag.field] != record.fields.get(flag.field))
+    ]
+
+
+def _chunks(values: list[Any], size: int = 500) -> Iterator[list[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _short(value: Any) -> str | None:
+    return None if value is None else str(value)[:250]
+
+
+class Writer:
+    """Matches a batch's records with each other and with stored accounts, then writes."""
+
+    def __init__(
+        self,
+        session: Session,
+        batch: ImportBatch,
+        report: Any,
+        originals: dict[int, dict[str, str]],
+        reference_date: Any,
+        progress: Callable[..., None],
+    ) -> None:
+        self.session = session
+        self.batch = batch
+        self.report = report
+        self.originals = originals
+        self.reference_date = reference_date
+        self.progress = progress
+        self.account_of_row: dict[int, int] = {}
+        self.fingerprints: dict[int, str] = {}
+        self.rows: dict[str, list[dict[str, Any]]] = defaultdict(list)  # table -> rows
+
+    # ------------------------------------------------------------------ matching ---
+
+    def write(self, records: list[Record], twins: dict[int, int]) -> None:
+        by_row = {r.row_number: r for r in records}
+        self.fingerprints = {r.row_number: r.fingerprint for r in records}
+        self.fingerprints |= {row: self.fingerprints[first] for row, first in twins.items()}
+        entities = [entity_of_record(r) for r in records]
+        existing = self._existing_entities(entities)
+        everyone = [*entities, *existing]
+        groups, review = dedupe.cluster(everyone, dedupe.candidate_pairs(everyone))
+        new_groups: list[list[Record]] = []
+        enrich: dict[int, list[Record]] = {}
+        for group in groups:
+            rows = sorted(ref[1] for ref in group if ref[0] == "row")
+            stored = sorted(ref[1] for ref in group if ref[0] == "account")
+            if not rows:
+                continue
+            self.report.duplicates_merged += len(rows) - 1
+            if stored:
+                enrich[stored[0]] = [by_row[n] for n in rows]
+                for number in rows:
+                    self.account_of_row[number] = stored[0]
+                for other in stored[1:]:  # stored accounts are merged by a person, not here
+                    review.append(dedupe.Pair(("account", stored[0]), ("account", other), 0.9, ()))
+            else:
+                new_groups.append([by_row[n] for n in rows])
+        self._create(new_groups)
+        self._enrich(enrich)
+        for row, first in twins.items():
+            self._source(self.account_of_row[first], row, [])
+        self._insert_children()
+        self._review(review)
+
+    def _existing_entities(self, entities: list[dedupe.Entity]) -> list[dedupe.Entity]:
+        """The stored accounts that share a block key with the batch's rows."""
+        a = Account
+        live = a.status != AccountStatus.MERGED
+        wanted = (
+            (a.vat_number, {e.vat for e in entities if e.vat}),
+            (a.tax_code, {e.tax_code for e in entities if e.tax_code}),
+            (a.email, {e.email for e in entities if e.email}),
+            (a.istat_code, {e.istat for e in entities if e.istat}),
+            (a.postcode, {e.postcode for e in entities if e.postcode}),
+        )
+        ids: set[int] = set()
+        for column, values in wanted:
+            for part in _chunks(sorted(values)):
+                ids |= set(self.session.scalars(sa.select(a.id).where(column.in_(part), live)))
+        phones = sorted({p for e in entities for p in e.phones})
+        for part in _chunks(phones):
+            query = sa.select(AccountPhone.account_id).join(Account)
+            ids |= set(self.session.scalars(query.where(AccountPhone.e164.in_(part), live)))
+        phone_map: dict[int, set[str]] = defaultdict(set)
+        found: list[dedupe.Entity] = []
+        columns = (a.id, a.company_name, a.vat_number, a.tax_code, a.istat_code, a.postcode,
+                   a.street, a.house_number, a.email)  # fmt: skip
+        for part in _chunks(sorted(ids)):
+            for account_id, e164 in self.session.execute(
+                sa.select(AccountPhone.account_id, AccountPhone.e164).where(
+                    AccountPhone.account_id.in_(part), AccountPhone.e164.is_not(None)
+                )
+            ):
+                phone_map[account_id].add(e164)
+            for row in self.session.execute(sa.select(*columns).where(a.id.in_(part))):
+                found.append(
+                    dedupe.Entity.of(
+                        ("account", row.id),
+                        name=row.company_name,
+                        vat=row.vat_number,
+                        tax_code=row.tax_code,
+                        phones=frozenset(phone_map[row.id]),
+                        istat=row.istat_code,
+                        postcode=row.postcode,
+                        street=row.street,
+                        house_number=row.house_number,
+                        email=row.email,
+                    )
+                )
+        return found
+
+    # ------------------------------------------------------------------- writing ---
+
+    def _create(self, groups: list[list[Record]]) -> None:
+        """One account per group, inserted in chunks with their ids returned in order."""
+        now = utcnow()
+        for part in _chunks(groups, CHUNK):
+            rows, plans = [], []
+            for records in part:
+                values, used = merged_values(records)
+                flags = standing_flags(records, values)
+                rows.append(
+                    {
+                        **{name: values.get(name) for name in ACCOUNT_FIELDS},
+                        "key": new_account_key(),
+                        "status": AccountStatus.TO_REVIEW if flags else AccountStatus.READY,
+                        "istat_reference_date": self.reference_date
+                        if values.get("istat_code")
+                        else None,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                )
+                plans.append((records, used, flags))
+            table = Account.__table__
+            ids = self.session.scalars(
+                sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
+            ).all()
+            for account_id, (records, used, flags) in zip(ids, plans, strict=True):
+                for record in records:
+                    self.account_of_row[record.row_number] = account_id
+                self._children(account_id, records, used, flags, set(), set())
+            self.report.accounts_created += len(ids)
+            self._insert_children()
+            self.progress(self.report.accounts_created, None, "writing")
+
+    def _enrich(self, plans: dict[int, list[Record]]) -> None:
+        """Fill what stored accounts lack; a value they have is kept (a person or a call
+        may have confirmed it); the rows' other values stay in their sources."""
+        for part in _chunks(sorted(plans), CHUNK):
+            accounts = self.session.scalars(sa.select(Account).where(Account.id.in_(part)))
+            phones: dict[int, set[str]] = defaultdict(set)
+            for account_id, raw, e164 in self.session.execute(
+                sa.select(AccountPhone.account_id, AccountPhone.raw, AccountPhone.e164).where(
+                    AccountPhone.account_id.in_(part)
+                )
+            ):
+                phones[account_id] |= {raw, e164} - {None}
+            brands: dict[int, set[str]] = defaultdict(set)
+            for account_id, brand in self.session.execute(
+                sa.select(FleetLine.account_id, FleetLine.brand).where(
+                    FleetLine.account_id.in_(part)
+                )
+            ):
+                brands[account_id].add(brand.upper())
+            for account in accounts:
+                records = plans[account.id]
+                values, used = merged_values(records)
+                filled: dict[int, list[str]] = defaultdict(list)
+                for name, value in values.items():
+                    if value and not getattr(account, name):
+                        setattr(account, name, value)
+                        for number, fields in used.items():
+                            if name in fields:
+                                filled[number].append(name)
+                if values.get("istat_code") and account.istat_reference_date is None:
+                    account.istat_reference_date = self.reference_date
+                kept = {name: getattr(account, name) for name in ACCOUNT_FIELDS}
+                flags = standing_flags(records, kept)
+                if flags and can_transition(account.status, AccountStatus.TO_REVIEW):
+                    account.status = AccountStatus.TO_REVIEW
+                self._children(account.id, records, filled, flags, phones[account.id],
+                               brands[account.id])  # fmt: skip
+                self.report.accounts_updated += 1
+            self.session.flush()
+            self._insert_children()
+
+    def _children(
+        self,
+        account_id: int,
+        records: list[Record],
+        used: dict[int, list[str]],
+        flags: list[Flag],
+        known_phones: set[str],
+        known_brands: set[str],
+    ) -> None:
+        position = len(known_phones)
+        for record in records:
+            self._source(account_id, record.row_number, used.get(record.row_number, []))
+            for change in record.changes:
+                self.rows["changes"].append(
+                    {
+                        "account_id": account_id,
+                        "batch_id": self.batch.id,
+                        "row_number": record.row_number,
+                        "field": change.field,
+                        "before": _short(change.before),
+                        "after": _short(change.after),
+                        "reason": change.reason,
+                    }
+                )
+                self.report.fields_corrected += 1
+                self.report.corrections_by_reason[change.reason] += 1
+            for phone in record.phones:
+                if phone.raw in known_phones or (phone.e164 and phone.e164 in known_phones):
+                    continue
+                known_phones |= {phone.raw, phone.e164} - {None}
+                self.rows["phones"].append(
+                    {
+                        "account_id": account_id,
+                        "position": position,
+                        "raw": phone.raw[:40],
+                        "e164": phone.e164,
+                        "kind": phone.kind,
+                    }
+                )
+                position += 1
+            brand = str(record.facts.get("brand", "")).strip().upper()
+            count = record.facts.get("vehicle_count")
+            if brand and isinstance(count, int) and brand not in known_brands:
+                known_brands.add(brand)
+                self.rows["fleet"].append(
+                    {"account_id": account_id, "brand": brand.title()[:60], "vehicle_count": count}
+                )
+        for flag in flags:
+            self.rows["flags"].append(
+                {
+                    "account_id": account_id,
+                    "batch_id": self.batch.id,
+                    "field": flag.field,
+                    "value": _short(flag.value),
+                    "reason": flag.reason,
+                    "status": FlagStatus.OPEN,
+                }
+            )
+            self.report.flags_raised += 1
+            self.report.flags_by_reason[flag.reason] += 1
+
+    def _source(self, account_id: int, row_number: int, used: list[str]) -> None:
+        self.rows["sources"].append(
+            {
+                "account_id": account_id,
+                "import_batch_id": self.batch.id,
+                "source_kind": self.batch.source_kind.value,
+                "row_number": row_number,
+                "data": self.originals[row_number],
+                "fingerprint": self.fingerprints[row_number],
+                "used_fields": used,
+            }
+        )
+
+    def _insert_children(self) -> None:
+        now = utcnow()
+        models = {"sources": AccountSource, "changes": FieldChange, "phones": AccountPhone,
+                  "fleet": FleetLine, "flags": AccountFlag}  # fmt: skip
+        for name, model in models.items():
+            rows = self.rows.pop(name, [])
+            if name in ("fleet",):
+                for row in rows:
+                    row.setdefault("created_at", now)
+                    row.setdefault("updated_at", now)
+            for part in _chunks(rows, 5_000):  # Core, not the ORM's bulk mode: ~10x faster
+                self.session.execute(sa.insert(model.__table__), part)
+        if models:
+            self.session.expire_all()
+
+    def _review(self, pairs: Iterable[dedupe.Pair]) -> None:
+        wanted: dict[tuple[int, int], dedupe.Pair] = {}
+        for pair in pairs:
+            a, b = self._account_id(pair.a), self._account_id(pair.b)
+            if a is None or b is None or a == b:
+                continue
+            wanted.setdefault((min(a, b), max(a, b)), pair)
+        existing: set[tuple[int, int]] = set()
+        for part in _chunks(sorted(wanted)):
+            query = sa.select(DuplicatePair.account_a_id, DuplicatePair.account_b_id).where(
+                sa.tuple_(DuplicatePair.account_a_id, DuplicatePair.account_b_id).in_(part)
+            )
+            existing |= {(a, b) for a, b in self.session.execute(query)}
+        rows = [
+            {
+                "account_a_id": a,
+                "account_b_id": b,
+                "score": pair.score,
+                "reasons": list(pair.reasons),
+                "status": PairStatus.PENDING,
+                "batch_id": self.batch.id,
+            }
+            for (a, b), pair in sorted(wanted.items())
+            if (a, b) not in existing
+        ]
+        for part in _chunks(rows, 5_000):
+            self.session.execute(sa.insert(DuplicatePair.__table__), part)
+        self.report.duplicates_to_review += len(rows)
+
+    def _account_id(self, ref: Hashable) -> int | None:
+        kind, value = ref  # type: ignore[misc]
+        return int(value) if kind == "account" else self.account_of_row.get(value)
