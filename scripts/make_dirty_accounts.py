@@ -69,11 +69,13 @@ def write(out: Path, rows: int, seed: int, encoding: str = "cp1252") -> Path:
         rows_out, truth_out = csv.writer(data, delimiter=";"), csv.writer(truth)
         rows_out.writerow(HEADER)
         truth_out.writerow(TRUTH)
+        root: dict[str, str] = {}  # row key -> the company's first row (duplicates chain)
         for number, row in enumerate(iter_rows(rng, places(), rows), start=2):
+            company = root[row.key] = root.get(row.duplicate_of or "", row.key)
             source = row.as_source()
             rows_out.writerow([row.key, *(source[name] for name in SOURCE_COLUMNS)])
             truth_out.writerow(
-                [number, row.duplicate_of or row.key, row.true_istat, row.true_vat,
+                [number, company, row.true_istat, row.true_vat,
                  e164(row.true_phone), " ".join(row.defects)]
             )  # fmt: skip
     return truth_path

@@ -31,8 +31,25 @@ FIELDS = (
 )  # fmt: skip
 REQUIRED = ("company_name",)
 PHONE_FIELDS = ("phone", "phone_2", "mobile")
-# Several numbers in one cell: "02 1234567 / 333 1234567".
-PHONE_SPLIT = re.compile(r"\s*(?:/|;|\||,|\be\b|\bo\b)\s*")
+# Several numbers in one cell: "02 1234567 / 333 1234567", "021234567; 3331234567". A
+# slash also separates an area code from the number ("0522/417133"): a part is split on
+# "/" only when each side is a whole number (six digits or more).
+PHONE_SPLIT = re.compile(r"\s*(?:;|\||,|\be\b|\bo\b)\s*")
+MIN_NUMBER_DIGITS = 6
+
+
+def split_phones(cell: str) -> list[str]:
+    """The numbers written in one cell."""
+    numbers: list[str] = []
+    for part in PHONE_SPLIT.split(cell):
+        pieces = part.split("/")
+        if len(pieces) > 1 and all(
+            sum(ch.isdigit() for ch in piece) >= MIN_NUMBER_DIGITS for piece in pieces
+        ):
+            numbers += pieces
+        else:
+            numbers.append(part)
+    return [n.strip() for n in numbers if n.strip()]
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 TONNAGE = {
     "lt_3_5": TonnageClass.LIGHT, "<3.5": TonnageClass.LIGHT, "3.5": TonnageClass.LIGHT,
@@ -123,9 +140,8 @@ def _email(record: Record, raw: str | None) -> None:
 def _phones(record: Record, raw: Mapping[str, str | None]) -> None:
     seen: set[str] = set()
     for name, value in raw.items():
-        for part in PHONE_SPLIT.split(value or ""):
-            part = part.strip()
-            if not part or part in seen:
+        for part in split_phones(value or ""):
+            if part in seen:
                 continue
             seen.add(part)
             e164, kind = parse_phone(part)

@@ -90,3 +90,25 @@ def test_the_fingerprint_is_the_same_for_the_same_row(reference) -> None:
 def test_the_same_number_twice_is_one_phone(reference) -> None:
     raw = {"company_name": "Rossi", "phone": "02 1234567", "phone_2": "+39 02 123 4567"}
     assert len(make_record(1, raw, *reference).phones) == 1
+
+
+@pytest.mark.parametrize(
+    ("cell", "numbers"),
+    [
+        ("0522/417133", ["0522/417133"]),  # area code / number: one phone
+        ("0456494205 / 3336678698", ["0456494205", "3336678698"]),
+        ("02 1234567/333 1234567", ["02 1234567", "333 1234567"]),
+        ("021234567; 3331234567", ["021234567", "3331234567"]),
+        ("02 1234567 e 333 1234567", ["02 1234567", "333 1234567"]),
+        ("", []),
+    ],
+)
+def test_a_cell_may_hold_several_numbers(cell, numbers) -> None:
+    from app.imports.records import split_phones
+
+    assert split_phones(cell) == numbers
+
+
+def test_a_slash_between_area_code_and_number_is_one_valid_phone(reference) -> None:
+    record = make_record(1, {"company_name": "Rossi", "phone": "0522/417133"}, *reference)
+    assert [p.e164 for p in record.phones] == ["+390522417133"]
