@@ -33,7 +33,8 @@ def clean_location(
         result.values.update(part.values)
         result.changes += part.changes
         result.flags += part.flags
-    cap = result.values.get("postcode")
+    doubtful_cap = any(f.field == "postcode" for f in result.flags)
+    cap = None if doubtful_cap else result.values.get("postcode")
     code = result.values.get("province")
     known_code = code if code in provinces.values() else None
     result.values["municipality"] = municipality
@@ -51,8 +52,21 @@ def clean_location(
     result.values["istat_code"] = place.istat_code
     if known_code is None:
         result.set("province", province, place.province_code, "province_from_municipality")
+    if doubtful_cap:
+        _repair_short_postcode(result, place.postcodes)
     if cap and place.postcodes and cap not in place.postcodes:
         result.flag("postcode", cap, "postcode_not_of_municipality")
     if not cap and len(place.postcodes) == 1:
         result.set("postcode", postcode, place.postcodes[0], "postcode_from_municipality")
     return result
+
+
+def _repair_short_postcode(result: Cleaned, postcodes: tuple[str, ...]) -> None:
+    """A CAP of one or two digits lost more zeros than ``clean_postcode`` dares restore
+    alone (``00010`` -> ``10``); padded, it is kept when it is one of the comune's CAPs."""
+    raw = result.values.get("postcode") or ""
+    digits = raw.strip().removesuffix(".0")
+    if not digits.isdigit() or len(digits) >= 5 or digits.zfill(5) not in postcodes:
+        return
+    result.flags = [f for f in result.flags if f.field != "postcode"]
+    result.set("postcode", raw, digits.zfill(5), "postcode_leading_zeros_restored")

@@ -99,3 +99,13 @@ def test_location_restores_the_postcode_and_reads_the_province_name(index, provi
     cleaned = clean_location(index, provinces, "Roma", "Roma", "100")
     assert (cleaned.values["postcode"], cleaned.values["province"]) == ("00100", "RM")
     assert cleaned.values["istat_code"] == "058091"
+
+
+def test_a_cap_that_lost_three_zeros_comes_back_when_the_comune_has_it(index, provinces) -> None:
+    cleaned = clean_location(index, provinces, "Formello", "RM", "60")  # 00060
+    assert cleaned.values["postcode"] == "00060" and cleaned.flags == []
+    assert ("postcode", "postcode_leading_zeros_restored") in [
+        (c.field, c.reason) for c in cleaned.changes
+    ]
+    unknown = clean_location(index, provinces, "Formello", "RM", "61")  # not Formello's
+    assert [(f.field, f.reason) for f in unknown.flags] == [("postcode", "postcode_wrong_length")]
