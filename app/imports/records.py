@@ -50,6 +50,8 @@ def split_phones(cell: str) -> list[str]:
         else:
             numbers.append(part)
     return [n.strip() for n in numbers if n.strip()]
+
+
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 TONNAGE = {
     "lt_3_5": TonnageClass.LIGHT, "<3.5": TonnageClass.LIGHT, "3.5": TonnageClass.LIGHT,
