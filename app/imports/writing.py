@@ -223,10 +223,14 @@ class Writer:
                     }
                 )
                 plans.append((records, used, flags))
+            # Plain executemany, then the ids by key: SQLite can only return ids in the
+            # order of the rows by inserting them one at a time.
             table = Account.__table__
-            ids = self.session.scalars(
-                sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
-            ).all()
+            self.session.execute(sa.insert(table), rows)
+            keys = [row["key"] for row in rows]
+            query = sa.select(table.c.key, table.c.id).where(table.c.key.in_(keys))
+            id_of = {key: account_id for key, account_id in self.session.execute(query)}
+            ids = [id_of[key] for key in keys]
             for account_id, (records, used, flags) in zip(ids, plans, strict=True):
                 for record in records:
                     self.account_of_row[record.row_number] = account_id
