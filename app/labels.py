@@ -168,6 +168,7 @@ REASON_LABELS = {
     "tonnage_class_unknown": _l("tonnage class not recognised"),
     "same_vat": _l("same VAT number"),
     "different_vat": _l("different VAT numbers"),
+    "different_vat_written": _l("VAT numbers far apart (one not valid)"),
     "same_tax_code": _l("same tax code"),
     "different_tax_code": _l("different tax codes"),
     "same_phone": _l("same phone number"),

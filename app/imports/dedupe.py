@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from itertools import combinations
 
 from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
 
 SURE = 0.90
 UNSURE = 0.70
@@ -45,6 +46,7 @@ class Entity:
     street: str | None = None
     house_number: str | None = None
     email: str | None = None
+    vat_written: str | None = None  # the VAT number's digits as written, even if invalid
     words: frozenset[str] = field(default=frozenset(), compare=False)
 
     @classmethod
@@ -86,6 +88,14 @@ def score(a: Entity, b: Entity) -> tuple[float, tuple[str, ...]]:
     if a.tax_code and b.tax_code and a.tax_code != b.tax_code:
         return 0.0, ("different_tax_code",)
     reasons: list[str] = []
+    penalty = 0.0
+    if a.vat_written and b.vat_written:
+        # One of them fails its check digit: a typo is one or two digits away; further
+        # apart, the numbers belong to two companies.
+        apart = Levenshtein.distance(a.vat_written.zfill(11), b.vat_written.zfill(11))
+        if apart >= 3:
+            penalty = 0.5
+            reasons.append("different_vat_written")
     name = fuzz.token_sort_ratio(a.name, b.name) / 100
     total = 0.55 * name
     if a.tax_code and a.tax_code == b.tax_code:
@@ -116,7 +126,7 @@ def score(a: Entity, b: Entity) -> tuple[float, tuple[str, ...]]:
             reasons.append("same_street")
     if name >= 0.9:
         reasons.append("similar_name")
-    return max(0.0, min(1.0, total)), tuple(reasons)
+    return max(0.0, min(1.0, total - penalty)), tuple(reasons)
 
 
 def candidate_pairs(entities: Iterable[Entity]) -> list[Pair]:

@@ -55,7 +55,12 @@ def entity_of_record(record: Record) -> dedupe.Entity:
         street=f.get("street"),
         house_number=f.get("house_number"),
         email=f.get("email") if "email" not in flagged else None,
+        vat_written=_digits(f.get("vat_number")),
     )
+
+
+def _digits(value: str | None) -> str | None:
+    return "".join(ch for ch in value or "" if ch.isdigit()) or None
 
 
 def merged_values(records: list[Record]) -> tuple[dict[str, Any], dict[int, list[str]]]:
@@ -187,6 +192,7 @@ class Writer:
                 found.append(
                     dedupe.Entity.of(
                         ("account", row.id),
+                        vat_written=_digits(row.vat_number),
                         name=row.company_name,
                         vat=row.vat_number,
                         tax_code=row.tax_code,

@@ -72,3 +72,16 @@ def test_a_huge_block_is_not_compared() -> None:
     switchboard = frozenset({"+39800123456"})
     entities = [entity(i, f"DITTA {i}", phones=switchboard) for i in range(250)]
     assert candidate_pairs(entities) == []
+
+
+def test_vat_numbers_far_apart_tell_namesakes_apart_even_when_one_is_invalid() -> None:
+    a = entity(1, "COOPERATIVA LESSOLO", istat="001130", email="info@lessolo.it",
+               vat="11218540018", vat_written="11218540018")  # fmt: skip
+    namesake = entity(
+        2, "COOPERATIVA LESSOLO", istat="001130", email="info@lessolo.it", vat_written="08646330014"
+    )  # invalid, and nothing like the other
+    typo = entity(
+        3, "COOPERATIVA LESSOLO", istat="001130", email="info@lessolo.it", vat_written="11218540019"
+    )  # the same number, last digit mistyped
+    assert score(a, namesake)[0] < UNSURE and "different_vat_written" in score(a, namesake)[1]
+    assert score(a, typo)[0] >= SURE
