@@ -166,6 +166,7 @@ REASON_LABELS = {
     "phone_invalid": _l("phone number not valid"),
     "vehicle_count_invalid": _l("number of vehicles not a number"),
     "tonnage_class_unknown": _l("tonnage class not recognised"),
+    "last_purchase_invalid": _l("purchase date not understood"),
     "same_vat": _l("same VAT number"),
     "different_vat": _l("different VAT numbers"),
     "different_vat_written": _l("VAT numbers far apart (one not valid)"),

@@ -64,6 +64,8 @@ class Account(Timestamps, db.Model):
     tonnage_class: Mapped[TonnageClass | None] = mapped_column(
         str_enum(TonnageClass, "tonnage_class")
     )
+    # The latest vehicle purchase a source reports (warranty and financing files).
+    last_purchase_on: Mapped[date | None] = mapped_column(sa.Date)
     zone_id: Mapped[int | None] = mapped_column(sa.ForeignKey("zones.id"), index=True)
     dealer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("dealers.id"), index=True)
     salesperson_id: Mapped[int | None] = mapped_column(sa.ForeignKey("salespeople.id"), index=True)

@@ -13,6 +13,8 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
 
 from app.accounts.models import PhoneKind, TonnageClass
 from app.accounts.normalise.address import clean_street
@@ -74,7 +76,7 @@ class Record:
 
     row_number: int
     raw: dict[str, str]
-    fields: dict[str, str | None] = field(default_factory=dict)
+    fields: dict[str, Any] = field(default_factory=dict)  # text, and the purchase's date
     phones: list[Phone] = field(default_factory=list)
     facts: dict[str, str | int] = field(default_factory=dict)  # fleet size, brand...
     changes: list[Change] = field(default_factory=list)
@@ -170,6 +172,28 @@ def _facts(record: Record, get: Callable[[str], str | None]) -> None:
             record.fields["tonnage_class"] = found.value
         else:
             record.flags.append(Flag("tonnage_class", tonnage, "tonnage_class_unknown"))
-    for name in ("brand", "last_purchase"):
-        if get(name):
-            record.facts[name] = get(name)
+    if get("brand"):
+        record.facts["brand"] = get("brand") or ""
+    bought = get("last_purchase")
+    if bought:
+        day = parse_day(bought)
+        if day is None:
+            record.flags.append(Flag("last_purchase", bought, "last_purchase_invalid"))
+        else:
+            record.fields["last_purchase_on"] = day
+
+
+DAY_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d/%m/%y")
+
+
+def parse_day(text: str) -> date | None:
+    """A date as Italian files and spreadsheets write it (ISO from XLSX cells)."""
+    text = text.strip().split("T")[0].split(" ")[0]
+    for pattern in DAY_FORMATS:
+        try:
+            day = datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+        if 1950 <= day.year <= 2100:
+            return day
+    return None

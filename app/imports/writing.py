@@ -36,6 +36,7 @@ from app.imports.records import Record
 ACCOUNT_FIELDS = (
     "company_name", "legal_form", "street", "house_number", "postcode", "municipality",
     "province", "istat_code", "vat_number", "tax_code", "email", "tonnage_class", "notes",
+    "last_purchase_on",
 )  # fmt: skip
 CHUNK = 2_000
 
@@ -80,6 +81,14 @@ def merged_values(records: list[Record]) -> tuple[dict[str, Any], dict[int, list
             values[name] = chosen.fields[name]
             used[chosen.row_number].append(name)
     values.setdefault("company_name", records[-1].fields.get("company_name") or "")
+    purchases = [r for r in records if r.fields.get("last_purchase_on")]
+    if purchases:  # the latest purchase, whichever row reports it
+        latest = max(purchases, key=lambda r: r.fields["last_purchase_on"])
+        values["last_purchase_on"] = latest.fields["last_purchase_on"]
+        for fields in used.values():
+            if "last_purchase_on" in fields:
+                fields.remove("last_purchase_on")
+        used[latest.row_number].append("last_purchase_on")
     return values, used
 
 
@@ -269,7 +278,12 @@ class Writer:
                 values, used = merged_values(records)
                 filled: dict[int, list[str]] = defaultdict(list)
                 for name, value in values.items():
-                    if value and not getattr(account, name):
+                    newer = (
+                        name == "last_purchase_on"
+                        and value
+                        and (account.last_purchase_on is None or value > account.last_purchase_on)
+                    )
+                    if value and (newer or not getattr(account, name)):
                         setattr(account, name, value)
                         for number, fields in used.items():
                             if name in fields:

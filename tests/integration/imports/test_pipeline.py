@@ -148,3 +148,23 @@ def test_a_bad_file_writes_nothing(session, tmp_path, do_import, data, message) 
     session.rollback()
     assert session.scalar(sa.select(sa.func.count(ImportBatch.id))) == 0
     assert accounts(session) == []
+
+
+def test_the_latest_purchase_is_kept_from_the_financing_file(session, write_csv, do_import) -> None:
+    do_import(write_csv([HEADER, ROSSI]))
+    financing = write_csv(
+        [["CLIENTE", "PARTITA IVA", "DATA ACQUISTO"],
+         ["ROSSI", "00743110157", "15/03/2023"],
+         ["ROSSI", "00743110157", "2024-06-30"],
+         ["Verdi", "", "ieri"]],
+        name="finanziamenti.csv",
+    )  # fmt: skip
+    _, report = do_import(financing, SourceKind.FINANCING)
+    rossi = accounts(session)[0]
+    assert rossi.last_purchase_on.isoformat() == "2024-06-30"
+    assert report.flags_by_reason["last_purchase_invalid"] == 1
+    older = write_csv([["CLIENTE", "PARTITA IVA", "DATA ACQUISTO"],
+                       ["ROSSI", "00743110157", "01/01/2020"]], name="old.csv")  # fmt: skip
+    do_import(older, SourceKind.FINANCING)
+    session.refresh(rossi)
+    assert rossi.last_purchase_on.isoformat() == "2024-06-30"  # an older one never replaces it

@@ -112,3 +112,16 @@ def test_a_cell_may_hold_several_numbers(cell, numbers) -> None:
 def test_a_slash_between_area_code_and_number_is_one_valid_phone(reference) -> None:
     record = make_record(1, {"company_name": "Rossi", "phone": "0522/417133"}, *reference)
     assert [p.e164 for p in record.phones] == ["+390522417133"]
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [("2024-06-30", "2024-06-30"), ("30/06/2024", "2024-06-30"), ("30.06.2024", "2024-06-30"),
+     ("2024-06-30T00:00:00", "2024-06-30"), ("30/06/24", "2024-06-30"), ("ieri", None),
+     ("31/02/2024", None), ("01/01/1900", None)],
+)  # fmt: skip
+def test_purchase_dates(text, day) -> None:
+    from app.imports.records import parse_day
+
+    found = parse_day(text)
+    assert (found.isoformat() if found else None) == day
