@@ -32,7 +32,11 @@ Pairs our engine leaves for a person's review count as not merged, and are repor
     /tmp/benchvenv/bin/python scripts/bench/dedupe_yardstick.py --sets febrl1,febrl3
 
 Needs pandas, recordlinkage, splink and rapidfuzz (not Flask: the engine's module is
-loaded from its file, so ``app/__init__.py`` is never imported).
+loaded from its file, so ``app/__init__.py`` is never imported). They are not the
+application's dependencies; put them in a venv of their own:
+
+    python3 -m venv /tmp/benchvenv
+    /tmp/benchvenv/bin/pip install splink recordlinkage rapidfuzz
 """
 
 from __future__ import annotations
@@ -186,7 +190,7 @@ def run_splink(df: pd.DataFrame) -> set[PairKey]:
         [block_on("soc_sec_id", "date_of_birth"), block_on("given_name", "surname", "postcode")],
         recall=0.7,
     )
-    linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=SEED)
+    linker.training.estimate_u_using_random_sampling(max_pairs=1e7, seed=SEED)
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("date_of_birth"))
     linker.training.estimate_parameters_using_expectation_maximisation(
         block_on("given_name", "surname")
@@ -254,6 +258,8 @@ def main(argv: list[str] | None = None) -> int:
 
     import recordlinkage
     import splink
+    import splink.comparison_library  # imported here, before any clock starts
+    from splink import DuckDBAPI  # noqa: F401  (it imports duckdb lazily)
 
     engine = load_engine()
     results = []
