@@ -19,6 +19,7 @@ from itertools import combinations
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
+from rapidfuzz.utils import default_process
 
 SURE = 0.90
 UNSURE = 0.70
@@ -96,7 +97,9 @@ def score(a: Entity, b: Entity) -> tuple[float, tuple[str, ...]]:
         if apart >= 3:
             penalty = 0.5
             reasons.append("different_vat_written")
-    name = fuzz.token_sort_ratio(a.name, b.name) / 100
+    # default_process: case and punctuation do not count (a stored account may not have
+    # been through the import's cleaning).
+    name = fuzz.token_sort_ratio(a.name, b.name, processor=default_process) / 100
     total = 0.55 * name
     if a.tax_code and a.tax_code == b.tax_code:
         total += 0.45
@@ -119,7 +122,9 @@ def score(a: Entity, b: Entity) -> tuple[float, tuple[str, ...]]:
         reasons.append("same_postcode")
     if a.street and b.street:
         street = fuzz.token_sort_ratio(
-            f"{a.street} {a.house_number or ''}", f"{b.street} {b.house_number or ''}"
+            f"{a.street} {a.house_number or ''}",
+            f"{b.street} {b.house_number or ''}",
+            processor=default_process,
         )
         if street >= 90:
             total += 0.15

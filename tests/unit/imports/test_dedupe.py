@@ -85,3 +85,9 @@ def test_vat_numbers_far_apart_tell_namesakes_apart_even_when_one_is_invalid() -
     )  # the same number, last digit mistyped
     assert score(a, namesake)[0] < UNSURE and "different_vat_written" in score(a, namesake)[1]
     assert score(a, typo)[0] >= SURE
+
+
+def test_case_and_punctuation_do_not_count_in_names() -> None:
+    stored = entity(1, "Cooperativa Autotrasportatori Frassino", istat="004093")
+    imported = entity(2, "COOPERATIVA AUTOTRASPORTATORI FRASSINO.", istat="004093")
+    assert "similar_name" in score(stored, imported)[1]
