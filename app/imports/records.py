@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any
 
 from app.accounts.models import PhoneKind, TonnageClass
@@ -83,7 +84,7 @@ class Record:
     flags: list[Flag] = field(default_factory=list)
     rejected: str | None = None  # the reason, when the row cannot become an account
 
-    @property
+    @cached_property
     def fingerprint(self) -> str:
         """The same source row always gives the same value (re-imports create nothing)."""
         canonical = json.dumps(self.raw, sort_keys=True, ensure_ascii=False)

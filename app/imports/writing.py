@@ -69,17 +69,17 @@ def merged_values(records: list[Record]) -> tuple[dict[str, Any], dict[int, list
     among those the last row's (the most recent); with the rows that supplied each."""
     values: dict[str, Any] = {}
     used: dict[int, list[str]] = defaultdict(list)
+    flagged = [{f.field for f in record.flags} for record in records]
     for name in ACCOUNT_FIELDS:
-        chosen: Record | None = None
-        for record in records:
+        chosen = -1
+        for i, record in enumerate(records):
             if not record.fields.get(name):
                 continue
-            clean = name not in {f.field for f in record.flags}
-            if chosen is None or clean or name in {f.field for f in chosen.flags}:
-                chosen = record
-        if chosen is not None:
-            values[name] = chosen.fields[name]
-            used[chosen.row_number].append(name)
+            if chosen < 0 or name not in flagged[i] or name in flagged[chosen]:
+                chosen = i
+        if chosen >= 0:
+            values[name] = records[chosen].fields[name]
+            used[records[chosen].row_number].append(name)
     values.setdefault("company_name", records[-1].fields.get("company_name") or "")
     purchases = [r for r in records if r.fields.get("last_purchase_on")]
     if purchases:  # the latest purchase, whichever row reports it
