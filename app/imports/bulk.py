@@ -26,9 +26,12 @@ def insert_rows(session: Session, table: sa.Table, rows: Sequence[dict[str, Any]
     session.flush()
     connection = session.connection()
     dialect = connection.dialect
-    columns = list(rows[0])
-    statement = sa.insert(table).values({name: sa.bindparam(name) for name in columns})
+    given = list(rows[0])
+    statement = sa.insert(table).values({name: sa.bindparam(name) for name in given})
     compiled = statement.compile(dialect=dialect)
+    # Columns with a Python-side default the rows leave out are in the statement too.
+    columns = given + [name for name in compiled.binds if name not in given and name in table.c]
+    rows = [{**_defaults(table, columns[len(given) :]), **row} for row in rows]
     processors = {
         name: table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns
     }
@@ -51,3 +54,19 @@ def insert_rows(session: Session, table: sa.Table, rows: Sequence[dict[str, Any]
         cursor.executemany(str(compiled), parameters)
     finally:
         cursor.close()
+
+
+def _defaults(table: sa.Table, names: list[str]) -> dict[str, Any]:
+    """The Python-side defaults of ``names`` (scalars, or callables called once)."""
+    found: dict[str, Any] = {}
+    for name in names:
+        default = table.c[name].default
+        if default is None:
+            found[name] = None
+        elif default.is_scalar:
+            found[name] = default.arg
+        elif default.is_callable:
+            found[name] = default.arg(None)  # SQLAlchemy wraps it to take a context
+        else:
+            raise ValueError(f"{table.name}.{name}: give its value, its default is SQL")
+    return found

@@ -243,7 +243,7 @@ class Writer:
             # Plain executemany, then the ids by key: SQLite can only return ids in the
             # order of the rows by inserting them one at a time.
             table = Account.__table__
-            self.session.execute(sa.insert(table), rows)
+            insert_rows(self.session, table, rows)
             keys = [row["key"] for row in rows]
             query = sa.select(table.c.key, table.c.id).where(table.c.key.in_(keys))
             id_of = {key: account_id for key, account_id in self.session.execute(query)}
