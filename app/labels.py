@@ -167,6 +167,7 @@ REASON_LABELS = {
     "vehicle_count_invalid": _l("number of vehicles not a number"),
     "tonnage_class_unknown": _l("tonnage class not recognised"),
     "last_purchase_invalid": _l("purchase date not understood"),
+    "corrected_in_review": _l("corrected by a person"),
     "same_vat": _l("same VAT number"),
     "different_vat": _l("different VAT numbers"),
     "different_vat_written": _l("VAT numbers far apart (one not valid)"),

@@ -72,3 +72,9 @@ class UndoForm(BaseForm):
 
 class RetryForm(BaseForm):
     submit = SubmitField(_l("Run the import again"))
+
+
+class DoubtForm(BaseForm):
+    """CSRF and the button; the values and the "keep" boxes are read by name."""
+
+    submit = SubmitField(_l("Save"), render_kw={"accesskey": "s"})

@@ -16,6 +16,7 @@ from flask import (
     flash,
     redirect,
     render_template,
+    request,
     url_for,
 )
 from flask_babel import gettext as _
@@ -24,12 +25,22 @@ from flask_login import current_user
 from app.accounts.models import Account
 from app.extensions import db
 from app.imports import services
-from app.imports.forms import DecisionForm, RetryForm, UndoForm, UploadForm, mapping_form
+from app.imports.doubts import EDITABLE, open_flags, resolve
+from app.imports.forms import (
+    DecisionForm,
+    DoubtForm,
+    RetryForm,
+    UndoForm,
+    UploadForm,
+    mapping_form,
+)
 from app.imports.merging import MergeError, merge_pair, reject_pair, undo_merge
 from app.imports.models import (
+    AccountFlag,
     AccountMerge,
     BatchStatus,
     DuplicatePair,
+    FlagStatus,
     ImportBatch,
     ImportRejection,
     PairStatus,
@@ -264,3 +275,57 @@ def undo(merge_id: int):
         db.session.commit()
         flash(_("The merge was undone: both accounts are back."), "info")
     return redirect(url_for(".review"))
+
+
+@bp.route("/doubts")
+def doubts():
+    """Accounts with values an import could not decide, most doubts first."""
+    reason = request.args.get("reason") or None
+    query = (
+        sa.select(AccountFlag.account_id, sa.func.count(AccountFlag.id).label("n"))
+        .where(AccountFlag.status == FlagStatus.OPEN)
+        .group_by(AccountFlag.account_id)
+        .order_by(sa.func.count(AccountFlag.id).desc(), AccountFlag.account_id)
+        .limit(200)
+    )
+    if reason:
+        query = query.where(AccountFlag.reason == reason)
+    rows = db.session.execute(query).all()
+    accounts = _accounts({r.account_id for r in rows})
+    reasons = db.session.execute(
+        sa.select(AccountFlag.reason, sa.func.count(AccountFlag.id))
+        .where(AccountFlag.status == FlagStatus.OPEN)
+        .group_by(AccountFlag.reason)
+        .order_by(sa.func.count(AccountFlag.id).desc())
+    ).all()
+    return render_template(
+        "imports/doubts.html", rows=rows, accounts=accounts, reasons=reasons, reason=reason
+    )
+
+
+@bp.route("/doubts/<int:account_id>", methods=["GET", "POST"])
+def doubt(account_id: int):
+    """One account's doubts: correct each value, or keep it as it is."""
+    account = load_or_404(Account, account_id)
+    form = DoubtForm()
+    errors: dict[str, list[str]] = {}
+    if form.validate_on_submit():
+        keep = {int(v) for v in request.form.getlist("keep") if v.isdigit()}
+        submitted = {name: request.form[name] for name in EDITABLE if name in request.form}
+        outcome = resolve(db.session, account, submitted, keep, user_id=current_user.id)
+        if not outcome.errors:
+            db.session.commit()
+            flash(_("Saved: the account is ready.") if outcome.ready else _("Saved."), "info")
+            return redirect(url_for(".doubts"))
+        db.session.rollback()
+        errors = outcome.errors
+    flags = open_flags(db.session, account.id)
+    return render_template(
+        "imports/doubt.html",
+        account=account,
+        flags=flags,
+        form=form,
+        errors=errors,
+        editable=EDITABLE,
+        values={name: request.form.get(name, getattr(account, name) or "") for name in EDITABLE},
+    )

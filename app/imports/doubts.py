@@ -1,0 +1,156 @@
+"""Resolving the doubts an import left on an account: correct the value, or keep it.
+
+An account with open doubts waits in status *to review* and cannot go into a campaign.
+A person corrects the value (it goes through the same cleaning as an import, so a
+corrected municipality still gets its ISTAT code, a VAT number its check digit), or keeps
+it as it is. Each correction is recorded as a field change; when no doubt is left, the
+account becomes *ready*.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session
+
+from app.accounts.models import Account
+from app.accounts.normalise.changes import Cleaned
+from app.accounts.normalise.company import clean_company
+from app.accounts.normalise.identifiers import clean_vat
+from app.accounts.normalise.location import clean_location
+from app.accounts.status import AccountStatus, can_transition
+from app.audit.services import record as audit
+from app.columns import utcnow
+from app.imports.models import AccountFlag, FieldChange, FlagStatus
+from app.imports.pipeline import Reference, load_reference
+from app.imports.records import EMAIL
+
+# Account fields a person may correct here, by the cleaning they go through together.
+GROUPS = {
+    "company": ("company_name", "legal_form"),
+    "location": ("postcode", "municipality", "province"),
+    "identifiers": ("vat_number", "tax_code"),
+    "email": ("email",),
+}
+EDITABLE = tuple(name for names in GROUPS.values() for name in names)
+_cache: dict[Any, Reference] = {}
+
+
+def reference(session: Session) -> Reference:
+    """The municipality reference, built once per reference version in this process."""
+    from app.territory.models import Municipality
+
+    version = session.execute(
+        sa.select(sa.func.count(Municipality.belfiore), sa.func.max(Municipality.reference_date))
+    ).one()
+    if version not in _cache:
+        _cache.clear()
+        _cache[version] = load_reference(session)
+    return _cache[version]
+
+
+def open_flags(session: Session, account_id: int) -> list[AccountFlag]:
+    return list(
+        session.scalars(
+            sa.select(AccountFlag)
+            .where(AccountFlag.account_id == account_id, AccountFlag.status == FlagStatus.OPEN)
+            .order_by(AccountFlag.id)
+        )
+    )
+
+
+@dataclass
+class Outcome:
+    errors: dict[str, list[str]]  # field -> messages: nothing was saved
+    resolved: int = 0
+    ready: bool = False
+
+
+def _clean(group: str, values: dict[str, Any], ref: Reference) -> Cleaned:
+    if group == "company":
+        return clean_company(values["company_name"], values["legal_form"])
+    if group == "location":
+        return clean_location(
+            ref.index, ref.provinces, values["municipality"], values["province"], values["postcode"]
+        )
+    if group == "identifiers":
+        return clean_vat(values["vat_number"], values["tax_code"])
+    email = (values["email"] or "").strip().lower() or None
+    cleaned = Cleaned(values={"email": email})
+    if email and not EMAIL.match(email):
+        cleaned.flag("email", email, "email_invalid")
+    return cleaned
+
+
+def resolve(
+    session: Session,
+    account: Account,
+    submitted: dict[str, str],
+    keep: set[int],
+    *,
+    user_id: int | None,
+) -> Outcome:
+    """Apply the corrected values of ``submitted`` (editable fields only) and resolve the
+    flags they answer; flags in ``keep`` are resolved with the value left as it is. A
+    corrected value that still raises a doubt is refused and nothing is saved."""
+    flags = open_flags(session, account.id)
+    current = {name: getattr(account, name) for name in EDITABLE}
+    proposed = {**current, **{k: (v or "").strip() or None for k, v in submitted.items()
+                              if k in EDITABLE}}  # fmt: skip
+    changed = {name for name in EDITABLE if proposed[name] != current[name]}
+    kept_fields = {f.field for f in flags if f.id in keep}
+    errors: dict[str, list[str]] = {}
+    new_values: dict[str, Any] = {}
+    ref = reference(session) if changed & set(GROUPS["location"]) else None
+    for group, names in GROUPS.items():
+        if not changed & set(names):
+            continue
+        if group == "location" and ref is None:  # pragma: no cover - loaded above
+            continue
+        cleaned = _clean(group, proposed, ref)  # type: ignore[arg-type]
+        for flag in cleaned.flags:
+            if flag.field in names and flag.field not in kept_fields:
+                errors.setdefault(flag.field, []).append(_("This value still raises a doubt."))
+        new_values.update({k: v for k, v in cleaned.values.items() if k in EDITABLE})
+        if group == "location":
+            new_values["istat_code"] = cleaned.values.get("istat_code")
+    if errors:
+        return Outcome(errors)
+    now = utcnow()
+    for name, value in new_values.items():
+        before = getattr(account, name)
+        if before != value:
+            setattr(account, name, value)
+            session.add(FieldChange(account_id=account.id, field=name, before=_short(before),
+                                    after=_short(value), reason="corrected_in_review",
+                                    created_at=now))  # fmt: skip
+    answered = set(changed) | {name for name in new_values if new_values[name] != current.get(name)}
+    resolved = 0
+    for flag in flags:
+        if flag.id in keep or flag.field in answered or _group_of(flag.field) & answered:
+            flag.status, flag.resolved_by_id, flag.resolved_at = FlagStatus.RESOLVED, user_id, now
+            resolved += 1
+    left = [f for f in flags if f.status == FlagStatus.OPEN]
+    ready = False
+    waiting = account.status == AccountStatus.TO_REVIEW
+    if not left and waiting and can_transition(account.status, AccountStatus.READY):
+        account.status = AccountStatus.READY
+        ready = True
+    session.flush()
+    audit(session, "imports.doubts_resolved", user_id=user_id, obj=account,
+          resolved=resolved, corrected=sorted(changed))  # fmt: skip
+    return Outcome({}, resolved, ready)
+
+
+def _group_of(field: str) -> set[str]:
+    for names in GROUPS.values():
+        if field in names:
+            return set(names)
+    return set()
+
+
+def _short(value: Any) -> str | None:
+    return None if value is None else str(value)[:250]
