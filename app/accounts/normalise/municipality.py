@@ -88,6 +88,8 @@ class MunicipalityIndex:
             for postcode in place.postcodes:
                 self.by_postcode[postcode].append(place)
         self._keys_of = {id(p): self._keys(p) for p in self.places}
+        # Files repeat the same municipality, province and CAP on thousands of rows.
+        self._answers: dict[tuple[str, str | None, str | None], MunicipalityMatch] = {}
 
     @staticmethod
     def _keys(place: Place) -> list[str]:
@@ -97,6 +99,17 @@ class MunicipalityIndex:
         self, name: str | None, province: str | None = None, postcode: str | None = None
     ) -> MunicipalityMatch:
         """Find the municipality ``name`` stands for, narrowed by province and postcode."""
+        key = (name or "", province, postcode)
+        found = self._answers.get(key)
+        if found is None:
+            if len(self._answers) >= 200_000:
+                self._answers.clear()
+            found = self._answers[key] = self._match(name, province, postcode)
+        return found
+
+    def _match(
+        self, name: str | None, province: str | None, postcode: str | None
+    ) -> MunicipalityMatch:
         text = (name or "").strip()
         hinted = _TRAILING_PROVINCE.search(text)  # "Cantù (CO)"
         if hinted:
