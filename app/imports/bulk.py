@@ -18,36 +18,42 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 
-def insert_rows(session: Session, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert ``rows`` (dicts with the same keys) into ``table`` in the session's
-    transaction. Pending ORM changes are flushed first, as ``session.execute`` would."""
+def insert_rows(
+    session: Session,
+    table: sa.Table,
+    rows: Sequence[Any],
+    columns: Sequence[str] | None = None,
+) -> None:
+    """Insert ``rows`` into ``table`` in the session's transaction: dicts with the same
+    keys, or tuples in the order of ``columns``. Pending ORM changes are flushed first, as
+    ``session.execute`` would."""
     if not rows:
         return
     session.flush()
     connection = session.connection()
     dialect = connection.dialect
-    given = list(rows[0])
+    given = list(columns) if columns is not None else list(rows[0])
     statement = sa.insert(table).values({name: sa.bindparam(name) for name in given})
     compiled = statement.compile(dialect=dialect)
+    if columns is not None:
+        values = dict(zip(given, (list(column) for column in zip(*rows, strict=True)), strict=True))
+    else:
+        values = {name: [row[name] for row in rows] for name in given}
     # Columns with a Python-side default the rows leave out are in the statement too.
-    columns = given + [name for name in compiled.binds if name not in given and name in table.c]
-    rows = [{**_defaults(table, columns[len(given) :]), **row} for row in rows]
-    processors = {
-        name: table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns
-    }
-    values: dict[str, list[Any]] = {}
-    for name in columns:
-        column = [row[name] for row in rows]
-        processor = processors[name]
+    extra = [name for name in compiled.binds if name not in values and name in table.c]
+    for name, default in _defaults(table, extra).items():
+        values[name] = [default] * len(rows)
+    for name, column in values.items():
+        processor = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
         if processor is not None:
-            column = [None if value is None else processor(value) for value in column]
-        values[name] = column
+            values[name] = [None if value is None else processor(value) for value in column]
     if compiled.positional:
         order = [values[name] for name in compiled.positiontup or ()]
         parameters: Any = list(zip(*order, strict=True))
     else:
+        names = list(values)
         parameters = [
-            dict(zip(columns, row, strict=True)) for row in zip(*values.values(), strict=True)
+            dict(zip(names, row, strict=True)) for row in zip(*values.values(), strict=True)
         ]
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:

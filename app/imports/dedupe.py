@@ -161,10 +161,11 @@ class Clusters:
 
     def __init__(self, entities: Iterable[Entity]):
         self.parent: dict[Hashable, Hashable] = {}
-        self.vats: dict[Hashable, set[str]] = {}
+        self.vats: dict[Hashable, set[str]] = {}  # only for clusters that have one
         for entity in entities:
             self.parent[entity.ref] = entity.ref
-            self.vats[entity.ref] = {entity.vat} if entity.vat else set()
+            if entity.vat:
+                self.vats[entity.ref] = {entity.vat}
 
     def find(self, ref: Hashable) -> Hashable:
         root = ref
@@ -179,10 +180,13 @@ class Clusters:
         root_a, root_b = self.find(a), self.find(b)
         if root_a == root_b:
             return True
-        if len(self.vats[root_a] | self.vats[root_b]) > 1:
+        vats = self.vats.get(root_a, set()) | self.vats.get(root_b, set())
+        if len(vats) > 1:
             return False
         self.parent[root_b] = root_a
-        self.vats[root_a] |= self.vats.pop(root_b)
+        self.vats.pop(root_b, None)
+        if vats:
+            self.vats[root_a] = vats
         return True
 
     def groups(self) -> list[list[Hashable]]:

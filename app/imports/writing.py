@@ -40,6 +40,10 @@ ACCOUNT_FIELDS = (
     "last_purchase_on",
 )  # fmt: skip
 CHUNK = 2_000
+# A correction's row, as a tuple: there are five of them for every source row.
+CHANGE_COLUMNS = (
+    "account_id", "batch_id", "row_number", "field", "before", "after", "reason", "created_at",
+)  # fmt: skip
 
 
 def entity_of_record(record: Record) -> dedupe.Entity:
@@ -133,7 +137,7 @@ class Writer:
         self.progress = progress
         self.account_of_row: dict[int, int] = {}
         self.fingerprints: dict[int, str] = {}
-        self.rows: dict[str, list[dict[str, Any]]] = defaultdict(list)  # table -> rows
+        self.rows: dict[str, list[Any]] = defaultdict(list)  # table -> rows (dicts, tuples)
         self.now = utcnow()
 
     # ------------------------------------------------------------------ matching ---
@@ -316,17 +320,9 @@ class Writer:
             self._source(account_id, record.row_number, used.get(record.row_number, []))
             for change in record.changes:
                 self.rows["changes"].append(
-                    {
-                        "account_id": account_id,
-                        "batch_id": self.batch.id,
-                        "row_number": record.row_number,
-                        "field": change.field,
-                        "before": _short(change.before),
-                        "after": _short(change.after),
-                        "reason": change.reason,
-                        "created_at": self.now,
-                    }
-                )
+                    (account_id, self.batch.id, record.row_number, change.field,
+                     _short(change.before), _short(change.after), change.reason, self.now)
+                )  # fmt: skip
                 self.report.fields_corrected += 1
                 self.report.corrections_by_reason[change.reason] += 1
             for phone in record.phones:
@@ -389,8 +385,9 @@ class Writer:
                 for row in rows:
                     row.setdefault("created_at", self.now)
                     row.setdefault("updated_at", self.now)
+            columns = CHANGE_COLUMNS if name == "changes" else None
             for part in _chunks(rows, 5_000):
-                insert_rows(self.session, model.__table__, part)
+                insert_rows(self.session, model.__table__, part, columns)
                 wrote = True
         if wrote:
             self.session.expire_all()
