@@ -28,6 +28,7 @@ import csv
 import multiprocessing
 import os
 import platform
+import queue
 import resource
 import sys
 import tempfile
@@ -50,7 +51,8 @@ def app_for(url: str):
 
     if url.startswith(("postgres://", "postgresql://")):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
-    return create_app({"SQLALCHEMY_DATABASE_URI": url})
+    # A generated million rows weigh ~120 MB, over the default upload limit.
+    return create_app({"SQLALCHEMY_DATABASE_URI": url, "IMPORT_MAX_BYTES": 2 * 1024**3})
 
 
 def prepare(url: str) -> None:
@@ -206,7 +208,13 @@ def main(argv: list[str] | None = None) -> int:
     result = context.Queue()
     child = context.Process(target=run_import, args=(url, str(data), result))
     child.start()
-    batch_id, seconds, peak_kib, report = result.get()
+    while True:  # the child may die (say, out of memory) without a word
+        try:
+            batch_id, seconds, peak_kib, report = result.get(timeout=5)
+            break
+        except queue.Empty:
+            if not child.is_alive():
+                raise SystemExit(f"the import process ended with code {child.exitcode}") from None
     child.join()
     lines = [
         f"- {args.rows:,} rows in {seconds:,.1f} s: {args.rows / seconds:,.0f} rows/s; "
