@@ -27,6 +27,7 @@ from app.columns import utcnow
 from app.imports.models import AccountFlag, FieldChange, FlagStatus
 from app.imports.pipeline import Reference, load_reference
 from app.imports.records import EMAIL
+from app.imports.writing import short
 
 # Account fields a person may correct here, by the cleaning they go through together.
 GROUPS = {
@@ -124,8 +125,8 @@ def resolve(
         before = getattr(account, name)
         if before != value:
             setattr(account, name, value)
-            session.add(FieldChange(account_id=account.id, field=name, before=_short(before),
-                                    after=_short(value), reason="corrected_in_review",
+            session.add(FieldChange(account_id=account.id, field=name, before=short(before),
+                                    after=short(value), reason="corrected_in_review",
                                     created_at=now))  # fmt: skip
     answered = set(changed) | {name for name in new_values if new_values[name] != current.get(name)}
     resolved = 0
@@ -150,7 +151,3 @@ def _group_of(field: str) -> set[str]:
         if field in names:
             return set(names)
     return set()
-
-
-def _short(value: Any) -> str | None:
-    return None if value is None else str(value)[:250]

@@ -113,7 +113,8 @@ def _chunks(values: list[Any], size: int = 500) -> Iterator[list[Any]]:
         yield values[start : start + size]
 
 
-def _short(value: Any) -> str | None:
+def short(value: Any) -> str | None:
+    """A value as the 250 characters a field change or a flag keeps of it."""
     return None if value is None else str(value)[:250]
 
 
@@ -321,7 +322,7 @@ class Writer:
             for change in record.changes:
                 self.rows["changes"].append(
                     (account_id, self.batch.id, record.row_number, change.field,
-                     _short(change.before), _short(change.after), change.reason, self.now)
+                     short(change.before), short(change.after), change.reason, self.now)
                 )  # fmt: skip
                 self.report.fields_corrected += 1
                 self.report.corrections_by_reason[change.reason] += 1
@@ -352,7 +353,7 @@ class Writer:
                     "account_id": account_id,
                     "batch_id": self.batch.id,
                     "field": flag.field,
-                    "value": _short(flag.value),
+                    "value": short(flag.value),
                     "reason": flag.reason,
                     "status": FlagStatus.OPEN,
                     "created_at": self.now,
