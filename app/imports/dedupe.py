@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Hashable, Iterable
+from collections.abc import Collection, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import combinations
 
@@ -134,25 +134,37 @@ def score(a: Entity, b: Entity) -> tuple[float, tuple[str, ...]]:
     return max(0.0, min(1.0, total - penalty)), tuple(reasons)
 
 
-def candidate_pairs(entities: Iterable[Entity]) -> list[Pair]:
-    """Every pair sharing a block, scored; pairs under ``UNSURE`` are dropped."""
+def candidate_pairs(
+    entities: Iterable[Entity],
+    *,
+    crowded: Collection[str] = (),
+    keys_of: Mapping[Hashable, set[str]] | None = None,
+    stored: Collection[Hashable] = (),
+) -> list[Pair]:
+    """Every pair sharing a block, scored; pairs under ``UNSURE`` are dropped. Keys in
+    ``crowded`` (too common elsewhere) and blocks over ``MAX_BLOCK`` are skipped; two
+    ``stored`` accounts are not paired (a person merges those, not an import);
+    ``keys_of`` gives keys already computed."""
     blocks: dict[str, list[Entity]] = defaultdict(list)
     for entity in entities:
-        for key in block_keys(entity):
+        keys = keys_of.get(entity.ref) if keys_of is not None else None
+        for key in block_keys(entity) if keys is None else keys:
             blocks[key].append(entity)
     seen: set[tuple[Hashable, Hashable]] = set()
     pairs: list[Pair] = []
-    for members in blocks.values():
-        if len(members) < 2 or len(members) > MAX_BLOCK:
+    for key, members in blocks.items():
+        if len(members) < 2 or len(members) > MAX_BLOCK or key in crowded:
             continue
         for a, b in combinations(members, 2):
-            key = (a.ref, b.ref) if repr(a.ref) < repr(b.ref) else (b.ref, a.ref)
-            if key in seen:
+            if a.ref in stored and b.ref in stored:
                 continue
-            seen.add(key)
+            key_ = (a.ref, b.ref) if repr(a.ref) < repr(b.ref) else (b.ref, a.ref)
+            if key_ in seen:
+                continue
+            seen.add(key_)
             value, reasons = score(a, b)
             if value >= UNSURE:
-                pairs.append(Pair(key[0], key[1], round(value, 3), reasons))
+                pairs.append(Pair(key_[0], key_[1], round(value, 3), reasons))
     return pairs
 
 

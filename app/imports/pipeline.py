@@ -35,7 +35,10 @@ from app.imports.writing import Writer
 from app.territory.models import Municipality, MunicipalityPostcode, Province
 from app.territory.municipalities import search_key
 
-CHUNK = 2_000  # rows per progress report and per fingerprint lookup
+# Cleaned rows matched and written together: rows of one chunk are compared all at once;
+# a row of a later chunk meets them as the accounts they became (see ``matching``).
+CHUNK = 20_000
+PROGRESS_EVERY = 2_000
 Progress = Callable[..., None]
 
 
@@ -109,35 +112,48 @@ def run_import(
     progress: Progress,
     *,
     reference: Reference | None = None,
+    chunk_rows: int | None = None,
 ) -> Report:
-    """Import ``batch``'s stored file through its column mapping. Nothing commits here."""
+    """Import ``batch``'s stored file through its column mapping, ``chunk_rows`` (default
+    ``CHUNK``) cleaned rows at a time, each chunk matched and written before the next is
+    read. Nothing commits here."""
     if not batch.stored_path or not batch.column_mapping:
         raise ValueError(f"batch {batch.id} has no stored file or no column mapping")
     file_format = FileFormat(**(batch.report or {})["format"])
     reference = reference or load_reference(session)
     report = Report()
+    chunk_rows = chunk_rows or CHUNK
     rows = read_rows(Path(batch.stored_path), file_format)
     headers = mapping.unique_headers(next(rows, []))
     total = (batch.report or {}).get("rows_estimate")
-    records: list[Record] = []
-    originals: dict[int, dict[str, str]] = {}
-    seen_in_file: dict[str, int] = {}
-    twins: dict[int, int] = {}  # row -> earlier identical row of the same file
+    writer = Writer(session, batch, report, reference.reference_date)
     chunk: list[Record] = []
+    originals: dict[int, dict[str, str]] = {}
 
-    def flush_chunk() -> None:
-        known = _known_fingerprints(session, [r.fingerprint for r in chunk])
+    def write_chunk() -> None:
+        progress(report.rows_read, total, "matching")
+        seen = _seen_fingerprints(session, batch.id, [r.fingerprint for r in chunk])
+        fresh: list[Record] = []
+        first_in_chunk: dict[str, int] = {}
+        twins: dict[int, int] = {}  # row -> identical earlier row of this chunk
+        twin_accounts: dict[int, tuple[int, str]] = {}  # row -> account of an earlier chunk
         for record in chunk:
-            if record.fingerprint in known:
+            fingerprint = record.fingerprint
+            if fingerprint in seen.before:
                 report.rows_unchanged += 1
-            elif record.fingerprint in seen_in_file:
-                twins[record.row_number] = seen_in_file[record.fingerprint]
+                del originals[record.row_number]
+            elif fingerprint in seen.this_batch:
+                twin_accounts[record.row_number] = (seen.this_batch[fingerprint], fingerprint)
+                report.duplicates_merged += 1
+            elif fingerprint in first_in_chunk:
+                twins[record.row_number] = first_in_chunk[fingerprint]
                 report.duplicates_merged += 1
             else:
-                seen_in_file[record.fingerprint] = record.row_number
-                records.append(record)
+                first_in_chunk[fingerprint] = record.row_number
+                fresh.append(record)
+        writer.write(fresh, originals, twins, twin_accounts)
         chunk.clear()
-        progress(report.rows_read, total, "normalising")
+        originals.clear()
 
     for row_number, row in enumerate(rows, start=2):
         if not any(cell.strip() for cell in row):
@@ -157,15 +173,15 @@ def run_import(
             continue
         originals[row_number] = original
         chunk.append(record)
-        if len(chunk) >= CHUNK:
-            flush_chunk()
-    flush_chunk()
+        if len(chunk) >= chunk_rows:
+            write_chunk()
+        elif report.rows_read % PROGRESS_EVERY == 0:
+            progress(report.rows_read, total, "normalising")
+    if chunk:
+        write_chunk()
     if report.rows_read == 0:
         raise ImportFileError(_("The file has a header but no rows."))
 
-    progress(report.rows_read, total, "matching")
-    writer = Writer(session, batch, report, originals, reference.reference_date, progress)
-    writer.write(records, twins)
     batch.status = BatchStatus.DONE
     batch.rows_read = report.rows_read
     batch.rows_rejected = report.rows_rejected
@@ -174,11 +190,22 @@ def run_import(
     return report
 
 
-def _known_fingerprints(session: Session, fingerprints: list[str]) -> set[str]:
-    if not fingerprints:
-        return set()
-    return set(
-        session.scalars(
-            sa.select(AccountSource.fingerprint).where(AccountSource.fingerprint.in_(fingerprints))
-        )
-    )
+@dataclass
+class Seen:
+    before: set[str]  # fingerprints of rows imported by earlier batches
+    this_batch: dict[str, int]  # fingerprint -> account, rows of this batch's earlier chunks
+
+
+def _seen_fingerprints(session: Session, batch_id: int, fingerprints: list[str]) -> Seen:
+    seen = Seen(set(), {})
+    for start in range(0, len(fingerprints), 500):
+        part = fingerprints[start : start + 500]
+        query = sa.select(
+            AccountSource.fingerprint, AccountSource.account_id, AccountSource.import_batch_id
+        ).where(AccountSource.fingerprint.in_(part))
+        for fingerprint, account_id, source_batch in session.execute(query):
+            if source_batch == batch_id:
+                seen.this_batch[fingerprint] = account_id
+            else:
+                seen.before.add(fingerprint)
+    return seen

@@ -10,7 +10,7 @@ enriched are loaded once, in chunks, with what they already have.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable, Iterator
+from collections.abc import Hashable, Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,7 +21,7 @@ from app.accounts.models import Account, AccountPhone, AccountSource, FleetLine
 from app.accounts.normalise.changes import Flag
 from app.accounts.status import AccountStatus, can_transition
 from app.columns import utcnow
-from app.imports import dedupe
+from app.imports import dedupe, matching
 from app.imports.bulk import insert_rows
 from app.imports.models import (
     AccountFlag,
@@ -44,29 +44,6 @@ CHUNK = 2_000
 CHANGE_COLUMNS = (
     "account_id", "batch_id", "row_number", "field", "before", "after", "reason", "created_at",
 )  # fmt: skip
-
-
-def entity_of_record(record: Record) -> dedupe.Entity:
-    """What de-duplication compares of a row: only values without a doubt identify it."""
-    flagged = {f.field for f in record.flags}
-    f = record.fields
-    return dedupe.Entity.of(
-        ("row", record.row_number),
-        name=f.get("company_name") or "",
-        vat=f.get("vat_number") if "vat_number" not in flagged else None,
-        tax_code=f.get("tax_code") if "tax_code" not in flagged else None,
-        phones=frozenset(p.e164 for p in record.phones if p.e164),
-        istat=f.get("istat_code"),
-        postcode=f.get("postcode") if "postcode" not in flagged else None,
-        street=f.get("street"),
-        house_number=f.get("house_number"),
-        email=f.get("email") if "email" not in flagged else None,
-        vat_written=_digits(f.get("vat_number")),
-    )
-
-
-def _digits(value: str | None) -> str | None:
-    return "".join(ch for ch in value or "" if ch.isdigit()) or None
 
 
 def merged_values(records: list[Record]) -> tuple[dict[str, Any], dict[int, list[str]]]:
@@ -108,49 +85,69 @@ def standing_flags(records: list[Record], kept: dict[str, Any]) -> list[Flag]:
     ]
 
 
-def _chunks(values: list[Any], size: int = 500) -> Iterator[list[Any]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
 def short(value: Any) -> str | None:
     """A value as the 250 characters a field change or a flag keeps of it."""
     return None if value is None else str(value)[:250]
 
 
 class Writer:
-    """Matches a batch's records with each other and with stored accounts, then writes."""
+    """Matches a batch's records, a chunk at a time, with each other, with the accounts
+    stored before the batch and with those its earlier chunks wrote; then writes them."""
 
     def __init__(
         self,
         session: Session,
         batch: ImportBatch,
         report: Any,
-        originals: dict[int, dict[str, str]],
         reference_date: Any,
-        progress: Callable[..., None],
     ) -> None:
         self.session = session
         self.batch = batch
         self.report = report
-        self.originals = originals
         self.reference_date = reference_date
-        self.progress = progress
+        # Accounts with a greater id were written by this batch (or by someone else while
+        # it ran): they are found through the index, not by the stored-account queries.
+        self.stored_max_id: int = session.scalar(sa.select(sa.func.max(Account.id))) or 0
+        self.index = matching.BatchIndex()
+        self.originals: dict[int, dict[str, str]] = {}
         self.account_of_row: dict[int, int] = {}
         self.fingerprints: dict[int, str] = {}
+        self.keys: dict[int, set[str]] = {}
         self.rows: dict[str, list[Any]] = defaultdict(list)  # table -> rows (dicts, tuples)
         self.now = utcnow()
 
     # ------------------------------------------------------------------ matching ---
 
-    def write(self, records: list[Record], twins: dict[int, int]) -> None:
+    def write(
+        self,
+        records: list[Record],
+        originals: dict[int, dict[str, str]],
+        twins: dict[int, int],
+        twin_accounts: dict[int, tuple[int, str]] | None = None,
+    ) -> None:
+        """Match and write one chunk. ``twins``: row -> an identical earlier row of the
+        chunk; ``twin_accounts``: row -> the account an identical row of an earlier chunk
+        went to, with its fingerprint. Both only add a source to that account."""
+        self.originals = originals
+        self.account_of_row = {}
         by_row = {r.row_number: r for r in records}
         self.fingerprints = {r.row_number: r.fingerprint for r in records}
         self.fingerprints |= {row: self.fingerprints[first] for row, first in twins.items()}
-        entities = [entity_of_record(r) for r in records]
-        existing = self._existing_entities(entities)
-        everyone = [*entities, *existing]
-        groups, review = dedupe.cluster(everyone, dedupe.candidate_pairs(everyone))
+        for row, (_, fingerprint) in (twin_accounts or {}).items():
+            self.fingerprints[row] = fingerprint
+        entities = [matching.entity_of_record(r) for r in records]
+        self.keys = {e.ref[1]: dedupe.block_keys(e) for e in entities}  # type: ignore[index]
+        written, crowded = self.index.lookup(k for keys in self.keys.values() for k in keys)
+        before = matching.stored_ids(self.session, entities, self.stored_max_id)
+        accounts = matching.account_entities(self.session, written | before)
+        everyone = [*entities, *accounts]
+        pairs = dedupe.candidate_pairs(
+            everyone,
+            crowded=crowded,
+            keys_of={e.ref: self.keys[e.ref[1]] for e in entities},  # type: ignore[index]
+            stored={e.ref for e in accounts},
+        )
+        groups, review = dedupe.cluster(everyone, pairs)
         new_groups: list[list[Record]] = []
         enrich: dict[int, list[Record]] = {}
         for group in groups:
@@ -158,76 +155,37 @@ class Writer:
             stored = sorted(ref[1] for ref in group if ref[0] == "account")
             if not rows:
                 continue
-            self.report.duplicates_merged += len(rows) - 1
             if stored:
+                # A row joining an account this batch wrote is one more duplicate of the
+                # file; joining an older account, it updates that account.
+                self.report.duplicates_merged += len(rows) - (stored[0] <= self.stored_max_id)
                 enrich[stored[0]] = [by_row[n] for n in rows]
                 for number in rows:
                     self.account_of_row[number] = stored[0]
                 for other in stored[1:]:  # stored accounts are merged by a person, not here
                     review.append(dedupe.Pair(("account", stored[0]), ("account", other), 0.9, ()))
             else:
+                self.report.duplicates_merged += len(rows) - 1
                 new_groups.append([by_row[n] for n in rows])
         self._create(new_groups)
         self._enrich(enrich)
         for row, first in twins.items():
             self._source(self.account_of_row[first], row, [])
+        for row, (account_id, _) in (twin_accounts or {}).items():
+            self._source(account_id, row, [])
         self._insert_children()
         self._review(review)
 
-    def _existing_entities(self, entities: list[dedupe.Entity]) -> list[dedupe.Entity]:
-        """The stored accounts that share a block key with the batch's rows."""
-        a = Account
-        live = a.status != AccountStatus.MERGED
-        wanted = (
-            (a.vat_number, {e.vat for e in entities if e.vat}),
-            (a.tax_code, {e.tax_code for e in entities if e.tax_code}),
-            (a.email, {e.email for e in entities if e.email}),
-            (a.istat_code, {e.istat for e in entities if e.istat}),
-            (a.postcode, {e.postcode for e in entities if e.postcode}),
-        )
-        ids: set[int] = set()
-        for column, values in wanted:
-            for part in _chunks(sorted(values)):
-                ids |= set(self.session.scalars(sa.select(a.id).where(column.in_(part), live)))
-        phones = sorted({p for e in entities for p in e.phones})
-        for part in _chunks(phones):
-            query = sa.select(AccountPhone.account_id).join(Account)
-            ids |= set(self.session.scalars(query.where(AccountPhone.e164.in_(part), live)))
-        phone_map: dict[int, set[str]] = defaultdict(set)
-        found: list[dedupe.Entity] = []
-        columns = (a.id, a.company_name, a.vat_number, a.tax_code, a.istat_code, a.postcode,
-                   a.street, a.house_number, a.email)  # fmt: skip
-        for part in _chunks(sorted(ids)):
-            for account_id, e164 in self.session.execute(
-                sa.select(AccountPhone.account_id, AccountPhone.e164).where(
-                    AccountPhone.account_id.in_(part), AccountPhone.e164.is_not(None)
-                )
-            ):
-                phone_map[account_id].add(e164)
-            for row in self.session.execute(sa.select(*columns).where(a.id.in_(part))):
-                found.append(
-                    dedupe.Entity.of(
-                        ("account", row.id),
-                        vat_written=_digits(row.vat_number),
-                        name=row.company_name,
-                        vat=row.vat_number,
-                        tax_code=row.tax_code,
-                        phones=frozenset(phone_map[row.id]),
-                        istat=row.istat_code,
-                        postcode=row.postcode,
-                        street=row.street,
-                        house_number=row.house_number,
-                        email=row.email,
-                    )
-                )
-        return found
+    def _remember(self, account_id: int, records: list[Record]) -> None:
+        """Put the rows' block keys in the index under the account they went to."""
+        self.index.add(account_id, {k for r in records for k in self.keys[r.row_number]})
 
     # ------------------------------------------------------------------- writing ---
 
     def _create(self, groups: list[list[Record]]) -> None:
         """One account per group, inserted in chunks with their ids returned in order."""
         now = utcnow()
-        for part in _chunks(groups, CHUNK):
+        for part in matching.chunks(groups, CHUNK):
             rows, plans = [], []
             for records in part:
                 values, used = merged_values(records)
@@ -256,15 +214,15 @@ class Writer:
             for account_id, (records, used, flags) in zip(ids, plans, strict=True):
                 for record in records:
                     self.account_of_row[record.row_number] = account_id
+                self._remember(account_id, records)
                 self._children(account_id, records, used, flags, set(), set())
             self.report.accounts_created += len(ids)
             self._insert_children()
-            self.progress(self.report.accounts_created, None, "writing")
 
     def _enrich(self, plans: dict[int, list[Record]]) -> None:
         """Fill what stored accounts lack; a value they have is kept (a person or a call
         may have confirmed it); the rows' other values stay in their sources."""
-        for part in _chunks(sorted(plans), CHUNK):
+        for part in matching.chunks(sorted(plans), CHUNK):
             accounts = self.session.scalars(sa.select(Account).where(Account.id.in_(part)))
             phones: dict[int, set[str]] = defaultdict(set)
             for account_id, raw, e164 in self.session.execute(
@@ -303,7 +261,9 @@ class Writer:
                     account.status = AccountStatus.TO_REVIEW
                 self._children(account.id, records, filled, flags, phones[account.id],
                                brands[account.id])  # fmt: skip
-                self.report.accounts_updated += 1
+                self._remember(account.id, records)
+                if account.id <= self.stored_max_id:
+                    self.report.accounts_updated += 1
             self.session.flush()
             self._insert_children()
 
@@ -387,7 +347,7 @@ class Writer:
                     row.setdefault("created_at", self.now)
                     row.setdefault("updated_at", self.now)
             columns = CHANGE_COLUMNS if name == "changes" else None
-            for part in _chunks(rows, 5_000):
+            for part in matching.chunks(rows, 5_000):
                 insert_rows(self.session, model.__table__, part, columns)
                 wrote = True
         if wrote:
@@ -401,7 +361,7 @@ class Writer:
                 continue
             wanted.setdefault((min(a, b), max(a, b)), pair)
         existing: set[tuple[int, int]] = set()
-        for part in _chunks(sorted(wanted)):
+        for part in matching.chunks(sorted(wanted)):
             query = sa.select(DuplicatePair.account_a_id, DuplicatePair.account_b_id).where(
                 sa.tuple_(DuplicatePair.account_a_id, DuplicatePair.account_b_id).in_(part)
             )
@@ -418,7 +378,7 @@ class Writer:
             for (a, b), pair in sorted(wanted.items())
             if (a, b) not in existing
         ]
-        for part in _chunks(rows, 5_000):
+        for part in matching.chunks(rows, 5_000):
             self.session.execute(sa.insert(DuplicatePair.__table__), part)
         self.report.duplicates_to_review += len(rows)
 

@@ -168,3 +168,46 @@ def test_the_latest_purchase_is_kept_from_the_financing_file(session, write_csv,
     do_import(older, SourceKind.FINANCING)
     session.refresh(rossi)
     assert rossi.last_purchase_on.isoformat() == "2024-06-30"  # an older one never replaces it
+
+
+@pytest.fixture
+def tiny_chunks(monkeypatch):
+    """Two cleaned rows per chunk: what a million-row file does, on a few rows."""
+    monkeypatch.setattr("app.imports.pipeline.CHUNK", 2)
+
+
+def test_duplicates_in_different_chunks_become_one_account(
+    session, write_csv, do_import, tiny_chunks
+) -> None:
+    verdi = ["C5", "Trasporti Verdi Luigi", "Via Roma 1", "20121", "Milano", "MI", "", ""]
+    _, report = do_import(write_csv([HEADER, ROSSI, BIANCHI, verdi, ROSSI_AGAIN]))
+    assert (report.accounts_created, report.duplicates_merged, report.accounts_updated) == (
+        3, 1, 0)  # fmt: skip
+    rossi = accounts(session)[0]
+    assert sorted(s.row_number for s in rossi.sources) == [2, 5]
+    assert rossi.province == "PG"  # the later chunk filled what the account lacked
+    assert session.scalar(sa.select(sa.func.count(AccountSource.id))) == 4
+
+
+def test_a_row_repeated_in_a_later_chunk_adds_only_its_source(
+    session, write_csv, do_import, tiny_chunks
+) -> None:
+    _, report = do_import(write_csv([HEADER, BIANCHI, ROSSI, BIANCHI]))
+    assert (report.accounts_created, report.duplicates_merged) == (2, 1)
+    bianchi = accounts(session)[0]
+    assert sorted(s.row_number for s in bianchi.sources) == [2, 4]
+    assert len(bianchi.phones) == 1
+    _, again = do_import(write_csv([HEADER, BIANCHI, ROSSI, BIANCHI], name="again.csv"))
+    assert (again.rows_unchanged, again.accounts_created) == (3, 0)
+
+
+def test_an_unsure_pair_across_chunks_waits_for_review(
+    session, write_csv, do_import, tiny_chunks
+) -> None:
+    verdi = ["C5", "Trasporti Verdi Luigi", "Via Roma 1", "20121", "Milano", "MI", "", ""]
+    twin = ["C6", "TRASPORTI VERDI LUIGI", "via roma 1", "20121", "MILANO", "MI", "", ""]
+    _, report = do_import(write_csv([HEADER, verdi, ROSSI, twin]))
+    assert (report.accounts_created, report.duplicates_to_review) == (3, 1)
+    pair = session.scalars(sa.select(DuplicatePair)).one()
+    verdi_account, _, twin_account = accounts(session)
+    assert (pair.account_a_id, pair.account_b_id) == (verdi_account.id, twin_account.id)

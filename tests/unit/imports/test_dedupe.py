@@ -91,3 +91,11 @@ def test_case_and_punctuation_do_not_count_in_names() -> None:
     stored = entity(1, "Cooperativa Autotrasportatori Frassino", istat="004093")
     imported = entity(2, "COOPERATIVA AUTOTRASPORTATORI FRASSINO.", istat="004093")
     assert "similar_name" in score(stored, imported)[1]
+
+
+def test_two_stored_accounts_are_not_paired_and_crowded_keys_are_skipped() -> None:
+    phone = frozenset({"+39021234567"})
+    entities = [entity(n, "ROSSI TRASPORTI", phones=phone) for n in ("a", "b", "row")]
+    refs = {(p.a, p.b) for p in candidate_pairs(entities, stored={"a", "b"})}
+    assert refs == {("a", "row"), ("b", "row")}
+    assert candidate_pairs(entities, crowded={"tel:+39021234567"}) == []

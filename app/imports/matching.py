@@ -1,0 +1,170 @@
+"""What a chunk of rows may be matched with: each other, the accounts stored before the
+batch, and the accounts the batch wrote in its earlier chunks.
+
+Why chunks: a batch is matched and written a chunk at a time, so that a million-row file
+never holds more than one chunk of cleaned rows in memory. The accounts an earlier chunk
+wrote are found again through ``BatchIndex``, a compact map from each block key's hash to
+the accounts that have it (a few hundred bytes per account instead of its cleaned rows);
+the stored accounts are found by the values they share with the rows. Either way only the
+candidates' current values are loaded to be scored.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+from stdnum.it import codicefiscale, iva
+
+from app.accounts.models import Account, AccountPhone
+from app.accounts.status import AccountStatus
+from app.imports import dedupe
+from app.imports.models import AccountFlag, FlagStatus
+from app.imports.records import Record
+
+OVERFLOW = -1  # a key shared by more than MAX_BLOCK accounts: not a useful block any more
+
+
+def entity_of_record(record: Record) -> dedupe.Entity:
+    """What de-duplication compares of a row: only values without a doubt identify it."""
+    flagged = {f.field for f in record.flags}
+    f = record.fields
+    return dedupe.Entity.of(
+        ("row", record.row_number),
+        name=f.get("company_name") or "",
+        vat=f.get("vat_number") if "vat_number" not in flagged else None,
+        tax_code=f.get("tax_code") if "tax_code" not in flagged else None,
+        phones=frozenset(p.e164 for p in record.phones if p.e164),
+        istat=f.get("istat_code"),
+        postcode=f.get("postcode") if "postcode" not in flagged else None,
+        street=f.get("street"),
+        house_number=f.get("house_number"),
+        email=f.get("email") if "email" not in flagged else None,
+        vat_written=digits(f.get("vat_number")),
+    )
+
+
+def digits(value: str | None) -> str | None:
+    return "".join(ch for ch in value or "" if ch.isdigit()) or None
+
+
+def chunks(values: list[Any], size: int = 500) -> Iterator[list[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+class BatchIndex:
+    """Block-key hashes of the accounts a batch wrote -> their ids (an id alone, a list,
+    or ``OVERFLOW``). A hash collision only adds a candidate, which scoring then rejects."""
+
+    def __init__(self, limit: int = dedupe.MAX_BLOCK) -> None:
+        self.limit = limit
+        self._ids: dict[int, int | list[int]] = {}
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def add(self, account_id: int, keys: Iterable[str]) -> None:
+        for key in keys:
+            slot = hash(key)
+            held = self._ids.get(slot)
+            if held is None:
+                self._ids[slot] = account_id
+            elif isinstance(held, int):
+                if held != OVERFLOW and held != account_id:
+                    self._ids[slot] = [held, account_id]
+            elif account_id not in held:
+                if len(held) >= self.limit:
+                    self._ids[slot] = OVERFLOW
+                else:
+                    held.append(account_id)
+
+    def lookup(self, keys: Iterable[str]) -> tuple[set[int], set[str]]:
+        """The accounts sharing any of ``keys``, and the keys too common to block on."""
+        found: set[int] = set()
+        crowded: set[str] = set()
+        for key in keys:
+            held = self._ids.get(hash(key))
+            if held is None:
+                continue
+            if isinstance(held, list):
+                found.update(held)
+            elif held == OVERFLOW:
+                crowded.add(key)
+            else:
+                found.add(held)
+        return found, crowded
+
+
+def stored_ids(session: Session, entities: list[dedupe.Entity], before: int) -> set[int]:
+    """The live accounts stored before the batch (id <= ``before``) that share a block
+    key's value with ``entities``."""
+    a = Account
+    live = sa.and_(a.status != AccountStatus.MERGED, a.id <= before)
+    wanted = (
+        (a.vat_number, {e.vat for e in entities if e.vat}),
+        (a.tax_code, {e.tax_code for e in entities if e.tax_code}),
+        (a.email, {e.email for e in entities if e.email}),
+        (a.istat_code, {e.istat for e in entities if e.istat}),
+        (a.postcode, {e.postcode for e in entities if e.postcode}),
+    )
+    ids: set[int] = set()
+    if before <= 0:
+        return ids
+    for column, values in wanted:
+        for part in chunks(sorted(values)):
+            ids |= set(session.scalars(sa.select(a.id).where(column.in_(part), live)))
+    phones = sorted({p for e in entities for p in e.phones})
+    for part in chunks(phones):
+        query = sa.select(AccountPhone.account_id).join(Account)
+        ids |= set(session.scalars(query.where(AccountPhone.e164.in_(part), live)))
+    return ids
+
+
+def account_entities(session: Session, ids: Iterable[int]) -> list[dedupe.Entity]:
+    """Accounts as de-duplication compares them: like a row, a value still in doubt (an
+    open flag, an identifier failing its check) does not identify the account."""
+    a = Account
+    columns = (a.id, a.company_name, a.vat_number, a.tax_code, a.istat_code, a.postcode,
+               a.street, a.house_number, a.email)  # fmt: skip
+    found: list[dedupe.Entity] = []
+    for part in chunks(sorted(ids)):
+        phones: dict[int, set[str]] = defaultdict(set)
+        for account_id, e164 in session.execute(
+            sa.select(AccountPhone.account_id, AccountPhone.e164).where(
+                AccountPhone.account_id.in_(part), AccountPhone.e164.is_not(None)
+            )
+        ):
+            phones[account_id].add(e164)
+        doubts: dict[int, set[str]] = defaultdict(set)
+        for account_id, name in session.execute(
+            sa.select(AccountFlag.account_id, AccountFlag.field).where(
+                AccountFlag.account_id.in_(part), AccountFlag.status == FlagStatus.OPEN
+            )
+        ):
+            doubts[account_id].add(name)
+        for row in session.execute(sa.select(*columns).where(a.id.in_(part))):
+            doubtful = doubts[row.id]
+            vat = row.vat_number if row.vat_number and iva.is_valid(row.vat_number) else None
+            tax = row.tax_code
+            if tax and not (codicefiscale.is_valid(tax) or iva.is_valid(tax)):
+                tax = None
+            found.append(
+                dedupe.Entity.of(
+                    ("account", row.id),
+                    vat_written=digits(row.vat_number),
+                    name=row.company_name,
+                    vat=vat if "vat_number" not in doubtful else None,
+                    tax_code=tax if "tax_code" not in doubtful else None,
+                    phones=frozenset(phones[row.id]),
+                    istat=row.istat_code,
+                    postcode=row.postcode if "postcode" not in doubtful else None,
+                    street=row.street,
+                    house_number=row.house_number,
+                    email=row.email if "email" not in doubtful else None,
+                )
+            )
+    return found

@@ -1,0 +1,32 @@
+"""The batch index: block keys of the accounts a batch wrote, compact."""
+
+from __future__ import annotations
+
+from app.imports.matching import BatchIndex
+
+
+def test_an_account_is_found_by_any_of_its_keys() -> None:
+    index = BatchIndex()
+    index.add(7, {"vat:00743110157", "tel:+390751234567"})
+    index.add(9, {"tel:+390751234567"})
+    assert index.lookup(["tel:+390751234567"]) == ({7, 9}, set())
+    assert index.lookup(["vat:00743110157", "cap:06121:rossi"]) == ({7}, set())
+    assert index.lookup(["mail:nobody@example.it"]) == (set(), set())
+
+
+def test_adding_an_account_twice_under_a_key_keeps_it_once() -> None:
+    index = BatchIndex()
+    for _ in range(3):
+        index.add(7, {"word:015146:verdi"})
+    index.add(8, {"word:015146:verdi"})
+    index.add(8, {"word:015146:verdi"})
+    assert index.lookup(["word:015146:verdi"]) == ({7, 8}, set())
+
+
+def test_a_key_shared_by_too_many_accounts_is_reported_crowded() -> None:
+    index = BatchIndex(limit=3)
+    for account_id in range(1, 5):
+        index.add(account_id, {"tel:+39800123456", f"vat:{account_id}"})
+    assert index.lookup(["tel:+39800123456"]) == (set(), {"tel:+39800123456"})
+    index.add(99, {"tel:+39800123456"})  # stays crowded
+    assert index.lookup(["tel:+39800123456", "vat:2"]) == ({2}, {"tel:+39800123456"})
