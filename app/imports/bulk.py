@@ -45,7 +45,12 @@ def insert_rows(
         values[name] = [default] * len(rows)
     for name, column in values.items():
         processor = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-        if processor is not None:
+        if processor is None:
+            continue
+        first = column[0]
+        if column.count(first) == len(column):  # one value for all (a timestamp, a batch)
+            values[name] = [None if first is None else processor(first)] * len(column)
+        else:
             values[name] = [None if value is None else processor(value) for value in column]
     if compiled.positional:
         order = [values[name] for name in compiled.positiontup or ()]

@@ -23,6 +23,7 @@ from app.accounts.status import AccountStatus, can_transition
 from app.columns import utcnow
 from app.imports import dedupe, matching
 from app.imports.bulk import insert_rows
+from app.imports.fellegi_sunter import Model
 from app.imports.models import (
     AccountFlag,
     DuplicatePair,
@@ -109,6 +110,8 @@ class Writer:
         # it ran): they are found through the index, not by the stored-account queries.
         self.stored_max_id: int = session.scalar(sa.select(sa.func.max(Account.id))) or 0
         self.index = matching.BatchIndex()
+        # Estimated on the first chunk, then kept: every chunk of a batch weighs alike.
+        self.model: Model | None = None
         self.originals: dict[int, dict[str, str]] = {}
         self.account_of_row: dict[int, int] = {}
         self.fingerprints: dict[int, str] = {}
@@ -141,13 +144,15 @@ class Writer:
         before = matching.stored_ids(self.session, entities, self.stored_max_id)
         accounts = matching.account_entities(self.session, written | before)
         everyone = [*entities, *accounts]
-        pairs = dedupe.candidate_pairs(
+        found = dedupe.match(
             everyone,
+            model=self.model,
             crowded=crowded,
             keys_of={e.ref: self.keys[e.ref[1]] for e in entities},  # type: ignore[index]
             stored={e.ref for e in accounts},
         )
-        groups, review = dedupe.cluster(everyone, pairs)
+        self.model = found.model
+        groups, review = dedupe.cluster(everyone, found.pairs)
         new_groups: list[list[Record]] = []
         enrich: dict[int, list[Record]] = {}
         for group in groups:

@@ -69,15 +69,21 @@ PairKey = frozenset[Hashable]
 
 
 def load_engine() -> ModuleType:
-    """``app/imports/dedupe.py`` by its path: ``import app.imports`` would run
-    ``app/__init__.py``, which needs Flask; the engine itself needs only rapidfuzz."""
-    name = "qualifica_dedupe"
-    spec = importlib.util.spec_from_file_location(name, ROOT / "app" / "imports" / "dedupe.py")
-    assert spec is not None and spec.loader is not None  # noqa: S101
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up while building
-    spec.loader.exec_module(module)
-    return module
+    """``app/imports/dedupe.py`` (and the model it imports) by their paths: ``import
+    app.imports`` would run ``app/__init__.py``, which needs Flask; the engine itself needs
+    only rapidfuzz. Empty stand-ins for the packages let the engine's own import work."""
+    for package in ("app", "app.imports"):
+        sys.modules.setdefault(package, ModuleType(package))
+    for name in ("fellegi_sunter", "dedupe"):
+        qualified = f"app.imports.{name}"
+        spec = importlib.util.spec_from_file_location(
+            qualified, ROOT / "app" / "imports" / f"{name}.py"
+        )
+        assert spec is not None and spec.loader is not None  # noqa: S101
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[qualified] = module  # dataclasses look their module up while building
+        spec.loader.exec_module(module)
+    return sys.modules["app.imports.dedupe"]
 
 
 @dataclass
@@ -135,7 +141,7 @@ def run_ours(engine: ModuleType, df: pd.DataFrame) -> tuple[set[PairKey], int]:
                 house_number=clean(row["street_number"]),
             )
         )
-    groups, review = engine.cluster(entities, engine.candidate_pairs(entities))
+    groups, review = engine.cluster(entities, engine.match(entities).pairs)
     return group_pairs(groups), len(review)
 
 
