@@ -1,17 +1,19 @@
 """An import batch from its file to accounts: read, clean, de-duplicate, write.
 
 Runs inside one transaction (the job's): the batch lands whole or not at all. Rows already
-imported (same fingerprint) are skipped, so importing a file twice creates nothing. Rows
-are matched against each other and against the accounts already stored; a group of rows
-that is one company becomes one account (or enriches the account it matched), keeping
-each value's source. What cannot be decided is flagged, and the pairs that may be one
-company wait for review. See docs/imports.md.
-"""
+imported (same fingerprint) are skipped, so importing a file twice creates nothing. The
+file is read a chunk of ``CHUNK`` cleaned rows at a time; each chunk is matched against
+itself, the accounts stored before the batch and the accounts its earlier chunks wrote,
+then written, so memory does not grow with the file. A group of rows that is one company
+becomes one account (or enriches the account it matched), keeping each value's source.
+What cannot be decided is flagged, and the pairs that may be one company wait for review.
+See docs/imports.md."""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -23,14 +25,14 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import AccountSource
 from app.accounts.normalise.municipality import MunicipalityIndex, Place
-from app.imports import mapping
+from app.imports import cleaning, mapping
 from app.imports.models import (
     BatchStatus,
     ImportBatch,
     ImportRejection,
 )
 from app.imports.reading import FileFormat, ImportFileError, read_rows
-from app.imports.records import Record, make_record
+from app.imports.records import Record
 from app.imports.writing import Writer
 from app.territory.models import Municipality, MunicipalityPostcode, Province
 from app.territory.municipalities import search_key
@@ -38,7 +40,6 @@ from app.territory.municipalities import search_key
 # Cleaned rows matched and written together: rows of one chunk are compared all at once;
 # a row of a later chunk meets them as the accounts they became (see ``matching``).
 CHUNK = 20_000
-PROGRESS_EVERY = 2_000
 Progress = Callable[..., None]
 
 
@@ -128,11 +129,24 @@ def run_import(
     headers = mapping.unique_headers(next(rows, []))
     total = (batch.report or {}).get("rows_estimate")
     writer = Writer(session, batch, report, reference.reference_date)
-    chunk: list[Record] = []
-    originals: dict[int, dict[str, str]] = {}
 
-    def write_chunk() -> None:
+    def write_chunk(records: list[Record], originals: dict[int, dict[str, str]]) -> None:
         progress(report.rows_read, total, "matching")
+        chunk: list[Record] = []
+        for record in records:
+            if record.rejected:
+                report.rows_rejected += 1
+                report.rejected_by_reason[record.rejected] += 1
+                session.add(
+                    ImportRejection(
+                        batch_id=batch.id,
+                        row_number=record.row_number,
+                        reason=record.rejected,
+                        data=originals.pop(record.row_number),
+                    )
+                )
+            else:
+                chunk.append(record)
         seen = _seen_fingerprints(session, batch.id, [r.fingerprint for r in chunk])
         fresh: list[Record] = []
         first_in_chunk: dict[str, int] = {}
@@ -153,33 +167,23 @@ def run_import(
                 first_in_chunk[fingerprint] = record.row_number
                 fresh.append(record)
         writer.write(fresh, originals, twins, twin_accounts)
-        chunk.clear()
-        originals.clear()
 
-    for row_number, row in enumerate(rows, start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        report.rows_read += 1
-        original = {h: (row[i] if i < len(row) else "") for i, h in enumerate(headers)}
-        values = mapping.apply(batch.column_mapping, headers, row)
-        record = make_record(row_number, values, reference.index, reference.provinces)
-        if record.rejected:
-            report.rows_rejected += 1
-            report.rejected_by_reason[record.rejected] += 1
-            session.add(
-                ImportRejection(
-                    batch_id=batch.id, row_number=row_number, reason=record.rejected, data=original
-                )
-            )
-            continue
-        originals[row_number] = original
-        chunk.append(record)
-        if len(chunk) >= chunk_rows:
-            write_chunk()
-        elif report.rows_read % PROGRESS_EVERY == 0:
-            progress(report.rows_read, total, "normalising")
-    if chunk:
-        write_chunk()
+    def tick(done: int) -> None:
+        progress(done, total, "normalising")
+
+    # While chunk N is matched and written here, chunk N+1 is being cleaned (in a second
+    # process for a large file): one chunk is always in flight.
+    with cleaning.cleaner(reference.index, reference.provinces, rows=total, tick=tick) as clean:
+        waiting: tuple[Future[list[Record]], dict[int, dict[str, str]]] | None = None
+        for items, originals in _raw_chunks(rows, headers, batch.column_mapping, chunk_rows):
+            first = report.rows_read
+            report.rows_read += len(items)
+            submitted = clean.submit(items, first)
+            if waiting is not None:
+                write_chunk(waiting[0].result(), waiting[1])
+            waiting = (submitted, originals)
+        if waiting is not None:
+            write_chunk(waiting[0].result(), waiting[1])
     if report.rows_read == 0:
         raise ImportFileError(_("The file has a header but no rows."))
 
@@ -192,6 +196,25 @@ def run_import(
     batch.report = {**(batch.report or {}), **report.as_dict()}
     progress(report.rows_read, report.rows_read, "done")
     return report
+
+
+def _raw_chunks(
+    rows: Iterator[list[str]], headers: list[str], column_mapping: dict[str, str], size: int
+) -> Iterator[tuple[cleaning.Items, dict[int, dict[str, str]]]]:
+    """The file's non-blank rows, ``size`` at a time: each as its mapped values (to clean)
+    and as the file wrote it (kept as the account's source)."""
+    items: cleaning.Items = []
+    originals: dict[int, dict[str, str]] = {}
+    for row_number, row in enumerate(rows, start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        originals[row_number] = {h: (row[i] if i < len(row) else "") for i, h in enumerate(headers)}
+        items.append((row_number, mapping.apply(column_mapping, headers, row)))
+        if len(items) >= size:
+            yield items, originals
+            items, originals = [], {}
+    if items:
+        yield items, originals
 
 
 @dataclass

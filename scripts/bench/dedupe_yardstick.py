@@ -20,9 +20,9 @@ How FEBRL's person fields fill our engine's company fields (it gets no other fie
     ``phones``. Not as ``vat`` or ``tax_code``: our engine treats two different values of
     those as "never the same company" (score 0), and FEBRL corrupts soc_sec_id in some
     duplicates, which would make those pairs unreachable by construction. As
-    ``vat_written`` a corrupted id only costs the pair when it is 3+ edits away (our rule
-    for a mistyped VAT number); as a phone, an equal id blocks the pair together and is
-    strong evidence (+0.40), as a shared phone number is for a company.
+    ``vat_written`` a corrupted id is one level of a comparison (equal, one or two edits
+    apart, further), weighed like the others by the model the engine estimates on the
+    set; as a phone, an equal id blocks the pair together.
 
 date_of_birth, address_2 and state have no slot in our engine and are not used by it;
 splink gets them (bar address_2) since they are what a standard person model would use.

@@ -4,8 +4,10 @@ Writes a dirty account file with its truth (``scripts/make_dirty_accounts.py``, 
 imports it into a fresh database (a throwaway SQLite file, or ``--database-url``) through
 the same function as ``flask accounts import``, and reports:
 
-  - rows per second and the import process's peak memory (its own process, so the file
-    generation does not count);
+  - rows per second and the peak memory of the import process (its own process, so the
+    file generation does not count) and of the process that cleans rows beside it for a
+    large file (``app/imports/cleaning.py``); both are alive together, so their sum bounds
+    the import's memory;
   - de-duplication precision, recall and F1 over pairs of rows (two rows are a predicted
     pair when they ended in the same account, a true pair when they are the same company;
     pairs left for a person's review count as not merged, and are reported apart);
@@ -91,7 +93,9 @@ def run_import(url: str, path: str, result) -> None:
         db.session.commit()
         seconds = time.perf_counter() - start
         peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        result.put((batch.id, seconds, peak_kib, report.as_dict()))
+        # The cleaning process has ended and been waited for: its peak is counted here.
+        worker_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        result.put((batch.id, seconds, peak_kib, worker_kib, report.as_dict()))
 
 
 def quality(url: str, batch_id: int, truth_path: Path) -> dict[str, float | int]:
@@ -210,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     child.start()
     while True:  # the child may die (say, out of memory) without a word
         try:
-            batch_id, seconds, peak_kib, report = result.get(timeout=5)
+            batch_id, seconds, peak_kib, worker_kib, report = result.get(timeout=5)
             break
         except queue.Empty:
             if not child.is_alive():
@@ -218,11 +222,13 @@ def main(argv: list[str] | None = None) -> int:
     child.join()
     lines = [
         f"- {args.rows:,} rows in {seconds:,.1f} s: {args.rows / seconds:,.0f} rows/s; "
-        f"peak memory of the import process {peak_kib / 1024:,.0f} MiB",
+        f"peak memory of the import process {peak_kib / 1024:,.0f} MiB, of the cleaning "
+        f"process {worker_kib / 1024:,.0f} MiB (none when the file is cleaned in one process)",
         f"- accounts created {report['accounts_created']:,}, duplicates merged "
         f"{report['duplicates_merged']:,}, pairs for review {report['duplicates_to_review']:,}"
         f", fields corrected {report['fields_corrected']:,}, values flagged "
-        f"{report['flags_raised']:,}, rows rejected {report['rows_rejected']:,}",
+        f"{report['flags_raised']:,}, rows rejected {report['rows_rejected']:,}; "
+        f"duplicate weights: {report.get('duplicate_weights', '-')}",
     ]
     if not args.no_quality:
         print("scoring against the truth ...")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from concurrent.futures.process import BrokenProcessPool
+
 import pytest
 import sqlalchemy as sa
 
 from app.accounts.models import Account, AccountSource, FleetLine
 from app.accounts.status import AccountStatus
+from app.imports import cleaning
 from app.imports.models import (
     AccountFlag,
     BatchStatus,
@@ -17,6 +20,7 @@ from app.imports.models import (
     SourceKind,
 )
 from app.imports.reading import ImportFileError
+from tests.integration.imports import crash
 
 HEADER = ["CODICE", "RAGIONE SOCIALE", "INDIRIZZO", "CAP", "COMUNE", "PROV", "P.IVA", "TELEFONO"]
 ROSSI = ["C1", "autotrasporti rossi s.r.l.", "V. Roma 12", "6121", "PERUGIA", "", "743110157",
@@ -212,3 +216,34 @@ def test_an_unsure_pair_across_chunks_waits_for_review(
     pair = session.scalars(sa.select(DuplicatePair)).one()
     verdi_account, _, twin_account = accounts(session)
     assert (pair.account_a_id, pair.account_b_id) == (verdi_account.id, twin_account.id)
+
+
+def test_a_large_file_is_cleaned_in_a_second_process_with_the_same_result(
+    session, write_csv, do_import, monkeypatch
+) -> None:
+    monkeypatch.setattr("app.imports.pipeline.CHUNK", 2)
+    monkeypatch.setattr(cleaning, "PARALLEL_FROM", 1)  # "large": any file
+    pools, real = [], cleaning.PoolCleaner
+    monkeypatch.setattr(cleaning, "PoolCleaner", lambda *args: pools.append(args) or real(*args))
+    _, report = do_import(write_csv([HEADER, ROSSI, BIANCHI, NO_NAME, ROSSI_AGAIN, BIANCHI]))
+    assert len(pools) == 1
+    assert (report.rows_read, report.rows_rejected, report.accounts_created) == (5, 1, 2)
+    assert report.duplicates_merged == 2
+    rossi, bianchi = accounts(session)
+    assert (rossi.istat_code, rossi.vat_number, rossi.province) == ("054039", "00743110157", "PG")
+    assert sorted(s.row_number for s in rossi.sources) == [2, 5]
+    assert sorted(s.row_number for s in bianchi.sources) == [3, 6]
+    rejected = session.scalars(sa.select(ImportRejection)).one()
+    assert (rejected.row_number, rejected.data["CODICE"]) == (4, "C3")
+
+
+def test_a_cleaning_process_that_dies_fails_the_import_and_writes_nothing(
+    session, write_csv, do_import, monkeypatch
+) -> None:
+    monkeypatch.setattr("app.imports.pipeline.CHUNK", 2)
+    monkeypatch.setattr(cleaning, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(cleaning, "_clean_in_worker", crash.die)  # the worker exits at once
+    with pytest.raises(BrokenProcessPool):
+        do_import(write_csv([HEADER, ROSSI, BIANCHI, ROSSI_AGAIN]))
+    session.rollback()
+    assert accounts(session) == []
