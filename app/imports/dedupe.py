@@ -31,6 +31,12 @@ from app.imports.fellegi_sunter import MISSING, Levels, Model, estimate, estimat
 SURE = 0.99
 UNSURE = 0.50
 MAX_BLOCK = 200  # a block this big is a common word or a switchboard: skipped as a key
+# A name word or a postcode with a name's first letters shared by more rows than this in a
+# town is too common to compare on (the Rossi of Rome): at a million rows such blocks made
+# every row meet hundreds of accounts. The same company is still found by its rarer words,
+# phone, email or VAT number.
+WEAK_BLOCK = 50
+WEAK_KEYS = ("word:", "cap:")
 # Words too common to block on: articles, kinship, legal forms, the trade itself.
 STOPWORDS = frozenset(
     ("di", "del", "della", "dei", "degli", "delle", "e", "ed", "c", "f", "lli", "fratelli",
@@ -87,6 +93,11 @@ class Pair:
     b: Hashable
     score: float
     reasons: tuple[str, ...]
+
+
+def block_limit(key: str) -> int:
+    """The most rows a block may hold and still be compared on."""
+    return WEAK_BLOCK if key.startswith(WEAK_KEYS) else MAX_BLOCK
 
 
 def block_keys(entity: Entity) -> set[str]:
@@ -208,7 +219,7 @@ def match(
 ) -> Matching:
     """Every pair sharing a block, compared and scored by ``model`` (estimated here from
     these pairs when None); pairs under ``UNSURE`` are dropped. Keys in ``crowded`` (too
-    common elsewhere) and blocks over ``MAX_BLOCK`` are skipped; two ``stored`` accounts
+    common elsewhere) and blocks over their ``block_limit`` are skipped; two ``stored`` accounts
     are not paired (a person merges those, not an import); ``keys_of`` gives keys already
     computed."""
     blocks: dict[str, list[Entity]] = defaultdict(list)
@@ -220,7 +231,7 @@ def match(
     decided: list[Pair] = []
     compared: list[tuple[Hashable, Hashable, Levels]] = []
     for key, members in blocks.items():
-        if len(members) < 2 or len(members) > MAX_BLOCK or key in crowded:
+        if len(members) < 2 or len(members) > block_limit(key) or key in crowded:
             continue
         for a, b in combinations(members, 2):
             if a.ref in stored and b.ref in stored:

@@ -12,7 +12,8 @@ candidates' current values are loaded to be scored.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,7 +26,7 @@ from app.imports import dedupe
 from app.imports.models import AccountFlag, FlagStatus
 from app.imports.records import Record
 
-OVERFLOW = -1  # a key shared by more than MAX_BLOCK accounts: not a useful block any more
+OVERFLOW = -1  # a key shared by more accounts than its block limit: not a useful block
 
 
 def entity_of_record(record: Record) -> dedupe.Entity:
@@ -60,7 +61,7 @@ class BatchIndex:
     """Block-key hashes of the accounts a batch wrote -> their ids (an id alone, a list,
     or ``OVERFLOW``). A hash collision only adds a candidate, which scoring then rejects."""
 
-    def __init__(self, limit: int = dedupe.MAX_BLOCK) -> None:
+    def __init__(self, limit: Callable[[str], int] = dedupe.block_limit) -> None:
         self.limit = limit
         self._ids: dict[int, int | list[int]] = {}
 
@@ -77,7 +78,7 @@ class BatchIndex:
                 if held != OVERFLOW and held != account_id:
                     self._ids[slot] = [held, account_id]
             elif account_id not in held:
-                if len(held) >= self.limit:
+                if len(held) >= self.limit(key):
                     self._ids[slot] = OVERFLOW
                 else:
                     held.append(account_id)
@@ -124,6 +125,17 @@ def stored_ids(session: Session, entities: list[dedupe.Entity], before: int) -> 
     return ids
 
 
+# The same accounts are loaded again by chunk after chunk: their checks are remembered.
+@lru_cache(maxsize=1 << 18)
+def _valid_vat(value: str) -> bool:
+    return iva.is_valid(value)
+
+
+@lru_cache(maxsize=1 << 18)
+def _valid_tax_code(value: str) -> bool:
+    return codicefiscale.is_valid(value) or iva.is_valid(value)
+
+
 def account_entities(session: Session, ids: Iterable[int]) -> list[dedupe.Entity]:
     """Accounts as de-duplication compares them: like a row, a value still in doubt (an
     open flag, an identifier failing its check) does not identify the account."""
@@ -148,10 +160,8 @@ def account_entities(session: Session, ids: Iterable[int]) -> list[dedupe.Entity
             doubts[account_id].add(name)
         for row in session.execute(sa.select(*columns).where(a.id.in_(part))):
             doubtful = doubts[row.id]
-            vat = row.vat_number if row.vat_number and iva.is_valid(row.vat_number) else None
-            tax = row.tax_code
-            if tax and not (codicefiscale.is_valid(tax) or iva.is_valid(tax)):
-                tax = None
+            vat = row.vat_number if row.vat_number and _valid_vat(row.vat_number) else None
+            tax = row.tax_code if row.tax_code and _valid_tax_code(row.tax_code) else None
             found.append(
                 dedupe.Entity.of(
                     ("account", row.id),

@@ -55,7 +55,7 @@ def entities(count: int) -> list[dedupe.Entity]:
     rng = random.Random(5)
     found = []
     for n in range(count):
-        town = f"0151{n % 7:02d}"
+        town = f"015{n % 40:03d}"
         name = f"TRASPORTI {rng.choice(['ROSSI', 'VERDI', 'BIANCHI', 'NERI'])} {n:05d}"
         phone = frozenset({f"+39021{n:06d}"})
         found.append(dedupe.Entity.of(("row", 2 * n), name=name, istat=town, phones=phone))

@@ -24,7 +24,7 @@ def test_adding_an_account_twice_under_a_key_keeps_it_once() -> None:
 
 
 def test_a_key_shared_by_too_many_accounts_is_reported_crowded() -> None:
-    index = BatchIndex(limit=3)
+    index = BatchIndex(limit=lambda key: 3)
     for account_id in range(1, 5):
         index.add(account_id, {"tel:+39800123456", f"vat:{account_id}"})
     assert index.lookup(["tel:+39800123456"]) == (set(), {"tel:+39800123456"})
