@@ -8,6 +8,13 @@ plain dicts and come back as ``Record``s (pickled, ~0.06 ms a row on the way bac
 quarter of what cleaning them costs). Small files are cleaned here: starting a process
 (~1 s of imports) would cost more than it gives.
 
+The worker is *spawned* (a fresh interpreter), not forked: the importing process may be a
+web server with threads and open database connections, which a fork would copy half-way.
+As with any spawned process, Python runs the main script again in it as ``__mp_main__``:
+the application's entry points (``flask``, ``rq worker``, gunicorn, the benchmark) keep
+their work under ``if __name__ == "__main__"``, and a script of your own that imports
+a large file must do the same.
+
 The worker gets the municipality reference's places and builds its own index from them
 (the index keys its places by ``id()``, which pickling would not keep). A worker that dies
 breaks the pool: the next result raises, the import's transaction rolls back.

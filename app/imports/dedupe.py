@@ -31,12 +31,12 @@ from app.imports.fellegi_sunter import MISSING, Levels, Model, estimate, estimat
 SURE = 0.99
 UNSURE = 0.50
 MAX_BLOCK = 200  # a block this big is a common word or a switchboard: skipped as a key
-# A name word or a postcode with a name's first letters shared by more rows than this in a
-# town is too common to compare on (the Rossi of Rome): at a million rows such blocks made
-# every row meet hundreds of accounts. The same company is still found by its rarer words,
-# phone, email or VAT number.
-WEAK_BLOCK = 50
-WEAK_KEYS = ("word:", "cap:")
+# A name word (or two), or a postcode with a name's first letters, shared by more rows than
+# this in a town is too common to compare on (the Rossi of Rome): at a million rows such
+# blocks made every row meet hundreds of accounts. The same company is still found by its
+# two longest words together, its phone, email or VAT number.
+WEAK_BLOCK = 25
+WEAK_KEYS = ("word:", "words:", "cap:")
 # Words too common to block on: articles, kinship, legal forms, the trade itself.
 STOPWORDS = frozenset(
     ("di", "del", "della", "dei", "degli", "delle", "e", "ed", "c", "f", "lli", "fratelli",
@@ -111,7 +111,10 @@ def block_keys(entity: Entity) -> set[str]:
         keys.add(f"mail:{entity.email}")
     place = entity.istat or entity.postcode
     if place:
-        keys |= {f"word:{place}:{word}" for word in entity.words if len(word) > 2}
+        words = sorted((w for w in entity.words if len(w) > 2), key=lambda w: (-len(w), w))
+        keys |= {f"word:{place}:{word}" for word in words}
+        if len(words) > 1:  # the two longest words together: rare even where each is common
+            keys.add(f"words:{place}:{':'.join(sorted(words[:2]))}")
     if entity.postcode and entity.name:
         keys.add(f"cap:{entity.postcode}:{entity.name[:4].lower()}")
     return keys

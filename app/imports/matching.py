@@ -11,7 +11,7 @@ candidates' current values are loaded to be scored.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from typing import Any
@@ -98,6 +98,37 @@ class BatchIndex:
             else:
                 found.add(held)
         return found, crowded
+
+
+class EntityCache:
+    """The entities of accounts loaded for earlier chunks, the most recently used kept:
+    the accounts of big towns are candidates of chunk after chunk. An account the batch
+    changes is forgotten, and loaded again as it now is when next needed."""
+
+    def __init__(self, size: int = 100_000) -> None:
+        self.size = size
+        self._items: OrderedDict[int, dedupe.Entity] = OrderedDict()
+
+    def entities(self, session: Session, ids: Iterable[int]) -> list[dedupe.Entity]:
+        found: list[dedupe.Entity] = []
+        missing: list[int] = []
+        for account_id in ids:
+            entity = self._items.get(account_id)
+            if entity is None:
+                missing.append(account_id)
+            else:
+                self._items.move_to_end(account_id)
+                found.append(entity)
+        loaded = account_entities(session, missing)
+        for entity in loaded:
+            self._items[entity.ref[1]] = entity  # type: ignore[index]
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)
+        return found + loaded
+
+    def forget(self, ids: Iterable[int]) -> None:
+        for account_id in ids:
+            self._items.pop(account_id, None)
 
 
 def stored_ids(session: Session, entities: list[dedupe.Entity], before: int) -> set[int]:

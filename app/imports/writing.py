@@ -110,6 +110,7 @@ class Writer:
         # it ran): they are found through the index, not by the stored-account queries.
         self.stored_max_id: int = session.scalar(sa.select(sa.func.max(Account.id))) or 0
         self.index = matching.BatchIndex()
+        self.cache = matching.EntityCache()
         # Estimated on the first chunk, then kept: every chunk of a batch weighs alike.
         self.model: Model | None = None
         self.originals: dict[int, dict[str, str]] = {}
@@ -142,7 +143,7 @@ class Writer:
         self.keys = {e.ref[1]: dedupe.block_keys(e) for e in entities}  # type: ignore[index]
         written, crowded = self.index.lookup(k for keys in self.keys.values() for k in keys)
         before = matching.stored_ids(self.session, entities, self.stored_max_id)
-        accounts = matching.account_entities(self.session, written | before)
+        accounts = self.cache.entities(self.session, written | before)
         everyone = [*entities, *accounts]
         found = dedupe.match(
             everyone,
@@ -228,6 +229,7 @@ class Writer:
         """Fill what stored accounts lack; a value they have is kept (a person or a call
         may have confirmed it); the rows' other values stay in their sources."""
         for part in matching.chunks(sorted(plans), CHUNK):
+            self.cache.forget(part)
             accounts = self.session.scalars(sa.select(Account).where(Account.id.in_(part)))
             phones: dict[int, set[str]] = defaultdict(set)
             for account_id, raw, e164 in self.session.execute(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from app.imports.matching import BatchIndex
+from app.imports.dedupe import Entity
+from app.imports.matching import BatchIndex, EntityCache
 
 
 def test_an_account_is_found_by_any_of_its_keys() -> None:
@@ -30,3 +31,23 @@ def test_a_key_shared_by_too_many_accounts_is_reported_crowded() -> None:
     assert index.lookup(["tel:+39800123456"]) == (set(), {"tel:+39800123456"})
     index.add(99, {"tel:+39800123456"})  # stays crowded
     assert index.lookup(["tel:+39800123456", "vat:2"]) == ({2}, {"tel:+39800123456"})
+
+
+def test_the_entity_cache_loads_each_account_once_until_it_is_forgotten(monkeypatch) -> None:
+    from app.imports import matching
+
+    loads: list[list[int]] = []
+
+    def load(session, ids):
+        loads.append(list(ids))
+        return [Entity.of(("account", i), name=f"DITTA {i}") for i in ids]
+
+    monkeypatch.setattr(matching, "account_entities", load)
+    cache = EntityCache(size=3)
+    assert [e.ref for e in cache.entities(None, [1, 2])] == [("account", 1), ("account", 2)]
+    assert len(cache.entities(None, [2, 1])) == 2 and loads == [[1, 2], []]
+    cache.forget([1])
+    cache.entities(None, [1, 3, 4])  # 1 again (forgotten), 3 and 4 new; 2 the oldest: out
+    assert loads[-1] == [1, 3, 4]
+    cache.entities(None, [2])
+    assert loads[-1] == [2]
