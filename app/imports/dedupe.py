@@ -20,7 +20,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Collection, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
-from itertools import combinations
+from itertools import chain, combinations, product
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
@@ -225,20 +225,32 @@ def match(
     common elsewhere) and blocks over their ``block_limit`` are skipped; two ``stored`` accounts
     are not paired (a person merges those, not an import); ``keys_of`` gives keys already
     computed."""
-    blocks: dict[str, list[Entity]] = defaultdict(list)
+    # Blocks hold the new entities (rows) and, beside them, the stored accounts sharing one
+    # of their keys; only pairs with a new entity are formed. Pairing stored accounts with
+    # each other was most of the work at a million rows, and all of it thrown away.
+    fresh: dict[str, list[Entity]] = defaultdict(list)
+    old: dict[str, list[Entity]] = defaultdict(list)
+    later = []
     for entity in entities:
+        if entity.ref in stored:
+            later.append(entity)
+            continue
         keys = keys_of.get(entity.ref) if keys_of is not None else None
         for key in block_keys(entity) if keys is None else keys:
-            blocks[key].append(entity)
+            fresh[key].append(entity)
+    for entity in later:
+        for key in block_keys(entity):
+            if key in fresh:
+                old[key].append(entity)
     seen: set[tuple[Hashable, Hashable]] = set()
     decided: list[Pair] = []
     compared: list[tuple[Hashable, Hashable, Levels]] = []
-    for key, members in blocks.items():
-        if len(members) < 2 or len(members) > block_limit(key) or key in crowded:
+    for key, news in fresh.items():
+        olds = old.get(key, ())
+        size = len(news) + len(olds)
+        if size < 2 or size > block_limit(key) or key in crowded:
             continue
-        for a, b in combinations(members, 2):
-            if a.ref in stored and b.ref in stored:
-                continue
+        for a, b in chain(combinations(news, 2), product(news, olds)):
             refs = (a.ref, b.ref) if repr(a.ref) < repr(b.ref) else (b.ref, a.ref)
             if refs in seen:
                 continue
