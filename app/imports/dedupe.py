@@ -31,12 +31,13 @@ from app.imports.fellegi_sunter import MISSING, Levels, Model, estimate, estimat
 SURE = 0.99
 UNSURE = 0.50
 MAX_BLOCK = 200  # a block this big is a common word or a switchboard: skipped as a key
-# A name word (or two), or a postcode with a name's first letters, shared by more rows than
-# this in a town is too common to compare on (the Rossi of Rome): at a million rows such
-# blocks made every row meet hundreds of accounts. The same company is still found by its
-# two longest words together, its phone, email or VAT number.
-WEAK_BLOCK = 25
-WEAK_KEYS = ("word:", "words:", "cap:")
+# A name word, two name words, or a postcode with a name's first letters, shared by more
+# rows than this in a town is too common to compare on (the Rossi of Rome): at a million
+# rows such blocks made every row meet hundreds of accounts. A single word is held
+# tightest: it is there for a typo in the other word; the two longest words together are
+# rare even where each alone is common. The same company is still found by its phone,
+# email or VAT number.
+WEAK_BLOCKS = {"word": 10, "words": 25, "cap": 25}
 # Words too common to block on: articles, kinship, legal forms, the trade itself.
 STOPWORDS = frozenset(
     ("di", "del", "della", "dei", "degli", "delle", "e", "ed", "c", "f", "lli", "fratelli",
@@ -97,7 +98,7 @@ class Pair:
 
 def block_limit(key: str) -> int:
     """The most rows a block may hold and still be compared on."""
-    return WEAK_BLOCK if key.startswith(WEAK_KEYS) else MAX_BLOCK
+    return WEAK_BLOCKS.get(key.partition(":")[0], MAX_BLOCK)
 
 
 def block_keys(entity: Entity) -> set[str]:

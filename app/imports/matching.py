@@ -12,7 +12,7 @@ candidates' current values are loaded to be scored.
 from __future__ import annotations
 
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -83,17 +83,22 @@ class BatchIndex:
                 else:
                     held.append(account_id)
 
-    def lookup(self, keys: Iterable[str]) -> tuple[set[int], set[str]]:
-        """The accounts sharing any of ``keys``, and the keys too common to block on."""
+    def lookup(self, wanted: Mapping[str, int]) -> tuple[set[int], set[str]]:
+        """The accounts sharing a key of ``wanted`` (key -> rows of the chunk that have
+        it), and the keys too common to block on, counting the chunk's rows: their
+        accounts are not even loaded."""
         found: set[int] = set()
         crowded: set[str] = set()
-        for key in keys:
+        for key, rows in wanted.items():
             held = self._ids.get(hash(key))
             if held is None:
                 continue
             if isinstance(held, list):
-                found.update(held)
-            elif held == OVERFLOW:
+                if len(held) + rows > self.limit(key):
+                    crowded.add(key)
+                else:
+                    found.update(held)
+            elif held == OVERFLOW or 1 + rows > self.limit(key):
                 crowded.add(key)
             else:
                 found.add(held)

@@ -9,7 +9,7 @@ enriched are loaded once, in chunks, with what they already have.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable
 from typing import Any
 
@@ -141,7 +141,8 @@ class Writer:
             self.fingerprints[row] = fingerprint
         entities = [matching.entity_of_record(r) for r in records]
         self.keys = {e.ref[1]: dedupe.block_keys(e) for e in entities}  # type: ignore[index]
-        written, crowded = self.index.lookup(k for keys in self.keys.values() for k in keys)
+        wanted = Counter(key for keys in self.keys.values() for key in keys)
+        written, crowded = self.index.lookup(wanted)
         before = matching.stored_ids(self.session, entities, self.stored_max_id)
         accounts = self.cache.entities(self.session, written | before)
         everyone = [*entities, *accounts]

@@ -10,9 +10,9 @@ def test_an_account_is_found_by_any_of_its_keys() -> None:
     index = BatchIndex()
     index.add(7, {"vat:00743110157", "tel:+390751234567"})
     index.add(9, {"tel:+390751234567"})
-    assert index.lookup(["tel:+390751234567"]) == ({7, 9}, set())
-    assert index.lookup(["vat:00743110157", "cap:06121:rossi"]) == ({7}, set())
-    assert index.lookup(["mail:nobody@example.it"]) == (set(), set())
+    assert index.lookup({"tel:+390751234567": 1}) == ({7, 9}, set())
+    assert index.lookup({"vat:00743110157": 1, "cap:06121:rossi": 1}) == ({7}, set())
+    assert index.lookup({"mail:nobody@example.it": 1}) == (set(), set())
 
 
 def test_adding_an_account_twice_under_a_key_keeps_it_once() -> None:
@@ -21,16 +21,16 @@ def test_adding_an_account_twice_under_a_key_keeps_it_once() -> None:
         index.add(7, {"word:015146:verdi"})
     index.add(8, {"word:015146:verdi"})
     index.add(8, {"word:015146:verdi"})
-    assert index.lookup(["word:015146:verdi"]) == ({7, 8}, set())
+    assert index.lookup({"word:015146:verdi": 1}) == ({7, 8}, set())
 
 
 def test_a_key_shared_by_too_many_accounts_is_reported_crowded() -> None:
     index = BatchIndex(limit=lambda key: 3)
     for account_id in range(1, 5):
         index.add(account_id, {"tel:+39800123456", f"vat:{account_id}"})
-    assert index.lookup(["tel:+39800123456"]) == (set(), {"tel:+39800123456"})
+    assert index.lookup({"tel:+39800123456": 1}) == (set(), {"tel:+39800123456"})
     index.add(99, {"tel:+39800123456"})  # stays crowded
-    assert index.lookup(["tel:+39800123456", "vat:2"]) == ({2}, {"tel:+39800123456"})
+    assert index.lookup({"tel:+39800123456": 1, "vat:2": 1}) == ({2}, {"tel:+39800123456"})
 
 
 def test_the_entity_cache_loads_each_account_once_until_it_is_forgotten(monkeypatch) -> None:
@@ -51,3 +51,11 @@ def test_the_entity_cache_loads_each_account_once_until_it_is_forgotten(monkeypa
     assert loads[-1] == [1, 3, 4]
     cache.entities(None, [2])
     assert loads[-1] == [2]
+
+
+def test_a_key_the_chunk_itself_crowds_loads_nothing() -> None:
+    index = BatchIndex(limit=lambda key: 3)
+    index.add(1, {"word:015146:verdi"})
+    index.add(2, {"word:015146:verdi"})
+    assert index.lookup({"word:015146:verdi": 1}) == ({1, 2}, set())
+    assert index.lookup({"word:015146:verdi": 2}) == (set(), {"word:015146:verdi"})
