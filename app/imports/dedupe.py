@@ -35,9 +35,10 @@ MAX_BLOCK = 200  # a block this big is a common word or a switchboard: skipped a
 # rows than this in a town is too common to compare on (the Rossi of Rome): at a million
 # rows such blocks made every row meet hundreds of accounts. A single word is held
 # tightest: it is there for a typo in the other word; the two longest words together are
-# rare even where each alone is common. The same company is still found by its phone,
-# email or VAT number.
-WEAK_BLOCKS = {"word": 10, "words": 25, "cap": 25}
+# rare even where each alone is common. An email shared by more than 25 companies is a
+# trade's or an accountant's, not an identifier. The same company is still found by its
+# phone or VAT number.
+WEAK_BLOCKS = {"word": 10, "words": 25, "cap": 25, "mail": 25}
 # Words too common to block on: articles, kinship, legal forms, the trade itself.
 STOPWORDS = frozenset(
     ("di", "del", "della", "dei", "degli", "delle", "e", "ed", "c", "f", "lli", "fratelli",
