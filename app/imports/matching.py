@@ -139,6 +139,9 @@ class EntityCache:
 def stored_ids(session: Session, entities: list[dedupe.Entity], before: int) -> set[int]:
     """The live accounts stored before the batch (id <= ``before``) that share a block
     key's value with ``entities``."""
+    ids: set[int] = set()
+    if before <= 0:  # nothing was stored before the batch
+        return ids
     a = Account
     live = sa.and_(a.status != AccountStatus.MERGED, a.id <= before)
     wanted = (
@@ -148,9 +151,6 @@ def stored_ids(session: Session, entities: list[dedupe.Entity], before: int) -> 
         (a.istat_code, {e.istat for e in entities if e.istat}),
         (a.postcode, {e.postcode for e in entities if e.postcode}),
     )
-    ids: set[int] = set()
-    if before <= 0:
-        return ids
     for column, values in wanted:
         for part in chunks(sorted(values)):
             ids |= set(session.scalars(sa.select(a.id).where(column.in_(part), live)))

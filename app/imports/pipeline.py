@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import AccountSource
 from app.accounts.normalise.municipality import MunicipalityIndex, Place
 from app.imports import cleaning, mapping
+from app.imports.matching import chunks
 from app.imports.models import (
     BatchStatus,
     ImportBatch,
@@ -114,17 +115,14 @@ def run_import(
     progress: Progress,
     *,
     reference: Reference | None = None,
-    chunk_rows: int | None = None,
 ) -> Report:
-    """Import ``batch``'s stored file through its column mapping, ``chunk_rows`` (default
-    ``CHUNK``) cleaned rows at a time, each chunk matched and written before the next is
-    read. Nothing commits here."""
+    """Import ``batch``'s stored file through its column mapping, ``CHUNK`` rows at a time,
+    each chunk matched and written before the next is read. Nothing commits here."""
     if not batch.stored_path or not batch.column_mapping:
         raise ValueError(f"batch {batch.id} has no stored file or no column mapping")
     file_format = FileFormat(**(batch.report or {})["format"])
     reference = reference or load_reference(session)
     report = Report()
-    chunk_rows = chunk_rows or CHUNK
     rows = read_rows(Path(batch.stored_path), file_format)
     headers = mapping.unique_headers(next(rows, []))
     total = (batch.report or {}).get("rows_estimate")
@@ -175,7 +173,7 @@ def run_import(
     # process for a large file): one chunk is always in flight.
     with cleaning.cleaner(reference.index, reference.provinces, rows=total, tick=tick) as clean:
         waiting: tuple[Future[list[Record]], dict[int, dict[str, str]]] | None = None
-        for items, originals in _raw_chunks(rows, headers, batch.column_mapping, chunk_rows):
+        for items, originals in _raw_chunks(rows, headers, batch.column_mapping, CHUNK):
             first = report.rows_read
             report.rows_read += len(items)
             submitted = clean.submit(items, first)
@@ -225,8 +223,7 @@ class Seen:
 
 def _seen_fingerprints(session: Session, batch_id: int, fingerprints: list[str]) -> Seen:
     seen = Seen(set(), {})
-    for start in range(0, len(fingerprints), 500):
-        part = fingerprints[start : start + 500]
+    for part in chunks(fingerprints):
         query = sa.select(
             AccountSource.fingerprint, AccountSource.account_id, AccountSource.import_batch_id
         ).where(AccountSource.fingerprint.in_(part))
