@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import random
 import re
+import sys
 from collections import Counter, defaultdict
 from collections.abc import Collection, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -65,27 +66,36 @@ MIN_PAIRS = 1_000  # fewer compared pairs than this: the defaults, not an estima
 RANDOM_PAIRS = 20_000  # pairs drawn to count u
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entity:
-    """What de-duplication compares of a row or an account."""
+    """What de-duplication compares of a row or an account. Compact (slots, shared
+    strings): a million-row batch keeps the entities of all the accounts it wrote."""
 
     ref: Hashable  # ("account", id) or ("row", number)
     name: str  # without its legal form
     vat: str | None = None
     tax_code: str | None = None
-    phones: frozenset[str] = frozenset()
+    phones: tuple[str, ...] = ()  # distinct, sorted
     istat: str | None = None
     postcode: str | None = None
     street: str | None = None
     house_number: str | None = None
     email: str | None = None
     vat_written: str | None = None  # the VAT number's digits as written, even if invalid
-    words: frozenset[str] = field(default=frozenset(), compare=False)
+    words: tuple[str, ...] = field(default=(), compare=False)  # distinct, sorted
 
     @classmethod
     def of(cls, ref: Hashable, **values: object) -> Entity:
         name = str(values.pop("name", "") or "")
-        words = frozenset(w for w in _WORD.findall(name.lower()) if w not in STOPWORDS)
+        words = tuple(
+            sorted({sys.intern(w) for w in _WORD.findall(name.lower()) if w not in STOPWORDS})
+        )
+        for shared in ("istat", "postcode"):  # a few thousand values for a million rows
+            if isinstance(values.get(shared), str):
+                values[shared] = sys.intern(values[shared])  # type: ignore[arg-type]
+        values["phones"] = tuple(sorted(set(values.get("phones") or ())))  # type: ignore[call-overload]
+        if values.get("vat_written") == values.get("vat"):  # one string, not two alike
+            values["vat_written"] = values.get("vat")
         return cls(ref=ref, name=name, words=words, **values)  # type: ignore[arg-type]
 
 
@@ -153,7 +163,7 @@ def compare(a: Entity, b: Entity) -> Levels:
         vat = 2 if apart == 0 else 1 if apart <= 2 else 0
     return (
         name,
-        int(bool(a.phones & b.phones)) if a.phones and b.phones else MISSING,
+        int(not set(a.phones).isdisjoint(b.phones)) if a.phones and b.phones else MISSING,
         vat,
         int(a.istat == b.istat) if a.istat and b.istat else MISSING,
         int(a.postcode == b.postcode) if a.postcode and b.postcode else MISSING,
@@ -226,7 +236,7 @@ def match(
     these pairs when None); pairs under ``UNSURE`` are dropped. Keys in ``crowded`` (too
     common elsewhere) and blocks over their ``block_limit`` are skipped; two ``stored`` accounts
     are not paired (a person merges those, not an import); ``keys_of`` gives keys already
-    computed."""
+    computed (for a stored account, the keys it may join a block by)."""
     # Blocks hold the new entities (rows) and, beside them, the stored accounts sharing one
     # of their keys; only pairs with a new entity are formed. Pairing stored accounts with
     # each other was most of the work at a million rows, and all of it thrown away.
@@ -241,10 +251,13 @@ def match(
         for key in block_keys(entity) if keys is None else keys:
             fresh[key].append(entity)
     for entity in later:
-        for key in block_keys(entity):
+        keys = keys_of.get(entity.ref) if keys_of is not None else None
+        for key in block_keys(entity) if keys is None else keys:
             if key in fresh:
                 old[key].append(entity)
-    seen: set[tuple[Hashable, Hashable]] = set()
+    # A pair is known by its two positions in ``entities``, the earlier one first.
+    position = {id(entity): n for n, entity in enumerate(entities)}
+    seen: set[tuple[int, int]] = set()
     decided: list[Pair] = []
     compared: list[tuple[Hashable, Hashable, Levels]] = []
     for key, news in fresh.items():
@@ -253,10 +266,13 @@ def match(
         if size < 2 or size > block_limit(key) or key in crowded:
             continue
         for a, b in chain(combinations(news, 2), product(news, olds)):
-            refs = (a.ref, b.ref) if repr(a.ref) < repr(b.ref) else (b.ref, a.ref)
-            if refs in seen:
+            i, j = position[id(a)], position[id(b)]
+            if i > j:
+                a, b, i, j = b, a, j, i
+            if (i, j) in seen:
                 continue
-            seen.add(refs)
+            seen.add((i, j))
+            refs = (a.ref, b.ref)
             settled = _decided(a, b)
             if settled is None:
                 compared.append((*refs, compare(a, b)))

@@ -110,7 +110,7 @@ class Writer:
         # it ran): they are found through the index, not by the stored-account queries.
         self.stored_max_id: int = session.scalar(sa.select(sa.func.max(Account.id))) or 0
         self.index = matching.BatchIndex()
-        self.cache = matching.EntityCache()
+        self.cache = matching.EntityCache(before=self.stored_max_id)
         # Estimated on the first chunk, then kept: every chunk of a batch weighs alike.
         self.model: Model | None = None
         self.originals: dict[int, dict[str, str]] = {}
@@ -144,17 +144,25 @@ class Writer:
         wanted = Counter(key for keys in self.keys.values() for key in keys)
         written, crowded = self.index.lookup(wanted)
         before = matching.stored_ids(self.session, entities, self.stored_max_id)
-        accounts = self.cache.entities(self.session, written | before)
+        accounts = self.cache.entities(self.session, written.keys() | before)
         everyone = [*entities, *accounts]
+        keys_of = {e.ref: self.keys[e.ref[1]] for e in entities}  # type: ignore[index]
+        # The batch's own accounts were found by their keys: those are the blocks they
+        # join (an account stored before the batch has its keys computed by ``match``).
+        keys_of |= {("account", n): found_by for n, found_by in written.items()}
         found = dedupe.match(
             everyone,
             model=self.model,
             crowded=crowded,
-            keys_of={e.ref: self.keys[e.ref[1]] for e in entities},  # type: ignore[index]
+            keys_of=keys_of,
             stored={e.ref for e in accounts},
         )
         self.model = found.model
-        groups, review = dedupe.cluster(everyone, found.pairs)
+        # Only the accounts some pair reaches can join a group: the others, often most of
+        # the candidates, are left out of the union-find.
+        reached = {ref for pair in found.pairs for ref in (pair.a, pair.b)}
+        involved = [*entities, *(e for e in accounts if e.ref in reached)]
+        groups, review = dedupe.cluster(involved, found.pairs)
         new_groups: list[list[Record]] = []
         enrich: dict[int, list[Record]] = {}
         for group in groups:
@@ -218,10 +226,15 @@ class Writer:
             query = sa.select(table.c.key, table.c.id).where(table.c.key.in_(keys))
             id_of = {key: account_id for key, account_id in self.session.execute(query)}
             ids = [id_of[key] for key in keys]
-            for account_id, (records, used, flags) in zip(ids, plans, strict=True):
+            for account_id, row, (records, used, flags) in zip(ids, rows, plans, strict=True):
                 for record in records:
                     self.account_of_row[record.row_number] = account_id
                 self._remember(account_id, records)
+                phones = {p.e164 for r in records for p in r.phones if p.e164}
+                doubtful = {flag.field for flag in flags}
+                self.cache.put(
+                    matching.entity_of_account(account_id, row, phones, doubtful, checked=True)
+                )
                 self._children(account_id, records, used, flags, set(), set())
             self.report.accounts_created += len(ids)
             self._insert_children()

@@ -9,7 +9,8 @@ import sqlalchemy as sa
 
 from app.accounts.models import Account, AccountSource, FleetLine
 from app.accounts.status import AccountStatus
-from app.imports import cleaning
+from app.imports import cleaning, matching
+from app.imports.dedupe import Entity
 from app.imports.models import (
     AccountFlag,
     BatchStatus,
@@ -138,6 +139,28 @@ def test_doubts_are_flagged_and_the_account_waits_for_review(session, write_csv,
         AccountFlag.account_id == account.id)).all()  # fmt: skip
     assert set(flags) == {"municipality_ambiguous", "vat_check_digit_wrong", "phone_invalid"}
     assert report.flags_raised == 3
+
+
+def test_the_entities_kept_for_new_accounts_are_those_the_database_gives(
+    session, write_csv, do_import, monkeypatch
+) -> None:
+    """Later chunks meet the batch's accounts through the entities the writer keeps as it
+    creates them, not reloaded: they must be what loading the stored accounts gives."""
+    kept: list[Entity] = []
+    original = matching.EntityCache.put
+    monkeypatch.setattr(
+        matching.EntityCache, "put", lambda self, e: kept.append(e) or original(self, e)
+    )
+    castro = ["C7", "Ditta Neri", "Via Roma 1", "", "Castro", "", "00743110158", "2 1234"]
+    phones = "339 1234567 / 011 7654321"
+    mobile = ["C8", "Neri Luca", "Via Po 1", "10121", "Torino", "TO", "", phones]
+    do_import(write_csv([HEADER, ROSSI, ROSSI_AGAIN, BIANCHI, castro, mobile]))
+    assert len(kept) == 4
+    loaded = matching.account_entities(session, [e.ref[1] for e in kept])
+    assert sorted(loaded, key=repr) == sorted(kept, key=repr)
+    assert {e.ref[1]: e.words for e in loaded} == {e.ref[1]: e.words for e in kept}
+    neri = next(e for e in kept if e.name == "NERI")
+    assert neri.vat is None and neri.vat_written == "00743110158"  # failing its check
 
 
 @pytest.mark.parametrize(

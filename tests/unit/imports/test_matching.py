@@ -10,9 +10,11 @@ def test_an_account_is_found_by_any_of_its_keys() -> None:
     index = BatchIndex()
     index.add(7, {"vat:00743110157", "tel:+390751234567"})
     index.add(9, {"tel:+390751234567"})
-    assert index.lookup({"tel:+390751234567": 1}) == ({7, 9}, set())
-    assert index.lookup({"vat:00743110157": 1, "cap:06121:rossi": 1}) == ({7}, set())
-    assert index.lookup({"mail:nobody@example.it": 1}) == (set(), set())
+    tel, vat, cap = "tel:+390751234567", "vat:00743110157", "cap:06121:rossi"
+    assert index.lookup({tel: 1}) == ({7: {tel}, 9: {tel}}, set())
+    assert index.lookup({vat: 1, cap: 1}) == ({7: {vat}}, set())  # by the key it has
+    assert index.lookup({vat: 1, tel: 1}) == ({7: {vat, tel}, 9: {tel}}, set())
+    assert index.lookup({"mail:nobody@example.it": 1}) == ({}, set())
 
 
 def test_adding_an_account_twice_under_a_key_keeps_it_once() -> None:
@@ -21,16 +23,19 @@ def test_adding_an_account_twice_under_a_key_keeps_it_once() -> None:
         index.add(7, {"word:015146:verdi"})
     index.add(8, {"word:015146:verdi"})
     index.add(8, {"word:015146:verdi"})
-    assert index.lookup({"word:015146:verdi": 1}) == ({7, 8}, set())
+    assert set(index.lookup({"word:015146:verdi": 1})[0]) == {7, 8}
 
 
 def test_a_key_shared_by_too_many_accounts_is_reported_crowded() -> None:
     index = BatchIndex(limit=lambda key: 3)
     for account_id in range(1, 5):
         index.add(account_id, {"tel:+39800123456", f"vat:{account_id}"})
-    assert index.lookup({"tel:+39800123456": 1}) == (set(), {"tel:+39800123456"})
+    assert index.lookup({"tel:+39800123456": 1}) == ({}, {"tel:+39800123456"})
     index.add(99, {"tel:+39800123456"})  # stays crowded
-    assert index.lookup({"tel:+39800123456": 1, "vat:2": 1}) == ({2}, {"tel:+39800123456"})
+    assert index.lookup({"tel:+39800123456": 1, "vat:2": 1}) == (
+        {2: {"vat:2"}},
+        {"tel:+39800123456"},
+    )
 
 
 def test_the_entity_cache_loads_each_account_once_until_it_is_forgotten(monkeypatch) -> None:
@@ -43,7 +48,7 @@ def test_the_entity_cache_loads_each_account_once_until_it_is_forgotten(monkeypa
         return [Entity.of(("account", i), name=f"DITTA {i}") for i in ids]
 
     monkeypatch.setattr(matching, "account_entities", load)
-    cache = EntityCache(size=3)
+    cache = EntityCache(before=100, size=3)  # accounts stored before the batch
     assert [e.ref for e in cache.entities(None, [1, 2])] == [("account", 1), ("account", 2)]
     assert len(cache.entities(None, [2, 1])) == 2 and loads == [[1, 2], []]
     cache.forget([1])
@@ -53,9 +58,30 @@ def test_the_entity_cache_loads_each_account_once_until_it_is_forgotten(monkeypa
     assert loads[-1] == [2]
 
 
+def test_the_accounts_a_batch_wrote_stay_in_the_cache_and_are_never_loaded(monkeypatch) -> None:
+    from app.imports import matching
+
+    loads: list[list[int]] = []
+
+    def load(session, ids):
+        loads.append(list(ids))
+        return [Entity.of(("account", i), name=f"DITTA {i}") for i in ids]
+
+    monkeypatch.setattr(matching, "account_entities", load)
+    cache = EntityCache(before=10, size=2)
+    for account_id in range(11, 21):  # written by the batch: more than ``size``
+        cache.put(Entity.of(("account", account_id), name=f"NUOVA {account_id}"))
+    found = cache.entities(None, [11, 12, 20, 5])
+    assert [e.name for e in found[:3]] == ["NUOVA 11", "NUOVA 12", "NUOVA 20"]
+    assert loads == [[5]] and len(cache) == 11
+    cache.forget([12])  # changed by the batch: loaded again as it now is
+    cache.entities(None, [12])
+    assert loads[-1] == [12]
+
+
 def test_a_key_the_chunk_itself_crowds_loads_nothing() -> None:
     index = BatchIndex(limit=lambda key: 3)
     index.add(1, {"word:015146:verdi"})
     index.add(2, {"word:015146:verdi"})
-    assert index.lookup({"word:015146:verdi": 1}) == ({1, 2}, set())
-    assert index.lookup({"word:015146:verdi": 2}) == (set(), {"word:015146:verdi"})
+    assert set(index.lookup({"word:015146:verdi": 1})[0]) == {1, 2}
+    assert index.lookup({"word:015146:verdi": 2}) == ({}, {"word:015146:verdi"})
