@@ -62,7 +62,9 @@ DEFAULT = Model(
        (0.39, 0.61), (0.967, 0.020, 0.013), (0.997, 0.003), (0.20, 0.80), (0.9999, 0.0001)),
     prior=0.03,
 )  # fmt: skip
-MIN_PAIRS = 1_000  # fewer compared pairs than this: the defaults, not an estimate
+MIN_PAIRS = 400  # fewer compared pairs than this: the defaults, not an estimate
+MIN_APART = 200  # candidate pairs known to be two companies, enough to count u on
+_IDENTIFIERS = (COMPARISONS.index("phone"), COMPARISONS.index("vat_written"))
 RANDOM_PAIRS = 20_000  # pairs drawn to count u
 
 
@@ -202,9 +204,36 @@ def score(a: Entity, b: Entity, model: Model = DEFAULT) -> tuple[float, tuple[st
     return model.probability(levels), reasons_of(levels)
 
 
-def fit(entities: list[Entity], patterns: Counter[Levels], seed: int = 0) -> Model:
+def fit(
+    entities: list[Entity],
+    patterns: Counter[Levels],
+    apart: Collection[Levels] = (),
+    seed: int = 0,
+) -> Model:
     """The model estimated on ``entities`` and their candidate pairs' ``patterns``;
-    ``DEFAULT`` when they are too few to estimate from."""
+    ``DEFAULT`` when they are too few to estimate from.
+
+    ``u`` must tell how often two *different* companies brought together by blocking agree
+    on each field. It is fixed first, then held while EM finds ``m`` and the prior:
+
+    - counted on ``apart``, the candidate pairs known to be two companies (two different
+      valid VAT numbers or tax codes), when there are ``MIN_APART`` of them, as in most
+      company files: they tell how often two companies of one block share a name word, a
+      town, a street or an email (an accountant's, a group's). The VAT numbers and tax
+      codes as written are counted on random pairs (``apart`` always differ there);
+    - else ``DEFAULT``'s, counted the same way on a generated Italian base: a file
+      without VAT numbers (a purchased list) has the same namesakes sharing a town;
+    - unless that model finds most candidates to be duplicates (a list that repeats its
+      entries, or FEBRL's people): different records among the candidates are then rare
+      chance meetings, best measured on random pairs, as splink does. The prior is then
+      the chance of a random pair, not the share of duplicates among the candidates, so
+      that agreeing on the block's own field is not counted twice
+      (``Model.for_population``).
+
+    Why not EM on ``u`` too: where most candidates are duplicates, EM settled on "same
+    identifier" as the whole of being one company and took every duplicate whose
+    identifier changed for two companies; on a file without VAT numbers it took the
+    namesakes of a town for one company (one account of 11,876 rows out of 20,000)."""
     if sum(patterns.values()) < MIN_PAIRS or len(entities) < 100:
         return DEFAULT
     draw = random.Random(seed)  # noqa: S311 - a sample, not a secret
@@ -214,8 +243,24 @@ def fit(entities: list[Entity], patterns: Counter[Levels], seed: int = 0) -> Mod
         a, b = entities[draw.randrange(n)], entities[draw.randrange(n)]
         if a is not b:
             randoms.append(compare(a, b))
-    u = estimate_u(randoms, [len(row) for row in DEFAULT.m])
-    return estimate(patterns, Model(DEFAULT.m, u, DEFAULT.prior))
+    sizes = [len(row) for row in DEFAULT.m]
+    u = estimate_u(randoms, sizes)
+    if len(apart) >= MIN_APART:
+        known = estimate_u(apart, sizes)
+        written = {COMPARISONS.index("vat_written"), COMPARISONS.index("tax_code")}
+        u = tuple(u[k] if k in written else known[k] for k in range(len(sizes)))
+        return estimate(patterns, Model(DEFAULT.m, u, DEFAULT.prior, u_from="apart"), held_u=True)
+    found = estimate(patterns, Model(DEFAULT.m, u, DEFAULT.prior, u_from="random"), held_u=True)
+    if any(found.m[k][-1] < 0.5 for k in _IDENTIFIERS if _present(patterns, k)):
+        return DEFAULT  # its "duplicates" do not share their phones: namesakes
+    # The duplicates among the candidates are about all the duplicates among the records.
+    prior = found.prior * sum(patterns.values()) / (n * (n - 1) / 2)
+    return Model(found.m, found.u, prior, True, population=n, u_from="random")
+
+
+def _present(patterns: Counter[Levels], k: int) -> bool:
+    """Whether comparison ``k`` was made on enough candidate pairs to be estimated."""
+    return sum(count for levels, count in patterns.items() if levels[k] != MISSING) >= 100
 
 
 @dataclass
@@ -231,12 +276,15 @@ def match(
     crowded: Collection[str] = (),
     keys_of: Mapping[Hashable, set[str]] | None = None,
     stored: Collection[Hashable] = (),
+    population: int | None = None,
 ) -> Matching:
     """Every pair sharing a block, compared and scored by ``model`` (estimated here from
     these pairs when None); pairs under ``UNSURE`` are dropped. Keys in ``crowded`` (too
     common elsewhere) and blocks over their ``block_limit`` are skipped; two ``stored`` accounts
     are not paired (a person merges those, not an import); ``keys_of`` gives keys already
-    computed (for a stored account, the keys it may join a block by)."""
+    computed (for a stored account, the keys it may join a block by); ``population``: how
+    many records the pairs are drawn from, for a model whose prior is per random pair
+    (``Model.for_population``), ``entities`` alone when not given."""
     # Blocks hold the new entities (rows) and, beside them, the stored accounts sharing one
     # of their keys; only pairs with a new entity are formed. Pairing stored accounts with
     # each other was most of the work at a million rows, and all of it thrown away.
@@ -259,6 +307,7 @@ def match(
     position = {id(entity): n for n, entity in enumerate(entities)}
     seen: set[tuple[int, int]] = set()
     decided: list[Pair] = []
+    apart: list[Levels] = []  # known to be two companies: counted to estimate u
     compared: list[tuple[Hashable, Hashable, Levels]] = []
     for key, news in fresh.items():
         olds = old.get(key, ())
@@ -278,8 +327,12 @@ def match(
                 compared.append((*refs, compare(a, b)))
             elif settled[0] >= UNSURE:
                 decided.append(Pair(*refs, *settled))
+            elif model is None:
+                apart.append(compare(a, b))
     if model is None:
-        model = fit(entities, Counter(levels for _, _, levels in compared))
+        model = fit(entities, Counter(levels for _, _, levels in compared), apart)
+    else:
+        model = model.for_population(population or len(entities))
     pairs = decided
     for a_ref, b_ref, levels in compared:
         value = model.probability(levels)

@@ -3,11 +3,12 @@
 Why: fixed weights per field suit one kind of file and fail on another (a source that
 misspells names, one where phones are shared by a whole industrial estate). Fellegi and
 Sunter's model weighs each comparison by how much more often its outcome happens between
-records of one entity (``m``) than between unrelated records (``u``); ``u`` is counted on
-random pairs, ``m`` and the share of true duplicates among the candidate pairs (``prior``)
-are estimated by expectation-maximisation over the candidate pairs, as splink does. The
-comparisons are given as *levels*: for each field a small integer (0 = disagree, higher =
-closer), or ``MISSING`` when either record lacks the field, which then weighs nothing.
+records of one entity (``m``) than between unrelated records (``u``). ``u`` is counted on
+pairs known to be unrelated, or on random pairs; ``m`` and the share of true duplicates
+among the candidate pairs (``prior``) are estimated by expectation-maximisation over the
+candidate pairs, as splink does (``dedupe.fit`` chooses). The comparisons are given as
+*levels*: for each field a small integer (0 = disagree, higher = closer), or ``MISSING``
+when either record lacks the field, which then weighs nothing.
 
 EM runs over the distinct comparison patterns with their counts (a few hundred even for a
 million pairs), so it takes milliseconds.
@@ -32,6 +33,10 @@ class Model:
     u: tuple[tuple[float, ...], ...]
     prior: float
     estimated: bool = False  # False: the defaults, for want of enough data
+    # The prior is the chance of a random pair among this many records (u counted on random
+    # pairs), not the share of duplicates among candidate pairs: see ``for_population``.
+    population: int | None = None
+    u_from: str = "defaults"  # where u was counted: "defaults", "apart", "random"
     _weights: tuple[tuple[float, ...], ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -51,12 +56,23 @@ class Model:
             return 1.0
         return 1 / (1 + math.exp(-odds))
 
+    def for_population(self, records: int) -> Model:
+        """The model for pairs among ``records`` records. A prior counted per random pair
+        shrinks as the records grow (each has about the same number of duplicates, among
+        ever more pairs); a prior counted among candidate pairs does not change."""
+        if self.population is None or records <= self.population:
+            return self
+        prior = self.prior * self.population / records
+        return Model(self.m, self.u, prior, self.estimated, records, self.u_from)
+
     def as_dict(self) -> dict[str, object]:
         return {
             "m": [[round(x, 6) for x in row] for row in self.m],
             "u": [[round(x, 6) for x in row] for row in self.u],
-            "prior": round(self.prior, 6),
+            "prior": round(self.prior, 8),
             "estimated": self.estimated,
+            "population": self.population,
+            "u_from": self.u_from,
         }
 
 
@@ -84,13 +100,12 @@ def estimate(
     *,
     iterations: int = 100,
     tolerance: float = 1e-7,
+    held_u: bool = False,
 ) -> Model:
-    """``m``, ``u`` and the prior by EM over the candidate pairs' ``patterns``, from
-    ``start``. ``u`` is estimated among the candidates too, not on random pairs: the pairs
-    that blocking brings together agree on their block's field far more often than random
-    pairs do, and a ``u`` from random pairs would count that agreement as evidence. A
-    comparison whose estimate does not favour agreement among duplicates (EM can wander
-    there on scarce data) keeps ``start``'s values."""
+    """``m`` and the prior (and ``u`` unless ``held_u``: then ``start``'s is kept) by EM
+    over the candidate pairs' ``patterns``, from ``start``. A comparison whose estimate
+    does not favour agreement among duplicates (EM can wander there on scarce data) keeps
+    ``start``'s values."""
     m = [list(row) for row in start.m]
     u = [list(row) for row in start.u]
     prior = start.prior
@@ -110,7 +125,7 @@ def estimate(
                     m_counts[k][level] += p * count
                     u_counts[k][level] += (1 - p) * count
         new_m = [list(_normalised(row)) for row in m_counts]
-        new_u = [list(_normalised(row)) for row in u_counts]
+        new_u = u if held_u else [list(_normalised(row)) for row in u_counts]
         new_prior = matched / total if total else prior
         change = abs(new_prior - prior) + max(
             abs(a - b)
@@ -129,7 +144,7 @@ def estimate(
         else:
             final_m.append(start.m[k])
             final_u.append(start.u[k])
-    return Model(tuple(final_m), tuple(final_u), _clamped(prior), True)
+    return Model(tuple(final_m), tuple(final_u), _clamped(prior), True, u_from=start.u_from)
 
 
 def _frozen(rows: list[list[float]]) -> tuple[tuple[float, ...], ...]:

@@ -156,6 +156,8 @@ class Writer:
             crowded=crowded,
             keys_of=keys_of,
             stored={e.ref for e in accounts},
+            # the accounts stored before the batch, those it wrote, and this chunk's rows
+            population=self.stored_max_id + self.report.accounts_created + len(entities),
         )
         self.model = found.model
         # Only the accounts some pair reaches can join a group: the others, often most of
