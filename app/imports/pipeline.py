@@ -98,7 +98,9 @@ class Report:
     duplicates_merged: int = 0
     duplicates_to_review: int = 0
     flags_raised: int = 0
-    duplicate_weights: str = "default"  # "estimated" from the file, or the defaults
+    # "apart": estimated, u counted on rows with different VAT numbers; "random": estimated,
+    # u counted on random pairs of rows; "default": the defaults (see ``dedupe.fit``)
+    duplicate_weights: str = "default"
     rejected_by_reason: Counter[str] = field(default_factory=Counter)
     corrections_by_reason: Counter[str] = field(default_factory=Counter)
     flags_by_reason: Counter[str] = field(default_factory=Counter)
@@ -196,7 +198,7 @@ def run_import(
     batch.rows_read = report.rows_read
     batch.rows_rejected = report.rows_rejected
     if writer.model is not None:
-        report.duplicate_weights = "estimated" if writer.model.estimated else "default"
+        report.duplicate_weights = writer.model.u_from if writer.model.estimated else "default"
         batch.report = {**(batch.report or {}), "duplicate_model": writer.model.as_dict()}
     batch.report = {**(batch.report or {}), **report.as_dict()}
     progress(report.rows_read, report.rows_read, "done")
