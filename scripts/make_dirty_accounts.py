@@ -26,31 +26,13 @@ sys.path.insert(0, str(ROOT))
 
 import phonenumbers  # noqa: E402
 
-from app.demo.generator import Place, iter_rows  # noqa: E402
-from app.demo.network import AREA_CODES  # noqa: E402
-from app.territory.municipalities import bundled_municipalities  # noqa: E402
+from app.demo.generator import bundled_places, iter_rows  # noqa: E402
 
 HEADER = ["CODICE", "RAGIONE SOCIALE", "INDIRIZZO", "CAP", "COMUNE", "PROV", "PARTITA IVA",
           "TELEFONO", "EMAIL"]  # fmt: skip
 SOURCE_COLUMNS = ("RAGIONE_SOCIALE", "INDIRIZZO", "CAP", "COMUNE", "PROV", "PARTITA_IVA",
                   "TELEFONO", "EMAIL")  # fmt: skip
 TRUTH = ["row", "company", "istat_code", "vat_number", "phone_e164", "defects"]
-
-
-def places() -> list[Place]:
-    """Every comune of the provinces whose area codes the generator knows, with its CAPs."""
-    return [
-        Place(
-            m.name,
-            m.province_code,
-            m.province_name,
-            m.istat_code[:3],
-            tuple(m.postcodes),
-            istat_code=m.istat_code,
-        )
-        for m in bundled_municipalities()
-        if m.province_code in AREA_CODES and m.postcodes
-    ]
 
 
 def e164(number: str) -> str:
@@ -70,7 +52,7 @@ def write(out: Path, rows: int, seed: int, encoding: str = "cp1252") -> Path:
         rows_out.writerow(HEADER)
         truth_out.writerow(TRUTH)
         root: dict[str, str] = {}  # row key -> the company's first row (duplicates chain)
-        for number, row in enumerate(iter_rows(rng, places(), rows), start=2):
+        for number, row in enumerate(iter_rows(rng, bundled_places(), rows), start=2):
             company = root[row.key] = root.get(row.duplicate_of or "", row.key)
             source = row.as_source()
             rows_out.writerow([row.key, *(source[name] for name in SOURCE_COLUMNS)])

@@ -29,6 +29,7 @@ from app.demo.data import (
     TRADE_PATTERNS,
 )
 from app.demo.network import AREA_CODES, MOBILE_PREFIXES
+from app.territory.municipalities import bundled_municipalities
 
 DUPLICATE_SHARE = 0.05
 TONNAGE_WEIGHTS = (
@@ -282,3 +283,21 @@ def iter_rows(
             row = _row(rng, rng.choice(places))
         recent.append(row)
         yield row
+
+
+def bundled_places() -> list[Place]:
+    """Every comune of the bundled ISTAT list in the provinces whose area codes the
+    generator knows, with its CAPs: where generated files (benchmarks, tests) put their
+    companies."""
+    return [
+        Place(
+            m.name,
+            m.province_code,
+            m.province_name,
+            m.istat_code[:3],
+            tuple(m.postcodes),
+            istat_code=m.istat_code,
+        )
+        for m in bundled_municipalities()
+        if m.province_code in AREA_CODES and m.postcodes
+    ]

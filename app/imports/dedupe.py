@@ -221,14 +221,13 @@ def fit(
       company files: they tell how often two companies of one block share a name word, a
       town, a street or an email (an accountant's, a group's). The VAT numbers and tax
       codes as written are counted on random pairs (``apart`` always differ there);
-    - else ``DEFAULT``'s, counted the same way on a generated Italian base: a file
-      without VAT numbers (a purchased list) has the same namesakes sharing a town;
-    - unless that model finds most candidates to be duplicates (a list that repeats its
-      entries, or FEBRL's people): different records among the candidates are then rare
-      chance meetings, best measured on random pairs, as splink does. The prior is then
-      the chance of a random pair, not the share of duplicates among the candidates, so
-      that agreeing on the block's own field is not counted twice
-      (``Model.for_population``).
+    - else on random pairs, as splink does (a file without VAT numbers, FEBRL's people),
+      and the prior is then the chance of a random pair, not the share of duplicates
+      among the candidates, so that agreeing on the block's own field is not counted
+      twice (``Model.for_population``). That model is kept only if the duplicates it
+      finds share their phone (and VAT number as written) more often than not: where
+      namesakes share a name, a town and an email, random pairs make them look like one
+      company, and its "duplicates" are then the namesakes. The defaults are used instead.
 
     Why not EM on ``u`` too: where most candidates are duplicates, EM settled on "same
     identifier" as the whole of being one company and took every duplicate whose
