@@ -1,0 +1,237 @@
+"""The counts behind the board's figures, gathered from the recorded calls per slice.
+
+Why SQL and not the ORM: a campaign has hundreds of thousands of calls; each count is one
+grouped query. The definitions are those of ``docs/metrics.md``: calls are counted where
+they fall (their agent, their local day and hour); an account's final outcome is that of
+its last call in the campaign, counted where that call falls; the base (accounts queued,
+whatever the dates) has no agent, day or hour, so only campaign, zone and dealer slices
+have one.
+
+Days and hours are local to Europe/Rome (``local_hour``): a call at 23:30 UTC in summer
+belongs to the next Italian day.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Hashable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
+
+from app.accounts.models import Account, Horizon, Opportunity
+from app.board.metrics import HORIZONS, Counts
+from app.campaigns.calendar import ROME
+from app.campaigns.models import Campaign, QueueEntry, QueueState
+from app.desk.models import CallAttempt
+from app.desk.outcomes import rules_from_config
+
+Dimension = Literal["campaign", "agent", "zone", "dealer", "day", "hour"]
+DIMENSIONS: tuple[Dimension, ...] = ("campaign", "agent", "zone", "dealer", "day", "hour")
+
+
+class local_hour(sa.sql.functions.GenericFunction[str]):
+    """A UTC timestamp as 'YYYY-MM-DD HH' in Europe/Rome."""
+
+    type = sa.String()
+    inherit_cache = True
+
+
+@compiles(local_hour, "postgresql")
+def _local_hour_pg(element: Any, compiler: Any, **kw: Any) -> str:
+    value = compiler.process(element.clauses, **kw)
+    return f"to_char(({value}) AT TIME ZONE 'Europe/Rome', 'YYYY-MM-DD HH24')"
+
+
+@compiles(local_hour, "sqlite")
+def _local_hour_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
+    return f"qualifica_local_hour({compiler.process(element.clauses, **kw)})"
+
+
+def sqlite_local_hour(value: str | None) -> str | None:
+    """``local_hour`` for SQLite, registered on each connection (``app._configure_sqlite``):
+    SQLite keeps timestamps as UTC text and knows no time zones."""
+    if value is None:
+        return None
+    moment = datetime.fromisoformat(value[:19]).replace(tzinfo=UTC)
+    return moment.astimezone(ROME).strftime("%Y-%m-%d %H")
+
+
+class seconds_between(sa.sql.functions.GenericFunction[float]):
+    type = sa.Float()
+    inherit_cache = True
+
+
+@compiles(seconds_between, "postgresql")
+def _seconds_pg(element: Any, compiler: Any, **kw: Any) -> str:
+    start, end = (compiler.process(c, **kw) for c in element.clauses)
+    return f"EXTRACT(EPOCH FROM ({end}) - ({start}))"
+
+
+@compiles(seconds_between, "sqlite")
+def _seconds_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
+    start, end = (compiler.process(c, **kw) for c in element.clauses)
+    return f"((julianday({end}) - julianday({start})) * 86400.0)"
+
+
+@dataclass(frozen=True)
+class Slice:
+    """Which calls and accounts count: all of them unless narrowed."""
+
+    campaign_id: int | None = None
+    agent_id: int | None = None
+    zone_id: int | None = None
+    dealer_id: int | None = None
+    start: datetime | None = None  # calls ended (or started, when unfinished) from then
+    end: datetime | None = None  # and before then
+
+
+def gather(
+    session: Session, where: Slice = Slice(), by: Dimension | None = None
+) -> dict[Hashable, Counts]:
+    """The counts of ``where``, one per value of the dimension ``by`` (key None when
+    ``by`` is None). Groups with nothing to count are absent."""
+    c, a = CallAttempt, Account
+    when = sa.func.coalesce(c.ended_at, c.started_at)
+    keys = {
+        "campaign": c.campaign_id,
+        "agent": c.agent_id,
+        "zone": a.zone_id,
+        "dealer": a.dealer_id,
+        "day": sa.func.substr(local_hour(when), 1, 10),
+        "hour": sa.func.substr(local_hour(when), 12, 2),
+    }
+    key = keys[by] if by else sa.literal(None)
+    calls = sa.select().select_from(c).join(a, a.id == c.account_id)
+    calls = calls.where(*_conditions(where, when))
+    found: dict[Hashable, dict[str, Any]] = defaultdict(dict)
+
+    rules = _rules(session, where)
+    reached = [(cid, code) for cid, r in rules.items() for code, rule in r.items()
+               if rule.reached]  # fmt: skip
+    qualifying = [(cid, code) for cid, r in rules.items() for code, rule in r.items()
+                  if rule.qualified]  # fmt: skip
+    totals = calls.add_columns(
+        key,
+        sa.func.count(),
+        sa.func.count(sa.distinct(c.account_id)),
+        sa.func.count().filter(_pair_in(c, reached)),
+        sa.func.count(c.ended_at),
+        sa.func.coalesce(sa.func.sum(seconds_between(c.started_at, c.ended_at)), 0.0),
+    ).group_by(key)
+    for group, attempts, called, reached_n, timed, seconds in session.execute(totals):
+        found[group].update(
+            attempts=attempts, called=called, reached=reached_n, timed=timed,
+            handling_seconds=float(seconds or 0),
+        )  # fmt: skip
+    outcomes = calls.add_columns(key, c.outcome, sa.func.count()).group_by(key, c.outcome)
+    for group, outcome, n in session.execute(outcomes):
+        if outcome is not None:
+            found[group].setdefault("outcomes", {})[outcome] = n
+
+    # Each finished account once, where its last call in the campaign falls.
+    last = (
+        sa.select(c.campaign_id, c.account_id, sa.func.max(c.id).label("last_id"))
+        .group_by(c.campaign_id, c.account_id)
+        .subquery()
+    )
+    done = sa.and_(
+        QueueEntry.campaign_id == last.c.campaign_id,
+        QueueEntry.account_id == last.c.account_id,
+        QueueEntry.state == QueueState.DONE,
+    )
+    finals = (
+        sa.select(key, sa.func.count(), sa.func.count().filter(_pair_in(c, qualifying)))
+        .select_from(last)
+        .join(QueueEntry, done)
+        .join(c, c.id == last.c.last_id)
+        .join(a, a.id == c.account_id)
+        .where(*_conditions(where, when))
+        .group_by(key)
+    )
+    for group, final, qualified in session.execute(finals):
+        found[group].update(final=final, qualified=qualified)
+    horizon = sa.func.min(
+        sa.case(*((Opportunity.horizon == Horizon(str(m)), m) for m in HORIZONS), else_=None)
+    ).label("months")
+    per_call = (
+        sa.select(Opportunity.call_attempt_id.label("call_id"), horizon)
+        .group_by(Opportunity.call_attempt_id)
+        .subquery()
+    )
+    horizons = (
+        sa.select(key, per_call.c.months, sa.func.count())
+        .select_from(last)
+        .join(QueueEntry, done)
+        .join(c, c.id == last.c.last_id)
+        .join(a, a.id == c.account_id)
+        .join(per_call, per_call.c.call_id == c.id)
+        .where(*_conditions(where, when), _pair_in(c, qualifying), per_call.c.months.is_not(None))
+        .group_by(key, per_call.c.months)
+    )
+    for group, months, n in session.execute(horizons):
+        found[group].setdefault("horizons", {})[int(months)] = n
+
+    if by in (None, "campaign", "zone", "dealer") and where.agent_id is None:
+        base_key = {None: sa.literal(None), "campaign": QueueEntry.campaign_id,
+                    "zone": a.zone_id, "dealer": a.dealer_id}[by]  # fmt: skip
+        base = (
+            sa.select(base_key, sa.func.count())
+            .select_from(QueueEntry)
+            .join(a, a.id == QueueEntry.account_id)
+            .where(*_account_conditions(where, QueueEntry.campaign_id))
+            .group_by(base_key)
+        )
+        for group, n in session.execute(base):
+            found[group]["base"] = n
+    return {group: Counts(**values) for group, values in found.items()}
+
+
+def _conditions(where: Slice, when: Any) -> list[Any]:
+    c = CallAttempt
+    conditions = _account_conditions(where, c.campaign_id)
+    if where.agent_id is not None:
+        conditions.append(c.agent_id == where.agent_id)
+    if where.start is not None:
+        conditions.append(when >= where.start)
+    if where.end is not None:
+        conditions.append(when < where.end)
+    return conditions
+
+
+def _account_conditions(where: Slice, campaign: Any) -> list[Any]:
+    conditions = []
+    if where.campaign_id is not None:
+        conditions.append(campaign == where.campaign_id)
+    if where.zone_id is not None:
+        conditions.append(Account.zone_id == where.zone_id)
+    if where.dealer_id is not None:
+        conditions.append(Account.dealer_id == where.dealer_id)
+    return conditions
+
+
+def _rules(session: Session, where: Slice) -> dict[int, dict[str, Any]]:
+    """Each campaign's outcome set: what "reached" and "qualified" mean can differ."""
+    query = sa.select(Campaign.id, Campaign.outcomes)
+    if where.campaign_id is not None:
+        query = query.where(Campaign.id == where.campaign_id)
+    return {cid: rules_from_config(config) for cid, config in session.execute(query)}
+
+
+def _pair_in(c: type[CallAttempt], pairs: list[tuple[int, str]]) -> Any:
+    """The call's (campaign, outcome) is one of ``pairs``."""
+    if not pairs:
+        return sa.false()
+    by_campaign: dict[int, list[str]] = defaultdict(list)
+    for campaign_id, code in pairs:
+        by_campaign[campaign_id].append(code)
+    return sa.or_(
+        *(
+            sa.and_(c.campaign_id == cid, c.outcome.in_(codes))
+            for cid, codes in sorted(by_campaign.items())
+        )
+    )
