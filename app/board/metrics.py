@@ -43,7 +43,8 @@ class Counts:
     horizons: Mapping[int, int] = field(default_factory=dict)  # qualified accounts by horizon
 
     def __add__(self, other: Counts) -> Counts:
-        """Two disjoint slices together (two days, two agents)."""
+        """Two disjoint slices together. Every count adds up, except that ``called``
+        counts twice an account called in both (on two days, by two agents)."""
         return Counts(
             self.base + other.base,
             self.called + other.called,
