@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, jsonify, render_template
 
-from app.campaigns.services import list_campaigns
+from app.board.services import FRESH_SECONDS, campaigns_now
 from app.extensions import db
 from app.security import guard
 from app.users.models import Role
@@ -13,5 +13,13 @@ guard(bp, Role.SUPERVISOR, Role.ADMIN)
 
 @bp.route("/")
 def home():
-    """Supervisor home: every campaign and its state."""
-    return render_template("board/home.html", campaigns=list_campaigns(db.session))
+    """Supervisor home: every campaign with its live figures against its target."""
+    return render_template(
+        "board/home.html", data=campaigns_now(db.session), refresh_seconds=FRESH_SECONDS
+    )
+
+
+@bp.route("/data.json")
+def data():
+    """The same figures for the open page to refresh itself (``static/js/board.js``)."""
+    return jsonify(campaigns_now(db.session))

@@ -1,0 +1,105 @@
+"""The board's page and data: figures for supervisors only, computed once for all."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from redis import Redis
+
+from app.board import cache
+from app.campaigns.models import QueueState
+from app.desk.models import CallAttempt
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    cache.forget()
+    yield
+    cache.forget()
+
+
+@pytest.fixture
+def worked(session, users):
+    """A campaign with two accounts worked to the end, one of them qualified."""
+    campaign = factories.campaign(session, name="Flotte Nord")
+    agent = users["agent"]
+    entries = [factories.queue_entry(session, campaign) for _ in range(3)]
+    t = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    for n, (entry, outcome) in enumerate(
+        [(entries[0], "qualified"), (entries[1], "not_interested"), (entries[2], "no_answer")]
+    ):
+        session.add(CallAttempt(campaign_id=campaign.id, account_id=entry.account_id,
+                                agent_id=agent.id, outcome=outcome,
+                                started_at=t + timedelta(minutes=n),
+                                ended_at=t + timedelta(minutes=n, seconds=60)))  # fmt: skip
+    entries[0].state = entries[1].state = QueueState.DONE
+    session.flush()
+    return campaign
+
+
+def test_a_supervisor_sees_each_campaign_s_redemption_against_its_target(
+    client, auth, worked
+) -> None:
+    auth.login("supervisor")
+    page = client.get("/board/").get_data(as_text=True)
+    assert "Flotte Nord" in page and "Tasso di contatto" in page  # Italian by default
+    row = page[page.index(f'data-campaign="{worked.id}"') :]
+    assert "50,0%" in row[: row.index("</tr>")]  # 1 qualified / 2 final
+    assert "60,0%" in row[: row.index("</tr>")]  # the default target
+    data = client.get("/board/data.json").get_json()
+    mine = next(c for c in data["campaigns"] if c["id"] == worked.id)
+    assert (mine["redemption"], mine["target"], mine["final"], mine["qualified"]) == (
+        0.5, 0.6, 2, 1)  # fmt: skip
+    assert mine["contact_rate"] == pytest.approx(2 / 3) and mine["waiting"] == 1
+
+
+@pytest.mark.parametrize("role", ["agent", "staff"])
+def test_other_roles_cannot_see_the_board(client, auth, worked, role) -> None:
+    auth.login(role)
+    assert client.get("/board/").status_code == 403
+    assert client.get("/board/data.json").status_code == 403
+
+
+def test_the_figures_are_computed_once_for_every_open_board(
+    client, auth, worked, monkeypatch
+) -> None:
+    from app.board import services
+
+    calls = []
+    original = services._campaigns
+    monkeypatch.setattr(services, "_campaigns", lambda s: calls.append(1) or original(s))
+    auth.login("supervisor")
+    for _ in range(5):  # five boards refreshing within the same few seconds
+        assert client.get("/board/data.json").status_code == 200
+    assert len(calls) == 1
+
+
+def test_without_redis_the_board_keeps_its_figures_in_memory(app) -> None:
+    app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"  # nothing listens there
+    try:
+        with app.app_context():
+            values = iter([1, 2])
+            assert cache.shared("k", 60, lambda: next(values)) == 1
+            assert cache.shared("k", 60, lambda: next(values)) == 1
+    finally:
+        app.config["REDIS_URL"] = None
+
+
+def test_with_redis_one_copy_serves_every_process() -> None:
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("TEST_REDIS_URL is not set in CI: scripts/test should start Redis")
+        pytest.skip("no Redis: run through scripts/test, which starts a private redis-server")
+    redis = Redis.from_url(url)
+    key = f"test-{os.getpid()}-{datetime.now(UTC).timestamp()}"
+    computed = []
+    first = cache._from_redis(redis, key, 60, lambda: computed.append(1) or {"n": 1})
+    again = cache._from_redis(redis, key, 60, lambda: computed.append(1) or {"n": 2})
+    assert first == again == {"n": 1} and len(computed) == 1
+    name = cache.PREFIX + key
+    assert redis.pttl(name) > 50_000 and not redis.exists(name + ":lock")
+    redis.delete(name)
