@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +19,12 @@ import sqlalchemy as sa
 from flask import Flask
 from werkzeug.serving import make_server
 
+from app.accounts.models import AccountPhone, PhoneKind
+from app.accounts.status import AccountStatus
+from app.desk.queue import enqueue_accounts
 from app.extensions import db
+from app.scripting.services import load_script
+from config import ROOT
 from tests import factories
 from tests.conftest import build_app, migrate_to_head, test_database_url
 
@@ -102,3 +108,56 @@ def screenshot(page, name: str) -> None:
     """Keep a picture of what a person would see (test-artifacts/, not committed)."""
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+@pytest.fixture
+def desk_campaign(live_app):
+    """A committed campaign on the live server's database with two queued accounts."""
+    code = uuid.uuid4().hex[:8]
+    with live_app.app_context():
+        script = load_script(db.session, ROOT / "call_scripts" / "fleet_qualification.toml")
+        campaign = factories.campaign(
+            db.session, code=f"B{code}", name=f"Browser {code}", call_script_id=script.id
+        )
+        names = [f"Trasporti Alfa {code} SRL", f"Trasporti Beta {code} SRL"]
+        ids = []
+        for n, name in enumerate(names):
+            account = factories.account(
+                db.session, company_name=name, street="Via Emilia 12", postcode="40121",
+                municipality="Bologna", province="BO", status=AccountStatus.READY,
+            )  # fmt: skip
+            number = f"05112345{n}0"
+            account.phones.append(
+                AccountPhone(raw=number, e164="+39" + number, kind=PhoneKind.FIXED)
+            )
+            db.session.flush()
+            ids.append(account.id)
+        enqueue_accounts(db.session, campaign, ids)
+        db.session.commit()
+        yield {"id": campaign.id, "name": campaign.name, "accounts": names}
+
+
+def sign_in_and_take(page, campaign):
+    page.goto("/login")
+    page.get_by_label("Nome utente").fill("agent")
+    page.get_by_label("Password").fill(factories.PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/desk/")
+    card = page.locator("li.card", has_text=campaign["name"])
+    card.get_by_role("button", name="Prossimo account").click()
+    page.wait_for_url("**/desk/calls/*")
+
+
+def qualify(page) -> None:
+    """Answer the shipped script as a qualified account needs, and save the outcome."""
+    page.get_by_role("group", name="Parlo con la persona").get_by_label("Sì").check()
+    page.get_by_role("group", name="L'azienda ha dei veicoli").get_by_label("Sì").check()
+    page.get_by_label("Marca 1", exact=True).select_option(label="Renault Trucks")
+    page.get_by_label("Veicoli 1", exact=True).fill("14")
+    page.get_by_label("Classe di portata 1", exact=True).select_option("gt_16")
+    page.locator("#q-contact_name").fill("Giulia Bianchi")
+    page.locator("#q-contact_phone").fill("333 1234567")
+    page.locator("#q-purchase_horizon").select_option("3")
+    page.locator("#q-vehicle_kind").select_option("tractor_unit")
+    page.locator("#q-vehicle_quantity").fill("2")
+    page.get_by_role("button", name="Qualificato").click()

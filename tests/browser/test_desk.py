@@ -3,58 +3,12 @@ next account is on screen; a reload in the middle of a call loses nothing."""
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from playwright.sync_api import expect
 
-from app.accounts.models import AccountPhone, PhoneKind
-from app.accounts.status import AccountStatus
-from app.desk.queue import enqueue_accounts
-from app.extensions import db
-from app.scripting.services import load_script
-from config import ROOT
-from tests import factories
+from tests.browser.conftest import sign_in_and_take
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def desk_campaign(live_app):
-    """A committed campaign on the live server's database with two queued accounts."""
-    code = uuid.uuid4().hex[:8]
-    with live_app.app_context():
-        script = load_script(db.session, ROOT / "call_scripts" / "fleet_qualification.toml")
-        campaign = factories.campaign(
-            db.session, code=f"B{code}", name=f"Browser {code}", call_script_id=script.id
-        )
-        names = [f"Trasporti Alfa {code} SRL", f"Trasporti Beta {code} SRL"]
-        ids = []
-        for n, name in enumerate(names):
-            account = factories.account(
-                db.session, company_name=name, street="Via Emilia 12", postcode="40121",
-                municipality="Bologna", province="BO", status=AccountStatus.READY,
-            )  # fmt: skip
-            number = f"05112345{n}0"
-            account.phones.append(
-                AccountPhone(raw=number, e164="+39" + number, kind=PhoneKind.FIXED)
-            )
-            db.session.flush()
-            ids.append(account.id)
-        enqueue_accounts(db.session, campaign, ids)
-        db.session.commit()
-        yield {"name": campaign.name, "accounts": names}
-
-
-def sign_in_and_take(page, campaign):
-    page.goto("/login")
-    page.get_by_label("Nome utente").fill("agent")
-    page.get_by_label("Password").fill(factories.PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/desk/")
-    card = page.locator("li.card", has_text=campaign["name"])
-    card.get_by_role("button", name="Prossimo account").click()
-    page.wait_for_url("**/desk/calls/*")
 
 
 def test_agent_qualifies_and_gets_the_next_account(page, desk_campaign, office_hours):

@@ -1,0 +1,42 @@
+"""A supervisor watches the redemption rate change, without reloading, after an agent
+qualifies an account."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests import factories
+from tests.browser.conftest import qualify, screenshot, sign_in_and_take
+
+pytestmark = pytest.mark.browser
+
+
+def test_the_board_follows_an_agent_s_qualification(browser, live_server, page, desk_campaign,
+                                                     office_hours):  # fmt: skip
+    board_context = browser.new_context(
+        base_url=live_server, viewport={"width": 1366, "height": 768}
+    )
+    board = board_context.new_page()
+    board.goto("/login")
+    board.get_by_label("Nome utente").fill("supervisor")
+    board.get_by_label("Password").fill(factories.PASSWORD)
+    board.keyboard.press("Enter")
+    board.wait_for_url("**/board/")
+    row = board.locator(f'tr[data-campaign="{desk_campaign["id"]}"]')
+    expect(row).to_contain_text(desk_campaign["name"])
+    redemption = row.locator('[data-field="redemption"]')
+    expect(redemption).to_have_text("\u2013")  # a dash: nothing final yet
+    expect(row.locator('[data-field="waiting"]')).to_have_text("2")
+
+    sign_in_and_take(page, desk_campaign)
+    qualify(page)
+    page.wait_for_url("**/desk/calls/*")
+    expect(page.get_by_role("status").first).to_have_text("Esito salvato.")
+
+    # The open board refreshes by itself: figures at most 5 s old, polled every 5 s.
+    expect(redemption).to_have_text("100,0%", timeout=20_000)
+    expect(row.locator('[data-field="qualified"]')).to_have_text("1")
+    expect(row.locator('[data-field="waiting"]')).to_have_text("1")
+    screenshot(board, "board-after-qualification")
+    board_context.close()
