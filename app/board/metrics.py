@@ -102,7 +102,7 @@ def figures(counts: Counts) -> Figures:
 class Progress:
     """The plan against what was done: the seed's arithmetic, live."""
 
-    needed: int  # qualified accounts the salespeople need (salespeople x accounts each)
+    needed: int  # qualified accounts the salespeople need (their monthly quotas: 50 each)
     qualified: int  # qualified so far
     still_needed: int
     rate: Decimal | None  # the redemption used to project: measured, else the target
@@ -114,16 +114,15 @@ class Progress:
 def progress(
     counts: Counts,
     *,
-    salespeople: int,
-    accounts_each: int,
+    needed: int,
     target: Decimal,
     started_on: date | None,
     today: date,
 ) -> Progress:
-    """Where the campaign stands against its plan. Until an account is final the target
-    redemption stands in for the measured one; the pace is qualified accounts per
-    calendar day since the campaign started (today included)."""
-    needed = salespeople * accounts_each
+    """Where the campaign stands against its plan: ``needed`` qualified accounts (the
+    seed's salespeople x accounts each). Until an account is final the target redemption
+    stands in for the measured one; the pace is qualified accounts per calendar day since
+    the campaign started (today included)."""
     still = max(needed - counts.qualified, 0)
     rate = ratio(counts.qualified, counts.final) if counts.final else target
     to_call = math.ceil(still / rate) if rate else None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -11,8 +11,11 @@ from sqlalchemy.orm import Session
 
 from app.board import cache
 from app.board.counts import Slice, gather
-from app.board.metrics import Counts, figures
+from app.board.metrics import Counts, figures, progress
+from app.campaigns.calendar import ROME
 from app.campaigns.models import Campaign, QueueEntry, QueueState
+from app.territory.models import Dealer, Salesperson
+from app.users.models import User
 
 FRESH_SECONDS = 5  # how old the figures on an open board may be
 
@@ -59,3 +62,92 @@ def _campaigns(session: Session) -> dict[str, Any]:
             }
         )
     return {"as_of": datetime.now(UTC).isoformat(timespec="seconds"), "campaigns": rows}
+
+
+def campaign_now(
+    session: Session, campaign: Campaign, start: date | None, end: date | None, today: date
+) -> dict[str, Any]:
+    """One campaign's figures between ``start`` and ``end`` (local days, both included;
+    the whole campaign when None): in all, by day, by agent, by outcome, and its
+    progress against the plan. At most ``FRESH_SECONDS`` old."""
+    key = f"campaign:{campaign.id}:{start}:{end}:{today}"
+    return cache.shared(key, FRESH_SECONDS, lambda: _campaign(session, campaign, start, end, today))
+
+
+def _campaign(
+    session: Session, campaign: Campaign, start: date | None, end: date | None, today: date
+) -> dict[str, Any]:
+    where = Slice(
+        campaign_id=campaign.id,
+        start=_utc(start) if start else None,
+        end=_utc(end + timedelta(days=1)) if end else None,
+    )
+    total = gather(session, where).get(None, Counts())
+    days = gather(session, where, by="day")
+    agents = gather(session, where, by="agent")
+    names = dict(session.execute(sa.select(User.id, User.username)).all())
+    quota = sa.select(sa.func.coalesce(sa.func.sum(Salesperson.monthly_quota), 0)).where(
+        Salesperson.active.is_(True)
+    )
+    if campaign.zone_id is not None:
+        quota = quota.join(Dealer, Dealer.id == Salesperson.dealer_id).where(
+            Dealer.zone_id == campaign.zone_id
+        )
+    plan = progress(
+        total,
+        needed=int(session.scalar(quota) or 0),
+        target=campaign.target_redemption,
+        started_on=campaign.starts_on or _first_day(days),
+        today=today,
+    )
+
+    def row(counts: Counts) -> dict[str, Any]:
+        f = figures(counts)
+        return {
+            "attempts": counts.attempts,
+            "reached": counts.reached,
+            "final": counts.final,
+            "qualified": counts.qualified,
+            "redemption": _number(f.redemption),
+            "contact_rate": _number(f.contact_rate),
+            "average_handling_seconds": _number(f.average_handling_seconds),
+        }
+
+    f = figures(total)
+    return {
+        "as_of": datetime.now(UTC).isoformat(timespec="seconds"),
+        "total": {
+            **row(total),
+            "base": total.base,
+            "called": total.called,
+            "redemption_of_base": _number(f.redemption_of_base),
+            "attempts_per_account": _number(f.attempts_per_account),
+        },
+        "outcomes": {
+            code: [total.outcomes[code], _number(share)] for code, share in f.outcome_shares.items()
+        },
+        "horizons": {str(m): _number(share) for m, share in f.horizon_shares.items()},
+        "days": [{"day": day, **row(days[day])} for day in sorted(days)],
+        "agents": sorted(
+            ({"agent": names.get(agent_id, "?"), **row(c)} for agent_id, c in agents.items()),
+            key=lambda r: (-(r["redemption"] or -1), -r["attempts"], r["agent"]),
+        ),
+        "plan": {
+            "needed": plan.needed,
+            "qualified": plan.qualified,
+            "still_needed": plan.still_needed,
+            "rate": _number(plan.rate),
+            "to_call": plan.to_call,
+            "per_day": _number(plan.per_day),
+            "reached_on": plan.reached_on.isoformat() if plan.reached_on else None,
+        },
+    }
+
+
+def _utc(day: date) -> datetime:
+    """The start of a local (Europe/Rome) day, in UTC."""
+    return datetime.combine(day, time(), ROME).astimezone(UTC)
+
+
+def _first_day(days: dict[Any, Counts]) -> date | None:
+    return date.fromisoformat(min(days)) if days else None

@@ -1,14 +1,29 @@
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template
+from datetime import date
+from decimal import Decimal
 
-from app.board.services import FRESH_SECONDS, campaigns_now
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.board.charts import bar_width, rate_line
+from app.board.forms import RangeForm, StatusForm, TargetForm
+from app.board.services import FRESH_SECONDS, campaign_now, campaigns_now
+from app.campaigns.models import Campaign, CampaignStatus
+from app.campaigns.services import CampaignError, set_status, update_settings
+from app.desk.outcomes import rules_from_config
 from app.extensions import db
 from app.security import guard
 from app.users.models import Role
 
 bp = Blueprint("board", __name__, url_prefix="/board")
 guard(bp, Role.SUPERVISOR, Role.ADMIN)
+
+# Pausing stops agents being served its accounts; resuming serves them again.
+NEXT_STATUS = {CampaignStatus.ACTIVE: CampaignStatus.PAUSED,
+               CampaignStatus.PAUSED: CampaignStatus.ACTIVE}  # fmt: skip
 
 
 @bp.route("/")
@@ -23,3 +38,75 @@ def home():
 def data():
     """The same figures for the open page to refresh itself (``static/js/board.js``)."""
     return jsonify(campaigns_now(db.session))
+
+
+def _campaign(campaign_id: int) -> Campaign:
+    return db.session.get(Campaign, campaign_id) or abort(404)
+
+
+@bp.route("/campaigns/<int:campaign_id>")
+def campaign(campaign_id: int):
+    """One campaign: its figures by day and by agent, its outcomes, its plan."""
+    found = _campaign(campaign_id)
+    span = RangeForm(request.args)
+    if request.args and not span.validate():
+        start = end = None
+    else:
+        start, end = span.start.data, span.end.data
+    if start and end and start > end:
+        span.end.errors = [_("The last day comes before the first.")]
+        start = end = None
+    data = campaign_now(db.session, found, start, end, date.today())
+    target = float(found.target_redemption)
+    locale = str(get_locale() or "it")
+    return render_template(
+        "board/campaign.html",
+        campaign=found,
+        data=data,
+        chart=rate_line([(d["day"], d["redemption"]) for d in data["days"]], target),
+        bar_width=bar_width,
+        outcome_labels={c: r.label(locale) for c, r in rules_from_config(found.outcomes).items()},
+        span=span,
+        target_form=TargetForm(target=found.target_redemption * 100),
+        status_form=StatusForm(),
+        next_status=NEXT_STATUS.get(found.status),
+    )
+
+
+@bp.route("/campaigns/<int:campaign_id>/target", methods=["POST"])
+def target(campaign_id: int):
+    found = _campaign(campaign_id)
+    form = TargetForm()
+    if not form.validate():
+        for error in form.target.errors:
+            flash(str(error), "error")
+        return redirect(url_for("board.campaign", campaign_id=found.id))
+    try:
+        update_settings(db.session, found, user_id=current_user.id,
+                        target_redemption=(form.target.data / Decimal(100)))  # fmt: skip
+    except CampaignError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("Target set."), "success")
+    return redirect(url_for("board.campaign", campaign_id=found.id))
+
+
+@bp.route("/campaigns/<int:campaign_id>/status", methods=["POST"])
+def status(campaign_id: int):
+    found = _campaign(campaign_id)
+    form = StatusForm()
+    wanted = NEXT_STATUS.get(found.status)
+    if not form.validate() or wanted is None:
+        abort(400)
+    try:
+        set_status(db.session, found, wanted, user_id=current_user.id)
+    except CampaignError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("Campaign paused.") if wanted == CampaignStatus.PAUSED
+              else _("Campaign resumed."), "success")  # fmt: skip
+    return redirect(url_for("board.campaign", campaign_id=found.id))

@@ -6,11 +6,14 @@ import os
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 from redis import Redis
 
 from app.board import cache
 from app.campaigns.models import QueueState
 from app.desk.models import CallAttempt
+from app.scripting.services import load_script
+from config import ROOT
 from tests import factories
 
 
@@ -24,7 +27,8 @@ def fresh_cache():
 @pytest.fixture
 def worked(session, users):
     """A campaign with two accounts worked to the end, one of them qualified."""
-    campaign = factories.campaign(session, name="Flotte Nord")
+    script = load_script(session, ROOT / "call_scripts" / "fleet_qualification.toml")
+    campaign = factories.campaign(session, name="Flotte Nord", call_script_id=script.id)
     agent = users["agent"]
     entries = [factories.queue_entry(session, campaign) for _ in range(3)]
     t = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -103,3 +107,45 @@ def test_with_redis_one_copy_serves_every_process() -> None:
     name = cache.PREFIX + key
     assert redis.pttl(name) > 50_000 and not redis.exists(name + ":lock")
     redis.delete(name)
+
+
+def test_a_campaign_s_page_shows_its_figures_by_day_agent_and_outcome(client, auth, worked) -> None:
+    auth.login("supervisor")
+    page = client.get(f"/board/campaigns/{worked.id}").get_data(as_text=True)
+    assert 'data-testid="redemption">50,0%' in page
+    assert "2026-11-23" in page and "<svg" in page and "Non interessato" in page
+    agents = page[page.index('data-testid="agents"') :]
+    assert "agent" in agents[: agents.index("</table>")]
+    empty = client.get(f"/board/campaigns/{worked.id}?start=2026-12-01&end=2026-12-31")
+    assert "Nessuna chiamata" in empty.get_data(as_text=True)
+    wrong = client.get(f"/board/campaigns/{worked.id}?start=2026-12-31&end=2026-12-01")
+    assert "viene prima" in wrong.get_data(as_text=True)
+    assert client.get("/board/campaigns/999999").status_code == 404
+
+
+def test_a_supervisor_pauses_resumes_and_sets_the_target_all_audited(
+    client, auth, worked, session
+) -> None:
+    from app.audit.models import AuditEntry
+    from tests.conftest import csrf_token
+
+    auth.login("supervisor")
+    url = f"/board/campaigns/{worked.id}"
+    token = csrf_token(client, url)
+    assert client.post(url + "/status", data={}).status_code == 400  # no CSRF token
+    client.post(url + "/status", data={"csrf_token": token})
+    session.expire_all()
+    assert worked.status.value == "paused"
+    client.post(url + "/status", data={"csrf_token": token})
+    session.expire_all()
+    assert worked.status.value == "active"
+    bad = client.post(url + "/target", data={"csrf_token": token, "target": "150"},
+                      follow_redirects=True)  # fmt: skip
+    assert "Tra 1 e 100." in bad.get_data(as_text=True)
+    client.post(url + "/target", data={"csrf_token": token, "target": "55"})
+    session.expire_all()
+    assert str(worked.target_redemption) == "0.550"
+    actions = session.scalars(
+        sa.select(AuditEntry.action).where(AuditEntry.object_id == str(worked.id))
+    ).all()
+    assert actions.count("campaign.status") == 2 and "campaign.update" in actions

@@ -70,7 +70,7 @@ def test_slices_add_up() -> None:
 def test_progress_against_the_plan() -> None:
     # 120 salespeople x 50 accounts; 1,200 qualified of 2,000 final in 10 days.
     counts = Counts(final=2_000, qualified=1_200)
-    p = progress(counts, salespeople=120, accounts_each=50, target=Decimal("0.6"),
+    p = progress(counts, needed=120 * 50, target=Decimal("0.6"),
                  started_on=date(2026, 11, 1), today=date(2026, 11, 10))  # fmt: skip
     assert (p.needed, p.qualified, p.still_needed) == (6_000, 1_200, 4_800)
     assert p.rate == Decimal("0.6") and p.to_call == 8_000  # 4,800 / 0.6
@@ -78,17 +78,17 @@ def test_progress_against_the_plan() -> None:
 
 
 def test_progress_before_any_result_uses_the_target() -> None:
-    p = progress(Counts(base=500), salespeople=10, accounts_each=50, target=Decimal("0.6"),
+    p = progress(Counts(base=500), needed=10 * 50, target=Decimal("0.6"),
                  started_on=None, today=date(2026, 11, 10))  # fmt: skip
     assert p.rate == Decimal("0.6") and p.to_call == 834  # ceil(500 / 0.6)
     assert p.per_day is None and p.reached_on is None
-    none = progress(Counts(), salespeople=1, accounts_each=5, target=Decimal(0),
+    none = progress(Counts(), needed=5, target=Decimal(0),
                     started_on=date(2026, 11, 10), today=date(2026, 11, 10))  # fmt: skip
     assert none.to_call is None and none.reached_on is None
 
 
 def test_progress_when_the_plan_is_met() -> None:
     start, today = date(2026, 11, 1), date(2026, 11, 3)
-    p = progress(Counts(final=80, qualified=60), salespeople=1, accounts_each=50,
+    p = progress(Counts(final=80, qualified=60), needed=50,
                  target=Decimal("0.6"), started_on=start, today=today)  # fmt: skip
     assert p.still_needed == 0 and p.to_call == 0 and p.reached_on == today

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import DateField, DecimalField, SubmitField
+from wtforms.validators import InputRequired, NumberRange, Optional
+
+from app.forms import BaseForm
+
+
+class RangeForm(BaseForm):
+    """The days to show (GET): both optional, the whole campaign by default."""
+
+    class Meta:
+        csrf = False  # a GET form that changes nothing
+
+    start = DateField(_l("From"), validators=[Optional()])
+    end = DateField(_l("To"), validators=[Optional()])
+
+
+class TargetForm(BaseForm):
+    target = DecimalField(
+        _l("Target redemption (%)"),
+        places=1,
+        validators=[InputRequired(), NumberRange(1, 100, _l("Between %(min)s and %(max)s."))],
+    )
+    submit = SubmitField(_l("Set the target"))
+
+
+class StatusForm(BaseForm):
+    submit = SubmitField()  # its label says what it does: pause or resume
