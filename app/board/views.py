@@ -15,7 +15,7 @@ from app.campaigns.models import Campaign, CampaignStatus
 from app.campaigns.services import CampaignError, set_status, update_settings
 from app.desk.outcomes import rules_from_config
 from app.extensions import db
-from app.security import guard
+from app.security import guard, load_or_404
 from app.users.models import Role
 
 bp = Blueprint("board", __name__, url_prefix="/board")
@@ -40,14 +40,10 @@ def data():
     return jsonify(campaigns_now(db.session))
 
 
-def _campaign(campaign_id: int) -> Campaign:
-    return db.session.get(Campaign, campaign_id) or abort(404)
-
-
 @bp.route("/campaigns/<int:campaign_id>")
 def campaign(campaign_id: int):
     """One campaign: its figures by day and by agent, its outcomes, its plan."""
-    found = _campaign(campaign_id)
+    found = load_or_404(Campaign, campaign_id)
     span = RangeForm(request.args)
     if request.args and not span.validate():
         start = end = None
@@ -75,7 +71,7 @@ def campaign(campaign_id: int):
 
 @bp.route("/campaigns/<int:campaign_id>/target", methods=["POST"])
 def target(campaign_id: int):
-    found = _campaign(campaign_id)
+    found = load_or_404(Campaign, campaign_id)
     form = TargetForm()
     if not form.validate():
         for error in form.target.errors:
@@ -95,7 +91,7 @@ def target(campaign_id: int):
 
 @bp.route("/campaigns/<int:campaign_id>/status", methods=["POST"])
 def status(campaign_id: int):
-    found = _campaign(campaign_id)
+    found = load_or_404(Campaign, campaign_id)
     form = StatusForm()
     wanted = NEXT_STATUS.get(found.status)
     if not form.validate() or wanted is None:
