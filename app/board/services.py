@@ -126,7 +126,7 @@ def _campaign(
         "outcomes": {
             code: [total.outcomes[code], _number(share)] for code, share in f.outcome_shares.items()
         },
-        "horizons": {str(m): _number(share) for m, share in f.horizon_shares.items()},
+        "horizons": [[m, _number(share)] for m, share in f.horizon_shares.items()],  # 3, 6, 12
         "days": [{"day": day, **row(days[day])} for day in sorted(days)],
         "agents": sorted(
             ({"agent": names.get(agent_id, "?"), **row(c)} for agent_id, c in agents.items()),

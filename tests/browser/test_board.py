@@ -39,4 +39,8 @@ def test_the_board_follows_an_agent_s_qualification(browser, live_server, page, 
     expect(row.locator('[data-field="qualified"]')).to_have_text("1")
     expect(row.locator('[data-field="waiting"]')).to_have_text("1")
     screenshot(board, "board-after-qualification")
+    row.get_by_role("link", name=desk_campaign["name"]).click()
+    expect(board.get_by_test_id("redemption")).to_have_text("100,0%")
+    expect(board.get_by_test_id("agents")).to_contain_text("agent")
+    screenshot(board, "board-campaign")
     board_context.close()
