@@ -14,7 +14,7 @@ from app.board.counts import Slice, gather
 from app.board.metrics import Counts, figures, progress
 from app.campaigns.calendar import ROME
 from app.campaigns.models import Campaign, QueueEntry, QueueState
-from app.territory.models import Dealer, Salesperson
+from app.territory.models import Dealer, Salesperson, Zone
 from app.users.models import User
 
 FRESH_SECONDS = 5  # how old the figures on an open board may be
@@ -86,6 +86,10 @@ def _campaign(
     days = gather(session, where, by="day")
     agents = gather(session, where, by="agent")
     names = dict(session.execute(sa.select(User.id, User.username)).all())
+    labels = {
+        "zone": dict(session.execute(sa.select(Zone.id, Zone.name)).all()),
+        "dealer": dict(session.execute(sa.select(Dealer.id, Dealer.name)).all()),
+    }
     quota = sa.select(sa.func.coalesce(sa.func.sum(Salesperson.monthly_quota), 0)).where(
         Salesperson.active.is_(True)
     )
@@ -132,6 +136,17 @@ def _campaign(
             ({"agent": names.get(agent_id, "?"), **row(c)} for agent_id, c in agents.items()),
             key=lambda r: (-(r["redemption"] or -1), -r["attempts"], r["agent"]),
         ),
+        # Where the work was done: the accounts' zone and dealer, the hour of the day.
+        "slices": {
+            by: [
+                {"label": label, **row(c)}
+                for label, c in sorted(
+                    ((_label(labels, by, key), c) for key, c in gather(session, where, by).items()),
+                    key=lambda pair: pair[0] or "",
+                )
+            ]
+            for by in ("zone", "dealer", "hour")
+        },
         "plan": {
             "needed": plan.needed,
             "qualified": plan.qualified,
@@ -142,6 +157,13 @@ def _campaign(
             "reached_on": plan.reached_on.isoformat() if plan.reached_on else None,
         },
     }
+
+
+def _label(labels: dict[str, dict[Any, str]], by: str, key: Any) -> str | None:
+    """A slice's name; None for accounts with no zone or dealer."""
+    if by == "hour":
+        return f"{key}:00"
+    return labels[by].get(key) if key is not None else None
 
 
 def _utc(day: date) -> datetime:

@@ -4,7 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -14,6 +14,7 @@ from app.board.services import FRESH_SECONDS, campaign_now, campaigns_now
 from app.campaigns.models import Campaign, CampaignStatus
 from app.campaigns.services import CampaignError, set_status, update_settings
 from app.desk.outcomes import rules_from_config
+from app.downloads import csv_download
 from app.extensions import db
 from app.security import guard, load_or_404
 from app.users.models import Role
@@ -106,3 +107,31 @@ def status(campaign_id: int):
         flash(_("Campaign paused.") if wanted == CampaignStatus.PAUSED
               else _("Campaign resumed."), "success")  # fmt: skip
     return redirect(url_for("board.campaign", campaign_id=found.id))
+
+
+@bp.route("/campaigns/<int:campaign_id>/<any(days, agents, zone, dealer, hour):table>.csv")
+def table_csv(campaign_id: int, table: str):
+    """One of the campaign page's tables, for the same days, as a CSV file."""
+    found = load_or_404(Campaign, campaign_id)
+    span = RangeForm(request.args)
+    start, end = (span.start.data, span.end.data) if span.validate() else (None, None)
+    data = campaign_now(db.session, found, start, end, date.today())
+    rows = data["days"] if table == "days" else data["agents"] if table == "agents" else (
+        data["slices"][table])  # fmt: skip
+    first = {"days": "day", "agents": "agent"}.get(table, "label")
+    heading = {"days": _("Day"), "agents": _("Agent"), "zone": _("Zone"), "dealer": _("Dealer"),
+               "hour": _("Hour")}[table]  # fmt: skip
+    header = [heading, _("Calls"), _("Reached"), _("Worked to a final outcome"), _("Qualified"),
+              _("Redemption"), _("Contact rate"), _("Average handling time (s)")]  # fmt: skip
+    body = [
+        [r[first], r["attempts"], r["reached"], r["final"], r["qualified"],
+         *(_decimal(r[name]) for name in ("redemption", "contact_rate",
+                                          "average_handling_seconds"))]
+        for r in rows
+    ]  # fmt: skip
+    return csv_download(f"{found.code}-{table}.csv", [header, *body])
+
+
+def _decimal(value: float | None) -> str:
+    """A number as the user's spreadsheet reads it (0,5 in Italian); empty for none."""
+    return "" if value is None else format_decimal(value, format="0.##")

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import tempfile
 from pathlib import Path
 
 import sqlalchemy as sa
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -23,6 +20,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.accounts.models import Account
+from app.downloads import csv_download
 from app.extensions import db
 from app.imports import services
 from app.imports.doubts import EDITABLE, open_flags, resolve
@@ -51,7 +49,6 @@ from app.jobs.models import JobRun, JobStatus
 from app.jobs.runner import JobsUnavailable, reconcile, start_job
 from app.labels import reason_label
 from app.security import guard, load_or_404
-from app.spreadsheet_safety import neutralise
 from app.users.models import Role
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
@@ -185,18 +182,11 @@ def rejected_csv(batch_id: int):
         .order_by(ImportRejection.row_number)
     ).all()
     headers = services.headers_of(batch)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";")
-    writer.writerow([_("Row"), _("Reason"), *headers])
+    table = [[_("Row"), _("Reason"), *headers]]
     for row in rows:
-        cells = [row.row_number, reason_label(row.reason), *(row.data.get(h, "") for h in headers)]
-        writer.writerow([neutralise(cell) for cell in cells])
-    name = f"rejected-{batch.id}.csv"
-    return Response(
-        "\ufeff" + buffer.getvalue(),
-        mimetype="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+        table.append([row.row_number, reason_label(row.reason),
+                      *(row.data.get(h, "") for h in headers)])  # fmt: skip
+    return csv_download(f"rejected-{batch.id}.csv", table)
 
 
 @bp.route("/review")

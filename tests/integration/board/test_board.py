@@ -13,6 +13,7 @@ from app.board import cache
 from app.campaigns.models import QueueState
 from app.desk.models import CallAttempt
 from app.scripting.services import load_script
+from app.users.models import User
 from config import ROOT
 from tests import factories
 
@@ -149,3 +150,20 @@ def test_a_supervisor_pauses_resumes_and_sets_the_target_all_audited(
         sa.select(AuditEntry.action).where(AuditEntry.object_id == str(worked.id))
     ).all()
     assert actions.count("campaign.status") == 2 and "campaign.update" in actions
+
+
+def test_each_table_downloads_as_a_formula_safe_csv(client, auth, worked, session) -> None:
+    worked.code = "=CMD"  # a code a spreadsheet would run, in the file's name only
+    agent = session.get(User, session.scalar(sa.select(CallAttempt.agent_id).limit(1)))
+    agent.username = "=1+1"  # a user name a spreadsheet would run, in a cell
+    session.flush()
+    auth.login("supervisor")
+    response = client.get(f"/board/campaigns/{worked.id}/agents.csv")
+    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"] == 'attachment; filename="CMD-agents.csv"'
+    text = response.get_data(as_text=True)
+    assert text.startswith("\ufeffOperatore;Chiamate;")
+    assert "'=1+1;3;2;2;1;0,5;0,67;60" in text  # neutralised; Italian decimals
+    days = client.get(f"/board/campaigns/{worked.id}/days.csv?start=2026-11-23&end=2026-11-23")
+    assert "2026-11-23;3;" in days.get_data(as_text=True)
+    assert client.get(f"/board/campaigns/{worked.id}/secrets.csv").status_code == 404
