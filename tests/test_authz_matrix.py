@@ -20,7 +20,9 @@ def routes(app):
         if rule.endpoint == "static":
             continue
         args = {
-            name: SAMPLE_ARGS.get(type(conv).__name__.removesuffix("Converter").lower(), "x")
+            name: min(conv.items)  # "any(a, b)": one of its words
+            if hasattr(conv, "items")
+            else SAMPLE_ARGS.get(type(conv).__name__.removesuffix("Converter").lower(), "x")
             for name, conv in rule._converters.items()
         }
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):

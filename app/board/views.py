@@ -9,11 +9,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.board.charts import bar_width, rate_line
+from app.board.floor import floor_now
 from app.board.forms import RangeForm, StatusForm, TargetForm
 from app.board.services import FRESH_SECONDS, campaign_now, campaigns_now
-from app.campaigns.models import Campaign, CampaignStatus
+from app.campaigns.models import Campaign, CampaignStatus, QueueEntry
 from app.campaigns.services import CampaignError, set_status, update_settings
+from app.columns import utcnow
 from app.desk.outcomes import rules_from_config
+from app.desk.queue import release_held
 from app.downloads import csv_download
 from app.extensions import db
 from app.security import guard, load_or_404
@@ -59,6 +62,8 @@ def campaign(campaign_id: int):
     return render_template(
         "board/campaign.html",
         campaign=found,
+        floor=floor_now(db.session, found, utcnow()),
+        release_form=StatusForm(),
         data=data,
         chart=rate_line([(d["day"], d["redemption"]) for d in data["days"]], target),
         bar_width=bar_width,
@@ -135,3 +140,19 @@ def table_csv(campaign_id: int, table: str):
 def _decimal(value: float | None) -> str:
     """A number as the user's spreadsheet reads it (0,5 in Italian); empty for none."""
     return "" if value is None else format_decimal(value, format="0.##")
+
+
+@bp.route("/campaigns/<int:campaign_id>/held/<int:entry_id>/release", methods=["POST"])
+def release(campaign_id: int, entry_id: int):
+    """Give back an account an agent holds (a dead browser, an agent gone home)."""
+    found = load_or_404(Campaign, campaign_id)
+    entry = load_or_404(QueueEntry, entry_id, allowed=lambda e: e.campaign_id == found.id)
+    if not StatusForm().validate():
+        abort(400)
+    holder = release_held(db.session, entry, by=current_user.id)
+    db.session.commit()
+    if holder is None:
+        flash(_("Nobody held that account any more."), "info")
+    else:
+        flash(_("The account is back in the queue."), "success")
+    return redirect(url_for("board.campaign", campaign_id=found.id))

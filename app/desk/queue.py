@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, scoped_session
 
 from app.accounts.models import Account
 from app.accounts.status import AccountStatus, check_transition
+from app.audit.services import record
 from app.campaigns.calendar import is_callable, next_callable
 from app.campaigns.models import Campaign, CampaignStatus, QueueEntry, QueueState
 from app.columns import utcnow
@@ -212,6 +213,22 @@ def release(session: Session, entry: QueueEntry, agent_id: int) -> bool:
     _give_back(entry, account, campaign_closed=campaign.status == CampaignStatus.CLOSED)
     session.flush()
     return True
+
+
+def release_held(session: Session, entry: QueueEntry, *, by: int) -> int | None:
+    """A supervisor gives a held entry back to the queue (an agent's browser died, or they
+    left with an account on screen): the holder's id, or None when nobody held it any
+    more. Recorded in the audit log."""
+    begin_write(session)
+    account, campaign = _lock(session, entry)
+    if entry.state != QueueState.LEASED:
+        return None
+    holder = entry.lease_holder_id
+    _give_back(entry, account, campaign_closed=campaign.status == CampaignStatus.CLOSED)
+    session.flush()
+    record(session, "queue.release", user_id=by, obj=entry, holder_id=holder,
+           account_id=account.id)  # fmt: skip
+    return holder
 
 
 @dataclass(frozen=True)

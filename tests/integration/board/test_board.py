@@ -167,3 +167,39 @@ def test_each_table_downloads_as_a_formula_safe_csv(client, auth, worked, sessio
     days = client.get(f"/board/campaigns/{worked.id}/days.csv?start=2026-11-23&end=2026-11-23")
     assert "2026-11-23;3;" in days.get_data(as_text=True)
     assert client.get(f"/board/campaigns/{worked.id}/secrets.csv").status_code == 404
+
+
+def test_a_supervisor_sees_who_holds_what_and_releases_a_stuck_account(
+    client, auth, worked, session, users
+) -> None:
+    from app.accounts.status import AccountStatus
+    from app.audit.models import AuditEntry
+    from tests.conftest import csrf_token
+
+    stuck = factories.queue_entry(session, worked)
+    stuck.state, stuck.lease_holder_id = QueueState.LEASED, users["agent"].id
+    stuck.lease_expires_at = datetime.now(UTC) - timedelta(minutes=3)  # the browser died
+    account = session.get(factories.Account, stuck.account_id)
+    account.status = AccountStatus.IN_CALL
+    other = factories.queue_entry(session, factories.campaign(session))
+    session.flush()
+    auth.login("supervisor")
+    url = f"/board/campaigns/{worked.id}"
+    page = client.get(url).get_data(as_text=True)
+    held = page[page.index('data-testid="held"') :]
+    assert account.company_name in held and "agent" in held and "scadut" in held
+    token = csrf_token(client, url)
+    release = f"{url}/held/{stuck.id}/release"
+    assert client.post(release, data={}).status_code == 400
+    assert (
+        client.post(f"{url}/held/{other.id}/release", data={"csrf_token": token}).status_code == 403
+    )
+    done = client.post(release, data={"csrf_token": token}, follow_redirects=True)
+    assert "di nuovo in coda" in done.get_data(as_text=True)
+    session.expire_all()
+    assert (stuck.state, stuck.lease_holder_id, account.status) == (
+        QueueState.WAITING, None, AccountStatus.QUEUED)  # fmt: skip
+    again = client.post(release, data={"csrf_token": token}, follow_redirects=True)
+    assert "Nessuno" in again.get_data(as_text=True)
+    audit = session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "queue.release")).all()
+    assert len(audit) == 1 and audit[0].details["holder_id"] == users["agent"].id

@@ -1,0 +1,44 @@
+"""The floor now: a campaign's queue, and which agent holds which account (live, not
+cached: a supervisor releasing a stuck account must see it released)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from app.accounts.models import Account
+from app.campaigns.models import Campaign, QueueEntry, QueueState
+from app.desk.queue import QueueDepth, queue_depth
+from app.users.models import User
+
+
+@dataclass(frozen=True)
+class Held:
+    entry_id: int
+    account: str
+    agent: str
+    expires_at: datetime
+    stuck: bool  # the lease has run out: the agent is gone, the next claim takes it
+
+
+@dataclass(frozen=True)
+class Floor:
+    depth: QueueDepth
+    held: list[Held]
+    agents_in_call: int  # agents holding an account under a live lease
+
+
+def floor_now(session: Session, campaign: Campaign, now: datetime) -> Floor:
+    rows = session.execute(
+        sa.select(QueueEntry.id, Account.company_name, User.username, QueueEntry.lease_expires_at)
+        .join(Account, Account.id == QueueEntry.account_id)
+        .join(User, User.id == QueueEntry.lease_holder_id)
+        .where(QueueEntry.campaign_id == campaign.id, QueueEntry.state == QueueState.LEASED)
+        .order_by(QueueEntry.lease_expires_at)
+    ).all()
+    held = [Held(n, name, agent, expires, expires <= now) for n, name, agent, expires in rows]
+    live_agents = {h.agent for h in held if not h.stuck}
+    return Floor(queue_depth(session, campaign, now), held, len(live_agents))
