@@ -42,5 +42,8 @@ def test_the_board_follows_an_agent_s_qualification(browser, live_server, page, 
     row.get_by_role("link", name=desk_campaign["name"]).click()
     expect(board.get_by_test_id("redemption")).to_have_text("100,0%")
     expect(board.get_by_test_id("agents")).to_contain_text("agent")
+    agents = board.get_by_test_id("agents")
+    agents.get_by_role("button", name="Chiamate").click()  # sort by calls
+    expect(agents.locator("th[aria-sort]")).to_have_attribute("aria-sort", "ascending")
     screenshot(board, "board-campaign")
     board_context.close()

@@ -1,0 +1,44 @@
+// Tables that sort by a column when its header is clicked (or Enter/Space on it):
+// numbers by the cell's data-sort value, text by the language's order. The header says
+// how the table is sorted (aria-sort) for screen readers. No framework.
+(function () {
+  "use strict";
+  const lang = document.documentElement.lang || "it";
+  const collator = new Intl.Collator(lang, {numeric: true, sensitivity: "base"});
+
+  function value(row, index) {
+    const cell = row.cells[index];
+    if (!cell) return "";
+    return cell.dataset.sort !== undefined ? cell.dataset.sort : cell.textContent.trim();
+  }
+
+  function compare(a, b) {
+    const x = parseFloat(a), y = parseFloat(b);
+    const numbers = a !== "" && b !== "" && !isNaN(x) && !isNaN(y);
+    if (numbers) return x - y;
+    if (a === "" || b === "") return (a === "") - (b === "");  // no figure: last
+    return collator.compare(a, b);
+  }
+
+  for (const table of document.querySelectorAll("table.sortable")) {
+    const headers = table.tHead ? Array.from(table.tHead.rows[0].cells) : [];
+    headers.forEach((th, index) => {
+      if (!th.textContent.trim()) return;
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "sort";
+      button.textContent = th.textContent;
+      th.textContent = "";
+      th.appendChild(button);
+      button.addEventListener("click", () => {
+        const ascending = th.getAttribute("aria-sort") !== "ascending";
+        headers.forEach((other) => other.removeAttribute("aria-sort"));
+        th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+        const body = table.tBodies[0];
+        const rows = Array.from(body.rows);
+        rows.sort((r1, r2) => compare(value(r1, index), value(r2, index)) * (ascending ? 1 : -1));
+        rows.forEach((row) => body.appendChild(row));
+      });
+    });
+  }
+})();
