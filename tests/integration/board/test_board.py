@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -106,8 +107,29 @@ def test_with_redis_one_copy_serves_every_process() -> None:
     again = cache._from_redis(redis, key, 60, lambda: computed.append(1) or {"n": 2})
     assert first == again == {"n": 1} and len(computed) == 1
     name = cache.PREFIX + key
-    assert redis.pttl(name) > 50_000 and not redis.exists(name + ":lock")
-    redis.delete(name)
+    assert redis.pttl(name) > 60_000 and not redis.exists(name + ":lock")
+    assert 0 < redis.pttl(name + ":fresh") <= 60_000
+    # Expired, and another process recomputing (it holds the lock): the previous copy,
+    # at once, without computing.
+    redis.delete(name + ":fresh")
+    redis.set(name + ":lock", "1", ex=30)
+    assert cache._from_redis(redis, key, 60, lambda: computed.append(1) or {"n": 3}) == {"n": 1}
+    assert len(computed) == 1
+    redis.delete(name, name + ":lock")
+
+
+def test_in_memory_an_expired_copy_is_served_while_another_thread_recomputes(app) -> None:
+    import time
+
+    with app.app_context():
+        cache._local["k"] = (time.monotonic() - 1, {"n": "old"})  # expired
+        busy = cache._computing.setdefault("k", threading.Lock())
+        busy.acquire()  # another thread is computing
+        try:
+            assert cache.shared("k", 5, lambda: {"n": "new"}) == {"n": "old"}
+        finally:
+            busy.release()
+        assert cache.shared("k", 5, lambda: {"n": "new"}) == {"n": "new"}  # now it may
 
 
 def test_a_campaign_s_page_shows_its_figures_by_day_agent_and_outcome(client, auth, worked) -> None:
