@@ -27,7 +27,7 @@ from app.accounts.models import Account, Horizon, Opportunity
 from app.board.metrics import HORIZONS, Counts
 from app.campaigns.calendar import ROME
 from app.campaigns.models import Campaign, QueueEntry, QueueState
-from app.desk.models import CallAttempt
+from app.desk.models import CallAttempt, QualityCheck, Verdict
 from app.desk.outcomes import rules_from_config
 
 Dimension = Literal["campaign", "agent", "zone", "dealer", "day", "hour"]
@@ -155,6 +155,18 @@ def gather(
     )
     for group, final, qualified in session.execute(finals):
         found[group].update(final=final, qualified=qualified)
+    # A rejected qualification: final and not qualified, for its call's agent and day.
+    rejected = (
+        sa.select(key, sa.func.count())
+        .select_from(QualityCheck)
+        .join(c, c.id == QualityCheck.call_attempt_id)
+        .join(a, a.id == c.account_id)
+        .where(QualityCheck.verdict == Verdict.REJECTED, *_conditions(where, when))
+        .group_by(key)
+    )
+    for group, n in session.execute(rejected):
+        found[group]["rejected"] = n
+        found[group]["final"] = found[group].get("final", 0) + n
     horizon = sa.func.min(
         sa.case(*((Opportunity.horizon == Horizon(str(m)), m) for m in HORIZONS), else_=None)
     ).label("months")

@@ -34,6 +34,9 @@ class Counts:
     called: int = 0  # accounts with at least one call
     final: int = 0  # accounts worked to a final outcome
     qualified: int = 0  # of those, the ones whose final call qualified them
+    # Qualifications a supervisor rejected: each counts, where its call falls, as one more
+    # account worked to a final outcome and not qualified (it is in ``final``).
+    rejected: int = 0
     attempts: int = 0  # calls recorded
     reached: int = 0  # calls in which a person answered
     timed: int = 0  # calls with a start and an end
@@ -50,6 +53,7 @@ class Counts:
             self.called + other.called,
             self.final + other.final,
             self.qualified + other.qualified,
+            self.rejected + other.rejected,
             self.attempts + other.attempts,
             self.reached + other.reached,
             self.timed + other.timed,

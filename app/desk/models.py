@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.columns import Timestamps, UTCDateTime, utcnow
+from app.columns import Timestamps, UTCDateTime, str_enum, utcnow
 from app.extensions import db
 
 
@@ -49,3 +50,22 @@ class CallDraft(Timestamps, db.Model):
     agent_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
     answers: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     notes: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class Verdict(enum.StrEnum):
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+
+
+class QualityCheck(db.Model):
+    """A supervisor's check of a qualified account: verified, or rejected (the account
+    goes back to the queue, and the qualification counts against its agent)."""
+
+    __tablename__ = "quality_checks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_attempt_id: Mapped[int] = mapped_column(sa.ForeignKey("call_attempts.id"), unique=True)
+    verdict: Mapped[Verdict] = mapped_column(str_enum(Verdict, "quality_verdict"))
+    checked_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    note: Mapped[str | None] = mapped_column(sa.Text)
