@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, DecimalField, SubmitField
-from wtforms.validators import InputRequired, NumberRange, Optional
+from wtforms import DateField, DecimalField, HiddenField, StringField, SubmitField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from app.forms import BaseForm
 
@@ -28,3 +28,10 @@ class TargetForm(BaseForm):
 
 class StatusForm(BaseForm):
     submit = SubmitField()  # its label says what it does: pause or resume
+
+
+class CheckForm(BaseForm):
+    call_id = HiddenField(validators=[InputRequired()])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])
+    verify = SubmitField(_l("Verified"))
+    reject = SubmitField(_l("Reject: back to the queue"))

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Account
@@ -78,9 +79,9 @@ def check(
     """Record the verdict; a rejected account goes back to the campaign's queue."""
     call = session.scalars(_standing(campaign).where(CallAttempt.id == call_id)).first()
     if call is None:
-        raise QualityError("This call is not a qualification that still stands.")
+        raise QualityError(_("This call is not a qualification that still stands."))
     if session.scalar(sa.select(QualityCheck.id).where(QualityCheck.call_attempt_id == call_id)):
-        raise QualityError("This qualification was checked already.")
+        raise QualityError(_("This qualification was checked already."))
     found = QualityCheck(call_attempt_id=call.id, verdict=Verdict(verdict), checked_by_id=by,
                          note=note or None)  # fmt: skip
     session.add(found)
@@ -93,7 +94,7 @@ def check(
         entry.state, entry.next_call_at = QueueState.WAITING, None
         account = session.get(Account, call.account_id)
         if account.status != AccountStatus.QUALIFIED:
-            raise QualityError("This account has left the campaign (handed out or closed).")
+            raise QualityError(_("This account has left the campaign (handed out or closed)."))
         account.status = check_transition(account.status, AccountStatus.QUEUED)
     session.flush()
     record(session, "quality.check", user_id=by, obj=found, verdict=found.verdict.value,

@@ -9,11 +9,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from app.accounts.models import Account
 from app.board import cache
 from app.board.counts import Slice, gather
 from app.board.metrics import Counts, figures, progress
 from app.campaigns.calendar import ROME
 from app.campaigns.models import Campaign, QueueEntry, QueueState
+from app.desk.models import CallAttempt
 from app.territory.models import Dealer, Salesperson, Zone
 from app.users.models import User
 
@@ -133,7 +135,10 @@ def _campaign(
         "horizons": [[m, _number(share)] for m, share in f.horizon_shares.items()],  # 3, 6, 12
         "days": [{"day": day, **row(days[day])} for day in sorted(days)],
         "agents": sorted(
-            ({"agent": names.get(agent_id, "?"), **row(c)} for agent_id, c in agents.items()),
+            (
+                {"id": agent_id, "agent": names.get(agent_id, "?"), **row(c)}
+                for agent_id, c in agents.items()
+            ),
             key=lambda r: (-(r["redemption"] or -1), -r["attempts"], r["agent"]),
         ),
         # Where the work was done: the accounts' zone and dealer, the hour of the day.
@@ -173,3 +178,26 @@ def _utc(day: date) -> datetime:
 
 def _first_day(days: dict[Any, Counts]) -> date | None:
     return date.fromisoformat(min(days)) if days else None
+
+
+def agent_now(session: Session, campaign: Campaign, agent: User) -> dict[str, Any]:
+    """One agent's work in one campaign: figures in all and by day, their latest calls.
+    Read live: a supervisor checking their qualifications sees each verdict count."""
+    where = Slice(campaign_id=campaign.id, agent_id=agent.id)
+    total = gather(session, where).get(None, Counts())
+    days = gather(session, where, by="day")
+    f = figures(total)
+    c = CallAttempt
+    calls = session.execute(
+        sa.select(c.started_at, c.ended_at, c.outcome, Account.company_name)
+        .join(Account, Account.id == c.account_id)
+        .where(c.campaign_id == campaign.id, c.agent_id == agent.id)
+        .order_by(c.id.desc())
+        .limit(50)
+    ).all()
+    return {
+        "total": total,
+        "figures": f,
+        "days": [(day, days[day], figures(days[day])) for day in sorted(days)],
+        "calls": calls,
+    }

@@ -10,17 +10,19 @@ from flask_login import current_user
 
 from app.board.charts import bar_width, rate_line
 from app.board.floor import floor_now
-from app.board.forms import RangeForm, StatusForm, TargetForm
-from app.board.services import FRESH_SECONDS, campaign_now, campaigns_now
+from app.board.forms import CheckForm, RangeForm, StatusForm, TargetForm
+from app.board.quality import QualityError, check, to_check
+from app.board.services import FRESH_SECONDS, agent_now, campaign_now, campaigns_now
 from app.campaigns.models import Campaign, CampaignStatus, QueueEntry
 from app.campaigns.services import CampaignError, set_status, update_settings
 from app.columns import utcnow
+from app.desk.models import CallAttempt, Verdict
 from app.desk.outcomes import rules_from_config
 from app.desk.queue import release_held
 from app.downloads import csv_download
 from app.extensions import db
 from app.security import guard, load_or_404
-from app.users.models import Role
+from app.users.models import Role, User
 
 bp = Blueprint("board", __name__, url_prefix="/board")
 guard(bp, Role.SUPERVISOR, Role.ADMIN)
@@ -156,3 +158,43 @@ def release(campaign_id: int, entry_id: int):
     else:
         flash(_("The account is back in the queue."), "success")
     return redirect(url_for("board.campaign", campaign_id=found.id))
+
+
+@bp.route("/campaigns/<int:campaign_id>/agents/<int:agent_id>")
+def agent(campaign_id: int, agent_id: int):
+    """An agent's drill-down: their figures and calls, and qualifications to check."""
+    found = load_or_404(Campaign, campaign_id)
+    person = load_or_404(User, agent_id, allowed=lambda u: u.role == Role.AGENT)
+    locale = str(get_locale() or "it")
+    return render_template(
+        "board/agent.html",
+        campaign=found,
+        agent=person,
+        data=agent_now(db.session, found, person),
+        sample=to_check(db.session, found, person.id),
+        check_form=CheckForm(),
+        outcome_labels={c: r.label(locale) for c, r in rules_from_config(found.outcomes).items()},
+    )
+
+
+@bp.route("/campaigns/<int:campaign_id>/agents/<int:agent_id>/checks", methods=["POST"])
+def check_call(campaign_id: int, agent_id: int):
+    found = load_or_404(Campaign, campaign_id)
+    person = load_or_404(User, agent_id, allowed=lambda u: u.role == Role.AGENT)
+    form = CheckForm()
+    if not form.validate() or not str(form.call_id.data).isdigit():
+        abort(400)
+    verdict = Verdict.REJECTED if form.reject.data else Verdict.VERIFIED
+    call = db.session.get(CallAttempt, int(form.call_id.data))
+    if call is None or call.agent_id != person.id:
+        abort(404)
+    try:
+        check(db.session, found, call.id, verdict, by=current_user.id, note=form.note.data)
+    except QualityError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("Rejected: the account is back in the queue.") if verdict == Verdict.REJECTED
+              else _("Verified."), "success")  # fmt: skip
+    return redirect(url_for("board.agent", campaign_id=found.id, agent_id=person.id))

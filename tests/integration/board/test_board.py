@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from redis import Redis
 
 from app.board import cache
-from app.campaigns.models import QueueState
+from app.campaigns.models import QueueEntry, QueueState
 from app.desk.models import CallAttempt
 from app.scripting.services import load_script
 from app.users.models import User
@@ -225,3 +225,42 @@ def test_a_supervisor_sees_who_holds_what_and_releases_a_stuck_account(
     assert "Nessuno" in again.get_data(as_text=True)
     audit = session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "queue.release")).all()
     assert len(audit) == 1 and audit[0].details["holder_id"] == users["agent"].id
+
+
+def test_a_supervisor_checks_an_agent_s_qualifications(client, auth, worked, session, users):
+    from app.accounts.status import AccountStatus
+    from app.audit.models import AuditEntry
+    from tests.conftest import csrf_token
+
+    qualified = session.scalars(
+        sa.select(CallAttempt).where(
+            CallAttempt.campaign_id == worked.id, CallAttempt.outcome == "qualified"
+        )
+    ).one()
+    session.get(factories.Account, qualified.account_id).status = AccountStatus.QUALIFIED
+    session.flush()
+    agent = users["agent"]
+    auth.login("supervisor")
+    url = f"/board/campaigns/{worked.id}/agents/{agent.id}"
+    page = client.get(url).get_data(as_text=True)
+    assert 'data-testid="agent-redemption">50,0%' in page and 'data-testid="to-check"' in page
+    token = csrf_token(client, url)
+    assert client.post(url + "/checks", data={"call_id": qualified.id}).status_code == 400
+    done = client.post(url + "/checks", data={"csrf_token": token, "call_id": qualified.id,
+                                              "note": "mai parlato col responsabile",
+                                              "reject": "1"}, follow_redirects=True)  # fmt: skip
+    text = done.get_data(as_text=True)
+    assert "di nuovo in coda" in text
+    assert 'data-testid="agent-redemption">0,0%' in text  # 0 qualified / 2 final
+    session.expire_all()
+    entry = session.scalars(sa.select(QueueEntry).where(
+        QueueEntry.account_id == qualified.account_id)).one()  # fmt: skip
+    assert entry.state == QueueState.WAITING
+    assert session.get(factories.Account, qualified.account_id).status == AccountStatus.QUEUED
+    again = client.post(url + "/checks", data={"csrf_token": token, "call_id": qualified.id,
+                                               "verify": "1"}, follow_redirects=True)  # fmt: skip
+    assert "non è una qualifica ancora valida" in again.get_data(as_text=True)
+    audit = session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "quality.check"))
+    assert [e.details["verdict"] for e in audit] == ["rejected"]
+    # Not an agent: no drill-down.
+    assert client.get(f"/board/campaigns/{worked.id}/agents/{users['staff'].id}").status_code == 403
