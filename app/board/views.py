@@ -19,7 +19,7 @@ from app.columns import utcnow
 from app.desk.models import CallAttempt, Verdict
 from app.desk.outcomes import rules_from_config
 from app.desk.queue import release_held
-from app.downloads import csv_download
+from app.downloads import csv_download, xlsx_download
 from app.extensions import db
 from app.security import guard, load_or_404
 from app.users.models import Role, User
@@ -116,9 +116,12 @@ def status(campaign_id: int):
     return redirect(url_for("board.campaign", campaign_id=found.id))
 
 
-@bp.route("/campaigns/<int:campaign_id>/<any(days, agents, zone, dealer, hour):table>.csv")
-def table_csv(campaign_id: int, table: str):
-    """One of the campaign page's tables, for the same days, as a CSV file."""
+@bp.route(
+    "/campaigns/<int:campaign_id>/<any(days, agents, zone, dealer, hour):table>"
+    ".<any(csv, xlsx):kind>"
+)
+def table_file(campaign_id: int, table: str, kind: str):
+    """One of the campaign page's tables, for the same days, as a CSV or XLSX file."""
     found = load_or_404(Campaign, campaign_id)
     span = RangeForm(request.args)
     start, end = (span.start.data, span.end.data) if span.validate() else (None, None)
@@ -130,12 +133,13 @@ def table_csv(campaign_id: int, table: str):
                "hour": _("Hour")}[table]  # fmt: skip
     header = [heading, _("Calls"), _("Reached"), _("Worked to a final outcome"), _("Qualified"),
               _("Redemption"), _("Contact rate"), _("Average handling time (s)")]  # fmt: skip
-    body = [
-        [r[first], r["attempts"], r["reached"], r["final"], r["qualified"],
-         *(_decimal(r[name]) for name in ("redemption", "contact_rate",
-                                          "average_handling_seconds"))]
-        for r in rows
-    ]  # fmt: skip
+    figures = ("redemption", "contact_rate", "average_handling_seconds")
+    if kind == "xlsx":  # numbers stay numbers: the spreadsheet formats them
+        body = [[r[first], r["attempts"], r["reached"], r["final"], r["qualified"],
+                 *(r[name] for name in figures)] for r in rows]  # fmt: skip
+        return xlsx_download(f"{found.code}-{table}.xlsx", [header, *body], sheet=heading)
+    body = [[r[first], r["attempts"], r["reached"], r["final"], r["qualified"],
+             *(_decimal(r[name]) for name in figures)] for r in rows]  # fmt: skip
     return csv_download(f"{found.code}-{table}.csv", [header, *body])
 
 

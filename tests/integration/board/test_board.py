@@ -264,3 +264,22 @@ def test_a_supervisor_checks_an_agent_s_qualifications(client, auth, worked, ses
     assert [e.details["verdict"] for e in audit] == ["rejected"]
     # Not an agent: no drill-down.
     assert client.get(f"/board/campaigns/{worked.id}/agents/{users['staff'].id}").status_code == 403
+
+
+def test_each_table_downloads_as_xlsx_with_numbers_and_inert_text(
+    client, auth, worked, session, tmp_path
+) -> None:
+    from python_calamine import CalamineWorkbook
+
+    agent = session.get(User, session.scalar(sa.select(CallAttempt.agent_id).limit(1)))
+    agent.username = "=HYPERLINK(1)"
+    session.flush()
+    auth.login("supervisor")
+    response = client.get(f"/board/campaigns/{worked.id}/agents.xlsx")
+    assert response.mimetype.endswith("spreadsheetml.sheet")
+    path = tmp_path / "agents.xlsx"
+    path.write_bytes(response.get_data())
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+    assert rows[0][:2] == ["Operatore", "Chiamate"]
+    assert rows[1][0] == "'=HYPERLINK(1)"  # text, not a formula
+    assert rows[1][1:6] == [3, 2, 2, 1, 0.5]  # numbers the spreadsheet can sum
