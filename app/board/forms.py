@@ -1,7 +1,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, DecimalField, HiddenField, StringField, SubmitField
+from wtforms import (
+    DateField,
+    DateTimeLocalField,
+    DecimalField,
+    HiddenField,
+    SelectField,
+    StringField,
+    SubmitField,
+)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from app.forms import BaseForm
@@ -35,3 +43,18 @@ class CheckForm(BaseForm):
     note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])
     verify = SubmitField(_l("Verified"))
     reject = SubmitField(_l("Reject: back to the queue"))
+
+
+class MoveForm(BaseForm):
+    when = DateTimeLocalField(_l("New time"), format="%Y-%m-%dT%H:%M",
+                              validators=[InputRequired()])  # fmt: skip
+    submit = SubmitField(_l("Move"))
+
+
+class AgentForm(BaseForm):
+    agent = SelectField(_l("Agent"), coerce=str, validate_choice=True)
+    submit = SubmitField(_l("Give it"))
+
+
+class RequeueForm(BaseForm):
+    submit = SubmitField(_l("Put the chosen accounts back in the queue"))

@@ -1,18 +1,36 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date
 from decimal import Decimal
 
+import sqlalchemy as sa
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.board.charts import bar_width, rate_line
+from app.board.control import (
+    ControlError,
+    callbacks,
+    dead_ends,
+    move_callback,
+    reassign_callback,
+    requeue,
+)
 from app.board.floor import floor_now
-from app.board.forms import CheckForm, RangeForm, StatusForm, TargetForm
+from app.board.forms import (
+    AgentForm,
+    CheckForm,
+    MoveForm,
+    RangeForm,
+    RequeueForm,
+    StatusForm,
+    TargetForm,
+)
 from app.board.quality import QualityError, check, to_check
 from app.board.services import FRESH_SECONDS, agent_now, campaign_now, campaigns_now
+from app.campaigns.calendar import ROME
 from app.campaigns.models import Campaign, CampaignStatus, QueueEntry
 from app.campaigns.services import CampaignError, set_status, update_settings
 from app.columns import utcnow
@@ -66,6 +84,11 @@ def campaign(campaign_id: int):
         campaign=found,
         floor=floor_now(db.session, found, utcnow()),
         release_form=StatusForm(),
+        callbacks=callbacks(db.session, found),
+        dead_ends=dead_ends(db.session, found),
+        move_form=MoveForm(),
+        agent_form=_agent_form(),
+        requeue_form=RequeueForm(),
         data=data,
         chart=rate_line([(d["day"], d["redemption"]) for d in data["days"]], target),
         bar_width=bar_width,
@@ -202,3 +225,76 @@ def check_call(campaign_id: int, agent_id: int):
         flash(_("Rejected: the account is back in the queue.") if verdict == Verdict.REJECTED
               else _("Verified."), "success")  # fmt: skip
     return redirect(url_for("board.agent", campaign_id=found.id, agent_id=person.id))
+
+
+def _agent_form() -> AgentForm:
+    form = AgentForm()
+    agents = db.session.execute(
+        sa.select(User.id, User.username)
+        .where(User.role == Role.AGENT, User.active.is_(True))
+        .order_by(User.username)
+    ).all()
+    form.agent.choices = [("", _("any agent")), *((str(i), name) for i, name in agents)]
+    return form
+
+
+def _back(found: Campaign):
+    return redirect(url_for("board.campaign", campaign_id=found.id) + "#callbacks")
+
+
+@bp.route("/campaigns/<int:campaign_id>/callbacks/<int:entry_id>/move", methods=["POST"])
+def move(campaign_id: int, entry_id: int):
+    found = load_or_404(Campaign, campaign_id)
+    form = MoveForm()
+    if not form.validate():
+        for error in form.when.errors or [_("Give a day and a time.")]:
+            flash(str(error), "error")
+        return _back(found)
+    when = form.when.data.replace(tzinfo=ROME).astimezone(UTC)
+    try:
+        move_callback(db.session, found, entry_id, when, by=current_user.id)
+    except ControlError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("Callback moved."), "success")
+    return _back(found)
+
+
+@bp.route("/campaigns/<int:campaign_id>/callbacks/<int:entry_id>/agent", methods=["POST"])
+def reassign(campaign_id: int, entry_id: int):
+    found = load_or_404(Campaign, campaign_id)
+    form = _agent_form()
+    if not form.validate():
+        abort(400)
+    agent_id = int(form.agent.data) if form.agent.data else None
+    try:
+        reassign_callback(db.session, found, entry_id, agent_id, by=current_user.id)
+    except ControlError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("Callback given."), "success")
+    return _back(found)
+
+
+@bp.route("/campaigns/<int:campaign_id>/requeue", methods=["POST"])
+def requeue_accounts(campaign_id: int):
+    found = load_or_404(Campaign, campaign_id)
+    if not RequeueForm().validate():
+        abort(400)
+    chosen = [int(v) for v in request.form.getlist("entry") if v.isdigit()]
+    if not chosen:
+        flash(_("Choose at least one account."), "error")
+        return _back(found)
+    try:
+        moved = requeue(db.session, found, chosen, by=current_user.id)
+    except ControlError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("%(n)s accounts back in the queue.", n=moved), "success")
+    return _back(found)

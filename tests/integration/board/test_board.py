@@ -14,7 +14,7 @@ from app.board import cache
 from app.campaigns.models import QueueEntry, QueueState
 from app.desk.models import CallAttempt
 from app.scripting.services import load_script
-from app.users.models import User
+from app.users.models import Role, User
 from config import ROOT
 from tests import factories
 
@@ -283,3 +283,53 @@ def test_each_table_downloads_as_xlsx_with_numbers_and_inert_text(
     assert rows[0][:2] == ["Operatore", "Chiamate"]
     assert rows[1][0] == "'=HYPERLINK(1)"  # text, not a formula
     assert rows[1][1:6] == [3, 2, 2, 1, 0.5]  # numbers the spreadsheet can sum
+
+
+def test_a_supervisor_moves_and_gives_a_callback_and_requeues_dead_ends(
+    client, auth, worked, session, users
+) -> None:
+    from app.accounts.status import AccountStatus
+    from app.audit.models import AuditEntry
+    from tests.conftest import csrf_token
+
+    agent, other = users["agent"], factories.user(session, Role.AGENT, "agent2")
+    due = datetime(2026, 11, 24, 9, tzinfo=UTC)
+    callback = factories.queue_entry(
+        session, worked, is_callback=True, callback_agent_id=agent.id, next_call_at=due
+    )
+    done_entries = sa.select(QueueEntry).where(
+        QueueEntry.campaign_id == worked.id, QueueEntry.state == QueueState.DONE
+    )
+    by_outcome = {}
+    for entry in session.scalars(done_entries):  # one qualified, one not interested
+        outcome = session.scalar(
+            sa.select(CallAttempt.outcome).where(CallAttempt.account_id == entry.account_id)
+        )
+        account = session.get(factories.Account, entry.account_id)
+        account.status = AccountStatus(outcome)
+        by_outcome[outcome] = entry
+    not_interested, qualified = by_outcome["not_interested"], by_outcome["qualified"]
+    session.flush()
+    auth.login("supervisor")
+    url = f"/board/campaigns/{worked.id}"
+    page = client.get(url).get_data(as_text=True)
+    assert 'data-testid="callbacks"' in page and 'data-testid="dead-ends"' in page
+    token = csrf_token(client, url)
+    # Move: 10:30 in Rome is 09:30 UTC in November.
+    client.post(f"{url}/callbacks/{callback.id}/move",
+                data={"csrf_token": token, "when": "2026-11-25T10:30"})  # fmt: skip
+    client.post(f"{url}/callbacks/{callback.id}/agent",
+                data={"csrf_token": token, "agent": str(other.id)})  # fmt: skip
+    bad = client.post(f"{url}/callbacks/{callback.id}/agent",
+                      data={"csrf_token": token, "agent": str(users["staff"].id)})  # fmt: skip
+    assert bad.status_code == 400  # not one of the agents offered
+    chosen = {"csrf_token": token, "entry": [not_interested.id, qualified.id]}
+    done = client.post(f"{url}/requeue", data=chosen, follow_redirects=True)
+    assert "1 account di nuovo in coda" in done.get_data(as_text=True)  # not the qualified one
+    session.expire_all()
+    assert callback.next_call_at == datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
+    assert callback.callback_agent_id == other.id
+    assert (not_interested.state, not_interested.attempts) == (QueueState.WAITING, 0)
+    assert qualified.state == QueueState.DONE
+    actions = set(session.scalars(sa.select(AuditEntry.action)))
+    assert {"queue.callback_moved", "queue.callback_reassigned", "queue.requeued"} <= actions
