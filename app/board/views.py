@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
@@ -108,15 +110,14 @@ def target(campaign_id: int):
         for error in form.target.errors:
             flash(str(error), "error")
         return redirect(url_for("board.campaign", campaign_id=found.id))
-    try:
-        update_settings(db.session, found, user_id=current_user.id,
-                        target_redemption=(form.target.data / Decimal(100)))  # fmt: skip
-    except CampaignError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(_("Target set."), "success")
+    target = form.target.data / Decimal(100)
+    _attempt(
+        lambda: update_settings(
+            db.session, found, user_id=current_user.id, target_redemption=target
+        ),
+        lambda _changed: _("Target set."),
+        CampaignError,
+    )
     return redirect(url_for("board.campaign", campaign_id=found.id))
 
 
@@ -127,15 +128,13 @@ def status(campaign_id: int):
     wanted = NEXT_STATUS.get(found.status)
     if not form.validate() or wanted is None:
         abort(400)
-    try:
-        set_status(db.session, found, wanted, user_id=current_user.id)
-    except CampaignError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(_("Campaign paused.") if wanted == CampaignStatus.PAUSED
-              else _("Campaign resumed."), "success")  # fmt: skip
+    _attempt(
+        lambda: set_status(db.session, found, wanted, user_id=current_user.id),
+        lambda _none: (
+            _("Campaign paused.") if wanted == CampaignStatus.PAUSED else _("Campaign resumed.")
+        ),
+        CampaignError,
+    )
     return redirect(url_for("board.campaign", campaign_id=found.id))
 
 
@@ -215,15 +214,14 @@ def check_call(campaign_id: int, agent_id: int):
     call = db.session.get(CallAttempt, int(form.call_id.data))
     if call is None or call.agent_id != person.id:
         abort(404)
-    try:
-        check(db.session, found, call.id, verdict, by=current_user.id, note=form.note.data)
-    except QualityError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(_("Rejected: the account is back in the queue.") if verdict == Verdict.REJECTED
-              else _("Verified."), "success")  # fmt: skip
+    _attempt(
+        lambda: check(db.session, found, call.id, verdict, by=current_user.id,
+                      note=form.note.data),
+        lambda _check: _("Rejected: the account is back in the queue.")
+        if verdict == Verdict.REJECTED
+        else _("Verified."),
+        QualityError,
+    )  # fmt: skip
     return redirect(url_for("board.agent", campaign_id=found.id, agent_id=person.id))
 
 
@@ -251,14 +249,11 @@ def move(campaign_id: int, entry_id: int):
             flash(str(error), "error")
         return _back(found)
     when = form.when.data.replace(tzinfo=ROME).astimezone(UTC)
-    try:
-        move_callback(db.session, found, entry_id, when, by=current_user.id)
-    except ControlError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(_("Callback moved."), "success")
+    _attempt(
+        lambda: move_callback(db.session, found, entry_id, when, by=current_user.id),
+        lambda _none: _("Callback moved."),
+        ControlError,
+    )
     return _back(found)
 
 
@@ -269,14 +264,11 @@ def reassign(campaign_id: int, entry_id: int):
     if not form.validate():
         abort(400)
     agent_id = int(form.agent.data) if form.agent.data else None
-    try:
-        reassign_callback(db.session, found, entry_id, agent_id, by=current_user.id)
-    except ControlError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(_("Callback given."), "success")
+    _attempt(
+        lambda: reassign_callback(db.session, found, entry_id, agent_id, by=current_user.id),
+        lambda _none: _("Callback given."),
+        ControlError,
+    )
     return _back(found)
 
 
@@ -289,12 +281,24 @@ def requeue_accounts(campaign_id: int):
     if not chosen:
         flash(_("Choose at least one account."), "error")
         return _back(found)
+    _attempt(
+        lambda: requeue(db.session, found, chosen, by=current_user.id),
+        lambda moved: _("%(n)s accounts back in the queue.", n=moved),
+        ControlError,
+    )
+    return _back(found)
+
+
+def _attempt(
+    change: Callable[[], Any], done: Callable[[Any], str], *errors: type[Exception]
+) -> None:
+    """Make a supervisor's change: committed and confirmed (``done`` of its result), or
+    rolled back and its reason shown."""
     try:
-        moved = requeue(db.session, found, chosen, by=current_user.id)
-    except ControlError as exc:
+        result = change()
+    except errors as exc:
         db.session.rollback()
         flash(str(exc), "error")
     else:
         db.session.commit()
-        flash(_("%(n)s accounts back in the queue.", n=moved), "success")
-    return _back(found)
+        flash(done(result), "success")
