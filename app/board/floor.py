@@ -4,15 +4,18 @@ cached: a supervisor releasing a stuck account must see it released)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Account
 from app.campaigns.models import Campaign, QueueEntry, QueueState
+from app.desk.models import CallAttempt
 from app.desk.queue import QueueDepth, queue_depth
 from app.users.models import User
+
+ACTIVE = 10  # minutes: an agent who ended a call since then is at work
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,7 @@ class Floor:
     depth: QueueDepth
     held: list[Held]
     agents_in_call: int  # agents holding an account under a live lease
+    agents_active: int  # those, and agents who ended a call in the last ``ACTIVE`` minutes
 
 
 def floor_now(session: Session, campaign: Campaign, now: datetime) -> Floor:
@@ -41,4 +45,14 @@ def floor_now(session: Session, campaign: Campaign, now: datetime) -> Floor:
     ).all()
     held = [Held(n, name, agent, expires, expires <= now) for n, name, agent, expires in rows]
     live_agents = {h.agent for h in held if not h.stuck}
-    return Floor(queue_depth(session, campaign, now), held, len(live_agents))
+    recent = session.scalars(
+        sa.select(User.username)
+        .join(CallAttempt, CallAttempt.agent_id == User.id)
+        .where(
+            CallAttempt.campaign_id == campaign.id,
+            CallAttempt.ended_at >= now - timedelta(minutes=ACTIVE),
+        )
+        .distinct()
+    )
+    active = live_agents | set(recent)
+    return Floor(queue_depth(session, campaign, now), held, len(live_agents), len(active))

@@ -333,3 +333,24 @@ def test_a_supervisor_moves_and_gives_a_callback_and_requeues_dead_ends(
     assert qualified.state == QueueState.DONE
     actions = set(session.scalars(sa.select(AuditEntry.action)))
     assert {"queue.callback_moved", "queue.callback_reassigned", "queue.requeued"} <= actions
+
+
+def test_the_floor_counts_agents_in_a_call_and_at_work(session) -> None:
+    from app.board.floor import floor_now
+
+    campaign = factories.campaign(session)
+    now = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+    holding, recent, gone = (factories.user(session, Role.AGENT, n) for n in ("a1", "a2", "a3"))
+    held = factories.queue_entry(session, campaign)
+    held.state, held.lease_holder_id = QueueState.LEASED, holding.id
+    held.lease_expires_at = now + timedelta(minutes=4)
+    for agent, ago in ((recent, 5), (gone, 20)):
+        entry = factories.queue_entry(session, campaign)
+        session.add(CallAttempt(campaign_id=campaign.id, account_id=entry.account_id,
+                                agent_id=agent.id, outcome="no_answer",
+                                started_at=now - timedelta(minutes=ago + 1),
+                                ended_at=now - timedelta(minutes=ago)))  # fmt: skip
+    session.flush()
+    floor = floor_now(session, campaign, now)
+    assert (floor.agents_in_call, floor.agents_active) == (1, 2)
+    assert [h.agent for h in floor.held] == ["a1"] and not floor.held[0].stuck
