@@ -21,8 +21,11 @@ from flask import current_app
 from redis import Redis
 from redis.exceptions import RedisError
 
+from app.extensions import db
+
 PREFIX = "qualifica:board:"
 STALE_FOR = 60  # seconds a copy may still be served while a fresher one is computed
+WAIT_STEPS = 1200  # 0.05 s each: how long a request waits for a first computation (60 s)
 _local: dict[str, tuple[float, Any]] = {}  # key -> (fresh until, value)
 _local_lock = threading.Lock()
 _computing: dict[str, threading.Lock] = {}
@@ -53,8 +56,11 @@ def _from_memory(key: str, seconds: float, compute: Callable[[], Any]) -> Any:
         return stored[1]
     if stored is not None and not computing.acquire(blocking=False):
         return stored[1]  # another thread is computing: the previous copy meanwhile
-    if stored is None:
-        computing.acquire()  # nothing to show yet: wait for the thread computing it
+    if stored is None and not computing.acquire(blocking=False):
+        # Nothing to show yet: wait for the thread computing it, without holding a
+        # database connection meanwhile.
+        db.session.rollback()
+        computing.acquire()
         with _local_lock:
             stored = _local.get(key)
         if stored is not None and stored[0] > time.monotonic():
@@ -71,7 +77,8 @@ def _from_memory(key: str, seconds: float, compute: Callable[[], Any]) -> Any:
 
 def _from_redis(redis: Redis, key: str, seconds: float, compute: Callable[[], Any]) -> Any:
     name = PREFIX + key
-    for _ in range(100):
+    waited = False
+    for _ in range(WAIT_STEPS):
         stored, fresh = redis.mget(name, name + ":fresh")
         if stored is not None and fresh is not None:
             return json.loads(stored)
@@ -87,7 +94,10 @@ def _from_redis(redis: Redis, key: str, seconds: float, compute: Callable[[], An
                 redis.delete(name + ":lock")
         if stored is not None:
             return json.loads(stored)  # another process is computing: the previous copy
-        time.sleep(0.05)  # nothing to show yet: its result comes shortly
+        if not waited:  # nothing to show yet: wait for it without holding a connection
+            db.session.rollback()
+            waited = True
+        time.sleep(0.05)
     return _plain(compute())  # that process died or is very slow
 
 
