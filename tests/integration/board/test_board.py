@@ -94,12 +94,8 @@ def test_without_redis_the_board_keeps_its_figures_in_memory(app) -> None:
         app.config["REDIS_URL"] = None
 
 
-def test_with_redis_one_copy_serves_every_process() -> None:
-    url = os.environ.get("TEST_REDIS_URL")
-    if not url:
-        if os.environ.get("CI"):
-            pytest.fail("TEST_REDIS_URL is not set in CI: scripts/test should start Redis")
-        pytest.skip("no Redis: run through scripts/test, which starts a private redis-server")
+def test_with_redis_one_copy_serves_every_process(redis_url) -> None:
+    url = redis_url
     redis = Redis.from_url(url)
     key = f"test-{os.getpid()}-{datetime.now(UTC).timestamp()}"
     computed = []

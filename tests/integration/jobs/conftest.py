@@ -3,7 +3,6 @@ session-wide database without the rolled-back transaction and clean up after the
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 import uuid
@@ -41,16 +40,6 @@ def committed(app):
         db.session.execute(sa.delete(JobRun))
         db.session.execute(sa.delete(User))
         db.session.commit()
-
-
-@pytest.fixture
-def redis_url():
-    url = os.environ.get("TEST_REDIS_URL")
-    if not url:
-        if os.environ.get("CI"):
-            pytest.fail("TEST_REDIS_URL is not set in CI: scripts/test should start Redis")
-        pytest.skip("no Redis: run through scripts/test, which starts a private redis-server")
-    return url
 
 
 @pytest.fixture

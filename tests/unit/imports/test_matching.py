@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from app.imports.dedupe import Entity
 from app.imports.matching import BatchIndex, EntityCache
 
@@ -38,16 +40,22 @@ def test_a_key_shared_by_too_many_accounts_is_reported_crowded() -> None:
     )
 
 
-def test_the_entity_cache_loads_each_account_once_until_it_is_forgotten(monkeypatch) -> None:
+@pytest.fixture
+def loads(monkeypatch) -> list[list[int]]:
+    """The account ids the cache asks the database for, call by call (faked)."""
     from app.imports import matching
 
-    loads: list[list[int]] = []
+    asked: list[list[int]] = []
 
     def load(session, ids):
-        loads.append(list(ids))
+        asked.append(list(ids))
         return [Entity.of(("account", i), name=f"DITTA {i}") for i in ids]
 
     monkeypatch.setattr(matching, "account_entities", load)
+    return asked
+
+
+def test_the_entity_cache_loads_each_account_once_until_it_is_forgotten(loads) -> None:
     cache = EntityCache(before=100, size=3)  # accounts stored before the batch
     assert [e.ref for e in cache.entities(None, [1, 2])] == [("account", 1), ("account", 2)]
     assert len(cache.entities(None, [2, 1])) == 2 and loads == [[1, 2], []]
@@ -58,16 +66,7 @@ def test_the_entity_cache_loads_each_account_once_until_it_is_forgotten(monkeypa
     assert loads[-1] == [2]
 
 
-def test_the_accounts_a_batch_wrote_stay_in_the_cache_and_are_never_loaded(monkeypatch) -> None:
-    from app.imports import matching
-
-    loads: list[list[int]] = []
-
-    def load(session, ids):
-        loads.append(list(ids))
-        return [Entity.of(("account", i), name=f"DITTA {i}") for i in ids]
-
-    monkeypatch.setattr(matching, "account_entities", load)
+def test_the_accounts_a_batch_wrote_stay_in_the_cache_and_are_never_loaded(loads) -> None:
     cache = EntityCache(before=10, size=2)
     for account_id in range(11, 21):  # written by the batch: more than ``size``
         cache.put(Entity.of(("account", account_id), name=f"NUOVA {account_id}"))
