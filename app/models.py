@@ -9,6 +9,7 @@ from app.accounts.models import (
     Opportunity,
 )
 from app.audit.models import AuditEntry
+from app.board.models import BoardOutcomeTally, BoardTally
 from app.campaigns.models import Campaign, QueueEntry
 from app.desk.models import CallAttempt, CallDraft
 from app.distribution.models import ExportRun
@@ -41,6 +42,8 @@ __all__ = [
     "AccountPhone",
     "AccountSource",
     "AuditEntry",
+    "BoardOutcomeTally",
+    "BoardTally",
     "CallAttempt",
     "CallDraft",
     "CallScript",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from itertools import count
 
 from sqlalchemy.orm import Session
@@ -9,7 +10,10 @@ from sqlalchemy.orm import Session
 from app.accounts.keys import new_account_key
 from app.accounts.models import Account
 from app.accounts.status import AccountStatus
-from app.campaigns.models import Campaign, CampaignStatus, QueueEntry
+from app.board import tallies
+from app.campaigns.models import Campaign, CampaignStatus, QueueEntry, QueueState
+from app.desk.models import CallAttempt
+from app.desk.outcomes import rules_from_config
 from app.territory.models import Dealer, Salesperson, Zone
 from app.users.models import Role, User
 from app.users.services import create_user
@@ -77,3 +81,31 @@ def queue_entry(
     session.add(entry)
     session.flush()
     return entry
+
+
+def call(session: Session, entry: QueueEntry, agent: User, outcome: str, started_at: datetime,
+         ended_at: datetime | None) -> CallAttempt:  # fmt: skip
+    """A call's row, not counted yet: add what it captured, then ``counted``."""
+    found = CallAttempt(campaign_id=entry.campaign_id, account_id=entry.account_id,
+                        agent_id=agent.id, outcome=outcome, started_at=started_at,
+                        ended_at=ended_at)  # fmt: skip
+    session.add(found)
+    session.flush()
+    return found
+
+
+def counted(session: Session, found: CallAttempt, *, final: bool | None = None) -> CallAttempt:
+    """Count ``found`` on the board as the desk does once its answers are written."""
+    campaign = session.get(Campaign, found.campaign_id)
+    rule = rules_from_config(campaign.outcomes)[found.outcome]
+    final = rule.final if final is None else final
+    if final:
+        entry = (
+            session.query(QueueEntry)
+            .filter_by(campaign_id=found.campaign_id, account_id=found.account_id)
+            .one()
+        )
+        entry.state = QueueState.DONE
+    tallies.record_call(session, found, final=final)
+    session.flush()
+    return found

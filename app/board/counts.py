@@ -1,11 +1,12 @@
-"""The counts behind the board's figures, gathered from the recorded calls per slice.
+"""The board's counts recounted from the recorded calls, per slice.
 
-Why SQL and not the ORM: a campaign has hundreds of thousands of calls; each count is one
-grouped query. The definitions are those of ``docs/metrics.md``: calls are counted where
-they fall (their agent, their local day and hour); an account's final outcome is that of
-its last call in the campaign, counted where that call falls; the base (accounts queued,
-whatever the dates) has no agent, day or hour, so only campaign, zone and dealer slices
-have one.
+Why: ``tallies`` keeps the same counts up to date call by call for the live board; this
+recount is the reference they are tested against, and what a drill-down into one agent
+reads. One grouped query per count on PostgreSQL or SQLite. The definitions are those of
+``docs/metrics.md``: a call counts where it falls (its agent, its account's zone and
+dealer when it was made, its local day and hour); an account's work ends with the call
+flagged ``final``, counted where that call falls; the base (accounts queued, whatever the
+dates) has no agent, day or hour, so only campaign, zone and dealer slices have one.
 
 Days and hours are local to Europe/Rome (``local_hour``): a call at 23:30 UTC in summer
 belongs to the next Italian day.
@@ -23,10 +24,10 @@ import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Account, Horizon, Opportunity
+from app.accounts.models import Account
 from app.board.metrics import HORIZONS, Counts
 from app.campaigns.calendar import ROME
-from app.campaigns.models import Campaign, QueueEntry, QueueState
+from app.campaigns.models import Campaign, QueueEntry
 from app.desk.models import CallAttempt, QualityCheck, Verdict
 from app.desk.outcomes import rules_from_config
 
@@ -94,20 +95,19 @@ def gather(
     session: Session, where: Slice = Slice(), by: Dimension | None = None
 ) -> dict[Hashable, Counts]:
     """The counts of ``where``, one per value of the dimension ``by`` (key None when
-    ``by`` is None). Groups with nothing to count are absent."""
+    ``by`` is None), recounted from the calls. Groups with nothing to count are absent."""
     c, a = CallAttempt, Account
     when = sa.func.coalesce(c.ended_at, c.started_at)
     keys = {
         "campaign": c.campaign_id,
         "agent": c.agent_id,
-        "zone": a.zone_id,
-        "dealer": a.dealer_id,
+        "zone": c.zone_id,
+        "dealer": c.dealer_id,
         "day": sa.func.substr(local_hour(when), 1, 10),
         "hour": sa.func.substr(local_hour(when), 12, 2),
     }
     key = keys[by] if by else sa.literal(None)
-    calls = sa.select().select_from(c).join(a, a.id == c.account_id)
-    calls = calls.where(*_conditions(where, when))
+    calls = sa.select().select_from(c).where(*_conditions(where, when))
     found: dict[Hashable, dict[str, Any]] = defaultdict(dict)
 
     rules = _rules(session, where)
@@ -115,6 +115,7 @@ def gather(
                if rule.reached]  # fmt: skip
     qualifying = [(cid, code) for cid, r in rules.items() for code, rule in r.items()
                   if rule.qualified]  # fmt: skip
+    final_qualified = sa.and_(c.final.is_(True), _pair_in(c, qualifying))
     totals = calls.add_columns(
         key,
         sa.func.count(),
@@ -122,71 +123,49 @@ def gather(
         sa.func.count().filter(_pair_in(c, reached)),
         sa.func.count(c.ended_at),
         sa.func.coalesce(sa.func.sum(seconds_between(c.started_at, c.ended_at)), 0.0),
+        sa.func.coalesce(sa.func.sum(c.agent_seconds), 0.0),
+        sa.func.count().filter(c.final.is_(True)),
+        sa.func.count().filter(final_qualified),
     ).group_by(key)
-    for group, attempts, called, reached_n, timed, seconds in session.execute(totals):
+    for (
+        group,
+        attempts,
+        called,
+        reached_n,
+        timed,
+        seconds,
+        agent,
+        final,
+        qualified,
+    ) in session.execute(totals):
         found[group].update(
             attempts=attempts, called=called, reached=reached_n, timed=timed,
-            handling_seconds=float(seconds or 0),
+            handling_seconds=float(seconds or 0), agent_seconds=float(agent or 0),
         )  # fmt: skip
+        if final:
+            found[group].update(final=final, qualified=qualified)
     outcomes = calls.add_columns(key, c.outcome, sa.func.count()).group_by(key, c.outcome)
     for group, outcome, n in session.execute(outcomes):
         if outcome is not None:
             found[group].setdefault("outcomes", {})[outcome] = n
-
-    # Each finished account once, where its last call in the campaign falls.
-    last = (
-        sa.select(c.campaign_id, c.account_id, sa.func.max(c.id).label("last_id"))
-        .group_by(c.campaign_id, c.account_id)
-        .subquery()
+    horizons = (
+        calls.add_columns(key, c.horizon_months, sa.func.count())
+        .where(final_qualified, c.horizon_months.in_(HORIZONS))
+        .group_by(key, c.horizon_months)
     )
-    done = sa.and_(
-        QueueEntry.campaign_id == last.c.campaign_id,
-        QueueEntry.account_id == last.c.account_id,
-        QueueEntry.state == QueueState.DONE,
-    )
-    finals = (
-        sa.select(key, sa.func.count(), sa.func.count().filter(_pair_in(c, qualifying)))
-        .select_from(last)
-        .join(QueueEntry, done)
-        .join(c, c.id == last.c.last_id)
-        .join(a, a.id == c.account_id)
-        .where(*_conditions(where, when))
-        .group_by(key)
-    )
-    for group, final, qualified in session.execute(finals):
-        found[group].update(final=final, qualified=qualified)
+    for group, months, n in session.execute(horizons):
+        found[group].setdefault("horizons", {})[int(months)] = n
     # A rejected qualification: final and not qualified, for its call's agent and day.
     rejected = (
         sa.select(key, sa.func.count())
         .select_from(QualityCheck)
         .join(c, c.id == QualityCheck.call_attempt_id)
-        .join(a, a.id == c.account_id)
         .where(QualityCheck.verdict == Verdict.REJECTED, *_conditions(where, when))
         .group_by(key)
     )
     for group, n in session.execute(rejected):
         found[group]["rejected"] = n
         found[group]["final"] = found[group].get("final", 0) + n
-    horizon = sa.func.min(
-        sa.case(*((Opportunity.horizon == Horizon(str(m)), m) for m in HORIZONS), else_=None)
-    ).label("months")
-    per_call = (
-        sa.select(Opportunity.call_attempt_id.label("call_id"), horizon)
-        .group_by(Opportunity.call_attempt_id)
-        .subquery()
-    )
-    horizons = (
-        sa.select(key, per_call.c.months, sa.func.count())
-        .select_from(last)
-        .join(QueueEntry, done)
-        .join(c, c.id == last.c.last_id)
-        .join(a, a.id == c.account_id)
-        .join(per_call, per_call.c.call_id == c.id)
-        .where(*_conditions(where, when), _pair_in(c, qualifying), per_call.c.months.is_not(None))
-        .group_by(key, per_call.c.months)
-    )
-    for group, months, n in session.execute(horizons):
-        found[group].setdefault("horizons", {})[int(months)] = n
 
     if by in (None, "campaign", "zone", "dealer") and where.agent_id is None:
         base_key = {None: sa.literal(None), "campaign": QueueEntry.campaign_id,
@@ -195,7 +174,7 @@ def gather(
             sa.select(base_key, sa.func.count())
             .select_from(QueueEntry)
             .join(a, a.id == QueueEntry.account_id)
-            .where(*_account_conditions(where, QueueEntry.campaign_id))
+            .where(*_account_conditions(where, QueueEntry.campaign_id, a))
             .group_by(base_key)
         )
         for group, n in session.execute(base):
@@ -205,7 +184,7 @@ def gather(
 
 def _conditions(where: Slice, when: Any) -> list[Any]:
     c = CallAttempt
-    conditions = _account_conditions(where, c.campaign_id)
+    conditions = _account_conditions(where, c.campaign_id, c)
     if where.agent_id is not None:
         conditions.append(c.agent_id == where.agent_id)
     if where.start is not None:
@@ -215,14 +194,16 @@ def _conditions(where: Slice, when: Any) -> list[Any]:
     return conditions
 
 
-def _account_conditions(where: Slice, campaign: Any) -> list[Any]:
+def _account_conditions(where: Slice, campaign: Any, zoned: Any) -> list[Any]:
+    """``zoned``: the calls (their account's zone and dealer when called) or the accounts
+    (now)."""
     conditions = []
     if where.campaign_id is not None:
         conditions.append(campaign == where.campaign_id)
     if where.zone_id is not None:
-        conditions.append(Account.zone_id == where.zone_id)
+        conditions.append(zoned.zone_id == where.zone_id)
     if where.dealer_id is not None:
-        conditions.append(Account.dealer_id == where.dealer_id)
+        conditions.append(zoned.dealer_id == where.dealer_id)
     return conditions
 
 

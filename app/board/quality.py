@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import Account
 from app.accounts.status import AccountStatus, check_transition
 from app.audit.services import record
+from app.board import tallies
 from app.campaigns.models import Campaign, QueueEntry, QueueState
 from app.desk.models import CallAttempt, QualityCheck, Verdict
 from app.desk.outcomes import rules_from_config
@@ -38,23 +39,11 @@ def _qualifying(campaign: Campaign) -> list[str]:
 
 
 def _standing(campaign: Campaign) -> sa.Select:
-    """Calls that qualified an account of ``campaign`` and still stand: the last call of
-    an account worked to the end, with a qualifying outcome."""
+    """Calls that qualified an account of ``campaign`` and still stand: the call that
+    ended an account's work, with a qualifying outcome."""
     c = CallAttempt
-    last = (
-        sa.select(sa.func.max(c.id))
-        .where(c.campaign_id == campaign.id)
-        .group_by(c.account_id)
-        .scalar_subquery()
-    )
-    done = sa.select(QueueEntry.account_id).where(
-        QueueEntry.campaign_id == campaign.id, QueueEntry.state == QueueState.DONE
-    )
     return sa.select(c).where(
-        c.campaign_id == campaign.id,
-        c.id.in_(last),
-        c.account_id.in_(done),
-        c.outcome.in_(_qualifying(campaign)),
+        c.campaign_id == campaign.id, c.final.is_(True), c.outcome.in_(_qualifying(campaign))
     )
 
 
@@ -96,6 +85,8 @@ def check(
         if account.status != AccountStatus.QUALIFIED:
             raise QualityError(_("This account has left the campaign (handed out or closed)."))
         account.status = check_transition(account.status, AccountStatus.QUEUED)
+        session.flush()
+        tallies.reopen(session, campaign.id, [call.account_id], rejected_call_id=call.id)
     session.flush()
     record(session, "quality.check", user_id=by, obj=found, verdict=found.verdict.value,
            call_id=call.id, account_id=call.account_id, agent_id=call.agent_id)  # fmt: skip

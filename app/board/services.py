@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -10,10 +10,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Account
-from app.board import cache
+from app.board import cache, tallies
 from app.board.counts import Slice, gather
 from app.board.metrics import Counts, figures, progress
-from app.campaigns.calendar import ROME
 from app.campaigns.models import Campaign, QueueEntry, QueueState
 from app.desk.models import CallAttempt
 from app.territory.models import Dealer, Salesperson, Zone
@@ -33,7 +32,7 @@ def campaigns_now(session: Session) -> dict[str, Any]:
 
 
 def _campaigns(session: Session) -> dict[str, Any]:
-    counts = gather(session, Slice(), by="campaign")
+    counts = dict(tallies.campaign_totals(session))
     waiting = dict(
         session.execute(
             sa.select(QueueEntry.campaign_id, sa.func.count())
@@ -79,14 +78,8 @@ def campaign_now(
 def _campaign(
     session: Session, campaign: Campaign, start: date | None, end: date | None, today: date
 ) -> dict[str, Any]:
-    where = Slice(
-        campaign_id=campaign.id,
-        start=_utc(start) if start else None,
-        end=_utc(end + timedelta(days=1)) if end else None,
-    )
-    total = gather(session, where).get(None, Counts())
-    days = gather(session, where, by="day")
-    agents = gather(session, where, by="agent")
+    found = tallies.read(session, campaign.id, start, end)
+    total, days, agents = found.total, found.days, found.slices.get("agent", {})
     names = dict(session.execute(sa.select(User.id, User.username)).all())
     labels = {
         "zone": dict(session.execute(sa.select(Zone.id, Zone.name)).all()),
@@ -146,7 +139,7 @@ def _campaign(
             by: [
                 {"label": label, **row(c)}
                 for label, c in sorted(
-                    ((_label(labels, by, key), c) for key, c in gather(session, where, by).items()),
+                    ((_label(labels, by, key), c) for key, c in found.slices.get(by, {}).items()),
                     key=lambda pair: pair[0] or "",
                 )
             ]
@@ -169,11 +162,6 @@ def _label(labels: dict[str, dict[Any, str]], by: str, key: Any) -> str | None:
     if by == "hour":
         return f"{key}:00"
     return labels[by].get(key) if key is not None else None
-
-
-def _utc(day: date) -> datetime:
-    """The start of a local (Europe/Rome) day, in UTC."""
-    return datetime.combine(day, time(), ROME).astimezone(UTC)
 
 
 def _first_day(days: dict[Any, Counts]) -> date | None:

@@ -34,6 +34,15 @@ class CallAttempt(db.Model):
     notes: Mapped[str | None] = mapped_column(sa.Text)
     # Sent by the desk with each save, so a retried request records one call, not two.
     client_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    # Where and how the call counts on the board, fixed when it is recorded
+    # (docs/metrics.md): the account's zone and dealer then, whether it ended the account's
+    # work in the campaign (cleared when the account is put back in the queue), the purchase
+    # horizon it captured, and the agent's time it took (``app.board.tallies``).
+    zone_id: Mapped[int | None] = mapped_column(sa.ForeignKey("zones.id"))
+    dealer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("dealers.id"))
+    final: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    horizon_months: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    agent_seconds: Mapped[float] = mapped_column(default=0.0, server_default="0")
 
 
 class CallDraft(Timestamps, db.Model):

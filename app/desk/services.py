@@ -25,12 +25,13 @@ from app.accounts.models import (
     PhoneKind,
 )
 from app.audit.services import record
+from app.board import tallies
 from app.campaigns.calendar import is_callable
 from app.campaigns.models import Campaign, QueueEntry, QueueState
 from app.columns import utcnow
 from app.desk.models import CallAttempt, CallDraft
 from app.desk.outcomes import OutcomeRule, rules_from_config
-from app.desk.queue import Ended, LeaseLost, end_call
+from app.desk.queue import Ended, LeaseLost, Rescheduled, end_call
 from app.scripting.answers import clean_answers, required_missing
 from app.scripting.models import CallScript
 from app.scripting.schema import Q, Script
@@ -242,6 +243,10 @@ def record_outcome(
     recorded = session.get_one(CallAttempt, ended.attempt_id)
     if rule.reached and cleaned.values:
         apply_answers(session, call.account, call.script, answers, call_attempt_id=recorded.id)
+    session.flush()  # the opportunities it captured, for the board's horizons
+    tallies.record_call(
+        session, recorded, final=ended.result in (Rescheduled.DONE, Rescheduled.EXHAUSTED)
+    )
     session.delete(call.draft)
     record(session, "desk.outcome", user_id=recorded.agent_id, obj=recorded, outcome=rule.code)
     session.flush()

@@ -37,12 +37,9 @@ def worked(session, users):
     for n, (entry, outcome) in enumerate(
         [(entries[0], "qualified"), (entries[1], "not_interested"), (entries[2], "no_answer")]
     ):
-        session.add(CallAttempt(campaign_id=campaign.id, account_id=entry.account_id,
-                                agent_id=agent.id, outcome=outcome,
-                                started_at=t + timedelta(minutes=n),
-                                ended_at=t + timedelta(minutes=n, seconds=60)))  # fmt: skip
-    entries[0].state = entries[1].state = QueueState.DONE
-    session.flush()
+        start = t + timedelta(minutes=n)
+        found = factories.call(session, entry, agent, outcome, start, start + timedelta(seconds=60))
+        factories.counted(session, found)
     return campaign
 
 

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from app.accounts.models import Horizon, Opportunity
-from app.board import quality
+from app.board import control, quality, tallies
 from app.board.counts import DIMENSIONS, Slice, gather, sqlite_local_hour
 from app.board.metrics import Counts
 from app.campaigns.calendar import ROME
-from app.campaigns.models import QueueState
+from app.campaigns.models import QueueEntry, QueueState
 from app.desk.models import CallAttempt, QualityCheck, Verdict
 from app.desk.outcomes import DEFAULT_OUTCOMES, rules_from_config
 from app.users.models import Role
@@ -36,47 +38,64 @@ START = datetime(2026, 7, 1, 6, 0, tzinfo=UTC)
 @pytest.fixture
 def world(session):
     """Two campaigns, two zones with a dealer each, three agents and a random run of
-    calls: some accounts worked to a final outcome, some still waiting."""
+    calls recorded as the desk records them: some accounts worked to a final outcome or
+    to their last attempt, some still waiting, some put back in the queue and called
+    again, some qualifications rejected at the check."""
     rng = random.Random(5)
     zones = [factories.zone(session, f"Z{n}", f"Zona {n}") for n in range(2)]
     dealers = [factories.dealer(session, z, f"D{n}") for n, z in enumerate(zones)]
     agents = [factories.user(session, Role.AGENT, f"agent{n}") for n in range(3)]
     campaigns = [factories.campaign(session), factories.campaign(session, outcomes=CUSTOM)]
-    for campaign in campaigns:
+    supervisor = factories.user(session, Role.SUPERVISOR, "checker")
+    clock = {"now": START}
+
+    def work(campaign, entry, account, calls: int) -> None:
         rules = rules_from_config(campaign.outcomes)
+        when = clock["now"] + timedelta(hours=rng.randrange(0, 24 * 6), minutes=rng.randrange(60))
+        for n in range(calls):
+            rule = rng.choice(list(rules.values()))
+            length = timedelta(seconds=rng.randrange(30, 600))
+            ended = None if rng.random() < 0.1 else when + length
+            call = factories.call(session, entry, rng.choice(agents), rule.code, when, ended)
+            if rule.qualified and rng.random() < 0.8:
+                horizon = rng.choice([Horizon.M3, Horizon.M6, Horizon.M12, Horizon.NONE])
+                session.add(Opportunity(account_id=account.id, horizon=horizon,
+                                        call_attempt_id=call.id))  # fmt: skip
+                if rng.random() < 0.3:  # a second, later opportunity on the same call
+                    session.add(Opportunity(account_id=account.id, horizon=Horizon.M12,
+                                            call_attempt_id=call.id))  # fmt: skip
+            last_attempt = n == calls - 1 and not rule.final and rng.random() < 0.3
+            factories.counted(session, call, final=rule.final or last_attempt)
+            if rule.final:
+                account.status = rule.status
+            if rule.final or last_attempt:
+                return
+            when += timedelta(hours=rng.randrange(1, 30))
+
+    for campaign in campaigns:
         for _ in range(40):
             n = rng.randrange(2)
             account = factories.account(session, zone_id=zones[n].id, dealer_id=dealers[n].id)
             entry = factories.queue_entry(session, campaign, account)
-            when = START + timedelta(hours=rng.randrange(0, 24 * 6), minutes=rng.randrange(60))
-            for _ in range(rng.randrange(0, 5)):
-                rule = rng.choice(list(rules.values()))
-                length = timedelta(seconds=rng.randrange(30, 600))
-                call = CallAttempt(
-                    campaign_id=campaign.id, account_id=account.id,
-                    agent_id=rng.choice(agents).id, outcome=rule.code, started_at=when,
-                    ended_at=None if rng.random() < 0.1 else when + length,
-                )  # fmt: skip
-                session.add(call)
-                session.flush()
-                if rule.qualified and rng.random() < 0.8:
-                    horizon = rng.choice([Horizon.M3, Horizon.M6, Horizon.M12, Horizon.NONE])
-                    session.add(Opportunity(account_id=account.id, horizon=horizon,
-                                            call_attempt_id=call.id))  # fmt: skip
-                    if rng.random() < 0.3:  # a second, later opportunity on the same call
-                        session.add(Opportunity(account_id=account.id, horizon=Horizon.M12,
-                                                call_attempt_id=call.id))  # fmt: skip
-                when += timedelta(hours=rng.randrange(1, 30))
-                if rule.final:
-                    entry.state, account.status = QueueState.DONE, rule.status
-                    break
+            work(campaign, entry, account, rng.randrange(0, 5))
     session.flush()
-    supervisor = factories.user(session, Role.SUPERVISOR, "checker")
     for campaign in campaigns:  # a supervisor checks some qualifications, rejecting a few
         for agent in agents:
             for n, found in enumerate(quality.to_check(session, campaign, agent.id, limit=3)):
                 verdict = Verdict.REJECTED if n % 2 == 0 else Verdict.VERIFIED
                 quality.check(session, campaign, found.call_id, verdict, by=supervisor.id)
+    # Dead ends put back in the queue, one moved to the other zone meanwhile, called again.
+    clock["now"] = START + timedelta(days=3)
+    for campaign in campaigns:
+        ends = control.dead_ends(session, campaign)[:4]
+        control.requeue(session, campaign, [d.entry_id for d in ends], by=supervisor.id)
+        for n, end in enumerate(ends):
+            entry = session.get(QueueEntry, end.entry_id)
+            account = session.get(factories.Account, entry.account_id)
+            if n == 0:
+                account.zone_id, account.dealer_id = zones[1].id, dealers[1].id
+            work(campaign, entry, account, 2)
+    session.flush()
     return {"campaigns": campaigns, "agents": agents, "zones": zones, "dealers": dealers}
 
 
@@ -86,42 +105,41 @@ def local(moment: datetime) -> datetime:
 
 def recount(session, where: Slice, by: str | None) -> dict:
     """The definitions of docs/metrics.md, applied call by call in Python."""
-    from app.campaigns.models import Campaign, QueueEntry
+    from app.campaigns.models import Campaign
 
     rules = {c.id: rules_from_config(c.outcomes) for c in session.query(Campaign)}
     calls = session.query(CallAttempt).order_by(CallAttempt.id).all()
     accounts = {a.id: a for a in session.query(factories.Account)}
-    done = {(e.campaign_id, e.account_id) for e in session.query(QueueEntry)
-            if e.state == QueueState.DONE}  # fmt: skip
+    months = {Horizon.M3: 3, Horizon.M6: 6, Horizon.M12: 12}
+    horizons = defaultdict(list)
+    for o in session.query(Opportunity):
+        if o.horizon in months:
+            horizons[o.call_attempt_id].append(months[o.horizon])
 
     def moment(call):
         return call.ended_at or call.started_at
 
-    def keeps(call) -> bool:
-        account = accounts[call.account_id]
+    def keeps(call) -> bool:  # zone and dealer: the account's when called
         return (
             (where.campaign_id is None or call.campaign_id == where.campaign_id)
             and (where.agent_id is None or call.agent_id == where.agent_id)
-            and (where.zone_id is None or account.zone_id == where.zone_id)
-            and (where.dealer_id is None or account.dealer_id == where.dealer_id)
+            and (where.zone_id is None or call.zone_id == where.zone_id)
+            and (where.dealer_id is None or call.dealer_id == where.dealer_id)
             and (where.start is None or moment(call) >= where.start)
             and (where.end is None or moment(call) < where.end)
         )
 
     def key(call):
-        account = accounts[call.account_id]
         return {
             None: None, "campaign": call.campaign_id, "agent": call.agent_id,
-            "zone": account.zone_id, "dealer": account.dealer_id,
+            "zone": call.zone_id, "dealer": call.dealer_id,
             "day": local(moment(call)).strftime("%Y-%m-%d"),
             "hour": local(moment(call)).strftime("%H"),
         }[by]  # fmt: skip
 
     found: dict = defaultdict(lambda: defaultdict(int))
     called: dict = defaultdict(set)
-    last: dict = {}
     for call in calls:
-        last[(call.campaign_id, call.account_id)] = call
         if not keeps(call):
             continue
         group, rule = found[key(call)], rules[call.campaign_id][call.outcome]
@@ -131,19 +149,15 @@ def recount(session, where: Slice, by: str | None) -> dict:
         if call.ended_at:
             group["timed"] += 1
             group["handling_seconds"] += (call.ended_at - call.started_at).total_seconds()
+            group["agent_seconds"] += call.agent_seconds
         group.setdefault("outcomes", defaultdict(int))[call.outcome] += 1
-    months = {Horizon.M3: 3, Horizon.M6: 6, Horizon.M12: 12}
-    for pair, call in last.items():
-        if pair not in done or not keeps(call):
+        if not call.final:
             continue
-        group = found[key(call)]
         group["final"] += 1
-        if rules[call.campaign_id][call.outcome].qualified:
+        if rule.qualified:
             group["qualified"] += 1
-            horizons = [months[o.horizon] for o in session.query(Opportunity)
-                        .filter_by(call_attempt_id=call.id) if o.horizon in months]  # fmt: skip
-            if horizons:
-                group.setdefault("horizons", defaultdict(int))[min(horizons)] += 1
+            if horizons[call.id]:
+                group.setdefault("horizons", defaultdict(int))[min(horizons[call.id])] += 1
     for qc in session.query(QualityCheck).filter_by(verdict=Verdict.REJECTED):
         call = session.get(CallAttempt, qc.call_attempt_id)
         if keeps(call):
@@ -153,7 +167,8 @@ def recount(session, where: Slice, by: str | None) -> dict:
         for entry in session.query(QueueEntry):
             account = accounts[entry.account_id]
             probe = CallAttempt(campaign_id=entry.campaign_id, account_id=entry.account_id,
-                                agent_id=0, started_at=START)  # fmt: skip
+                                agent_id=0, started_at=START, zone_id=account.zone_id,
+                                dealer_id=account.dealer_id)  # fmt: skip
             if keeps_account(where, entry.campaign_id, account):
                 found[key(probe)]["base"] += 1
     for group_key, ids in called.items():
@@ -172,13 +187,17 @@ def keeps_account(where: Slice, campaign_id: int, account) -> bool:
     )
 
 
-def same(got: dict, want: dict) -> None:
+def same(got: dict, want: dict, *, outcomes: bool = True) -> None:
+    """Equal counts per group (the sums of seconds to a hundredth)."""
     assert set(got) == set(want)
     for key, counts in want.items():
-        assert got[key].handling_seconds == pytest.approx(counts.handling_seconds, abs=0.01)
-        assert got[key] == Counts(
-            **{**counts.__dict__, "handling_seconds": got[key].handling_seconds}
-        )
+        seconds = {}
+        for name in ("handling_seconds", "agent_seconds"):
+            assert getattr(got[key], name) == pytest.approx(getattr(counts, name), abs=0.01)
+            seconds[name] = getattr(got[key], name)
+        if not outcomes:
+            seconds["outcomes"] = got[key].outcomes
+        assert got[key] == Counts(**{**counts.__dict__, **seconds}), key
 
 
 @pytest.mark.parametrize("by", [None, *DIMENSIONS])
@@ -211,21 +230,85 @@ def test_counts_a_campaign_by_hand(session) -> None:
     t = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
     plan = [(0, "no_answer"), (0, "qualified"), (1, "not_interested"), (2, "busy")]
     for n, (index, outcome) in enumerate(plan):
-        session.add(CallAttempt(campaign_id=campaign.id, account_id=entries[index].account_id,
-                                agent_id=agent.id, outcome=outcome,
-                                started_at=t + timedelta(minutes=10 * n),
-                                ended_at=t + timedelta(minutes=10 * n, seconds=90)))  # fmt: skip
-    entries[0].state = entries[1].state = QueueState.DONE
-    session.flush()
-    counts = gather(session, Slice(campaign_id=campaign.id))[None]
-    assert (counts.base, counts.called, counts.final, counts.qualified) == (3, 3, 2, 1)
-    assert (counts.attempts, counts.reached, counts.timed) == (4, 2, 4)
-    assert counts.handling_seconds == pytest.approx(360)
-    assert counts.outcomes == {"no_answer": 1, "qualified": 1, "not_interested": 1, "busy": 1}
-    assert {rule.code for rule in DEFAULT_OUTCOMES} >= set(counts.outcomes)
+        start = t + timedelta(minutes=10 * n)
+        call = factories.call(session, entries[index], agent, outcome, start,
+                              start + timedelta(seconds=90))  # fmt: skip
+        factories.counted(session, call)
+    recounted = gather(session, Slice(campaign_id=campaign.id))[None]
+    for counts in (recounted, tallies.read(session, campaign.id, None, None).total):
+        assert (counts.base, counts.called, counts.final, counts.qualified) == (3, 3, 2, 1)
+        assert (counts.attempts, counts.reached, counts.timed) == (4, 2, 4)
+        assert counts.handling_seconds == pytest.approx(360)
+        # 90 s for the first call; each later one from the end of the one before (10 min)
+        assert counts.agent_seconds == pytest.approx(90 + 3 * 600)
+        assert counts.outcomes == {"no_answer": 1, "qualified": 1, "not_interested": 1,
+                                   "busy": 1}  # fmt: skip
+    assert {rule.code for rule in DEFAULT_OUTCOMES} >= set(recounted.outcomes)
 
 
 def test_local_days_and_hours_follow_rome() -> None:
     assert sqlite_local_hour("2026-07-01 22:30:00.000000") == "2026-07-02 00"  # UTC+2
     assert sqlite_local_hour("2026-12-01 22:30:00") == "2026-12-01 23"  # UTC+1
     assert sqlite_local_hour(None) is None
+
+
+def test_a_finished_account_has_one_final_call_its_last(session, world) -> None:
+    """The flag the counts rest on: set by the call that ended the account's work,
+    cleared when the account went back in the queue."""
+    for entry in session.query(QueueEntry):
+        calls = (
+            session.query(CallAttempt)
+            .filter_by(campaign_id=entry.campaign_id, account_id=entry.account_id)
+            .order_by(CallAttempt.id)
+            .all()
+        )
+        finals = [c for c in calls if c.final]
+        if entry.state == QueueState.DONE:
+            assert finals == calls[-1:]
+        else:
+            assert finals == []
+    moved = [c for c in session.query(CallAttempt) if c.zone_id != session.get(
+        factories.Account, c.account_id).zone_id]  # fmt: skip
+    assert moved  # calls made before their account changed zone keep the zone they had
+
+
+def test_the_tallies_equal_the_recount(session, world) -> None:
+    """What the live board reads (kept up to date call by call) is what a recount of the
+    calls gives: in all, by day, by every slice, for the whole campaign, one day, and
+    ranges of days."""
+    first = min(local(c.ended_at or c.started_at).date() for c in session.query(CallAttempt))
+    ranges = [(None, None), (first, first), (first + timedelta(days=1), first + timedelta(days=3)),
+              (first + timedelta(days=2), None), (None, first + timedelta(days=1))]  # fmt: skip
+    for campaign in world["campaigns"]:
+        for start, end in ranges:
+            where = Slice(
+                campaign_id=campaign.id,
+                start=tallies.utc_start(start) if start else None,
+                end=tallies.utc_start(end + timedelta(days=1)) if end else None,
+            )
+            found = tallies.read(session, campaign.id, start, end)
+            want = gather(session, where)
+            same({None: found.total}, want or {None: Counts(base=found.total.base)})
+            days = gather(session, where, by="day")
+            same(found.days, {d: replace(c, outcomes={}) for d, c in days.items()})
+            for by in ("agent", "zone", "dealer", "hour"):
+                got = found.slices.get(by, {})
+                if by == "hour":
+                    got = {f"{h:02d}": c for h, c in got.items()}
+                same(got, gather(session, where, by), outcomes=False)
+
+
+def test_a_rebuild_gives_the_rows_kept_call_by_call(session, world) -> None:
+    from app.board.models import BoardOutcomeTally, BoardTally
+
+    def rows():
+        return sorted(
+            tuple(round(v, 4) if isinstance(v, float) else v for v in row)
+            for table in (BoardTally, BoardOutcomeTally)
+            for row in session.execute(sa.select(*table.__table__.c)).all()
+        )
+
+    kept = rows()
+    for campaign in world["campaigns"]:
+        tallies.rebuild(session, campaign.id)
+    assert rows() == kept

@@ -1,0 +1,439 @@
+"""The board's counts kept up to date call by call, and read back per slice.
+
+Why: the figures of a campaign with a million calls must be at hand for fifty open
+boards while a hundred agents save outcomes (docs/metrics.md, docs/benchmarks.md). Each
+recorded call adds to ten rows of ``board_tallies`` (its day and the whole campaign, each
+for all calls, its agent, its zone, its dealer and its hour) in the transaction that
+records it; putting an account back in the queue or rejecting its qualification moves the
+same rows back. ``counts.gather`` recounts the same figures from the calls: the two are
+tested equal, and ``rebuild`` recounts a campaign's rows from its calls.
+
+An account is *called* once per row however many of its calls the row counts, so a range
+of several days, whose rows would count twice an account called on two of them, counts
+its accounts from the calls of those days.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from app.accounts.models import Account, Horizon, Opportunity
+from app.board.metrics import HORIZONS, Counts
+from app.board.models import COUNTERS, NONE, WHOLE, BoardOutcomeTally, BoardTally
+from app.campaigns.calendar import ROME
+from app.campaigns.models import Campaign, QueueEntry
+from app.desk.models import CallAttempt, QualityCheck, Verdict
+from app.desk.outcomes import OutcomeRule, rules_from_config
+
+# A call's agent time starts at the end of the agent's previous call when that ended at
+# most this long before the call began (the time between two calls is work); after a
+# longer pause, at the call's own start.
+AWAY_AFTER = timedelta(minutes=10)
+
+Slot = tuple[str, str, int]  # (day or WHOLE, dimension, key)
+
+
+def work_seconds(previous_end: datetime | None, started: datetime, ended: datetime | None) -> float:
+    """The agent's time a call took: from the end of their previous call when that ended
+    within ``AWAY_AFTER`` before this one began (or during it), else from its start."""
+    if ended is None:
+        return 0.0
+    begin = started
+    if previous_end is not None and started - AWAY_AFTER <= previous_end <= ended:
+        begin = previous_end
+    return max((ended - begin).total_seconds(), 0.0)
+
+
+def local_day_hour(moment: datetime) -> tuple[str, int]:
+    here = moment.astimezone(ROME)
+    return here.strftime("%Y-%m-%d"), here.hour
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the tallies need of a call."""
+
+    campaign_id: int
+    account_id: int
+    agent_id: int
+    zone_id: int | None
+    dealer_id: int | None
+    started_at: datetime
+    ended_at: datetime | None
+    outcome: str | None
+    horizon_months: int | None
+    agent_seconds: float
+
+    @classmethod
+    def of(cls, call: Any) -> Facts:
+        return cls(*(getattr(call, name) for name in cls.__dataclass_fields__))
+
+    def slots(self) -> list[Slot]:
+        day, hour = local_day_hour(self.ended_at or self.started_at)
+        keys = [
+            ("all", NONE),
+            ("agent", self.agent_id),
+            ("zone", self.zone_id if self.zone_id is not None else NONE),
+            ("dealer", self.dealer_id if self.dealer_id is not None else NONE),
+            ("hour", hour),
+        ]
+        return [(d, dimension, key) for d in (day, WHOLE) for dimension, key in keys]
+
+    @property
+    def day(self) -> str:
+        return local_day_hour(self.ended_at or self.started_at)[0]
+
+
+_FACT_COLUMNS = [getattr(CallAttempt, name) for name in Facts.__dataclass_fields__]
+
+
+@dataclass
+class Changes:
+    """Deltas to apply to one campaign's rows, merged per row."""
+
+    rows: dict[Slot, dict[str, float]] = field(default_factory=lambda: defaultdict(dict))
+    outcomes: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
+
+    def add(self, slots: Iterable[Slot], **counts: float) -> None:
+        for slot in slots:
+            row = self.rows[slot]
+            for name, n in counts.items():
+                row[name] = row.get(name, 0) + n
+
+    def call(self, facts: Facts, rule: OutcomeRule | None, seen: set[Slot]) -> None:
+        """A call recorded; ``seen``: the slots of the account's earlier calls."""
+        timed = facts.ended_at is not None
+        length = (facts.ended_at - facts.started_at).total_seconds() if timed else 0.0
+        for slot in facts.slots():
+            self.add(
+                [slot],
+                attempts=1,
+                called=int(slot not in seen),
+                reached=int(bool(rule and rule.reached)),
+                timed=int(timed),
+                handling_seconds=length,
+                agent_seconds=facts.agent_seconds,
+            )
+        if facts.outcome is not None:
+            for day in (facts.day, WHOLE):
+                self.outcomes[(day, facts.outcome)] += 1
+
+    def final(self, facts: Facts, rule: OutcomeRule | None, sign: int) -> None:
+        """The call ended its account's work (+1), or no longer does (-1)."""
+        counts = {"final": sign}
+        if rule is not None and rule.qualified:
+            counts["qualified"] = sign
+            if facts.horizon_months in HORIZONS:
+                counts[f"h{facts.horizon_months}"] = sign
+        self.add(facts.slots(), **counts)
+
+    def rejected(self, facts: Facts) -> None:
+        """A qualification rejected at the check: one more final account, not qualified."""
+        self.add(facts.slots(), final=1, rejected=1)
+
+
+def _insert(session: Session) -> Any:
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+def apply(session: Session, campaign_id: int, changes: Changes) -> None:
+    """Add ``changes`` to the campaign's rows, creating the missing ones; rows in a fixed
+    order, so that two transactions adding to the same rows cannot deadlock."""
+    insert = _insert(session)
+    table = BoardTally.__table__
+    if changes.rows:
+        values = [
+            {"campaign_id": campaign_id, "day": day, "dimension": dim, "key": key,
+             **{name: row.get(name, 0) for name in COUNTERS}}
+            for (day, dim, key), row in sorted(changes.rows.items())
+        ]  # fmt: skip
+        statement = insert(table).values(values)
+        session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["campaign_id", "day", "dimension", "key"],
+                set_={name: table.c[name] + statement.excluded[name] for name in COUNTERS},
+            )
+        )
+    outcomes = BoardOutcomeTally.__table__
+    if changes.outcomes:
+        values = [
+            {"campaign_id": campaign_id, "day": day, "outcome": outcome, "calls": n}
+            for (day, outcome), n in sorted(changes.outcomes.items())
+        ]
+        statement = insert(outcomes).values(values)
+        session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["campaign_id", "day", "outcome"],
+                set_={"calls": outcomes.c.calls + statement.excluded.calls},
+            )
+        )
+
+
+def _rules(session: Session, campaign_id: int) -> dict[str, OutcomeRule]:
+    config = session.scalar(sa.select(Campaign.outcomes).where(Campaign.id == campaign_id))
+    return rules_from_config(config)
+
+
+def _horizon(session: Session, call_id: int) -> int | None:
+    """The most urgent purchase horizon the call captured (3, 6 or 12 months)."""
+    months = {Horizon(str(m)): m for m in HORIZONS}
+    found = session.scalars(
+        sa.select(Opportunity.horizon).where(
+            Opportunity.call_attempt_id == call_id, Opportunity.horizon.in_(list(months))
+        )
+    ).all()
+    return min((months[h] for h in found), default=None)
+
+
+def record_call(session: Session, call: CallAttempt, *, final: bool) -> None:
+    """Fix where the just-recorded ``call`` counts and add it to the campaign's rows."""
+    c = CallAttempt
+    call.zone_id, call.dealer_id = session.execute(
+        sa.select(Account.zone_id, Account.dealer_id).where(Account.id == call.account_id)
+    ).one()
+    call.final = final
+    call.horizon_months = _horizon(session, call.id)
+    previous_end = None
+    if call.ended_at is not None:
+        previous_end = session.scalar(
+            sa.select(sa.func.max(c.ended_at)).where(
+                c.agent_id == call.agent_id, c.id != call.id, c.ended_at <= call.ended_at
+            )
+        )
+    call.agent_seconds = work_seconds(previous_end, call.started_at, call.ended_at)
+    earlier = session.execute(
+        sa.select(*_FACT_COLUMNS).where(
+            c.campaign_id == call.campaign_id, c.account_id == call.account_id, c.id != call.id
+        )
+    )
+    seen = {slot for row in earlier for slot in Facts(*row).slots()}
+    rules = _rules(session, call.campaign_id)
+    facts = Facts.of(call)
+    changes = Changes()
+    changes.call(facts, rules.get(facts.outcome or ""), seen)
+    if final:
+        changes.final(facts, rules.get(facts.outcome or ""), +1)
+    apply(session, call.campaign_id, changes)
+
+
+def reopen(session: Session, campaign_id: int, account_ids: Iterable[int], *,
+           rejected_call_id: int | None = None) -> None:  # fmt: skip
+    """The accounts go back in the campaign's queue: the calls that ended their work no
+    longer do. ``rejected_call_id``: the qualification the check rejected, which counts
+    on as a final account, not qualified."""
+    c = CallAttempt
+    ids = sorted(set(account_ids))
+    if not ids:
+        return
+    ending = session.scalars(
+        sa.select(c).where(c.campaign_id == campaign_id, c.account_id.in_(ids), c.final.is_(True))
+    ).all()
+    rules = _rules(session, campaign_id)
+    changes = Changes()
+    for call in ending:
+        call.final = False
+        changes.final(Facts.of(call), rules.get(call.outcome or ""), -1)
+    if rejected_call_id is not None:
+        changes.rejected(Facts.of(session.get_one(CallAttempt, rejected_call_id)))
+    apply(session, campaign_id, changes)
+
+
+def rebuild(session: Session, campaign_id: int) -> None:
+    """Recount the campaign's rows from its calls (after a data repair or an upgrade)."""
+    c = CallAttempt
+    for table in (BoardTally, BoardOutcomeTally):
+        session.execute(sa.delete(table).where(table.campaign_id == campaign_id))
+    rules = _rules(session, campaign_id)
+    rejected = set(
+        session.scalars(
+            sa.select(QualityCheck.call_attempt_id)
+            .join(c, c.id == QualityCheck.call_attempt_id)
+            .where(c.campaign_id == campaign_id, QualityCheck.verdict == Verdict.REJECTED)
+        )
+    )
+    changes = Changes()
+    rows = session.execute(
+        sa.select(c.id, c.final, *_FACT_COLUMNS)
+        .where(c.campaign_id == campaign_id)
+        .order_by(c.account_id, c.id)
+        .execution_options(yield_per=10_000)
+    )
+    account, seen = None, set()
+    for call_id, final, *values in rows:
+        facts = Facts(*values)
+        if facts.account_id != account:
+            account, seen = facts.account_id, set()
+        rule = rules.get(facts.outcome or "")
+        changes.call(facts, rule, seen)
+        seen.update(facts.slots())
+        if final:
+            changes.final(facts, rule, +1)
+        if call_id in rejected:
+            changes.rejected(facts)
+    apply(session, campaign_id, changes)
+
+
+# ------------------------------------------------------------------------------ read ---
+
+
+def _counts(row: Mapping[str, Any], outcomes: Mapping[str, int] | None = None) -> Counts:
+    return Counts(
+        called=row["called"],
+        final=row["final"],
+        qualified=row["qualified"],
+        rejected=row["rejected"],
+        attempts=row["attempts"],
+        reached=row["reached"],
+        timed=row["timed"],
+        handling_seconds=float(row["handling_seconds"]),
+        agent_seconds=float(row["agent_seconds"]),
+        outcomes=dict(outcomes or {}),
+        horizons={m: row[f"h{m}"] for m in HORIZONS if row[f"h{m}"]},
+    )
+
+
+@dataclass(frozen=True)
+class Read:
+    """A campaign's counts for a range of days: in all, per day, and per slice."""
+
+    total: Counts
+    days: dict[str, Counts]
+    slices: dict[str, dict[int | None, Counts]]  # dimension -> key (None: no zone/dealer)
+
+
+def utc_start(day: date) -> datetime:
+    """The start of a local (Europe/Rome) day, in UTC."""
+    return datetime.combine(day, time(), ROME).astimezone(UTC)
+
+
+def read(session: Session, campaign_id: int, start: date | None, end: date | None) -> Read:
+    """The campaign's counts on the local days from ``start`` to ``end`` (both included;
+    open-ended when None) with its base: a few hundred rows summed."""
+    t = BoardTally
+    whole = start is None and end is None
+    one_day = start is not None and start == end
+    days_only = [t.day != WHOLE]
+    if start is not None:
+        days_only.append(t.day >= start.isoformat())
+    if end is not None:
+        days_only.append(t.day <= end.isoformat())
+    wanted = sa.or_(t.day == WHOLE, t.dimension == "all") if whole else sa.and_(*days_only)
+    columns = [t.day, t.dimension, t.key, *(getattr(t, name) for name in COUNTERS)]
+    rows = session.execute(sa.select(*columns).where(t.campaign_id == campaign_id, wanted))
+    days: dict[str, Counts] = {}
+    sums: dict[tuple[str, int], dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for row in rows.mappings():
+        if row["dimension"] == "all" and row["day"] != WHOLE:
+            days[row["day"]] = _counts(row)
+        if whole and row["day"] != WHOLE:
+            continue
+        summed = sums[(row["dimension"], row["key"])]
+        for name in COUNTERS:
+            summed[name] += row[name]
+    if not (whole or one_day) and sums:
+        for slot, n in _called_between(session, campaign_id, start, end).items():
+            sums[slot]["called"] = n
+    o = BoardOutcomeTally
+    outcome_rows = sa.select(o.outcome, sa.func.sum(o.calls)).where(o.campaign_id == campaign_id)
+    if whole:
+        outcome_rows = outcome_rows.where(o.day == WHOLE)
+    else:
+        outcome_rows = outcome_rows.where(o.day != WHOLE)
+        if start is not None:
+            outcome_rows = outcome_rows.where(o.day >= start.isoformat())
+        if end is not None:
+            outcome_rows = outcome_rows.where(o.day <= end.isoformat())
+    outcomes = {code: int(n) for code, n in session.execute(outcome_rows.group_by(o.outcome)) if n}
+    slices: dict[str, dict[int | None, Counts]] = defaultdict(dict)
+    total = Counts()
+    for (dimension, key), summed in sums.items():
+        row = {name: int(v) if "seconds" not in name else v for name, v in summed.items()}
+        if dimension == "all":
+            total = _counts(row, outcomes)
+        else:
+            slices[dimension][None if key == NONE else key] = _counts(row)
+    base = bases(session, campaign_id)
+    total = _with_base(total, base.get(("all", NONE), 0))
+    for dimension in ("zone", "dealer"):
+        for key, counts in list(slices[dimension].items()):
+            slices[dimension][key] = _with_base(counts, base.get((dimension, _key(key)), 0))
+        for (dim, key), n in base.items():  # slices with accounts but no call yet
+            if dim == dimension and (None if key == NONE else key) not in slices[dimension]:
+                slices[dimension][None if key == NONE else key] = Counts(base=n)
+    return Read(total, days, dict(slices))
+
+
+def _key(key: int | None) -> int:
+    return NONE if key is None else key
+
+
+def _with_base(counts: Counts, base: int) -> Counts:
+    return Counts(**{**counts.__dict__, "base": base})
+
+
+def bases(session: Session, campaign_id: int) -> dict[tuple[str, int], int]:
+    """The campaign's accounts in all and by their zone and dealer now."""
+    rows = session.execute(
+        sa.select(Account.zone_id, Account.dealer_id, sa.func.count())
+        .select_from(QueueEntry)
+        .join(Account, Account.id == QueueEntry.account_id)
+        .where(QueueEntry.campaign_id == campaign_id)
+        .group_by(Account.zone_id, Account.dealer_id)
+    )
+    found: dict[tuple[str, int], int] = defaultdict(int)
+    for zone_id, dealer_id, n in rows:
+        found[("all", NONE)] += n
+        found[("zone", _key(zone_id))] += n
+        found[("dealer", _key(dealer_id))] += n
+    return dict(found)
+
+
+def _called_between(
+    session: Session, campaign_id: int, start: date | None, end: date | None
+) -> dict[tuple[str, int], int]:
+    """Accounts called per slice over several days, from the calls of those days."""
+    c = CallAttempt
+    conditions = [c.campaign_id == campaign_id]
+    for bound, op in ((start, "ge"), (end, "lt")):
+        if bound is None:
+            continue
+        moment = utc_start(bound if op == "ge" else bound + timedelta(days=1))
+        ended = c.ended_at >= moment if op == "ge" else c.ended_at < moment
+        started = c.started_at >= moment if op == "ge" else c.started_at < moment
+        conditions.append(sa.or_(ended, sa.and_(c.ended_at.is_(None), started)))
+    rows = session.execute(sa.select(*_FACT_COLUMNS).where(*conditions))
+    accounts: dict[tuple[str, int], set[int]] = defaultdict(set)
+    for row in rows:
+        facts = Facts(*row)
+        for _day, dimension, key in facts.slots()[5:]:  # the whole-range slots
+            accounts[(dimension, key)].add(facts.account_id)
+    return {slot: len(ids) for slot, ids in accounts.items()}
+
+
+def campaign_totals(session: Session) -> Iterator[tuple[int, Counts]]:
+    """Every campaign's counts in all (the board's home page)."""
+    t = BoardTally
+    columns = [t.campaign_id, *(getattr(t, name) for name in COUNTERS)]
+    rows = session.execute(
+        sa.select(*columns).where(t.day == WHOLE, t.dimension == "all", t.key == NONE)
+    )
+    base = dict(
+        session.execute(
+            sa.select(QueueEntry.campaign_id, sa.func.count()).group_by(QueueEntry.campaign_id)
+        ).all()
+    )
+    seen = set()
+    for row in rows.mappings():
+        seen.add(row["campaign_id"])
+        yield row["campaign_id"], _with_base(_counts(row), base.get(row["campaign_id"], 0))
+    for campaign_id, n in base.items():
+        if campaign_id not in seen:
+            yield campaign_id, Counts(base=n)
