@@ -41,7 +41,7 @@ class Counts:
     reached: int = 0  # calls in which a person answered
     timed: int = 0  # calls with a start and an end
     handling_seconds: float = 0.0  # their total length
-    agent_seconds: float = 0.0  # time agents spent signed in on the desk
+    agent_seconds: float = 0.0  # agents' time on these calls (``tallies.work_seconds``)
     outcomes: Mapping[str, int] = field(default_factory=dict)  # calls by outcome code
     horizons: Mapping[int, int] = field(default_factory=dict)  # qualified accounts by horizon
 
@@ -74,7 +74,7 @@ class Figures:
     redemption_of_base: Decimal | None  # qualified / accounts in the base
     contact_rate: Decimal | None  # calls that reached a person / calls
     attempts_per_account: Decimal | None  # calls / accounts called
-    calls_per_agent_hour: Decimal | None  # calls / hours agents were signed in
+    calls_per_agent_hour: Decimal | None  # calls / hours of agent time
     average_handling_seconds: Decimal | None  # length of the timed calls / their number
     outcome_shares: dict[str, Decimal]  # calls by outcome / calls
     horizon_shares: dict[int, Decimal]  # qualified by purchase horizon / qualified

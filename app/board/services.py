@@ -110,6 +110,7 @@ def _campaign(
             "redemption": _number(f.redemption),
             "contact_rate": _number(f.contact_rate),
             "average_handling_seconds": _number(f.average_handling_seconds),
+            "calls_per_agent_hour": _number(f.calls_per_agent_hour),
         }
 
     f = figures(total)
@@ -121,12 +122,24 @@ def _campaign(
             "called": total.called,
             "redemption_of_base": _number(f.redemption_of_base),
             "attempts_per_account": _number(f.attempts_per_account),
+            "agent_hours": _number(Decimal(total.agent_seconds) / 3600),
         },
         "outcomes": {
             code: [total.outcomes[code], _number(share)] for code, share in f.outcome_shares.items()
         },
         "horizons": [[m, _number(share)] for m, share in f.horizon_shares.items()],  # 3, 6, 12
         "days": [{"day": day, **row(days[day])} for day in sorted(days)],
+        "agents_by_pace": sorted(
+            (
+                {
+                    "id": agent_id,
+                    "agent": names.get(agent_id, "?"),
+                    "calls_per_agent_hour": _number(figures(c).calls_per_agent_hour),
+                }
+                for agent_id, c in agents.items()
+            ),
+            key=lambda r: (-(r["calls_per_agent_hour"] or -1), r["agent"]),
+        ),
         "agents": sorted(
             (
                 {"id": agent_id, "agent": names.get(agent_id, "?"), **row(c)}

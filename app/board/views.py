@@ -154,8 +154,9 @@ def table_file(campaign_id: int, table: str, kind: str):
     heading = {"days": _("Day"), "agents": _("Agent"), "zone": _("Zone"), "dealer": _("Dealer"),
                "hour": _("Hour")}[table]  # fmt: skip
     header = [heading, _("Calls"), _("Reached"), _("Worked to a final outcome"), _("Qualified"),
-              _("Redemption"), _("Contact rate"), _("Average handling time (s)")]  # fmt: skip
-    figures = ("redemption", "contact_rate", "average_handling_seconds")
+              _("Redemption"), _("Contact rate"), _("Average handling time (s)"),
+              _("Calls per agent-hour")]  # fmt: skip
+    figures = ("redemption", "contact_rate", "average_handling_seconds", "calls_per_agent_hour")
     if kind == "xlsx":  # numbers stay numbers: the spreadsheet formats them
         body = [[r[first], r["attempts"], r["reached"], r["final"], r["qualified"],
                  *(r[name] for name in figures)] for r in rows]  # fmt: skip

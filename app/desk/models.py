@@ -40,9 +40,10 @@ class CallAttempt(db.Model):
     # horizon it captured, and the agent's time it took (``app.board.tallies``).
     zone_id: Mapped[int | None] = mapped_column(sa.ForeignKey("zones.id"))
     dealer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("dealers.id"))
-    final: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Server-side defaults only: the desk's prepared INSERT names its own columns.
+    final: Mapped[bool] = mapped_column(server_default=sa.false())
     horizon_months: Mapped[int | None] = mapped_column(sa.SmallInteger)
-    agent_seconds: Mapped[float] = mapped_column(default=0.0, server_default="0")
+    agent_seconds: Mapped[float] = mapped_column(server_default="0")
 
 
 class CallDraft(Timestamps, db.Model):

@@ -70,7 +70,9 @@ import app.models  # noqa: E402, F401 - every model mapped, also in worker proce
 from app import create_app  # noqa: E402
 from app.accounts.models import Account  # noqa: E402
 from app.accounts.status import AccountStatus  # noqa: E402
+from app.board import tallies  # noqa: E402
 from app.campaigns.models import Campaign, CampaignStatus, QueueEntry, QueueState  # noqa: E402
+from app.desk.models import CallAttempt  # noqa: E402
 from app.desk.queue import begin_write, claim, end_call  # noqa: E402
 from app.desk.queue_writes import Claimed  # noqa: E402
 from app.extensions import db  # noqa: E402
@@ -141,6 +143,9 @@ class Claimer:
     the next account in one transaction, through the queue's own functions, as the desk's
     outcome request does (``end_call`` with the call's row, then ``claim``)."""
 
+    # The board's benchmark counts each call on the board's tallies, as the desk does.
+    count_on_board = False
+
     def __init__(self, factory: sessionmaker, campaign_id: int, agent_id: int, origin: float):
         self.session = factory()
         self.campaign = self.session.get_one(Campaign, campaign_id)
@@ -154,7 +159,7 @@ class Claimer:
         session, now = self.session, clock(self.origin)
         begin_write(session)  # as the desk does before its first statement
         if self.held is not None:
-            end_call(
+            ended = end_call(
                 session,
                 self.held.entry_id,
                 now=now,
@@ -175,6 +180,9 @@ class Claimer:
                     "client_token": uuid.uuid4().hex,
                 },
             )
+            if self.count_on_board:
+                call = session.get_one(CallAttempt, ended.attempt_id)
+                tallies.record_call(session, call, final=True)
         self.held = claim(session, self.campaign, self.agent_id, now=now) if claim_next else None
         session.commit()
         return None if self.held is None else self.held.account_id
@@ -353,7 +361,8 @@ def remove_fixture(engine: sa.Engine, fixture: Fixture) -> None:
     """
     params = {"c": fixture.campaign_id, "p": f"B{fixture.tag}%", "u": f"bench-{fixture.tag}-%"}
     with engine.begin() as conn:
-        conn.execute(sa.text("DELETE FROM call_attempts WHERE campaign_id = :c"), params)
+        for table in ("board_tallies", "board_outcome_tallies", "call_attempts"):
+            conn.execute(sa.text(f"DELETE FROM {table} WHERE campaign_id = :c"), params)  # noqa: S608
         conn.execute(sa.text("DELETE FROM queue_entries WHERE campaign_id = :c"), params)
         conn.execute(sa.text("DELETE FROM campaigns WHERE id = :c"), params)
         conn.execute(sa.text(f"CREATE INDEX {CLEANUP_INDEX} ON accounts (merged_into_id)"))

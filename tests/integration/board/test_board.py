@@ -132,6 +132,11 @@ def test_a_campaign_s_page_shows_its_figures_by_day_agent_and_outcome(client, au
     assert "2026-11-23" in page and "<svg" in page and "Non interessato" in page
     agents = page[page.index('data-testid="agents"') :]
     assert "agent" in agents[: agents.index("</table>")]
+    # Three 60 s calls a minute apart: 3 minutes of the agent's time, 60 calls an hour.
+    assert 'data-testid="calls-per-hour">60,0' in page
+    for chart in ("agents-by-redemption", "agents-by-pace"):
+        ranked = page[page.index(f'data-testid="{chart}"') :]
+        assert "<svg" in ranked[: ranked.index("</figure>")]
     empty = client.get(f"/board/campaigns/{worked.id}?start=2026-12-01&end=2026-12-31")
     assert "Nessuna chiamata" in empty.get_data(as_text=True)
     wrong = client.get(f"/board/campaigns/{worked.id}?start=2026-12-31&end=2026-12-01")
@@ -178,7 +183,7 @@ def test_each_table_downloads_as_a_formula_safe_csv(client, auth, worked, sessio
     assert response.headers["Content-Disposition"] == 'attachment; filename="CMD-agents.csv"'
     text = response.get_data(as_text=True)
     assert text.startswith("\ufeffOperatore;Chiamate;")
-    assert "'=1+1;3;2;2;1;0,5;0,67;60" in text  # neutralised; Italian decimals
+    assert "'=1+1;3;2;2;1;0,5;0,67;60;60" in text  # neutralised; Italian decimals
     days = client.get(f"/board/campaigns/{worked.id}/days.csv?start=2026-11-23&end=2026-11-23")
     assert "2026-11-23;3;" in days.get_data(as_text=True)
     assert client.get(f"/board/campaigns/{worked.id}/secrets.csv").status_code == 404

@@ -1,4 +1,5 @@
-"""The redemption counters equal a hand count after a random sequence of calls."""
+"""The board's counts, kept as the desk records outcomes, equal a hand count after a
+random sequence of calls (retries, attempts running out, final outcomes)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
+from app.board import tallies
+from app.board.counts import Slice, gather
+from app.board.metrics import figures
 from app.campaigns.models import QueueEntry, QueueState
 from app.desk.outcomes import rules_from_config
 from app.desk.queue import claim_next
 from app.desk.services import open_call
-from app.desk.tally import campaign_tally
 from tests.integration.desk.conftest import queued_account
 from tests.integration.desk.test_outcomes import NOW, QUALIFYING, outcome
 
@@ -20,9 +23,9 @@ CODES = ["qualified", "not_interested", "no_answer", "busy", "company_closed"]
 
 
 def test_empty_campaign_has_no_redemption(session, campaign):
-    tally = campaign_tally(session, campaign)
-    assert tally.attempts == tally.accounts_final == 0
-    assert tally.redemption is None
+    total = tallies.read(session, campaign.id, None, None).total
+    assert total.attempts == total.final == 0
+    assert figures(total).redemption is None
 
 
 def test_counts_match_a_hand_count(session, campaign, agent):
@@ -50,10 +53,11 @@ def test_counts_match_a_hand_count(session, campaign, agent):
     entries = session.scalars(sa.select(QueueEntry).where(QueueEntry.campaign_id == campaign.id))
     final = {e.account_id for e in entries if e.state == QueueState.DONE}
     qualified = {a for a in final if last_outcome[a] == "qualified"}
-    tally = campaign_tally(session, campaign)
-    assert tally.attempts == attempts > 0
-    assert tally.reached == reached
-    assert tally.accounts_called == len(last_outcome)
-    assert tally.accounts_final == len(final) > 0
-    assert tally.accounts_qualified == len(qualified) > 0
-    assert tally.redemption == Decimal(len(qualified)) / Decimal(len(final))
+    recounted = gather(session, Slice(campaign_id=campaign.id))[None]
+    for total in (tallies.read(session, campaign.id, None, None).total, recounted):
+        assert total.attempts == attempts > 0
+        assert total.reached == reached
+        assert total.called == len(last_outcome)
+        assert total.final == len(final) > 0
+        assert total.qualified == len(qualified) > 0
+        assert figures(total).redemption == Decimal(len(qualified)) / Decimal(len(final))
