@@ -1,5 +1,5 @@
-"""The floor now: a campaign's queue, and which agent holds which account (live, not
-cached: a supervisor releasing a stuck account must see it released)."""
+"""The floor now: a campaign's queue, and which agent holds which account (the holds are
+read live: a supervisor releasing a stuck account must see it released)."""
 
 from __future__ import annotations
 
@@ -35,7 +35,11 @@ class Floor:
     agents_active: int  # those, and agents who ended a call in the last ``ACTIVE`` minutes
 
 
-def floor_now(session: Session, campaign: Campaign, now: datetime) -> Floor:
+def floor_now(
+    session: Session, campaign: Campaign, now: datetime, depth: QueueDepth | None = None
+) -> Floor:
+    """Who holds what, live; the queue's ``depth`` is counted when None (the board passes
+    a copy a few seconds old: ``services.depth_now``)."""
     rows = session.execute(
         sa.select(QueueEntry.id, Account.company_name, User.username, QueueEntry.lease_expires_at)
         .join(Account, Account.id == QueueEntry.account_id)
@@ -55,4 +59,5 @@ def floor_now(session: Session, campaign: Campaign, now: datetime) -> Floor:
         .distinct()
     )
     active = live_agents | set(recent)
-    return Floor(queue_depth(session, campaign, now), held, len(live_agents), len(active))
+    depth = queue_depth(session, campaign, now) if depth is None else depth
+    return Floor(depth, held, len(live_agents), len(active))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -15,6 +16,7 @@ from app.board.counts import Slice, gather
 from app.board.metrics import Counts, figures, progress
 from app.campaigns.models import Campaign, QueueEntry, QueueState
 from app.desk.models import CallAttempt
+from app.desk.queue import QueueDepth, queue_depth
 from app.territory.models import Dealer, Salesperson, Zone
 from app.users.models import User
 
@@ -32,7 +34,7 @@ def campaigns_now(session: Session) -> dict[str, Any]:
 
 
 def _campaigns(session: Session) -> dict[str, Any]:
-    counts = dict(tallies.campaign_totals(session))
+    counts = dict(tallies.campaign_totals(session, _campaign_bases(session)))
     waiting = dict(
         session.execute(
             sa.select(QueueEntry.campaign_id, sa.func.count())
@@ -65,6 +67,36 @@ def _campaigns(session: Session) -> dict[str, Any]:
     return {"as_of": datetime.now(UTC).isoformat(timespec="seconds"), "campaigns": rows}
 
 
+# The accounts in a campaign change only when accounts are added to it: counting them
+# (a join over every queue entry) once a minute is enough.
+BASE_SECONDS = 60
+
+
+def _campaign_bases(session: Session) -> dict[int, int]:
+    found = cache.shared(
+        "bases", BASE_SECONDS, lambda: list(tallies.campaign_bases(session).items())
+    )
+    return {campaign_id: n for campaign_id, n in found}
+
+
+def _bases(session: Session, campaign_id: int) -> dict[tuple[str, int], int]:
+    found = cache.shared(
+        f"base:{campaign_id}",
+        BASE_SECONDS,
+        lambda: [[*slot, n] for slot, n in tallies.bases(session, campaign_id).items()],
+    )
+    return {(dimension, key): n for dimension, key, n in found}
+
+
+def depth_now(session: Session, campaign: Campaign, now: datetime) -> QueueDepth:
+    """The campaign's queue by what it waits for, at most ``FRESH_SECONDS`` old (a count
+    over every entry of the campaign: once for all open boards)."""
+    found = cache.shared(
+        f"depth:{campaign.id}", FRESH_SECONDS, lambda: asdict(queue_depth(session, campaign, now))
+    )
+    return QueueDepth(**found)
+
+
 def campaign_now(
     session: Session, campaign: Campaign, start: date | None, end: date | None, today: date
 ) -> dict[str, Any]:
@@ -78,7 +110,7 @@ def campaign_now(
 def _campaign(
     session: Session, campaign: Campaign, start: date | None, end: date | None, today: date
 ) -> dict[str, Any]:
-    found = tallies.read(session, campaign.id, start, end)
+    found = tallies.read(session, campaign.id, start, end, _bases(session, campaign.id))
     total, days, agents = found.total, found.days, found.slices.get("agent", {})
     names = dict(session.execute(sa.select(User.id, User.username)).all())
     labels = {

@@ -22,6 +22,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -135,6 +136,12 @@ class Changes:
                 counts[f"h{facts.horizon_months}"] = sign
         self.add(facts.slots(), **counts)
 
+    def merge(self, other: Changes) -> None:
+        for slot, counts in other.rows.items():
+            self.add([slot], **counts)
+        for key, n in other.outcomes.items():
+            self.outcomes[key] += n
+
     def rejected(self, facts: Facts) -> None:
         """A qualification rejected at the check: one more final account, not qualified."""
         self.add(facts.slots(), final=1, rejected=1)
@@ -144,7 +151,39 @@ def _insert(session: Session) -> Any:
     return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
+PENDING = "board_tallies"  # session.info key: {campaign_id: Changes} not written yet
+
+
 def apply(session: Session, campaign_id: int, changes: Changes) -> None:
+    """Add ``changes`` to the campaign's rows when the transaction commits (or before the
+    rows are read in it).
+
+    Why at commit: every call of a campaign adds to its few "all" rows, whose row locks
+    are then held until the transaction ends; written last, they are held for the commit
+    only, not while the desk leases the next account in the same transaction."""
+    pending = session.info.setdefault(PENDING, {})
+    if campaign_id in pending:
+        pending[campaign_id].merge(changes)
+    else:
+        pending[campaign_id] = changes
+
+
+def write_pending(session: Session) -> None:
+    """Write the changes waiting in ``session``, campaign by campaign."""
+    pending = session.info.pop(PENDING, None) or {}
+    for campaign_id in sorted(pending):
+        _write(session, campaign_id, pending[campaign_id])
+
+
+def _forget_pending(session: Session, *_: Any) -> None:
+    session.info.pop(PENDING, None)
+
+
+event.listen(Session, "before_commit", write_pending)
+event.listen(Session, "after_rollback", _forget_pending)
+
+
+def _write(session: Session, campaign_id: int, changes: Changes) -> None:
     """Add ``changes`` to the campaign's rows, creating the missing ones; rows in a fixed
     order, so that two transactions adding to the same rows cannot deadlock."""
     insert = _insert(session)
@@ -249,6 +288,7 @@ def reopen(session: Session, campaign_id: int, account_ids: Iterable[int], *,
 def rebuild(session: Session, campaign_id: int) -> None:
     """Recount the campaign's rows from its calls (after a data repair or an upgrade)."""
     c = CallAttempt
+    session.info.get(PENDING, {}).pop(campaign_id, None)  # the calls below include them
     for table in (BoardTally, BoardOutcomeTally):
         session.execute(sa.delete(table).where(table.campaign_id == campaign_id))
     rules = _rules(session, campaign_id)
@@ -278,7 +318,7 @@ def rebuild(session: Session, campaign_id: int) -> None:
             changes.final(facts, rule, +1)
         if call_id in rejected:
             changes.rejected(facts)
-    apply(session, campaign_id, changes)
+    _write(session, campaign_id, changes)
 
 
 # ------------------------------------------------------------------------------ read ---
@@ -314,9 +354,17 @@ def utc_start(day: date) -> datetime:
     return datetime.combine(day, time(), ROME).astimezone(UTC)
 
 
-def read(session: Session, campaign_id: int, start: date | None, end: date | None) -> Read:
+def read(
+    session: Session,
+    campaign_id: int,
+    start: date | None,
+    end: date | None,
+    base: Mapping[tuple[str, int], int] | None = None,
+) -> Read:
     """The campaign's counts on the local days from ``start`` to ``end`` (both included;
-    open-ended when None) with its base: a few hundred rows summed."""
+    open-ended when None) with its ``base`` (``bases``, counted when None): a few hundred
+    rows summed."""
+    write_pending(session)
     t = BoardTally
     whole = start is None and end is None
     one_day = start is not None and start == end
@@ -360,7 +408,7 @@ def read(session: Session, campaign_id: int, start: date | None, end: date | Non
             total = _counts(row, outcomes)
         else:
             slices[dimension][None if key == NONE else key] = _counts(row)
-    base = bases(session, campaign_id)
+    base = bases(session, campaign_id) if base is None else base
     total = _with_base(total, base.get(("all", NONE), 0))
     for dimension in ("zone", "dealer"):
         for key, counts in list(slices[dimension].items()):
@@ -418,18 +466,27 @@ def _called_between(
     return {slot: len(ids) for slot, ids in accounts.items()}
 
 
-def campaign_totals(session: Session) -> Iterator[tuple[int, Counts]]:
-    """Every campaign's counts in all (the board's home page)."""
+def campaign_bases(session: Session) -> dict[int, int]:
+    """Every campaign's number of accounts."""
+    return dict(
+        session.execute(
+            sa.select(QueueEntry.campaign_id, sa.func.count()).group_by(QueueEntry.campaign_id)
+        ).all()
+    )
+
+
+def campaign_totals(
+    session: Session, base: Mapping[int, int] | None = None
+) -> Iterator[tuple[int, Counts]]:
+    """Every campaign's counts in all (the board's home page), with ``base``
+    (``campaign_bases``, counted when None)."""
+    write_pending(session)
     t = BoardTally
     columns = [t.campaign_id, *(getattr(t, name) for name in COUNTERS)]
     rows = session.execute(
         sa.select(*columns).where(t.day == WHOLE, t.dimension == "all", t.key == NONE)
     )
-    base = dict(
-        session.execute(
-            sa.select(QueueEntry.campaign_id, sa.func.count()).group_by(QueueEntry.campaign_id)
-        ).all()
-    )
+    base = campaign_bases(session) if base is None else base
     seen = set()
     for row in rows.mappings():
         seen.add(row["campaign_id"])

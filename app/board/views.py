@@ -31,7 +31,7 @@ from app.board.forms import (
     TargetForm,
 )
 from app.board.quality import QualityError, check, to_check
-from app.board.services import FRESH_SECONDS, agent_now, campaign_now, campaigns_now
+from app.board.services import FRESH_SECONDS, agent_now, campaign_now, campaigns_now, depth_now
 from app.campaigns.calendar import ROME
 from app.campaigns.models import Campaign, CampaignStatus, QueueEntry
 from app.campaigns.services import CampaignError, set_status, update_settings
@@ -79,12 +79,13 @@ def campaign(campaign_id: int):
         span.end.errors = [_("The last day comes before the first.")]
         start = end = None
     data = campaign_now(db.session, found, start, end, date.today())
+    now = utcnow()
     target = float(found.target_redemption)
     locale = str(get_locale() or "it")
     return render_template(
         "board/campaign.html",
         campaign=found,
-        floor=floor_now(db.session, found, utcnow()),
+        floor=floor_now(db.session, found, now, depth_now(db.session, found, now)),
         release_form=StatusForm(),
         callbacks=callbacks(db.session, found),
         dead_ends=dead_ends(db.session, found),

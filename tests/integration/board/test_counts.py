@@ -308,7 +308,40 @@ def test_a_rebuild_gives_the_rows_kept_call_by_call(session, world) -> None:
             for row in session.execute(sa.select(*table.__table__.c)).all()
         )
 
+    tallies.write_pending(session)
     kept = rows()
     for campaign in world["campaigns"]:
         tallies.rebuild(session, campaign.id)
     assert rows() == kept
+
+
+def test_the_tallies_are_written_at_commit_and_dropped_at_rollback(session) -> None:
+    """Written last, the campaign's hot rows stay locked for the commit only."""
+    from app.board.models import BoardTally
+
+    campaign = factories.campaign(session)
+    agent = factories.user(session, Role.AGENT, "late")
+
+    def call_and_count() -> None:
+        entry = factories.queue_entry(session, campaign)
+        call = factories.call(session, entry, agent, "no_answer", START, START)
+        tallies.record_call(session, call, final=False)
+
+    def written() -> int:
+        return session.scalar(
+            sa.select(BoardTally.attempts).where(
+                BoardTally.campaign_id == campaign.id, BoardTally.day == "",
+                BoardTally.dimension == "all",
+            )
+        ) or 0  # fmt: skip
+
+    call_and_count()
+    assert written() == 0  # not yet: waiting for the commit
+    session.commit()
+    assert written() == 1
+    call_and_count()
+    session.rollback()
+    session.commit()
+    assert written() == 1  # the rolled-back call's counts went with it
+    call_and_count()
+    assert tallies.read(session, campaign.id, None, None).total.attempts == 2  # reads see it
