@@ -9,7 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from app.extensions import _include_object, _render_item, db
-from tests.conftest import build_app, migrate_to_head
+from tests.conftest import build_app, migrate_to_head, reset_schema
 
 
 def schema_differences(app) -> list:
@@ -68,3 +68,61 @@ def test_indexes_for_queue_and_reports_exist(app, table, index):
     with app.app_context():
         names = {ix["name"] for ix in sa.inspect(db.engine).get_indexes(table)}
     assert index in names
+
+
+def test_the_board_tallies_migration_fills_in_existing_calls(tmp_path):
+    """Calls recorded before the tallies existed: the upgrade fixes where each counts and
+    recounts the tallies, which then equal a recount of the calls."""
+    from dataclasses import replace
+    from datetime import UTC, datetime, timedelta
+
+    from app.accounts.models import Horizon, Opportunity
+    from app.board import tallies
+    from app.board.counts import Slice, gather
+    from app.campaigns.models import QueueState
+    from app.desk.models import CallAttempt
+    from app.users.models import Role
+    from tests import factories
+
+    app = build_app(f"sqlite:///{tmp_path}/calls.db")
+    with app.app_context():
+        reset_schema(db.engine)
+        flask_migrate.upgrade(revision="62a17f9dace9")
+        session = db.session
+        zone = factories.zone(session)
+        dealer = factories.dealer(session, zone)
+        agent = factories.user(session, Role.AGENT, "before")
+        campaign = factories.campaign(session)
+        done = factories.queue_entry(
+            session, campaign, factories.account(session, zone_id=zone.id, dealer_id=dealer.id)
+        )
+        done.state = QueueState.DONE
+        waiting = factories.queue_entry(session, campaign)
+        session.commit()
+        t = datetime(2026, 7, 1, 8, 0, tzinfo=UTC)
+        calls = [(done, "no_answer", 0), (done, "qualified", 5), (waiting, "busy", 60)]
+        names = ("id", "campaign_id", "account_id", "agent_id", "started_at", "ended_at",
+                 "outcome", "answers")  # fmt: skip
+        table = sa.table("call_attempts", *(sa.column(n) for n in names))
+        for n, (entry, outcome, minutes) in enumerate(calls, start=1):
+            start = t + timedelta(minutes=minutes)
+            session.execute(sa.insert(table).values(
+                id=n, campaign_id=campaign.id, account_id=entry.account_id, agent_id=agent.id,
+                started_at=start.replace(tzinfo=None), ended_at=(start + timedelta(minutes=2))
+                .replace(tzinfo=None), outcome=outcome, answers="{}",
+            ))  # fmt: skip
+        session.add(Opportunity(account_id=done.account_id, horizon=Horizon.M6, call_attempt_id=2))
+        session.commit()
+        flask_migrate.upgrade()
+
+        found = {c.id: c for c in session.scalars(sa.select(CallAttempt))}
+        assert [found[n].final for n in (1, 2, 3)] == [False, True, False]
+        assert (found[2].zone_id, found[2].dealer_id, found[2].horizon_months) == (
+            zone.id, dealer.id, 6)  # fmt: skip
+        # 2 min; then from the first call's end, 3 min before the second began, to its end
+        assert [found[n].agent_seconds for n in (1, 2, 3)] == [120.0, 300.0, 120.0]
+        total = tallies.read(session, campaign.id, None, None).total
+        recounted = gather(session, Slice(campaign_id=campaign.id))[None]
+        assert recounted.handling_seconds == pytest.approx(total.handling_seconds, abs=0.01)
+        assert total == replace(recounted, handling_seconds=total.handling_seconds)
+        assert (total.final, total.qualified, total.horizons) == (1, 1, {6: 1})

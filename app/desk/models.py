@@ -38,8 +38,10 @@ class CallAttempt(db.Model):
     # (docs/metrics.md): the account's zone and dealer then, whether it ended the account's
     # work in the campaign (cleared when the account is put back in the queue), the purchase
     # horizon it captured, and the agent's time it took (``app.board.tallies``).
-    zone_id: Mapped[int | None] = mapped_column(sa.ForeignKey("zones.id"))
-    dealer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("dealers.id"))
+    # Plain ids, not foreign keys: a record of where the account was, and SQLite could
+    # add a foreign key only by rebuilding this table.
+    zone_id: Mapped[int | None] = mapped_column()
+    dealer_id: Mapped[int | None] = mapped_column()
     # Server-side defaults only: the desk's prepared INSERT names its own columns.
     final: Mapped[bool] = mapped_column(server_default=sa.false())
     horizon_months: Mapped[int | None] = mapped_column(sa.SmallInteger)
