@@ -26,6 +26,7 @@ from app.accounts.models import (
 )
 from app.accounts.status import AccountStatus, can_transition
 from app.audit.services import record as audit
+from app.board import tallies
 from app.columns import utcnow
 from app.desk.models import CallAttempt
 from app.imports.models import (
@@ -99,6 +100,7 @@ def merge_accounts(
             taken[name] = value
             setattr(survivor, name, value)
     known_phones = {p.raw for p in survivor.phones}
+    recount = _campaigns_called_both(session, survivor.id, merged.id)
     moved: dict[str, list[int]] = {}
     for name, model in CHILDREN.items():
         query = sa.select(model).where(model.account_id == merged.id)
@@ -122,11 +124,29 @@ def merge_accounts(
     )
     session.add(merge)
     session.flush()
+    _recount(session, recount)
     session.expire(survivor)
     session.expire(merged)
     audit(session, "imports.merge", user_id=user_id, obj=merge, survivor=survivor.key,
           merged=merged.key)  # fmt: skip
     return merge
+
+
+def _campaigns_called_both(session: Session, one: int, other: int) -> set[int]:
+    """Campaigns that called both accounts: once their calls are one account's, the
+    board's count of accounts called there changes."""
+    c = CallAttempt
+    both = sa.select(c.campaign_id).where(c.account_id == one).intersect(
+        sa.select(c.campaign_id).where(c.account_id == other)
+    )
+    return set(session.scalars(both))
+
+
+def _recount(session: Session, campaign_ids: set[int]) -> None:
+    """The board's tallies of campaigns whose calls changed account, from their calls
+    (rare: both accounts of a merge called in the same campaign)."""
+    for campaign_id in sorted(campaign_ids):
+        tallies.rebuild(session, campaign_id)
 
 
 def undo_merge(session: Session, merge: AccountMerge, *, user_id: int | None) -> None:
@@ -136,6 +156,17 @@ def undo_merge(session: Session, merge: AccountMerge, *, user_id: int | None) ->
     survivor = session.get_one(Account, merge.survivor_id)
     merged = session.get_one(Account, merge.merged_id)
     snapshot = merge.snapshot
+    calls = snapshot["moved"].get("calls") or []
+    c = CallAttempt
+    recount = set(  # campaigns where the survivor has calls of its own beside those
+        session.scalars(
+            sa.select(c.campaign_id)
+            .where(c.id.in_(calls))
+            .intersect(
+                sa.select(c.campaign_id).where(c.account_id == survivor.id, c.id.not_in(calls))
+            )
+        )
+    )
     for name, value in snapshot["taken"].items():
         if getattr(survivor, name) == value:  # unless a person changed it since
             setattr(survivor, name, None)
@@ -154,5 +185,6 @@ def undo_merge(session: Session, merge: AccountMerge, *, user_id: int | None) ->
         pair = session.get_one(DuplicatePair, merge.pair_id)
         pair.status = PairStatus.UNDONE
     session.flush()
+    _recount(session, recount)
     session.expire_all()
     audit(session, "imports.merge_undone", user_id=user_id, obj=merge)

@@ -112,6 +112,10 @@ def add_history(engine: sa.Engine, fixture: qc.Fixture, calls: int) -> None:
             ),
             {**params, "a0": accounts[0], "na": accounts[2], "g0": agents[0], "ng": agents[2]},
         )
+        # Fresh statistics for the updates below: left stale (say, after an earlier run's
+        # clean-up), the planner takes a million rows for a few and joins them row by row.
+        conn.exec_driver_sql("ANALYZE call_attempts")
+        conn.exec_driver_sql("ANALYZE queue_entries")
         conn.execute(
             sa.text(
                 """

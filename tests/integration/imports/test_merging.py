@@ -98,3 +98,34 @@ def test_only_open_flags_move(session, pair) -> None:
     resolved = session.scalars(sa.select(AccountFlag).where(
         AccountFlag.status == FlagStatus.RESOLVED)).one()  # fmt: skip
     assert resolved.account_id == newer.id
+
+
+def test_a_merge_of_two_accounts_called_in_one_campaign_recounts_its_board(
+    session, pair, users
+) -> None:
+    """Their calls become one account's: the board counts one account called, not two,
+    and two again once the merge is undone."""
+    from datetime import UTC, datetime
+
+    from app.board import tallies
+    from app.board.counts import Slice, gather
+    from app.users.models import Role
+
+    pair, older, newer = pair
+    campaign = factories.campaign(session)
+    agent = factories.user(session, Role.AGENT, "caller")
+    t = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
+    for account in (older, newer):
+        entry = factories.queue_entry(session, campaign, account)
+        factories.counted(session, factories.call(session, entry, agent, "not_interested", t, t))
+
+    def called() -> tuple[int, int]:
+        tallies.write_pending(session)
+        kept = tallies.read(session, campaign.id, None, None).total.called
+        return kept, gather(session, Slice(campaign_id=campaign.id))[None].called
+
+    assert called() == (2, 2)
+    merge = merge_pair(session, pair, user_id=users["staff"].id)
+    assert called() == (1, 1)
+    undo_merge(session, merge, user_id=users["staff"].id)
+    assert called() == (2, 2)
