@@ -119,6 +119,32 @@ def reassign_callback(
     record(session, "queue.callback_reassigned", user_id=by, obj=entry, old=before, new=agent_id)
 
 
+def reassign_callbacks(
+    session: Session, campaign: Campaign, entry_ids: Iterable[int], agent_id: int | None, *,
+    by: int,
+) -> int:  # fmt: skip
+    """Give several waiting callbacks to ``agent_id`` (or to any agent) at once: an agent
+    off sick, a shift ending. Callbacks taken or done meanwhile are left alone. How many
+    were given."""
+    begin_write(session)
+    if agent_id is not None:
+        agent = session.get(User, agent_id)
+        if agent is None or agent.role != Role.AGENT or not agent.active:
+            raise ControlError(_("Choose an active agent."))
+    given = []
+    for entry_id in sorted(set(entry_ids)):
+        entry = _entry(session, campaign, entry_id)
+        if entry.state != QueueState.WAITING or not entry.is_callback:
+            continue
+        given.append({"entry": entry.id, "old": entry.callback_agent_id})
+        entry.callback_agent_id = agent_id
+    session.flush()
+    if given:
+        record(session, "queue.callbacks_reassigned", user_id=by, obj=campaign,
+               new=agent_id, callbacks=given)  # fmt: skip
+    return len(given)
+
+
 def requeue(session: Session, campaign: Campaign, entry_ids: Iterable[int], *, by: int) -> int:
     """Put accounts worked to a dead end back in the queue, due now, with their attempts
     counted afresh; the others asked for are left as they are. How many went back."""

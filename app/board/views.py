@@ -18,6 +18,7 @@ from app.board.control import (
     dead_ends,
     move_callback,
     reassign_callback,
+    reassign_callbacks,
     requeue,
 )
 from app.board.floor import floor_now
@@ -269,6 +270,26 @@ def reassign(campaign_id: int, entry_id: int):
     _attempt(
         lambda: reassign_callback(db.session, found, entry_id, agent_id, by=current_user.id),
         lambda _none: _("Callback given."),
+        ControlError,
+    )
+    return _back(found)
+
+
+@bp.route("/campaigns/<int:campaign_id>/callbacks/reassign", methods=["POST"])
+def reassign_many(campaign_id: int):
+    """Give the chosen callbacks to one agent, or to any agent."""
+    found = load_or_404(Campaign, campaign_id)
+    form = _agent_form()
+    if not form.validate():
+        abort(400)
+    chosen = [int(v) for v in request.form.getlist("callback") if v.isdigit()]
+    if not chosen:
+        flash(_("Choose at least one callback."), "error")
+        return _back(found)
+    agent_id = int(form.agent.data) if form.agent.data else None
+    _attempt(
+        lambda: reassign_callbacks(db.session, found, chosen, agent_id, by=current_user.id),
+        lambda n: _("%(n)s callbacks given.", n=n),
         ControlError,
     )
     return _back(found)

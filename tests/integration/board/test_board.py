@@ -352,3 +352,43 @@ def test_the_floor_counts_agents_in_a_call_and_at_work(session) -> None:
     floor = floor_now(session, campaign, now)
     assert (floor.agents_in_call, floor.agents_active) == (1, 2)
     assert [h.agent for h in floor.held] == ["a1"] and not floor.held[0].stuck
+
+
+def test_a_supervisor_gives_several_callbacks_at_once_audited(
+    client, auth, worked, session, users
+) -> None:
+    from app.audit.models import AuditEntry
+    from tests.conftest import csrf_token
+
+    agent, other = users["agent"], factories.user(session, Role.AGENT, "agent2")
+    due = datetime(2026, 11, 24, 9, tzinfo=UTC)
+    waiting = {"is_callback": True, "callback_agent_id": agent.id, "next_call_at": due}
+    mine = [factories.queue_entry(session, worked, **waiting) for _ in range(3)]
+    mine[2].state = QueueState.LEASED  # taken meanwhile: left alone
+    session.flush()
+    auth.login("supervisor")
+    url = f"/board/campaigns/{worked.id}"
+    assert 'data-testid="callbacks-bulk"' in client.get(url).get_data(as_text=True)
+    token = csrf_token(client, url)
+    none = client.post(f"{url}/callbacks/reassign", data={"csrf_token": token, "agent": ""},
+                       follow_redirects=True)  # fmt: skip
+    assert "Scegli almeno" in none.get_data(as_text=True)
+    given = client.post(
+        f"{url}/callbacks/reassign",
+        data={"csrf_token": token, "agent": str(other.id), "callback": [e.id for e in mine]},
+        follow_redirects=True,
+    )
+    assert "2 richiami assegnati" in given.get_data(as_text=True)
+    session.expire_all()
+    assert [e.callback_agent_id for e in mine] == [other.id, other.id, agent.id]
+    to_anyone = {"csrf_token": token, "agent": "", "callback": [mine[0].id]}
+    anyone = client.post(f"{url}/callbacks/reassign", data=to_anyone)
+    assert anyone.status_code == 302
+    session.expire_all()
+    assert mine[0].callback_agent_id is None  # any agent may take it now
+    entries = session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "queue.callbacks_reassigned")
+    ).all()
+    assert len(entries) == 2 and entries[0].details["new"] == other.id
+    unauthorised = client.post(f"{url}/callbacks/reassign", data={"agent": ""})
+    assert unauthorised.status_code == 400  # no CSRF token
