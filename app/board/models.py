@@ -58,3 +58,19 @@ class BoardOutcomeTally(db.Model):
     day: Mapped[str] = mapped_column(sa.String(10), primary_key=True)
     outcome: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
     calls: Mapped[int] = mapped_column(default=0)
+
+
+class BoardTallyDelta(db.Model):
+    """Counts to add to ``board_tallies``, one row per recording transaction.
+
+    Why: adding a call straight to a campaign's "all" rows would lock them until the
+    recording transaction commits, so every agent's commit would wait for the others'.
+    Inserting a row locks nothing shared; the deltas are folded into the tallies by the
+    board as it reads them (and now and then by the desk)."""
+
+    __tablename__ = "board_tally_deltas"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaigns.id"), index=True)
+    # {"r": [[day, dimension, key, {counter: n}], ...], "o": [[day, outcome, n], ...]}
+    payload: Mapped[dict] = mapped_column(sa.JSON)

@@ -33,7 +33,15 @@ def campaigns_now(session: Session) -> dict[str, Any]:
     return cache.shared("campaigns", FRESH_SECONDS, lambda: _campaigns(session))
 
 
+def _fold(session: Session) -> None:
+    """Bring the tallies up to date and keep it: a board's read is also where the deltas
+    the desk wrote since are folded in (``tallies.fold``)."""
+    tallies.fold(session)
+    session.commit()
+
+
 def _campaigns(session: Session) -> dict[str, Any]:
+    _fold(session)
     counts = dict(tallies.campaign_totals(session, _campaign_bases(session)))
     waiting = dict(
         session.execute(
@@ -110,6 +118,7 @@ def campaign_now(
 def _campaign(
     session: Session, campaign: Campaign, start: date | None, end: date | None, today: date
 ) -> dict[str, Any]:
+    _fold(session)
     found = tallies.read(session, campaign.id, start, end, _bases(session, campaign.id))
     total, days, agents = found.total, found.days, found.slices.get("agent", {})
     names = dict(session.execute(sa.select(User.id, User.username)).all())

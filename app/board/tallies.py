@@ -2,11 +2,14 @@
 
 Why: the figures of a campaign with a million calls must be at hand for fifty open
 boards while a hundred agents save outcomes (docs/metrics.md, docs/benchmarks.md). Each
-recorded call adds to ten rows of ``board_tallies`` (its day and the whole campaign, each
-for all calls, its agent, its zone, its dealer and its hour) in the transaction that
-records it; putting an account back in the queue or rejecting its qualification moves the
-same rows back. ``counts.gather`` recounts the same figures from the calls: the two are
-tested equal, and ``rebuild`` recounts a campaign's rows from its calls.
+recorded call counts in ten rows of ``board_tallies`` (its day and the whole campaign,
+each for all calls, its agent, its zone, its dealer and its hour); putting an account
+back in the queue or rejecting its qualification takes the same rows back. The
+recording transaction only inserts its changes as one ``board_tally_deltas`` row, at
+commit: the rows every call adds to are never locked by the desk. The board folds the
+deltas into the rows as it reads them (``fold``). ``counts.gather`` recounts the same
+figures from the calls: the two are tested equal, and ``rebuild`` recounts a campaign's
+rows from its calls.
 
 An account is *called* once per row however many of its calls the row counts, so a range
 of several days, whose rows would count twice an account called on two of them, counts
@@ -28,7 +31,14 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import Account, Horizon, Opportunity
 from app.board.metrics import HORIZONS, Counts
-from app.board.models import COUNTERS, NONE, WHOLE, BoardOutcomeTally, BoardTally
+from app.board.models import (
+    COUNTERS,
+    NONE,
+    WHOLE,
+    BoardOutcomeTally,
+    BoardTally,
+    BoardTallyDelta,
+)
 from app.campaigns.calendar import ROME
 from app.campaigns.models import Campaign, QueueEntry
 from app.desk.models import CallAttempt, QualityCheck, Verdict
@@ -152,15 +162,13 @@ def _insert(session: Session) -> Any:
 
 
 PENDING = "board_tallies"  # session.info key: {campaign_id: Changes} not written yet
+# The desk folds the deltas itself once every this many recording transactions, so that
+# they do not pile up while no board is open.
+FOLD_EVERY = 256
 
 
 def apply(session: Session, campaign_id: int, changes: Changes) -> None:
-    """Add ``changes`` to the campaign's rows when the transaction commits (or before the
-    rows are read in it).
-
-    Why at commit: every call of a campaign adds to its few "all" rows, whose row locks
-    are then held until the transaction ends; written last, they are held for the commit
-    only, not while the desk leases the next account in the same transaction."""
+    """Add ``changes`` to the campaign's counts when the transaction commits."""
     pending = session.info.setdefault(PENDING, {})
     if campaign_id in pending:
         pending[campaign_id].merge(changes)
@@ -169,10 +177,24 @@ def apply(session: Session, campaign_id: int, changes: Changes) -> None:
 
 
 def write_pending(session: Session) -> None:
-    """Write the changes waiting in ``session``, campaign by campaign."""
+    """Write the changes waiting in ``session`` as deltas (``BoardTallyDelta``): an
+    insert, which locks no row another agent's commit needs."""
     pending = session.info.pop(PENDING, None) or {}
+    fold_now = False
     for campaign_id in sorted(pending):
-        _write(session, campaign_id, pending[campaign_id])
+        changes = pending[campaign_id]
+        payload = {
+            "r": [[*slot, row] for slot, row in sorted(changes.rows.items())],
+            "o": [[day, outcome, n] for (day, outcome), n in sorted(changes.outcomes.items())],
+        }
+        delta_id = session.execute(
+            sa.insert(BoardTallyDelta)
+            .values(campaign_id=campaign_id, payload=payload)
+            .returning(BoardTallyDelta.id)
+        ).scalar_one()
+        fold_now = fold_now or delta_id % FOLD_EVERY == 0
+    if fold_now:
+        fold(session)
 
 
 def _forget_pending(session: Session, *_: Any) -> None:
@@ -181,6 +203,27 @@ def _forget_pending(session: Session, *_: Any) -> None:
 
 event.listen(Session, "before_commit", write_pending)
 event.listen(Session, "after_rollback", _forget_pending)
+
+
+def fold(session: Session, campaign_id: int | None = None) -> None:
+    """Add the committed deltas (of one campaign, or all) to the tallies, and delete them.
+
+    Two transactions folding at once cannot count a delta twice: the DELETE of the
+    second waits for the first to commit, and then finds those rows gone."""
+    write_pending(session)
+    d = BoardTallyDelta
+    taken = sa.delete(d)
+    if campaign_id is not None:
+        taken = taken.where(d.campaign_id == campaign_id)
+    found: dict[int, Changes] = defaultdict(Changes)
+    for campaign, payload in session.execute(taken.returning(d.campaign_id, d.payload)):
+        changes = found[campaign]
+        for day, dimension, key, row in payload["r"]:
+            changes.add([(day, dimension, key)], **row)
+        for day, outcome, n in payload["o"]:
+            changes.outcomes[(day, outcome)] += n
+    for campaign in sorted(found):
+        _write(session, campaign, found[campaign])
 
 
 def _write(session: Session, campaign_id: int, changes: Changes) -> None:
@@ -288,8 +331,12 @@ def reopen(session: Session, campaign_id: int, account_ids: Iterable[int], *,
 def rebuild(session: Session, campaign_id: int) -> None:
     """Recount the campaign's rows from its calls (after a data repair or an upgrade)."""
     c = CallAttempt
+    if session.get_bind().dialect.name == "postgresql":
+        # No transaction may add a delta between the moment the deltas are dropped and
+        # the moment the calls are read: the desk's commits wait for the rebuild.
+        session.execute(sa.text("LOCK TABLE board_tally_deltas IN SHARE ROW EXCLUSIVE MODE"))
     session.info.get(PENDING, {}).pop(campaign_id, None)  # the calls below include them
-    for table in (BoardTally, BoardOutcomeTally):
+    for table in (BoardTally, BoardOutcomeTally, BoardTallyDelta):
         session.execute(sa.delete(table).where(table.campaign_id == campaign_id))
     rules = _rules(session, campaign_id)
     rejected = set(
@@ -364,7 +411,7 @@ def read(
     """The campaign's counts on the local days from ``start`` to ``end`` (both included;
     open-ended when None) with its ``base`` (``bases``, counted when None): a few hundred
     rows summed."""
-    write_pending(session)
+    fold(session, campaign_id)
     t = BoardTally
     whole = start is None and end is None
     one_day = start is not None and start == end
@@ -480,7 +527,7 @@ def campaign_totals(
 ) -> Iterator[tuple[int, Counts]]:
     """Every campaign's counts in all (the board's home page), with ``base``
     (``campaign_bases``, counted when None)."""
-    write_pending(session)
+    fold(session)
     t = BoardTally
     columns = [t.campaign_id, *(getattr(t, name) for name in COUNTERS)]
     rows = session.execute(

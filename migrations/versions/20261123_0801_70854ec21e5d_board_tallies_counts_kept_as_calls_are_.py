@@ -2,7 +2,8 @@
 
 Each call records where it counts on the board (its account's zone and dealer, whether it
 ended the account's work, the horizon it captured, the agent's time), and the board's
-counts are kept in ``board_tallies`` as calls are recorded (docs/metrics.md). Existing
+counts are kept in ``board_tallies`` (each recording transaction adds a row of
+``board_tally_deltas``, folded into the tallies as the board reads them; docs/metrics.md). Existing
 calls are filled in: zone and dealer from their account, the last call of each finished
 queue entry as final, the horizon from the call's opportunities, the agent's time by the
 rule of that day (from the agent's previous call when it ended at most 10 minutes
@@ -34,6 +35,14 @@ def upgrade():
     sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_board_outcome_tallies_campaign_id_campaigns')),
     sa.PrimaryKeyConstraint('campaign_id', 'day', 'outcome', name=op.f('pk_board_outcome_tallies'))
     )
+    op.create_table('board_tally_deltas',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('campaign_id', sa.Integer(), nullable=False),
+    sa.Column('payload', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_board_tally_deltas_campaign_id_campaigns')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_board_tally_deltas'))
+    )
+    op.create_index(op.f('ix_board_tally_deltas_campaign_id'), 'board_tally_deltas', ['campaign_id'], unique=False)
     op.create_table('board_tallies',
     sa.Column('campaign_id', sa.Integer(), nullable=False),
     sa.Column('day', sa.String(length=10), nullable=False),
@@ -144,6 +153,8 @@ def downgrade():
         batch_op.drop_column('dealer_id')
         batch_op.drop_column('zone_id')
 
+    op.drop_index(op.f('ix_board_tally_deltas_campaign_id'), table_name='board_tally_deltas')
+    op.drop_table('board_tally_deltas')
     op.drop_table('board_tallies')
     op.drop_table('board_outcome_tallies')
     # ### end Alembic commands ###

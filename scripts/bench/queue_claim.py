@@ -361,7 +361,12 @@ def remove_fixture(engine: sa.Engine, fixture: Fixture) -> None:
     """
     params = {"c": fixture.campaign_id, "p": f"B{fixture.tag}%", "u": f"bench-{fixture.tag}-%"}
     with engine.begin() as conn:
-        for table in ("board_tallies", "board_outcome_tallies", "call_attempts"):
+        for table in (
+            "board_tallies",
+            "board_outcome_tallies",
+            "board_tally_deltas",
+            "call_attempts",
+        ):
             conn.execute(sa.text(f"DELETE FROM {table} WHERE campaign_id = :c"), params)  # noqa: S608
         conn.execute(sa.text("DELETE FROM queue_entries WHERE campaign_id = :c"), params)
         conn.execute(sa.text("DELETE FROM campaigns WHERE id = :c"), params)

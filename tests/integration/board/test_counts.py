@@ -308,16 +308,17 @@ def test_a_rebuild_gives_the_rows_kept_call_by_call(session, world) -> None:
             for row in session.execute(sa.select(*table.__table__.c)).all()
         )
 
-    tallies.write_pending(session)
+    tallies.fold(session)
     kept = rows()
     for campaign in world["campaigns"]:
         tallies.rebuild(session, campaign.id)
     assert rows() == kept
 
 
-def test_the_tallies_are_written_at_commit_and_dropped_at_rollback(session) -> None:
-    """Written last, the campaign's hot rows stay locked for the commit only."""
-    from app.board.models import BoardTally
+def test_a_call_s_counts_wait_as_a_delta_until_the_board_folds_them(session, monkeypatch) -> None:
+    """The recording transaction inserts its changes at commit (no shared row locked);
+    a rolled-back one leaves nothing; the board folds the deltas into the tallies once."""
+    from app.board.models import BoardTally, BoardTallyDelta
 
     campaign = factories.campaign(session)
     agent = factories.user(session, Role.AGENT, "late")
@@ -327,21 +328,29 @@ def test_the_tallies_are_written_at_commit_and_dropped_at_rollback(session) -> N
         call = factories.call(session, entry, agent, "no_answer", START, START)
         tallies.record_call(session, call, final=False)
 
-    def written() -> int:
-        return session.scalar(
+    def written() -> tuple[int, int]:
+        attempts = session.scalar(
             sa.select(BoardTally.attempts).where(
                 BoardTally.campaign_id == campaign.id, BoardTally.day == "",
                 BoardTally.dimension == "all",
             )
         ) or 0  # fmt: skip
+        return attempts, session.scalar(sa.select(sa.func.count()).select_from(BoardTallyDelta))
 
     call_and_count()
-    assert written() == 0  # not yet: waiting for the commit
+    assert written() == (0, 0)  # nothing before the commit
     session.commit()
-    assert written() == 1
+    assert written() == (0, 1)  # a delta, the tallies untouched
     call_and_count()
     session.rollback()
-    session.commit()
-    assert written() == 1  # the rolled-back call's counts went with it
+    assert written() == (0, 1)  # the rolled-back call left nothing
+    tallies.fold(session)
+    tallies.fold(session)  # nothing left to fold: counted once
+    assert written() == (1, 0)
     call_and_count()
-    assert tallies.read(session, campaign.id, None, None).total.attempts == 2  # reads see it
+    assert tallies.read(session, campaign.id, None, None).total.attempts == 2  # reads fold
+    # The desk folds now and then by itself, so that deltas never pile up unread.
+    monkeypatch.setattr(tallies, "FOLD_EVERY", 1)
+    call_and_count()
+    session.commit()
+    assert written() == (3, 0)
