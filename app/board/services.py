@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -103,6 +104,21 @@ def depth_now(session: Session, campaign: Campaign, now: datetime) -> QueueDepth
         f"depth:{campaign.id}", FRESH_SECONDS, lambda: asdict(queue_depth(session, campaign, now))
     )
     return QueueDepth(**found)
+
+
+def campaign_parts(
+    campaign: Campaign,
+    start: date | None,
+    end: date | None,
+    today: date,
+    locale: str,
+    render: Callable[[], dict[str, str]],
+) -> dict[str, str]:
+    """The campaign page's figures as rendered by ``render`` (HTML parts that depend on
+    nobody's session), at most ``FRESH_SECONDS`` old: rendering a hundred agents' rows
+    costs more than counting them, so it too is done once for all open boards."""
+    key = f"parts:{campaign.id}:{start}:{end}:{today}:{locale}:{campaign.target_redemption}"
+    return cache.shared(key, FRESH_SECONDS, render)
 
 
 def campaign_now(

@@ -10,6 +10,7 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from app.board.charts import bar_width, rate_line
 from app.board.control import (
@@ -32,7 +33,14 @@ from app.board.forms import (
     TargetForm,
 )
 from app.board.quality import QualityError, check, to_check
-from app.board.services import FRESH_SECONDS, agent_now, campaign_now, campaigns_now, depth_now
+from app.board.services import (
+    FRESH_SECONDS,
+    agent_now,
+    campaign_now,
+    campaign_parts,
+    campaigns_now,
+    depth_now,
+)
 from app.campaigns.calendar import ROME
 from app.campaigns.models import Campaign, CampaignStatus, QueueEntry
 from app.campaigns.services import CampaignError, set_status, update_settings
@@ -67,25 +75,57 @@ def data():
     return jsonify(campaigns_now(db.session))
 
 
-@bp.route("/campaigns/<int:campaign_id>")
-def campaign(campaign_id: int):
-    """One campaign: its figures by day and by agent, its outcomes, its plan."""
-    found = load_or_404(Campaign, campaign_id)
+def _span() -> tuple[RangeForm, date | None, date | None]:
+    """The page's range of days, checked; the whole campaign when it is wrong."""
     span = RangeForm(request.args)
     if request.args and not span.validate():
-        start = end = None
-    else:
-        start, end = span.start.data, span.end.data
+        return span, None, None
+    start, end = span.start.data, span.end.data
     if start and end and start > end:
         span.end.errors = [_("The last day comes before the first.")]
-        start = end = None
-    data = campaign_now(db.session, found, start, end, date.today())
-    now = utcnow()
-    target = float(found.target_redemption)
+        return span, None, None
+    return span, start, end
+
+
+def _parts(found: Campaign, start: date | None, end: date | None) -> dict[str, Any]:
+    """The campaign's figures as HTML, rendered once for all open boards."""
     locale = str(get_locale() or "it")
+    today = date.today()
+
+    def render() -> dict[str, str]:
+        data = campaign_now(db.session, found, start, end, today)
+        target = float(found.target_redemption)
+        labels = {c: r.label(locale) for c, r in rules_from_config(found.outcomes).items()}
+        context = {
+            "campaign": found, "data": data, "start": start, "end": end,
+            "chart": rate_line([(d["day"], d["redemption"]) for d in data["days"]], target),
+            "bar_width": bar_width, "outcome_labels": labels,
+        }  # fmt: skip
+        return {
+            "as_of": data["as_of"],
+            "headline": render_template("board/_headline.html", **context),
+            "figures": render_template("board/_figures.html", **context),
+        }
+
+    return campaign_parts(found, start, end, today, locale, render)
+
+
+@bp.route("/campaigns/<int:campaign_id>")
+def campaign(campaign_id: int):
+    """One campaign: its figures by day, agent, zone, dealer, hour and outcome, its plan,
+    the floor now and the controls."""
+    found = load_or_404(Campaign, campaign_id)
+    span, start, end = _span()
+    parts = _parts(found, start, end)
+    now = utcnow()
     return render_template(
         "board/campaign.html",
         campaign=found,
+        # HTML our own templates rendered (autoescaped), kept in the cache as text.
+        parts={name: Markup(html) for name, html in parts.items()},  # noqa: S704
+        start=start,
+        end=end,
+        refresh_seconds=FRESH_SECONDS,
         floor=floor_now(db.session, found, now, depth_now(db.session, found, now)),
         release_form=StatusForm(),
         callbacks=callbacks(db.session, found),
@@ -93,15 +133,20 @@ def campaign(campaign_id: int):
         move_form=MoveForm(),
         agent_form=_agent_form(),
         requeue_form=RequeueForm(),
-        data=data,
-        chart=rate_line([(d["day"], d["redemption"]) for d in data["days"]], target),
-        bar_width=bar_width,
-        outcome_labels={c: r.label(locale) for c, r in rules_from_config(found.outcomes).items()},
         span=span,
         target_form=TargetForm(target=found.target_redemption * 100),
         status_form=StatusForm(),
         next_status=NEXT_STATUS.get(found.status),
     )
+
+
+@bp.route("/campaigns/<int:campaign_id>/parts.json")
+def campaign_parts_json(campaign_id: int):
+    """The campaign page's figures, for the open page to refresh itself in place
+    (``static/js/board_campaign.js``)."""
+    found = load_or_404(Campaign, campaign_id)
+    _span_form, start, end = _span()
+    return jsonify(_parts(found, start, end))
 
 
 @bp.route("/campaigns/<int:campaign_id>/target", methods=["POST"])

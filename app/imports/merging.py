@@ -136,8 +136,10 @@ def _campaigns_called_both(session: Session, one: int, other: int) -> set[int]:
     """Campaigns that called both accounts: once their calls are one account's, the
     board's count of accounts called there changes."""
     c = CallAttempt
-    both = sa.select(c.campaign_id).where(c.account_id == one).intersect(
-        sa.select(c.campaign_id).where(c.account_id == other)
+    both = (
+        sa.select(c.campaign_id)
+        .where(c.account_id == one)
+        .intersect(sa.select(c.campaign_id).where(c.account_id == other))
     )
     return set(session.scalars(both))
 

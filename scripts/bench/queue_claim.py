@@ -143,8 +143,9 @@ class Claimer:
     the next account in one transaction, through the queue's own functions, as the desk's
     outcome request does (``end_call`` with the call's row, then ``claim``)."""
 
-    # The board's benchmark counts each call on the board's tallies, as the desk does.
-    count_on_board = False
+    # The board's benchmark counts each call on the board's tallies, as the desk does
+    # (set in the environment, so that spawned agent processes do it too).
+    count_on_board = os.environ.get("QUALIFICA_BENCH_COUNT_ON_BOARD") == "1"
 
     def __init__(self, factory: sessionmaker, campaign_id: int, agent_id: int, origin: float):
         self.session = factory()

@@ -1,5 +1,5 @@
 """A supervisor watches the redemption rate change, without reloading, after an agent
-qualifies an account."""
+qualifies an account, on the board's home and on the campaign's page."""
 
 from __future__ import annotations
 
@@ -43,7 +43,16 @@ def test_the_board_follows_an_agent_s_qualification(browser, live_server, page, 
     expect(board.get_by_test_id("redemption")).to_have_text("100,0%")
     expect(board.get_by_test_id("agents")).to_contain_text("agent")
     agents = board.get_by_test_id("agents")
-    agents.get_by_role("button", name="Chiamate").click()  # sort by calls
+    agents.get_by_role("button", name="Chiamate", exact=True).click()  # sort by calls
     expect(agents.locator("th[aria-sort]")).to_have_attribute("aria-sort", "ascending")
     screenshot(board, "board-campaign")
+
+    # The agent's next account is not interested: the open campaign page, not reloaded,
+    # shows the redemption fall to 1 in 2, and the agents table keeps its order.
+    page.get_by_role("button", name="Non interessato").click()
+    expect(page.get_by_role("status").first).to_have_text("Esito salvato.")
+    expect(board.get_by_test_id("redemption")).to_have_text("50,0%", timeout=20_000)
+    agents = board.get_by_test_id("agents")
+    expect(agents.locator("th[aria-sort]")).to_have_attribute("aria-sort", "ascending")
+    expect(agents).to_contain_text("50,0%")
     board_context.close()
