@@ -300,7 +300,6 @@ def main(argv: list[str] | None = None) -> int:
         base = f"http://127.0.0.1:{port}"
         username = f"bench-{fixture.tag}-sup"
         out = Requests()
-        deadline = time.time() + 2.0 + args.seconds
         warm_up(base, username, fixture.campaign_id)
         deadline = time.time() + 2.0 + args.seconds
         boards = [

@@ -392,3 +392,29 @@ def test_a_supervisor_gives_several_callbacks_at_once_audited(
     assert len(entries) == 2 and entries[0].details["new"] == other.id
     unauthorised = client.post(f"{url}/callbacks/reassign", data={"agent": ""})
     assert unauthorised.status_code == 400  # no CSRF token
+
+
+def test_a_campaign_s_page_refreshes_its_figures_from_parts_rendered_once(
+    client, auth, worked, session
+) -> None:
+    auth.login("supervisor")
+    url = f"/board/campaigns/{worked.id}"
+    page = client.get(url).get_data(as_text=True)
+    assert f'data-figures-url="{url}/parts.json"' in page
+    parts = client.get(f"{url}/parts.json").get_json()
+    assert set(parts) == {"as_of", "headline", "figures"}
+    assert 'data-testid="redemption">50,0%' in parts["headline"]
+    assert 'data-testid="agents"' in parts["figures"] and "csrf_token" not in parts["figures"]
+    ranged = client.get(f"{url}/parts.json?start=2026-11-23&end=2026-11-23").get_json()
+    assert "start=2026-11-23" in ranged["figures"]  # its downloads keep the range
+    # Another qualification shows once the 5 s copy has expired.
+    agent = session.get(User, session.scalar(sa.select(CallAttempt.agent_id).limit(1)))
+    entry = factories.queue_entry(session, worked)
+    t = datetime(2026, 11, 23, 11, 0, tzinfo=UTC)
+    factories.counted(session, factories.call(session, entry, agent, "qualified", t, t))
+    cache.forget()
+    again = client.get(f"{url}/parts.json").get_json()
+    assert 'data-testid="redemption">66,7%' in again["headline"]
+    auth.logout()
+    auth.login("agent")
+    assert client.get(f"{url}/parts.json").status_code == 403
