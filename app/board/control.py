@@ -47,7 +47,9 @@ class DeadEnd:
     status: AccountStatus
 
 
-def callbacks(session: Session, campaign: Campaign) -> list[Callback]:
+def callbacks(session: Session, campaign: Campaign, limit: int = 100) -> list[Callback]:
+    """The waiting callbacks, soonest due first; at most ``limit`` of them (the page
+    stays light: each row carries its own forms)."""
     rows = session.execute(
         sa.select(QueueEntry.id, Account.company_name, User.username, QueueEntry.next_call_at)
         .join(Account, Account.id == QueueEntry.account_id)
@@ -58,6 +60,7 @@ def callbacks(session: Session, campaign: Campaign) -> list[Callback]:
             QueueEntry.is_callback.is_(True),
         )
         .order_by(QueueEntry.next_call_at)
+        .limit(limit)
     ).all()
     return [Callback(*row) for row in rows]
 

@@ -75,6 +75,9 @@ def data():
     return jsonify(campaigns_now(db.session))
 
 
+LIST_LIMIT = 100  # callbacks and dead ends listed on a campaign's page
+
+
 def _span() -> tuple[RangeForm, date | None, date | None]:
     """The page's range of days, checked; the whole campaign when it is wrong."""
     span = RangeForm(request.args)
@@ -128,8 +131,9 @@ def campaign(campaign_id: int):
         refresh_seconds=FRESH_SECONDS,
         floor=floor_now(db.session, found, now, depth_now(db.session, found, now)),
         release_form=StatusForm(),
-        callbacks=callbacks(db.session, found),
-        dead_ends=dead_ends(db.session, found),
+        callbacks=callbacks(db.session, found, limit=LIST_LIMIT),
+        dead_ends=dead_ends(db.session, found, limit=LIST_LIMIT),
+        list_limit=LIST_LIMIT,
         move_form=MoveForm(),
         agent_form=_agent_form(),
         requeue_form=RequeueForm(),
