@@ -265,7 +265,9 @@ def run_phase(args, engine: sa.Engine, fixture: Fixture, phase: Phase) -> Outcom
     """Split the claimers (and the pool, and the offered rate) over ``args.processes``."""
     agents = fixture.agent_ids[: phase.claimers]
     processes = min(args.processes, phase.claimers)
-    start = time.time() + 1.0  # every process starts on the same tick
+    # Every process starts on the same tick; spawned ones need time to import first (an
+    # open-loop agent that started late would count its lateness as latency).
+    start = time.time() + (1.0 if processes == 1 else 20.0)
     if processes == 1:
         return run_share(engine, fixture, phase, agents, start)
     shares = [agents[i::processes] for i in range(processes)]

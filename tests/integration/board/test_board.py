@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -116,13 +115,41 @@ def test_in_memory_an_expired_copy_is_served_while_another_thread_recomputes(app
 
     with app.app_context():
         cache._local["k"] = (time.monotonic() - 1, {"n": "old"})  # expired
-        busy = cache._computing.setdefault("k", threading.Lock())
-        busy.acquire()  # another thread is computing
-        try:
-            assert cache.shared("k", 5, lambda: {"n": "new"}) == {"n": "old"}
-        finally:
-            busy.release()
+        cache._computing["k"] = time.monotonic() + 30  # another thread is computing
+        assert cache.shared("k", 5, lambda: {"n": "new"}) == {"n": "old"}
+        cache._computing["k"] = time.monotonic() - 1  # that thread died long ago
         assert cache.shared("k", 5, lambda: {"n": "new"}) == {"n": "new"}  # now it may
+
+
+def test_an_expired_copy_is_served_at_once_and_recomputed_after_the_response(
+    client, auth, worked, monkeypatch
+) -> None:
+    """No board request waits for a computation once a copy exists: the request that
+    finds it expired answers with it, and recomputes once its response has gone out."""
+    import time
+
+    from app.board import services
+
+    calls = []
+    original = services._campaigns
+    monkeypatch.setattr(services, "_campaigns", lambda s: calls.append(1) or original(s))
+    auth.login("supervisor")
+    client.get("/board/data.json").close()
+    assert len(calls) == 1  # no copy yet: computed in the request
+    key = "campaigns"  # services.campaigns_now
+    cache._local[key] = (time.monotonic() - 1, {**cache._local[key][1], "as_of": "old"})
+
+    def slow_after(s):  # the recomputation, had it been in the request, would show here
+        calls.append(1)
+        return original(s)
+
+    monkeypatch.setattr(services, "_campaigns", slow_after)
+    response = client.get("/board/data.json")
+    assert response.get_json()["as_of"] == "old"  # the expired copy, at once
+    response.close()  # the response has gone out: now it recomputes
+    assert len(calls) == 2
+    assert client.get("/board/data.json").get_json()["as_of"] != "old"
+    assert len(calls) == 2 and not cache._computing
 
 
 def test_a_campaign_s_page_shows_its_figures_by_day_agent_and_outcome(client, auth, worked) -> None:
@@ -418,3 +445,27 @@ def test_a_campaign_s_page_refreshes_its_figures_from_parts_rendered_once(
     auth.logout()
     auth.login("agent")
     assert client.get(f"{url}/parts.json").status_code == 403
+
+
+def test_with_redis_an_expired_copy_is_recomputed_after_the_response(
+    app, client, auth, worked, redis_url, monkeypatch
+) -> None:
+    from app.board import services
+
+    redis = Redis.from_url(redis_url)
+    name = cache.PREFIX + "campaigns"
+    redis.delete(name, name + ":fresh", name + ":lock")
+    monkeypatch.setitem(app.config, "REDIS_URL", redis_url)
+    calls = []
+    original = services._campaigns
+    monkeypatch.setattr(services, "_campaigns", lambda s: calls.append(1) or original(s))
+    auth.login("supervisor")
+    client.get("/board/data.json").close()
+    assert len(calls) == 1
+    redis.delete(name + ":fresh")  # expired
+    response = client.get("/board/data.json")
+    assert response.status_code == 200 and len(calls) == 1  # answered from the copy
+    assert redis.exists(name + ":lock")  # this process recomputes it, once sent
+    response.close()
+    assert len(calls) == 2 and redis.exists(name + ":fresh") and not redis.exists(name + ":lock")
+    redis.delete(name, name + ":fresh")
