@@ -36,6 +36,7 @@ _local: dict[str, tuple[float, Any]] = {}  # key -> (fresh until, value)
 _local_lock = threading.Lock()
 _computing: dict[str, float] = {}  # key -> until when a thread computes it
 LEASE = 30  # seconds a computation may take before another one starts
+_deferred = threading.local()  # .running: this thread recomputes after a response
 
 
 def shared(key: str, seconds: float, compute: Callable[[], Any]) -> Any:
@@ -98,16 +99,18 @@ def _memory_store(key: str, seconds: float, compute: Callable[[], Any]) -> Any:
 def _after_response(work: Callable[[], Any], release: Callable[[], Any]) -> bool:
     """Run ``work`` in this request's context once its response has gone out, then
     ``release``; False (nothing scheduled) outside a request."""
-    if not has_request_context():
-        return False
+    if not has_request_context() or getattr(_deferred, "running", False):
+        return False  # (a computation run after a response computes what it needs now)
 
     @copy_current_request_context
     def later() -> None:
+        _deferred.running = True
         try:
             work()
         except Exception:  # the stale copy stays; the next request tries again
             current_app.logger.exception("board cache: recomputing after the response failed")
         finally:
+            _deferred.running = False
             release()
 
     @after_this_request

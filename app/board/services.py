@@ -100,8 +100,11 @@ def _bases(session: Session, campaign_id: int) -> dict[tuple[str, int], int]:
 def depth_now(session: Session, campaign: Campaign, now: datetime) -> QueueDepth:
     """The campaign's queue by what it waits for, at most ``FRESH_SECONDS`` old (a count
     over every entry of the campaign: once for all open boards)."""
+    campaign_id = campaign.id
     found = cache.shared(
-        f"depth:{campaign.id}", FRESH_SECONDS, lambda: asdict(queue_depth(session, campaign, now))
+        f"depth:{campaign_id}",
+        FRESH_SECONDS,
+        lambda: asdict(queue_depth(session, session.get_one(Campaign, campaign_id), now)),
     )
     return QueueDepth(**found)
 
@@ -127,8 +130,14 @@ def campaign_now(
     """One campaign's figures between ``start`` and ``end`` (local days, both included;
     the whole campaign when None): in all, by day, by agent, by outcome, and its
     progress against the plan. At most ``FRESH_SECONDS`` old."""
-    key = f"campaign:{campaign.id}:{start}:{end}:{today}"
-    return cache.shared(key, FRESH_SECONDS, lambda: _campaign(session, campaign, start, end, today))
+    campaign_id = campaign.id
+    key = f"campaign:{campaign_id}:{start}:{end}:{today}"
+    # Loaded afresh: the computation may run after this request's session has closed.
+    return cache.shared(
+        key,
+        FRESH_SECONDS,
+        lambda: _campaign(session, session.get_one(Campaign, campaign_id), start, end, today),
+    )
 
 
 def _campaign(

@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import format_decimal, get_locale
+from flask_babel import force_locale, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -94,8 +94,10 @@ def _parts(found: Campaign, start: date | None, end: date | None) -> dict[str, A
     """The campaign's figures as HTML, rendered once for all open boards."""
     locale = str(get_locale() or "it")
     today = date.today()
+    campaign_id = found.id
 
-    def render() -> dict[str, str]:
+    def render() -> dict[str, str]:  # may run once this request's session has closed
+        found = db.session.get_one(Campaign, campaign_id)
         data = campaign_now(db.session, found, start, end, today)
         target = float(found.target_redemption)
         labels = {c: r.label(locale) for c, r in rules_from_config(found.outcomes).items()}
@@ -104,11 +106,12 @@ def _parts(found: Campaign, start: date | None, end: date | None) -> dict[str, A
             "chart": rate_line([(d["day"], d["redemption"]) for d in data["days"]], target),
             "bar_width": bar_width, "outcome_labels": labels,
         }  # fmt: skip
-        return {
-            "as_of": data["as_of"],
-            "headline": render_template("board/_headline.html", **context),
-            "figures": render_template("board/_figures.html", **context),
-        }
+        with force_locale(locale):  # the key's language, whoever's request runs this
+            return {
+                "as_of": data["as_of"],
+                "headline": render_template("board/_headline.html", **context),
+                "figures": render_template("board/_figures.html", **context),
+            }
 
     return campaign_parts(found, start, end, today, locale, render)
 
