@@ -251,16 +251,23 @@ def board(base: str, username: str, campaign_id: int, deadline: float, out: Requ
 
 
 def recount_matches(engine: sa.Engine, fixture: qc.Fixture, base: str, username: str) -> bool:
-    """After the run: the board's figures (waited past their 5 s) equal a direct count."""
+    """After the run: the board's figures, once computed after the last outcome was
+    saved, equal a direct count."""
+    import json
+
     from app import create_app
     from app.board.counts import Slice, gather
     from app.extensions import db
 
-    time.sleep(REFRESH + 1)
+    ended = datetime.now(UTC).isoformat(timespec="seconds")
     opener = signed_in(base, username)
-    import json
-
-    shown = json.loads(opener.open(base + "/board/data.json").read())
+    for _ in range(60):  # an expired copy is served once more, then recomputed
+        shown = json.loads(opener.open(base + "/board/data.json").read())
+        if shown["as_of"] > ended:
+            break
+        time.sleep(1)
+    else:
+        return False
     mine = next(c for c in shown["campaigns"] if c["id"] == fixture.campaign_id)
     app = create_app({"SQLALCHEMY_DATABASE_URI": engine.url.render_as_string(hide_password=False)})
     with app.app_context():
