@@ -107,15 +107,20 @@ def move_callback(
            old=before.isoformat() if before else None, new=when.isoformat())  # fmt: skip
 
 
+def _check_agent(session: Session, agent_id: int | None) -> None:
+    """A callback goes to an active agent, or to any agent (None)."""
+    if agent_id is not None:
+        agent = session.get(User, agent_id)
+        if agent is None or agent.role != Role.AGENT or not agent.active:
+            raise ControlError(_("Choose an active agent."))
+
+
 def reassign_callback(
     session: Session, campaign: Campaign, entry_id: int, agent_id: int | None, *, by: int
 ) -> None:
     """Give the callback to ``agent_id``, or to any agent (None)."""
     entry = _waiting_callback(session, campaign, entry_id)
-    if agent_id is not None:
-        agent = session.get(User, agent_id)
-        if agent is None or agent.role != Role.AGENT or not agent.active:
-            raise ControlError(_("Choose an active agent."))
+    _check_agent(session, agent_id)
     before = entry.callback_agent_id
     entry.callback_agent_id = agent_id
     session.flush()
@@ -130,10 +135,7 @@ def reassign_callbacks(
     off sick, a shift ending. Callbacks taken or done meanwhile are left alone. How many
     were given."""
     begin_write(session)
-    if agent_id is not None:
-        agent = session.get(User, agent_id)
-        if agent is None or agent.role != Role.AGENT or not agent.active:
-            raise ControlError(_("Choose an active agent."))
+    _check_agent(session, agent_id)
     given = []
     for entry_id in sorted(set(entry_ids)):
         entry = _entry(session, campaign, entry_id)
