@@ -82,6 +82,12 @@ class Config:
         # Imported files: the same limit from the shell, kept here with their batch.
         self.IMPORT_MAX_BYTES = self.MAX_CONTENT_LENGTH
         self.IMPORT_DIR = os.environ.get("QUALIFICA_IMPORT_DIR") or str(INSTANCE / "imports")
+        # Export runs publish their files here (shared storage when web and workers run
+        # on different machines); the CRM column mapping the load files follow.
+        self.EXPORT_DIR = os.environ.get("QUALIFICA_EXPORT_DIR") or str(INSTANCE / "exports")
+        self.CRM_MAPPING = os.environ.get("QUALIFICA_CRM_MAPPING") or str(
+            ROOT / "app" / "distribution" / "mappings" / "siebel_eim.toml"
+        )
         # Idle expiry: the session cookie is refreshed on each request and dies after
         # this long without one; an absolute cap forces a new sign-in every working day.
         self.PERMANENT_SESSION_LIFETIME = timedelta(minutes=_int("SESSION_IDLE_MINUTES", 60))

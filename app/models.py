@@ -12,7 +12,7 @@ from app.audit.models import AuditEntry
 from app.board.models import BoardOutcomeTally, BoardTally
 from app.campaigns.models import Campaign, QueueEntry
 from app.desk.models import CallAttempt, CallDraft
-from app.distribution.models import ExportRun
+from app.distribution.models import ExportRun, Wave, WaveAccount
 from app.imports.models import (
     AccountFlag,
     AccountMerge,
@@ -52,6 +52,8 @@ __all__ = [
     "Dealer",
     "DuplicatePair",
     "ExportRun",
+    "Wave",
+    "WaveAccount",
     "FieldChange",
     "FleetLine",
     "ImportBatch",

@@ -1,0 +1,316 @@
+"""Distribution: routing qualified accounts to salespeople, and the life of a wave.
+
+A wave is built as a draft (its accounts reserved, still *qualified*), confirmed (its
+accounts become *distributed*), sent (no going back) or cancelled before it is sent (its
+accounts go back to the pool). Views, jobs and the shell all come through here; these
+functions flush, the caller commits.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from app.accounts.models import Account, Opportunity
+from app.accounts.status import AccountStatus, check_transition
+from app.audit.services import record
+from app.columns import utcnow
+from app.desk.models import CallAttempt
+from app.distribution.assignment import (
+    HORIZON_ORDER,
+    Candidate,
+    Deal,
+    Rule,
+    Territory,
+    deal,
+    urgency,
+)
+from app.distribution.models import ExportRun, ExportStatus, Wave, WaveAccount, WaveStatus
+from app.territory.models import Salesperson, TerritoryRule
+
+DEFAULT_PER_SALESPERSON = 50
+MAX_PER_SALESPERSON = 1000
+
+
+class DistributionError(ValueError):
+    """A wave action that cannot be done now; the message says why, for the page."""
+
+
+def candidates(session: Session) -> list[Candidate]:
+    """Qualified accounts that no live wave holds, with their latest purchase horizon."""
+    latest_opportunity = (
+        sa.select(Opportunity.account_id, sa.func.max(Opportunity.id).label("id"))
+        .group_by(Opportunity.account_id)
+        .subquery()
+    )
+    qualified_at = (
+        sa.select(CallAttempt.account_id, sa.func.max(CallAttempt.ended_at).label("at"))
+        .where(CallAttempt.final.is_(True))
+        .group_by(CallAttempt.account_id)
+        .subquery()
+    )
+    held = sa.select(WaveAccount.id).where(WaveAccount.account_id == Account.id).exists()
+    query = (
+        sa.select(
+            Account.id,
+            Account.key,
+            Account.salesperson_id,
+            Account.province,
+            Account.postcode,
+            Account.istat_code,
+            Account.dealer_id,
+            Opportunity.horizon,
+            qualified_at.c.at,
+        )
+        .outerjoin(latest_opportunity, latest_opportunity.c.account_id == Account.id)
+        .outerjoin(Opportunity, Opportunity.id == latest_opportunity.c.id)
+        .outerjoin(qualified_at, qualified_at.c.account_id == Account.id)
+        .where(Account.status == AccountStatus.QUALIFIED, ~held)
+    )
+    return [
+        Candidate(
+            account_id=row.id,
+            key=row.key,
+            owner_id=row.salesperson_id,
+            province=row.province,
+            postcode=row.postcode,
+            istat_code=row.istat_code,
+            dealer_id=row.dealer_id,
+            horizon=row.horizon.value if row.horizon is not None else "none",
+            qualified_at=row.at,
+        )
+        for row in session.execute(query)
+    ]
+
+
+def territory(session: Session) -> Territory:
+    rules = [
+        Rule(r.province, r.postcode_prefix, r.istat_code, r.dealer_id, r.salesperson_id)
+        for r in session.scalars(sa.select(TerritoryRule))
+    ]
+    active: dict[int, list[int]] = defaultdict(list)
+    for person_id, dealer_id in session.execute(
+        sa.select(Salesperson.id, Salesperson.dealer_id).where(Salesperson.active.is_(True))
+    ):
+        active[dealer_id].append(person_id)
+    return Territory(rules, active)
+
+
+def quotas(session: Session, per_salesperson: int) -> dict[int, int]:
+    """Each active salesperson's room in a wave: the wave's number, or their own monthly
+    quota when that is lower."""
+    return {
+        person_id: min(per_salesperson, quota)
+        for person_id, quota in session.execute(
+            sa.select(Salesperson.id, Salesperson.monthly_quota).where(Salesperson.active.is_(True))
+        )
+    }
+
+
+def check_per_salesperson(value: int) -> int:
+    if not 1 <= value <= MAX_PER_SALESPERSON:
+        raise DistributionError(
+            f"Accounts per salesperson must be between 1 and {MAX_PER_SALESPERSON}."
+        )
+    return value
+
+
+def preview_wave(session: Session, per_salesperson: int = DEFAULT_PER_SALESPERSON) -> Deal:
+    """The wave that would be built now, written nowhere."""
+    check_per_salesperson(per_salesperson)
+    return deal(candidates(session), territory(session), quotas(session, per_salesperson))
+
+
+@dataclass(frozen=True)
+class Overview:
+    """Where every waiting qualified account would go, before anything is built."""
+
+    routed: dict[int, dict[str, int]]  # salesperson id -> {horizon: accounts}
+    pools: dict[tuple[int, ...], dict[str, int]]  # dealer pool -> {horizon: accounts}
+    uncovered: list[Candidate]
+    total: int
+
+
+def overview(session: Session) -> Overview:
+    found = candidates(session)
+    rules = territory(session)
+    routed: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(HORIZON_ORDER, 0))
+    pools: dict[tuple[int, ...], dict[str, int]] = defaultdict(
+        lambda: dict.fromkeys(HORIZON_ORDER, 0)
+    )
+    uncovered = []
+    for candidate in found:
+        route = rules.route(candidate)
+        if route is None:
+            uncovered.append(candidate)
+        elif route.salesperson_id is not None:
+            routed[route.salesperson_id][candidate.horizon] += 1
+        else:
+            pools[route.pool][candidate.horizon] += 1
+    uncovered.sort(key=urgency)
+    return Overview(dict(routed), dict(pools), uncovered, len(found))
+
+
+def assign_owner(
+    session: Session, account_ids: Iterable[int], salesperson: Salesperson, *, by: int
+) -> int:
+    """Give waiting qualified accounts an owner by hand; how many changed. Accounts
+    already in a wave, or no longer qualified, are left alone."""
+    if not salesperson.active:
+        raise DistributionError("This salesperson is not active: choose another.")
+    ids = sorted(set(account_ids))
+    held = sa.select(WaveAccount.id).where(WaveAccount.account_id == Account.id).exists()
+    accounts = session.scalars(
+        sa.select(Account).where(
+            Account.id.in_(ids), Account.status == AccountStatus.QUALIFIED, ~held
+        )
+    ).all()
+    for account in accounts:
+        account.salesperson_id = salesperson.id
+    session.flush()
+    record(
+        session,
+        "distribution.assign_owner",
+        user_id=by,
+        obj=salesperson,
+        accounts=[a.key for a in accounts],
+    )
+    return len(accounts)
+
+
+def create_wave(
+    session: Session,
+    label: str,
+    per_salesperson: int = DEFAULT_PER_SALESPERSON,
+    *,
+    by: int | None = None,
+) -> Wave:
+    """Deal the waiting accounts into a new draft wave (their rows reserve them)."""
+    label = label.strip()
+    if not label:
+        raise DistributionError("Give the wave a name.")
+    dealt = preview_wave(session, per_salesperson)
+    if not dealt.allocations:
+        raise DistributionError(
+            "No qualified account is waiting for a salesperson: there is nothing to hand out."
+        )
+    wave = Wave(label=label[:120], per_salesperson=per_salesperson, created_by_id=by)
+    session.add(wave)
+    session.flush()
+    ordered = sorted(dealt.allocations, key=lambda a: a.salesperson_id)
+    position: dict[int, int] = defaultdict(int)
+    rows = []
+    for allocation in ordered:  # the dealing order is the urgency order
+        position[allocation.salesperson_id] += 1
+        rows.append(
+            {
+                "wave_id": wave.id,
+                "account_id": allocation.account_id,
+                "salesperson_id": allocation.salesperson_id,
+                "horizon": allocation.horizon,
+                "source": allocation.source,
+                "position": position[allocation.salesperson_id],
+            }
+        )
+    session.execute(sa.insert(WaveAccount), rows)
+    record(
+        session,
+        "distribution.wave_created",
+        user_id=by,
+        obj=wave,
+        accounts=len(rows),
+        salespeople=len(position),
+        left_over=len(dealt.left_over),
+        uncovered=len(dealt.uncovered),
+    )
+    return wave
+
+
+def _held_accounts(session: Session, wave: Wave) -> list[tuple[WaveAccount, Account]]:
+    return list(
+        session.execute(
+            sa.select(WaveAccount, Account)
+            .join(Account, Account.id == WaveAccount.account_id)
+            .where(WaveAccount.wave_id == wave.id)
+            .order_by(WaveAccount.salesperson_id, WaveAccount.position)
+        ).tuples()
+    )
+
+
+def confirm_wave(session: Session, wave: Wave, *, by: int | None = None) -> int:
+    """Hand the draft's accounts out: they become *distributed*. An account that left the
+    qualified state since the draft (a quality check sent it back) is dropped from the
+    wave. Returns how many were dropped."""
+    if wave.status != WaveStatus.DRAFT:
+        raise DistributionError("Only a draft wave can be confirmed.")
+    dropped = []
+    for item, account in _held_accounts(session, wave):
+        if account.status == AccountStatus.QUALIFIED:
+            account.status = check_transition(account.status, AccountStatus.DISTRIBUTED)
+        else:
+            dropped.append(account.key)
+            session.delete(item)
+    wave.status, wave.confirmed_at = WaveStatus.CONFIRMED, utcnow()
+    session.flush()
+    record(
+        session,
+        "distribution.wave_confirmed",
+        user_id=by,
+        obj=wave,
+        accounts=[a.key for _i, a in _held_accounts(session, wave)],
+        dropped=dropped,
+    )
+    return len(dropped)
+
+
+def cancel_wave(session: Session, wave: Wave, *, by: int | None = None) -> int:
+    """Give a wave's accounts back to the pool, before it is sent. How many went back."""
+    if wave.status not in (WaveStatus.DRAFT, WaveStatus.CONFIRMED):
+        raise DistributionError("A wave that was sent (or already cancelled) cannot be cancelled.")
+    held = _held_accounts(session, wave)
+    for item, account in held:
+        if account.status == AccountStatus.DISTRIBUTED:
+            account.status = check_transition(account.status, AccountStatus.QUALIFIED)
+        session.delete(item)
+    wave.status, wave.cancelled_at = WaveStatus.CANCELLED, utcnow()
+    session.flush()
+    record(
+        session,
+        "distribution.wave_cancelled",
+        user_id=by,
+        obj=wave,
+        accounts=[a.key for _i, a in held],
+    )
+    return len(held)
+
+
+def mark_sent(session: Session, wave: Wave, *, by: int | None = None) -> None:
+    """Record that the files went out: from now on the wave cannot be cancelled."""
+    if wave.status != WaveStatus.CONFIRMED:
+        raise DistributionError("Only a confirmed wave can be marked as sent.")
+    exported = session.scalar(
+        sa.select(ExportRun.id).where(
+            ExportRun.wave_id == wave.id, ExportRun.status == ExportStatus.DONE
+        )
+    )
+    if exported is None:
+        raise DistributionError("Export the wave's files before marking it as sent.")
+    wave.status, wave.sent_at = WaveStatus.SENT, utcnow()
+    session.flush()
+    record(session, "distribution.wave_sent", user_id=by, obj=wave)
+
+
+def wave_summary(session: Session, wave: Wave) -> dict[int, dict[str, int]]:
+    """Salesperson id -> {horizon: accounts} of one wave."""
+    counts: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(HORIZON_ORDER, 0))
+    for person_id, horizon, n in session.execute(
+        sa.select(WaveAccount.salesperson_id, WaveAccount.horizon, sa.func.count())
+        .where(WaveAccount.wave_id == wave.id)
+        .group_by(WaveAccount.salesperson_id, WaveAccount.horizon)
+    ):
+        counts[person_id][horizon] += n
+    return dict(counts)

@@ -1,0 +1,98 @@
+"""What a salesperson receives about each account, as plain values.
+
+Every writer (XLSX, CSV, PDF, CRM load files) works from these frozen records, never from
+the ORM: the files of a wave are built from one read of the database, can be rendered in
+any process, and the same records always give the same bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+
+@dataclass(frozen=True)
+class FleetItem:
+    brand: str
+    vehicles: int
+    tonnage_class: str | None = None  # TonnageClass value ("gt_16"...) or None
+
+
+@dataclass(frozen=True)
+class ContactItem:
+    full_name: str
+    job_title: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    is_purchasing_manager: bool = False
+
+
+@dataclass(frozen=True)
+class AccountSheet:
+    """One qualified account, with everything the calls captured."""
+
+    key: str  # the account's stable key: the external id in the CRM
+    company_name: str
+    legal_form: str | None = None
+    vat_number: str | None = None
+    tax_code: str | None = None
+    street: str | None = None
+    house_number: str | None = None
+    postcode: str | None = None
+    municipality: str | None = None
+    province: str | None = None
+    istat_code: str | None = None
+    phones: tuple[str, ...] = ()  # E.164 where valid, else as the source gave them
+    email: str | None = None
+    tonnage_class: str | None = None
+    fleet: tuple[FleetItem, ...] = ()
+    contacts: tuple[ContactItem, ...] = ()  # the purchasing manager first
+    horizon: str = "none"  # Horizon value: "3", "6", "12" or "none"
+    vehicle_kind: str | None = None
+    quantity: int | None = None
+    opportunity_notes: str | None = None
+    notes: str | None = None  # the account's notes and the qualifying call's notes
+    qualified_at: datetime | None = None  # UTC
+    agent_name: str | None = None  # who qualified it
+    campaign_code: str | None = None
+    zone_code: str | None = None
+    dealer_code: str | None = None
+    dealer_name: str | None = None
+
+    @property
+    def fleet_total(self) -> int:
+        return sum(item.vehicles for item in self.fleet)
+
+    @property
+    def purchasing_manager(self) -> ContactItem | None:
+        return self.contacts[0] if self.contacts else None
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """The salesperson a pack is for."""
+
+    id: int
+    code: str
+    full_name: str
+    email: str | None = None
+    dealer_code: str | None = None
+    dealer_name: str | None = None
+    zone_code: str | None = None
+    zone_name: str | None = None
+
+
+@dataclass(frozen=True)
+class WaveInfo:
+    id: int
+    label: str
+    confirmed_on: date  # the date printed on the files; fixed, so re-exports are identical
+
+
+@dataclass(frozen=True)
+class Pack:
+    """One salesperson's accounts in one wave, most urgent purchase horizon first."""
+
+    recipient: Recipient
+    wave: WaveInfo
+    sheets: tuple[AccountSheet, ...] = field(default_factory=tuple)

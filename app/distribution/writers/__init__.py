@@ -1,0 +1,1 @@
+"""Writers that turn a wave's packs into files: one module per format."""
