@@ -87,11 +87,12 @@ def register_blueprints(app: Flask) -> None:
     from app.accounts import views as accounts
     from app.board import views as board
     from app.desk import views as desk
+    from app.distribution import views as distribution
     from app.imports import views as imports
     from app.jobs import views as jobs
     from app.users import views as users
 
-    for module in (users, i18n, accounts, imports, desk, board, jobs):
+    for module in (users, i18n, accounts, imports, desk, board, distribution, jobs):
         app.register_blueprint(module.bp)
 
 
@@ -209,6 +210,7 @@ def register_templates(app: Flask) -> None:
     from app.accounts.phones import format_international
     from app.labels import (
         campaign_status_label,
+        export_status_label,
         horizon_label,
         import_field_label,
         phone_kind_label,
@@ -217,6 +219,7 @@ def register_templates(app: Flask) -> None:
         source_kind_label,
         status_label,
         tonnage_label,
+        wave_status_label,
     )
     from app.navigation import navigation
     from app.scripting.branching import condition_dict
@@ -235,6 +238,8 @@ def register_templates(app: Flask) -> None:
             "role_label": role_label,
             "status_label": status_label,
             "campaign_status_label": campaign_status_label,
+            "wave_status_label": wave_status_label,
+            "export_status_label": export_status_label,
             "tonnage_label": tonnage_label,
             "horizon_label": horizon_label,
             "phone_kind_label": phone_kind_label,

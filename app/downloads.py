@@ -1,13 +1,15 @@
 """Tables handed out as files people open in Italian Excel: CSV in UTF-8 with a BOM and
 ``;`` between cells, or XLSX (xlsxwriter) with a frozen header, filters and widths; every
 text cell made formula-safe (``spreadsheet_safety.neutralise``), and XLSX text written
-as text, never as a formula."""
+as text, never as a formula. ``csv_bytes`` / ``xlsx_bytes`` make the files (the
+distribution packs use them too), ``csv_download`` / ``xlsx_download`` send them."""
 
 from __future__ import annotations
 
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from datetime import date, datetime
 from numbers import Number
 from typing import Any
 
@@ -17,37 +19,50 @@ from xlsxwriter import Workbook
 
 from app.spreadsheet_safety import neutralise
 
-
-def csv_download(filename: str, rows: Iterable[Sequence[Any]]) -> Response:
-    """``rows`` (the header first) as an attachment called ``filename`` (made safe: it
-    may carry a campaign's code or a person's name)."""
-    filename = secure_filename(filename) or "table.csv"
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";")
-    for row in rows:
-        writer.writerow([neutralise(cell) for cell in row])
-    return Response(
-        "\ufeff" + buffer.getvalue(),
-        mimetype="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
-
-
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FIXED_STAMP = datetime(2000, 1, 1)
 
 
-def xlsx_download(filename: str, rows: Sequence[Sequence[Any]], sheet: str = "Dati") -> Response:
-    """``rows`` (the header first) as one XLSX sheet, called ``filename``."""
-    filename = secure_filename(filename) or "table.xlsx"
+def csv_bytes(rows: Iterable[Sequence[Any]]) -> bytes:
+    """``rows`` (the header first) as CSV for Italian Excel: UTF-8 BOM, ``;``."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    for row in rows:
+        writer.writerow([_csv_cell(cell) for cell in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _csv_cell(cell: Any) -> Any:
+    if isinstance(cell, datetime):
+        return cell.strftime("%Y-%m-%d %H:%M")
+    if isinstance(cell, date):
+        return cell.isoformat()
+    return neutralise(cell)
+
+
+def xlsx_bytes(
+    rows: Sequence[Sequence[Any]], sheet: str = "Dati", *, created: datetime | None = None
+) -> bytes:
+    """``rows`` (the header first) as one XLSX sheet. ``created`` fixes the workbook's
+    creation date, so the same rows always give the same bytes."""
     buffer = io.BytesIO()
     book = Workbook(buffer, {"in_memory": True, "strings_to_formulas": False})
+    book.set_properties({"created": (created or FIXED_STAMP).replace(tzinfo=None)})
     page = book.add_worksheet(sheet[:31])
     bold = book.add_format({"bold": True})
+    day = book.add_format({"num_format": "dd/mm/yyyy"})
+    stamp = book.add_format({"num_format": "dd/mm/yyyy hh:mm"})
     widths = [10] * max((len(row) for row in rows), default=0)
     for r, row in enumerate(rows):
         for c, cell in enumerate(row):
             if isinstance(cell, Number) and not isinstance(cell, bool):
                 page.write_number(r, c, cell)
+            elif isinstance(cell, datetime):
+                page.write_datetime(r, c, cell.replace(tzinfo=None), stamp)
+                widths[c] = max(widths[c], 17)
+            elif isinstance(cell, date):
+                page.write_datetime(r, c, datetime(cell.year, cell.month, cell.day), day)
+                widths[c] = max(widths[c], 12)
             elif cell is not None:
                 text = str(neutralise(str(cell)))
                 page.write_string(r, c, text, bold if r == 0 else None)
@@ -58,8 +73,25 @@ def xlsx_download(filename: str, rows: Sequence[Sequence[Any]], sheet: str = "Da
         page.freeze_panes(1, 0)
         page.autofilter(0, 0, max(len(rows) - 1, 0), max(len(rows[0]) - 1, 0))
     book.close()
+    return buffer.getvalue()
+
+
+def _attachment(body: bytes, mimetype: str, filename: str) -> Response:
     return Response(
-        buffer.getvalue(),
-        mimetype=XLSX,
+        body,
+        mimetype=mimetype,
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+def csv_download(filename: str, rows: Iterable[Sequence[Any]]) -> Response:
+    """``rows`` (the header first) as an attachment called ``filename`` (made safe: it
+    may carry a campaign's code or a person's name)."""
+    name = secure_filename(filename) or "table.csv"
+    return _attachment(csv_bytes(rows), "text/csv; charset=utf-8", name)
+
+
+def xlsx_download(filename: str, rows: Sequence[Sequence[Any]], sheet: str = "Dati") -> Response:
+    """``rows`` (the header first) as one XLSX sheet, called ``filename``."""
+    name = secure_filename(filename) or "table.xlsx"
+    return _attachment(xlsx_bytes(rows, sheet), XLSX, name)

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from app.accounts.models import Horizon, PhoneKind, TonnageClass
 from app.accounts.status import AccountStatus
 from app.campaigns.models import CampaignStatus
+from app.distribution.models import ExportStatus, WaveStatus
 from app.users.models import Role
 
 TONNAGE_LABELS = {
@@ -185,3 +186,26 @@ REASON_LABELS = {
 
 def reason_label(code: str) -> str:
     return str(REASON_LABELS.get(code, code.replace("_", " ")))
+
+
+WAVE_STATUS_LABELS = {
+    WaveStatus.DRAFT: _l("Draft"),
+    WaveStatus.CONFIRMED: _l("Confirmed"),
+    WaveStatus.SENT: _l("Sent"),
+    WaveStatus.CANCELLED: _l("Cancelled"),
+}
+
+EXPORT_STATUS_LABELS = {
+    ExportStatus.QUEUED: _l("Waiting"),
+    ExportStatus.RUNNING: _l("Running"),
+    ExportStatus.DONE: _l("Done"),
+    ExportStatus.FAILED: _l("Failed"),
+}
+
+
+def wave_status_label(value: WaveStatus | str) -> str:
+    return str(WAVE_STATUS_LABELS[WaveStatus(value)])
+
+
+def export_status_label(value: ExportStatus | str) -> str:
+    return str(EXPORT_STATUS_LABELS[ExportStatus(value)])

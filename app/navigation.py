@@ -15,6 +15,7 @@ ITEMS = (
     ("board.home", _l("Board"), "b"),
     ("accounts.workspace", _l("Workspace"), "w"),
     ("imports.index", _l("Imports"), "i"),
+    ("distribution.home", _l("Distribution"), "t"),
     ("users.index", _l("Users"), "u"),
 )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from itertools import count
 
 from sqlalchemy.orm import Session
@@ -109,4 +109,42 @@ def counted(session: Session, found: CallAttempt, *, final: bool | None = None) 
     tallies.record_call(session, found, final=final)
     tallies.write_pending(session)  # as the desk's commit does (tests roll back instead)
     session.flush()
+    return found
+
+
+def qualified(
+    session: Session,
+    campaign: Campaign,
+    agent: User,
+    *,
+    horizon: str = "3",
+    ended_at: datetime | None = None,
+    fleet: dict[str, int] | None = None,
+    contact: str | None = "Mario Rossi",
+    notes: str | None = None,
+    **account_kw,
+) -> Account:
+    """A qualified account as the desk leaves it: its final call, the purchase horizon,
+    the fleet by brand and the purchasing manager that call captured."""
+    from app.accounts.models import Contact, FleetLine, Horizon, Opportunity
+
+    found = _new_account(session, status=AccountStatus.QUALIFIED, **account_kw)
+    ended_at = ended_at or datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
+    attempt = CallAttempt(campaign_id=campaign.id, account_id=found.id, agent_id=agent.id,
+                          outcome="qualified", started_at=ended_at, ended_at=ended_at,
+                          notes=notes, final=True)  # fmt: skip
+    session.add(attempt)
+    session.flush()
+    session.add(Opportunity(account_id=found.id, horizon=Horizon(horizon),
+                            call_attempt_id=attempt.id, vehicle_kind="trattore stradale",
+                            quantity=2))  # fmt: skip
+    for brand, vehicles in (fleet if fleet is not None else {"IVECO": 12, "Volvo": 3}).items():
+        session.add(FleetLine(account_id=found.id, brand=brand, vehicle_count=vehicles,
+                              call_attempt_id=attempt.id))  # fmt: skip
+    if contact:
+        session.add(Contact(account_id=found.id, full_name=contact,
+                            job_title="Responsabile acquisti", is_purchasing_manager=True,
+                            call_attempt_id=attempt.id))  # fmt: skip
+    session.flush()
+    session.expire(found)
     return found

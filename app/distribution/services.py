@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Account, Opportunity
@@ -114,7 +115,7 @@ def quotas(session: Session, per_salesperson: int) -> dict[int, int]:
 def check_per_salesperson(value: int) -> int:
     if not 1 <= value <= MAX_PER_SALESPERSON:
         raise DistributionError(
-            f"Accounts per salesperson must be between 1 and {MAX_PER_SALESPERSON}."
+            _l("Accounts per salesperson must be between 1 and %(max)s.", max=MAX_PER_SALESPERSON)
         )
     return value
 
@@ -161,7 +162,7 @@ def assign_owner(
     """Give waiting qualified accounts an owner by hand; how many changed. Accounts
     already in a wave, or no longer qualified, are left alone."""
     if not salesperson.active:
-        raise DistributionError("This salesperson is not active: choose another.")
+        raise DistributionError(_l("This salesperson is not active: choose another."))
     ids = sorted(set(account_ids))
     held = sa.select(WaveAccount.id).where(WaveAccount.account_id == Account.id).exists()
     accounts = session.scalars(
@@ -192,11 +193,11 @@ def create_wave(
     """Deal the waiting accounts into a new draft wave (their rows reserve them)."""
     label = label.strip()
     if not label:
-        raise DistributionError("Give the wave a name.")
+        raise DistributionError(_l("Give the wave a name."))
     dealt = preview_wave(session, per_salesperson)
     if not dealt.allocations:
         raise DistributionError(
-            "No qualified account is waiting for a salesperson: there is nothing to hand out."
+            _l("No qualified account is waiting for a salesperson: there is nothing to hand out.")
         )
     wave = Wave(label=label[:120], per_salesperson=per_salesperson, created_by_id=by)
     session.add(wave)
@@ -237,7 +238,7 @@ def _held_accounts(session: Session, wave: Wave) -> list[tuple[WaveAccount, Acco
             .join(Account, Account.id == WaveAccount.account_id)
             .where(WaveAccount.wave_id == wave.id)
             .order_by(WaveAccount.salesperson_id, WaveAccount.position)
-        ).tuples()
+        )
     )
 
 
@@ -246,7 +247,7 @@ def confirm_wave(session: Session, wave: Wave, *, by: int | None = None) -> int:
     qualified state since the draft (a quality check sent it back) is dropped from the
     wave. Returns how many were dropped."""
     if wave.status != WaveStatus.DRAFT:
-        raise DistributionError("Only a draft wave can be confirmed.")
+        raise DistributionError(_l("Only a draft wave can be confirmed."))
     dropped = []
     for item, account in _held_accounts(session, wave):
         if account.status == AccountStatus.QUALIFIED:
@@ -270,7 +271,9 @@ def confirm_wave(session: Session, wave: Wave, *, by: int | None = None) -> int:
 def cancel_wave(session: Session, wave: Wave, *, by: int | None = None) -> int:
     """Give a wave's accounts back to the pool, before it is sent. How many went back."""
     if wave.status not in (WaveStatus.DRAFT, WaveStatus.CONFIRMED):
-        raise DistributionError("A wave that was sent (or already cancelled) cannot be cancelled.")
+        raise DistributionError(
+            _l("A wave that was sent (or already cancelled) cannot be cancelled.")
+        )
     held = _held_accounts(session, wave)
     for item, account in held:
         if account.status == AccountStatus.DISTRIBUTED:
@@ -291,14 +294,14 @@ def cancel_wave(session: Session, wave: Wave, *, by: int | None = None) -> int:
 def mark_sent(session: Session, wave: Wave, *, by: int | None = None) -> None:
     """Record that the files went out: from now on the wave cannot be cancelled."""
     if wave.status != WaveStatus.CONFIRMED:
-        raise DistributionError("Only a confirmed wave can be marked as sent.")
+        raise DistributionError(_l("Only a confirmed wave can be marked as sent."))
     exported = session.scalar(
         sa.select(ExportRun.id).where(
             ExportRun.wave_id == wave.id, ExportRun.status == ExportStatus.DONE
         )
     )
     if exported is None:
-        raise DistributionError("Export the wave's files before marking it as sent.")
+        raise DistributionError(_l("Export the wave's files before marking it as sent."))
     wave.status, wave.sent_at = WaveStatus.SENT, utcnow()
     session.flush()
     record(session, "distribution.wave_sent", user_id=by, obj=wave)

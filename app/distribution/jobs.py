@@ -1,0 +1,84 @@
+"""The export's background jobs: parts that write salespeople's folders, then assembly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale
+from sqlalchemy.orm import Session
+
+from app.audit.services import record
+from app.columns import utcnow
+from app.distribution.crm import load_mapping
+from app.distribution.exporting import all_zip_name, assemble, publish, staging_dir, write_pack
+from app.distribution.loading import load_packs, wave_info
+from app.distribution.models import ExportRun, ExportStatus
+from app.jobs.runner import Progress, job, start_job
+
+
+@job("distribution.export_part")
+def export_part(session: Session, params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """Write the folders of some salespeople; the last part to finish starts assembly."""
+    run = session.get_one(ExportRun, params["export_run_id"])
+    if run.status not in (ExportStatus.QUEUED, ExportStatus.RUNNING):
+        return {"skipped": run.status.value}  # the run already failed: write nothing
+    mapping = load_mapping(Path(current_app.config["CRM_MAPPING"]))
+    staging = staging_dir(run)
+    staging.mkdir(parents=True, exist_ok=True)
+    people = params["salesperson_ids"]
+    progress(0, len(people), "packs")
+    with force_locale(run.locale):
+        for n, person_id in enumerate(people, start=1):
+            for pack in load_packs(session, run.wave, [person_id]):
+                write_pack(pack, staging, mapping, run.locale)
+            progress(n, len(people), "packs")
+    # The row lock taken here makes concurrent parts count one after the other.
+    finished = session.execute(
+        sa.update(ExportRun)
+        .where(ExportRun.id == run.id)
+        .values(
+            parts_done=ExportRun.parts_done + 1,
+            # A run already failed (another part died) stays failed.
+            status=sa.case(
+                (ExportRun.status == ExportStatus.FAILED, ExportStatus.FAILED),
+                else_=ExportStatus.RUNNING,
+            ),
+        )
+        .returning(ExportRun.parts_done)
+    ).scalar_one()
+    session.refresh(run)
+    if finished == run.parts_total:
+        final = start_job(
+            session,
+            "distribution.export_assemble",
+            {"export_run_id": run.id},
+            user_id=run.created_by_id,
+        )
+        run.job_ids = [*run.job_ids, final.id]
+    return {"salespeople": len(people)}
+
+
+@job("distribution.export_assemble")
+def export_assemble(session: Session, params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """ZIPs and manifest, then publish the folder and mark the run done."""
+    run = session.get_one(ExportRun, params["export_run_id"])
+    if run.status != ExportStatus.RUNNING:
+        return {"skipped": run.status.value}
+    info = wave_info(run.wave)
+    manifest = assemble(staging_dir(run), info, all_zip_name(info), progress)
+    run.folder = publish(staging_dir(run), run)
+    run.manifest = manifest
+    run.status, run.finished_at = ExportStatus.DONE, utcnow()
+    record(
+        session,
+        "distribution.export_done",
+        user_id=run.created_by_id,
+        obj=run,
+        wave=run.wave_id,
+        salespeople=manifest["totals"]["salespeople"],
+        accounts=manifest["totals"]["accounts"],
+    )
+    return {"salespeople": manifest["totals"]["salespeople"]}

@@ -1,0 +1,296 @@
+"""Distribution pages: who gets which account, waves, export runs and their downloads."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.security import safe_join
+
+from app.accounts.models import Account
+from app.audit.services import record
+from app.distribution import jobs as _jobs  # noqa: F401 - registers the export jobs
+from app.distribution.exporting import published_dir, refresh, start_export
+from app.distribution.forms import ActionForm, ExportForm, OwnerForm, WaveForm
+from app.distribution.models import ExportRun, ExportStatus, Wave
+from app.distribution.services import (
+    DistributionError,
+    assign_owner,
+    cancel_wave,
+    confirm_wave,
+    create_wave,
+    mark_sent,
+    overview,
+    preview_wave,
+    wave_summary,
+)
+from app.extensions import db
+from app.jobs.runner import JobsUnavailable
+from app.security import guard, load_or_404
+from app.territory.models import Dealer, Salesperson
+from app.users.models import Role
+
+bp = Blueprint("distribution", __name__, url_prefix="/distribution")
+guard(bp, Role.STAFF, Role.ADMIN)
+
+UNCOVERED_SHOWN = 200
+
+
+def _people() -> dict[int, Salesperson]:
+    query = sa.select(Salesperson).options(sa.orm.joinedload(Salesperson.dealer))
+    return {p.id: p for p in db.session.scalars(query)}
+
+
+def _owner_form(uncovered) -> OwnerForm:
+    form = OwnerForm()
+    form.account_ids.choices = [(c.account_id, c.key) for c in uncovered[:UNCOVERED_SHOWN]]
+    active = db.session.scalars(
+        sa.select(Salesperson)
+        .join(Dealer)
+        .where(Salesperson.active.is_(True))
+        .order_by(Dealer.code, Salesperson.code)
+    )
+    form.salesperson.choices = [(0, "—")] + [
+        (p.id, f"{p.code} · {p.full_name} ({p.dealer.code})") for p in active
+    ]
+    return form
+
+
+@bp.route("/")
+def home():
+    """Where the waiting qualified accounts would go, the uncovered ones, and the waves."""
+    found = overview(db.session)
+    shown = found.uncovered[:UNCOVERED_SHOWN]
+    names = dict(
+        db.session.execute(
+            sa.select(Account.id, Account.company_name).where(
+                Account.id.in_([c.account_id for c in shown])
+            )
+        )
+    )
+    waves = db.session.scalars(sa.select(Wave).order_by(Wave.id.desc()).limit(50)).all()
+    return render_template(
+        "distribution/home.html",
+        found=found,
+        uncovered=shown,
+        names=names,
+        people=_people(),
+        waves=waves,
+        wave_form=WaveForm(formdata=None),
+        owner_form=_owner_form(found.uncovered),
+    )
+
+
+@bp.post("/owners")
+def assign_owners():
+    found = overview(db.session)
+    form = _owner_form(found.uncovered)
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "error")
+        return redirect(url_for(".home"))
+    person = load_or_404(Salesperson, form.salesperson.data)
+    try:
+        changed = assign_owner(db.session, form.account_ids.data, person, by=current_user.id)
+    except DistributionError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for(".home"))
+    db.session.commit()
+    flash(
+        _("%(num)s accounts now belong to %(name)s.", num=changed, name=person.full_name),
+        "success",
+    )
+    return redirect(url_for(".home"))
+
+
+@bp.route("/waves/new", methods=["GET", "POST"])
+def new_wave():
+    """Preview (GET with the form's values) and create (POST) a draft wave."""
+    form = WaveForm(request.form if request.method == "POST" else request.args or None)
+    dealt = None
+    if request.method == "POST" and form.validate_on_submit() and form.create.data:
+        try:
+            wave = create_wave(
+                db.session, form.label.data, form.per_salesperson.data, by=current_user.id
+            )
+        except DistributionError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(_("Draft wave created: check it, then confirm it."), "success")
+            return redirect(url_for(".wave", wave_id=wave.id))
+    if (request.args or request.method == "POST") and form.validate():
+        dealt = preview_wave(db.session, form.per_salesperson.data)
+    return render_template("distribution/new_wave.html", form=form, dealt=dealt, people=_people())
+
+
+def _wave(wave_id: int) -> Wave:
+    return load_or_404(Wave, wave_id)
+
+
+@bp.route("/waves/<int:wave_id>")
+def wave(wave_id: int):
+    found = _wave(wave_id)
+    runs = db.session.scalars(
+        sa.select(ExportRun).where(ExportRun.wave_id == found.id).order_by(ExportRun.id.desc())
+    ).all()
+    return render_template(
+        "distribution/wave.html",
+        wave=found,
+        summary=wave_summary(db.session, found),
+        people=_people(),
+        runs=runs,
+        action_form=ActionForm(),
+        export_form=ExportForm(formdata=None),
+        done_export=any(r.status == ExportStatus.DONE for r in runs),
+    )
+
+
+def _wave_action(wave_id: int, action, success: str):
+    found = _wave(wave_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        action(db.session, found, by=current_user.id)
+    except DistributionError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(success, "success")
+    return redirect(url_for(".wave", wave_id=found.id))
+
+
+@bp.post("/waves/<int:wave_id>/confirm")
+def confirm(wave_id: int):
+    return _wave_action(
+        wave_id, confirm_wave, _("Wave confirmed: its accounts are now distributed.")
+    )
+
+
+@bp.post("/waves/<int:wave_id>/cancel")
+def cancel(wave_id: int):
+    return _wave_action(
+        wave_id, cancel_wave, _("Wave cancelled: its accounts are waiting for a salesperson again.")
+    )
+
+
+@bp.post("/waves/<int:wave_id>/sent")
+def sent(wave_id: int):
+    return _wave_action(wave_id, mark_sent, _("Wave marked as sent."))
+
+
+@bp.post("/waves/<int:wave_id>/export")
+def export(wave_id: int):
+    found = _wave(wave_id)
+    form = ExportForm()
+    if not form.validate_on_submit():
+        flash(_("Choose the language of the files."), "error")
+        return redirect(url_for(".wave", wave_id=found.id))
+    try:
+        run = start_export(db.session, found, locale=form.locale.data, by=current_user.id)
+    except (DistributionError, JobsUnavailable) as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for(".wave", wave_id=found.id))
+    db.session.commit()
+    return redirect(url_for(".export_run", run_id=run.id))
+
+
+@bp.route("/exports/<int:run_id>")
+def export_run(run_id: int):
+    run = load_or_404(ExportRun, run_id)
+    state = refresh(db.session, run)
+    return render_template(
+        "distribution/export.html", run=run, state=state, action_form=ActionForm()
+    )
+
+
+@bp.route("/exports/<int:run_id>/status")
+def export_status(run_id: int):
+    """The run's progress in the shape ``static/js/progress.js`` polls."""
+    run = load_or_404(ExportRun, run_id)
+    state = refresh(db.session, run)
+    status = {"done": "finished"}.get(state.status, state.status)
+    return jsonify(
+        status=status,
+        percent=state.percent,
+        progress=state.done,
+        total=state.total,
+        message=state.message,
+    )
+
+
+@bp.post("/exports/<int:run_id>/again")
+def export_again(run_id: int):
+    run = load_or_404(ExportRun, run_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        again = start_export(db.session, run.wave, locale=run.locale, by=current_user.id)
+    except (DistributionError, JobsUnavailable) as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for(".export_run", run_id=run.id))
+    db.session.commit()
+    return redirect(url_for(".export_run", run_id=again.id))
+
+
+def _published(run_id: int) -> ExportRun:
+    run = load_or_404(ExportRun, run_id)
+    if run.status != ExportStatus.DONE or published_dir(run) is None:
+        abort(404)
+    return run
+
+
+def _send(run: ExportRun, relative: str, name: str, accounts: list[str], **details):
+    path = safe_join(str(published_dir(run)), relative)
+    if path is None:
+        abort(404)
+    record(
+        db.session,
+        "distribution.download",
+        user_id=current_user.id,
+        obj=run,
+        file=name,
+        accounts=accounts,
+        **details,
+    )
+    db.session.commit()
+    return send_file(path, as_attachment=True, download_name=name, max_age=0)
+
+
+@bp.route("/exports/<int:run_id>/download")
+def download_all(run_id: int):
+    run = _published(run_id)
+    keys = [k for p in run.manifest["salespeople"] for k in p["account_keys"]]
+    name = run.manifest["zip"]["name"]
+    return _send(run, name, name, keys, wave=run.wave_id)
+
+
+@bp.route("/exports/<int:run_id>/salespeople/<int:salesperson_id>.zip")
+def download_one(run_id: int, salesperson_id: int):
+    run = _published(run_id)
+    person = next(
+        (p for p in run.manifest["salespeople"] if p["salesperson_id"] == salesperson_id), None
+    )
+    if person is None:
+        abort(404)
+    name = person["zip"]["name"]
+    return _send(
+        run, f"salespeople/{name}", name, person["account_keys"], salesperson=person["code"]
+    )

@@ -1,0 +1,113 @@
+"""A salesperson's accounts as one table: the XLSX workbook and the same as CSV.
+
+One row per account with everything captured; the fleet gets one column per brand found
+in the pack (vehicles), after its total, so the salesperson can filter and sort by brand.
+Labels follow the locale the export was asked in (call inside ``force_locale``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import gettext as _
+
+from app.distribution.sheets import AccountSheet, Pack
+from app.downloads import csv_bytes, xlsx_bytes
+from app.labels import horizon_label, tonnage_label
+
+
+def local_time(moment: datetime | None) -> datetime | None:
+    """A UTC moment in the subsidiary's time zone, as spreadsheets show it (no zone)."""
+    if moment is None:
+        return None
+    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    return moment.astimezone(zone).replace(tzinfo=None)
+
+
+def _brands(pack: Pack) -> list[str]:
+    return sorted({item.brand for sheet in pack.sheets for item in sheet.fleet}, key=str.casefold)
+
+
+def header(pack: Pack) -> list[str]:
+    fixed = [
+        _("Wave"), _("Salesperson"), _("Account key"), _("Company"), _("Legal form"),
+        _("VAT number"), _("Tax code"), _("Street"), _("House number"), _("Postcode"),
+        _("Municipality"), _("Province"), _("ISTAT code"), _("Phones"), _("Email"),
+        _("Tonnage class"), _("Vehicles in fleet"),
+    ]  # fmt: skip
+    brands = [_("Fleet: %(brand)s", brand=brand) for brand in _brands(pack)]
+    tail = [
+        _("Purchasing manager"), _("Job title"), _("Contact phone"), _("Contact email"),
+        _("Other contacts"), _("Purchase horizon"), _("Horizon (months)"), _("Vehicle kind"),
+        _("Quantity"), _("Opportunity notes"), _("Notes"), _("Qualified on"),
+        _("Qualified by"), _("Campaign"), _("Dealer"), _("Zone"),
+    ]  # fmt: skip
+    return fixed + brands + tail
+
+
+def row(pack: Pack, sheet: AccountSheet, brands: list[str]) -> list[Any]:
+    by_brand: dict[str, int] = {}
+    for item in sheet.fleet:
+        by_brand[item.brand] = by_brand.get(item.brand, 0) + item.vehicles
+    manager = sheet.purchasing_manager
+    others = "; ".join(
+        " ".join(p for p in (c.full_name, c.job_title and f"({c.job_title})", c.phone) if p)
+        for c in sheet.contacts[1:]
+    )
+    return [
+        pack.wave.label,
+        f"{pack.recipient.code} {pack.recipient.full_name}",
+        sheet.key,
+        sheet.company_name,
+        sheet.legal_form,
+        sheet.vat_number,
+        sheet.tax_code,
+        sheet.street,
+        sheet.house_number,
+        sheet.postcode,
+        sheet.municipality,
+        sheet.province,
+        sheet.istat_code,
+        ", ".join(sheet.phones) or None,
+        sheet.email,
+        tonnage_label(sheet.tonnage_class) if sheet.tonnage_class else None,
+        sheet.fleet_total if sheet.fleet else None,
+        *[by_brand.get(brand) for brand in brands],
+        manager.full_name if manager else None,
+        manager.job_title if manager else None,
+        manager.phone if manager else None,
+        manager.email if manager else None,
+        others or None,
+        horizon_label(sheet.horizon),
+        int(sheet.horizon) if sheet.horizon.isdigit() else None,
+        sheet.vehicle_kind,
+        sheet.quantity,
+        sheet.opportunity_notes,
+        sheet.notes,
+        local_time(sheet.qualified_at),
+        sheet.agent_name,
+        sheet.campaign_code,
+        " ".join(p for p in (sheet.dealer_code, sheet.dealer_name) if p) or None,
+        sheet.zone_code,
+    ]
+
+
+def rows(pack: Pack) -> list[list[Any]]:
+    brands = _brands(pack)
+    return [header(pack)] + [row(pack, sheet, brands) for sheet in pack.sheets]
+
+
+def pack_xlsx(pack: Pack) -> bytes:
+    return xlsx_bytes(rows(pack), _("Accounts"), created=_stamp(pack))
+
+
+def pack_csv(pack: Pack) -> bytes:
+    return csv_bytes(rows(pack))
+
+
+def _stamp(pack: Pack) -> datetime:
+    day = pack.wave.confirmed_on
+    return datetime(day.year, day.month, day.day)
