@@ -52,8 +52,6 @@ __all__ = [
     "Dealer",
     "DuplicatePair",
     "ExportRun",
-    "Wave",
-    "WaveAccount",
     "FieldChange",
     "FleetLine",
     "ImportBatch",
@@ -68,5 +66,7 @@ __all__ = [
     "Salesperson",
     "TerritoryRule",
     "User",
+    "Wave",
+    "WaveAccount",
     "Zone",
 ]
