@@ -216,6 +216,7 @@ def assemble(staging: Path, wave: WaveInfo, zip_name: str, progress=None) -> dic
             "by_horizon": by_horizon,
         },
         "salespeople": people,
+        "zip": {"name": zip_name},  # its size and checksum are in the run's record
     }
     text = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8")
     (staging / MANIFEST).write_bytes(text)
@@ -224,7 +225,7 @@ def assemble(staging: Path, wave: WaveInfo, zip_name: str, progress=None) -> dic
         for person in people:
             for entry in person["files"]:
                 bundle.writestr(_entry(entry["path"], wave), (staging / entry["path"]).read_bytes())
-    manifest["zip"] = {"name": zip_name, **_digest((staging / zip_name).read_bytes())}
+    manifest["zip"].update(_digest((staging / zip_name).read_bytes()))
     return manifest
 
 

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -40,3 +45,21 @@ def network(session) -> Network:
     session.flush()
     agent = factories.user(session, Role.AGENT, full_name="Giulia Agente")
     return Network(milano, torino, agent, factories.campaign(session, code="CAMP1"))
+
+
+@pytest.fixture
+def pdf_text() -> Callable[..., str]:
+    """``pdf_text(path, page=None)``: the text of a PDF (or one page) by poppler's
+    pdftotext; CI installs poppler-utils, so there a missing tool fails the test."""
+    tool = shutil.which("pdftotext")
+    if tool is None:
+        if os.environ.get("CI"):
+            pytest.fail("pdftotext is missing: .ci/run installs poppler-utils")
+        pytest.skip("pdftotext is missing: apt-get install poppler-utils")
+
+    def read(path: Path, page: int | None = None) -> str:
+        pages = ["-f", str(page), "-l", str(page)] if page else []
+        command = [tool, "-layout", *pages, str(path), "-"]
+        return subprocess.run(command, capture_output=True, text=True, check=True).stdout  # noqa: S603
+
+    return read

@@ -1,0 +1,209 @@
+"""An export run end to end: parts, assembly, the published files read back, audit."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import zipfile
+
+import pytest
+import sqlalchemy as sa
+from openpyxl import load_workbook
+
+from app.audit.models import AuditEntry
+from app.distribution import exporting, services
+from app.distribution.models import ExportStatus
+from app.extensions import db
+from app.jobs import runner as job_runner
+from app.jobs.models import JobRun, JobStatus
+
+HOSTILE = '=HYPERLINK("http://evil.example","x")'
+
+
+@pytest.fixture
+def exports(app, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "EXPORT_DIR", str(tmp_path / "exports"))
+    return tmp_path / "exports"
+
+
+def run_jobs(app, session) -> None:
+    """Run the dispatched jobs in order, as a worker would, until none is left."""
+    done: set[str] = set()
+    while pending := [j for j in session.info["dispatched_jobs"] if j not in done]:
+        for job_id in pending:
+            done.add(job_id)
+            with app.app_context():
+                try:
+                    job_runner.perform(job_id)
+                finally:
+                    db.session.remove()
+
+
+@pytest.fixture
+def confirmed(session, network):
+    network.qualified(
+        session,
+        horizon="3",
+        province="MI",
+        company_name="Autotrasporti Nicolò",
+        vat_number="01234567897",
+        notes="Richiamare dopo le 15",
+    )
+    network.qualified(
+        session, horizon="12", province="MI", company_name=HOSTILE, fleet={"Scania": 4}
+    )
+    network.qualified(session, horizon="6", province="MI", company_name="<b>Logistica</b> SpA")
+    network.qualified(
+        session, horizon="6", province="TO", postcode="10121", company_name="Trasporti Torinesi SRL"
+    )
+    wave = services.create_wave(session, "Novembre 2026", 50, by=None)
+    services.confirm_wave(session, wave, by=None)
+    return wave
+
+
+def export(app, session, wave, **kw):
+    with app.test_request_context():
+        run = exporting.start_export(session, wave, parts=2, by=None, **kw)
+    session.commit()
+    run_jobs(app, session)
+    session.refresh(run)
+    return run
+
+
+def test_the_run_publishes_every_salespersons_files_and_a_manifest(
+    app, session, network, confirmed, exports
+):
+    run = export(app, session, confirmed)
+    assert run.status == ExportStatus.DONE, run.message
+    folder = exports / run.folder
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["totals"]["accounts"] == 4 and manifest["totals"]["salespeople"] == 3
+    assert manifest["totals"]["by_horizon"] == {"3": 1, "6": 2, "12": 1, "none": 0}
+    assert [p["code"] for p in manifest["salespeople"]] == ["MI-V01", "MI-V02", "TO-V01"]
+    assert not list(exports.glob(".staging-*"))  # renamed into place, nothing left aside
+    assert run.manifest["zip"]["name"] == manifest["zip"]["name"] == "Novembre_2026.zip"
+    with zipfile.ZipFile(folder / manifest["zip"]["name"]) as everything:
+        names = everything.namelist()
+        assert names[0] == "manifest.json"
+        for person in manifest["salespeople"]:
+            for entry in person["files"]:
+                body = everything.read(entry["path"])
+                assert hashlib.sha256(body).hexdigest() == entry["sha256"]
+    torino = next(p for p in manifest["salespeople"] if p["code"] == "TO-V01")
+    with zipfile.ZipFile(folder / "salespeople" / torino["zip"]["name"]) as one:
+        names = sorted(one.namelist())
+        folder_name = torino["folder"]
+        assert all(n.startswith(folder_name + "/") for n in names)
+        suffixes = sorted(n.rsplit(".", 1)[1] for n in names)
+        assert suffixes == ["csv", "csv", "csv", "csv", "pdf", "xlsx"]
+        assert {n.rsplit("/", 1)[1] for n in names if "/crm/" in n} == {
+            "EIM_ACCOUNT.csv",
+            "EIM_CONTACT.csv",
+            "EIM_OPTY.csv",
+        }
+
+
+def _member(folder, person, suffix: str) -> bytes:
+    with zipfile.ZipFile(folder / "salespeople" / person["zip"]["name"]) as one:
+        [name] = [n for n in one.namelist() if n.endswith(suffix) and "/crm/" not in n]
+        return one.read(name)
+
+
+def test_the_files_contain_what_was_captured_and_are_formula_safe(
+    app, session, network, confirmed, exports, pdf_text
+):
+    run = export(app, session, confirmed)
+    folder = exports / run.folder
+    people = {p["code"]: p for p in run.manifest["salespeople"]}
+    # The Milan pool: three accounts shared between two salespeople, urgent first.
+    milan = [p for code, p in people.items() if code.startswith("MI")]
+    assert sorted(p["accounts"] for p in milan) == [1, 2]
+    rows = []
+    for person in milan:
+        book = load_workbook(io.BytesIO(_member(folder, person, ".xlsx")))
+        sheet = book.active
+        assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref
+        values = list(sheet.iter_rows(values_only=True))
+        header = values[0]
+        rows += [dict(zip(header, row, strict=True)) for row in values[1:]]
+    by_company = {r["Ragione sociale"]: r for r in rows}
+    nicolo = by_company["Autotrasporti Nicolò"]
+    assert nicolo["Partita IVA"] == "01234567897"
+    assert nicolo["Veicoli in flotta"] == 15
+    assert nicolo["Flotta: IVECO"] == 12 and nicolo["Flotta: Volvo"] == 3
+    assert nicolo["Responsabile acquisti"] == "Mario Rossi"
+    assert nicolo["Orizzonte (mesi)"] == 3
+    assert "Richiamare dopo le 15" in nicolo["Note"]
+    assert nicolo["Qualificato da"] == "Giulia Agente"
+    assert "'" + HOSTILE in by_company  # shown as text, never run
+    assert "<b>Logistica</b> SpA" in by_company
+    # The CSV says the same, for Italian Excel: BOM, semicolons.
+    body = _member(folder, people["TO-V01"], ".csv").decode("utf-8")
+    assert body.startswith("\ufeff")
+    table = list(csv.DictReader(io.StringIO(body.lstrip("\ufeff")), delimiter=";"))
+    assert [r["Ragione sociale"] for r in table] == ["Trasporti Torinesi SRL"]
+    # The PDF: one page per account, the salesperson and the wave on it.
+    pdf = folder / "check.pdf"
+    pdf.write_bytes(_member(folder, people["TO-V01"], ".pdf"))
+    text = pdf_text(pdf)
+    assert "Trasporti Torinesi SRL" in text and "Novembre 2026" in text
+    assert "TO-V01" in text
+
+
+def test_exporting_a_confirmed_wave_again_gives_the_same_files(
+    app, session, network, confirmed, exports
+):
+    first = export(app, session, confirmed)
+    second = export(app, session, confirmed)
+    assert first.folder != second.folder
+    assert first.manifest == second.manifest
+    a = (exports / first.folder / first.manifest["zip"]["name"]).read_bytes()
+    b = (exports / second.folder / second.manifest["zip"]["name"]).read_bytes()
+    assert a == b
+
+
+def test_the_export_and_its_accounts_are_in_the_audit_log(
+    app, session, network, confirmed, exports
+):
+    run = export(app, session, confirmed)
+    started = session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "distribution.export_started")
+    ).one()
+    assert started.object_id == str(run.id) and len(started.details["accounts"]) == 4
+
+
+def test_a_failing_part_fails_the_run_and_publishes_nothing(
+    app, session, network, confirmed, exports, monkeypatch
+):
+    calls = []
+
+    def broken(pack, **kw):
+        calls.append(pack.recipient.code)
+        raise OSError("disk full")
+
+    monkeypatch.setattr(exporting, "render_pdf", broken)
+    with pytest.raises(OSError, match="disk full"):
+        export(app, session, confirmed)
+    run = session.scalars(sa.select(exporting.ExportRun)).one()
+    with app.app_context():
+        state = exporting.refresh(session, run)
+    assert state.status == "failed" and "disk full" in run.message
+    assert run.folder is None and not list(exports.glob("run-*"))
+    assert not list(exports.glob(".staging-*"))  # swept
+    failed = session.scalars(sa.select(JobRun).where(JobRun.status == JobStatus.FAILED)).all()
+    assert failed
+    # Fixed, it runs again to the end.
+    monkeypatch.undo()
+    monkeypatch.setitem(app.config, "EXPORT_DIR", str(exports))
+    session.info["dispatched_jobs"].clear()
+    again = export(app, session, confirmed)
+    assert again.status == ExportStatus.DONE
+
+
+def test_only_a_confirmed_wave_is_exported(app, session, network, exports):
+    network.qualified(session, province="MI")
+    wave = services.create_wave(session, "Bozza", 50, by=None)
+    with pytest.raises(services.DistributionError, match="Confirm"):
+        exporting.start_export(session, wave, by=None)
