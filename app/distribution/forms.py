@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -41,7 +42,7 @@ class ActionForm(BaseForm):
 class ExportForm(BaseForm):
     locale = SelectField(
         _l("Language of the files"),
-        choices=[("it", "Italiano"), ("en", "English")],
+        choices=[SelectChoice("it", "Italiano"), SelectChoice("en", "English")],
         default="it",
     )
     submit = SubmitField(_l("Export the files"))

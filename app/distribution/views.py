@@ -17,6 +17,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.security import safe_join
+from wtforms.fields.choices import SelectChoice
 
 from app.accounts.models import Account
 from app.audit.services import record
@@ -54,15 +55,17 @@ def _people() -> dict[int, Salesperson]:
 
 def _owner_form(uncovered) -> OwnerForm:
     form = OwnerForm()
-    form.account_ids.choices = [(c.account_id, c.key) for c in uncovered[:UNCOVERED_SHOWN]]
+    form.account_ids.choices = [
+        SelectChoice(c.account_id, c.key) for c in uncovered[:UNCOVERED_SHOWN]
+    ]
     active = db.session.scalars(
         sa.select(Salesperson)
         .join(Dealer)
         .where(Salesperson.active.is_(True))
         .order_by(Dealer.code, Salesperson.code)
     )
-    form.salesperson.choices = [(0, "—")] + [
-        (p.id, f"{p.code} · {p.full_name} ({p.dealer.code})") for p in active
+    form.salesperson.choices = [SelectChoice(0, "—")] + [
+        SelectChoice(p.id, f"{p.code} · {p.full_name} ({p.dealer.code})") for p in active
     ]
     return form
 
@@ -72,13 +75,14 @@ def home():
     """Where the waiting qualified accounts would go, the uncovered ones, and the waves."""
     found = overview(db.session)
     shown = found.uncovered[:UNCOVERED_SHOWN]
-    names = dict(
-        db.session.execute(
+    names = {
+        account_id: name
+        for account_id, name in db.session.execute(
             sa.select(Account.id, Account.company_name).where(
                 Account.id.in_([c.account_id for c in shown])
             )
         )
-    )
+    }
     waves = db.session.scalars(sa.select(Wave).order_by(Wave.id.desc()).limit(50)).all()
     return render_template(
         "distribution/home.html",
@@ -119,7 +123,10 @@ def assign_owners():
 @bp.route("/waves/new", methods=["GET", "POST"])
 def new_wave():
     """Preview (GET with the form's values) and create (POST) a draft wave."""
-    form = WaveForm(request.form if request.method == "POST" else request.args or None)
+    if request.method == "POST":
+        form = WaveForm()
+    else:  # a preview changes nothing: it is a plain GET, without a token
+        form = WaveForm(request.args or None, meta={"csrf": False})
     dealt = None
     if request.method == "POST" and form.validate_on_submit() and form.create.data:
         try:

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from app.extensions import db
+from app.jobs import runner as job_runner
 from app.territory.models import Salesperson, TerritoryRule
 from app.users.models import Role, User
 from tests import factories
@@ -63,3 +65,22 @@ def pdf_text() -> Callable[..., str]:
         return subprocess.run(command, capture_output=True, text=True, check=True).stdout  # noqa: S603
 
     return read
+
+
+@pytest.fixture
+def exports(app, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "EXPORT_DIR", str(tmp_path / "exports"))
+    return tmp_path / "exports"
+
+
+def run_jobs(app, session) -> None:
+    """Run the dispatched jobs in order, as a worker would, until none is left."""
+    done: set[str] = set()
+    while pending := [j for j in session.info["dispatched_jobs"] if j not in done]:
+        for job_id in pending:
+            done.add(job_id)
+            with app.app_context():
+                try:
+                    job_runner.perform(job_id)
+                finally:
+                    db.session.remove()

@@ -15,30 +15,10 @@ from openpyxl import load_workbook
 from app.audit.models import AuditEntry
 from app.distribution import exporting, services
 from app.distribution.models import ExportStatus
-from app.extensions import db
-from app.jobs import runner as job_runner
 from app.jobs.models import JobRun, JobStatus
+from tests.integration.distribution.conftest import run_jobs
 
 HOSTILE = '=HYPERLINK("http://evil.example","x")'
-
-
-@pytest.fixture
-def exports(app, tmp_path, monkeypatch):
-    monkeypatch.setitem(app.config, "EXPORT_DIR", str(tmp_path / "exports"))
-    return tmp_path / "exports"
-
-
-def run_jobs(app, session) -> None:
-    """Run the dispatched jobs in order, as a worker would, until none is left."""
-    done: set[str] = set()
-    while pending := [j for j in session.info["dispatched_jobs"] if j not in done]:
-        for job_id in pending:
-            done.add(job_id)
-            with app.app_context():
-                try:
-                    job_runner.perform(job_id)
-                finally:
-                    db.session.remove()
 
 
 @pytest.fixture
