@@ -76,9 +76,16 @@ def batch_number(wave: WaveInfo, recipient: Recipient) -> int:
 
 
 def start_export(
-    session: Session, wave: Wave, *, locale: str = "it", parts: int | None = None, by: int | None
+    session: Session,
+    wave: Wave,
+    *,
+    locale: str = "it",
+    pdf: bool = True,
+    parts: int | None = None,
+    by: int | None,
 ) -> ExportRun:
-    """Record an export run of ``wave`` and start its part jobs (after the commit)."""
+    """Record an export run of ``wave`` and start its part jobs (after the commit).
+    ``pdf=False`` leaves out the PDF account sheets, the slow part of an export."""
     if wave.status not in (WaveStatus.CONFIRMED, WaveStatus.SENT):
         raise DistributionError(_l("Confirm the wave before exporting its files."))
     if locale not in LOCALES:
@@ -98,7 +105,7 @@ def start_export(
         start_job(
             session,
             "distribution.export_part",
-            {"export_run_id": run.id, "salesperson_ids": chunk},
+            {"export_run_id": run.id, "salesperson_ids": chunk, "pdf": pdf},
             user_id=by,
         ).id
         for chunk in chunks
@@ -127,7 +134,9 @@ def _sweep(session: Session) -> None:
             shutil.rmtree(path, ignore_errors=True)
 
 
-def write_pack(pack: Pack, staging: Path, mapping: CrmMapping, locale: str) -> None:
+def write_pack(
+    pack: Pack, staging: Path, mapping: CrmMapping, locale: str, *, pdf: bool = True
+) -> None:
     """One salesperson's folder, written aside then renamed, so a part run twice (a retry)
     replaces it whole."""
     name = folder_name(pack.recipient)
@@ -137,7 +146,8 @@ def write_pack(pack: Pack, staging: Path, mapping: CrmMapping, locale: str) -> N
     (partial / "crm").mkdir(parents=True)
     (partial / f"{stem}.xlsx").write_bytes(pack_xlsx(pack))
     (partial / f"{stem}.csv").write_bytes(pack_csv(pack))
-    (partial / f"{stem}.pdf").write_bytes(render_pdf(pack, locale=locale))
+    if pdf:
+        (partial / f"{stem}.pdf").write_bytes(render_pdf(pack, locale=locale))
     for filename, body in crm_files(mapping, pack, batch_number(pack.wave, pack.recipient)).items():
         (partial / "crm" / filename).write_bytes(body)
     meta = staging / META
@@ -183,7 +193,9 @@ def _digest(body: bytes) -> dict[str, Any]:
     return {"bytes": len(body), "sha256": hashlib.sha256(body).hexdigest()}
 
 
-def assemble(staging: Path, wave: WaveInfo, zip_name: str, progress=None) -> dict[str, Any]:
+def assemble(
+    staging: Path, wave: WaveInfo, zip_name: str, progress=None, *, pdf: bool = True
+) -> dict[str, Any]:
     """Add the ZIPs and the manifest to a complete staging folder; returns the manifest."""
     people = [
         json.loads(path.read_text(encoding="utf-8"))
@@ -212,6 +224,7 @@ def assemble(staging: Path, wave: WaveInfo, zip_name: str, progress=None) -> dic
     manifest = {
         "format": 1,
         "wave": {"id": wave.id, "label": wave.label, "date": wave.confirmed_on.isoformat()},
+        "pdf": pdf,
         "totals": {
             "salespeople": len(people),
             "accounts": sum(p["accounts"] for p in people),
@@ -285,6 +298,12 @@ def refresh(session: Session, run: ExportRun) -> RunProgress:
     started = any(j.status != JobStatus.QUEUED for j in jobs)
     step = "zips" if any(j.kind == "distribution.export_assemble" for j in jobs) else "packs"
     return RunProgress("running" if started else "queued", done, total, step)
+
+
+def includes_pdf(session: Session, run: ExportRun) -> bool:
+    """Whether ``run`` was asked with the PDF account sheets (its parts carry the flag)."""
+    jobs = _jobs(session, run)
+    return bool(jobs[0].params.get("pdf", True)) if jobs else True
 
 
 def _jobs(session: Session, run: ExportRun) -> list[JobRun]:

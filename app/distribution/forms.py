@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -44,6 +51,11 @@ class ExportForm(BaseForm):
         _l("Language of the files"),
         choices=[SelectChoice("it", "Italiano"), SelectChoice("en", "English")],
         default="it",
+    )
+    pdf = BooleanField(
+        _l("PDF account sheets"),
+        default=True,
+        description=_l("One page per account; the slowest part of an export."),
     )
     submit = SubmitField(_l("Export the files"))
 

@@ -33,7 +33,7 @@ def export_part(session: Session, params: dict[str, Any], progress: Progress) ->
     with force_locale(run.locale):
         for n, person_id in enumerate(people, start=1):
             for pack in load_packs(session, run.wave, [person_id]):
-                write_pack(pack, staging, mapping, run.locale)
+                write_pack(pack, staging, mapping, run.locale, pdf=params.get("pdf", True))
             progress(n, len(people), "packs")
     # The row lock taken here makes concurrent parts count one after the other.
     finished = session.execute(
@@ -54,7 +54,7 @@ def export_part(session: Session, params: dict[str, Any], progress: Progress) ->
         final = start_job(
             session,
             "distribution.export_assemble",
-            {"export_run_id": run.id},
+            {"export_run_id": run.id, "pdf": params.get("pdf", True)},
             user_id=run.created_by_id,
         )
         run.job_ids = [*run.job_ids, final.id]
@@ -68,7 +68,9 @@ def export_assemble(session: Session, params: dict[str, Any], progress: Progress
     if run.status != ExportStatus.RUNNING:
         return {"skipped": run.status.value}
     info = wave_info(run.wave)
-    manifest = assemble(staging_dir(run), info, all_zip_name(info), progress)
+    manifest = assemble(
+        staging_dir(run), info, all_zip_name(info), progress, pdf=params.get("pdf", True)
+    )
     run.folder = publish(staging_dir(run), run)
     run.manifest = manifest
     run.status, run.finished_at = ExportStatus.DONE, utcnow()

@@ -22,7 +22,7 @@ from wtforms.fields.choices import SelectChoice
 from app.accounts.models import Account
 from app.audit.services import record
 from app.distribution import jobs as _jobs  # noqa: F401 - registers the export jobs
-from app.distribution.exporting import published_dir, refresh, start_export
+from app.distribution.exporting import includes_pdf, published_dir, refresh, start_export
 from app.distribution.forms import ActionForm, ExportForm, OwnerForm, WaveForm
 from app.distribution.models import ExportRun, ExportStatus, Wave
 from app.distribution.services import (
@@ -211,7 +211,9 @@ def export(wave_id: int):
         flash(_("Choose the language of the files."), "error")
         return redirect(url_for(".wave", wave_id=found.id))
     try:
-        run = start_export(db.session, found, locale=form.locale.data, by=current_user.id)
+        run = start_export(
+            db.session, found, locale=form.locale.data, pdf=form.pdf.data, by=current_user.id
+        )
     except (DistributionError, JobsUnavailable) as exc:
         db.session.rollback()
         flash(str(exc), "error")
@@ -250,7 +252,8 @@ def export_again(run_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        again = start_export(db.session, run.wave, locale=run.locale, by=current_user.id)
+        pdf = includes_pdf(db.session, run)
+        again = start_export(db.session, run.wave, locale=run.locale, pdf=pdf, by=current_user.id)
     except (DistributionError, JobsUnavailable) as exc:
         db.session.rollback()
         flash(str(exc), "error")

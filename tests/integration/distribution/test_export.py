@@ -187,3 +187,12 @@ def test_only_a_confirmed_wave_is_exported(app, session, network, exports):
     wave = services.create_wave(session, "Bozza", 50, by=None)
     with pytest.raises(services.DistributionError, match="Confirm"):
         exporting.start_export(session, wave, by=None)
+
+
+def test_an_export_without_pdfs_leaves_them_out(app, session, network, confirmed, exports):
+    run = export(app, session, confirmed, pdf=False)
+    assert run.status == ExportStatus.DONE and run.manifest["pdf"] is False
+    paths = [f["path"] for p in run.manifest["salespeople"] for f in p["files"]]
+    assert paths and not any(path.endswith(".pdf") for path in paths)
+    assert any(path.endswith(".xlsx") for path in paths)
+    assert exporting.includes_pdf(session, run) is False
