@@ -6,6 +6,7 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -16,6 +17,7 @@ from app.audit.services import record
 from app.campaigns.models import Campaign, CampaignStatus
 from app.demo.data import FIRST_NAMES, SURNAMES
 from app.demo.generator import Place, generate_rows
+from app.demo.history import seed_past_calls
 from app.demo.network import DEALERS, SALESPEOPLE_PER_DEALER, ZONES
 from app.desk.queue import enqueue_accounts
 from app.imports.models import BatchStatus, ImportBatch, SourceKind
@@ -68,6 +70,9 @@ def seed_demo(session: Session, *, accounts: int = 2000, seed: int = DEMO_SEED) 
     _seed_users(session, report)
     _seed_accounts(session, report, accounts, seed)
     _seed_campaign(session, report)
+    past = seed_past_calls(session, DEMO_CAMPAIGN, DEMO_SEED, current_app.config["TIMEZONE"])
+    if past:
+        report.created["past calls"] = past
     record(session, "demo.seed", details_created=dict(report.created))
     return report
 

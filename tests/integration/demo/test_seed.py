@@ -59,3 +59,21 @@ def test_workspace_shows_the_seeded_base(runner, client, auth, session):
     page = client.get("/workspace/").get_data(as_text=True)
     assert "120 account" in page
     assert "Nord" in page and "Centro" in page and "Sud e Isole" in page
+
+
+def test_demo_has_past_calls_and_qualified_accounts_to_hand_out(runner, session):
+    from app.accounts.status import AccountStatus
+    from app.desk.models import CallAttempt
+    from app.distribution import services
+
+    runner.invoke(args=["demo", "seed", "--accounts", "600"])
+    calls = count(session, CallAttempt)
+    qualified = session.scalar(
+        select(func.count()).where(Account.status == AccountStatus.QUALIFIED)
+    )
+    assert 0 < calls <= 120 and 0.4 * calls < qualified < 0.8 * calls
+    found = services.overview(session)
+    assert found.total == qualified and found.uncovered == []
+    assert len(services.preview_wave(session, 50).allocations) == qualified
+    again = runner.invoke(args=["demo", "seed", "--accounts", "600"])
+    assert "nothing added" in again.output and count(session, CallAttempt) == calls
