@@ -106,6 +106,7 @@ IMPORT_FIELD_LABELS = {
     "vehicle_count": _l("Number of vehicles"),
     "brand": _l("Vehicle brand"),
     "last_purchase": _l("Last purchase"),
+    "salesperson": _l("Salesperson code"),
     "notes": _l("Notes"),
 }
 
@@ -168,6 +169,8 @@ REASON_LABELS = {
     "vehicle_count_invalid": _l("number of vehicles not a number"),
     "tonnage_class_unknown": _l("tonnage class not recognised"),
     "last_purchase_invalid": _l("purchase date not understood"),
+    "unknown_salesperson": _l("salesperson code not found: no owner set"),
+    "inactive_salesperson": _l("salesperson no longer active: no owner set"),
     "corrected_in_review": _l("corrected by a person"),
     "same_vat": _l("same VAT number"),
     "different_vat": _l("different VAT numbers"),

@@ -43,6 +43,8 @@ SYNONYMS: dict[str, str] = {
     **dict.fromkeys(["marca", "marchio", "brand"], "brand"),
     **dict.fromkeys(["ultimo acquisto", "data acquisto", "data ultimo acquisto",
                      "last purchase"], "last_purchase"),
+    **dict.fromkeys(["venditore", "cod venditore", "codice venditore", "venditore assegnato",
+                     "salesperson", "salesperson code", "owner"], "salesperson"),
     **dict.fromkeys(["note", "annotazioni", "notes"], "notes"),
 }  # fmt: skip
 

@@ -30,7 +30,7 @@ from app.accounts.phones import parse_phone
 FIELDS = (
     "source_id", "company_name", "legal_form", "street", "house_number", "postcode",
     "municipality", "province", "vat_number", "tax_code", "phone", "phone_2", "mobile",
-    "email", "tonnage_class", "vehicle_count", "brand", "last_purchase", "notes",
+    "email", "tonnage_class", "vehicle_count", "brand", "last_purchase", "salesperson", "notes",
 )  # fmt: skip
 REQUIRED = ("company_name",)
 PHONE_FIELDS = ("phone", "phone_2", "mobile")
@@ -79,7 +79,7 @@ class Record:
     raw: dict[str, str]
     fields: dict[str, Any] = field(default_factory=dict)  # text, and the purchase's date
     phones: list[Phone] = field(default_factory=list)
-    facts: dict[str, str | int] = field(default_factory=dict)  # fleet size, brand...
+    facts: dict[str, str | int] = field(default_factory=dict)  # fleet, brand, owner's code...
     changes: list[Change] = field(default_factory=list)
     flags: list[Flag] = field(default_factory=list)
     rejected: str | None = None  # the reason, when the row cannot become an account
@@ -123,6 +123,8 @@ def make_record(
     _facts(record, get)
     if get("source_id"):
         record.facts["source_id"] = get("source_id") or ""
+    if get("salesperson"):
+        record.facts["salesperson"] = get("salesperson") or ""
     if get("notes"):
         record.fields["notes"] = get("notes")
     return record

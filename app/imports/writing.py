@@ -32,14 +32,17 @@ from app.imports.models import (
     ImportBatch,
     PairStatus,
 )
+from app.imports.owners import Owners
 from app.imports.records import Record
 
 # The account columns an import fills, in the order a merged value is chosen.
 ACCOUNT_FIELDS = (
     "company_name", "legal_form", "street", "house_number", "postcode", "municipality",
     "province", "istat_code", "vat_number", "tax_code", "email", "tonnage_class", "notes",
-    "last_purchase_on",
+    "last_purchase_on", "salesperson_id",
 )  # fmt: skip
+# A flag raised on an import field that fills an account column of another name.
+FLAGGED_COLUMN = {"salesperson": "salesperson_id"}
 CHUNK = 2_000
 # A correction's row, as a tuple: there are five of them for every source row.
 CHANGE_COLUMNS = (
@@ -78,12 +81,13 @@ def merged_values(records: list[Record]) -> tuple[dict[str, Any], dict[int, list
 def standing_flags(records: list[Record], kept: dict[str, Any]) -> list[Flag]:
     """The flags that still apply: a doubt about a value the account did not keep (another
     row gave a clean one) is dropped."""
-    return [
-        flag
-        for record in records
-        for flag in record.flags
-        if not (flag.field in kept and kept[flag.field] != record.fields.get(flag.field))
-    ]
+    standing: list[Flag] = []
+    for record in records:
+        for flag in record.flags:
+            column = FLAGGED_COLUMN.get(flag.field, flag.field)
+            if not (column in kept and kept[column] != record.fields.get(column)):
+                standing.append(flag)
+    return standing
 
 
 def short(value: Any) -> str | None:
@@ -119,6 +123,7 @@ class Writer:
         self.keys: dict[int, set[str]] = {}
         self.rows: dict[str, list[Any]] = defaultdict(list)  # table -> rows (dicts, tuples)
         self.now = utcnow()
+        self.owners = Owners.load(session)  # the salespeople's codes, once for the batch
 
     # ------------------------------------------------------------------ matching ---
 
@@ -134,6 +139,8 @@ class Writer:
         went to, with its fingerprint. Both only add a source to that account."""
         self.originals = originals
         self.account_of_row = {}
+        for record in records:
+            self.owners.resolve(record)
         by_row = {r.row_number: r for r in records}
         self.fingerprints = {r.row_number: r.fingerprint for r in records}
         self.fingerprints |= {row: self.fingerprints[first] for row, first in twins.items()}

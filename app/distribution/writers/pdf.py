@@ -12,8 +12,6 @@ from contextlib import nullcontext
 
 from flask import current_app, has_request_context, render_template
 from flask_babel import force_locale
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher
 
 from app.distribution.sheets import Pack
 
@@ -41,6 +39,11 @@ def render_pdf(pack: Pack, *, locale: str = "it") -> bytes:
             sheets=pack.sheets,
             locale=locale,
         )
+    # Imported here: WeasyPrint needs Pango, and the rest of the application (the demo
+    # on a bare machine) must start without it; only rendering a PDF requires it.
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
+
     # No protocol is allowed: the template is self-contained, and nothing in an account's
     # values may make the renderer read a file or the network.
     document = HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=()))

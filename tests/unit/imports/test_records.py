@@ -125,3 +125,9 @@ def test_purchase_dates(text, day) -> None:
 
     found = parse_day(text)
     assert (found.isoformat() if found else None) == day
+
+
+def test_the_salesperson_code_is_kept_trimmed_for_the_writer(reference) -> None:
+    record = make_record(2, {"company_name": "Rossi SRL", "salesperson": "  mi-v01 "}, *reference)
+    assert record.facts == {"salesperson": "mi-v01"}
+    assert "salesperson" not in record.fields and record.flags == []
