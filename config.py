@@ -89,7 +89,7 @@ class Config:
             ROOT / "app" / "distribution" / "mappings" / "siebel_eim.toml"
         )
         # An export is split into this many jobs, so several RQ workers share it.
-        self.EXPORT_PARTS = _int("QUALIFICA_EXPORT_PARTS", 4)
+        self.EXPORT_PARTS = _int("QUALIFICA_EXPORT_PARTS", 8)
         # Idle expiry: the session cookie is refreshed on each request and dies after
         # this long without one; an absolute cap forces a new sign-in every working day.
         self.PERMANENT_SESSION_LIFETIME = timedelta(minutes=_int("SESSION_IDLE_MINUTES", 60))
