@@ -172,6 +172,7 @@ class Export:
     problems: list[str] = field(default_factory=list)
     memory: list[Memory] = field(default_factory=list)
     others: float = 0.0  # share of the machine's CPU other processes used meanwhile
+    salespeople: int = 0
 
 
 def vat_number(n: int) -> str:
@@ -512,7 +513,7 @@ def wait_done(engine: sa.Engine, run_id: int, started: float, timeout: float, wo
 
 def run_export(app: Flask, ctx: dict, parts: int, pdf: bool) -> Export:
     """One export, from the commit of ``start_export`` to done, then checked and removed."""
-    result = Export(parts=parts, pdf=pdf)
+    result = Export(parts=parts, pdf=pdf, salespeople=ctx["salespeople"])
     label = f"{'pdf' if pdf else 'files'}-parts{parts}"
     watch = MemoryWatch([w.pid for w in ctx["workers"]], label, ctx["profile"], ctx["pyspy"])
     with app.app_context():
@@ -741,6 +742,15 @@ def report(exports: list[Export], pdf: dict[str, float]) -> tuple[list[str], str
         f"- peak memory per worker: work horse {mib(peak_horse)} MiB (VmHWM), worker and "
         f"horse together {mib(peak_both)} MiB (RSS, shared pages counted twice)"
     )
+    for e in exports:
+        if e.pdf:
+            each = sum(e.part_seconds) / (e.salespeople or 1)
+            lines.append(
+                f"- where the time goes ({e.parts} parts, with PDFs): the part jobs "
+                f"{sum(e.part_seconds):.0f} s of worker time, {each:.2f} s per salesperson "
+                f"against {pdf['total']:.2f} s for one PDF alone (b); the assembly (ZIPs, "
+                f"manifest) {e.assembly:.1f} s"
+            )
     largest = max(exports, key=lambda e: e.folder_bytes, default=None)
     if largest is not None:
         lines.append(
@@ -775,7 +785,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--parts",
         type=int,
         nargs="+",
-        default=[4],
+        default=[8],
         help="part jobs per export; several values are measured in turn",
     )
     parser.add_argument("--no-pdf-export", action="store_true", help="skip (c)")
@@ -872,6 +882,9 @@ def main(argv: list[str] | None = None) -> int:
         stop_workers(ctx["workers"])
         remove_redis_keys(redis, queue, remove_fixture(engine, fixture))
         shutil.rmtree(work, ignore_errors=True)
+        instance = Path(os.environ["QUALIFICA_INSTANCE_PATH"])
+        if instance.name.startswith("qualifica-bench-"):  # queue_claim's throwaway one
+            shutil.rmtree(instance, ignore_errors=True)
 
     lines, table, plain = report(exports, pdf_figures)
     print(plain)
