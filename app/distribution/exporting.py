@@ -62,7 +62,10 @@ def slug(text: str, fallback: str) -> str:
 
 
 def folder_name(recipient: Recipient) -> str:
-    return slug(f"{recipient.code} {recipient.full_name}", f"salesperson-{recipient.id}")
+    """Unique per salesperson: two codes or names that fold to the same text (``AB/1``
+    and ``AB 1``) still get folders of their own, thanks to the id."""
+    base = secure_filename(f"{recipient.code} {recipient.full_name}")[:50] or "salesperson"
+    return f"{base}-{recipient.id}"
 
 
 def file_stem(wave: WaveInfo, recipient: Recipient) -> str:
@@ -86,8 +89,7 @@ def start_export(
 ) -> ExportRun:
     """Record an export run of ``wave`` and start its part jobs (after the commit).
     ``pdf=False`` leaves out the PDF account sheets, the slow part of an export."""
-    if wave.status not in (WaveStatus.CONFIRMED, WaveStatus.SENT):
-        raise DistributionError(_l("Confirm the wave before exporting its files."))
+    check_exportable(wave)
     if locale not in LOCALES:
         raise DistributionError(_l("The files can be written in Italian or English."))
     people = salespeople_of(session, wave)
@@ -121,17 +123,25 @@ def start_export(
 
 
 def _sweep(session: Session) -> None:
-    """Remove what failed runs left behind: staging folders are never published."""
+    """Remove what failed runs left behind: their staging folders, and a folder renamed
+    into place by an assembly that died before its commit (never served: the run failed)."""
     root = export_root()
     if not root.is_dir():
         return
     failed = set(
         session.scalars(sa.select(ExportRun.id).where(ExportRun.status == ExportStatus.FAILED))
     )
-    for path in root.glob(".staging-*"):
-        run_id = path.name.removeprefix(".staging-")
-        if run_id.isdigit() and int(run_id) in failed:
-            shutil.rmtree(path, ignore_errors=True)
+    for pattern, prefix in ((".staging-*", ".staging-"), ("run-*", "run-")):
+        for path in root.glob(pattern):
+            run_id = path.name.removeprefix(prefix)
+            if run_id.isdigit() and int(run_id) in failed:
+                shutil.rmtree(path, ignore_errors=True)
+
+
+def check_exportable(wave: Wave) -> None:
+    """Jobs check again when they run: the wave may have changed since the export began."""
+    if wave.status not in (WaveStatus.CONFIRMED, WaveStatus.SENT):
+        raise DistributionError(_l("Confirm the wave before exporting its files."))
 
 
 def write_pack(

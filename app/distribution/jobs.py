@@ -13,7 +13,14 @@ from sqlalchemy.orm import Session
 from app.audit.services import record
 from app.columns import utcnow
 from app.distribution.crm import load_mapping
-from app.distribution.exporting import all_zip_name, assemble, publish, staging_dir, write_pack
+from app.distribution.exporting import (
+    all_zip_name,
+    assemble,
+    check_exportable,
+    publish,
+    staging_dir,
+    write_pack,
+)
 from app.distribution.loading import load_packs, wave_info
 from app.distribution.models import ExportRun, ExportStatus
 from app.jobs.runner import Progress, job, start_job
@@ -25,6 +32,7 @@ def export_part(session: Session, params: dict[str, Any], progress: Progress) ->
     run = session.get_one(ExportRun, params["export_run_id"])
     if run.status not in (ExportStatus.QUEUED, ExportStatus.RUNNING):
         return {"skipped": run.status.value}  # the run already failed: write nothing
+    check_exportable(run.wave)
     mapping = load_mapping(Path(current_app.config["CRM_MAPPING"]))
     staging = staging_dir(run)
     staging.mkdir(parents=True, exist_ok=True)
@@ -67,6 +75,7 @@ def export_assemble(session: Session, params: dict[str, Any], progress: Progress
     run = session.get_one(ExportRun, params["export_run_id"])
     if run.status != ExportStatus.RUNNING:
         return {"skipped": run.status.value}
+    check_exportable(run.wave)
     info = wave_info(run.wave)
     manifest = assemble(
         staging_dir(run), info, all_zip_name(info), progress, pdf=params.get("pdf", True)

@@ -35,6 +35,7 @@ from app.territory.models import Salesperson, TerritoryRule
 
 DEFAULT_PER_SALESPERSON = 50
 MAX_PER_SALESPERSON = 1000
+LOCK_KEY = 726_001  # the advisory lock that serialises wave decisions
 
 
 class DistributionError(ValueError):
@@ -163,6 +164,7 @@ def assign_owner(
     already in a wave, or no longer qualified, are left alone."""
     if not salesperson.active:
         raise DistributionError(_l("This salesperson is not active: choose another."))
+    serialise(session)
     ids = sorted(set(account_ids))
     held = sa.select(WaveAccount.id).where(WaveAccount.account_id == Account.id).exists()
     accounts = session.scalars(
@@ -183,6 +185,13 @@ def assign_owner(
     return len(accounts)
 
 
+def serialise(session: Session) -> None:
+    """One wave decision at a time on PostgreSQL (SQLite has one writer anyway): two staff
+    building waves at once would deal the same waiting accounts."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
+
+
 def create_wave(
     session: Session,
     label: str,
@@ -194,6 +203,7 @@ def create_wave(
     label = label.strip()
     if not label:
         raise DistributionError(_l("Give the wave a name."))
+    serialise(session)
     dealt = preview_wave(session, per_salesperson)
     if not dealt.allocations:
         raise DistributionError(
@@ -270,6 +280,16 @@ def confirm_wave(session: Session, wave: Wave, *, by: int | None = None) -> int:
 
 def cancel_wave(session: Session, wave: Wave, *, by: int | None = None) -> int:
     """Give a wave's accounts back to the pool, before it is sent. How many went back."""
+    exporting = session.scalar(
+        sa.select(ExportRun.id).where(
+            ExportRun.wave_id == wave.id,
+            ExportRun.status.in_([ExportStatus.QUEUED, ExportStatus.RUNNING]),
+        )
+    )
+    if exporting is not None and wave.status == WaveStatus.CONFIRMED:
+        raise DistributionError(
+            _l("An export of this wave is running: wait for it to end, then cancel.")
+        )
     if wave.status not in (WaveStatus.DRAFT, WaveStatus.CONFIRMED):
         raise DistributionError(
             _l("A wave that was sent (or already cancelled) cannot be cancelled.")

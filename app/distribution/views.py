@@ -24,7 +24,7 @@ from app.audit.services import record
 from app.distribution import jobs as _jobs  # noqa: F401 - registers the export jobs
 from app.distribution.exporting import includes_pdf, published_dir, refresh, start_export
 from app.distribution.forms import ActionForm, ExportForm, OwnerForm, WaveForm
-from app.distribution.models import ExportRun, ExportStatus, Wave
+from app.distribution.models import ExportRun, ExportStatus, Wave, WaveStatus
 from app.distribution.services import (
     DistributionError,
     assign_owner,
@@ -147,8 +147,15 @@ def _only_csrf(form: WaveForm) -> bool:
     return request.method == "GET" and set(form.errors) == {"csrf_token"}
 
 
-def _wave(wave_id: int) -> Wave:
-    return load_or_404(Wave, wave_id)
+def _wave(wave_id: int, *, lock: bool = False) -> Wave:
+    """The wave; locked for the rest of the transaction when it is about to change, so a
+    confirm and a cancel sent together run one after the other."""
+    if not lock:
+        return load_or_404(Wave, wave_id)
+    found = db.session.get(Wave, wave_id, with_for_update=True)
+    if found is None:
+        abort(404)
+    return found
 
 
 @bp.route("/waves/<int:wave_id>")
@@ -170,7 +177,7 @@ def wave(wave_id: int):
 
 
 def _wave_action(wave_id: int, action, success: str):
-    found = _wave(wave_id)
+    found = _wave(wave_id, lock=True)
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
@@ -205,7 +212,7 @@ def sent(wave_id: int):
 
 @bp.post("/waves/<int:wave_id>/export")
 def export(wave_id: int):
-    found = _wave(wave_id)
+    found = _wave(wave_id, lock=True)
     form = ExportForm()
     if not form.validate_on_submit():
         flash(_("Choose the language of the files."), "error")
@@ -253,7 +260,8 @@ def export_again(run_id: int):
         abort(400)
     try:
         pdf = includes_pdf(db.session, run)
-        again = start_export(db.session, run.wave, locale=run.locale, pdf=pdf, by=current_user.id)
+        wave = _wave(run.wave_id, lock=True)
+        again = start_export(db.session, wave, locale=run.locale, pdf=pdf, by=current_user.id)
     except (DistributionError, JobsUnavailable) as exc:
         db.session.rollback()
         flash(str(exc), "error")
@@ -266,6 +274,8 @@ def _published(run_id: int) -> ExportRun:
     run = load_or_404(ExportRun, run_id)
     if run.status != ExportStatus.DONE or published_dir(run) is None:
         abort(404)
+    if run.wave.status == WaveStatus.CANCELLED:
+        abort(410)  # its accounts went back to the pool: these files must not go out
     return run
 
 

@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Session, dict[str, Any], "Progress"], dict[str, Any] | None]
 HANDLERS: dict[str, Handler] = {}
 ACTIVE = (JobStatus.QUEUED, JobStatus.RUNNING)
+# A queued row the queue does not know yet is given this long to be enqueued.
+ENQUEUE_GRACE_SECONDS = 60
 _executor: ThreadPoolExecutor | None = None
 
 
@@ -254,6 +256,11 @@ def reconcile(run: JobRun) -> JobRun:
         state = None
     except RedisError:
         return run  # cannot tell now; keep what the row says
+    if state is None and run.status == JobStatus.QUEUED:
+        # Recorded but not yet on the queue: it is enqueued just after its commit.
+        waited = (utcnow() - run.created_at).total_seconds()
+        if waited < ENQUEUE_GRACE_SECONDS:
+            return run
     if state in (RQStatus.FAILED, RQStatus.STOPPED, RQStatus.CANCELED, None):
         _fail(db.session, run.id, "The background worker stopped before the job finished.")
     return run

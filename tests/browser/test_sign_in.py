@@ -15,8 +15,16 @@ pytestmark = pytest.mark.browser
 HOMES = {
     "agent": ("/desk/", "Postazione operatore", ["Postazione"]),
     "supervisor": ("/board/", "Cruscotto supervisore", ["Cruscotto"]),
-    "staff": ("/workspace/", "Area di lavoro staff", ["Area di lavoro", "Importazioni"]),
-    "admin": ("/users/", "Utenti", ["Cruscotto", "Area di lavoro", "Importazioni", "Utenti"]),
+    "staff": (
+        "/workspace/",
+        "Area di lavoro staff",
+        ["Area di lavoro", "Importazioni", "Distribuzione"],
+    ),
+    "admin": (
+        "/users/",
+        "Utenti",
+        ["Cruscotto", "Area di lavoro", "Importazioni", "Distribuzione", "Utenti"],
+    ),
 }
 
 

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 
 from app.audit.models import AuditEntry
 from app.distribution import exporting, services
-from app.distribution.models import ExportStatus
+from app.distribution.models import ExportStatus, WaveStatus
 from app.jobs.models import JobRun, JobStatus
 from tests.integration.distribution.conftest import run_jobs
 
@@ -196,3 +196,41 @@ def test_an_export_without_pdfs_leaves_them_out(app, session, network, confirmed
     assert paths and not any(path.endswith(".pdf") for path in paths)
     assert any(path.endswith(".xlsx") for path in paths)
     assert exporting.includes_pdf(session, run) is False
+
+
+def test_a_wave_cannot_be_cancelled_while_exporting_and_its_files_go_once_cancelled(
+    app, client, users, auth, session, network, confirmed, exports
+):
+    with app.test_request_context():
+        run = exporting.start_export(session, confirmed, by=None)
+    session.commit()
+    with pytest.raises(services.DistributionError, match="export of this wave is running"):
+        services.cancel_wave(session, confirmed, by=None)
+    run_jobs(app, session)
+    session.refresh(run)
+    assert run.status == ExportStatus.DONE
+    auth.login("staff")
+    person = run.manifest["salespeople"][0]["salesperson_id"]
+    url = f"/distribution/exports/{run.id}/salespeople/{person}.zip"
+    assert client.get(url).status_code == 200
+    services.cancel_wave(session, confirmed, by=None)
+    session.commit()
+    assert client.get(url).status_code == 410
+    assert client.get(f"/distribution/exports/{run.id}/download").status_code == 410
+    page = client.get(f"/distribution/exports/{run.id}").get_data(as_text=True)
+    assert 'data-testid="export-withdrawn"' in page
+
+
+def test_a_part_of_a_wave_cancelled_meanwhile_writes_nothing(
+    app, session, network, confirmed, exports
+):
+    with app.test_request_context():
+        run = exporting.start_export(session, confirmed, by=None)
+    session.commit()
+    confirmed.status = WaveStatus.CANCELLED  # as if cancelled between start and the job
+    session.commit()
+    with pytest.raises(services.DistributionError, match="Confirm the wave"):
+        run_jobs(app, session)
+    with app.app_context():
+        assert exporting.refresh(session, run).status == "failed"
+    assert not list(exports.glob("run-*")) and not list(exports.glob(".staging-*"))

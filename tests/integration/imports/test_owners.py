@@ -121,4 +121,4 @@ def test_an_unknown_code_shows_on_the_account_doubts(
     page = client.get("/imports/doubts?reason=unknown_salesperson").get_data(as_text=True)
     assert "AUTOTRASPORTI ROSSI" in page
     page = client.get(f"/imports/doubts/{rossi.id}").get_data(as_text=True)
-    assert "XX-V99" in page and "salesperson code not found" in page.lower()
+    assert "XX-V99" in page and "codice venditore non trovato" in page

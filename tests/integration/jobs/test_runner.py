@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -150,6 +151,21 @@ def test_job_lost_by_the_queue_is_marked_failed_when_polled(rq_app, redis_url):
         runner.reconcile(run)
         assert run.status == JobStatus.FAILED
         assert "worker stopped" in run.message
+
+
+def test_a_queued_job_not_yet_enqueued_is_given_time(rq_app, redis_url):
+    """Recorded, committed, not on the queue yet (it is enqueued right after the commit):
+    a poll in that moment must not fail it; after the grace period it is failed."""
+    with rq_app.app_context():
+        run = JobRun(id=str(uuid.uuid4()), kind="test.count", status=JobStatus.QUEUED)
+        db.session.add(run)
+        db.session.commit()
+        runner.reconcile(run)
+        assert run.status == JobStatus.QUEUED
+        run.created_at -= timedelta(seconds=runner.ENQUEUE_GRACE_SECONDS + 1)
+        db.session.commit()
+        runner.reconcile(run)
+        assert run.status == JobStatus.FAILED
 
 
 def test_progress_is_visible_while_the_job_runs(committed):
