@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.audit.services import record
 from app.users.models import Role, User
+from app.users.throttle import FAILED, fold
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
@@ -107,10 +108,10 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     if user is None:
         with contextlib.suppress(VerificationError):
             _hasher.verify(_DUMMY_HASH, password)
-        record(session, "auth.login_failed", object_type="users", username=username[:64])
+        record(session, FAILED, object_type="users", username=fold(username))
         return None
     if not verify_password(user, password) or not user.active:
-        record(session, "auth.login_failed", user_id=user.id, obj=user)
+        record(session, FAILED, user_id=user.id, obj=user, username=fold(username))
         return None
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)

@@ -13,13 +13,16 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 
+from app.audit.services import record
 from app.extensions import db
 from app.security import SESSION_STARTED, guard, public, roles, safe_next_url
 from app.users.forms import LoginForm, LogoutForm
 from app.users.models import Role
 from app.users.services import authenticate, list_users
+from app.users.throttle import fold, limits_from, wait_minutes
 
 bp = Blueprint("users", __name__)
 guard(bp, *Role)  # every signed-in user; views below narrow where needed
@@ -45,6 +48,25 @@ def login():
         return redirect(url_for("users.home"))
     form = LoginForm()
     if form.validate_on_submit():
+        wait = wait_minutes(
+            db.session,
+            form.username.data,
+            request.remote_addr,
+            datetime.now(UTC),
+            limits_from(current_app.config),
+        )
+        if wait:
+            record(db.session, "auth.login_throttled", username=fold(form.username.data))
+            db.session.commit()
+            flash(
+                ngettext(
+                    "Too many failed sign-ins: try again in %(num)s minute.",
+                    "Too many failed sign-ins: try again in %(num)s minutes.",
+                    wait,
+                ),
+                "error",
+            )
+            return render_template("users/login.html", form=form), 429
         user = authenticate(db.session, form.username.data, form.password.data)
         if user is None:
             db.session.commit()  # keep the failed-login audit entry
