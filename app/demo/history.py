@@ -57,7 +57,7 @@ def seed_past_calls(session: Session, campaign_code: str, seed: int, zone: str) 
     ).all()
     if not agents or not entries:
         return 0
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # nosec B311 # demo data, not a secret
     days = working_days_before(date.today(), 3)
     local = ZoneInfo(zone)
     for n, entry in enumerate(entries):

@@ -41,7 +41,7 @@ DEMO_SEED = 2026
 DEMO_CAMPAIGN = "PILOTA-16T"
 DEMO_SCRIPT = ROOT / "call_scripts" / "fleet_qualification.toml"
 DEMO_FILENAME = "demo-anagrafica-clienti.csv"
-DEMO_PASSWORD = "qualifica-demo"  # noqa: S105  (printed on purpose: demo data only)
+DEMO_PASSWORD = "qualifica-demo"  # noqa: S105  # nosec B105 # printed on purpose: demo data only
 DEMO_USERS = (
     ("admin", "Amministratore Demo", Role.ADMIN),
     ("supervisore", "Silvia Supervisore", Role.SUPERVISOR),
@@ -97,7 +97,7 @@ def _seed_network(session: Session, report: SeedReport) -> None:
         for r in session.scalars(select(TerritoryRule))
     }
     existing_people = set(session.scalars(select(Salesperson.code)))
-    rng = random.Random(DEMO_SEED)
+    rng = random.Random(DEMO_SEED)  # nosec B311 # demo data, not a secret
     for code, name, zone, city, province, covered in DEALERS:
         if code not in dealers:
             dealers[code] = Dealer(
@@ -167,7 +167,7 @@ def _seed_accounts(session: Session, report: SeedReport, count: int, seed: int) 
     update a second run would draw other companies; the demo batch marks it done."""
     if session.scalar(select(ImportBatch).where(ImportBatch.filename == DEMO_FILENAME)):
         return
-    rows = generate_rows(random.Random(seed), _places(session), count)
+    rows = generate_rows(random.Random(seed), _places(session), count)  # nosec B311 # demo
     existing = set(session.scalars(select(Account.key)))
     batch = ImportBatch(
         source_kind=SourceKind.DEMO,

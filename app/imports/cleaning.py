@@ -84,7 +84,7 @@ def _start_worker(places: list[Place], provinces: dict[str, str]) -> None:
 
 
 def _clean_in_worker(items: Items) -> list[Record]:
-    assert _index is not None, "the worker was not started with its reference"  # noqa: S101
+    assert _index is not None, "the worker was not started with its reference"  # noqa: S101  # nosec B101 # a programming error
     return clean_all(_index, _provinces, items)
 
 

@@ -235,7 +235,7 @@ def fit(
     namesakes of a town for one company (one account of 11,876 rows out of 20,000)."""
     if sum(patterns.values()) < MIN_PAIRS or len(entities) < 100:
         return DEFAULT
-    draw = random.Random(seed)  # noqa: S311 - a sample, not a secret
+    draw = random.Random(seed)  # noqa: S311  # nosec B311 # a sample, not a secret
     n = len(entities)
     randoms = []
     for _ in range(RANDOM_PAIRS):
