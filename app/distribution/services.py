@@ -258,10 +258,11 @@ def confirm_wave(session: Session, wave: Wave, *, by: int | None = None) -> int:
     wave. Returns how many were dropped."""
     if wave.status != WaveStatus.DRAFT:
         raise DistributionError(_l("Only a draft wave can be confirmed."))
-    dropped = []
+    dropped, kept = [], []
     for item, account in _held_accounts(session, wave):
         if account.status == AccountStatus.QUALIFIED:
             account.status = check_transition(account.status, AccountStatus.DISTRIBUTED)
+            kept.append(account.key)
         else:
             dropped.append(account.key)
             session.delete(item)
@@ -272,7 +273,7 @@ def confirm_wave(session: Session, wave: Wave, *, by: int | None = None) -> int:
         "distribution.wave_confirmed",
         user_id=by,
         obj=wave,
-        accounts=[a.key for _i, a in _held_accounts(session, wave)],
+        accounts=kept,
         dropped=dropped,
     )
     return len(dropped)

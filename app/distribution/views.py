@@ -217,14 +217,18 @@ def export(wave_id: int):
     if not form.validate_on_submit():
         flash(_("Choose the language of the files."), "error")
         return redirect(url_for(".wave", wave_id=found.id))
+    back = url_for(".wave", wave_id=found.id)
+    return _start_export(found, form.locale.data, form.pdf.data, back)
+
+
+def _start_export(wave: Wave, locale: str, pdf: bool, back: str):
+    """Start an export and show its progress, or go ``back`` saying why it cannot start."""
     try:
-        run = start_export(
-            db.session, found, locale=form.locale.data, pdf=form.pdf.data, by=current_user.id
-        )
+        run = start_export(db.session, wave, locale=locale, pdf=pdf, by=current_user.id)
     except (DistributionError, JobsUnavailable) as exc:
         db.session.rollback()
         flash(str(exc), "error")
-        return redirect(url_for(".wave", wave_id=found.id))
+        return redirect(back)
     db.session.commit()
     return redirect(url_for(".export_run", run_id=run.id))
 
@@ -258,16 +262,9 @@ def export_again(run_id: int):
     run = load_or_404(ExportRun, run_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        pdf = includes_pdf(db.session, run)
-        wave = _wave(run.wave_id, lock=True)
-        again = start_export(db.session, wave, locale=run.locale, pdf=pdf, by=current_user.id)
-    except (DistributionError, JobsUnavailable) as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for(".export_run", run_id=run.id))
-    db.session.commit()
-    return redirect(url_for(".export_run", run_id=again.id))
+    pdf = includes_pdf(db.session, run)
+    wave = _wave(run.wave_id, lock=True)
+    return _start_export(wave, run.locale, pdf, url_for(".export_run", run_id=run.id))
 
 
 def _published(run_id: int) -> ExportRun:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
@@ -80,21 +77,6 @@ def render(app, tmp_path) -> Callable[..., Path]:
         return path
 
     return write
-
-
-@pytest.fixture
-def page_count() -> Callable[[Path], int]:
-    tool = shutil.which("pdfinfo")
-    if tool is None:
-        if os.environ.get("CI"):
-            pytest.fail("pdfinfo is missing: .ci/run installs poppler-utils")
-        pytest.skip("pdfinfo is missing: apt-get install poppler-utils")
-
-    def count(path: Path) -> int:
-        info = subprocess.run([tool, str(path)], capture_output=True, text=True, check=True)  # noqa: S603
-        return int(re.search(r"^Pages:\s+(\d+)$", info.stdout, re.M)[1])
-
-    return count
 
 
 def test_one_page_per_account_each_with_salesperson_and_wave(render, pdf_text, page_count):
