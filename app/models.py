@@ -13,6 +13,7 @@ from app.board.models import BoardOutcomeTally, BoardTally
 from app.campaigns.models import Campaign, QueueEntry
 from app.desk.models import CallAttempt, CallDraft
 from app.distribution.models import ExportRun, Wave, WaveAccount
+from app.donotcall.models import DncEntry, DncList
 from app.imports.models import (
     AccountFlag,
     AccountMerge,
@@ -50,6 +51,8 @@ __all__ = [
     "Campaign",
     "Contact",
     "Dealer",
+    "DncEntry",
+    "DncList",
     "DuplicatePair",
     "ExportRun",
     "FieldChange",

@@ -75,6 +75,9 @@ class Account(Timestamps, db.Model):
     do_not_call: Mapped[bool] = mapped_column(default=False, server_default=sa.text("false"))
     merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("accounts.id"), index=True)
     notes: Mapped[str | None] = mapped_column(sa.Text)
+    # Set when a data-subject request or the retention job wiped its personal data; the
+    # row stays so that statistics (calls, outcomes, zones) still add up.
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     # Optimistic locking: a stale save fails instead of overwriting another's edit.
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 

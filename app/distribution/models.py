@@ -31,6 +31,8 @@ class Wave(Timestamps, db.Model):
         str_enum(WaveStatus, "wave_status"), default=WaveStatus.DRAFT, index=True
     )
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # The zone of the staff member who built it: zoned staff see only their zone's waves.
+    zone_id: Mapped[int | None] = mapped_column(sa.ForeignKey("zones.id"), index=True)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
