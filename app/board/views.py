@@ -48,6 +48,7 @@ from app.columns import utcnow
 from app.desk.models import CallAttempt, Verdict
 from app.desk.outcomes import rules_from_config
 from app.desk.queue import release_held
+from app.donotcall.interval import campaign_check_warning, campaign_warnings, local_today
 from app.downloads import csv_download, xlsx_download
 from app.extensions import db
 from app.security import guard, load_or_404
@@ -65,7 +66,10 @@ NEXT_STATUS = {CampaignStatus.ACTIVE: CampaignStatus.PAUSED,
 def home():
     """Supervisor home: every campaign with its live figures against its target."""
     return render_template(
-        "board/home.html", data=campaigns_now(db.session), refresh_seconds=FRESH_SECONDS
+        "board/home.html",
+        data=campaigns_now(db.session),
+        refresh_seconds=FRESH_SECONDS,
+        dnc_warnings=campaign_warnings(db.session, local_today()),
     )
 
 
@@ -127,6 +131,7 @@ def campaign(campaign_id: int):
     return render_template(
         "board/campaign.html",
         campaign=found,
+        dnc_warning=campaign_check_warning(db.session, found, local_today()),
         # HTML our own templates rendered (autoescaped), kept in the cache as text.
         parts={name: Markup(html) for name, html in parts.items()},  # noqa: S704  # nosec B704 # our own autoescaped HTML
         start=start,

@@ -24,6 +24,7 @@ from app.campaigns.services import (
     update_settings,
     use_script,
 )
+from app.donotcall.interval import campaign_warnings, local_today
 from app.extensions import db
 from app.scripting.models import CallScript
 
@@ -257,3 +258,6 @@ def list_command() -> None:
             f"{row.campaign.code:<16} {row.campaign.status.value:<7} {script:<28} "
             f"{row.in_queue:>7} in queue  {row.campaign.name}"
         )
+    # The do-not-call check each open campaign falls short of (docs/do-not-call.md).
+    for campaign, warning in campaign_warnings(db.session, local_today()):
+        click.echo(f"WARNING {campaign.code}: {warning}")

@@ -25,17 +25,20 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
-from app.accounts.models import Account
+from app.accounts.models import Account, AccountPhone
 from app.accounts.status import AccountStatus as S
 from app.accounts.status import can_transition
 from app.campaigns.models import Campaign, CampaignStatus, QueueEntry, QueueState
 from app.desk.models import CallAttempt
 from app.desk.pg_prepared import prepared
+from app.donotcall.models import DncEntry
 
 QE = QueueEntry.__table__
 AC = Account.__table__
 CA = CallAttempt.__table__
 CP = Campaign.__table__
+DNC = DncEntry.__table__
+PH = AccountPhone.__table__
 
 # Expired leases returned to the queue by one claim; the next claims take the rest.
 RETURN_BATCH = 100
@@ -173,6 +176,18 @@ def _back_to_queue(account_id: Any, state: Any, is_callback: Any) -> sa.Update:
 # ------------------------------------------------------------------------------ claim ---
 
 
+def _listed(account: sa.Alias) -> sa.ColumnElement[bool]:
+    """The account is on the do-not-call list even if its flag is not set yet (a number
+    it gained after the list was loaded): by id, VAT number or any of its numbers. Each
+    test is an index lookup (``dnc_entries`` on each column, phones by account)."""
+    phone = PH.alias(f"{account.name}_phone")
+    return sa.or_(
+        sa.exists().where(DNC.c.account_id == account.c.id),
+        sa.exists().where(DNC.c.vat_number == account.c.vat_number),
+        sa.exists().where(phone.c.account_id == account.c.id, DNC.c.e164 == phone.c.e164),
+    )
+
+
 def _pick() -> sa.Update:
     """Lease one entry to the agent: the one they already hold, else a due callback (their
     own first, then shared ones and others' past the grace period), else the rest by
@@ -204,6 +219,7 @@ def _pick() -> sa.Update:
                 q.c.is_callback.is_(callbacks),
                 account.c.do_not_call.is_(False),
                 account.c.status.in_([s.value for s in CLAIMABLE]),
+                sa.not_(_listed(account)),
             )
             .limit(1)
             .with_for_update(of=q, skip_locked=True)

@@ -32,6 +32,7 @@ from app.columns import utcnow
 from app.desk.models import CallAttempt, CallDraft
 from app.desk.outcomes import OutcomeRule, rules_from_config
 from app.desk.queue import Ended, LeaseLost, Rescheduled, end_call
+from app.donotcall.services import add_from_call
 from app.scripting.answers import clean_answers, required_missing
 from app.scripting.models import CallScript
 from app.scripting.schema import Q, Script
@@ -283,7 +284,8 @@ def _move_on(
     )
     account = call.account
     if rule.do_not_call:
-        account.do_not_call = True
+        # On the list at once, in this transaction: the account, its VAT and its numbers.
+        add_from_call(session, account, agent_id)
     if rule.unusable_number:
         dialled = dialled_phone(account)
         if dialled is not None:

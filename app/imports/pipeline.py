@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import AccountSource
 from app.accounts.normalise.municipality import MunicipalityIndex, Place
+from app.donotcall.services import apply_to_batch
 from app.imports import cleaning, mapping
 from app.imports.matching import chunks
 from app.imports.models import (
@@ -193,6 +194,8 @@ def run_import(
             write_chunk(waiting[0].result(), waiting[1])
     if report.rows_read == 0:
         raise ImportFileError(_("The file has a header but no rows."))
+    # Accounts created or updated here that the do-not-call list names: flagged at once.
+    apply_to_batch(session, batch.id)
 
     batch.status = BatchStatus.DONE
     batch.rows_read = report.rows_read
