@@ -4,7 +4,8 @@ Every request passes ``check_access``: an endpoint is reachable only if it is ma
 ``public`` or a role list is declared for it (``roles`` on the view, or ``guard`` on its
 blueprint). A route that declares nothing answers 403 to everyone, so a forgotten
 declaration fails closed; ``tests/test_authz_matrix.py`` walks the URL map with this same
-table.
+table. Objects are loaded through ``load_or_404`` with the view's scope check; staff with a
+zone on their user are confined to it (``zone_scope`` / ``in_zone``).
 """
 
 from __future__ import annotations
@@ -101,14 +102,36 @@ def wants_json() -> bool:
     return request.is_json or request.accept_mimetypes.best == "application/json"
 
 
-def load_or_404(model: type[Any], ident: Any, *, allowed: Callable[[Any], bool] | None = None):
-    """Load one object for the current user: 404 if absent, 403 if outside their scope."""
-    obj = db.session.get(model, ident)
+def load_or_404(
+    model: type[Any],
+    ident: Any,
+    *,
+    allowed: Callable[[Any], bool] | None = None,
+    lock: bool = False,
+):
+    """Load one object for the current user: 404 if absent, 403 if outside their scope.
+    ``lock`` holds the row for the rest of the transaction (an action about to change it)."""
+    obj = db.session.get(model, ident, with_for_update=True if lock else None)
     if obj is None:
         abort(404)
     if allowed is not None and not allowed(obj):
         abort(403)
     return obj
+
+
+def zone_scope(user: Any) -> int | None:
+    """The zone a user's data is confined to: a staff member's zone when one is set on
+    their user. Administrators, supervisors and staff without a zone see every zone."""
+    if user.role == Role.STAFF and user.zone_id is not None:
+        return int(user.zone_id)
+    return None
+
+
+def in_zone(user: Any, zone_id: int | None) -> bool:
+    """Whether an object of ``zone_id`` (None: no zone, or several) is in ``user``'s scope:
+    zoned staff see only their own zone's objects."""
+    scope = zone_scope(user)
+    return scope is None or zone_id == scope
 
 
 def safe_next_url(target: str | None) -> str | None:

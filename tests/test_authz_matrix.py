@@ -2,14 +2,34 @@
 
 Expected access comes from the declarations (``guard`` / ``roles`` / ``public``); a route
 that declares nothing must refuse everyone. Anonymous users are sent to the sign-in page.
+
+Then every route with ids in its path x every signed-in role x (their own object /
+someone else's), in a real world (``tests/authz_world.py``): someone else's object is
+refused where ``SCOPED`` says so (the desk's entries, jobs, another zone's waves and
+exports), leaking nothing of it and changing nothing, and allowed everywhere else the
+role is. A parameter name with no factory fails the test.
 """
 
 from __future__ import annotations
 
+import time
+
 import pytest
+import sqlalchemy as sa
 
 from app.security import access_for
 from app.users.models import Role
+from tests.authz_world import (
+    FACTORIES,
+    OTHER,
+    SCOPED,
+    SECRET,
+    SIDES,
+    VIEWER_ROLES,
+    VIEWERS,
+    World,
+    snapshot_sql,
+)
 from tests.conftest import Auth, csrf_token
 
 SAMPLE_ARGS = {"integer": 1, "default": "x", "string": "x", "path": "x", "uuid": "0" * 32}
@@ -73,6 +93,124 @@ def test_matrix(app, client, users, role):
         if rule.endpoint == "users.logout" and role is not None:
             Auth(client).login(role.value)  # signing out was the test; sign back in
     assert checked >= 6
+
+
+# -- own object / someone else's ---------------------------------------------------------
+
+
+def id_params(rule) -> list[str]:
+    """The path parameters naming an object (``any(a, b)`` words are not objects)."""
+    return [name for name, conv in rule._converters.items() if not hasattr(conv, "items")]
+
+
+def object_rules(app):
+    return [r for r in app.url_map.iter_rules() if r.endpoint != "static" and id_params(r)]
+
+
+def test_every_id_parameter_has_a_factory(app):
+    """A route with a new kind of id must get a factory (and, if it is scoped, a line in
+    ``SCOPED``) in tests/authz_world.py before it can pass."""
+    missing = {
+        f"{name} ({rule.rule})"
+        for rule in object_rules(app)
+        for name in id_params(rule)
+        if name not in FACTORIES
+    }
+    assert missing == set(), "add a factory to tests/authz_world.py FACTORIES"
+    assert set(SCOPED) <= set(FACTORIES)
+
+
+# What each route is sent, so that it gets as far as loading its object: a desk call
+# checks the body before the entry, and a refusal must come from the entry.
+BODIES = {
+    "desk.draft": {"json": {"fields": {}, "notes": ""}},
+    "desk.check": {"json": {"question": "fleet_size", "value": "12"}},
+    "desk.lease": {"json": {}},
+    "desk.outcome": {"data": {"client_token": "matrix-token", "outcome": "qualified"}},
+}
+DESK_REFUSALS = (302, 409)  # back to the desk's home (a page) or a JSON refusal
+
+
+def send(client, method, url, endpoint, token):
+    if method == "GET":
+        return client.get(url)
+    body = BODIES.get(endpoint, {})
+    headers = {"X-CSRFToken": token}
+    if "json" in body:
+        return client.open(url, method=method, json=body["json"], headers=headers)
+    data = {"csrf_token": token, **body.get("data", {})}
+    return client.open(url, method=method, data=data, headers=headers)
+
+
+def refused_here(endpoint: str, response, app) -> bool:
+    if response.status_code in (403, 404):
+        return True
+    if endpoint.startswith("desk.") and response.status_code in DESK_REFUSALS:
+        location = response.headers.get("Location", "")
+        return response.status_code == 409 or location.endswith("/desk/")
+    return False
+
+
+def snapshot(connection) -> list:
+    return [connection.execute(sa.text(sql)).all() for sql in snapshot_sql()]
+
+
+@pytest.fixture
+def export_dir(app, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "EXPORT_DIR", str(tmp_path / "exports"))
+    return tmp_path / "exports"
+
+
+@pytest.mark.parametrize("viewer", VIEWERS)
+def test_matrix_with_objects(app, client, session, export_dir, viewer):
+    world = World(app, session, viewer)
+    role = VIEWER_ROLES[viewer]
+    rules = object_rules(app)
+    values = {
+        side: {name: FACTORIES[name](world, side) for r in rules for name in id_params(r)}
+        for side in SIDES
+    }
+    session.flush()
+    connection = session.connection()
+    Auth(client).login(world.me.username)
+    token = csrf_token(client, "/")
+    before = snapshot(connection)
+    started, checked, refused = time.monotonic(), 0, 0
+    for rule in rules:
+        fixed = {n: min(c.items) for n, c in rule._converters.items() if hasattr(c, "items")}
+        allowed_roles = access_for(app, rule.endpoint)
+        scoped = any(viewer in SCOPED.get(name, ()) for name in id_params(rule))
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            for side in SIDES:
+                args = {**fixed, **{n: values[side][n] for n in id_params(rule)}}
+                url = app.url_map.bind("localhost").build(rule.endpoint, args, method=method)
+                where = f"{method} {url} ({rule.endpoint}) as {viewer}, {side} object"
+                savepoint = connection.begin_nested()
+                try:
+                    response = send(client, method, url, rule.endpoint, token)
+                    status = response.status_code
+                    body = response.get_data().decode("utf-8", "replace")
+                    assert status < 500, where
+                    if role not in allowed_roles:
+                        assert status == 403, where
+                    elif side == OTHER and scoped:
+                        assert refused_here(rule.endpoint, response, app), f"{where}: {status}"
+                        assert SECRET not in body, where
+                        if status == 302:  # the page it sends to says nothing of it either
+                            landed = client.get(response.headers["Location"])
+                            assert SECRET not in landed.get_data(as_text=True), where
+                        assert snapshot(connection) == before, f"{where} changed something"
+                        refused += 1
+                    else:
+                        assert status not in (401, 403, 404), f"{where}: {status}"
+                        assert "/login" not in response.headers.get("Location", ""), where
+                finally:
+                    savepoint.rollback()
+                checked += 1
+    assert checked > 50
+    if viewer != "admin":  # the administrator sees every object
+        assert refused > 0
+    assert time.monotonic() - started < 60
 
 
 def test_undeclared_route_is_refused_to_everyone(tmp_path):

@@ -17,9 +17,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Account, AccountSource, FleetLine, TonnageClass
+from app.accounts.services import of_zone
 from app.accounts.status import AccountStatus
 from app.imports.models import AccountFlag, FlagStatus
-from app.territory.models import Province, Salesperson
+from app.territory.models import Dealer, Province, Salesperson
 
 QUALITY = ("any", "clean", "flagged")  # open doubts: any, none, some
 
@@ -39,10 +40,15 @@ class Segment:
     sources: list[str] = field(default_factory=list)
     statuses: list[AccountStatus] = field(default_factory=lambda: [AccountStatus.READY])
     quality: str = "any"
+    # Not a filter the user picks: the zone a zoned staff member is confined to.
+    scope_zone_id: int | None = None
 
     def conditions(self) -> list[sa.ColumnElement[bool]]:
         a = Account
-        found: list[sa.ColumnElement[bool]] = [a.do_not_call.is_(False)]
+        # An anonymised account has no number left to call (docs/privacy.md).
+        found: list[sa.ColumnElement[bool]] = [a.do_not_call.is_(False), a.anonymised_at.is_(None)]
+        if self.scope_zone_id is not None:
+            found.append(of_zone(self.scope_zone_id))
         if self.statuses:
             found.append(a.status.in_(self.statuses))
         if self.regions:
@@ -131,8 +137,9 @@ def active_salespeople(session: Session, segment: Segment) -> int:
     if segment.dealer_ids:
         query = query.where(Salesperson.dealer_id.in_(segment.dealer_ids))
     elif segment.zone_ids:
-        from app.territory.models import Dealer
-
         dealers = sa.select(Dealer.id).where(Dealer.zone_id.in_(segment.zone_ids))
         query = query.where(Salesperson.dealer_id.in_(dealers))
+    if segment.scope_zone_id is not None:
+        zoned = sa.select(Dealer.id).where(Dealer.zone_id == segment.scope_zone_id)
+        query = query.where(Salesperson.dealer_id.in_(zoned))
     return session.scalar(query) or 0

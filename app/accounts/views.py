@@ -8,14 +8,14 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from app.accounts.forms import QueueSegmentForm, SegmentForm
-from app.accounts.segments import Plan, account_ids, active_salespeople, count
+from app.accounts.segments import Plan, Segment, account_ids, active_salespeople, count
 from app.accounts.services import status_counts, zone_counts
 from app.audit.services import record
 from app.campaigns.models import Campaign, CampaignStatus
 from app.campaigns.services import SELECTABLE, list_campaigns
 from app.desk.queue import enqueue_accounts
 from app.extensions import db
-from app.security import guard
+from app.security import guard, zone_scope
 from app.users.models import Role
 
 bp = Blueprint("accounts", __name__, url_prefix="/workspace")
@@ -24,13 +24,14 @@ guard(bp, Role.STAFF, Role.ADMIN)
 
 @bp.route("/")
 def workspace():
-    """Staff home: the state of the account base."""
-    counts = status_counts(db.session)
+    """Staff home: the state of the account base (a zoned staff member's zone only)."""
+    zone_id = zone_scope(current_user)
+    counts = status_counts(db.session, zone_id)
     return render_template(
         "accounts/workspace.html",
         counts=counts,
         total=sum(counts.values()),
-        zones=zone_counts(db.session),
+        zones=zone_counts(db.session, zone_id),
     )
 
 
@@ -41,13 +42,20 @@ def _segment_form() -> SegmentForm:
     return form
 
 
+def _chosen(form: SegmentForm) -> Segment:
+    """The form's segment, confined to the user's zone when they have one: counts, plans
+    and queues of a zoned staff member never reach another zone's accounts."""
+    segment = form.segment()
+    segment.scope_zone_id = zone_scope(current_user)
+    return segment
+
+
 def _plan(form: SegmentForm, matching: int) -> Plan | None:
     if not form.validate():
         return None
-    segment = form.segment()
     salespeople = form.salespeople.data
     if salespeople is None:
-        salespeople = active_salespeople(db.session, segment)
+        salespeople = active_salespeople(db.session, _chosen(form))
     redemption = (form.redemption.data or Decimal(60)) / 100
     return Plan(salespeople, form.accounts_each.data or 50, redemption, matching)
 
@@ -56,7 +64,7 @@ def _plan(form: SegmentForm, matching: int) -> Plan | None:
 def segment():
     """The segment builder: filters, the live count and the plan's arithmetic."""
     form = _segment_form()
-    matching = count(db.session, form.segment()) if form.validate() else 0
+    matching = count(db.session, _chosen(form)) if form.validate() else 0
     queue_form = QueueSegmentForm()
     queue_form.campaign.choices = [
         SelectChoice(c.id, f"{c.code} · {c.name}")
@@ -79,7 +87,7 @@ def segment_count():
     form = _segment_form()
     if not form.validate():
         return jsonify(errors=form.errors), 400
-    matching = count(db.session, form.segment())
+    matching = count(db.session, _chosen(form))
     plan = _plan(form, matching)
     return jsonify(
         matching=matching,
@@ -104,7 +112,7 @@ def segment_queue():
     if campaign is None or campaign.status == CampaignStatus.CLOSED:
         flash(_("That campaign is closed or does not exist."), "error")
         return back
-    segment = form.segment()
+    segment = _chosen(form)
     segment.statuses = [s for s in segment.statuses if s in SELECTABLE]
     if not segment.statuses:
         flash(_("None of the chosen statuses can go into a queue."), "error")

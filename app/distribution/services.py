@@ -1,6 +1,9 @@
 """Distribution: routing qualified accounts to salespeople, and the life of a wave.
 
-A wave is built as a draft (its accounts reserved, still *qualified*), confirmed (its
+Staff with a zone on their user work on their zone only: ``zone_id`` arguments confine
+the candidates, the overview, hand-set owners and the wave built (which records its
+zone); views load waves and export runs through ``app.security.load_or_404`` with a zone
+check. A wave is built as a draft (its accounts reserved, still *qualified*), confirmed (its
 accounts become *distributed*), sent (no going back) or cancelled before it is sent (its
 accounts go back to the pool). Views, jobs and the shell all come through here; these
 functions flush, the caller commits.
@@ -17,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Account, Opportunity
+from app.accounts.services import of_zone
 from app.accounts.status import AccountStatus, check_transition
 from app.audit.services import record
 from app.columns import utcnow
@@ -42,8 +46,9 @@ class DistributionError(ValueError):
     """A wave action that cannot be done now; the message says why, for the page."""
 
 
-def candidates(session: Session) -> list[Candidate]:
-    """Qualified accounts that no live wave holds, with their latest purchase horizon."""
+def candidates(session: Session, zone_id: int | None = None) -> list[Candidate]:
+    """Qualified accounts that no live wave holds, with their latest purchase horizon;
+    only ``zone_id``'s accounts when given."""
     latest_opportunity = (
         sa.select(Opportunity.account_id, sa.func.max(Opportunity.id).label("id"))
         .group_by(Opportunity.account_id)
@@ -73,6 +78,8 @@ def candidates(session: Session) -> list[Candidate]:
         .outerjoin(qualified_at, qualified_at.c.account_id == Account.id)
         .where(Account.status == AccountStatus.QUALIFIED, ~held)
     )
+    if zone_id is not None:
+        query = query.where(of_zone(zone_id))
     return [
         Candidate(
             account_id=row.id,
@@ -121,10 +128,12 @@ def check_per_salesperson(value: int) -> int:
     return value
 
 
-def preview_wave(session: Session, per_salesperson: int = DEFAULT_PER_SALESPERSON) -> Deal:
-    """The wave that would be built now, written nowhere."""
+def preview_wave(
+    session: Session, per_salesperson: int = DEFAULT_PER_SALESPERSON, zone_id: int | None = None
+) -> Deal:
+    """The wave that would be built now (of one zone's accounts if given), written nowhere."""
     check_per_salesperson(per_salesperson)
-    return deal(candidates(session), territory(session), quotas(session, per_salesperson))
+    return deal(candidates(session, zone_id), territory(session), quotas(session, per_salesperson))
 
 
 @dataclass(frozen=True)
@@ -137,8 +146,8 @@ class Overview:
     total: int
 
 
-def overview(session: Session) -> Overview:
-    found = candidates(session)
+def overview(session: Session, zone_id: int | None = None) -> Overview:
+    found = candidates(session, zone_id)
     rules = territory(session)
     routed: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(HORIZON_ORDER, 0))
     pools: dict[tuple[int, ...], dict[str, int]] = defaultdict(
@@ -158,20 +167,29 @@ def overview(session: Session) -> Overview:
 
 
 def assign_owner(
-    session: Session, account_ids: Iterable[int], salesperson: Salesperson, *, by: int
+    session: Session,
+    account_ids: Iterable[int],
+    salesperson: Salesperson,
+    *,
+    by: int,
+    zone_id: int | None = None,
 ) -> int:
     """Give waiting qualified accounts an owner by hand; how many changed. Accounts
-    already in a wave, or no longer qualified, are left alone."""
+    already in a wave, no longer qualified, or (with ``zone_id``) of another zone are left
+    alone; with ``zone_id`` the salesperson must work in that zone too."""
     if not salesperson.active:
         raise DistributionError(_l("This salesperson is not active: choose another."))
+    if zone_id is not None and salesperson.dealer.zone_id != zone_id:
+        raise DistributionError(_l("This salesperson works in another zone: choose one of yours."))
     serialise(session)
     ids = sorted(set(account_ids))
     held = sa.select(WaveAccount.id).where(WaveAccount.account_id == Account.id).exists()
-    accounts = session.scalars(
-        sa.select(Account).where(
-            Account.id.in_(ids), Account.status == AccountStatus.QUALIFIED, ~held
-        )
-    ).all()
+    query = sa.select(Account).where(
+        Account.id.in_(ids), Account.status == AccountStatus.QUALIFIED, ~held
+    )
+    if zone_id is not None:
+        query = query.where(of_zone(zone_id))
+    accounts = session.scalars(query).all()
     for account in accounts:
         account.salesperson_id = salesperson.id
     session.flush()
@@ -198,18 +216,22 @@ def create_wave(
     per_salesperson: int = DEFAULT_PER_SALESPERSON,
     *,
     by: int | None = None,
+    zone_id: int | None = None,
 ) -> Wave:
-    """Deal the waiting accounts into a new draft wave (their rows reserve them)."""
+    """Deal the waiting accounts into a new draft wave (their rows reserve them); with
+    ``zone_id``, only that zone's accounts, and the wave belongs to that zone."""
     label = label.strip()
     if not label:
         raise DistributionError(_l("Give the wave a name."))
     serialise(session)
-    dealt = preview_wave(session, per_salesperson)
+    dealt = preview_wave(session, per_salesperson, zone_id)
     if not dealt.allocations:
         raise DistributionError(
             _l("No qualified account is waiting for a salesperson: there is nothing to hand out.")
         )
-    wave = Wave(label=label[:120], per_salesperson=per_salesperson, created_by_id=by)
+    wave = Wave(
+        label=label[:120], per_salesperson=per_salesperson, created_by_id=by, zone_id=zone_id
+    )
     session.add(wave)
     session.flush()
     ordered = sorted(dealt.allocations, key=lambda a: a.salesperson_id)
@@ -237,6 +259,7 @@ def create_wave(
         salespeople=len(position),
         left_over=len(dealt.left_over),
         uncovered=len(dealt.uncovered),
+        zone_id=zone_id,
     )
     return wave
 

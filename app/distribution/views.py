@@ -1,4 +1,8 @@
-"""Distribution pages: who gets which account, waves, export runs and their downloads."""
+"""Distribution pages: who gets which account, waves, export runs and their downloads.
+
+A staff member with a zone on their user sees, builds and exports only that zone: every
+query takes ``zone_scope(current_user)``, and every wave or export run is loaded through
+``_wave`` / ``_run``, which refuse (403) another zone's."""
 
 from __future__ import annotations
 
@@ -38,8 +42,8 @@ from app.distribution.services import (
 )
 from app.extensions import db
 from app.jobs.runner import JobsUnavailable
-from app.security import guard, load_or_404
-from app.territory.models import Dealer, Salesperson
+from app.security import guard, in_zone, load_or_404, zone_scope
+from app.territory.models import Dealer, Salesperson, Zone
 from app.users.models import Role
 
 bp = Blueprint("distribution", __name__, url_prefix="/distribution")
@@ -53,17 +57,20 @@ def _people() -> dict[int, Salesperson]:
     return {p.id: p for p in db.session.scalars(query)}
 
 
-def _owner_form(uncovered) -> OwnerForm:
+def _owner_form(uncovered, zone_id: int | None) -> OwnerForm:
     form = OwnerForm()
     form.account_ids.choices = [
         SelectChoice(c.account_id, c.key) for c in uncovered[:UNCOVERED_SHOWN]
     ]
-    active = db.session.scalars(
+    query = (
         sa.select(Salesperson)
         .join(Dealer)
         .where(Salesperson.active.is_(True))
         .order_by(Dealer.code, Salesperson.code)
     )
+    if zone_id is not None:
+        query = query.where(Dealer.zone_id == zone_id)
+    active = db.session.scalars(query)
     form.salesperson.choices = [SelectChoice(0, "—")] + [
         SelectChoice(p.id, f"{p.code} · {p.full_name} ({p.dealer.code})") for p in active
     ]
@@ -73,7 +80,8 @@ def _owner_form(uncovered) -> OwnerForm:
 @bp.route("/")
 def home():
     """Where the waiting qualified accounts would go, the uncovered ones, and the waves."""
-    found = overview(db.session)
+    zone_id = zone_scope(current_user)
+    found = overview(db.session, zone_id)
     shown = found.uncovered[:UNCOVERED_SHOWN]
     names = {
         account_id: name
@@ -83,7 +91,10 @@ def home():
             )
         )
     }
-    waves = db.session.scalars(sa.select(Wave).order_by(Wave.id.desc()).limit(50)).all()
+    recent = sa.select(Wave).order_by(Wave.id.desc()).limit(50)
+    if zone_id is not None:
+        recent = recent.where(Wave.zone_id == zone_id)
+    waves = db.session.scalars(recent).all()
     return render_template(
         "distribution/home.html",
         found=found,
@@ -92,14 +103,16 @@ def home():
         people=_people(),
         waves=waves,
         wave_form=WaveForm(formdata=None),
-        owner_form=_owner_form(found.uncovered),
+        owner_form=_owner_form(found.uncovered, zone_id),
+        zone=db.session.get(Zone, zone_id) if zone_id is not None else None,
     )
 
 
 @bp.post("/owners")
 def assign_owners():
-    found = overview(db.session)
-    form = _owner_form(found.uncovered)
+    zone_id = zone_scope(current_user)
+    found = overview(db.session, zone_id)
+    form = _owner_form(found.uncovered, zone_id)
     if not form.validate_on_submit():
         for errors in form.errors.values():
             for error in errors:
@@ -107,7 +120,9 @@ def assign_owners():
         return redirect(url_for(".home"))
     person = load_or_404(Salesperson, form.salesperson.data)
     try:
-        changed = assign_owner(db.session, form.account_ids.data, person, by=current_user.id)
+        changed = assign_owner(
+            db.session, form.account_ids.data, person, by=current_user.id, zone_id=zone_id
+        )
     except DistributionError as exc:
         db.session.rollback()
         flash(str(exc), "error")
@@ -124,11 +139,16 @@ def assign_owners():
 def new_wave():
     """Preview (GET with the form's values) and create (POST) a draft wave."""
     form = WaveForm() if request.method == "POST" else WaveForm(request.args or None)
+    zone_id = zone_scope(current_user)
     dealt = None
     if request.method == "POST" and form.validate_on_submit() and form.create.data:
         try:
             wave = create_wave(
-                db.session, form.label.data, form.per_salesperson.data, by=current_user.id
+                db.session,
+                form.label.data,
+                form.per_salesperson.data,
+                by=current_user.id,
+                zone_id=zone_id,
             )
         except DistributionError as exc:
             db.session.rollback()
@@ -139,7 +159,7 @@ def new_wave():
             return redirect(url_for(".wave", wave_id=wave.id))
     # A preview changes nothing: it is a plain GET, which carries no CSRF token.
     if (request.args or request.method == "POST") and (form.validate() or _only_csrf(form)):
-        dealt = preview_wave(db.session, form.per_salesperson.data)
+        dealt = preview_wave(db.session, form.per_salesperson.data, zone_id)
     return render_template("distribution/new_wave.html", form=form, dealt=dealt, people=_people())
 
 
@@ -147,15 +167,19 @@ def _only_csrf(form: WaveForm) -> bool:
     return request.method == "GET" and set(form.errors) == {"csrf_token"}
 
 
+def _in_scope(wave: Wave) -> bool:
+    return in_zone(current_user, wave.zone_id)
+
+
 def _wave(wave_id: int, *, lock: bool = False) -> Wave:
-    """The wave; locked for the rest of the transaction when it is about to change, so a
-    confirm and a cancel sent together run one after the other."""
-    if not lock:
-        return load_or_404(Wave, wave_id)
-    found = db.session.get(Wave, wave_id, with_for_update=True)
-    if found is None:
-        abort(404)
-    return found
+    """The wave, if in the user's zone; locked for the rest of the transaction when it is
+    about to change, so a confirm and a cancel sent together run one after the other."""
+    return load_or_404(Wave, wave_id, allowed=_in_scope, lock=lock)
+
+
+def _run(run_id: int) -> ExportRun:
+    """An export run, if its wave is in the user's zone."""
+    return load_or_404(ExportRun, run_id, allowed=lambda run: _in_scope(run.wave))
 
 
 @bp.route("/waves/<int:wave_id>")
@@ -235,7 +259,7 @@ def _start_export(wave: Wave, locale: str, pdf: bool, back: str):
 
 @bp.route("/exports/<int:run_id>")
 def export_run(run_id: int):
-    run = load_or_404(ExportRun, run_id)
+    run = _run(run_id)
     state = refresh(db.session, run)
     return render_template(
         "distribution/export.html", run=run, state=state, action_form=ActionForm()
@@ -245,7 +269,7 @@ def export_run(run_id: int):
 @bp.route("/exports/<int:run_id>/status")
 def export_status(run_id: int):
     """The run's progress in the shape ``static/js/progress.js`` polls."""
-    run = load_or_404(ExportRun, run_id)
+    run = _run(run_id)
     state = refresh(db.session, run)
     status = {"done": "finished"}.get(state.status, state.status)
     return jsonify(
@@ -259,7 +283,7 @@ def export_status(run_id: int):
 
 @bp.post("/exports/<int:run_id>/again")
 def export_again(run_id: int):
-    run = load_or_404(ExportRun, run_id)
+    run = _run(run_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     pdf = includes_pdf(db.session, run)
@@ -268,7 +292,7 @@ def export_again(run_id: int):
 
 
 def _published(run_id: int) -> ExportRun:
-    run = load_or_404(ExportRun, run_id)
+    run = _run(run_id)
     if run.status != ExportStatus.DONE or published_dir(run) is None:
         abort(404)
     if run.wave.status == WaveStatus.CANCELLED:

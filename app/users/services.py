@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.audit.services import record
+from app.territory.models import Zone
 from app.users.models import Role, User
 from app.users.throttle import FAILED, fold
 
@@ -53,9 +54,11 @@ def create_user(
     full_name: str | None = None,
     email: str | None = None,
     locale: str | None = None,
+    zone: Zone | None = None,
     actor_id: int | None = None,
 ) -> User:
-    """Create a user after checking the username, role and password length."""
+    """Create a user after checking the username, role and password length; a staff
+    member created with a ``zone`` sees only that zone's accounts (docs/access.md)."""
     username = username.strip().lower()
     if not USERNAME_RE.match(username):
         raise UserError(
@@ -66,6 +69,8 @@ def create_user(
     except ValueError as exc:
         choices = ", ".join(r.value for r in Role)
         raise UserError(f"Unknown role {role!r}: choose one of {choices}.") from exc
+    if zone is not None and role != Role.STAFF:
+        raise UserError(f"Only staff can have a zone, not {role.value}.")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise UserError(f"Password must have at least {MIN_PASSWORD_LENGTH} characters.")
     if find_user(session, username) is not None:
@@ -77,11 +82,54 @@ def create_user(
         role=role,
         locale=locale,
         password_hash=hash_password(password),
+        zone_id=zone.id if zone is not None else None,
     )
     session.add(user)
     session.flush()
-    record(session, "user.create", user_id=actor_id, obj=user, role=role.value)
+    record(
+        session,
+        "user.create",
+        user_id=actor_id,
+        obj=user,
+        role=role.value,
+        zone=zone.code if zone is not None else None,
+    )
     return user
+
+
+def find_zone(session: Session, code: str) -> Zone:
+    """The zone with this code (any case), or a ``UserError`` listing the known codes."""
+    zone = session.scalar(select(Zone).where(func.upper(Zone.code) == code.strip().upper()))
+    if zone is None:
+        known = ", ".join(session.scalars(select(Zone.code).order_by(Zone.code))) or "none"
+        raise UserError(f"Unknown zone {code!r}: known zones are {known}.")
+    return zone
+
+
+def zone_codes(session: Session) -> dict[int, str]:
+    """Zone id -> code, to show which zone a staff member is confined to."""
+    return {zone_id: code for zone_id, code in session.execute(select(Zone.id, Zone.code))}
+
+
+def set_zone(
+    session: Session, user: User, zone: Zone | None, *, actor_id: int | None = None
+) -> None:
+    """Confine a staff member to one zone's accounts, waves and exports (``None``: every
+    zone). Only staff are confined: an administrator or supervisor with a zone would
+    still see everything, so it is refused rather than left misleading."""
+    if zone is not None and user.role != Role.STAFF:
+        raise UserError(f"Only staff can have a zone; {user.username} is {user.role.value}.")
+    before = user.zone_id
+    user.zone_id = zone.id if zone is not None else None
+    session.flush()
+    record(
+        session,
+        "user.set_zone",
+        user_id=actor_id,
+        obj=user,
+        zone=zone.code if zone is not None else None,
+        previous_zone_id=before,
+    )
 
 
 def set_password(

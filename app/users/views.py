@@ -21,7 +21,7 @@ from app.extensions import db
 from app.security import SESSION_STARTED, guard, public, roles, safe_next_url
 from app.users.forms import LoginForm, LogoutForm
 from app.users.models import Role
-from app.users.services import authenticate, list_users
+from app.users.services import authenticate, list_users, zone_codes
 from app.users.throttle import fold, limits_from, wait_minutes
 
 bp = Blueprint("users", __name__)
@@ -104,4 +104,6 @@ def logout():
 @roles(Role.ADMIN)
 def index():
     """Administrator's home: the users and their roles."""
-    return render_template("users/index.html", users=list_users(db.session))
+    return render_template(
+        "users/index.html", users=list_users(db.session), zones=zone_codes(db.session)
+    )
