@@ -14,7 +14,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.accounts.models import Account
 from app.accounts.normalise.changes import Cleaned
@@ -26,7 +28,7 @@ from app.audit.services import record as audit
 from app.columns import utcnow
 from app.imports.models import AccountFlag, FieldChange, FlagStatus
 from app.imports.pipeline import Reference, load_reference
-from app.imports.records import EMAIL
+from app.imports.records import EMAIL, TEXT_LIMITS
 from app.imports.writing import short
 
 # Account fields a person may correct here, by the cleaning they go through together.
@@ -63,6 +65,19 @@ def open_flags(session: Session, account_id: int) -> list[AccountFlag]:
     )
 
 
+class StaleAccount(Exception):
+    """Someone else saved the account since the page was loaded: nothing was saved."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            _l(
+                "Someone else saved this account while you were editing it, so nothing was "
+                "saved. The page now shows the current values: check them and make your "
+                "corrections again."
+            )
+        )
+
+
 @dataclass
 class Outcome:
     errors: dict[str, list[str]]  # field -> messages: nothing was saved
@@ -93,14 +108,22 @@ def resolve(
     keep: set[int],
     *,
     user_id: int | None,
+    version: int | None = None,
 ) -> Outcome:
     """Apply the corrected values of ``submitted`` (editable fields only) and resolve the
     flags they answer; flags in ``keep`` are resolved with the value left as it is. A
-    corrected value that still raises a doubt is refused and nothing is saved."""
+    corrected value that still raises a doubt is refused and nothing is saved.
+
+    ``version`` is the account version the person saw: raises ``StaleAccount`` when the
+    account has been saved since, or when a concurrent save lands first (the account row
+    is always rewritten, so its version check always runs), instead of overwriting it."""
+    if version is not None and version != account.version:
+        raise StaleAccount()
     flags = open_flags(session, account.id)
     current = {name: getattr(account, name) for name in EDITABLE}
-    proposed = {**current, **{k: (v or "").strip() or None for k, v in submitted.items()
-                              if k in EDITABLE}}  # fmt: skip
+    # NUL is no text anyone types, and PostgreSQL stores none: dropped with the spaces.
+    proposed = {**current, **{k: (v or "").replace("\x00", "").strip() or None
+                              for k, v in submitted.items() if k in EDITABLE}}  # fmt: skip
     changed = {name for name in EDITABLE if proposed[name] != current[name]}
     kept_fields = {f.field for f in flags if f.id in keep}
     errors: dict[str, list[str]] = {}
@@ -118,6 +141,12 @@ def resolve(
         new_values.update({k: v for k, v in cleaned.values.items() if k in EDITABLE})
         if group == "location":
             new_values["istat_code"] = cleaned.values.get("istat_code")
+    for name, value in new_values.items():  # what the column cannot hold whole is refused
+        limit = TEXT_LIMITS.get(name)
+        if isinstance(value, str) and limit and len(value) > limit:
+            errors.setdefault(name, []).append(
+                _("Keep it within %(limit)d characters.", limit=limit)
+            )
     if errors:
         return Outcome(errors)
     now = utcnow()
@@ -140,7 +169,11 @@ def resolve(
     if not left and waiting and can_transition(account.status, AccountStatus.READY):
         account.status = AccountStatus.READY
         ready = True
-    session.flush()
+    account.updated_at = now  # a save always writes the row, and so checks its version
+    try:
+        session.flush()
+    except StaleDataError as exc:
+        raise StaleAccount() from exc
     audit(session, "imports.doubts_resolved", user_id=user_id, obj=account,
           resolved=resolved, corrected=sorted(changed))  # fmt: skip
     return Outcome({}, resolved, ready)

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import SelectField, SubmitField
+from wtforms import HiddenField, SelectField, SubmitField
 from wtforms.fields.choices import SelectChoice
 
 from app.forms import BaseForm
@@ -75,6 +75,13 @@ class RetryForm(BaseForm):
 
 
 class DoubtForm(BaseForm):
-    """CSRF and the button; the values and the "keep" boxes are read by name."""
+    """CSRF, the version of the account the page showed, and the button; the values and
+    the "keep" boxes are read by name."""
 
+    version = HiddenField()
     submit = SubmitField(_l("Save"), render_kw={"accesskey": "s"})
+
+    def loaded_version(self) -> int | None:
+        """The account version the person was editing; None when the page sent none."""
+        raw = (self.version.data or "").strip()
+        return int(raw) if raw.isdigit() else None

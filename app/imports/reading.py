@@ -92,13 +92,20 @@ def detect(path: Path, *, max_bytes: int) -> FileFormat:
                     kind=name,
                 )
             )
-    if b"\x00" in head:
+    if b"\x00" in head or _holds_nul(path):
         raise ImportFileError(
             _("The file holds binary data (or UTF-16 text). Save it as CSV (UTF-8) or XLSX.")
         )
     encoding = _encoding(path)
     text = head.decode(encoding, errors="ignore")
     return FileFormat("csv", encoding, _delimiter(text))
+
+
+def _holds_nul(path: Path) -> bool:
+    """A NUL character anywhere in a text file (not only in the sniffed start): no text
+    holds one, and PostgreSQL cannot store one, so the file is refused at upload."""
+    with path.open("rb") as handle:
+        return any(b"\x00" in chunk for chunk in iter(lambda: handle.read(1 << 20), b""))
 
 
 def _zip_kind(path: Path, max_bytes: int) -> str:
@@ -133,8 +140,8 @@ def _zip_kind(path: Path, max_bytes: int) -> str:
 
 # A formula in the sheet's XML, and the cell it belongs to (XLSX: <c r="B3"><f>; ODS:
 # table:formula="..."; the cell is then told by the row and column counts in read_rows).
-_XLSX_FORMULA = re.compile(
-    rb'<c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*>(?:(?!</c>).){0,200}?<f[ >/]', re.S
+_XLSX_FORMULA = re.compile(  # an empty cell (<c r="E2"/>) is skipped: it is not the one
+    rb'<c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*(?<!/)>(?:(?!</c>).){0,200}?<f[ >/]', re.S
 )
 _ODS_FORMULA = re.compile(rb"table:formula=")
 

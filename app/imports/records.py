@@ -17,7 +17,9 @@ from datetime import date, datetime
 from functools import cached_property
 from typing import Any
 
-from app.accounts.models import PhoneKind, TonnageClass
+import sqlalchemy as sa
+
+from app.accounts.models import Account, AccountPhone, FleetLine, PhoneKind, TonnageClass
 from app.accounts.normalise.address import clean_street
 from app.accounts.normalise.changes import Change, Flag, squash
 from app.accounts.normalise.company import clean_company
@@ -127,7 +129,35 @@ def make_record(
         record.facts["salesperson"] = get("salesperson") or ""
     if get("notes"):
         record.fields["notes"] = get("notes")
+    if _too_long(record):
+        record.rejected = "value_too_long"
     return record
+
+
+def _text_limits() -> dict[str, int]:
+    """Account field -> the characters its column holds (a longer value would be refused
+    by PostgreSQL, failing the whole import, or cut silently elsewhere)."""
+    return {
+        column.name: column.type.length
+        for column in Account.__table__.columns
+        if isinstance(column.type, sa.String) and column.type.length
+    }
+
+
+TEXT_LIMITS = _text_limits()
+PHONE_LIMIT = AccountPhone.__table__.c.raw.type.length
+BRAND_LIMIT = FleetLine.__table__.c.brand.type.length
+
+
+def _too_long(record: Record) -> bool:
+    """Whether a value of the row cannot be stored whole: the row is refused with its
+    reason (in the rejected rows' download) rather than stored cut."""
+    fields = any(
+        isinstance(value, str) and len(value) > TEXT_LIMITS.get(name, len(value))
+        for name, value in record.fields.items()
+    )
+    phones = any(len(phone.raw) > PHONE_LIMIT for phone in record.phones)
+    return fields or phones or len(str(record.facts.get("brand", ""))) > BRAND_LIMIT
 
 
 def _email(record: Record, raw: str | None) -> None:

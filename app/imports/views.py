@@ -18,12 +18,13 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.accounts.models import Account
 from app.downloads import csv_download
 from app.extensions import db
 from app.imports import services
-from app.imports.doubts import EDITABLE, open_flags, resolve
+from app.imports.doubts import EDITABLE, StaleAccount, open_flags, resolve
 from app.imports.forms import (
     DecisionForm,
     DoubtForm,
@@ -46,7 +47,7 @@ from app.imports.models import (
 )
 from app.imports.reading import ImportFileError
 from app.jobs.models import JobRun, JobStatus
-from app.jobs.runner import JobsUnavailable, reconcile, start_job
+from app.jobs.runner import JOBS_UNAVAILABLE, JobsUnavailable, reconcile, start_job
 from app.labels import reason_label
 from app.security import guard, load_or_404
 from app.users.models import Role
@@ -108,9 +109,9 @@ def mapping(batch_id: int):
         except services.MappingError as exc:
             db.session.rollback()
             errors = exc.errors
-        except JobsUnavailable as exc:
+        except JobsUnavailable:
             db.session.rollback()
-            errors = [str(exc)]
+            errors = [str(JOBS_UNAVAILABLE)]
         else:
             db.session.commit()
             return redirect(url_for(".batch", batch_id=batch.id))
@@ -163,9 +164,9 @@ def retry(batch_id: int):
         try:
             run = start_job(db.session, "imports.run", {"batch_id": batch.id},
                             user_id=current_user.id)  # fmt: skip
-        except JobsUnavailable as exc:
+        except JobsUnavailable:
             db.session.rollback()
-            flash(str(exc), "error")
+            flash(str(JOBS_UNAVAILABLE), "error")
         else:
             batch.job_run_id = run.id
             db.session.commit()
@@ -295,27 +296,39 @@ def doubts():
 
 @bp.route("/doubts/<int:account_id>", methods=["GET", "POST"])
 def doubt(account_id: int):
-    """One account's doubts: correct each value, or keep it as it is."""
+    """One account's doubts: correct each value, or keep it as it is. The page carries the
+    account's version, so a save over someone else's newer one is refused, not merged."""
     account = load_or_404(Account, account_id)
     form = DoubtForm()
     errors: dict[str, list[str]] = {}
+    version, posted, status = account.version, request.form, 200
     if form.validate_on_submit():
         keep = {int(v) for v in request.form.getlist("keep") if v.isdigit()}
         submitted = {name: request.form[name] for name in EDITABLE if name in request.form}
-        outcome = resolve(db.session, account, submitted, keep, user_id=current_user.id)
-        if not outcome.errors:
-            db.session.commit()
-            flash(_("Saved: the account is ready.") if outcome.ready else _("Saved."), "info")
-            return redirect(url_for(".doubts"))
-        db.session.rollback()
-        errors = outcome.errors
+        try:
+            outcome = resolve(db.session, account, submitted, keep, user_id=current_user.id,
+                              version=form.loaded_version())  # fmt: skip
+            if not outcome.errors:
+                db.session.commit()
+                flash(_("Saved: the account is ready.") if outcome.ready else _("Saved."), "info")
+                return redirect(url_for(".doubts"))
+        except (StaleAccount, StaleDataError):
+            db.session.rollback()  # the account is read again: its values are the current ones
+            flash(str(StaleAccount()), "error")
+            version, posted, status = account.version, {}, 409
+        else:
+            db.session.rollback()
+            errors = outcome.errors
+            version = form.loaded_version() or version
     flags = open_flags(db.session, account.id)
-    return render_template(
+    page = render_template(
         "imports/doubt.html",
         account=account,
         flags=flags,
         form=form,
         errors=errors,
         editable=EDITABLE,
-        values={name: request.form.get(name, getattr(account, name) or "") for name in EDITABLE},
+        version=version,
+        values={name: posted.get(name, getattr(account, name) or "") for name in EDITABLE},
     )
+    return page, status

@@ -20,6 +20,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, current_app
+from flask_babel import lazy_gettext as _l
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue
@@ -37,6 +38,13 @@ ACTIVE = (JobStatus.QUEUED, JobStatus.RUNNING)
 # A queued row the queue does not know yet is given this long to be enqueued.
 ENQUEUE_GRACE_SECONDS = 60
 _executor: ThreadPoolExecutor | None = None
+
+
+# Lazy: ``str(exc)`` speaks the language of the request that shows it.
+JOBS_UNAVAILABLE = _l(
+    "Background work is unavailable right now (the job queue does not answer). "
+    "Nothing was started; try again in a few minutes or tell an administrator."
+)
 
 
 class JobsUnavailable(RuntimeError):
@@ -123,10 +131,7 @@ def start_job(
         try:
             _redis().ping()
         except RedisError as exc:
-            raise JobsUnavailable(
-                "Background work is unavailable right now (the job queue does not answer). "
-                "Nothing was started; try again in a few minutes or tell an administrator."
-            ) from exc
+            raise JobsUnavailable(JOBS_UNAVAILABLE) from exc
     run = JobRun(id=str(uuid.uuid4()), kind=kind, params=params or {}, created_by_id=user_id)
     session.add(run)
     session.flush()

@@ -1,0 +1,143 @@
+"""The desk when things go wrong on the agent's side: the browser dies in the middle of
+a call, or the network drops the answer to the outcome. Nothing typed is lost, and no
+call is recorded twice. (The account an agent never comes back to returns to the queue
+once its lease expires: tests/integration/desk/test_queue.py.)"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import expect
+
+from app.desk.models import CallAttempt, CallDraft
+from app.extensions import db
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, sign_in_and_take
+
+pytestmark = pytest.mark.browser
+
+
+def _answer(page) -> str:
+    """Type a few answers, as an agent in the middle of a call; the account's name."""
+    page.get_by_role("group", name="Parlo con la persona").get_by_label("Sì").check()
+    page.locator("#q-contact_name").fill("Paolo Neri")
+    page.locator("#notes").fill("Richiamare il titolare dopo le 15")
+    return page.get_by_role("heading", level=1).inner_text()
+
+
+def _back_at_the_desk(browser, live_server, desk_campaign):
+    """A new browser window: sign in again and take the next account."""
+    context = browser.new_context(base_url=live_server)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    sign_in_and_take(page, desk_campaign)
+    return context, page
+
+
+def _settle(page) -> None:
+    """Leave the desk and give the page's last draft time to land, so that it does not
+    race the next test's setup (SQLite has one writer at a time)."""
+    page.goto("about:blank")
+    page.wait_for_timeout(300)
+
+
+def _drafted(live_app, text: str) -> bool:
+    with live_app.app_context():
+        notes = db.session.scalars(sa.select(CallDraft.notes)).all()
+    return text in notes
+
+
+def _expect_answers_back(page, company: str) -> None:
+    expect(page.get_by_role("heading", level=1)).to_have_text(company)  # the same account
+    expect(page.locator("#q-contact_name")).to_have_value("Paolo Neri")
+    expect(page.locator("#q-contact_name")).to_be_visible()
+    expect(page.locator("#notes")).to_have_value("Richiamare il titolare dopo le 15")
+
+
+def test_the_browser_crashing_mid_call_loses_no_saved_answer(
+    browser, live_server, desk_campaign, office_hours
+):
+    doomed = browser.browser_type.launch(executable_path=CHROMIUM, headless=True,
+                                         args=CHROMIUM_ARGS)  # fmt: skip
+    page = doomed.new_context(base_url=live_server).new_page()
+    page.set_default_timeout(10_000)
+    sign_in_and_take(page, desk_campaign)
+    company = _answer(page)
+    expect(page.locator("#draft-status")).to_have_text("Bozza salvata", timeout=10_000)
+    crash = doomed.new_browser_cdp_session()
+    with contextlib.suppress(Exception):  # the browser is gone before it can answer
+        crash.send("Browser.crash")  # the whole browser dies: no unload, no last request
+    context, page = _back_at_the_desk(browser, live_server, desk_campaign)
+    try:
+        _expect_answers_back(page, company)
+    finally:
+        _settle(page)
+        context.close()
+
+
+def test_closing_the_tab_right_after_typing_keeps_the_answers(
+    browser, live_app, live_server, desk_campaign, office_hours
+):
+    """Closed before the autosave's pause is over: the page sends its draft as it goes."""
+    context = browser.new_context(base_url=live_server)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    sign_in_and_take(page, desk_campaign)
+    company = _answer(page)
+    expect(page.locator("#draft-status")).not_to_have_text("Bozza salvata")
+    page.close(run_before_unload=True)
+    context.close()
+    deadline = time.monotonic() + 10
+    while not _drafted(live_app, "Richiamare il titolare dopo le 15"):  # sent as it closed
+        assert time.monotonic() < deadline, "the closing page sent no draft"
+        time.sleep(0.1)
+    context, page = _back_at_the_desk(browser, live_server, desk_campaign)
+    try:
+        _expect_answers_back(page, company)
+    finally:
+        _settle(page)
+        context.close()
+
+
+def _calls_for(live_app, company: str) -> int:
+    from app.accounts.models import Account
+
+    with live_app.app_context():
+        return db.session.scalar(
+            sa.select(sa.func.count(CallAttempt.id))
+            .join(Account, Account.id == CallAttempt.account_id)
+            .where(Account.company_name == company)
+        )
+
+
+@pytest.mark.parametrize("reached", [True, False], ids=["answer-lost", "request-lost"])
+def test_a_dropped_outcome_sent_again_is_recorded_once(
+    live_app, page, desk_campaign, office_hours, reached
+):
+    """The connection drops while the outcome is being saved, after the server recorded
+    it (the answer is lost) or before (the request is lost); the agent sends it again."""
+    sign_in_and_take(page, desk_campaign)
+    company = page.get_by_role("heading", level=1).inner_text()
+    dropped: list[str] = []
+
+    def drop_first(route) -> None:
+        if dropped:
+            route.continue_()
+            return
+        dropped.append(route.request.url)
+        if reached:
+            route.fetch()  # the server records the call; its answer never arrives
+        route.abort("connectionreset")
+
+    page.route("**/outcome", drop_first)
+    page.get_by_role("button", name="Non interessato").click()
+    page.wait_for_url("chrome-error://**")  # the browser's "no connection" page
+    assert dropped
+    page.reload()  # its "reload" button: the same form sent again, same client_token
+    page.wait_for_url("**/desk/calls/*")
+    expect(page.get_by_role("status").first).to_have_text("Esito salvato.")
+    expect(page.get_by_role("heading", level=1)).not_to_have_text(company)  # the next one
+    assert _calls_for(live_app, company) == 1
+    _settle(page)
