@@ -18,4 +18,5 @@ class BaseForm(FlaskForm):
 
 
 def _strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
+    # NUL is no text anyone types, and PostgreSQL cannot store it: dropped with the spaces.
+    return value.replace("\x00", "").strip() if isinstance(value, str) else value

@@ -130,6 +130,7 @@ def source_kind_label(kind: str) -> str:
 # What normalisation did or doubted, and the evidence of a duplicate pair, by reason code.
 REASON_LABELS = {
     "company_name_missing": _l("no company name"),
+    "value_too_long": _l("a value too long for its field: shorten it in the file"),
     "name_tidied": _l("name tidied (case, spaces, punctuation)"),
     "legal_form_taken_from_name": _l("legal form taken out of the name"),
     "legal_form_normalised": _l("legal form written the standard way"),

@@ -150,6 +150,8 @@ def draft(entry_id: int):
     notes = payload.get("notes")
     if notes is not None and not isinstance(notes, str):
         return jsonify(error=_("The draft could not be read.")), 400
+    if _holds_nul([notes, fields]):
+        return jsonify(error=_("The draft could not be read.")), 400
     notes = notes[:NOTES_LIMIT] if notes else notes
     begin_write(db.session)
     call, refused = _json_call(entry_id)
@@ -176,6 +178,15 @@ def _plain(value: Any) -> bool:
     if isinstance(value, str):
         return len(value) <= 2000
     return isinstance(value, list) and len(value) <= 50 and all(isinstance(v, str) for v in value)
+
+
+def _holds_nul(value: Any) -> bool:
+    """A NUL character in a text, a key or an item: PostgreSQL stores no such text."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    return isinstance(value, list) and any(_holds_nul(v) for v in value)
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -230,7 +241,7 @@ def outcome(entry_id: int):
     if done is not None:
         return _after_outcome(done.campaign_id)  # a retried submit: already recorded
     fields = {key: _form_value(key) for key in request.form if key.startswith("a.")}
-    notes = request.form.get("notes", "").strip()[:NOTES_LIMIT]
+    notes = request.form.get("notes", "").replace("\x00", "").strip()[:NOTES_LIMIT]
     callback_raw = request.form.get("callback_at", "")
     try:
         call = open_call(db.session, entry_id, current_user.id)
@@ -273,7 +284,8 @@ def outcome(entry_id: int):
 
 
 def _form_value(key: str) -> str | list[str]:
-    values = request.form.getlist(key)
+    """A posted answer; NUL characters (invisible, and PostgreSQL stores none) dropped."""
+    values = [value.replace("\x00", "") for value in request.form.getlist(key)]
     return values[0] if len(values) == 1 else values
 
 
