@@ -182,13 +182,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(url: str, redis_url: str | None, port: int) -> subprocess.Popen:
+def start_server(
+    url: str, redis_url: str | None, port: int, workers: int = 2, threads: int = 16
+) -> subprocess.Popen:
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-" + os.urandom(8).hex()}
     env.pop("REDIS_URL", None)
     if redis_url:
         env["REDIS_URL"] = redis_url
     server = subprocess.Popen(  # noqa: S603 - our own gunicorn, fixed arguments
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", "2", "--threads", "16",
+        [str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", str(workers), "--threads", str(threads),
          "-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
         cwd=ROOT, env=env,
     )  # fmt: skip
