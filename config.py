@@ -107,6 +107,15 @@ class Config:
         # How many reverse proxies sit in front (X-Forwarded-For/Proto are trusted that far).
         self.PROXY_COUNT = _int("QUALIFICA_PROXY_COUNT", 0)
         self.DEMO_ACCOUNTS = _int("QUALIFICA_DEMO_ACCOUNTS", 2000)
+        # Days an extract of the opposition register stays valid (DPR 178/2010: 15 days);
+        # campaigns warn once the newest extract is older (docs/do-not-call.md).
+        self.DNC_MAX_AGE_DAYS = _int("QUALIFICA_DNC_MAX_AGE_DAYS", 15)
+        # Personal data of accounts never qualified is anonymised this many months after
+        # their last activity; 0 or an empty value turns retention off (docs/privacy.md).
+        retention = os.environ.get("QUALIFICA_RETENTION_MONTHS")
+        self.RETENTION_MONTHS = 0 if retention == "" else _int("QUALIFICA_RETENTION_MONTHS", 24)
+        # When `flask privacy cron` starts the retention job (cron syntax, server time).
+        self.RETENTION_CRON = os.environ.get("QUALIFICA_RETENTION_CRON", "15 3 * * *")
 
     def as_dict(self) -> dict[str, object]:
         return {key: value for key, value in vars(self).items() if key.isupper()}

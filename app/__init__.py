@@ -48,6 +48,16 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
+
+    @app.teardown_appcontext
+    def close_session(_exc: BaseException | None) -> None:
+        # Runs before Flask-SQLAlchemy's own: a database that died after the response
+        # was made (a restart) must not turn that response into a bare error.
+        try:
+            db.session.remove()
+        except sa.exc.SQLAlchemyError:
+            db.session.registry.clear()  # the connection is invalidated already
+
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             _configure_sqlite(db.engine)
@@ -88,11 +98,15 @@ def register_blueprints(app: Flask) -> None:
     from app.board import views as board
     from app.desk import views as desk
     from app.distribution import views as distribution
+    from app.donotcall import views as donotcall
     from app.imports import views as imports
     from app.jobs import views as jobs
+    from app.privacy import views as privacy
     from app.users import views as users
 
-    for module in (users, i18n, accounts, imports, desk, board, distribution, jobs):
+    for module in (
+        users, i18n, accounts, imports, desk, board, distribution, jobs, donotcall, privacy,
+    ):  # fmt: skip
         app.register_blueprint(module.bp)
 
 
@@ -130,6 +144,23 @@ def register_security(app: Flask) -> None:
 def register_errors(app: Flask) -> None:
     def page(code: int, title: str, message: str):
         return render_template("errors/error.html", code=code, title=title, message=message), code
+
+    def signed_out_if_database_down() -> None:
+        """An error page speaks the user's language and shows their name, which needs
+        the database; if it is down (say, restarting), the page is made as for a
+        signed-out visitor instead of failing in turn."""
+        from flask import g
+        from flask_login import current_user
+
+        from app.extensions import db, login_manager
+
+        try:
+            db.session.rollback()
+            if current_user.is_authenticated:  # loads the user, if not loaded yet
+                db.session.refresh(current_user._get_current_object())
+        except sa.exc.SQLAlchemyError:
+            db.session.registry.clear()  # its connection is lost: a new session from here
+            g._login_user = login_manager.anonymous_user()
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
@@ -180,9 +211,7 @@ def register_errors(app: Flask) -> None:
 
     @app.errorhandler(500)
     def server_error(error):
-        from app.extensions import db
-
-        db.session.rollback()
+        signed_out_if_database_down()
         return page(
             500,
             _("Something went wrong"),
@@ -191,9 +220,7 @@ def register_errors(app: Flask) -> None:
 
     @app.errorhandler(sa.exc.OperationalError)
     def database_busy(error):
-        from app.extensions import db
-
-        db.session.rollback()
+        signed_out_if_database_down()
         if "database is locked" not in str(error.orig):
             raise error
         return page(
@@ -254,13 +281,16 @@ def register_templates(app: Flask) -> None:
 def register_cli(app: Flask) -> None:
     from app.campaigns.cli import campaigns_cli
     from app.demo.cli import demo_cli
+    from app.donotcall.cli import donotcall_cli
     from app.imports.cli import accounts_cli
     from app.jobs.cli import jobs_cli
+    from app.privacy.cli import privacy_cli
     from app.scripting.cli import scripts_cli
     from app.territory.cli import territory_cli
     from app.users.cli import users_cli
 
     for group in (
-        users_cli, demo_cli, territory_cli, jobs_cli, scripts_cli, campaigns_cli, accounts_cli
+        users_cli, demo_cli, territory_cli, jobs_cli, scripts_cli, campaigns_cli, accounts_cli,
+        donotcall_cli, privacy_cli,
     ):  # fmt: skip
         app.cli.add_command(group)

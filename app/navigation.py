@@ -16,6 +16,8 @@ ITEMS = (
     ("accounts.workspace", _l("Workspace"), "w"),
     ("imports.index", _l("Imports"), "i"),
     ("distribution.home", _l("Distribution"), "t"),
+    ("donotcall.index", _l("Do not call"), "o"),  # o: opposizioni
+    ("privacy.index", _l("Privacy"), "p"),
     ("users.index", _l("Users"), "u"),
 )
 
