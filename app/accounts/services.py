@@ -21,6 +21,13 @@ def of_zone(zone_id: int) -> sa.ColumnElement[bool]:
     )
 
 
+def zone_of(session: Session, account: Account) -> int | None:
+    """The zone ``of_zone`` puts ``account`` in: its own, else its dealer's."""
+    if account.zone_id is not None or account.dealer_id is None:
+        return account.zone_id
+    return session.scalar(select(Dealer.zone_id).where(Dealer.id == account.dealer_id))
+
+
 def status_counts(session: Session, zone_id: int | None = None) -> dict[AccountStatus, int]:
     """Accounts per status, every status present (zero where none); one zone's if given."""
     query = select(Account.status, func.count()).group_by(Account.status)

@@ -21,6 +21,7 @@ from stdnum.it import codicefiscale, iva
 
 from app.accounts.models import Account, AccountPhone, AccountSource, Contact, Opportunity
 from app.accounts.phones import parse_phone
+from app.accounts.services import of_zone
 from app.accounts.status import AccountStatus as S
 from app.audit.services import record
 from app.campaigns.models import QueueEntry, QueueState
@@ -78,7 +79,7 @@ def find_subjects(session: Session, query: str, zone_id: int | None = None) -> l
         phones = sa.select(AccountPhone.account_id).where(AccountPhone.e164 == e164)
         accounts.append(a.id.in_(phones))
         contacts.append(c.phone.in_([e164, text]))
-    in_zone = [a.zone_id == zone_id] if zone_id is not None else []
+    in_zone = [of_zone(zone_id)] if zone_id is not None else []
     found = [
         Subject(account)
         for account in session.scalars(

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.accounts.models import Account, Contact
+from app.accounts.services import zone_of
 from app.extensions import db
 from app.privacy import jobs as _jobs  # noqa: F401 - registers the retention job
 from app.privacy import services
@@ -28,14 +29,14 @@ def _account(key: str) -> Account:
         account = services.account_by_key(db.session, key)
     except services.PrivacyError:
         abort(404)
-    if not in_zone(current_user, account.zone_id):
+    if not in_zone(current_user, zone_of(db.session, account)):
         abort(403)
     return account
 
 
 def _contact(contact_id: int) -> Contact:
     return load_or_404(
-        Contact, contact_id, allowed=lambda c: in_zone(current_user, c.account.zone_id)
+        Contact, contact_id, allowed=lambda c: in_zone(current_user, zone_of(db.session, c.account))
     )
 
 

@@ -31,7 +31,7 @@ def test_no_registry_extract_ever_loaded_warns(session):
     campaign = factories.campaign(session)
     listed(session, 1, DncSource.INTERNAL)  # our own opt-outs are not a register check
     warning = campaign_check_warning(session, campaign, TODAY)
-    assert warning and "No extract of the opposition register" in warning
+    assert warning and "Non è stato caricato alcun estratto del Registro" in warning
     assert register_check(session, TODAY).never
 
 

@@ -35,7 +35,7 @@ def test_export_writes_json_and_pdf(runner, session, seeded, tmp_path):
     missing = runner.invoke(args=["privacy", "export", seeded.account.key])
     assert missing.exit_code != 0 and "--json" in missing.output
     unknown = runner.invoke(args=["privacy", "export", "QNOPE", "--json", str(out)])
-    assert unknown.exit_code == 1 and "No account has the key QNOPE" in unknown.output
+    assert unknown.exit_code == 1 and "Nessun account ha la chiave QNOPE" in unknown.output
 
 
 def test_anonymise_asks_then_reports(runner, session, seeded):

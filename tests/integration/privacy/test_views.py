@@ -64,7 +64,7 @@ def test_anonymise_needs_csrf_and_the_typed_key(client, auth, users, seeded, ses
         url, data={"confirm_key": "Q000", "reason": "ticket 9", "csrf_token": token}
     )
     assert wrong.status_code == 400
-    assert "is not this account" in wrong.get_data(as_text=True)
+    assert "non è quella di questo account" in wrong.get_data(as_text=True)
     no_reason = client.post(url, data={"confirm_key": seeded.account.key, "csrf_token": token})
     assert no_reason.status_code == 400
     session.expire_all()
