@@ -18,12 +18,20 @@ HOMES = {
     "staff": (
         "/workspace/",
         "Area di lavoro staff",
-        ["Area di lavoro", "Importazioni", "Distribuzione"],
+        ["Area di lavoro", "Importazioni", "Distribuzione", "Non chiamare", "Privacy"],
     ),
     "admin": (
         "/users/",
         "Utenti",
-        ["Cruscotto", "Area di lavoro", "Importazioni", "Distribuzione", "Utenti"],
+        [
+            "Cruscotto",
+            "Area di lavoro",
+            "Importazioni",
+            "Distribuzione",
+            "Non chiamare",
+            "Privacy",
+            "Utenti",
+        ],
     ),
 }
 
