@@ -27,6 +27,7 @@ from app.accounts.models import Account, AccountPhone, AccountSource, PhoneKind
 from app.accounts.normalise.changes import squash
 from app.accounts.normalise.municipality import bundled_index
 from app.accounts.status import AccountStatus
+from app.board import cache
 from app.campaigns.models import CampaignStatus, QueueEntry
 from app.campaigns.services import create_campaign, enqueue_selected, set_status
 from app.desk.models import CallAttempt
@@ -423,6 +424,7 @@ def test_board_pages_and_files_show_the_payloads_inert(client, session, worked, 
     campaign, by_account, _ = worked
     names = {key: session.get(Account, a).company_name for a, key in by_account.items()}
     agent = session.scalars(sa.select(User).where(User.username == "agent")).one()
+    cache.forget()  # the board's figures of earlier tests, kept a few seconds in memory
     auth.login("supervisor")
     home = f"/board/campaigns/{campaign.id}"
     page = client.get(home).get_data(as_text=True)
@@ -435,7 +437,8 @@ def test_board_pages_and_files_show_the_payloads_inert(client, session, worked, 
     page = client.get("/board/").get_data(as_text=True)
     assert_inert_html(page, CAMPAIGN_NAME)
     data = client.get("/board/data.json")
-    assert [c["name"] for c in data.get_json()["campaigns"]] == [CAMPAIGN_NAME]
+    # Other campaigns may exist (browser tests commit theirs): this one comes back intact.
+    assert CAMPAIGN_NAME in [c["name"] for c in data.get_json()["campaigns"]]
     # JSON a browser never reads as a page: its type, and no sniffing (nor inline script).
     assert data.mimetype == "application/json"
     assert data.headers["X-Content-Type-Options"] == "nosniff"
