@@ -8,7 +8,7 @@ from app.accounts.models import Horizon, PhoneKind, TonnageClass
 from app.accounts.status import AccountStatus
 from app.campaigns.models import CampaignStatus
 from app.distribution.models import ExportStatus, WaveStatus
-from app.users.models import Role
+from app.security import Role
 
 TONNAGE_LABELS = {
     TonnageClass.LIGHT: _l("up to 3.5 t"),

@@ -10,6 +10,7 @@ zone on their user are confined to it (``zone_scope`` / ``in_zone``).
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -20,7 +21,16 @@ from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
 from app.extensions import db, login_manager
-from app.users.models import Role
+
+
+class Role(enum.StrEnum):
+    """What a user may do: each route declares the roles it admits."""
+
+    AGENT = "agent"
+    SUPERVISOR = "supervisor"
+    STAFF = "staff"
+    ADMIN = "admin"
+
 
 F = TypeVar("F", bound=Callable[..., Any])
 

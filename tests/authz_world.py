@@ -36,8 +36,9 @@ from app.imports.models import (
 from app.imports.pipeline import Report
 from app.jobs.models import JobRun, JobStatus
 from app.scripting.services import load_script
+from app.security import Role
 from app.territory.models import TerritoryRule
-from app.users.models import Role, User
+from app.users.models import User
 from config import ROOT
 from tests import factories
 from tests.integration.distribution.conftest import run_jobs

@@ -14,8 +14,9 @@ from app.board import tallies
 from app.campaigns.models import Campaign, CampaignStatus, QueueEntry, QueueState
 from app.desk.models import CallAttempt
 from app.desk.outcomes import rules_from_config
+from app.security import Role
 from app.territory.models import Dealer, Salesperson, Zone
-from app.users.models import Role, User
+from app.users.models import User
 from app.users.services import create_user
 
 PASSWORD = "correct-horse-battery"

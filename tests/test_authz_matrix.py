@@ -17,8 +17,7 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from app.security import access_for
-from app.users.models import Role
+from app.security import Role, access_for
 from tests.authz_world import (
     FACTORIES,
     OTHER,

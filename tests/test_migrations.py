@@ -82,7 +82,7 @@ def test_the_board_tallies_migration_fills_in_existing_calls(tmp_path):
     from app.board.counts import Slice, gather
     from app.campaigns.models import QueueState
     from app.desk.models import CallAttempt
-    from app.users.models import Role
+    from app.security import Role
     from tests import factories
 
     app = build_app(f"sqlite:///{tmp_path}/calls.db")

@@ -15,8 +15,7 @@ from app.campaigns.models import Campaign, CampaignStatus
 from app.campaigns.services import SELECTABLE, list_campaigns
 from app.desk.queue import enqueue_accounts
 from app.extensions import db
-from app.security import guard, zone_scope
-from app.users.models import Role
+from app.security import Role, guard, zone_scope
 
 bp = Blueprint("accounts", __name__, url_prefix="/workspace")
 guard(bp, Role.STAFF, Role.ADMIN)

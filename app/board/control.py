@@ -21,7 +21,8 @@ from app.audit.services import record
 from app.board import tallies
 from app.campaigns.models import Campaign, CampaignStatus, QueueEntry, QueueState
 from app.desk.queue import begin_write
-from app.users.models import Role, User
+from app.security import Role
+from app.users.models import User
 
 # Accounts worked to these statuses may be called again; a qualified account goes back
 # through the quality check, and nobody calls one on the do-not-call list.

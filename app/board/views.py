@@ -49,10 +49,10 @@ from app.desk.models import CallAttempt, Verdict
 from app.desk.outcomes import rules_from_config
 from app.desk.queue import release_held
 from app.donotcall.interval import campaign_check_warning, campaign_warnings, local_today
-from app.downloads import csv_download, xlsx_download
 from app.extensions import db
-from app.security import guard, load_or_404
-from app.users.models import Role, User
+from app.security import Role, guard, load_or_404
+from app.spreadsheets.downloads import csv_download, xlsx_download
+from app.users.models import User
 
 bp = Blueprint("board", __name__, url_prefix="/board")
 guard(bp, Role.SUPERVISOR, Role.ADMIN)

@@ -22,6 +22,7 @@ from app.demo.network import DEALERS, SALESPEOPLE_PER_DEALER, ZONES
 from app.desk.queue import enqueue_accounts
 from app.imports.models import BatchStatus, ImportBatch, SourceKind
 from app.scripting.services import load_script
+from app.security import Role
 from app.territory.models import (
     Dealer,
     Municipality,
@@ -33,7 +34,6 @@ from app.territory.models import (
 )
 from app.territory.municipalities import BUNDLED_REFERENCE_DATE, bundled_municipalities
 from app.territory.services import load_municipalities
-from app.users.models import Role
 from app.users.services import create_user, find_user
 from config import ROOT
 

@@ -39,8 +39,7 @@ from app.desk.services import (
 )
 from app.extensions import db
 from app.scripting.answers import AnswerError, clean_answer
-from app.security import guard, load_or_404
-from app.users.models import Role
+from app.security import Role, guard, load_or_404
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
 NOTES_LIMIT = 4000

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from app.distribution.sheets import AccountSheet, FleetItem, Pack, WaveInfo
-from app.spreadsheet_safety import neutralise
+from app.spreadsheets.safety import neutralise
 
 
 class MappingError(ValueError):

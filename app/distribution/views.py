@@ -42,9 +42,8 @@ from app.distribution.services import (
 )
 from app.extensions import db
 from app.jobs.runner import JobsUnavailable
-from app.security import guard, in_zone, load_or_404, zone_scope
+from app.security import Role, guard, in_zone, load_or_404, zone_scope
 from app.territory.models import Dealer, Salesperson, Zone
-from app.users.models import Role
 
 bp = Blueprint("distribution", __name__, url_prefix="/distribution")
 guard(bp, Role.STAFF, Role.ADMIN)

@@ -37,7 +37,7 @@ from app.donotcall.reading import (
     phone_e164,
     vat_compact,
 )
-from app.imports.reading import ImportFileError, detect, read_rows
+from app.spreadsheets.reading import FileRefused, detect, read_rows
 
 CHUNK = 500  # ids per IN (...) list, well below SQLite's parameter limit
 INSERT_CHUNK = 5000
@@ -177,7 +177,7 @@ def _parse(path: Path, source: DncSource, max_bytes: int) -> Parsed:
         file_format = detect(path, max_bytes=max_bytes)
         rows = read_rows(path, file_format)
         return parse_registry(rows) if source == DncSource.REGISTRY else parse_internal(rows)
-    except (ImportFileError, DncFileError) as exc:
+    except (FileRefused, DncFileError) as exc:
         raise DncError(str(exc)) from exc
 
 

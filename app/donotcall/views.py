@@ -12,8 +12,7 @@ from flask_login import current_user
 from app.donotcall import interval, search, services
 from app.donotcall.forms import SOURCE_LABELS, AddForm, SearchForm, UploadForm
 from app.extensions import db
-from app.security import guard
-from app.users.models import Role
+from app.security import Role, guard
 
 bp = Blueprint("donotcall", __name__, url_prefix="/do-not-call")
 guard(bp, Role.STAFF, Role.ADMIN)

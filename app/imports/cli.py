@@ -12,8 +12,8 @@ from flask.cli import AppGroup
 
 from app.extensions import db
 from app.imports.models import SourceKind
-from app.imports.reading import ImportFileError
 from app.imports.services import MappingError, import_now
+from app.spreadsheets.reading import FileRefused
 
 accounts_cli = AppGroup("accounts", help="Account base: import files.")
 KINDS = [kind.value for kind in SourceKind if kind != SourceKind.DEMO]
@@ -65,7 +65,7 @@ def import_file(path: Path, source: str, mapping_file: Path | None, dry_run: boo
         batch, report = import_now(
             db.session, path, SourceKind(source), mapping=mapping, progress=_Bar()
         )
-    except (ImportFileError, MappingError) as exc:
+    except (FileRefused, MappingError) as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc
     if dry_run:

@@ -34,9 +34,9 @@ from app.imports.models import (
     ImportBatch,
     ImportRejection,
 )
-from app.imports.reading import FileFormat, ImportFileError, read_rows
 from app.imports.records import Record
 from app.imports.writing import Writer
+from app.spreadsheets.reading import FileFormat, FileRefused, read_rows
 from app.territory.models import Municipality, MunicipalityPostcode, Province
 from app.territory.municipalities import search_key
 
@@ -72,7 +72,7 @@ def load_reference(session: Session) -> Reference:
         for m in session.scalars(sa.select(Municipality))
     ]
     if not places:
-        raise ImportFileError(
+        raise FileRefused(
             _(
                 "The municipality reference is empty: load it first "
                 "(flask territory load-municipalities)."
@@ -193,7 +193,7 @@ def run_import(
         if waiting is not None:
             write_chunk(waiting[0].result(), waiting[1])
     if report.rows_read == 0:
-        raise ImportFileError(_("The file has a header but no rows."))
+        raise FileRefused(_("The file has a header but no rows."))
     # Accounts created or updated here that the do-not-call list names: flagged at once.
     apply_to_batch(session, batch.id)
 

@@ -23,9 +23,9 @@ from app.columns import utcnow
 from app.imports import mapping as mappings
 from app.imports.models import BatchStatus, ImportBatch, ImportMapping, SourceKind
 from app.imports.pipeline import Reference, Report, run_import
-from app.imports.reading import FileFormat, count_rows, detect, preview
 from app.jobs.models import JobRun
 from app.jobs.runner import Progress, job, start_job
+from app.spreadsheets.reading import FileFormat, count_rows, detect, preview
 
 PREVIEW_ROWS = 10
 
@@ -56,7 +56,7 @@ def receive_file(
 ) -> ImportBatch:
     """Check ``upload``, keep a copy and record a batch waiting for its column mapping.
 
-    Raises ``ImportFileError`` (nothing stored) when the file cannot be imported.
+    Raises ``FileRefused`` (nothing stored) when the file cannot be imported.
     """
     config = current_app.config
     file_format = detect(upload, max_bytes=config["IMPORT_MAX_BYTES"])

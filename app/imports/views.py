@@ -21,7 +21,6 @@ from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.accounts.models import Account
-from app.downloads import csv_download
 from app.extensions import db
 from app.imports import services
 from app.imports.doubts import EDITABLE, StaleAccount, open_flags, resolve
@@ -45,12 +44,12 @@ from app.imports.models import (
     PairStatus,
     SourceKind,
 )
-from app.imports.reading import ImportFileError
 from app.jobs.models import JobRun, JobStatus
 from app.jobs.runner import JOBS_UNAVAILABLE, JobsUnavailable, reconcile, start_job
 from app.labels import reason_label
-from app.security import guard, load_or_404
-from app.users.models import Role
+from app.security import Role, guard, load_or_404
+from app.spreadsheets.downloads import csv_download
+from app.spreadsheets.reading import FileRefused
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 guard(bp, Role.STAFF, Role.ADMIN)
@@ -79,7 +78,7 @@ def index():
                     SourceKind(form.source_kind.data),
                     user_id=current_user.id,
                 )
-            except ImportFileError as exc:
+            except FileRefused as exc:
                 db.session.rollback()
                 form.file.errors = [str(exc)]
             else:

@@ -7,8 +7,7 @@ from flask_login import current_user
 
 from app.jobs.models import JobRun, percent
 from app.jobs.runner import live_progress, reconcile
-from app.security import guard, load_or_404
-from app.users.models import Role
+from app.security import Role, guard, load_or_404
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 guard(bp, *Role)

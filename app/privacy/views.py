@@ -16,8 +16,7 @@ from app.privacy import services
 from app.privacy.documents import SECTIONS, render_pdf, to_json
 from app.privacy.forms import ConfirmForm, EraseContactForm, SearchForm
 from app.privacy.report import subject_report
-from app.security import guard, in_zone, load_or_404, zone_scope
-from app.users.models import Role
+from app.security import Role, guard, in_zone, load_or_404, zone_scope
 
 bp = Blueprint("privacy", __name__, url_prefix="/privacy")
 guard(bp, Role.STAFF, Role.ADMIN)

@@ -6,7 +6,7 @@ import click
 from flask.cli import AppGroup
 
 from app.extensions import db
-from app.users.models import Role
+from app.security import Role
 from app.users.services import (
     UserError,
     create_user,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -11,13 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.columns import Timestamps, UTCDateTime, str_enum
 from app.extensions import db
-
-
-class Role(enum.StrEnum):
-    AGENT = "agent"
-    SUPERVISOR = "supervisor"
-    STAFF = "staff"
-    ADMIN = "admin"
+from app.security import Role
 
 
 class User(UserMixin, Timestamps, db.Model):

@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.audit.services import record
+from app.security import Role
 from app.territory.models import Zone
-from app.users.models import Role, User
+from app.users.models import User
 from app.users.throttle import FAILED, fold
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters

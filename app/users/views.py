@@ -18,9 +18,8 @@ from flask_login import current_user, login_user, logout_user
 
 from app.audit.services import record
 from app.extensions import db
-from app.security import SESSION_STARTED, guard, public, roles, safe_next_url
+from app.security import SESSION_STARTED, Role, guard, public, roles, safe_next_url
 from app.users.forms import LoginForm, LogoutForm
-from app.users.models import Role
 from app.users.services import authenticate, list_users, zone_codes
 from app.users.throttle import fold, limits_from, wait_minutes
 

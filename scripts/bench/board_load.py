@@ -52,7 +52,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.board import tallies
-from app.users.models import Role, User
+from app.security import Role
+from app.users.models import User
 from app.users.services import hash_password
 
 ROOT = qc.ROOT

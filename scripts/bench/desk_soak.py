@@ -469,9 +469,10 @@ def seed(url: str, accounts: int, agents: int) -> qc.Fixture:
     from app.demo.services import DEMO_SCRIPT
     from app.extensions import db
     from app.scripting.services import load_script
+    from app.security import Role
     from app.territory.municipalities import BUNDLED_REFERENCE_DATE, bundled_municipalities
     from app.territory.services import load_municipalities
-    from app.users.models import Role, User
+    from app.users.models import User
     from app.users.services import hash_password
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})

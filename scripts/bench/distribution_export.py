@@ -87,8 +87,9 @@ from app.distribution.services import confirm_wave, create_wave
 from app.distribution.writers.pdf import render_pdf
 from app.extensions import db
 from app.jobs.models import JobRun, JobStatus
+from app.security import Role
 from app.territory.models import Dealer, Salesperson, TerritoryRule, Zone
-from app.users.models import Role, User
+from app.users.models import User
 from app.users.services import hash_password
 from config import normalise_database_url
 

@@ -76,7 +76,8 @@ from app.desk.models import CallAttempt  # noqa: E402
 from app.desk.queue import begin_write, claim, end_call  # noqa: E402
 from app.desk.queue_writes import Claimed  # noqa: E402
 from app.extensions import db  # noqa: E402
-from app.users.models import Role, User  # noqa: E402
+from app.security import Role  # noqa: E402
+from app.users.models import User  # noqa: E402
 
 MAX_POOL = 16
 BENCHMARKS_MD = ROOT / "docs" / "benchmarks.md"

@@ -36,7 +36,7 @@ from app.imports.models import AccountFlag, DuplicatePair, ImportBatch, ImportRe
 from app.imports.records import make_record
 from app.jobs import runner as job_runner
 from app.scripting.services import load_script
-from app.spreadsheet_safety import DANGEROUS_FIRST
+from app.spreadsheets.safety import DANGEROUS_FIRST
 from app.territory.municipalities import (
     BUNDLED_REFERENCE_DATE,
     bundled_municipalities,

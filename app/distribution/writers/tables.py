@@ -15,8 +15,8 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from app.distribution.sheets import AccountSheet, Pack
-from app.downloads import csv_bytes, xlsx_bytes
 from app.labels import horizon_label, tonnage_label
+from app.spreadsheets.downloads import csv_bytes, xlsx_bytes
 
 
 def local_time(moment: datetime | None) -> datetime | None:

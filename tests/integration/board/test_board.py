@@ -13,7 +13,8 @@ from app.board import cache
 from app.campaigns.models import QueueEntry, QueueState
 from app.desk.models import CallAttempt
 from app.scripting.services import load_script
-from app.users.models import Role, User
+from app.security import Role
+from app.users.models import User
 from config import ROOT
 from tests import factories
 

@@ -18,7 +18,7 @@ from app.campaigns.calendar import ROME
 from app.campaigns.models import QueueEntry, QueueState
 from app.desk.models import CallAttempt, QualityCheck, Verdict
 from app.desk.outcomes import DEFAULT_OUTCOMES, rules_from_config
-from app.users.models import Role
+from app.security import Role
 from tests import factories
 
 # A campaign whose own outcome set qualifies on "interested" and counts "voicemail" as

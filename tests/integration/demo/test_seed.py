@@ -2,8 +2,9 @@ from sqlalchemy import func, select
 from stdnum.it import iva
 
 from app.accounts.models import Account, AccountPhone, AccountSource, PhoneKind
+from app.security import Role
 from app.territory.models import Dealer, Municipality, Salesperson, TerritoryRule, Zone
-from app.users.models import Role, User
+from app.users.models import User
 
 
 def count(session, model):

@@ -23,7 +23,8 @@ from app.accounts.models import Account
 from app.accounts.status import AccountStatus
 from app.campaigns.models import Campaign, CampaignStatus, QueueEntry, QueueState
 from app.desk.queue import claim_next, reschedule
-from app.users.models import Role, User
+from app.security import Role
+from app.users.models import User
 
 AGENTS = 16
 ENTRIES = 300

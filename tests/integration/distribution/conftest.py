@@ -15,8 +15,9 @@ from pypdf import PdfReader
 
 from app.extensions import db
 from app.jobs import runner as job_runner
+from app.security import Role
 from app.territory.models import Salesperson, TerritoryRule
-from app.users.models import Role, User
+from app.users.models import User
 from tests import factories
 
 

@@ -12,8 +12,9 @@ from app.accounts.models import Account
 from app.audit.models import AuditEntry
 from app.distribution import services
 from app.distribution.models import Wave, WaveAccount
+from app.security import Role
 from app.territory.models import Salesperson, TerritoryRule, Zone
-from app.users.models import Role, User
+from app.users.models import User
 from app.users.services import find_user
 from tests import factories
 from tests.conftest import Auth, csrf_token

@@ -35,7 +35,7 @@ from app.desk.models import CallAttempt
 from app.desk.queue import enqueue_accounts
 from app.extensions import db
 from app.scripting.services import load_script
-from app.users.models import Role
+from app.security import Role
 from config import ROOT
 from tests import factories
 from tests.conftest import build_app, migrate_to_head

@@ -109,7 +109,7 @@ def test_a_merge_of_two_accounts_called_in_one_campaign_recounts_its_board(
 
     from app.board import tallies
     from app.board.counts import Slice, gather
-    from app.users.models import Role
+    from app.security import Role
 
     pair, older, newer = pair
     campaign = factories.campaign(session)

@@ -22,7 +22,7 @@ from app.imports.models import (
     ImportRejection,
     SourceKind,
 )
-from app.imports.reading import ImportFileError
+from app.spreadsheets.reading import FileRefused
 from tests.integration.imports import crash
 
 HEADER = ["CODICE", "RAGIONE SOCIALE", "INDIRIZZO", "CAP", "COMUNE", "PROV", "P.IVA", "TELEFONO"]
@@ -173,7 +173,7 @@ def test_the_entities_kept_for_new_accounts_are_those_the_database_gives(
 def test_a_bad_file_writes_nothing(session, tmp_path, do_import, data, message) -> None:
     path = tmp_path / "bad.csv"
     path.write_bytes(data)
-    with pytest.raises(ImportFileError, match=message):
+    with pytest.raises(FileRefused, match=message):
         do_import(path)
     session.rollback()
     assert session.scalar(sa.select(sa.func.count(ImportBatch.id))) == 0

@@ -1,7 +1,7 @@
 import uuid
 
 from app.jobs.models import JobRun, JobStatus
-from app.users.models import Role
+from app.security import Role
 from tests import factories
 
 

@@ -33,7 +33,7 @@ from app.imports.models import (
     ImportRejection,
     SourceKind,
 )
-from app.users.models import Role
+from app.security import Role
 from tests import factories
 
 # Every personal value of the seeded company; none may survive anonymisation.

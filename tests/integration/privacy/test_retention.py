@@ -13,7 +13,7 @@ from app.campaigns.models import QueueState
 from app.desk.models import CallAttempt
 from app.imports.models import ImportBatch, ImportRejection, SourceKind
 from app.privacy.retention import run_retention
-from app.users.models import Role
+from app.security import Role
 from tests import factories
 
 NOW = datetime(2026, 11, 23, 3, 15, tzinfo=UTC)

@@ -99,7 +99,7 @@ def test_erase_one_person(client, auth, users, seeded, session):
 
 
 def test_zoned_staff_see_only_their_zone(client, auth, seeded, session):
-    from app.users.models import Role
+    from app.security import Role
     from tests import factories
 
     other = factories.zone(session, code="SUD", name="Sud")

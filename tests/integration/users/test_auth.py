@@ -4,8 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from app.audit.models import AuditEntry
-from app.security import SESSION_STARTED
-from app.users.models import Role
+from app.security import SESSION_STARTED, Role
 from app.users.services import find_user, hash_password, verify_password
 from tests import factories
 

@@ -1,6 +1,7 @@
 from sqlalchemy import select
 
-from app.users.models import Role, User
+from app.security import Role
+from app.users.models import User
 from app.users.services import find_user, verify_password
 
 

@@ -1,6 +1,6 @@
 """Tables handed out as files people open in Italian Excel: CSV in UTF-8 with a BOM and
 ``;`` between cells, or XLSX (xlsxwriter) with a frozen header, filters and widths; every
-text cell made formula-safe (``spreadsheet_safety.neutralise``), and XLSX text written
+text cell made formula-safe (``safety.neutralise``), and XLSX text written
 as text, never as a formula. ``csv_bytes`` / ``xlsx_bytes`` make the files (the
 distribution packs use them too), ``csv_download`` / ``xlsx_download`` send them."""
 
@@ -17,7 +17,7 @@ from flask import Response
 from werkzeug.utils import secure_filename
 from xlsxwriter import Workbook
 
-from app.spreadsheet_safety import neutralise
+from app.spreadsheets.safety import neutralise
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FIXED_STAMP = datetime(2000, 1, 1)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
-from app.imports.reading import FileFormat, ImportFileError, detect, preview, read_rows
+from app.spreadsheets.reading import FileFormat, FileRefused, detect, preview, read_rows
 
 LIMIT = 10_000_000
 ROWS = [["Ragione sociale", "Comune", "CAP"], ["Trasporti Cantù", "Cantù", "22063"]]
@@ -85,7 +85,7 @@ def test_xlsx_cells_come_back_as_text(tmp_path) -> None:
 
 def test_an_xlsx_formula_is_refused_with_its_cell(tmp_path) -> None:
     path = xlsx(tmp_path, ROWS, formula="C3")
-    with pytest.raises(ImportFileError, match=r"Cell C3 .* formula"):
+    with pytest.raises(FileRefused, match=r"Cell C3 .* formula"):
         detect(path, max_bytes=LIMIT)
 
 
@@ -137,7 +137,7 @@ def test_ods_is_read(tmp_path) -> None:
 def test_an_ods_formula_is_refused(tmp_path) -> None:
     cell = ('<table:table-row><table:table-cell table:formula="of:=1+1" '
             'office:value-type="float" office:value="2"/></table:table-row>')  # fmt: skip
-    with pytest.raises(ImportFileError, match="The spreadsheet holds formulas"):
+    with pytest.raises(FileRefused, match="The spreadsheet holds formulas"):
         detect(ods(tmp_path, ods_row("A") + cell), max_bytes=LIMIT)
 
 
@@ -149,7 +149,7 @@ def test_an_ods_formula_is_refused(tmp_path) -> None:
 def test_a_csv_formula_is_refused_with_its_row_and_column(tmp_path, cell) -> None:
     rows = [["Ragione sociale", "Telefono"], ["Rossi SRL", cell]]
     path = write(tmp_path, "a.csv", csv_bytes(";", "utf-8", rows))
-    with pytest.raises(ImportFileError, match="Row 2, column 2 holds a formula"):
+    with pytest.raises(FileRefused, match="Row 2, column 2 holds a formula"):
         list(read_rows(path, detect(path, max_bytes=LIMIT)))
 
 
@@ -176,13 +176,13 @@ def test_values_that_only_look_like_formulas_are_data(tmp_path, cell) -> None:
     ],
 )
 def test_bad_files_are_refused_with_a_clear_message(tmp_path, data, message) -> None:
-    with pytest.raises(ImportFileError, match=message):
+    with pytest.raises(FileRefused, match=message):
         detect(write(tmp_path, "upload.csv", data), max_bytes=LIMIT)
 
 
 def test_an_oversized_file_is_refused(tmp_path) -> None:
     path = write(tmp_path, "big.csv", csv_bytes(";", "utf-8") * 1000)
-    with pytest.raises(ImportFileError, match="QUALIFICA_MAX_UPLOAD_MB"):
+    with pytest.raises(FileRefused, match="QUALIFICA_MAX_UPLOAD_MB"):
         detect(path, max_bytes=1000)
 
 
@@ -190,7 +190,7 @@ def test_a_zip_that_is_not_a_spreadsheet_is_refused(tmp_path) -> None:
     path = tmp_path / "photos.zip"
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("photo.txt", "hello")
-    with pytest.raises(ImportFileError, match="not a spreadsheet"):
+    with pytest.raises(FileRefused, match="not a spreadsheet"):
         detect(path, max_bytes=LIMIT)
 
 
@@ -200,7 +200,7 @@ def test_a_zip_bomb_is_refused_before_it_is_inflated(tmp_path) -> None:
         archive.writestr("xl/workbook.xml", "<workbook/>")
         archive.writestr("xl/worksheets/sheet1.xml", b"\x00" * 20_000_000)  # ~20 KB packed
     assert path.stat().st_size < 100_000
-    with pytest.raises(ImportFileError, match="zip bomb"):
+    with pytest.raises(FileRefused, match="zip bomb"):
         detect(path, max_bytes=LIMIT)
 
 

@@ -3,7 +3,7 @@
 Everything that can be wrong with a file is found here, before anything is written: the
 size, the kind (told by its bytes, not its name), a ZIP that would inflate to far more than
 it weighs (a "zip bomb"), binary content, an unknown encoding, formulas. Each problem is an
-``ImportFileError`` whose message says what is wrong and what to do.
+``FileRefused`` whose message says what is wrong and what to do.
 
 Encodings: Italian files come as UTF-8 (with or without BOM) or Windows' CP1252 (Access
 and Excel exports). A strict UTF-8 decode decides between them reliably (CP1252 text with
@@ -52,7 +52,7 @@ MAGIC = {
 FORMULA = re.compile(r"^\s*(=|[+\-@].*?[A-Za-z_][\w.]*\(|[+\-@].*[|!])")
 
 
-class ImportFileError(ValueError):
+class FileRefused(ValueError):
     """The file cannot be imported; the message is for the person who uploaded it."""
 
 
@@ -69,9 +69,9 @@ def detect(path: Path, *, max_bytes: int) -> FileFormat:
     """Tell what ``path`` holds, refusing what cannot or must not be read."""
     size = path.stat().st_size
     if size == 0:
-        raise ImportFileError(_("The file is empty."))
+        raise FileRefused(_("The file is empty."))
     if size > max_bytes:
-        raise ImportFileError(
+        raise FileRefused(
             _(
                 "The file is %(size)s MB; the limit is %(limit)s MB. Split it, or ask an "
                 "administrator to raise QUALIFICA_MAX_UPLOAD_MB.",
@@ -85,7 +85,7 @@ def detect(path: Path, *, max_bytes: int) -> FileFormat:
         return FileFormat(_zip_kind(path, max_bytes))
     for magic, name in MAGIC.items():
         if head.startswith(magic):
-            raise ImportFileError(
+            raise FileRefused(
                 _(
                     "This is a %(kind)s file, not a spreadsheet. Save it as CSV, XLSX or "
                     "ODS and upload that.",
@@ -93,7 +93,7 @@ def detect(path: Path, *, max_bytes: int) -> FileFormat:
                 )
             )
     if b"\x00" in head or _holds_nul(path):
-        raise ImportFileError(
+        raise FileRefused(
             _("The file holds binary data (or UTF-16 text). Save it as CSV (UTF-8) or XLSX.")
         )
     encoding = _encoding(path)
@@ -113,11 +113,11 @@ def _zip_kind(path: Path, max_bytes: int) -> str:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
             if len(members) > MAX_ZIP_MEMBERS:
-                raise ImportFileError(_("The file holds too many parts to be a spreadsheet."))
+                raise FileRefused(_("The file holds too many parts to be a spreadsheet."))
             packed = sum(m.compress_size for m in members) or 1
             unpacked = sum(m.file_size for m in members)
             if unpacked > max_bytes * 10 or unpacked / packed > MAX_ZIP_RATIO:
-                raise ImportFileError(
+                raise FileRefused(
                     _(
                         "The file would expand to %(size)s MB: refused as a possible zip "
                         "bomb. Re-save it from your spreadsheet program.",
@@ -134,8 +134,8 @@ def _zip_kind(path: Path, max_bytes: int) -> str:
                 _refuse_formulas(archive, kind)
                 return kind
     except zipfile.BadZipFile as error:
-        raise ImportFileError(_("The file is damaged: it cannot be opened.")) from error
-    raise ImportFileError(_("This ZIP file is not a spreadsheet. Upload a CSV, XLSX or ODS file."))
+        raise FileRefused(_("The file is damaged: it cannot be opened.")) from error
+    raise FileRefused(_("This ZIP file is not a spreadsheet. Upload a CSV, XLSX or ODS file."))
 
 
 # A formula in the sheet's XML, and the cell it belongs to (XLSX: <c r="B3"><f>; ODS:
@@ -160,7 +160,7 @@ def _refuse_formulas(archive: zipfile.ZipFile, kind: str) -> None:
             for chunk in iter(lambda: handle.read(1 << 20), b""):
                 found = pattern.search(tail + chunk)
                 if found and found.groups():
-                    raise ImportFileError(
+                    raise FileRefused(
                         _(
                             "Cell %(cell)s of the spreadsheet holds a formula. Formulas are "
                             "not imported: copy the cells and paste them as values.",
@@ -168,7 +168,7 @@ def _refuse_formulas(archive: zipfile.ZipFile, kind: str) -> None:
                         )
                     )
                 if found:
-                    raise ImportFileError(
+                    raise FileRefused(
                         _(
                             "The spreadsheet holds formulas. Formulas are not imported: copy "
                             "the cells and paste them as values."
@@ -196,7 +196,7 @@ def _encoding(path: Path) -> str:
             try:
                 line.decode("cp1252")
             except UnicodeDecodeError as error:
-                raise ImportFileError(
+                raise FileRefused(
                     _(
                         "Line %(line)s is neither UTF-8 nor Windows (CP1252) text. Save the "
                         "file as CSV UTF-8.",
@@ -209,7 +209,7 @@ def _encoding(path: Path) -> str:
 def _delimiter(text: str) -> str:
     lines = [line for line in text.splitlines()[:50] if line.strip()]
     if not lines:
-        raise ImportFileError(_("The file has no rows."))
+        raise FileRefused(_("The file has no rows."))
     if not any(d in line for line in lines for d in DELIMITERS):
         return ";"  # one column
     if len(lines) == 1:  # the header alone: the most frequent candidate
@@ -217,7 +217,7 @@ def _delimiter(text: str) -> str:
     try:
         return csv.Sniffer().sniff("\n".join(lines), delimiters=DELIMITERS).delimiter
     except csv.Error as error:
-        raise ImportFileError(
+        raise FileRefused(
             _("The columns cannot be told apart: separate them with ';', ',' or tabs.")
         ) from error
 
@@ -228,7 +228,7 @@ def read_rows(path: Path, file_format: FileFormat) -> Iterator[list[str]]:
     for line_number, row in enumerate(rows, start=1):
         for column, cell in enumerate(row, start=1):
             if cell and FORMULA.match(cell):
-                raise ImportFileError(
+                raise FileRefused(
                     _(
                         "Row %(row)s, column %(column)s holds a formula (%(cell)s). Formulas "
                         "are not imported: paste the values instead.",
@@ -245,7 +245,7 @@ def _csv_rows(path: Path, file_format: FileFormat) -> Iterator[list[str]]:
         try:
             yield from csv.reader(handle, delimiter=file_format.delimiter or ";")
         except csv.Error as error:
-            raise ImportFileError(_("The file is not valid CSV: %(error)s", error=error)) from error
+            raise FileRefused(_("The file is not valid CSV: %(error)s", error=error)) from error
 
 
 def _sheet_rows(path: Path) -> Iterator[list[str]]:
@@ -254,10 +254,10 @@ def _sheet_rows(path: Path) -> Iterator[list[str]]:
         sheet = workbook.get_sheet_by_index(0)
         for row in sheet.iter_rows():
             yield [_cell_text(value) for value in row]
-    except ImportFileError:
+    except FileRefused:
         raise
     except Exception as error:  # calamine's errors have no common public base class
-        raise ImportFileError(
+        raise FileRefused(
             _("The spreadsheet cannot be read: %(error)s", error=str(error)[:200])
         ) from error
 

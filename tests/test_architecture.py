@@ -1,0 +1,252 @@
+"""The shape of the code, measured from the code: packages import only what lies below them
+in the pipeline, modules stay small, views build no queries, GETs never commit.
+
+The package import graph is read from every ``import`` statement under ``app/`` (those
+inside functions too), so a new upward import fails here with the file and line that
+made it. ``docs/architecture.md`` explains the layers and each allowed exception.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = ROOT / "app"
+
+# Bottom to top: a unit (a package, or a module directly under app/) may import only
+# itself and the units listed before it.
+LAYERS = (
+    # the shared base
+    "extensions",
+    "columns",
+    "forms",
+    "security",
+    "i18n",
+    "navigation",
+    "audit",
+    "jobs",
+    "spreadsheets",
+    # the pipeline
+    "territory",
+    "users",
+    "accounts",
+    "scripting",
+    "campaigns",
+    "donotcall",
+    "imports",
+    "desk",
+    "board",
+    "distribution",
+    "workspace",
+    "privacy",
+    "demo",
+    # wiring
+    "models",
+    "__init__",
+)
+
+# The upward imports we keep, each with its reason (named in docs/architecture.md too):
+# (importing module, imported module) -> why.
+ALLOWED_UPWARD: dict[tuple[str, str], str] = {
+    ("app.desk.services", "app.board.tally_writes"): (
+        "recording an outcome counts the call in the board's tallies in the same "
+        "transaction, so the board never disagrees with the calls"
+    ),
+}
+
+
+def _unit(module: str) -> str | None:
+    parts = module.split(".")
+    if parts[0] != "app":
+        return None
+    return parts[1] if len(parts) > 1 else "__init__"
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _imported(node: ast.Import | ast.ImportFrom, module: str, is_package: bool) -> list[str]:
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    if node.level:  # relative: resolve against this module's package
+        package = module.split(".") if is_package else module.split(".")[:-1]
+        base = package[: len(package) - node.level + 1]
+        target = ".".join(base + ([node.module] if node.module else []))
+    else:
+        target = node.module or ""
+    # "from app import x" imports the unit x, not app/__init__.
+    if target == "app":
+        return [f"app.{alias.name}" for alias in node.names]
+    return [target]
+
+
+def import_edges() -> list[tuple[str, str, str]]:
+    """(importing module, imported module, "file:line") for every import between units."""
+    edges = []
+    for path in sorted(APP.rglob("*.py")):
+        module = _module_name(path)
+        source = _unit(module)
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Import | ast.ImportFrom):
+                continue
+            for target in _imported(node, module, path.name == "__init__.py"):
+                unit = _unit(target)
+                if unit is not None and unit != source:
+                    where = f"{path.relative_to(ROOT)}:{node.lineno}"
+                    edges.append((module, target, where))
+    return edges
+
+
+def upward_imports() -> list[tuple[str, str, str]]:
+    rank = {unit: i for i, unit in enumerate(LAYERS)}
+    return [
+        (module, target, where)
+        for module, target, where in import_edges()
+        if rank[_unit(target)] > rank[_unit(module)]
+    ]
+
+
+def test_every_unit_of_the_application_has_its_layer():
+    units = {_unit(_module_name(p)) for p in APP.rglob("*.py")}
+    assert units - set(LAYERS) == set(), "place the new package in LAYERS"
+    assert set(LAYERS) - units == set(), "a layer names a package that no longer exists"
+
+
+def test_imports_point_down_the_pipeline():
+    unexpected = [
+        f"{where}: {module} imports {target}"
+        for module, target, where in upward_imports()
+        if (module, target) not in ALLOWED_UPWARD
+    ]
+    assert unexpected == []
+
+
+def test_each_allowed_upward_import_is_still_needed_and_documented():
+    found = {(module, target) for module, target, _ in upward_imports()}
+    assert set(ALLOWED_UPWARD) <= found, "an allowed upward import is gone: remove it"
+    assert len(ALLOWED_UPWARD) <= 2
+    doc = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    for module, target in ALLOWED_UPWARD:
+        assert f"`{module}` imports `{target}`" in doc
+
+
+def test_the_measure_sees_an_upward_import(tmp_path):
+    """The graph reader itself: a relative import inside a function is an edge too."""
+    code = "def f():\n    from ..board import tallies\n"
+    tree = ast.parse(code)
+    node = next(n for n in ast.walk(tree) if isinstance(n, ast.ImportFrom))
+    assert _imported(node, "app.desk.services", is_package=False) == ["app.board"]
+    node = ast.parse("from app import models").body[0]
+    assert _imported(node, "app.x", is_package=False) == ["app.models"]
+
+
+# ------------------------------------------------------------------------- sizes ---
+
+MAX_MODULE_LINES = 400
+MAX_FUNCTION_LINES = 60
+LONG_FUNCTION_NOTE = "# Long:"  # the comment that says why a function is not split
+
+
+def _python_files() -> list[Path]:
+    return sorted(APP.rglob("*.py"))
+
+
+def test_no_module_is_over_400_lines():
+    long = {
+        str(p.relative_to(ROOT)): n
+        for p in _python_files()
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+    }
+    assert long == {}
+
+
+def test_a_function_over_60_lines_says_why_it_is_not_split():
+    unexplained = []
+    for path in _python_files():
+        text = path.read_text(encoding="utf-8")
+        lines = text.splitlines()
+        for node in ast.walk(ast.parse(text)):
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+            length = node.end_lineno - first + 1
+            body = "\n".join(lines[first - 1 : node.end_lineno])
+            if length > MAX_FUNCTION_LINES and LONG_FUNCTION_NOTE not in body:
+                unexplained.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name} {length}")
+    assert unexplained == []
+
+
+# ------------------------------------------------------------------------- views ---
+
+
+def _view_functions() -> list[tuple[Path, ast.FunctionDef]]:
+    found = []
+    for path in sorted(APP.rglob("views.py")):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.FunctionDef):
+                found.append((path, node))
+    return found
+
+
+def _builds_a_query(call: ast.Call) -> bool:
+    name = call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", "")
+    return name in {"select", "update", "delete", "insert"} and call.end_lineno > call.lineno
+
+
+def test_no_view_builds_a_multi_line_query():
+    """Views load one object, check access, validate, call one service: a query that
+    spans lines (``select(...).where(...).order_by(...)``) belongs in a named service."""
+    builders = []
+    for path, function in _view_functions():
+        for node in ast.walk(function):
+            if isinstance(node, ast.Call) and _builds_a_query(node):
+                builders.append(f"{path.relative_to(ROOT)}:{node.lineno} in {function.name}")
+    assert builders == []
+
+
+def test_the_query_detector_sees_a_multi_line_query():
+    code = (
+        "def index():\n"
+        "    rows = db.session.scalars(\n        sa.select(X)\n        .where(y)\n    )\n"
+    )
+    call = next(
+        n for n in ast.walk(ast.parse(code)) if isinstance(n, ast.Call) and _builds_a_query(n)
+    )
+    assert call.lineno == 3
+
+
+# ---------------------------------------------------------------- registrations ---
+
+
+def test_jobs_live_in_jobs_modules_and_are_registered_by_the_app_factory():
+    """A job handler is declared in its feature's ``jobs.py`` only; ``create_app`` lists
+    those modules, so no view or service import registers a job by side effect."""
+    declared = defaultdict(list)
+    for path in _python_files():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "job":
+                declared[str(path.relative_to(ROOT))].append(node.lineno)
+    outside = {p: lines for p, lines in declared.items() if not p.endswith("/jobs.py")}
+    assert outside == {}
+    assert declared, "no job found: the detector is broken"
+
+
+@pytest.mark.parametrize("name", ["views.py", "services.py"])
+def test_no_module_registers_jobs_by_importing_them(name):
+    offenders = [
+        f"{path.relative_to(ROOT)}:{node.lineno}"
+        for path in sorted(APP.rglob(name))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ImportFrom)
+        and any(alias.name == "jobs" and alias.asname for alias in node.names)
+    ]
+    assert offenders == []
