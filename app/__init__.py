@@ -231,48 +231,37 @@ def register_errors(app: Flask) -> None:
 
 
 def register_templates(app: Flask) -> None:
+    """Template helpers: each feature's ``labels.TEMPLATE_HELPERS`` (the translated names of
+    its values), the navigation bar and a few shared names."""
     from flask_babel import get_locale
 
+    from app.accounts import labels as account_labels
     from app.accounts.models import TonnageClass
     from app.accounts.phones import format_international
-    from app.labels import (
-        campaign_status_label,
-        export_status_label,
-        horizon_label,
-        import_field_label,
-        phone_kind_label,
-        reason_label,
-        role_label,
-        source_kind_label,
-        status_label,
-        tonnage_label,
-        wave_status_label,
-    )
+    from app.campaigns import labels as campaign_labels
+    from app.distribution import labels as distribution_labels
+    from app.imports import labels as import_labels
     from app.navigation import navigation
     from app.scripting.branching import condition_dict
+    from app.users import labels as user_labels
     from app.users.forms import LogoutForm
+
+    helpers: dict[str, Any] = {}
+    for labels in (account_labels, user_labels, campaign_labels, import_labels,
+                   distribution_labels):  # fmt: skip
+        helpers.update(labels.TEMPLATE_HELPERS)
 
     app.context_processor(navigation)
     app.add_template_filter(format_international, "phone_international")
-    app.add_template_filter(reason_label, "reason_label")
+    app.add_template_filter(account_labels.reason_label, "reason_label")
 
     @app.context_processor
     def common() -> dict[str, Any]:
         return {
+            **helpers,
             "logout_form": LogoutForm,
             "current_locale": str(get_locale()),
             "languages": app.config["LANGUAGES"],
-            "role_label": role_label,
-            "status_label": status_label,
-            "campaign_status_label": campaign_status_label,
-            "wave_status_label": wave_status_label,
-            "export_status_label": export_status_label,
-            "tonnage_label": tonnage_label,
-            "horizon_label": horizon_label,
-            "phone_kind_label": phone_kind_label,
-            "import_field_label": import_field_label,
-            "reason_label": reason_label,
-            "source_kind_label": source_kind_label,
             "tonnage_classes": list(TonnageClass),
             "condition_dict": condition_dict,
         }

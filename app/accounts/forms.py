@@ -17,12 +17,12 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional
 
+from app.accounts.labels import SOURCE_KIND_LABELS, STATUS_LABELS, TONNAGE_LABELS
 from app.accounts.models import FleetLine, TonnageClass
 from app.accounts.segments import Segment
 from app.accounts.status import AccountStatus
 from app.forms import BaseForm
 from app.imports.models import SourceKind
-from app.labels import SOURCE_KIND_LABELS, STATUS_LABELS, TONNAGE_LABELS
 from app.territory.models import Dealer, Province, Zone
 
 

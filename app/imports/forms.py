@@ -9,10 +9,11 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, SelectField, SubmitField
 from wtforms.fields.choices import SelectChoice
 
+from app.accounts.labels import SOURCE_KIND_LABELS
 from app.forms import BaseForm
+from app.imports.labels import IMPORT_FIELD_LABELS
 from app.imports.models import SourceKind
 from app.imports.records import FIELDS
-from app.labels import IMPORT_FIELD_LABELS, SOURCE_KIND_LABELS
 
 
 class UploadForm(BaseForm):

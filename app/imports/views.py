@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.accounts.labels import reason_label
 from app.accounts.models import Account
 from app.extensions import db
 from app.imports import services
@@ -46,7 +47,6 @@ from app.imports.models import (
 )
 from app.jobs.models import JobRun, JobStatus
 from app.jobs.runner import JOBS_UNAVAILABLE, JobsUnavailable, reconcile, start_job
-from app.labels import reason_label
 from app.security import Role, guard, load_or_404
 from app.spreadsheets.downloads import csv_download
 from app.spreadsheets.reading import FileRefused

@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import gettext as _
 
+from app.accounts.labels import horizon_label, tonnage_label
 from app.distribution.sheets import AccountSheet, Pack
-from app.labels import horizon_label, tonnage_label
 from app.spreadsheets.downloads import csv_bytes, xlsx_bytes
 
 

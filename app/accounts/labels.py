@@ -1,14 +1,15 @@
-"""Interface names for enum values, translated by Flask-Babel."""
+"""Interface names of the account's values (status, tonnage, phones, purchase horizon,
+sources) and of the reasons normalisation and de-duplication give, translated by
+Flask-Babel. ``TEMPLATE_HELPERS`` is what templates see (``create_app`` collects them)."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from flask_babel import lazy_gettext as _l
 
 from app.accounts.models import Horizon, PhoneKind, TonnageClass
 from app.accounts.status import AccountStatus
-from app.campaigns.models import CampaignStatus
-from app.distribution.models import ExportStatus, WaveStatus
-from app.security import Role
 
 TONNAGE_LABELS = {
     TonnageClass.LIGHT: _l("up to 3.5 t"),
@@ -31,13 +32,6 @@ HORIZON_LABELS = {
     Horizon.NONE: _l("no purchase planned"),
 }
 
-ROLE_LABELS = {
-    Role.AGENT: _l("Agent"),
-    Role.SUPERVISOR: _l("Supervisor"),
-    Role.STAFF: _l("Staff"),
-    Role.ADMIN: _l("Administrator"),
-}
-
 STATUS_LABELS = {
     AccountStatus.NEW: _l("New"),
     AccountStatus.TO_REVIEW: _l("To review"),
@@ -54,62 +48,6 @@ STATUS_LABELS = {
     AccountStatus.MERGED: _l("Merged"),
 }
 
-
-CAMPAIGN_STATUS_LABELS = {
-    CampaignStatus.DRAFT: _l("Draft"),
-    CampaignStatus.ACTIVE: _l("In progress"),
-    CampaignStatus.PAUSED: _l("Paused"),
-    CampaignStatus.CLOSED: _l("Closed"),
-}
-
-
-def campaign_status_label(status: CampaignStatus | str) -> str:
-    return str(CAMPAIGN_STATUS_LABELS[CampaignStatus(status)])
-
-
-def role_label(role: Role | str) -> str:
-    return str(ROLE_LABELS[Role(role)])
-
-
-def status_label(status: AccountStatus | str) -> str:
-    return str(STATUS_LABELS[AccountStatus(status)])
-
-
-def tonnage_label(value: TonnageClass | str) -> str:
-    return str(TONNAGE_LABELS[TonnageClass(value)])
-
-
-def phone_kind_label(value: PhoneKind | str) -> str:
-    return str(PHONE_KIND_LABELS[PhoneKind(value)])
-
-
-def horizon_label(value: Horizon | str) -> str:
-    return str(HORIZON_LABELS[Horizon(value)])
-
-
-IMPORT_FIELD_LABELS = {
-    "source_id": _l("Code in the source"),
-    "company_name": _l("Company name"),
-    "legal_form": _l("Legal form"),
-    "street": _l("Street"),
-    "house_number": _l("House number"),
-    "postcode": _l("Postcode (CAP)"),
-    "municipality": _l("Municipality"),
-    "province": _l("Province"),
-    "vat_number": _l("VAT number"),
-    "tax_code": _l("Tax code"),
-    "phone": _l("Phone"),
-    "phone_2": _l("Second phone"),
-    "mobile": _l("Mobile"),
-    "email": _l("Email"),
-    "tonnage_class": _l("Tonnage class"),
-    "vehicle_count": _l("Number of vehicles"),
-    "brand": _l("Vehicle brand"),
-    "last_purchase": _l("Last purchase"),
-    "salesperson": _l("Salesperson code"),
-    "notes": _l("Notes"),
-}
-
 SOURCE_KIND_LABELS = {
     "customer_base": _l("Customer base"),
     "warranty": _l("Warranty file"),
@@ -117,15 +55,6 @@ SOURCE_KIND_LABELS = {
     "purchased_list": _l("Purchased list"),
     "demo": _l("Demo data"),
 }
-
-
-def import_field_label(field: str) -> str:
-    return str(IMPORT_FIELD_LABELS.get(field, field))
-
-
-def source_kind_label(kind: str) -> str:
-    return str(SOURCE_KIND_LABELS.get(str(kind), kind))
-
 
 # What normalisation did or doubted, and the evidence of a duplicate pair, by reason code.
 REASON_LABELS = {
@@ -188,28 +117,35 @@ REASON_LABELS = {
 }
 
 
+def status_label(status: AccountStatus | str) -> str:
+    return str(STATUS_LABELS[AccountStatus(status)])
+
+
+def tonnage_label(value: TonnageClass | str) -> str:
+    return str(TONNAGE_LABELS[TonnageClass(value)])
+
+
+def phone_kind_label(value: PhoneKind | str) -> str:
+    return str(PHONE_KIND_LABELS[PhoneKind(value)])
+
+
+def horizon_label(value: Horizon | str) -> str:
+    return str(HORIZON_LABELS[Horizon(value)])
+
+
+def source_kind_label(kind: str) -> str:
+    return str(SOURCE_KIND_LABELS.get(str(kind), kind))
+
+
 def reason_label(code: str) -> str:
     return str(REASON_LABELS.get(code, code.replace("_", " ")))
 
 
-WAVE_STATUS_LABELS = {
-    WaveStatus.DRAFT: _l("Draft"),
-    WaveStatus.CONFIRMED: _l("Confirmed"),
-    WaveStatus.SENT: _l("Sent"),
-    WaveStatus.CANCELLED: _l("Cancelled"),
+TEMPLATE_HELPERS: dict[str, Callable[..., str]] = {
+    "status_label": status_label,
+    "tonnage_label": tonnage_label,
+    "phone_kind_label": phone_kind_label,
+    "horizon_label": horizon_label,
+    "source_kind_label": source_kind_label,
+    "reason_label": reason_label,
 }
-
-EXPORT_STATUS_LABELS = {
-    ExportStatus.QUEUED: _l("Waiting"),
-    ExportStatus.RUNNING: _l("Running"),
-    ExportStatus.DONE: _l("Done"),
-    ExportStatus.FAILED: _l("Failed"),
-}
-
-
-def wave_status_label(value: WaveStatus | str) -> str:
-    return str(WAVE_STATUS_LABELS[WaveStatus(value)])
-
-
-def export_status_label(value: ExportStatus | str) -> str:
-    return str(EXPORT_STATUS_LABELS[ExportStatus(value)])
