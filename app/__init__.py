@@ -94,7 +94,6 @@ def _configure_sqlite(engine: sa.Engine) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app import i18n
-    from app.accounts import views as accounts
     from app.board import views as board
     from app.desk import views as desk
     from app.distribution import views as distribution
@@ -103,9 +102,10 @@ def register_blueprints(app: Flask) -> None:
     from app.jobs import views as jobs
     from app.privacy import views as privacy
     from app.users import views as users
+    from app.workspace import views as workspace
 
     for module in (
-        users, i18n, accounts, imports, desk, board, distribution, jobs, donotcall, privacy,
+        users, i18n, workspace, imports, desk, board, distribution, jobs, donotcall, privacy,
     ):  # fmt: skip
         app.register_blueprint(module.bp)
 

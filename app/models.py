@@ -2,6 +2,7 @@
 
 from app.accounts.models import (
     Account,
+    AccountFlag,
     AccountPhone,
     AccountSource,
     Contact,
@@ -15,7 +16,6 @@ from app.desk.models import CallAttempt, CallDraft
 from app.distribution.models import ExportRun, Wave, WaveAccount
 from app.donotcall.models import DncEntry, DncList
 from app.imports.models import (
-    AccountFlag,
     AccountMerge,
     DuplicatePair,
     FieldChange,

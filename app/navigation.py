@@ -13,7 +13,7 @@ from app.security import access_for
 ITEMS = (
     ("desk.home", _l("Desk"), "d"),
     ("board.home", _l("Board"), "b"),
-    ("accounts.workspace", _l("Workspace"), "w"),
+    ("workspace.home", _l("Workspace"), "w"),
     ("imports.index", _l("Imports"), "i"),
     ("distribution.home", _l("Distribution"), "t"),
     ("donotcall.index", _l("Do not call"), "o"),  # o: opposizioni

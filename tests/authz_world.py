@@ -19,26 +19,20 @@ from typing import Any
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from app.accounts.models import AccountPhone, Contact, PhoneKind
+from app.accounts.models import AccountFlag, AccountPhone, Contact, PhoneKind
 from app.accounts.status import AccountStatus
 from app.campaigns.models import Campaign, QueueEntry, QueueState
 from app.distribution.exporting import start_export
 from app.distribution.models import ExportRun, ExportStatus, Wave
 from app.distribution.services import confirm_wave, create_wave
-from app.imports.merging import merge_accounts
-from app.imports.models import (
-    AccountFlag,
-    BatchStatus,
-    DuplicatePair,
-    ImportBatch,
-    SourceKind,
-)
+from app.imports.models import BatchStatus, DuplicatePair, ImportBatch, SourceKind
 from app.imports.pipeline import Report
 from app.jobs.models import JobRun, JobStatus
 from app.scripting.services import load_script
 from app.security import Role
 from app.territory.models import TerritoryRule
 from app.users.models import User
+from app.workspace.merging import merge_accounts
 from config import ROOT
 from tests import factories
 from tests.integration.distribution.conftest import run_jobs

@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 from app.accounts.keys import new_account_key
 from app.accounts.models import Account
 from app.accounts.status import AccountStatus
-from app.board import tallies
+from app.board import tally_writes
 from app.campaigns.models import Campaign, CampaignStatus, QueueEntry, QueueState
+from app.campaigns.outcomes import rules_from_config
 from app.desk.models import CallAttempt
-from app.desk.outcomes import rules_from_config
 from app.security import Role
 from app.territory.models import Dealer, Salesperson, Zone
 from app.users.models import User
@@ -107,8 +107,8 @@ def counted(session: Session, found: CallAttempt, *, final: bool | None = None) 
             .one()
         )
         entry.state = QueueState.DONE
-    tallies.record_call(session, found, final=final)
-    tallies.write_pending(session)  # as the desk's commit does (tests roll back instead)
+    tally_writes.record_call(session, found, final=final)
+    tally_writes.write_pending(session)  # as the desk's commit does (tests roll back instead)
     session.flush()
     return found
 

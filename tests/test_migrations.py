@@ -78,7 +78,7 @@ def test_the_board_tallies_migration_fills_in_existing_calls(tmp_path):
     from types import SimpleNamespace
 
     from app.accounts.models import Account, Horizon, Opportunity
-    from app.board import tallies
+    from app.board import tally_reads
     from app.board.counts import Slice, gather
     from app.campaigns.models import QueueState
     from app.desk.models import CallAttempt
@@ -129,7 +129,7 @@ def test_the_board_tallies_migration_fills_in_existing_calls(tmp_path):
             zone.id, dealer.id, 6)  # fmt: skip
         # 2 min; then from the first call's end, 3 min before the second began, to its end
         assert [found[n].agent_seconds for n in (1, 2, 3)] == [120.0, 300.0, 120.0]
-        total = tallies.read(session, campaign.id, None, None).total
+        total = tally_reads.read(session, campaign.id, None, None).total
         recounted = gather(session, Slice(campaign_id=campaign.id))[None]
         assert recounted.handling_seconds == pytest.approx(total.handling_seconds, abs=0.01)
         assert total == replace(recounted, handling_seconds=total.handling_seconds)

@@ -16,13 +16,25 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Account, AccountSource, FleetLine, TonnageClass
+from app.accounts.models import (
+    Account,
+    AccountFlag,
+    AccountSource,
+    FlagStatus,
+    FleetLine,
+    TonnageClass,
+)
 from app.accounts.services import of_zone
 from app.accounts.status import AccountStatus
-from app.imports.models import AccountFlag, FlagStatus
 from app.territory.models import Dealer, Province, Salesperson
 
 QUALITY = ("any", "clean", "flagged")  # open doubts: any, none, some
+
+
+def callable_accounts() -> list[sa.ColumnElement[bool]]:
+    """What every account put in a queue must be: off the do-not-call list and not
+    anonymised. The segment, the enqueue and the claim all hold to it."""
+    return [Account.do_not_call.is_(False), Account.anonymised_at.is_(None)]
 
 
 @dataclass
@@ -44,9 +56,14 @@ class Segment:
     scope_zone_id: int | None = None
 
     def conditions(self) -> list[sa.ColumnElement[bool]]:
+        """The accounts of the segment that may be called: never one on the do-not-call
+        list, never an anonymised one (it has no number left to call, docs/privacy.md)."""
+        return [*callable_accounts(), *self.filters()]
+
+    def filters(self) -> list[sa.ColumnElement[bool]]:
+        """The chosen filters alone (and the user's zone), callable or not."""
         a = Account
-        # An anonymised account has no number left to call (docs/privacy.md).
-        found: list[sa.ColumnElement[bool]] = [a.do_not_call.is_(False), a.anonymised_at.is_(None)]
+        found: list[sa.ColumnElement[bool]] = []
         if self.scope_zone_id is not None:
             found.append(of_zone(self.scope_zone_id))
         if self.statuses:
@@ -95,6 +112,16 @@ class Segment:
 
 def count(session: Session, segment: Segment) -> int:
     query = sa.select(sa.func.count()).select_from(Account).where(*segment.conditions())
+    return session.scalar(query) or 0
+
+
+def count_do_not_call(session: Session, segment: Segment) -> int:
+    """Accounts the filters match that the do-not-call list keeps out."""
+    query = (
+        sa.select(sa.func.count())
+        .select_from(Account)
+        .where(*segment.filters(), Account.do_not_call.is_(True))
+    )
     return session.scalar(query) or 0
 
 

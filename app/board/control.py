@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import Account
 from app.accounts.status import AccountStatus, can_transition
 from app.audit.services import record
-from app.board import tallies
+from app.board import tally_writes
 from app.campaigns.models import Campaign, CampaignStatus, QueueEntry, QueueState
 from app.desk.queue import begin_write
 from app.security import Role
@@ -170,7 +170,7 @@ def requeue(session: Session, campaign: Campaign, entry_ids: Iterable[int], *, b
         account.status = AccountStatus.QUEUED
         moved.append(entry.account_id)
     session.flush()
-    tallies.reopen(session, campaign.id, moved)
+    tally_writes.reopen(session, campaign.id, moved)
     if moved:
         record(session, "queue.requeued", user_id=by, obj=campaign, accounts=moved)
     return len(moved)

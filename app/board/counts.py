@@ -1,6 +1,6 @@
 """The board's counts recounted from the recorded calls, per slice.
 
-Why: ``tallies`` keeps the same counts up to date call by call for the live board; this
+Why: ``tally_writes`` keeps the same counts up to date call by call for the live board; this
 recount is the reference they are tested against, and what a drill-down into one agent
 reads. One grouped query per count on PostgreSQL or SQLite. The definitions are those of
 ``docs/metrics.md``: a call counts where it falls (its agent, its account's zone and
@@ -26,10 +26,11 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import Account
 from app.board.metrics import HORIZONS, Counts
+from app.board.models import QualityCheck, Verdict
 from app.campaigns.calendar import ROME
 from app.campaigns.models import Campaign, QueueEntry
-from app.desk.models import CallAttempt, QualityCheck, Verdict
-from app.desk.outcomes import rules_from_config
+from app.campaigns.outcomes import rules_from_config
+from app.desk.models import CallAttempt
 
 Dimension = Literal["campaign", "agent", "zone", "dealer", "day", "hour"]
 DIMENSIONS: tuple[Dimension, ...] = ("campaign", "agent", "zone", "dealer", "day", "hour")

@@ -41,7 +41,7 @@ class Counts:
     reached: int = 0  # calls in which a person answered
     timed: int = 0  # calls with a start and an end
     handling_seconds: float = 0.0  # their total length
-    agent_seconds: float = 0.0  # agents' time on these calls (``tallies.work_seconds``)
+    agent_seconds: float = 0.0  # agents' time on these calls (``tally_writes.work_seconds``)
     outcomes: Mapping[str, int] = field(default_factory=dict)  # calls by outcome code
     horizons: Mapping[int, int] = field(default_factory=dict)  # qualified accounts by horizon
 

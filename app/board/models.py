@@ -1,4 +1,5 @@
-"""The board's counts, kept up to date as calls are recorded (``app.board.tallies``).
+"""The board's counts, kept up to date as calls are recorded (``app.board.tally_writes``),
+and the supervisors' quality checks of qualified calls.
 
 Why tables of counts: recounting a campaign's million calls for every refresh of fifty
 open boards costs seconds; adding a call to a dozen small rows costs a millisecond, and
@@ -7,9 +8,13 @@ reading a campaign's figures is then a sum over a few hundred rows.
 
 from __future__ import annotations
 
+import enum
+from datetime import datetime
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.columns import UTCDateTime, str_enum, utcnow
 from app.extensions import db
 
 WHOLE = ""  # the ``day`` of the rows that count the whole campaign
@@ -65,8 +70,9 @@ class BoardTallyDelta(db.Model):
 
     Why: adding a call straight to a campaign's "all" rows would lock them until the
     recording transaction commits, so every agent's commit would wait for the others'.
-    Inserting a row locks nothing shared; the deltas are folded into the tallies by the
-    board as it reads them (and now and then by the desk)."""
+    Inserting a row locks nothing shared; every ``FOLD_EVERY``-th delta the recording
+    transaction folds the committed ones into the tallies, and the board adds those not
+    folded yet as it reads (``app.board.tally_reads``), writing nothing."""
 
     __tablename__ = "board_tally_deltas"
 
@@ -74,3 +80,22 @@ class BoardTallyDelta(db.Model):
     campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaigns.id"), index=True)
     # {"r": [[day, dimension, key, {counter: n}], ...], "o": [[day, outcome, n], ...]}
     payload: Mapped[dict] = mapped_column(sa.JSON)
+
+
+class Verdict(enum.StrEnum):
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+
+
+class QualityCheck(db.Model):
+    """A supervisor's check of a qualified account: verified, or rejected (the account
+    goes back to the queue, and the qualification counts against its agent)."""
+
+    __tablename__ = "quality_checks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_attempt_id: Mapped[int] = mapped_column(sa.ForeignKey("call_attempts.id"), unique=True)
+    verdict: Mapped[Verdict] = mapped_column(str_enum(Verdict, "quality_verdict"))
+    checked_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    note: Mapped[str | None] = mapped_column(sa.Text)

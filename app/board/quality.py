@@ -17,10 +17,11 @@ from sqlalchemy.orm import Session
 from app.accounts.models import Account
 from app.accounts.status import AccountStatus, check_transition
 from app.audit.services import record
-from app.board import tallies
+from app.board import tally_writes
+from app.board.models import QualityCheck, Verdict
 from app.campaigns.models import Campaign, QueueEntry, QueueState
-from app.desk.models import CallAttempt, QualityCheck, Verdict
-from app.desk.outcomes import rules_from_config
+from app.campaigns.outcomes import rules_from_config
+from app.desk.models import CallAttempt
 
 
 class QualityError(ValueError):
@@ -86,7 +87,7 @@ def check(
             raise QualityError(_("This account has left the campaign (handed out or closed)."))
         account.status = check_transition(account.status, AccountStatus.QUEUED)
         session.flush()
-        tallies.reopen(session, campaign.id, [call.account_id], rejected_call_id=call.id)
+        tally_writes.reopen(session, campaign.id, [call.account_id], rejected_call_id=call.id)
     session.flush()
     record(session, "quality.check", user_id=by, obj=found, verdict=found.verdict.value,
            call_id=call.id, account_id=call.account_id, agent_id=call.agent_id)  # fmt: skip

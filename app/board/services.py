@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Account
-from app.board import cache, tallies
+from app.board import cache, tally_reads
 from app.board.counts import Slice, gather
 from app.board.metrics import Counts, figures, progress
 from app.campaigns.models import Campaign, QueueEntry, QueueState
@@ -34,16 +34,8 @@ def campaigns_now(session: Session) -> dict[str, Any]:
     return cache.shared("campaigns", FRESH_SECONDS, lambda: _campaigns(session))
 
 
-def _fold(session: Session) -> None:
-    """Bring the tallies up to date and keep it: a board's read is also where the deltas
-    the desk wrote since are folded in (``tallies.fold``)."""
-    tallies.fold(session)
-    session.commit()
-
-
 def _campaigns(session: Session) -> dict[str, Any]:
-    _fold(session)
-    counts = dict(tallies.campaign_totals(session, _campaign_bases(session)))
+    counts = dict(tally_reads.campaign_totals(session, _campaign_bases(session)))
     waiting = dict(
         session.execute(
             sa.select(QueueEntry.campaign_id, sa.func.count())
@@ -83,7 +75,7 @@ BASE_SECONDS = 60
 
 def _campaign_bases(session: Session) -> dict[int, int]:
     found = cache.shared(
-        "bases", BASE_SECONDS, lambda: list(tallies.campaign_bases(session).items())
+        "bases", BASE_SECONDS, lambda: list(tally_reads.campaign_bases(session).items())
     )
     return {campaign_id: n for campaign_id, n in found}
 
@@ -92,7 +84,7 @@ def _bases(session: Session, campaign_id: int) -> dict[tuple[str, int], int]:
     found = cache.shared(
         f"base:{campaign_id}",
         BASE_SECONDS,
-        lambda: [[*slot, n] for slot, n in tallies.bases(session, campaign_id).items()],
+        lambda: [[*slot, n] for slot, n in tally_reads.bases(session, campaign_id).items()],
     )
     return {(dimension, key): n for dimension, key, n in found}
 
@@ -143,8 +135,7 @@ def campaign_now(
 def _campaign(
     session: Session, campaign: Campaign, start: date | None, end: date | None, today: date
 ) -> dict[str, Any]:
-    _fold(session)
-    found = tallies.read(session, campaign.id, start, end, _bases(session, campaign.id))
+    found = tally_reads.read(session, campaign.id, start, end, _bases(session, campaign.id))
     total, days, agents = found.total, found.days, found.slices.get("agent", {})
     names = dict(session.execute(sa.select(User.id, User.username)).all())
     labels = {

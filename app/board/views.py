@@ -32,6 +32,7 @@ from app.board.forms import (
     StatusForm,
     TargetForm,
 )
+from app.board.models import Verdict
 from app.board.quality import QualityError, check, to_check
 from app.board.services import (
     FRESH_SECONDS,
@@ -43,10 +44,10 @@ from app.board.services import (
 )
 from app.campaigns.calendar import ROME
 from app.campaigns.models import Campaign, CampaignStatus, QueueEntry
+from app.campaigns.outcomes import rules_from_config
 from app.campaigns.services import CampaignError, set_status, update_settings
 from app.columns import utcnow
-from app.desk.models import CallAttempt, Verdict
-from app.desk.outcomes import rules_from_config
+from app.desk.models import CallAttempt
 from app.desk.queue import release_held
 from app.donotcall.interval import campaign_check_warning, campaign_warnings, local_today
 from app.extensions import db

@@ -13,12 +13,11 @@ from flask.cli import AppGroup
 
 from app.accounts.models import TonnageClass
 from app.campaigns.models import Campaign, CampaignStatus
+from app.campaigns.queueing import SELECTABLE, enqueue_segment, segment_from_options
 from app.campaigns.services import (
-    SELECTABLE,
     CampaignError,
     campaign_summaries,
     create_campaign,
-    enqueue_selected,
     find_campaign,
     set_status,
     update_settings,
@@ -230,16 +229,10 @@ def enqueue(
     are skipped."""
     with _unit_of_work():
         campaign = _campaign(code)
-        result = enqueue_selected(
-            db.session,
-            campaign,
-            priority=priority,
-            limit=limit,
-            status=status,
-            provinces=provinces or None,
-            tonnage=tonnage,
-            zone_code=zone_code,
+        segment = segment_from_options(
+            db.session, status=status, provinces=provinces, tonnage=tonnage, zone_code=zone_code
         )
+        result = enqueue_segment(db.session, campaign, segment, limit=limit, priority=priority)
     click.echo(
         f"Queued {result.queued} account(s) in {campaign.code}; skipped {result.skipped} "
         f"already in this campaign; left out {result.do_not_call} on the do-not-call list."

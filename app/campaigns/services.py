@@ -1,10 +1,11 @@
-"""Campaign services: create and configure campaigns, move them through their statuses,
-choose the accounts to queue. They flush and never commit: the caller commits once."""
+"""Campaign services: create and configure campaigns, move them through their statuses.
+They flush and never commit: the caller commits once. Queueing accounts is
+``app.campaigns.queueing``."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -12,21 +13,18 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Account, TonnageClass
-from app.accounts.status import AccountStatus, can_transition, check_transition
+from app.accounts.models import Account
+from app.accounts.status import AccountStatus, check_transition
 from app.audit.services import record
 from app.campaigns.calendar import CallingHoursError, parse_calling_hours
 from app.campaigns.models import Campaign, CampaignStatus, QueueEntry, QueueState
-from app.desk.outcomes import OutcomeConfigError, rules_from_config
-from app.desk.queue import enqueue_accounts
+from app.campaigns.outcomes import OutcomeConfigError, rules_from_config
 from app.scripting.models import CallScript
 from app.scripting.services import latest_version
-from app.territory.models import Zone
 
 CODE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 CODE_MAX = 32
 NAME_MAX = 120
-PROVINCE_RE = re.compile(r"[A-Z]{2}")
 
 # Whole-number settings and their inclusive bounds.
 LIMITS: dict[str, tuple[int, int]] = {
@@ -46,15 +44,6 @@ STATUS_FLOW: dict[CampaignStatus, frozenset[CampaignStatus]] = {
     CampaignStatus.CLOSED: frozenset(),
 }
 
-# Statuses an account may be selected in: those that may become QUEUED, less the ones
-# that already wait in (or are being called from) a queue.
-SELECTABLE = tuple(
-    s
-    for s in AccountStatus
-    if can_transition(s, AccountStatus.QUEUED)
-    and s not in (AccountStatus.IN_CALL, AccountStatus.CALLBACK)
-)
-
 
 class CampaignError(ValueError):
     """A campaign request that cannot be done; the message says why, for the user."""
@@ -68,20 +57,6 @@ class CampaignSummary:
     script_name: str | None
     script_version: int | None
     in_queue: int  # entries still to be called (waiting or leased)
-
-
-@dataclass(frozen=True)
-class Enqueued:
-    """What ``enqueue_selected`` did."""
-
-    selected: int  # accounts matching the filters (do-not-call never included)
-    queued: int  # added to the queue
-    do_not_call: int  # matched the filters but are on the do-not-call list
-
-    @property
-    def skipped(self) -> int:
-        """Selected but already in the campaign's queue."""
-        return self.selected - self.queued
 
 
 def list_campaigns(session: Session, *, only_active: bool = False) -> Sequence[Campaign]:
@@ -234,7 +209,7 @@ def create_campaign(
     return campaign
 
 
-def _check_open(campaign: Campaign) -> None:
+def check_open(campaign: Campaign) -> None:
     if campaign.status == CampaignStatus.CLOSED:
         raise CampaignError(f"Campaign {campaign.code} is closed: it can no longer change.")
 
@@ -243,7 +218,7 @@ def update_settings(
     session: Session, campaign: Campaign, *, user_id: int | None = None, **settings: Any
 ) -> dict[str, Any]:
     """Change the campaign's settings, all or none; return those that really changed."""
-    _check_open(campaign)
+    check_open(campaign)
     if not settings:
         raise CampaignError("Nothing to change: give at least one setting.")
     cleaned = validate_settings(settings)
@@ -263,7 +238,7 @@ def use_script(
 ) -> CallScript:
     """Switch the campaign to the latest version of ``script_name``; calls already made
     keep the version they used."""
-    _check_open(campaign)
+    check_open(campaign)
     script = _script(session, script_name)
     if campaign.call_script_id != script.id:
         campaign.call_script_id = script.id
@@ -322,106 +297,3 @@ def _withdraw_waiting(session: Session, campaign: Campaign) -> int:
         if account.status in (AccountStatus.QUEUED, AccountStatus.CALLBACK):
             account.status = check_transition(account.status, AccountStatus.READY)
     return len(entries)
-
-
-def _zone_id(session: Session, zone_code: str) -> int:
-    zone_id = session.scalar(
-        select(Zone.id).where(func.upper(Zone.code) == zone_code.strip().upper())
-    )
-    if zone_id is None:
-        raise CampaignError(f"No zone with code {zone_code!r}.")
-    return zone_id
-
-
-def _conditions(
-    session: Session,
-    *,
-    status: str = "ready",
-    provinces: Iterable[str] | None = None,
-    tonnage: str | None = None,
-    zone_code: str | None = None,
-) -> list[Any]:
-    """The filters of ``select_accounts`` as SQL conditions, checked first."""
-    try:
-        account_status = AccountStatus(status)
-    except ValueError:
-        account_status = None
-    if account_status not in SELECTABLE:
-        raise CampaignError(
-            f"Accounts in status {status!r} cannot be queued; choose one of: "
-            f"{', '.join(s.value for s in SELECTABLE)}."
-        )
-    conditions: list[Any] = [Account.status == account_status]
-    if provinces:
-        codes = sorted({p.strip().upper() for p in provinces})
-        bad = [c for c in codes if not PROVINCE_RE.fullmatch(c)]
-        if bad:
-            raise CampaignError(
-                f"Province {bad[0]!r} is not a two-letter province code such as MI or BG."
-            )
-        conditions.append(Account.province.in_(codes))
-    if tonnage is not None:
-        try:
-            conditions.append(Account.tonnage_class == TonnageClass(tonnage))
-        except ValueError:
-            raise CampaignError(
-                f"Tonnage class {tonnage!r} is unknown; choose one of: "
-                f"{', '.join(t.value for t in TonnageClass)}."
-            ) from None
-    if zone_code is not None:
-        conditions.append(Account.zone_id == _zone_id(session, zone_code))
-    return conditions
-
-
-def select_accounts(
-    session: Session,
-    *,
-    status: str = "ready",
-    provinces: Iterable[str] | None = None,
-    tonnage: str | None = None,
-    zone_code: str | None = None,
-    limit: int | None = None,
-) -> list[int]:
-    """Ids of the accounts matching every filter, oldest first; never do-not-call ones
-    (the flag; the DO_NOT_CALL status is not selectable)."""
-    if limit is not None and limit < 1:
-        raise CampaignError(f"The limit must be at least 1, not {limit}.")
-    conditions = _conditions(
-        session, status=status, provinces=provinces, tonnage=tonnage, zone_code=zone_code
-    )
-    query = select(Account.id).where(*conditions, Account.do_not_call.is_(False))
-    return list(session.scalars(query.order_by(Account.id).limit(limit)))
-
-
-def enqueue_selected(
-    session: Session,
-    campaign: Campaign,
-    *,
-    priority: int = 0,
-    limit: int | None = None,
-    user_id: int | None = None,
-    **filters: Any,
-) -> Enqueued:
-    """Queue the accounts ``select_accounts`` finds with ``filters`` and ``limit``; those
-    already in the campaign are skipped. Also counts the matches left out as do-not-call."""
-    _check_open(campaign)
-    ids = select_accounts(session, limit=limit, **filters)
-    do_not_call = session.scalar(
-        select(func.count())
-        .select_from(Account)
-        .where(*_conditions(session, **filters), Account.do_not_call.is_(True))
-    )
-    queued = enqueue_accounts(session, campaign, ids, priority=priority)
-    result = Enqueued(selected=len(ids), queued=queued, do_not_call=do_not_call or 0)
-    record(
-        session,
-        "campaign.enqueue",
-        user_id=user_id,
-        obj=campaign,
-        filters={k: sorted(v) if k == "provinces" and v else v for k, v in filters.items()},
-        limit=limit,
-        priority=priority,
-        queued=result.queued,
-        skipped=result.skipped,
-    )
-    return result

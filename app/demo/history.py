@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import Account, Contact, FleetLine, Horizon, Opportunity, TonnageClass
 from app.accounts.status import AccountStatus, check_transition
-from app.board import tallies
+from app.board import tally_writes
 from app.campaigns.models import Campaign, QueueEntry, QueueState
 from app.demo.data import FIRST_NAMES, SURNAMES
 from app.desk.models import CallAttempt
@@ -85,8 +85,8 @@ def seed_past_calls(session: Session, campaign_code: str, seed: int, zone: str) 
         if qualified:
             _captured(session, rng, account.id, call.id)
         session.flush()
-        tallies.record_call(session, call, final=True)
-    tallies.write_pending(session)
+        tally_writes.record_call(session, call, final=True)
+    tally_writes.write_pending(session)
     session.flush()
     return len(entries)
 

@@ -12,14 +12,15 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import Account, AccountPhone, AccountSource, TonnageClass
 from app.accounts.phones import parse_phone
+from app.accounts.segments import Segment
 from app.accounts.status import AccountStatus
 from app.audit.services import record
 from app.campaigns.models import Campaign, CampaignStatus
+from app.campaigns.queueing import enqueue_segment
 from app.demo.data import FIRST_NAMES, SURNAMES
 from app.demo.generator import Place, generate_rows
 from app.demo.history import seed_past_calls
 from app.demo.network import DEALERS, SALESPEOPLE_PER_DEALER, ZONES
-from app.desk.queue import enqueue_accounts
 from app.imports.models import BatchStatus, ImportBatch, SourceKind
 from app.scripting.services import load_script
 from app.security import Role
@@ -235,11 +236,6 @@ def _seed_campaign(session: Session, report: SeedReport) -> None:
     )
     session.add(campaign)
     session.flush()
-    ready = session.scalars(
-        select(Account.id).where(
-            Account.status == AccountStatus.READY,
-            Account.tonnage_class == TonnageClass.EXTRA_HEAVY,
-        )
-    )
     report.created["campaigns"] += 1
-    report.created["queued accounts"] += enqueue_accounts(session, campaign, ready)
+    over_16 = Segment(statuses=[AccountStatus.READY], tonnage=[TonnageClass.EXTRA_HEAVY])
+    report.created["queued accounts"] += enqueue_segment(session, campaign, over_16).queued

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.columns import Timestamps, UTCDateTime, str_enum, utcnow
+from app.columns import Timestamps, UTCDateTime, utcnow
 from app.extensions import db
 
 
@@ -37,7 +36,7 @@ class CallAttempt(db.Model):
     # Where and how the call counts on the board, fixed when it is recorded
     # (docs/metrics.md): the account's zone and dealer then, whether it ended the account's
     # work in the campaign (cleared when the account is put back in the queue), the purchase
-    # horizon it captured, and the agent's time it took (``app.board.tallies``).
+    # horizon it captured, and the agent's time it took (``app.board.tally_writes``).
     # Plain ids, not foreign keys: a record of where the account was, and SQLite could
     # add a foreign key only by rebuilding this table.
     zone_id: Mapped[int | None] = mapped_column()
@@ -62,22 +61,3 @@ class CallDraft(Timestamps, db.Model):
     agent_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
     answers: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     notes: Mapped[str | None] = mapped_column(sa.Text)
-
-
-class Verdict(enum.StrEnum):
-    VERIFIED = "verified"
-    REJECTED = "rejected"
-
-
-class QualityCheck(db.Model):
-    """A supervisor's check of a qualified account: verified, or rejected (the account
-    goes back to the queue, and the qualification counts against its agent)."""
-
-    __tablename__ = "quality_checks"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    call_attempt_id: Mapped[int] = mapped_column(sa.ForeignKey("call_attempts.id"), unique=True)
-    verdict: Mapped[Verdict] = mapped_column(str_enum(Verdict, "quality_verdict"))
-    checked_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
-    checked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    note: Mapped[str | None] = mapped_column(sa.Text)

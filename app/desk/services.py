@@ -25,12 +25,12 @@ from app.accounts.models import (
     PhoneKind,
 )
 from app.audit.services import record
-from app.board import tallies
+from app.board import tally_writes
 from app.campaigns.calendar import is_callable
 from app.campaigns.models import Campaign, QueueEntry, QueueState
+from app.campaigns.outcomes import OutcomeRule, rules_from_config
 from app.columns import utcnow
 from app.desk.models import CallAttempt, CallDraft
-from app.desk.outcomes import OutcomeRule, rules_from_config
 from app.desk.queue import Ended, LeaseLost, Rescheduled, end_call
 from app.donotcall.services import add_from_call
 from app.scripting.answers import clean_answers, required_missing
@@ -245,7 +245,7 @@ def record_outcome(
     if rule.reached and cleaned.values:
         apply_answers(session, call.account, call.script, answers, call_attempt_id=recorded.id)
     session.flush()  # the opportunities it captured, for the board's horizons
-    tallies.record_call(
+    tally_writes.record_call(
         session, recorded, final=ended.result in (Rescheduled.DONE, Rescheduled.EXHAUSTED)
     )
     session.delete(call.draft)

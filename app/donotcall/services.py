@@ -2,7 +2,7 @@
 
 Every entry is applied at once: the accounts it names (by id, VAT number or any of their
 phones) get ``do_not_call`` and their waiting queue entries are withdrawn. The claim also
-checks the live list (``app.desk.queue_writes``), so an account that gains a listed number
+checks the live list (``app.desk.queue.claim_sql``), so an account that gains a listed number
 later is never served either. Functions flush and never commit: the caller commits once.
 """
 

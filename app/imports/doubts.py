@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.accounts.models import Account
+from app.accounts.models import Account, AccountFlag, FlagStatus
 from app.accounts.normalise.changes import Cleaned
 from app.accounts.normalise.company import clean_company
 from app.accounts.normalise.identifiers import clean_vat
@@ -26,7 +26,7 @@ from app.accounts.normalise.location import clean_location
 from app.accounts.status import AccountStatus, can_transition
 from app.audit.services import record as audit
 from app.columns import utcnow
-from app.imports.models import AccountFlag, FieldChange, FlagStatus
+from app.imports.models import FieldChange
 from app.imports.pipeline import Reference, load_reference
 from app.imports.records import EMAIL, TEXT_LIMITS
 from app.imports.writing import short

@@ -1,4 +1,4 @@
-"""Forms of the import pages: upload, column mapping, review decisions."""
+"""Forms of the import pages: upload, column mapping, running again."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import HiddenField, SelectField, SubmitField
+from wtforms import SelectField, SubmitField
 from wtforms.fields.choices import SelectChoice
 
 from app.accounts.labels import SOURCE_KIND_LABELS
@@ -62,27 +62,5 @@ def mapping_form(headers: Sequence[str], suggested: Mapping[str, str]) -> Mappin
     return Form()
 
 
-class DecisionForm(BaseForm):
-    same = SubmitField(_l("Same company: merge"), render_kw={"accesskey": "m"})
-    different = SubmitField(_l("Two companies"), render_kw={"accesskey": "n"})
-
-
-class UndoForm(BaseForm):
-    submit = SubmitField(_l("Undo this merge"))
-
-
 class RetryForm(BaseForm):
     submit = SubmitField(_l("Run the import again"))
-
-
-class DoubtForm(BaseForm):
-    """CSRF, the version of the account the page showed, and the button; the values and
-    the "keep" boxes are read by name."""
-
-    version = HiddenField()
-    submit = SubmitField(_l("Save"), render_kw={"accesskey": "s"})
-
-    def loaded_version(self) -> int | None:
-        """The account version the person was editing; None when the page sent none."""
-        raw = (self.version.data or "").strip()
-        return int(raw) if raw.isdigit() else None

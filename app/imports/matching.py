@@ -20,10 +20,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from stdnum.it import codicefiscale, iva
 
-from app.accounts.models import Account, AccountPhone
+from app.accounts.models import Account, AccountFlag, AccountPhone, FlagStatus
 from app.accounts.status import AccountStatus
 from app.imports import dedupe
-from app.imports.models import AccountFlag, FlagStatus
 from app.imports.records import Record
 
 OVERFLOW = -1  # a key shared by more accounts than its block limit: not a useful block

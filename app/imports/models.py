@@ -94,33 +94,6 @@ class FieldChange(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class FlagStatus(enum.StrEnum):
-    OPEN = "open"
-    RESOLVED = "resolved"
-
-
-class AccountFlag(db.Model):
-    """A value normalisation could not decide, waiting for a person."""
-
-    __tablename__ = "account_flags"
-    __table_args__ = (sa.Index("ix_account_flags_status_reason", "status", "reason"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    account_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("accounts.id", ondelete="CASCADE"), index=True
-    )
-    batch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("import_batches.id"), index=True)
-    field: Mapped[str] = mapped_column(sa.String(40))
-    value: Mapped[str | None] = mapped_column(sa.String(250))
-    reason: Mapped[str] = mapped_column(sa.String(64))
-    status: Mapped[FlagStatus] = mapped_column(
-        str_enum(FlagStatus, "flag_status"), default=FlagStatus.OPEN
-    )
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    resolved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-
 class PairStatus(enum.StrEnum):
     PENDING = "pending"  # waiting for a person
     CONFIRMED = "confirmed"  # the same company: merged

@@ -1,4 +1,5 @@
-"""Import pages: upload, map the columns, follow the job, read the report, review pairs."""
+"""Import pages: upload, map the columns, follow the job, read the report. Reviewing the
+pairs and doubts an import leaves is the workspace's (``app.workspace``)."""
 
 from __future__ import annotations
 
@@ -8,38 +9,26 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import (
     Blueprint,
-    abort,
     current_app,
     flash,
     redirect,
     render_template,
-    request,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 
 from app.accounts.labels import reason_label
-from app.accounts.models import Account
 from app.extensions import db
 from app.imports import services
-from app.imports.doubts import EDITABLE, StaleAccount, open_flags, resolve
 from app.imports.forms import (
-    DecisionForm,
-    DoubtForm,
     RetryForm,
-    UndoForm,
     UploadForm,
     mapping_form,
 )
-from app.imports.merging import MergeError, merge_pair, reject_pair, undo_merge
 from app.imports.models import (
-    AccountFlag,
-    AccountMerge,
     BatchStatus,
     DuplicatePair,
-    FlagStatus,
     ImportBatch,
     ImportRejection,
     PairStatus,
@@ -53,10 +42,6 @@ from app.spreadsheets.reading import FileRefused
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 guard(bp, Role.STAFF, Role.ADMIN)
-PAIR_FIELDS = (
-    "key", "company_name", "legal_form", "street", "house_number", "postcode",
-    "municipality", "province", "istat_code", "vat_number", "tax_code", "email", "status",
-)  # fmt: skip
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -187,147 +172,3 @@ def rejected_csv(batch_id: int):
         table.append([row.row_number, reason_label(row.reason),
                       *(row.data.get(h, "") for h in headers)])  # fmt: skip
     return csv_download(f"rejected-{batch.id}.csv", table)
-
-
-@bp.route("/review")
-def review():
-    """The pairs that may be one company, best score first."""
-    pairs = db.session.scalars(
-        sa.select(DuplicatePair)
-        .where(DuplicatePair.status == PairStatus.PENDING)
-        .order_by(DuplicatePair.score.desc(), DuplicatePair.id)
-        .limit(200)
-    ).all()
-    accounts = _accounts({i for p in pairs for i in (p.account_a_id, p.account_b_id)})
-    merges = db.session.scalars(
-        sa.select(AccountMerge).order_by(AccountMerge.id.desc()).limit(20)
-    ).all()
-    accounts |= _accounts({i for m in merges for i in (m.survivor_id, m.merged_id)})
-    return render_template(
-        "imports/review.html", pairs=pairs, accounts=accounts, merges=merges, undo_form=UndoForm()
-    )
-
-
-def _accounts(ids: set[int]) -> dict[int, Account]:
-    if not ids:
-        return {}
-    return {a.id: a for a in db.session.scalars(sa.select(Account).where(Account.id.in_(ids)))}
-
-
-@bp.route("/review/<int:pair_id>", methods=["GET", "POST"])
-def pair(pair_id: int):
-    """Two accounts side by side; the person decides."""
-    pair = load_or_404(DuplicatePair, pair_id)
-    form = DecisionForm()
-    if form.validate_on_submit():
-        if pair.status != PairStatus.PENDING:
-            flash(_("This pair has already been decided."), "error")
-            return redirect(url_for(".review"))
-        try:
-            if form.same.data:
-                merge_pair(db.session, pair, user_id=current_user.id)
-                flash(_("Merged."), "info")
-            else:
-                reject_pair(db.session, pair, user_id=current_user.id)
-                flash(_("Kept as two companies."), "info")
-        except MergeError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-            return redirect(url_for(".pair", pair_id=pair.id))
-        db.session.commit()
-        following = db.session.scalar(
-            sa.select(DuplicatePair.id)
-            .where(DuplicatePair.status == PairStatus.PENDING)
-            .order_by(DuplicatePair.score.desc(), DuplicatePair.id)
-            .limit(1)
-        )
-        if following is not None:
-            return redirect(url_for(".pair", pair_id=following))
-        return redirect(url_for(".review"))
-    left = db.session.get_one(Account, pair.account_a_id)
-    right = db.session.get_one(Account, pair.account_b_id)
-    return render_template(
-        "imports/pair.html", pair=pair, left=left, right=right, form=form, fields=PAIR_FIELDS
-    )
-
-
-@bp.route("/merges/<int:merge_id>/undo", methods=["POST"])
-def undo(merge_id: int):
-    merge = load_or_404(AccountMerge, merge_id)
-    if not UndoForm().validate_on_submit():
-        abort(400)
-    try:
-        undo_merge(db.session, merge, user_id=current_user.id)
-    except MergeError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(_("The merge was undone: both accounts are back."), "info")
-    return redirect(url_for(".review"))
-
-
-@bp.route("/doubts")
-def doubts():
-    """Accounts with values an import could not decide, most doubts first."""
-    reason = request.args.get("reason") or None
-    query = (
-        sa.select(AccountFlag.account_id, sa.func.count(AccountFlag.id).label("n"))
-        .where(AccountFlag.status == FlagStatus.OPEN)
-        .group_by(AccountFlag.account_id)
-        .order_by(sa.func.count(AccountFlag.id).desc(), AccountFlag.account_id)
-        .limit(200)
-    )
-    if reason:
-        query = query.where(AccountFlag.reason == reason)
-    rows = db.session.execute(query).all()
-    accounts = _accounts({r.account_id for r in rows})
-    reasons = db.session.execute(
-        sa.select(AccountFlag.reason, sa.func.count(AccountFlag.id))
-        .where(AccountFlag.status == FlagStatus.OPEN)
-        .group_by(AccountFlag.reason)
-        .order_by(sa.func.count(AccountFlag.id).desc())
-    ).all()
-    return render_template(
-        "imports/doubts.html", rows=rows, accounts=accounts, reasons=reasons, reason=reason
-    )
-
-
-@bp.route("/doubts/<int:account_id>", methods=["GET", "POST"])
-def doubt(account_id: int):
-    """One account's doubts: correct each value, or keep it as it is. The page carries the
-    account's version, so a save over someone else's newer one is refused, not merged."""
-    account = load_or_404(Account, account_id)
-    form = DoubtForm()
-    errors: dict[str, list[str]] = {}
-    version, posted, status = account.version, request.form, 200
-    if form.validate_on_submit():
-        keep = {int(v) for v in request.form.getlist("keep") if v.isdigit()}
-        submitted = {name: request.form[name] for name in EDITABLE if name in request.form}
-        try:
-            outcome = resolve(db.session, account, submitted, keep, user_id=current_user.id,
-                              version=form.loaded_version())  # fmt: skip
-            if not outcome.errors:
-                db.session.commit()
-                flash(_("Saved: the account is ready.") if outcome.ready else _("Saved."), "info")
-                return redirect(url_for(".doubts"))
-        except (StaleAccount, StaleDataError):
-            db.session.rollback()  # the account is read again: its values are the current ones
-            flash(str(StaleAccount()), "error")
-            version, posted, status = account.version, {}, 409
-        else:
-            db.session.rollback()
-            errors = outcome.errors
-            version = form.loaded_version() or version
-    flags = open_flags(db.session, account.id)
-    page = render_template(
-        "imports/doubt.html",
-        account=account,
-        flags=flags,
-        form=form,
-        errors=errors,
-        editable=EDITABLE,
-        version=version,
-        values={name: posted.get(name, getattr(account, name) or "") for name in EDITABLE},
-    )
-    return page, status

@@ -17,21 +17,21 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.accounts.keys import new_account_key
-from app.accounts.models import Account, AccountPhone, AccountSource, FleetLine
+from app.accounts.models import (
+    Account,
+    AccountFlag,
+    AccountPhone,
+    AccountSource,
+    FlagStatus,
+    FleetLine,
+)
 from app.accounts.normalise.changes import Flag
 from app.accounts.status import AccountStatus, can_transition
 from app.columns import utcnow
 from app.imports import dedupe, matching
 from app.imports.bulk import insert_rows
 from app.imports.fellegi_sunter import Model
-from app.imports.models import (
-    AccountFlag,
-    DuplicatePair,
-    FieldChange,
-    FlagStatus,
-    ImportBatch,
-    PairStatus,
-)
+from app.imports.models import DuplicatePair, FieldChange, ImportBatch, PairStatus
 from app.imports.owners import Owners
 from app.imports.records import Record
 

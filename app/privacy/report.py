@@ -14,15 +14,15 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Account, AccountSource, Contact
+from app.accounts.models import Account, AccountFlag, AccountSource, Contact
 from app.audit.models import AuditEntry
+from app.board.models import QualityCheck
 from app.campaigns.models import Campaign, QueueEntry
 from app.columns import utcnow
-from app.desk.models import CallAttempt, CallDraft, QualityCheck
+from app.desk.models import CallAttempt, CallDraft
 from app.distribution.models import Wave, WaveAccount
 from app.donotcall.models import DncEntry, DncList
 from app.imports.models import (
-    AccountFlag,
     AccountMerge,
     DuplicatePair,
     FieldChange,

@@ -20,8 +20,8 @@ from app.accounts.models import Account
 from app.accounts.status import AccountStatus as S
 from app.audit.services import record
 from app.campaigns.models import Campaign, QueueEntry, QueueState
+from app.campaigns.outcomes import rules_from_config
 from app.desk.models import CallAttempt
-from app.desk.outcomes import rules_from_config
 from app.distribution.models import WaveAccount
 from app.imports.models import ImportBatch, ImportRejection
 

@@ -19,15 +19,23 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 from stdnum.it import codicefiscale, iva
 
-from app.accounts.models import Account, AccountPhone, AccountSource, Contact, Opportunity
+from app.accounts.models import (
+    Account,
+    AccountFlag,
+    AccountPhone,
+    AccountSource,
+    Contact,
+    Opportunity,
+)
 from app.accounts.phones import parse_phone
 from app.accounts.services import of_zone
 from app.accounts.status import AccountStatus as S
 from app.audit.services import record
+from app.board.models import QualityCheck
 from app.campaigns.models import QueueEntry, QueueState
 from app.columns import utcnow
-from app.desk.models import CallAttempt, CallDraft, QualityCheck
-from app.imports.models import AccountFlag, AccountMerge, FieldChange, ImportRejection
+from app.desk.models import CallAttempt, CallDraft
+from app.imports.models import AccountMerge, FieldChange, ImportRejection
 from app.privacy.report import (
     company_ids,
     rejection_ids,

@@ -29,7 +29,7 @@ guard(bp, *Role)  # every signed-in user; views below narrow where needed
 HOME_BY_ROLE = {
     Role.AGENT: "desk.home",
     Role.SUPERVISOR: "board.home",
-    Role.STAFF: "accounts.workspace",
+    Role.STAFF: "workspace.home",
     Role.ADMIN: "users.index",
 }
 

@@ -128,7 +128,7 @@ def _backfill():
     # The tallies are recounted by the board's own code: it defines them.
     from sqlalchemy.orm import Session
 
-    from app.board.tallies import rebuild
+    from app.board.tally_writes import rebuild
 
     session = Session(bind=bind)
     for (campaign_id,) in bind.execute(sa.text("SELECT DISTINCT campaign_id FROM call_attempts")):

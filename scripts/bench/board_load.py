@@ -51,7 +51,7 @@ import queue_claim as qc
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.board import tallies
+from app.board import tally_writes
 from app.security import Role
 from app.users.models import User
 from app.users.services import hash_password
@@ -173,7 +173,7 @@ def add_history(engine: sa.Engine, fixture: qc.Fixture, calls: int) -> None:
     # The board's tallies, recounted from those calls as after an upgrade.
     started = time.time()
     with Session(engine) as session, session.begin():
-        tallies.rebuild(session, fixture.campaign_id)
+        tally_writes.rebuild(session, fixture.campaign_id)
     print(f"  tallies rebuilt from {calls:,} calls in {time.time() - started:.0f} s", flush=True)
 
 

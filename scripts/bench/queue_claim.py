@@ -70,11 +70,15 @@ import app.models  # noqa: E402, F401 - every model mapped, also in worker proce
 from app import create_app  # noqa: E402
 from app.accounts.models import Account  # noqa: E402
 from app.accounts.status import AccountStatus  # noqa: E402
-from app.board import tallies  # noqa: E402
+from app.board import tally_writes  # noqa: E402
 from app.campaigns.models import Campaign, CampaignStatus, QueueEntry, QueueState  # noqa: E402
 from app.desk.models import CallAttempt  # noqa: E402
-from app.desk.queue import begin_write, claim, end_call  # noqa: E402
-from app.desk.queue_writes import Claimed  # noqa: E402
+from app.desk.queue import (  # noqa: E402
+    Claimed,
+    begin_write,
+    claim,
+    end_call,
+)
 from app.extensions import db  # noqa: E402
 from app.security import Role  # noqa: E402
 from app.users.models import User  # noqa: E402
@@ -184,7 +188,7 @@ class Claimer:
             )
             if self.count_on_board:
                 call = session.get_one(CallAttempt, ended.attempt_id)
-                tallies.record_call(session, call, final=True)
+                tally_writes.record_call(session, call, final=True)
         self.held = claim(session, self.campaign, self.agent_id, now=now) if claim_next else None
         session.commit()
         return None if self.held is None else self.held.account_id

@@ -21,7 +21,7 @@ from werkzeug.serving import make_server
 
 from app.accounts.models import AccountPhone, PhoneKind
 from app.accounts.status import AccountStatus
-from app.desk.queue import enqueue_accounts
+from app.campaigns.queueing import enqueue_accounts
 from app.extensions import db
 from app.scripting.services import load_script
 from config import ROOT

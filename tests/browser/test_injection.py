@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from app.accounts.models import AccountPhone, PhoneKind
 from app.accounts.status import AccountStatus
-from app.desk.queue import enqueue_accounts
+from app.campaigns.queueing import enqueue_accounts
 from app.distribution.models import Wave, WaveStatus
 from app.extensions import db
 from app.scripting.services import load_script

@@ -23,16 +23,17 @@ import sqlalchemy as sa
 from markupsafe import escape
 from openpyxl import Workbook, load_workbook
 
-from app.accounts.models import Account, AccountPhone, AccountSource, PhoneKind
+from app.accounts.models import Account, AccountFlag, AccountPhone, AccountSource, PhoneKind
 from app.accounts.normalise.changes import squash
 from app.accounts.normalise.municipality import bundled_index
 from app.accounts.status import AccountStatus
 from app.board import cache
 from app.campaigns.models import CampaignStatus, QueueEntry
-from app.campaigns.services import create_campaign, enqueue_selected, set_status
+from app.campaigns.queueing import enqueue_segment, segment_from_options
+from app.campaigns.services import create_campaign, set_status
 from app.desk.models import CallAttempt
 from app.extensions import db
-from app.imports.models import AccountFlag, DuplicatePair, ImportBatch, ImportRejection
+from app.imports.models import DuplicatePair, ImportBatch, ImportRejection
 from app.imports.records import make_record
 from app.jobs import runner as job_runner
 from app.scripting.services import load_script
@@ -210,11 +211,11 @@ def test_imported_payloads_are_stored_as_text_and_shown_escaped(
     pages = {
         f"/imports/{batch.id}": [FILE_NAME],
         "/imports/": [FILE_NAME],
-        "/imports/doubts": [script, img],
-        f"/imports/doubts/{by_row[2].id}": [script],
-        f"/imports/doubts/{by_row[3].id}": [img, PAYLOADS["img"]],  # the e-mail as written
-        "/imports/review": [script, img],
-        f"/imports/review/{pair.id}": [script, img, PAYLOADS["img"]],
+        "/workspace/doubts": [script, img],
+        f"/workspace/doubts/{by_row[2].id}": [script],
+        f"/workspace/doubts/{by_row[3].id}": [img, PAYLOADS["img"]],  # the e-mail as written
+        "/workspace/review": [script, img],
+        f"/workspace/review/{pair.id}": [script, img, PAYLOADS["img"]],
         "/workspace/": [],
     }
     for url, shown in pages.items():
@@ -275,7 +276,7 @@ def test_doubt_corrections_drop_nul_and_refuse_what_does_not_fit(
     import_through_pages(app, client, session, write_file(tmp_path, [HEADER, row], "csv"))
     account = session.scalars(sa.select(Account)).one()
     flag = session.scalars(sa.select(AccountFlag).where(AccountFlag.account_id == account.id)).one()
-    url = f"/imports/doubts/{account.id}"
+    url = f"/workspace/doubts/{account.id}"
 
     def post(**values: str):
         page = client.get(url).get_data(as_text=True)
@@ -329,7 +330,8 @@ def worked(app, client, session, users, auth, office_hours):
         account.phones.append(AccountPhone(raw=f"02123456{n:02}", e164=f"+3902123456{n:02}",
                                            kind=PhoneKind.FIXED, position=0))  # fmt: skip
         by_account[account.id] = key
-    assert enqueue_selected(session, campaign, provinces=["MI"]).queued == len(DESK)
+    in_milan = segment_from_options(session, provinces=["MI"])
+    assert enqueue_segment(session, campaign, in_milan).queued == len(DESK)
     session.commit()
     auth.login("agent")
     token = csrf_token(client, "/desk/")

@@ -7,11 +7,10 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from app.accounts.models import AccountSource, FleetLine, TonnageClass
+from app.accounts.models import AccountFlag, AccountSource, FleetLine, TonnageClass
 from app.accounts.segments import Plan, Segment, account_ids, count
 from app.accounts.status import AccountStatus
 from app.campaigns.models import QueueEntry
-from app.imports.models import AccountFlag
 from app.territory.models import Province
 from tests import factories
 from tests.conftest import csrf_token

@@ -11,13 +11,14 @@ import pytest
 import sqlalchemy as sa
 
 from app.accounts.models import Horizon, Opportunity
-from app.board import control, quality, tallies
+from app.board import control, quality, tally_reads, tally_writes
 from app.board.counts import DIMENSIONS, Slice, gather, sqlite_local_hour
 from app.board.metrics import Counts
+from app.board.models import QualityCheck, Verdict
 from app.campaigns.calendar import ROME
 from app.campaigns.models import QueueEntry, QueueState
-from app.desk.models import CallAttempt, QualityCheck, Verdict
-from app.desk.outcomes import DEFAULT_OUTCOMES, rules_from_config
+from app.campaigns.outcomes import DEFAULT_OUTCOMES, rules_from_config
+from app.desk.models import CallAttempt
 from app.security import Role
 from tests import factories
 
@@ -235,7 +236,7 @@ def test_counts_a_campaign_by_hand(session) -> None:
                               start + timedelta(seconds=90))  # fmt: skip
         factories.counted(session, call)
     recounted = gather(session, Slice(campaign_id=campaign.id))[None]
-    for counts in (recounted, tallies.read(session, campaign.id, None, None).total):
+    for counts in (recounted, tally_reads.read(session, campaign.id, None, None).total):
         assert (counts.base, counts.called, counts.final, counts.qualified) == (3, 3, 2, 1)
         assert (counts.attempts, counts.reached, counts.timed) == (4, 2, 4)
         assert counts.handling_seconds == pytest.approx(360)
@@ -283,10 +284,10 @@ def test_the_tallies_equal_the_recount(session, world) -> None:
         for start, end in ranges:
             where = Slice(
                 campaign_id=campaign.id,
-                start=tallies.utc_start(start) if start else None,
-                end=tallies.utc_start(end + timedelta(days=1)) if end else None,
+                start=tally_reads.utc_start(start) if start else None,
+                end=tally_reads.utc_start(end + timedelta(days=1)) if end else None,
             )
-            found = tallies.read(session, campaign.id, start, end)
+            found = tally_reads.read(session, campaign.id, start, end)
             want = gather(session, where)
             same({None: found.total}, want or {None: Counts(base=found.total.base)})
             days = gather(session, where, by="day")
@@ -308,16 +309,17 @@ def test_a_rebuild_gives_the_rows_kept_call_by_call(session, world) -> None:
             for row in session.execute(sa.select(*table.__table__.c)).all()
         )
 
-    tallies.fold(session)
+    tally_writes.fold(session)
     kept = rows()
     for campaign in world["campaigns"]:
-        tallies.rebuild(session, campaign.id)
+        tally_writes.rebuild(session, campaign.id)
     assert rows() == kept
 
 
-def test_a_call_s_counts_wait_as_a_delta_until_the_board_folds_them(session, monkeypatch) -> None:
+def test_a_call_s_counts_wait_as_a_delta_until_the_desk_folds_them(session, monkeypatch) -> None:
     """The recording transaction inserts its changes at commit (no shared row locked);
-    a rolled-back one leaves nothing; the board folds the deltas into the tallies once."""
+    a rolled-back one leaves nothing; the deltas are folded into the tallies once, by the
+    desk's write path; the board's reads add those not folded yet and write nothing."""
     from app.board.models import BoardTally, BoardTallyDelta
 
     campaign = factories.campaign(session)
@@ -326,7 +328,7 @@ def test_a_call_s_counts_wait_as_a_delta_until_the_board_folds_them(session, mon
     def call_and_count() -> None:
         entry = factories.queue_entry(session, campaign)
         call = factories.call(session, entry, agent, "no_answer", START, START)
-        tallies.record_call(session, call, final=False)
+        tally_writes.record_call(session, call, final=False)
 
     def written() -> tuple[int, int]:
         attempts = session.scalar(
@@ -344,13 +346,19 @@ def test_a_call_s_counts_wait_as_a_delta_until_the_board_folds_them(session, mon
     call_and_count()
     session.rollback()
     assert written() == (0, 1)  # the rolled-back call left nothing
-    tallies.fold(session)
-    tallies.fold(session)  # nothing left to fold: counted once
+    tally_writes.fold(session)
+    tally_writes.fold(session)  # nothing left to fold: counted once
     assert written() == (1, 0)
     call_and_count()
-    assert tallies.read(session, campaign.id, None, None).total.attempts == 2  # reads fold
+    session.commit()
+    call_and_count()  # not committed yet: this transaction's own changes
+    assert written() == (1, 1)
+    # A read adds the deltas not folded and this transaction's changes, and writes nothing.
+    assert tally_reads.read(session, campaign.id, None, None).total.attempts == 3
+    assert dict(tally_reads.campaign_totals(session))[campaign.id].attempts == 3
+    assert written() == (1, 1)
     # The desk folds now and then by itself, so that deltas never pile up unread.
-    monkeypatch.setattr(tallies, "FOLD_EVERY", 1)
+    monkeypatch.setattr(tally_writes, "FOLD_EVERY", 1)
     call_and_count()
     session.commit()
-    assert written() == (3, 0)
+    assert written() == (4, 0)

@@ -1,4 +1,4 @@
-"""Campaign services: creation, settings validation, status flow, account selection."""
+"""Campaign services: creation, settings validation, status flow."""
 
 from __future__ import annotations
 
@@ -7,20 +7,19 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from app.accounts.models import Account, TonnageClass
+from app.accounts.models import Account
+from app.accounts.segments import Segment
 from app.accounts.status import AccountStatus
 from app.campaigns.models import CampaignStatus as CS
 from app.campaigns.models import QueueEntry, QueueState
+from app.campaigns.queueing import enqueue_accounts, enqueue_segment
 from app.campaigns.services import (
     CampaignError,
     create_campaign,
-    enqueue_selected,
-    select_accounts,
     set_status,
     update_settings,
     use_script,
 )
-from app.desk.queue import enqueue_accounts
 from app.scripting.services import load_script
 from tests import factories
 from tests.integration.campaigns.support import OUTCOMES, SCRIPT, audit_actions, counts
@@ -211,79 +210,7 @@ def test_a_closed_campaign_no_longer_changes(session, script):
     with pytest.raises(CampaignError, match="PILOT is closed"):
         use_script(session, campaign, "fleet_qualification")
     with pytest.raises(CampaignError, match="PILOT is closed"):
-        enqueue_selected(session, campaign)
-
-
-@pytest.fixture
-def accounts(session):
-    """Accounts that differ in one filter each from the first, ``match``."""
-    nord, sud = factories.zone(session, "NORD", "Nord"), factories.zone(session, "SUD", "Sud")
-    base = {
-        "status": AccountStatus.READY,
-        "province": "MI",
-        "tonnage_class": TonnageClass.EXTRA_HEAVY,
-        "zone_id": nord.id,
-    }
-    variants = {
-        "match": {},
-        "bergamo": {"province": "BG"},
-        "napoli": {"province": "NA", "zone_id": sud.id},
-        "light": {"tonnage_class": TonnageClass.LIGHT},
-        "unreachable": {"status": AccountStatus.UNREACHABLE},
-        "new": {"status": AccountStatus.NEW},
-        "do_not_call": {"do_not_call": True},
-        "opposed": {"status": AccountStatus.DO_NOT_CALL},
-    }
-    return {
-        name: factories.account(session, **{**base, **changes}).id
-        for name, changes in variants.items()
-    }
-
-
-@pytest.mark.parametrize(
-    ("filters", "expected"),
-    [
-        ({}, ["match", "bergamo", "napoli", "light"]),
-        ({"status": "unreachable"}, ["unreachable"]),
-        ({"provinces": ["mi", "BG "]}, ["match", "bergamo", "light"]),
-        ({"tonnage": "gt_16"}, ["match", "bergamo", "napoli"]),
-        ({"zone_code": "sud"}, ["napoli"]),
-        ({"zone_code": "NORD", "provinces": ["BG", "NA"]}, ["bergamo"]),
-        ({"limit": 2}, ["match", "bergamo"]),
-    ],
-)
-def test_select_accounts_filters(session, accounts, filters, expected):
-    assert select_accounts(session, **filters) == [accounts[name] for name in expected]
-
-
-@pytest.mark.parametrize(
-    ("filters", "message"),
-    [
-        ({"status": "new"}, "Accounts in status 'new' cannot be queued; choose one of: ready"),
-        ({"status": "do_not_call"}, "Accounts in status 'do_not_call' cannot be queued"),
-        ({"status": "callback"}, "Accounts in status 'callback' cannot be queued"),
-        ({"status": "pronto"}, "Accounts in status 'pronto' cannot be queued"),
-        ({"provinces": ["Milano"]}, "Province 'MILANO' is not a two-letter province code"),
-        ({"tonnage": "heavy"}, "Tonnage class 'heavy' is unknown; choose one of: lt_3_5"),
-        ({"zone_code": "EST"}, "No zone with code 'EST'"),
-        ({"limit": 0}, "The limit must be at least 1, not 0"),
-    ],
-)
-def test_select_accounts_refuses_bad_filters(session, accounts, filters, message):
-    with pytest.raises(CampaignError, match=message):
-        select_accounts(session, **filters)
-
-
-def test_enqueue_selected_counts_skips_and_do_not_call(session, script, accounts):
-    campaign = new(session)
-    first = enqueue_selected(session, campaign, provinces=["MI"], priority=3)
-    assert (first.selected, first.queued, first.skipped, first.do_not_call) == (2, 2, 0, 1)
-    # An account that went through the campaign and came back: selectable, but skipped.
-    unreachable = session.get(Account, accounts["unreachable"])
-    factories.queue_entry(session, campaign, unreachable, state=QueueState.DONE)
-    second = enqueue_selected(session, campaign, status="unreachable")
-    assert (second.selected, second.queued, second.skipped) == (1, 0, 1)
-    assert audit_actions(session, campaign).count("campaign.enqueue") == 2
+        enqueue_segment(session, campaign, Segment())
 
 
 def test_closing_gives_waiting_accounts_back_and_lets_calls_finish(session, script):

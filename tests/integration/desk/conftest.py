@@ -6,7 +6,7 @@ import pytest
 
 from app.accounts.models import AccountPhone, PhoneKind
 from app.accounts.status import AccountStatus
-from app.desk.queue import enqueue_accounts
+from app.campaigns.queueing import enqueue_accounts
 from app.scripting.services import load_script
 from config import ROOT
 from tests import factories

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from app.accounts.models import Contact, FleetLine, Horizon, Opportunity, PhoneKind
 from app.accounts.status import AccountStatus as S
 from app.campaigns.models import QueueState
+from app.campaigns.outcomes import DEFAULT_OUTCOMES, OutcomeConfigError, rules_from_config
 from app.desk.models import CallAttempt, CallDraft
-from app.desk.outcomes import DEFAULT_OUTCOMES, OutcomeConfigError, rules_from_config
 from app.desk.queue import claim_next
 from app.desk.services import (
     AnswersRejected,

@@ -11,8 +11,8 @@ from sqlalchemy.dialects import postgresql
 
 from app.accounts.models import Account
 from app.accounts.status import AccountStatus
-from app.desk.pg_prepared import Prepared
-from app.desk.queue_writes import CLAIM_PARAMS, _claim_statements
+from app.desk.queue.claim_sql import CLAIM_PARAMS, _claim_statements
+from app.desk.queue.prepared import Prepared
 
 AC = Account.__table__
 NOW = datetime(2025, 4, 22, 8, 0, tzinfo=UTC)

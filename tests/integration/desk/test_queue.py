@@ -10,11 +10,11 @@ import pytest
 from app.accounts.models import Account
 from app.accounts.status import AccountStatus
 from app.campaigns.models import CampaignStatus, QueueEntry, QueueState
+from app.campaigns.queueing import enqueue_accounts
 from app.desk.queue import (
     QueueDepth,
     Rescheduled,
     claim_next,
-    enqueue_accounts,
     queue_depth,
     release,
     renew_lease,

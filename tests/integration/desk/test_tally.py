@@ -9,11 +9,11 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from app.board import tallies
+from app.board import tally_reads
 from app.board.counts import Slice, gather
 from app.board.metrics import figures
 from app.campaigns.models import QueueEntry, QueueState
-from app.desk.outcomes import rules_from_config
+from app.campaigns.outcomes import rules_from_config
 from app.desk.queue import claim_next
 from app.desk.services import open_call
 from tests.integration.desk.conftest import queued_account
@@ -23,7 +23,7 @@ CODES = ["qualified", "not_interested", "no_answer", "busy", "company_closed"]
 
 
 def test_empty_campaign_has_no_redemption(session, campaign):
-    total = tallies.read(session, campaign.id, None, None).total
+    total = tally_reads.read(session, campaign.id, None, None).total
     assert total.attempts == total.final == 0
     assert figures(total).redemption is None
 
@@ -54,7 +54,7 @@ def test_counts_match_a_hand_count(session, campaign, agent):
     final = {e.account_id for e in entries if e.state == QueueState.DONE}
     qualified = {a for a in final if last_outcome[a] == "qualified"}
     recounted = gather(session, Slice(campaign_id=campaign.id))[None]
-    for total in (tallies.read(session, campaign.id, None, None).total, recounted):
+    for total in (tally_reads.read(session, campaign.id, None, None).total, recounted):
         assert total.attempts == attempts > 0
         assert total.reached == reached
         assert total.called == len(last_outcome)

@@ -6,7 +6,8 @@ import sqlalchemy as sa
 
 from app.accounts.status import AccountStatus as S
 from app.campaigns.models import QueueEntry, QueueState
-from app.desk.queue import claim, claim_next, enqueue_accounts
+from app.campaigns.queueing import enqueue_accounts
+from app.desk.queue import claim, claim_next
 from app.desk.services import open_call, record_outcome
 from app.donotcall.models import DncEntry, DncSource
 from tests import factories

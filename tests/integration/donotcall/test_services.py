@@ -11,7 +11,8 @@ from app.accounts.models import Account
 from app.accounts.status import AccountStatus as S
 from app.audit.models import AuditEntry
 from app.campaigns.models import QueueEntry, QueueState
-from app.desk.queue import claim, enqueue_accounts
+from app.campaigns.queueing import enqueue_accounts
+from app.desk.queue import claim
 from app.donotcall.models import DncEntry, DncList, DncSource
 from app.donotcall.search import look_up
 from app.donotcall.services import DncError, add_by_hand

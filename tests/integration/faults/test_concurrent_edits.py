@@ -10,11 +10,11 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Account
+from app.accounts.models import Account, AccountFlag, FlagStatus
 from app.accounts.status import AccountStatus
 from app.extensions import db
 from app.imports import doubts
-from app.imports.models import AccountFlag, FieldChange, FlagStatus
+from app.imports.models import FieldChange
 from tests import factories
 from tests.conftest import Auth, csrf_token
 
@@ -47,8 +47,8 @@ def doubtful(session):
 
 
 def _open(client, account) -> tuple[str, str]:
-    page = client.get(f"/imports/doubts/{account.id}").get_data(as_text=True)
-    return csrf_token(client, f"/imports/doubts/{account.id}"), VERSION_RE.search(page).group(1)
+    page = client.get(f"/workspace/doubts/{account.id}").get_data(as_text=True)
+    return csrf_token(client, f"/workspace/doubts/{account.id}"), VERSION_RE.search(page).group(1)
 
 
 def test_the_second_of_two_concurrent_saves_is_refused(app, session, users, doubtful):
@@ -59,10 +59,10 @@ def test_the_second_of_two_concurrent_saves_is_refused(app, session, users, doub
     token_2, version_2 = _open(second, doubtful)  # both see the same account
     assert version_1 == version_2 == str(doubtful.version)
 
-    saved = first.post(f"/imports/doubts/{doubtful.id}", data={
+    saved = first.post(f"/workspace/doubts/{doubtful.id}", data={
         "csrf_token": token_1, "version": version_1, "email": "info@neri.it"})  # fmt: skip
     assert saved.status_code == 302
-    late = second.post(f"/imports/doubts/{doubtful.id}", data={
+    late = second.post(f"/workspace/doubts/{doubtful.id}", data={
         "csrf_token": token_2, "version": version_2, "email": "amministrazione@neri.it",
         "vat_number": "743110157"})  # fmt: skip
 
@@ -78,7 +78,7 @@ def test_the_second_of_two_concurrent_saves_is_refused(app, session, users, doub
         FieldChange.account_id == doubtful.id)).all()  # fmt: skip
     assert changes == ["info@neri.it"]  # the refused save wrote nothing
 
-    again = second.post(f"/imports/doubts/{doubtful.id}", data={
+    again = second.post(f"/workspace/doubts/{doubtful.id}", data={
         "csrf_token": token_2, "version": VERSION_RE.search(page).group(1),
         "vat_number": "743110157"})  # fmt: skip
     assert again.status_code == 302  # with the current version, the save goes through
@@ -94,7 +94,7 @@ def test_the_stale_message_is_english_for_an_english_user(app, session, users, d
     token, version = _open(client, doubtful)
     doubtful.notes = "edited elsewhere"  # someone saves: the version moves on
     session.flush()
-    late = client.post(f"/imports/doubts/{doubtful.id}", data={
+    late = client.post(f"/workspace/doubts/{doubtful.id}", data={
         "csrf_token": token, "version": version, "email": "info@neri.it"})  # fmt: skip
     assert late.status_code == 409
     assert "Someone else saved this account while you were editing it" in late.get_data(

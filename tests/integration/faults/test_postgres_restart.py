@@ -31,8 +31,8 @@ from werkzeug.serving import make_server
 
 from app.accounts.models import AccountPhone, PhoneKind
 from app.accounts.status import AccountStatus
+from app.campaigns.queueing import enqueue_accounts
 from app.desk.models import CallAttempt
-from app.desk.queue import enqueue_accounts
 from app.extensions import db
 from app.scripting.services import load_script
 from app.security import Role

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from app.accounts.models import Account, AccountSource
+from app.accounts.models import Account, AccountFlag, AccountSource, FlagStatus
 from app.accounts.status import AccountStatus
 from app.columns import utcnow
 from app.imports.bulk import insert_rows
-from app.imports.models import AccountFlag, FlagStatus
 
 
 def test_types_and_defaults_survive_the_round_trip(session) -> None:

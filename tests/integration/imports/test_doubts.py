@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from app.accounts.models import AccountFlag, FlagStatus
 from app.accounts.status import AccountStatus
 from app.imports import doubts
-from app.imports.models import AccountFlag, FieldChange, FlagStatus
+from app.imports.models import FieldChange
 from tests import factories
 from tests.conftest import csrf_token
 
@@ -60,13 +61,13 @@ def test_a_doubt_kept_as_it_is_is_resolved(session, doubtful, users):
 def test_the_pages(client, session, doubtful, users, auth) -> None:
     session.commit()
     auth.login("staff")
-    page = client.get("/imports/doubts").get_data(as_text=True)
+    page = client.get("/workspace/doubts").get_data(as_text=True)
     assert "NERI" in page and "nome condiviso da più comuni" in page
-    page = client.get(f"/imports/doubts/{doubtful.id}").get_data(as_text=True)
+    page = client.get(f"/workspace/doubts/{doubtful.id}").get_data(as_text=True)
     assert 'name="municipality" value="Castro"' in page
-    token = csrf_token(client, f"/imports/doubts/{doubtful.id}")
+    token = csrf_token(client, f"/workspace/doubts/{doubtful.id}")
     flags = {f.field: f.id for f in doubts.open_flags(session, doubtful.id)}
-    response = client.post(f"/imports/doubts/{doubtful.id}", data={
+    response = client.post(f"/workspace/doubts/{doubtful.id}", data={
         "csrf_token": token, "municipality": "Castro (LE)", "vat_number": "00743110158",
         "keep": str(flags["vat_number"])})  # fmt: skip
     assert response.status_code == 302

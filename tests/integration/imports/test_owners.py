@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from app.accounts.models import Account, AccountSource
+from app.accounts.models import Account, AccountFlag, AccountSource
 from app.accounts.status import AccountStatus
-from app.imports.models import AccountFlag, ImportBatch
+from app.imports.models import ImportBatch
 from tests import factories
 
 HEADER = ["RAGIONE SOCIALE", "COMUNE", "PROV", "P.IVA", "COD. VENDITORE"]
@@ -118,7 +118,7 @@ def test_an_unknown_code_shows_on_the_account_doubts(
     rossi = by_name(session)["AUTOTRASPORTI ROSSI"]
     session.commit()
     auth.login("staff")
-    page = client.get("/imports/doubts?reason=unknown_salesperson").get_data(as_text=True)
+    page = client.get("/workspace/doubts?reason=unknown_salesperson").get_data(as_text=True)
     assert "AUTOTRASPORTI ROSSI" in page
-    page = client.get(f"/imports/doubts/{rossi.id}").get_data(as_text=True)
+    page = client.get(f"/workspace/doubts/{rossi.id}").get_data(as_text=True)
     assert "XX-V99" in page and "codice venditore non trovato" in page

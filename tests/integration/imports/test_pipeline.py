@@ -8,13 +8,12 @@ from concurrent.futures.process import BrokenProcessPool
 import pytest
 import sqlalchemy as sa
 
-from app.accounts.models import Account, AccountSource, FleetLine
+from app.accounts.models import Account, AccountFlag, AccountSource, FleetLine
 from app.accounts.status import AccountStatus
 from app.demo.generator import bundled_places, iter_rows
 from app.imports import cleaning, matching
 from app.imports.dedupe import Entity
 from app.imports.models import (
-    AccountFlag,
     BatchStatus,
     DuplicatePair,
     FieldChange,

@@ -109,20 +109,20 @@ def test_review_merge_and_undo_from_the_pages(client, session, staff) -> None:
     pair = DuplicatePair(account_a_id=a.id, account_b_id=b.id, score=0.8, reasons=["same_phone"])
     session.add(pair)
     session.commit()
-    page = client.get("/imports/review").get_data(as_text=True)
+    page = client.get("/workspace/review").get_data(as_text=True)
     assert "VERDI LUIGI" in page and "80 %" in page
-    page = client.get(f"/imports/review/{pair.id}").get_data(as_text=True)
+    page = client.get(f"/workspace/review/{pair.id}").get_data(as_text=True)
     assert 'accesskey="m"' in page and a.key in page and b.key in page
-    token = csrf_token(client, f"/imports/review/{pair.id}")
-    response = client.post(f"/imports/review/{pair.id}", data={"csrf_token": token, "same": "1"})
+    token = csrf_token(client, f"/workspace/review/{pair.id}")
+    response = client.post(f"/workspace/review/{pair.id}", data={"csrf_token": token, "same": "1"})
     assert response.status_code == 302
     session.expire_all()
     assert session.get(Account, b.id).status == AccountStatus.MERGED
     assert session.get(DuplicatePair, pair.id).status == PairStatus.CONFIRMED
-    page = client.get("/imports/review").get_data(as_text=True)
-    merge_id = page.split("/imports/merges/")[1].split("/")[0]
-    token = csrf_token(client, "/imports/review")
-    client.post(f"/imports/merges/{merge_id}/undo", data={"csrf_token": token})
+    page = client.get("/workspace/review").get_data(as_text=True)
+    merge_id = page.split("/workspace/merges/")[1].split("/")[0]
+    token = csrf_token(client, "/workspace/review")
+    client.post(f"/workspace/merges/{merge_id}/undo", data={"csrf_token": token})
     session.expire_all()
     assert session.get(Account, b.id).status == AccountStatus.READY
 
@@ -131,7 +131,7 @@ def test_agents_and_supervisors_cannot_import(client, users, auth) -> None:
     for role in ("agent", "supervisor"):
         auth.login(role)
         assert client.get("/imports/").status_code == 403
-        assert client.get("/imports/review").status_code == 403
+        assert client.get("/workspace/review").status_code == 403
         auth.logout()
 
 

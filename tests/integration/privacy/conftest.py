@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from app.accounts.models import (
     Account,
+    AccountFlag,
     AccountPhone,
     AccountSource,
     Contact,
@@ -21,18 +22,12 @@ from app.accounts.models import (
 from app.accounts.status import AccountStatus
 from app.audit.services import record
 from app.board import counts
-from app.board.models import BoardOutcomeTally, BoardTally
-from app.desk.models import CallDraft, QualityCheck, Verdict
+from app.board.models import BoardOutcomeTally, BoardTally, QualityCheck, Verdict
+from app.desk.models import CallDraft
 from app.distribution.models import Wave, WaveAccount, WaveStatus
 from app.donotcall.models import DncEntry, DncSource
 from app.extensions import db
-from app.imports.models import (
-    AccountFlag,
-    FieldChange,
-    ImportBatch,
-    ImportRejection,
-    SourceKind,
-)
+from app.imports.models import FieldChange, ImportBatch, ImportRejection, SourceKind
 from app.security import Role
 from tests import factories
 

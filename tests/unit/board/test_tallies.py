@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from app.board.models import NONE, WHOLE
-from app.board.tallies import AWAY_AFTER, Changes, Facts, work_seconds
-from app.desk.outcomes import rules_from_config
+from app.board.tally_writes import AWAY_AFTER, Changes, Facts, work_seconds
+from app.campaigns.outcomes import rules_from_config
 
 T = datetime(2026, 7, 1, 21, 50, tzinfo=UTC)  # 23:50 in Rome (summer)
 RULES = rules_from_config(None)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from app.accounts.models import Account, AccountPhone, FleetLine, PhoneKind
+from app.accounts.models import Account, AccountFlag, AccountPhone, FlagStatus, FleetLine, PhoneKind
 from app.accounts.status import AccountStatus
-from app.imports.merging import MergeError, merge_pair, reject_pair, undo_merge
-from app.imports.models import AccountFlag, DuplicatePair, FlagStatus, PairStatus
+from app.imports.models import DuplicatePair, PairStatus
+from app.workspace.merging import MergeError, merge_pair, reject_pair, undo_merge
 from tests import factories
 
 
@@ -107,7 +107,7 @@ def test_a_merge_of_two_accounts_called_in_one_campaign_recounts_its_board(
     and two again once the merge is undone."""
     from datetime import UTC, datetime
 
-    from app.board import tallies
+    from app.board import tally_reads, tally_writes
     from app.board.counts import Slice, gather
     from app.security import Role
 
@@ -120,8 +120,8 @@ def test_a_merge_of_two_accounts_called_in_one_campaign_recounts_its_board(
         factories.counted(session, factories.call(session, entry, agent, "not_interested", t, t))
 
     def called() -> tuple[int, int]:
-        tallies.write_pending(session)
-        kept = tallies.read(session, campaign.id, None, None).total.called
+        tally_writes.write_pending(session)
+        kept = tally_reads.read(session, campaign.id, None, None).total.called
         return kept, gather(session, Slice(campaign_id=campaign.id))[None].called
 
     assert called() == (2, 2)

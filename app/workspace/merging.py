@@ -18,24 +18,20 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import (
     Account,
+    AccountFlag,
     AccountPhone,
     AccountSource,
     Contact,
+    FlagStatus,
     FleetLine,
     Opportunity,
 )
 from app.accounts.status import AccountStatus, can_transition
 from app.audit.services import record as audit
-from app.board import tallies
+from app.board import tally_writes
 from app.columns import utcnow
 from app.desk.models import CallAttempt
-from app.imports.models import (
-    AccountFlag,
-    AccountMerge,
-    DuplicatePair,
-    FlagStatus,
-    PairStatus,
-)
+from app.imports.models import AccountMerge, DuplicatePair, PairStatus
 from app.imports.writing import ACCOUNT_FIELDS
 
 # Rows that belong to the company, moved with it: snapshot name -> model.
@@ -148,7 +144,7 @@ def _recount(session: Session, campaign_ids: set[int]) -> None:
     """The board's tallies of campaigns whose calls changed account, from their calls
     (rare: both accounts of a merge called in the same campaign)."""
     for campaign_id in sorted(campaign_ids):
-        tallies.rebuild(session, campaign_id)
+        tally_writes.rebuild(session, campaign_id)
 
 
 def undo_merge(session: Session, merge: AccountMerge, *, user_id: int | None) -> None:

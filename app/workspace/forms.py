@@ -1,4 +1,5 @@
-"""Forms of the staff workspace: the segment builder and its queue action."""
+"""Forms of the staff workspace: the segment builder and its queue action, the review of
+duplicate pairs and of the values an import doubted."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 from wtforms import (
     DecimalField,
+    HiddenField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -125,3 +127,25 @@ class QueueSegmentForm(BaseForm):
         description=_l("Leave empty to queue every matching account that can be queued."),
     )
     submit = SubmitField(_l("Put them in the campaign's queue"))
+
+
+class DecisionForm(BaseForm):
+    same = SubmitField(_l("Same company: merge"), render_kw={"accesskey": "m"})
+    different = SubmitField(_l("Two companies"), render_kw={"accesskey": "n"})
+
+
+class UndoForm(BaseForm):
+    submit = SubmitField(_l("Undo this merge"))
+
+
+class DoubtForm(BaseForm):
+    """CSRF, the version of the account the page showed, and the button; the values and
+    the "keep" boxes are read by name."""
+
+    version = HiddenField()
+    submit = SubmitField(_l("Save"), render_kw={"accesskey": "s"})
+
+    def loaded_version(self) -> int | None:
+        """The account version the person was editing; None when the page sent none."""
+        raw = (self.version.data or "").strip()
+        return int(raw) if raw.isdigit() else None

@@ -1,4 +1,4 @@
-"""The board's counts kept up to date call by call, and read back per slice.
+"""The board's counts kept up to date call by call: the write side.
 
 Why: the figures of a campaign with a million calls must be at hand for fifty open
 boards while a hundred agents save outcomes (docs/metrics.md, docs/benchmarks.md). Each
@@ -6,22 +6,19 @@ recorded call counts in ten rows of ``board_tallies`` (its day and the whole cam
 each for all calls, its agent, its zone, its dealer and its hour); putting an account
 back in the queue or rejecting its qualification takes the same rows back. The
 recording transaction only inserts its changes as one ``board_tally_deltas`` row, at
-commit: the rows every call adds to are never locked by the desk. The board folds the
-deltas into the rows as it reads them (``fold``). ``counts.gather`` recounts the same
-figures from the calls: the two are tested equal, and ``rebuild`` recounts a campaign's
-rows from its calls.
-
-An account is *called* once per row however many of its calls the row counts, so a range
-of several days, whose rows would count twice an account called on two of them, counts
-its accounts from the calls of those days.
+commit: the rows every call adds to are never locked by the desk. Every ``FOLD_EVERY``-th
+delta, the recording transaction folds the committed deltas into the rows (``fold``);
+the board's reads add the few deltas not folded yet as they read (``tally_reads``), and
+never write. ``counts.gather`` recounts the same figures from the calls: the two are
+tested equal, and ``rebuild`` recounts a campaign's rows from its calls.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -30,7 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Account, Horizon, Opportunity
-from app.board.metrics import HORIZONS, Counts
+from app.board.metrics import HORIZONS
 from app.board.models import (
     COUNTERS,
     NONE,
@@ -38,11 +35,13 @@ from app.board.models import (
     BoardOutcomeTally,
     BoardTally,
     BoardTallyDelta,
+    QualityCheck,
+    Verdict,
 )
 from app.campaigns.calendar import ROME
-from app.campaigns.models import Campaign, QueueEntry
-from app.desk.models import CallAttempt, QualityCheck, Verdict
-from app.desk.outcomes import OutcomeRule, rules_from_config
+from app.campaigns.models import Campaign
+from app.campaigns.outcomes import OutcomeRule, rules_from_config
+from app.desk.models import CallAttempt
 
 # A call's agent time starts at the end of the agent's previous call when that ended at
 # most this long before the call began (the time between two calls is work); after a
@@ -103,7 +102,7 @@ class Facts:
         return local_day_hour(self.ended_at or self.started_at)[0]
 
 
-_FACT_COLUMNS = [getattr(CallAttempt, name) for name in Facts.__dataclass_fields__]
+FACT_COLUMNS = [getattr(CallAttempt, name) for name in Facts.__dataclass_fields__]
 
 
 @dataclass
@@ -215,15 +214,21 @@ def fold(session: Session, campaign_id: int | None = None) -> None:
     taken = sa.delete(d)
     if campaign_id is not None:
         taken = taken.where(d.campaign_id == campaign_id)
+    found = changes_of(session.execute(taken.returning(d.campaign_id, d.payload)))
+    for campaign in sorted(found):
+        _write(session, campaign, found[campaign])
+
+
+def changes_of(rows: Iterable[tuple[int, Mapping[str, Any]]]) -> dict[int, Changes]:
+    """Deltas as written by ``write_pending`` (campaign id, payload), merged per campaign."""
     found: dict[int, Changes] = defaultdict(Changes)
-    for campaign, payload in session.execute(taken.returning(d.campaign_id, d.payload)):
+    for campaign, payload in rows:
         changes = found[campaign]
         for day, dimension, key, row in payload["r"]:
             changes.add([(day, dimension, key)], **row)
         for day, outcome, n in payload["o"]:
             changes.outcomes[(day, outcome)] += n
-    for campaign in sorted(found):
-        _write(session, campaign, found[campaign])
+    return found
 
 
 def _write(session: Session, campaign_id: int, changes: Changes) -> None:
@@ -292,7 +297,7 @@ def record_call(session: Session, call: CallAttempt, *, final: bool) -> None:
         )
     call.agent_seconds = work_seconds(previous_end, call.started_at, call.ended_at)
     earlier = session.execute(
-        sa.select(*_FACT_COLUMNS).where(
+        sa.select(*FACT_COLUMNS).where(
             c.campaign_id == call.campaign_id, c.account_id == call.account_id, c.id != call.id
         )
     )
@@ -348,7 +353,7 @@ def rebuild(session: Session, campaign_id: int) -> None:
     )
     changes = Changes()
     rows = session.execute(
-        sa.select(c.id, c.final, *_FACT_COLUMNS)
+        sa.select(c.id, c.final, *FACT_COLUMNS)
         .where(c.campaign_id == campaign_id)
         .order_by(c.account_id, c.id)
         .execution_options(yield_per=10_000)
@@ -366,178 +371,3 @@ def rebuild(session: Session, campaign_id: int) -> None:
         if call_id in rejected:
             changes.rejected(facts)
     _write(session, campaign_id, changes)
-
-
-# ------------------------------------------------------------------------------ read ---
-
-
-def _counts(row: Mapping[str, Any], outcomes: Mapping[str, int] | None = None) -> Counts:
-    return Counts(
-        called=row["called"],
-        final=row["final"],
-        qualified=row["qualified"],
-        rejected=row["rejected"],
-        attempts=row["attempts"],
-        reached=row["reached"],
-        timed=row["timed"],
-        handling_seconds=float(row["handling_seconds"]),
-        agent_seconds=float(row["agent_seconds"]),
-        outcomes=dict(outcomes or {}),
-        horizons={m: row[f"h{m}"] for m in HORIZONS if row[f"h{m}"]},
-    )
-
-
-@dataclass(frozen=True)
-class Read:
-    """A campaign's counts for a range of days: in all, per day, and per slice."""
-
-    total: Counts
-    days: dict[str, Counts]
-    slices: dict[str, dict[int | None, Counts]]  # dimension -> key (None: no zone/dealer)
-
-
-def utc_start(day: date) -> datetime:
-    """The start of a local (Europe/Rome) day, in UTC."""
-    return datetime.combine(day, time(), ROME).astimezone(UTC)
-
-
-def read(
-    session: Session,
-    campaign_id: int,
-    start: date | None,
-    end: date | None,
-    base: Mapping[tuple[str, int], int] | None = None,
-) -> Read:
-    """The campaign's counts on the local days from ``start`` to ``end`` (both included;
-    open-ended when None) with its ``base`` (``bases``, counted when None): a few hundred
-    rows summed."""
-    fold(session, campaign_id)
-    t = BoardTally
-    whole = start is None and end is None
-    one_day = start is not None and start == end
-    days_only = [t.day != WHOLE]
-    if start is not None:
-        days_only.append(t.day >= start.isoformat())
-    if end is not None:
-        days_only.append(t.day <= end.isoformat())
-    wanted = sa.or_(t.day == WHOLE, t.dimension == "all") if whole else sa.and_(*days_only)
-    columns = [t.day, t.dimension, t.key, *(getattr(t, name) for name in COUNTERS)]
-    rows = session.execute(sa.select(*columns).where(t.campaign_id == campaign_id, wanted))
-    days: dict[str, Counts] = {}
-    sums: dict[tuple[str, int], dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for row in rows.mappings():
-        if row["dimension"] == "all" and row["day"] != WHOLE:
-            days[row["day"]] = _counts(row)
-        if whole and row["day"] != WHOLE:
-            continue
-        summed = sums[(row["dimension"], row["key"])]
-        for name in COUNTERS:
-            summed[name] += row[name]
-    if not (whole or one_day) and sums:
-        for slot, n in _called_between(session, campaign_id, start, end).items():
-            sums[slot]["called"] = n
-    o = BoardOutcomeTally
-    outcome_rows = sa.select(o.outcome, sa.func.sum(o.calls)).where(o.campaign_id == campaign_id)
-    if whole:
-        outcome_rows = outcome_rows.where(o.day == WHOLE)
-    else:
-        outcome_rows = outcome_rows.where(o.day != WHOLE)
-        if start is not None:
-            outcome_rows = outcome_rows.where(o.day >= start.isoformat())
-        if end is not None:
-            outcome_rows = outcome_rows.where(o.day <= end.isoformat())
-    outcomes = {code: int(n) for code, n in session.execute(outcome_rows.group_by(o.outcome)) if n}
-    slices: dict[str, dict[int | None, Counts]] = defaultdict(dict)
-    total = Counts()
-    for (dimension, key), summed in sums.items():
-        row = {name: int(v) if "seconds" not in name else v for name, v in summed.items()}
-        if dimension == "all":
-            total = _counts(row, outcomes)
-        else:
-            slices[dimension][None if key == NONE else key] = _counts(row)
-    base = bases(session, campaign_id) if base is None else base
-    total = _with_base(total, base.get(("all", NONE), 0))
-    for dimension in ("zone", "dealer"):
-        for key, counts in list(slices[dimension].items()):
-            slices[dimension][key] = _with_base(counts, base.get((dimension, _key(key)), 0))
-        for (dim, key), n in base.items():  # slices with accounts but no call yet
-            if dim == dimension and (None if key == NONE else key) not in slices[dimension]:
-                slices[dimension][None if key == NONE else key] = Counts(base=n)
-    return Read(total, days, dict(slices))
-
-
-def _key(key: int | None) -> int:
-    return NONE if key is None else key
-
-
-def _with_base(counts: Counts, base: int) -> Counts:
-    return Counts(**{**counts.__dict__, "base": base})
-
-
-def bases(session: Session, campaign_id: int) -> dict[tuple[str, int], int]:
-    """The campaign's accounts in all and by their zone and dealer now."""
-    rows = session.execute(
-        sa.select(Account.zone_id, Account.dealer_id, sa.func.count())
-        .select_from(QueueEntry)
-        .join(Account, Account.id == QueueEntry.account_id)
-        .where(QueueEntry.campaign_id == campaign_id)
-        .group_by(Account.zone_id, Account.dealer_id)
-    )
-    found: dict[tuple[str, int], int] = defaultdict(int)
-    for zone_id, dealer_id, n in rows:
-        found[("all", NONE)] += n
-        found[("zone", _key(zone_id))] += n
-        found[("dealer", _key(dealer_id))] += n
-    return dict(found)
-
-
-def _called_between(
-    session: Session, campaign_id: int, start: date | None, end: date | None
-) -> dict[tuple[str, int], int]:
-    """Accounts called per slice over several days, from the calls of those days."""
-    c = CallAttempt
-    conditions = [c.campaign_id == campaign_id]
-    for bound, op in ((start, "ge"), (end, "lt")):
-        if bound is None:
-            continue
-        moment = utc_start(bound if op == "ge" else bound + timedelta(days=1))
-        ended = c.ended_at >= moment if op == "ge" else c.ended_at < moment
-        started = c.started_at >= moment if op == "ge" else c.started_at < moment
-        conditions.append(sa.or_(ended, sa.and_(c.ended_at.is_(None), started)))
-    rows = session.execute(sa.select(*_FACT_COLUMNS).where(*conditions))
-    accounts: dict[tuple[str, int], set[int]] = defaultdict(set)
-    for row in rows:
-        facts = Facts(*row)
-        for _day, dimension, key in facts.slots()[5:]:  # the whole-range slots
-            accounts[(dimension, key)].add(facts.account_id)
-    return {slot: len(ids) for slot, ids in accounts.items()}
-
-
-def campaign_bases(session: Session) -> dict[int, int]:
-    """Every campaign's number of accounts."""
-    return dict(
-        session.execute(
-            sa.select(QueueEntry.campaign_id, sa.func.count()).group_by(QueueEntry.campaign_id)
-        ).all()
-    )
-
-
-def campaign_totals(
-    session: Session, base: Mapping[int, int] | None = None
-) -> Iterator[tuple[int, Counts]]:
-    """Every campaign's counts in all (the board's home page), with ``base``
-    (``campaign_bases``, counted when None)."""
-    fold(session)
-    t = BoardTally
-    columns = [t.campaign_id, *(getattr(t, name) for name in COUNTERS)]
-    rows = session.execute(
-        sa.select(*columns).where(t.day == WHOLE, t.dimension == "all", t.key == NONE)
-    )
-    base = campaign_bases(session) if base is None else base
-    seen = set()
-    for row in rows.mappings():
-        seen.add(row["campaign_id"])
-        yield row["campaign_id"], _with_base(_counts(row), base.get(row["campaign_id"], 0))
-    for campaign_id, n in base.items():
-        if campaign_id not in seen:
-            yield campaign_id, Counts(base=n)

@@ -1,0 +1,197 @@
+"""Putting accounts in a campaign's queue: one action, whoever asks.
+
+The segment page, ``flask campaigns enqueue`` and the demo all call ``enqueue_segment``,
+which holds the guards: the campaign is open, the statuses may be queued, the accounts
+are callable (``app.accounts.segments.callable_accounts``: not on the do-not-call list,
+not anonymised) and not already in this campaign; one audit entry records it.
+``enqueue_accounts`` is the write underneath, and checks the same things again for the
+ids it is given. The claim refuses such accounts too (``app.desk.queue``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from app.accounts.models import Account, TonnageClass
+from app.accounts.segments import (
+    Segment,
+    account_ids,
+    callable_accounts,
+    count_do_not_call,
+)
+from app.accounts.status import AccountStatus, can_transition, check_transition
+from app.audit.services import record
+from app.campaigns.models import Campaign, QueueEntry, QueueState
+from app.campaigns.services import CampaignError, check_open
+from app.columns import utcnow
+from app.territory.models import Zone
+
+# Ids per IN (...) list when enqueueing, well below SQLite's bound-parameter limit.
+ENQUEUE_CHUNK = 500
+PROVINCE_RE = re.compile(r"[A-Z]{2}")
+
+# Statuses an account may be selected in: those that may become QUEUED, less the ones
+# that already wait in (or are being called from) a queue.
+SELECTABLE = tuple(
+    s
+    for s in AccountStatus
+    if can_transition(s, AccountStatus.QUEUED)
+    and s not in (AccountStatus.IN_CALL, AccountStatus.CALLBACK)
+)
+
+
+@dataclass(frozen=True)
+class Enqueued:
+    """What ``enqueue_segment`` did."""
+
+    selected: int  # callable accounts of the segment (within the limit)
+    queued: int  # added to the queue
+    do_not_call: int  # matched the filters but are on the do-not-call list
+
+    @property
+    def skipped(self) -> int:
+        """Selected but already in the campaign's queue."""
+        return self.selected - self.queued
+
+
+def segment_from_options(
+    session: Session,
+    *,
+    status: str = "ready",
+    provinces: Iterable[str] | None = None,
+    tonnage: str | None = None,
+    zone_code: str | None = None,
+) -> Segment:
+    """The segment the shell's options describe, each checked with a message."""
+    try:
+        account_status = AccountStatus(status)
+    except ValueError:
+        account_status = None
+    if account_status not in SELECTABLE:
+        raise CampaignError(
+            f"Accounts in status {status!r} cannot be queued; choose one of: "
+            f"{', '.join(s.value for s in SELECTABLE)}."
+        )
+    segment = Segment(statuses=[account_status])
+    if provinces:
+        codes = sorted({p.strip().upper() for p in provinces})
+        bad = [c for c in codes if not PROVINCE_RE.fullmatch(c)]
+        if bad:
+            raise CampaignError(
+                f"Province {bad[0]!r} is not a two-letter province code such as MI or BG."
+            )
+        segment.provinces = codes
+    if tonnage is not None:
+        try:
+            segment.tonnage = [TonnageClass(tonnage)]
+        except ValueError:
+            raise CampaignError(
+                f"Tonnage class {tonnage!r} is unknown; choose one of: "
+                f"{', '.join(t.value for t in TonnageClass)}."
+            ) from None
+    if zone_code is not None:
+        zone_id = session.scalar(
+            sa.select(Zone.id).where(sa.func.upper(Zone.code) == zone_code.strip().upper())
+        )
+        if zone_id is None:
+            raise CampaignError(f"No zone with code {zone_code!r}.")
+        segment.zone_ids = [zone_id]
+    return segment
+
+
+def _for_audit(segment: Segment) -> dict[str, object]:
+    """The segment's chosen filters, without the empty ones, as JSON values."""
+    return {k: [str(v) for v in value] if isinstance(value, list) else value
+            for k, value in asdict(segment).items() if value not in (None, [], "any")}  # fmt: skip
+
+
+def enqueue_segment(
+    session: Session,
+    campaign: Campaign,
+    segment: Segment,
+    *,
+    limit: int | None = None,
+    priority: int = 0,
+    user_id: int | None = None,
+) -> Enqueued:
+    """Queue the segment's callable accounts (oldest first, at most ``limit``) in
+    ``campaign``; accounts already in it are skipped. Raises ``CampaignError`` for a
+    closed campaign, a limit below 1 or statuses that cannot be queued."""
+    check_open(campaign)
+    if limit is not None and limit < 1:
+        raise CampaignError(f"The limit must be at least 1, not {limit}.")
+    if not segment.statuses or any(s not in SELECTABLE for s in segment.statuses):
+        raise CampaignError(
+            "Only accounts in these statuses can be queued: "
+            f"{', '.join(s.value for s in SELECTABLE)}."
+        )
+    ids = account_ids(session, segment, limit=limit)
+    queued = enqueue_accounts(session, campaign, ids, priority=priority)
+    result = Enqueued(
+        selected=len(ids), queued=queued, do_not_call=count_do_not_call(session, segment)
+    )
+    record(
+        session,
+        "campaign.enqueue",
+        user_id=user_id,
+        obj=campaign,
+        filters=_for_audit(segment),
+        limit=limit,
+        priority=priority,
+        queued=result.queued,
+        skipped=result.skipped,
+        do_not_call=result.do_not_call,
+    )
+    return result
+
+
+def enqueue_accounts(
+    session: Session,
+    campaign: Campaign,
+    account_ids: Iterable[int],
+    priority: int = 0,
+    now: datetime | None = None,
+) -> int:
+    """Put accounts in the campaign's queue, due at once; return how many were added.
+
+    Accounts that are not callable (do-not-call, anonymised) or already in this campaign
+    are skipped; the others become QUEUED (``TransitionError`` if their status does not
+    allow it).
+    """
+    now = now or utcnow()
+    ids = sorted(set(account_ids))
+    added = 0
+    for first in range(0, len(ids), ENQUEUE_CHUNK):
+        chunk = ids[first : first + ENQUEUE_CHUNK]
+        already = sa.select(QueueEntry.account_id).where(QueueEntry.campaign_id == campaign.id)
+        accounts = session.scalars(
+            sa.select(Account)
+            .where(
+                Account.id.in_(chunk),
+                *callable_accounts(),
+                Account.status != AccountStatus.DO_NOT_CALL,
+                Account.id.not_in(already),
+            )
+            .order_by(Account.id)
+        ).all()
+        for account in accounts:
+            if account.status != AccountStatus.QUEUED:
+                account.status = check_transition(account.status, AccountStatus.QUEUED)
+            session.add(
+                QueueEntry(
+                    campaign_id=campaign.id,
+                    account_id=account.id,
+                    priority=priority,
+                    state=QueueState.WAITING,
+                    created_at=now,
+                )
+            )
+        added += len(accounts)
+        session.flush()
+    return added

@@ -1,0 +1,152 @@
+"""Leases on queue entries: the claim, its renewal, and giving an entry back.
+
+An agent *claims* one entry and holds it under a lease that the open desk renews; an
+abandoned lease expires and the entry goes back to the queue. On PostgreSQL the claim
+locks its row with ``FOR UPDATE SKIP LOCKED``, so concurrent claimers pass over each
+other's candidates instead of queueing behind them; on SQLite the claim runs in a
+transaction that holds the database's single write lock (``WRITE_LOCK``), so two claims run
+one after the other. Either way an entry is never handed to two agents.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, scoped_session
+
+from app.accounts.models import Account
+from app.accounts.status import AccountStatus, check_transition
+from app.audit.services import record
+from app.campaigns.calendar import is_callable
+from app.campaigns.models import Campaign, CampaignStatus, QueueEntry, QueueState
+from app.columns import utcnow
+from app.desk.queue import claim_sql
+from app.desk.queue.sql import Claimed
+from app.extensions import WRITE_LOCK
+
+
+class LeaseLost(RuntimeError):
+    """The agent no longer holds the entry: its lease expired and another agent took it."""
+
+
+def begin_write(session: Session) -> None:
+    """Open the transaction with SQLite's write lock taken at BEGIN (PostgreSQL ignores it).
+
+    The services call it, but it only works before the transaction's first statement: a
+    caller that reads first (say, loads the campaign) should call it before that read. On
+    SQLite a transaction that read and then writes after another writer's commit fails
+    ("database is locked") rather than double-assign; opened this way it waits its turn.
+    """
+    real = session() if isinstance(session, scoped_session) else session  # Flask-SQLAlchemy's
+    if not real.in_transaction():
+        real.connection(execution_options=WRITE_LOCK)
+
+
+def _give_back(entry: QueueEntry, account: Account, *, campaign_closed: bool = False) -> None:
+    """Return a leased entry to the queue, in its old place, and its account with it; in a
+    closed campaign nobody will call again, so the entry ends and the account is ready."""
+    entry.state = QueueState.DONE if campaign_closed else QueueState.WAITING
+    entry.lease_holder_id = None
+    entry.lease_expires_at = None
+    if account.status == AccountStatus.IN_CALL:
+        if campaign_closed:
+            target = AccountStatus.READY
+        else:
+            target = AccountStatus.CALLBACK if entry.is_callback else AccountStatus.QUEUED
+        account.status = check_transition(account.status, target)
+
+
+def claim(
+    session: Session, campaign: Campaign, agent_id: int, now: datetime | None = None
+) -> Claimed | None:
+    """Lease the next account of ``campaign`` to the agent, or None if there is none to call.
+
+    An agent who already holds a live lease in the campaign gets the same entry back (its
+    lease renewed), so a reloaded desk shows the call in progress. Nothing is served
+    outside calling hours or while the campaign is not active. Abandoned leases of any
+    campaign go back to the queue first. One statement on PostgreSQL (``claim_sql``).
+    """
+    begin_write(session)
+    now = now or utcnow()
+    if campaign.status != CampaignStatus.ACTIVE or not is_callable(now, campaign.calling_hours):
+        return None
+    return claim_sql.claim(session, campaign, agent_id, now)
+
+
+def claim_next(
+    session: Session, campaign: Campaign, agent_id: int, now: datetime | None = None
+) -> QueueEntry | None:
+    """``claim``, returning the entry as an ORM object (one more query) for callers that
+    read it; the desk's hot path uses ``claim``."""
+    claimed = claim(session, campaign, agent_id, now)
+    return None if claimed is None else session.get_one(QueueEntry, claimed.entry_id)
+
+
+def renew_lease(
+    session: Session, entry_id: int, agent_id: int, now: datetime | None = None
+) -> datetime | None:
+    """Extend the agent's lease; None if the agent no longer holds the entry.
+
+    A lease that expired but that nobody has taken yet is still the agent's: renewing it is
+    what a desk coming back from a throttled background tab does.
+    """
+    begin_write(session)
+    now = now or utcnow()
+    row = session.execute(
+        sa.select(QueueEntry, Campaign.lease_minutes)
+        .join(Campaign, Campaign.id == QueueEntry.campaign_id)
+        .where(
+            QueueEntry.id == entry_id,
+            QueueEntry.state == QueueState.LEASED,
+            QueueEntry.lease_holder_id == agent_id,
+        )
+        .with_for_update(of=QueueEntry)
+    ).first()
+    if row is None:
+        return None
+    entry, lease_minutes = row
+    entry.lease_expires_at = now + timedelta(minutes=lease_minutes)
+    session.flush()
+    return entry.lease_expires_at
+
+
+def _lock(session: Session, entry: QueueEntry) -> tuple[Account, Campaign]:
+    """Re-read the entry under a row lock (a claim may have taken an expired lease since it
+    was loaded), with its account and campaign, in one query."""
+    _, account, campaign = session.execute(
+        sa.select(QueueEntry, Account, Campaign)
+        .join(Account, Account.id == QueueEntry.account_id)
+        .join(Campaign, Campaign.id == QueueEntry.campaign_id)
+        .where(QueueEntry.id == entry.id)
+        .with_for_update(of=QueueEntry)
+        .execution_options(populate_existing=True)
+    ).one()
+    return account, campaign
+
+
+def release(session: Session, entry: QueueEntry, agent_id: int) -> bool:
+    """Give the entry back without an outcome; False if the agent no longer held it."""
+    begin_write(session)
+    account, campaign = _lock(session, entry)
+    if entry.state != QueueState.LEASED or entry.lease_holder_id != agent_id:
+        return False
+    _give_back(entry, account, campaign_closed=campaign.status == CampaignStatus.CLOSED)
+    session.flush()
+    return True
+
+
+def release_held(session: Session, entry: QueueEntry, *, by: int) -> int | None:
+    """A supervisor gives a held entry back to the queue (an agent's browser died, or they
+    left with an account on screen): the holder's id, or None when nobody held it any
+    more. Recorded in the audit log."""
+    begin_write(session)
+    account, campaign = _lock(session, entry)
+    if entry.state != QueueState.LEASED:
+        return None
+    holder = entry.lease_holder_id
+    _give_back(entry, account, campaign_closed=campaign.status == CampaignStatus.CLOSED)
+    session.flush()
+    record(session, "queue.release", user_id=by, obj=entry, holder_id=holder,
+           account_id=account.id)  # fmt: skip
+    return holder
