@@ -218,7 +218,7 @@ def record_outcome(
     if rule.reached and not cleaned.ok:
         raise AnswersRejected(_("Some answers need correcting."), cleaned.errors)
     if rule.qualified:
-        missing = required_missing(call.script, answers)
+        missing = required_missing(call.script, cleaned)
         if missing:
             message = _("Answer every required question before qualifying.")
             raise AnswersRejected(message, {qid: [_("Required to qualify.")] for qid in missing})
@@ -243,7 +243,7 @@ def record_outcome(
         raise LeaseLostError(_("This account is no longer assigned to you.")) from exc
     recorded = session.get_one(CallAttempt, ended.attempt_id)
     if rule.reached and cleaned.values:
-        apply_answers(session, call.account, call.script, answers, call_attempt_id=recorded.id)
+        apply_answers(session, call.account, call.script, cleaned, call_attempt_id=recorded.id)
     session.flush()  # the opportunities it captured, for the board's horizons
     tally_writes.record_call(
         session, recorded, final=ended.result in (Rescheduled.DONE, Rescheduled.EXHAUSTED)

@@ -74,13 +74,13 @@ def clean_answers(script: Script, raw: Mapping[str, Any]) -> CleanedAnswers:
     )
 
 
-def required_missing(script: Script, answers: Mapping[str, Any]) -> list[str]:
-    """Ids of the required questions that are visible and unanswered (or wrongly answered).
+def required_missing(script: Script, cleaned: CleanedAnswers) -> list[str]:
+    """Ids of the required questions that are visible and unanswered (or wrongly answered),
+    given the answers as ``clean_answers`` made them.
 
     A hidden question is never required: "no trucks" skips the fleet, and the fleet is
     then not needed to qualify the call.
     """
-    cleaned = clean_answers(script, answers)
     return [
         q.id
         for q in visible_questions(script, cleaned.values)

@@ -19,7 +19,7 @@ from app.accounts.models import (
     Opportunity,
     TonnageClass,
 )
-from app.scripting.answers import clean_answers, is_blank
+from app.scripting.answers import CleanedAnswers, is_blank
 from app.scripting.models import CallScript
 from app.scripting.parser import parse_script
 from app.scripting.schema import OTHER_BRAND, Question, Script
@@ -117,19 +117,21 @@ def apply_answers(
     session: Session,
     account: Account,
     script: Script | CallScript,
-    answers: dict[str, Any],
+    cleaned: CleanedAnswers,
     call_attempt_id: int | None = None,
 ) -> Applied:
     """Write the mapped answers of the visible questions onto the account.
 
-    Account fields are corrected; the contact, the opportunity and the fleet are what this
-    call captured: a contact with the same name is updated instead of repeated, the fleet
-    lines of earlier calls are replaced (lines from other sources stay), and calling again
-    for the same attempt updates what it wrote. Blank and hidden answers change nothing.
-    Raises ``InvalidAnswers`` (writing nothing) if any visible answer is invalid.
+    ``cleaned`` is what ``clean_answers`` made of the answers: they are cleaned once, by
+    whoever received them (the desk checks them before it records the call), and written
+    as they were understood. Account fields are corrected; the contact, the opportunity
+    and the fleet are what this call captured: a contact with the same name is updated
+    instead of repeated, the fleet lines of earlier calls are replaced (lines from other
+    sources stay), and calling again for the same attempt updates what it wrote. Blank
+    and hidden answers change nothing. Raises ``InvalidAnswers`` (writing nothing) if any
+    visible answer is invalid.
     """
     parsed = script_of(script) if isinstance(script, CallScript) else script
-    cleaned = clean_answers(parsed, answers)
     if not cleaned.ok:
         raise InvalidAnswers(cleaned.errors)
     by_target: dict[str, tuple[Question, Any]] = {}

@@ -112,6 +112,25 @@ def test_qualified_writes_everything_and_closes_the_entry(session, campaign, age
     assert session.scalars(sa.select(CallDraft)).all() == []
 
 
+def test_the_desk_cleans_each_answer_once(session, campaign, agent, monkeypatch):
+    """Recording an outcome cleans the agent's answers once and writes what it understood
+    (checking the answers, the required ones and writing them all read that one result)."""
+    from app.scripting import answers as answers_module
+
+    cleaned: list[str] = []
+    clean_one = answers_module.clean_answer
+
+    def counting(question, raw):
+        cleaned.append(question.id)
+        return clean_one(question, raw)
+
+    monkeypatch.setattr(answers_module, "clean_answer", counting)
+    queued_account(session, campaign)
+    call = take(session, campaign, agent)
+    outcome(session, call, "qualified", QUALIFYING)
+    assert cleaned and len(cleaned) == len(set(cleaned))
+
+
 def test_qualified_needs_the_required_answers(session, campaign, agent):
     account = queued_account(session, campaign)
     call = take(session, campaign, agent)

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from stdnum import luhn
 
 from app.accounts.models import FleetLine, Horizon, TonnageClass
+from app.scripting.answers import CleanedAnswers, clean_answers
 from app.scripting.models import CallScript
 from app.scripting.parser import ScriptError
 from app.scripting.services import (
@@ -27,6 +28,11 @@ SHIPPED = ROOT / "call_scripts" / "fleet_qualification.toml"
 BROKEN = ROOT / "tests" / "unit" / "scripting" / "fixtures" / "broken_rules.toml"
 CAMPAIGNS = count(1)
 VAT = "1234567015" + luhn.calc_check_digit("1234567015")
+
+
+def cleaned(stored: CallScript, answers: dict) -> CleanedAnswers:
+    """The answers as the desk hands them over: cleaned once, by ``clean_answers``."""
+    return clean_answers(script_of(stored), answers)
 
 
 def count_scripts(session) -> int:
@@ -114,7 +120,7 @@ def test_prefill_reads_the_account(session, stored, account):
 
 
 def test_answers_update_account_contact_fleet_and_opportunity(session, stored, account):
-    applied = apply_answers(session, account, stored, ANSWERS)
+    applied = apply_answers(session, account, stored, cleaned(stored, ANSWERS))
     session.expire_all()
     assert set(applied.account_fields) == {
         *("company_name", "street", "house_number", "postcode", "vat_number"),
@@ -171,9 +177,9 @@ def test_a_later_call_replaces_the_fleet_captured_by_calls(session, stored, acco
     imported = FleetLine(brand="Scania", vehicle_count=9)  # from a source file, not a call
     account.fleet.append(imported)
     first, second = call(session, account, stored), call(session, account, stored)
-    apply_answers(session, account, stored, ANSWERS, call_attempt_id=first.id)
+    apply_answers(session, account, stored, cleaned(stored, ANSWERS), call_attempt_id=first.id)
     # Applying the same call twice (a retried save) changes nothing more.
-    apply_answers(session, account, stored, ANSWERS, call_attempt_id=first.id)
+    apply_answers(session, account, stored, cleaned(stored, ANSWERS), call_attempt_id=first.id)
     assert len(account.contacts) == 1 and len(account.opportunities) == 1
     assert len(account.fleet) == 3
     later = {
@@ -181,7 +187,7 @@ def test_a_later_call_replaces_the_fleet_captured_by_calls(session, stored, acco
         "fleet_lines": [{"brand": "volvo", "vehicle_count": "6", "tonnage_class": "7_5_16"}],
         "purchase_horizon": "none",
     }
-    apply_answers(session, account, stored, later, call_attempt_id=second.id)
+    apply_answers(session, account, stored, cleaned(stored, later), call_attempt_id=second.id)
     session.expire_all()
     fleet = sorted((f.brand, f.vehicle_count, f.call_attempt_id) for f in account.fleet)
     assert fleet == [("Scania", 9, None), ("Volvo", 6, second.id)]
@@ -192,7 +198,7 @@ def test_a_later_call_replaces_the_fleet_captured_by_calls(session, stored, acco
 def test_hidden_answers_are_not_written(session, stored, account):
     answers = {**ANSWERS, "has_trucks": "no", "is_decision_maker": "no"}
     answers |= {"referral_name": "Luca Bianchi", "referral_phone": "+39 333 1234567"}
-    applied = apply_answers(session, account, stored, answers)
+    applied = apply_answers(session, account, stored, cleaned(stored, answers))
     assert applied.fleet_lines == [] and applied.opportunity is None
     assert account.fleet == [] and account.opportunities == []
     assert account.tonnage_class is None
@@ -203,6 +209,6 @@ def test_hidden_answers_are_not_written(session, stored, account):
 
 def test_invalid_answers_write_nothing(session, stored, account):
     with pytest.raises(InvalidAnswers) as caught:
-        apply_answers(session, account, stored, {**ANSWERS, "contact_phone": "12"})
+        apply_answers(session, account, stored, cleaned(stored, {**ANSWERS, "contact_phone": "12"}))
     assert list(caught.value.errors) == ["contact_phone"]
     assert account.street == "Via Roma" and account.contacts == []
