@@ -5,7 +5,6 @@ from datetime import UTC, date
 from decimal import Decimal
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import force_locale, format_decimal, get_locale
 from flask_babel import gettext as _
@@ -54,6 +53,7 @@ from app.extensions import db
 from app.security import Role, guard, load_or_404
 from app.spreadsheets.downloads import csv_download, xlsx_download
 from app.users.models import User
+from app.users.services import active_agents
 
 bp = Blueprint("board", __name__, url_prefix="/board")
 guard(bp, Role.SUPERVISOR, Role.ADMIN)
@@ -288,11 +288,7 @@ def check_call(campaign_id: int, agent_id: int):
 
 def _agent_form() -> AgentForm:
     form = AgentForm()
-    agents = db.session.execute(
-        sa.select(User.id, User.username)
-        .where(User.role == Role.AGENT, User.active.is_(True))
-        .order_by(User.username)
-    ).all()
+    agents = active_agents(db.session)
     form.agent.choices = [("", _("any agent")), *((str(i), name) for i, name in agents)]
     return form
 

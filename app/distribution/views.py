@@ -6,7 +6,6 @@ query takes ``zone_scope(current_user)``, and every wave or export run is loaded
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
@@ -23,9 +22,9 @@ from flask_login import current_user
 from werkzeug.security import safe_join
 from wtforms.fields.choices import SelectChoice
 
-from app.accounts.models import Account
 from app.audit.services import record
 from app.distribution import jobs as _jobs  # noqa: F401 - registers the export jobs
+from app.distribution import listing
 from app.distribution.exporting import includes_pdf, published_dir, refresh, start_export
 from app.distribution.forms import ActionForm, ExportForm, OwnerForm, WaveForm
 from app.distribution.models import ExportRun, ExportStatus, Wave, WaveStatus
@@ -43,7 +42,7 @@ from app.distribution.services import (
 from app.extensions import db
 from app.jobs.runner import JobsUnavailable
 from app.security import Role, guard, in_zone, load_or_404, zone_scope
-from app.territory.models import Dealer, Salesperson, Zone
+from app.territory.models import Salesperson, Zone
 
 bp = Blueprint("distribution", __name__, url_prefix="/distribution")
 guard(bp, Role.STAFF, Role.ADMIN)
@@ -51,27 +50,14 @@ guard(bp, Role.STAFF, Role.ADMIN)
 UNCOVERED_SHOWN = 200
 
 
-def _people() -> dict[int, Salesperson]:
-    query = sa.select(Salesperson).options(sa.orm.joinedload(Salesperson.dealer))
-    return {p.id: p for p in db.session.scalars(query)}
-
-
 def _owner_form(uncovered, zone_id: int | None) -> OwnerForm:
     form = OwnerForm()
     form.account_ids.choices = [
         SelectChoice(c.account_id, c.key) for c in uncovered[:UNCOVERED_SHOWN]
     ]
-    query = (
-        sa.select(Salesperson)
-        .join(Dealer)
-        .where(Salesperson.active.is_(True))
-        .order_by(Dealer.code, Salesperson.code)
-    )
-    if zone_id is not None:
-        query = query.where(Dealer.zone_id == zone_id)
-    active = db.session.scalars(query)
     form.salesperson.choices = [SelectChoice(0, "—")] + [
-        SelectChoice(p.id, f"{p.code} · {p.full_name} ({p.dealer.code})") for p in active
+        SelectChoice(p.id, f"{p.code} · {p.full_name} ({p.dealer.code})")
+        for p in listing.active_salespeople(db.session, zone_id)
     ]
     return form
 
@@ -82,25 +68,13 @@ def home():
     zone_id = zone_scope(current_user)
     found = overview(db.session, zone_id)
     shown = found.uncovered[:UNCOVERED_SHOWN]
-    names = {
-        account_id: name
-        for account_id, name in db.session.execute(
-            sa.select(Account.id, Account.company_name).where(
-                Account.id.in_([c.account_id for c in shown])
-            )
-        )
-    }
-    recent = sa.select(Wave).order_by(Wave.id.desc()).limit(50)
-    if zone_id is not None:
-        recent = recent.where(Wave.zone_id == zone_id)
-    waves = db.session.scalars(recent).all()
     return render_template(
         "distribution/home.html",
         found=found,
         uncovered=shown,
-        names=names,
-        people=_people(),
-        waves=waves,
+        names=listing.company_names(db.session, (c.account_id for c in shown)),
+        people=listing.salespeople_by_id(db.session),
+        waves=listing.recent_waves(db.session, zone_id),
         wave_form=WaveForm(formdata=None),
         owner_form=_owner_form(found.uncovered, zone_id),
         zone=db.session.get(Zone, zone_id) if zone_id is not None else None,
@@ -159,7 +133,12 @@ def new_wave():
     # A preview changes nothing: it is a plain GET, which carries no CSRF token.
     if (request.args or request.method == "POST") and (form.validate() or _only_csrf(form)):
         dealt = preview_wave(db.session, form.per_salesperson.data, zone_id)
-    return render_template("distribution/new_wave.html", form=form, dealt=dealt, people=_people())
+    return render_template(
+        "distribution/new_wave.html",
+        form=form,
+        dealt=dealt,
+        people=listing.salespeople_by_id(db.session),
+    )
 
 
 def _only_csrf(form: WaveForm) -> bool:
@@ -184,14 +163,12 @@ def _run(run_id: int) -> ExportRun:
 @bp.route("/waves/<int:wave_id>")
 def wave(wave_id: int):
     found = _wave(wave_id)
-    runs = db.session.scalars(
-        sa.select(ExportRun).where(ExportRun.wave_id == found.id).order_by(ExportRun.id.desc())
-    ).all()
+    runs = listing.export_runs(db.session, found)
     return render_template(
         "distribution/wave.html",
         wave=found,
         summary=wave_summary(db.session, found),
-        people=_people(),
+        people=listing.salespeople_by_id(db.session),
         runs=runs,
         action_form=ActionForm(),
         export_form=ExportForm(formdata=None),

@@ -143,6 +143,16 @@ def set_password(
     record(session, "user.set_password", user_id=actor_id, obj=user)
 
 
+def active_agents(session: Session) -> list[tuple[int, str]]:
+    """(id, username) of the agents who may sign in, by username."""
+    rows = session.execute(
+        select(User.id, User.username)
+        .where(User.role == Role.AGENT, User.active.is_(True))
+        .order_by(User.username)
+    )
+    return [(user_id, username) for user_id, username in rows]
+
+
 def list_users(session: Session) -> list[User]:
     """Every user, grouped by role."""
     return list(session.scalars(select(User).order_by(User.role, User.username)))
