@@ -26,10 +26,10 @@ from app.accounts.normalise.location import clean_location
 from app.accounts.status import AccountStatus, can_transition
 from app.audit.services import record as audit
 from app.columns import utcnow
+from app.imports.combining import short
 from app.imports.models import FieldChange
 from app.imports.pipeline import Reference, load_reference
 from app.imports.records import EMAIL, TEXT_LIMITS
-from app.imports.writing import short
 
 # Account fields a person may correct here, by the cleaning they go through together.
 GROUPS = {
