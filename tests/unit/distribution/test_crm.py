@@ -9,7 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from app.distribution.crm import (
+from app.distribution.sheets import (
+    AccountSheet,
+    ContactItem,
+    FleetItem,
+    Pack,
+    Recipient,
+    WaveInfo,
+)
+from app.distribution.writers.crm_mapping import (
     FIELDS,
     MappingError,
     RowKind,
@@ -19,14 +27,6 @@ from app.distribution.crm import (
     fleet_summary,
     load_mapping,
     split_name,
-)
-from app.distribution.sheets import (
-    AccountSheet,
-    ContactItem,
-    FleetItem,
-    Pack,
-    Recipient,
-    WaveInfo,
 )
 
 ROOT = Path(__file__).resolve().parents[3]
