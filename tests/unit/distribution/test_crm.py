@@ -21,13 +21,10 @@ from app.distribution.writers.crm_mapping import (
     FIELDS,
     MappingError,
     RowKind,
-    add_months,
     cell_text,
-    crm_files,
-    fleet_summary,
     load_mapping,
-    split_name,
 )
+from app.distribution.writers.crm_rows import add_months, crm_files, fleet_summary, split_name
 
 ROOT = Path(__file__).resolve().parents[3]
 SIEBEL = ROOT / "app" / "distribution" / "mappings" / "siebel_eim.toml"
