@@ -142,25 +142,17 @@ def register_security(app: Flask) -> None:
 
 
 def register_errors(app: Flask) -> None:
-    def page(code: int, title: str, message: str):
-        return render_template("errors/error.html", code=code, title=title, message=message), code
+    """Error pages that say, in the user's language, what to do next."""
+    _register_request_errors(app)
+    _register_failures(app)
 
-    def signed_out_if_database_down() -> None:
-        """An error page speaks the user's language and shows their name, which needs
-        the database; if it is down (say, restarting), the page is made as for a
-        signed-out visitor instead of failing in turn."""
-        from flask import g
-        from flask_login import current_user
 
-        from app.extensions import db, login_manager
+def _error_page(code: int, title: str, message: str) -> tuple[str, int]:
+    return render_template("errors/error.html", code=code, title=title, message=message), code
 
-        try:
-            db.session.rollback()
-            if current_user.is_authenticated:  # loads the user, if not loaded yet
-                db.session.refresh(current_user._get_current_object())
-        except sa.exc.SQLAlchemyError:
-            db.session.registry.clear()  # its connection is lost: a new session from here
-            g._login_user = login_manager.anonymous_user()
+
+def _register_request_errors(app: Flask) -> None:
+    """A request the application refuses: expired form, role, address, method, size."""
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
@@ -168,7 +160,7 @@ def register_errors(app: Flask) -> None:
 
         if wants_json():
             return {"error": _("The page has expired: reload it.")}, 400
-        return page(
+        return _error_page(
             400,
             _("The form has expired"),
             _(
@@ -179,7 +171,7 @@ def register_errors(app: Flask) -> None:
 
     @app.errorhandler(403)
     def forbidden(error):
-        return page(
+        return _error_page(
             403,
             _("Access denied"),
             _(
@@ -190,16 +182,20 @@ def register_errors(app: Flask) -> None:
 
     @app.errorhandler(404)
     def not_found(error):
-        return page(404, _("Page not found"), _("The address is wrong or the item was removed."))
+        return _error_page(
+            404, _("Page not found"), _("The address is wrong or the item was removed.")
+        )
 
     @app.errorhandler(405)
     def method_not_allowed(error):
-        return page(405, _("Action not allowed"), _("This address does not accept that action."))
+        return _error_page(
+            405, _("Action not allowed"), _("This address does not accept that action.")
+        )
 
     @app.errorhandler(413)
     def too_large(error):
         limit = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
-        return page(
+        return _error_page(
             413,
             _("File too large"),
             _(
@@ -209,10 +205,14 @@ def register_errors(app: Flask) -> None:
             ),
         )
 
+
+def _register_failures(app: Flask) -> None:
+    """A failure on our side: the page must still render if the database is down."""
+
     @app.errorhandler(500)
     def server_error(error):
-        signed_out_if_database_down()
-        return page(
+        _signed_out_if_database_down()
+        return _error_page(
             500,
             _("Something went wrong"),
             _("The error has been logged. Try again; if it happens again, tell an administrator."),
@@ -220,14 +220,32 @@ def register_errors(app: Flask) -> None:
 
     @app.errorhandler(sa.exc.OperationalError)
     def database_busy(error):
-        signed_out_if_database_down()
+        _signed_out_if_database_down()
         if "database is locked" not in str(error.orig):
             raise error
-        return page(
+        return _error_page(
             503,
             _("The database is busy"),
             _("A background job is writing to the database. Try again in a moment."),
         )
+
+
+def _signed_out_if_database_down() -> None:
+    """An error page speaks the user's language and shows their name, which needs the
+    database; if it is down (say, restarting), the page is made as for a signed-out
+    visitor instead of failing in turn."""
+    from flask import g
+    from flask_login import current_user
+
+    from app.extensions import db, login_manager
+
+    try:
+        db.session.rollback()
+        if current_user.is_authenticated:  # loads the user, if not loaded yet
+            db.session.refresh(current_user._get_current_object())
+    except sa.exc.SQLAlchemyError:
+        db.session.registry.clear()  # its connection is lost: a new session from here
+        g._login_user = login_manager.anonymous_user()
 
 
 def register_templates(app: Flask) -> None:

@@ -92,13 +92,38 @@ class Slice:
     end: datetime | None = None  # and before then
 
 
+Found = dict[Hashable, dict[str, Any]]  # group -> the ``Counts`` fields counted so far
+
+
 def gather(
     session: Session, where: Slice = Slice(), by: Dimension | None = None
 ) -> dict[Hashable, Counts]:
     """The counts of ``where``, one per value of the dimension ``by`` (key None when
     ``by`` is None), recounted from the calls. Groups with nothing to count are absent."""
-    c, a = CallAttempt, Account
+    c = CallAttempt
     when = sa.func.coalesce(c.ended_at, c.started_at)
+    key = _group_key(by, when)
+    calls = sa.select().select_from(c).where(*_conditions(where, when))
+    found: Found = defaultdict(dict)
+
+    rules = _rules(session, where)
+    reached = [(cid, code) for cid, r in rules.items() for code, rule in r.items()
+               if rule.reached]  # fmt: skip
+    qualifying = [(cid, code) for cid, r in rules.items() for code, rule in r.items()
+                  if rule.qualified]  # fmt: skip
+    final_qualified = sa.and_(c.final.is_(True), _pair_in(c, qualifying))
+    _count_calls(session, found, calls, key, _pair_in(c, reached), final_qualified)
+    _count_outcomes(session, found, calls, key)
+    _count_horizons(session, found, calls, key, final_qualified)
+    _count_rejected(session, found, key, _conditions(where, when))
+    if by in (None, "campaign", "zone", "dealer") and where.agent_id is None:
+        _count_base(session, found, by, where)
+    return {group: Counts(**values) for group, values in found.items()}
+
+
+def _group_key(by: Dimension | None, when: Any) -> Any:
+    """The column the calls are grouped by: a constant when they are not."""
+    c = CallAttempt
     keys = {
         "campaign": c.campaign_id,
         "agent": c.agent_id,
@@ -107,21 +132,24 @@ def gather(
         "day": sa.func.substr(local_hour(when), 1, 10),
         "hour": sa.func.substr(local_hour(when), 12, 2),
     }
-    key = keys[by] if by else sa.literal(None)
-    calls = sa.select().select_from(c).where(*_conditions(where, when))
-    found: dict[Hashable, dict[str, Any]] = defaultdict(dict)
+    return keys[by] if by else sa.literal(None)
 
-    rules = _rules(session, where)
-    reached = [(cid, code) for cid, r in rules.items() for code, rule in r.items()
-               if rule.reached]  # fmt: skip
-    qualifying = [(cid, code) for cid, r in rules.items() for code, rule in r.items()
-                  if rule.qualified]  # fmt: skip
-    final_qualified = sa.and_(c.final.is_(True), _pair_in(c, qualifying))
+
+def _count_calls(
+    session: Session,
+    found: Found,
+    calls: sa.Select[Any],
+    key: Any,
+    reached: Any,
+    final_qualified: Any,
+) -> None:
+    """Attempts, accounts called and reached, time spent, and work ended (qualified)."""
+    c = CallAttempt
     totals = calls.add_columns(
         key,
         sa.func.count(),
         sa.func.count(sa.distinct(c.account_id)),
-        sa.func.count().filter(_pair_in(c, reached)),
+        sa.func.count().filter(reached),
         sa.func.count(c.ended_at),
         sa.func.coalesce(sa.func.sum(seconds_between(c.started_at, c.ended_at)), 0.0),
         sa.func.coalesce(sa.func.sum(c.agent_seconds), 0.0),
@@ -145,10 +173,21 @@ def gather(
         )  # fmt: skip
         if final:
             found[group].update(final=final, qualified=qualified)
+
+
+def _count_outcomes(session: Session, found: Found, calls: sa.Select[Any], key: Any) -> None:
+    c = CallAttempt
     outcomes = calls.add_columns(key, c.outcome, sa.func.count()).group_by(key, c.outcome)
     for group, outcome, n in session.execute(outcomes):
         if outcome is not None:
             found[group].setdefault("outcomes", {})[outcome] = n
+
+
+def _count_horizons(
+    session: Session, found: Found, calls: sa.Select[Any], key: Any, final_qualified: Any
+) -> None:
+    """The qualified accounts by purchase horizon."""
+    c = CallAttempt
     horizons = (
         calls.add_columns(key, c.horizon_months, sa.func.count())
         .where(final_qualified, c.horizon_months.in_(HORIZONS))
@@ -156,31 +195,38 @@ def gather(
     )
     for group, months, n in session.execute(horizons):
         found[group].setdefault("horizons", {})[int(months)] = n
-    # A rejected qualification: final and not qualified, for its call's agent and day.
+
+
+def _count_rejected(session: Session, found: Found, key: Any, conditions: list[Any]) -> None:
+    """A rejected qualification: final and not qualified, for its call's agent and day."""
+    c = CallAttempt
     rejected = (
         sa.select(key, sa.func.count())
         .select_from(QualityCheck)
         .join(c, c.id == QualityCheck.call_attempt_id)
-        .where(QualityCheck.verdict == Verdict.REJECTED, *_conditions(where, when))
+        .where(QualityCheck.verdict == Verdict.REJECTED, *conditions)
         .group_by(key)
     )
     for group, n in session.execute(rejected):
         found[group]["rejected"] = n
         found[group]["final"] = found[group].get("final", 0) + n
 
-    if by in (None, "campaign", "zone", "dealer") and where.agent_id is None:
-        base_key = {None: sa.literal(None), "campaign": QueueEntry.campaign_id,
-                    "zone": a.zone_id, "dealer": a.dealer_id}[by]  # fmt: skip
-        base = (
-            sa.select(base_key, sa.func.count())
-            .select_from(QueueEntry)
-            .join(a, a.id == QueueEntry.account_id)
-            .where(*_account_conditions(where, QueueEntry.campaign_id, a))
-            .group_by(base_key)
-        )
-        for group, n in session.execute(base):
-            found[group]["base"] = n
-    return {group: Counts(**values) for group, values in found.items()}
+
+def _count_base(session: Session, found: Found, by: Dimension | None, where: Slice) -> None:
+    """The accounts queued, whatever the dates: by campaign, or by the account's zone or
+    dealer now."""
+    a = Account
+    base_key = {None: sa.literal(None), "campaign": QueueEntry.campaign_id,
+                "zone": a.zone_id, "dealer": a.dealer_id}[by]  # fmt: skip
+    base = (
+        sa.select(base_key, sa.func.count())
+        .select_from(QueueEntry)
+        .join(a, a.id == QueueEntry.account_id)
+        .where(*_account_conditions(where, QueueEntry.campaign_id, a))
+        .group_by(base_key)
+    )
+    for group, n in session.execute(base):
+        found[group]["base"] = n
 
 
 def _conditions(where: Slice, when: Any) -> list[Any]:

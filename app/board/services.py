@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import Account
 from app.board import cache, tally_reads
 from app.board.counts import Slice, gather
-from app.board.metrics import Counts, figures, progress
+from app.board.metrics import Counts, Progress, figures, progress
 from app.campaigns.models import Campaign, QueueEntry, QueueState
 from app.desk.models import CallAttempt
 from app.desk.queue import QueueDepth, queue_depth
@@ -138,43 +138,12 @@ def _campaign(
     found = tally_reads.read(session, campaign.id, start, end, _bases(session, campaign.id))
     total, days, agents = found.total, found.days, found.slices.get("agent", {})
     names = dict(session.execute(sa.select(User.id, User.username)).all())
-    labels = {
-        "zone": dict(session.execute(sa.select(Zone.id, Zone.name)).all()),
-        "dealer": dict(session.execute(sa.select(Dealer.id, Dealer.name)).all()),
-    }
-    quota = sa.select(sa.func.coalesce(sa.func.sum(Salesperson.monthly_quota), 0)).where(
-        Salesperson.active.is_(True)
-    )
-    if campaign.zone_id is not None:
-        quota = quota.join(Dealer, Dealer.id == Salesperson.dealer_id).where(
-            Dealer.zone_id == campaign.zone_id
-        )
-    plan = progress(
-        total,
-        needed=int(session.scalar(quota) or 0),
-        target=campaign.target_redemption,
-        started_on=campaign.starts_on or _first_day(days),
-        today=today,
-    )
-
-    def row(counts: Counts) -> dict[str, Any]:
-        f = figures(counts)
-        return {
-            "attempts": counts.attempts,
-            "reached": counts.reached,
-            "final": counts.final,
-            "qualified": counts.qualified,
-            "redemption": _number(f.redemption),
-            "contact_rate": _number(f.contact_rate),
-            "average_handling_seconds": _number(f.average_handling_seconds),
-            "calls_per_agent_hour": _number(f.calls_per_agent_hour),
-        }
-
+    plan = _plan(session, campaign, total, days, today)
     f = figures(total)
     return {
         "as_of": datetime.now(UTC).isoformat(timespec="seconds"),
         "total": {
-            **row(total),
+            **_row(total),
             "base": total.base,
             "called": total.called,
             "redemption_of_base": _number(f.redemption_of_base),
@@ -185,7 +154,7 @@ def _campaign(
             code: [total.outcomes[code], _number(share)] for code, share in f.outcome_shares.items()
         },
         "horizons": [[m, _number(share)] for m, share in f.horizon_shares.items()],  # 3, 6, 12
-        "days": [{"day": day, **row(days[day])} for day in sorted(days)],
+        "days": [{"day": day, **_row(days[day])} for day in sorted(days)],
         "agents_by_pace": sorted(
             (
                 {
@@ -199,22 +168,12 @@ def _campaign(
         ),
         "agents": sorted(
             (
-                {"id": agent_id, "agent": names.get(agent_id, "?"), **row(c)}
+                {"id": agent_id, "agent": names.get(agent_id, "?"), **_row(c)}
                 for agent_id, c in agents.items()
             ),
             key=lambda r: (-(r["redemption"] or -1), -r["attempts"], r["agent"]),
         ),
-        # Where the work was done: the accounts' zone and dealer, the hour of the day.
-        "slices": {
-            by: [
-                {"label": label, **row(c)}
-                for label, c in sorted(
-                    ((_label(labels, by, key), c) for key, c in found.slices.get(by, {}).items()),
-                    key=lambda pair: pair[0] or "",
-                )
-            ]
-            for by in ("zone", "dealer", "hour")
-        },
+        "slices": _slices(session, found.slices),
         "plan": {
             "needed": plan.needed,
             "qualified": plan.qualified,
@@ -224,6 +183,62 @@ def _campaign(
             "per_day": _number(plan.per_day),
             "reached_on": plan.reached_on.isoformat() if plan.reached_on else None,
         },
+    }
+
+
+def _row(counts: Counts) -> dict[str, Any]:
+    """The figures of one slice, as a row of the campaign page's tables."""
+    f = figures(counts)
+    return {
+        "attempts": counts.attempts,
+        "reached": counts.reached,
+        "final": counts.final,
+        "qualified": counts.qualified,
+        "redemption": _number(f.redemption),
+        "contact_rate": _number(f.contact_rate),
+        "average_handling_seconds": _number(f.average_handling_seconds),
+        "calls_per_agent_hour": _number(f.calls_per_agent_hour),
+    }
+
+
+def _plan(
+    session: Session, campaign: Campaign, total: Counts, days: dict[Any, Counts], today: date
+) -> Progress:
+    """The campaign against what the active salespeople of its zone need each month."""
+    quota = sa.select(sa.func.coalesce(sa.func.sum(Salesperson.monthly_quota), 0)).where(
+        Salesperson.active.is_(True)
+    )
+    if campaign.zone_id is not None:
+        quota = quota.join(Dealer, Dealer.id == Salesperson.dealer_id).where(
+            Dealer.zone_id == campaign.zone_id
+        )
+    return progress(
+        total,
+        needed=int(session.scalar(quota) or 0),
+        target=campaign.target_redemption,
+        started_on=campaign.starts_on or _first_day(days),
+        today=today,
+    )
+
+
+def _slices(
+    session: Session, slices: dict[str, dict[Any, Counts]]
+) -> dict[str, list[dict[str, Any]]]:
+    """Where the work was done: the accounts' zone and dealer, the hour of the day; rows
+    by name."""
+    labels = {
+        "zone": dict(session.execute(sa.select(Zone.id, Zone.name)).all()),
+        "dealer": dict(session.execute(sa.select(Dealer.id, Dealer.name)).all()),
+    }
+    return {
+        by: [
+            {"label": label, **_row(c)}
+            for label, c in sorted(
+                ((_label(labels, by, key), c) for key, c in slices.get(by, {}).items()),
+                key=lambda pair: pair[0] or "",
+            )
+        ]
+        for by in ("zone", "dealer", "hour")
     }
 
 

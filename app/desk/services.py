@@ -33,7 +33,7 @@ from app.columns import utcnow
 from app.desk.models import CallAttempt, CallDraft
 from app.desk.queue import Ended, LeaseLost, Rescheduled, end_call
 from app.donotcall.services import add_from_call
-from app.scripting.answers import clean_answers, required_missing
+from app.scripting.answers import CleanedAnswers, clean_answers, required_missing
 from app.scripting.models import CallScript
 from app.scripting.schema import Q, Script
 from app.scripting.services import apply_answers, prefill_answers, script_of
@@ -214,18 +214,8 @@ def record_outcome(
         raise DeskError(_("This outcome is not available in this campaign."))
     answers = answers_from_fields(call.script, fields)
     cleaned = clean_answers(call.script, answers)
-    # Answers count only when someone answered: "busy" is never refused for a typo.
-    if rule.reached and not cleaned.ok:
-        raise AnswersRejected(_("Some answers need correcting."), cleaned.errors)
-    if rule.qualified:
-        missing = required_missing(call.script, cleaned)
-        if missing:
-            message = _("Answer every required question before qualifying.")
-            raise AnswersRejected(message, {qid: [_("Required to qualify.")] for qid in missing})
-    if rule.callback and (callback_at is None or callback_at <= now):
-        raise DeskError(_("Choose a callback date and time in the future."))
-    if rule.callback and not is_callable(callback_at, call.campaign.calling_hours):
-        raise DeskError(_("The callback time is outside calling hours: choose another."))
+    _check_answers(call.script, rule, cleaned)
+    _check_callback(call.campaign, rule, callback_at, now)
     attempt = {
         "campaign_id": call.campaign.id,
         "agent_id": call.draft.agent_id,
@@ -252,6 +242,28 @@ def record_outcome(
     record(session, "desk.outcome", user_id=recorded.agent_id, obj=recorded, outcome=rule.code)
     session.flush()
     return recorded
+
+
+def _check_answers(script: Script, rule: OutcomeRule, cleaned: CleanedAnswers) -> None:
+    """Answers count only when someone answered: "busy" is never refused for a typo; a
+    qualifying outcome needs every required answer."""
+    if rule.reached and not cleaned.ok:
+        raise AnswersRejected(_("Some answers need correcting."), cleaned.errors)
+    if rule.qualified:
+        missing = required_missing(script, cleaned)
+        if missing:
+            message = _("Answer every required question before qualifying.")
+            raise AnswersRejected(message, {qid: [_("Required to qualify.")] for qid in missing})
+
+
+def _check_callback(
+    campaign: Campaign, rule: OutcomeRule, callback_at: datetime | None, now: datetime
+) -> None:
+    """A callback outcome needs a future time within the campaign's calling hours."""
+    if rule.callback and (callback_at is None or callback_at <= now):
+        raise DeskError(_("Choose a callback date and time in the future."))
+    if rule.callback and not is_callable(callback_at, campaign.calling_hours):
+        raise DeskError(_("The callback time is outside calling hours: choose another."))
 
 
 def _move_on(

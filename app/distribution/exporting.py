@@ -29,11 +29,12 @@ from app.accounts.models import Account
 from app.audit.services import record
 from app.columns import utcnow
 from app.distribution.assignment import HORIZON_ORDER
-from app.distribution.crm import CrmMapping, crm_files
 from app.distribution.loading import salespeople_of
 from app.distribution.models import ExportRun, ExportStatus, Wave, WaveAccount, WaveStatus
 from app.distribution.services import DistributionError
 from app.distribution.sheets import Pack, Recipient, WaveInfo
+from app.distribution.writers.crm_mapping import CrmMapping
+from app.distribution.writers.crm_rows import crm_files
 from app.distribution.writers.pdf import render_pdf
 from app.distribution.writers.tables import pack_csv, pack_xlsx
 from app.jobs.models import JobRun, JobStatus, percent

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from app.audit.services import record
 from app.columns import utcnow
-from app.distribution.crm import load_mapping
 from app.distribution.exporting import (
     all_zip_name,
     assemble,
@@ -23,6 +22,7 @@ from app.distribution.exporting import (
 )
 from app.distribution.loading import load_packs, wave_info
 from app.distribution.models import ExportRun, ExportStatus
+from app.distribution.writers.crm_mapping import load_mapping
 from app.jobs.runner import Progress, job, start_job
 
 

@@ -235,12 +235,7 @@ def load_list(
     """Load a file as one list, all or nothing: a file with any unreadable line is refused
     (``DncError`` listing the lines). Then the list is applied to the accounts."""
     source = DncSource(source)
-    if source not in FILE_SOURCES:
-        raise DncError(_("A file is either a registry extract or internal opt-outs."))
-    if list_date is None:
-        raise DncError(_("Give the date of the list (for an extract, the register's answer date)."))
-    if list_date > today:
-        raise DncError(_("The list's date %(date)s is in the future.", date=list_date.isoformat()))
+    list_date = _checked_list(source, list_date, today)
     parsed = _parse(path, source, max_bytes)
     keys, unknown = _account_ids(session, parsed.items)
     bad = sorted(parsed.bad + unknown, key=lambda b: b.line)
@@ -257,22 +252,7 @@ def load_list(
     )
     session.add(dnc_list)
     session.flush()
-    now = utcnow()
-    rows = [
-        {
-            "e164": i.e164,
-            "vat_number": i.vat_number,
-            "reason": i.reason,
-            "account_id": keys.get(i.account_key) if i.account_key else None,
-            "source": source,
-            "list_id": dnc_list.id,
-            "added_by_id": user_id,
-            "created_at": now,
-        }
-        for i in parsed.items
-    ]
-    for chunk in _chunks(rows, INSERT_CHUNK):
-        session.execute(sa.insert(DncEntry), list(chunk))
+    _insert_entries(session, dnc_list, parsed.items, keys, user_id)
     applied = apply_to_accounts(
         session, matching_accounts(session, DncEntry.list_id == dnc_list.id)
     )
@@ -292,6 +272,43 @@ def load_list(
         withdrawn=applied.withdrawn,
     )
     return Imported(dnc_list, len(parsed.items), parsed.free, parsed.duplicates, applied)
+
+
+def _checked_list(source: DncSource, list_date: date | None, today: date) -> date:
+    """The list's date, once the file's kind and date are known to make sense."""
+    if source not in FILE_SOURCES:
+        raise DncError(_("A file is either a registry extract or internal opt-outs."))
+    if list_date is None:
+        raise DncError(_("Give the date of the list (for an extract, the register's answer date)."))
+    if list_date > today:
+        raise DncError(_("The list's date %(date)s is in the future.", date=list_date.isoformat()))
+    return list_date
+
+
+def _insert_entries(
+    session: Session,
+    dnc_list: DncList,
+    items: list[Item],
+    keys: dict[str, int],
+    user_id: int | None,
+) -> None:
+    """The list's entries, as plain rows inserted ``INSERT_CHUNK`` at a time."""
+    now = utcnow()
+    rows = [
+        {
+            "e164": i.e164,
+            "vat_number": i.vat_number,
+            "reason": i.reason,
+            "account_id": keys.get(i.account_key) if i.account_key else None,
+            "source": dnc_list.source,
+            "list_id": dnc_list.id,
+            "added_by_id": user_id,
+            "created_at": now,
+        }
+        for i in items
+    ]
+    for chunk in _chunks(rows, INSERT_CHUNK):
+        session.execute(sa.insert(DncEntry), list(chunk))
 
 
 # ---------------------------------------------------------------------- one entry ---

@@ -10,6 +10,7 @@ account becomes *ready*.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,10 +27,10 @@ from app.accounts.normalise.location import clean_location
 from app.accounts.status import AccountStatus, can_transition
 from app.audit.services import record as audit
 from app.columns import utcnow
+from app.imports.combining import short
 from app.imports.models import FieldChange
 from app.imports.pipeline import Reference, load_reference
 from app.imports.records import EMAIL, TEXT_LIMITS
-from app.imports.writing import short
 
 # Account fields a person may correct here, by the cleaning they go through together.
 GROUPS = {
@@ -126,6 +127,38 @@ def resolve(
                               for k, v in submitted.items() if k in EDITABLE}}  # fmt: skip
     changed = {name for name in EDITABLE if proposed[name] != current[name]}
     kept_fields = {f.field for f in flags if f.id in keep}
+    new_values, errors = _cleaned_again(session, proposed, changed, kept_fields)
+    if errors:
+        return Outcome(errors)
+    now = utcnow()
+    _write_changes(session, account, new_values, now)
+    answered = set(changed) | {name for name in new_values if new_values[name] != current.get(name)}
+    resolved = 0
+    for flag in flags:
+        if flag.id in keep or flag.field in answered or _group_of(flag.field) & answered:
+            flag.status, flag.resolved_by_id, flag.resolved_at = FlagStatus.RESOLVED, user_id, now
+            resolved += 1
+    left = [f for f in flags if f.status == FlagStatus.OPEN]
+    ready = False
+    waiting = account.status == AccountStatus.TO_REVIEW
+    if not left and waiting and can_transition(account.status, AccountStatus.READY):
+        account.status = AccountStatus.READY
+        ready = True
+    account.updated_at = now  # a save always writes the row, and so checks its version
+    try:
+        session.flush()
+    except StaleDataError as exc:
+        raise StaleAccount() from exc
+    audit(session, "imports.doubts_resolved", user_id=user_id, obj=account,
+          resolved=resolved, corrected=sorted(changed))  # fmt: skip
+    return Outcome({}, resolved, ready)
+
+
+def _cleaned_again(
+    session: Session, proposed: dict[str, Any], changed: set[str], kept_fields: set[str]
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """The changed fields' groups cleaned as an import would, and the errors by field: a
+    value that still raises a doubt the person did not accept, or one too long to store."""
     errors: dict[str, list[str]] = {}
     new_values: dict[str, Any] = {}
     ref = reference(session) if changed & set(GROUPS["location"]) else None
@@ -147,9 +180,13 @@ def resolve(
             errors.setdefault(name, []).append(
                 _("Keep it within %(limit)d characters.", limit=limit)
             )
-    if errors:
-        return Outcome(errors)
-    now = utcnow()
+    return new_values, errors
+
+
+def _write_changes(
+    session: Session, account: Account, new_values: dict[str, Any], now: datetime
+) -> None:
+    """Set the values that differ, each with its field change (the account's history)."""
     for name, value in new_values.items():
         before = getattr(account, name)
         if before != value:
@@ -157,26 +194,6 @@ def resolve(
             session.add(FieldChange(account_id=account.id, field=name, before=short(before),
                                     after=short(value), reason="corrected_in_review",
                                     created_at=now))  # fmt: skip
-    answered = set(changed) | {name for name in new_values if new_values[name] != current.get(name)}
-    resolved = 0
-    for flag in flags:
-        if flag.id in keep or flag.field in answered or _group_of(flag.field) & answered:
-            flag.status, flag.resolved_by_id, flag.resolved_at = FlagStatus.RESOLVED, user_id, now
-            resolved += 1
-    left = [f for f in flags if f.status == FlagStatus.OPEN]
-    ready = False
-    waiting = account.status == AccountStatus.TO_REVIEW
-    if not left and waiting and can_transition(account.status, AccountStatus.READY):
-        account.status = AccountStatus.READY
-        ready = True
-    account.updated_at = now  # a save always writes the row, and so checks its version
-    try:
-        session.flush()
-    except StaleDataError as exc:
-        raise StaleAccount() from exc
-    audit(session, "imports.doubts_resolved", user_id=user_id, obj=account,
-          resolved=resolved, corrected=sorted(changed))  # fmt: skip
-    return Outcome({}, resolved, ready)
 
 
 def _group_of(field: str) -> set[str]:

@@ -6,7 +6,7 @@ Sunter's model weighs each comparison by how much more often its outcome happens
 records of one entity (``m``) than between unrelated records (``u``). ``u`` is counted on
 pairs known to be unrelated, or on random pairs; ``m`` and the share of true duplicates
 among the candidate pairs (``prior``) are estimated by expectation-maximisation over the
-candidate pairs, as splink does (``dedupe.fit`` chooses). The comparisons are given as
+candidate pairs, as splink does (``fitting.fit`` chooses). The comparisons are given as
 *levels*: for each field a small integer (0 = disagree, higher = closer), or ``MISSING``
 when either record lacks the field, which then weighs nothing.
 

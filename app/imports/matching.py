@@ -22,17 +22,17 @@ from stdnum.it import codicefiscale, iva
 
 from app.accounts.models import Account, AccountFlag, AccountPhone, FlagStatus
 from app.accounts.status import AccountStatus
-from app.imports import dedupe
+from app.imports.blocking import Entity, block_limit
 from app.imports.records import Record
 
 OVERFLOW = -1  # a key shared by more accounts than its block limit: not a useful block
 
 
-def entity_of_record(record: Record) -> dedupe.Entity:
+def entity_of_record(record: Record) -> Entity:
     """What de-duplication compares of a row: only values without a doubt identify it."""
     flagged = {f.field for f in record.flags}
     f = record.fields
-    return dedupe.Entity.of(
+    return Entity.of(
         ("row", record.row_number),
         name=f.get("company_name") or "",
         vat=f.get("vat_number") if "vat_number" not in flagged else None,
@@ -60,7 +60,7 @@ class BatchIndex:
     """Block-key hashes of the accounts a batch wrote -> their ids (an id alone, a list,
     or ``OVERFLOW``). A hash collision only adds a candidate, which scoring then rejects."""
 
-    def __init__(self, limit: Callable[[str], int] = dedupe.block_limit) -> None:
+    def __init__(self, limit: Callable[[str], int] = block_limit) -> None:
         self.limit = limit
         self._ids: dict[int, int | list[int]] = {}
 
@@ -118,13 +118,13 @@ class EntityCache:
     def __init__(self, before: int = 0, size: int = 100_000) -> None:
         self.before = before
         self.size = size
-        self._written: dict[int, dedupe.Entity] = {}
-        self._items: OrderedDict[int, dedupe.Entity] = OrderedDict()
+        self._written: dict[int, Entity] = {}
+        self._items: OrderedDict[int, Entity] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._written) + len(self._items)
 
-    def put(self, entity: dedupe.Entity) -> None:
+    def put(self, entity: Entity) -> None:
         """Keep the entity of an account as it was just written."""
         account_id: int = entity.ref[1]  # type: ignore[index]
         if account_id > self.before:
@@ -133,8 +133,8 @@ class EntityCache:
             self._items[account_id] = entity
             self._trim()
 
-    def entities(self, session: Session, ids: Iterable[int]) -> list[dedupe.Entity]:
-        found: list[dedupe.Entity] = []
+    def entities(self, session: Session, ids: Iterable[int]) -> list[Entity]:
+        found: list[Entity] = []
         missing: list[int] = []
         for account_id in ids:
             entity = self._written.get(account_id) or self._items.get(account_id)
@@ -159,7 +159,7 @@ class EntityCache:
             self._items.popitem(last=False)
 
 
-def stored_ids(session: Session, entities: list[dedupe.Entity], before: int) -> set[int]:
+def stored_ids(session: Session, entities: list[Entity], before: int) -> set[int]:
     """The live accounts stored before the batch (id <= ``before``) that share a block
     key's value with ``entities``."""
     ids: set[int] = set()
@@ -202,7 +202,7 @@ def entity_of_account(
     doubtful: Collection[str],
     *,
     checked: bool = False,
-) -> dedupe.Entity:
+) -> Entity:
     """An account as de-duplication compares it: like a row, a value still in doubt (an
     open flag, an identifier failing its check) does not identify the account.
     ``values``: its fields by name; ``phones``: its E.164 numbers; ``doubtful``: the
@@ -213,7 +213,7 @@ def entity_of_account(
     tax = values.get("tax_code")
     valid_vat = (lambda _: True) if checked else _valid_vat
     valid_tax_code = (lambda _: True) if checked else _valid_tax_code
-    return dedupe.Entity.of(
+    return Entity.of(
         ("account", account_id),
         vat_written=digits(vat),
         name=values.get("company_name") or "",
@@ -228,12 +228,12 @@ def entity_of_account(
     )
 
 
-def account_entities(session: Session, ids: Iterable[int]) -> list[dedupe.Entity]:
+def account_entities(session: Session, ids: Iterable[int]) -> list[Entity]:
     """The accounts ``ids`` as de-duplication compares them (``entity_of_account``)."""
     a = Account
     columns = (a.id, a.company_name, a.vat_number, a.tax_code, a.istat_code, a.postcode,
                a.street, a.house_number, a.email)  # fmt: skip
-    found: list[dedupe.Entity] = []
+    found: list[Entity] = []
     for part in chunks(sorted(ids)):
         phones: dict[int, set[str]] = defaultdict(set)
         for account_id, e164 in session.execute(

@@ -28,6 +28,7 @@ from app.accounts.models import AccountSource
 from app.accounts.normalise.municipality import MunicipalityIndex, Place
 from app.donotcall.services import apply_to_batch
 from app.imports import cleaning, mapping
+from app.imports.fellegi_sunter import Model
 from app.imports.matching import chunks
 from app.imports.models import (
     BatchStatus,
@@ -100,7 +101,7 @@ class Report:
     duplicates_to_review: int = 0
     flags_raised: int = 0
     # "apart": estimated, u counted on rows with different VAT numbers; "random": estimated,
-    # u counted on random pairs of rows; "default": the defaults (see ``dedupe.fit``)
+    # u counted on random pairs of rows; "default": the defaults (see ``fitting.fit``)
     duplicate_weights: str = "default"
     rejected_by_reason: Counter[str] = field(default_factory=Counter)
     corrections_by_reason: Counter[str] = field(default_factory=Counter)
@@ -137,40 +138,8 @@ def run_import(
 
     def write_chunk(records: list[Record], originals: dict[int, dict[str, str]]) -> None:
         progress(report.rows_read, total, "matching")
-        chunk: list[Record] = []
-        for record in records:
-            if record.rejected:
-                report.rows_rejected += 1
-                report.rejected_by_reason[record.rejected] += 1
-                session.add(
-                    ImportRejection(
-                        batch_id=batch.id,
-                        row_number=record.row_number,
-                        reason=record.rejected,
-                        data=originals.pop(record.row_number),
-                    )
-                )
-            else:
-                chunk.append(record)
-        seen = _seen_fingerprints(session, batch.id, [r.fingerprint for r in chunk])
-        fresh: list[Record] = []
-        first_in_chunk: dict[str, int] = {}
-        twins: dict[int, int] = {}  # row -> identical earlier row of this chunk
-        twin_accounts: dict[int, tuple[int, str]] = {}  # row -> account of an earlier chunk
-        for record in chunk:
-            fingerprint = record.fingerprint
-            if fingerprint in seen.before:
-                report.rows_unchanged += 1
-                del originals[record.row_number]
-            elif fingerprint in seen.this_batch:
-                twin_accounts[record.row_number] = (seen.this_batch[fingerprint], fingerprint)
-                report.duplicates_merged += 1
-            elif fingerprint in first_in_chunk:
-                twins[record.row_number] = first_in_chunk[fingerprint]
-                report.duplicates_merged += 1
-            else:
-                first_in_chunk[fingerprint] = record.row_number
-                fresh.append(record)
+        kept = _set_rejected_aside(session, batch, report, records, originals)
+        fresh, twins, twin_accounts = _repeats_left_out(session, batch, report, kept, originals)
         writer.write(fresh, originals, twins, twin_accounts)
 
     def tick(done: int) -> None:
@@ -197,15 +166,80 @@ def run_import(
     # Accounts created or updated here that the do-not-call list names: flagged at once.
     apply_to_batch(session, batch.id)
 
+    _close(batch, report, writer.model)
+    progress(report.rows_read, report.rows_read, "done")
+    return report
+
+
+def _set_rejected_aside(
+    session: Session,
+    batch: ImportBatch,
+    report: Report,
+    records: list[Record],
+    originals: dict[int, dict[str, str]],
+) -> list[Record]:
+    """The chunk's rows that cleaning accepted; each other one is kept as a rejection,
+    with the row as the file wrote it."""
+    kept: list[Record] = []
+    for record in records:
+        if record.rejected:
+            report.rows_rejected += 1
+            report.rejected_by_reason[record.rejected] += 1
+            session.add(
+                ImportRejection(
+                    batch_id=batch.id,
+                    row_number=record.row_number,
+                    reason=record.rejected,
+                    data=originals.pop(record.row_number),
+                )
+            )
+        else:
+            kept.append(record)
+    return kept
+
+
+def _repeats_left_out(
+    session: Session,
+    batch: ImportBatch,
+    report: Report,
+    chunk: list[Record],
+    originals: dict[int, dict[str, str]],
+) -> tuple[list[Record], dict[int, int], dict[int, tuple[int, str]]]:
+    """The rows to match, and the repeats that only add a source: ``twins`` (row -> an
+    identical earlier row of this chunk) and ``twin_accounts`` (row -> the account an
+    identical row of an earlier chunk went to, with its fingerprint). A row imported by
+    an earlier batch is skipped."""
+    seen = _seen_fingerprints(session, batch.id, [r.fingerprint for r in chunk])
+    fresh: list[Record] = []
+    first_in_chunk: dict[str, int] = {}
+    twins: dict[int, int] = {}
+    twin_accounts: dict[int, tuple[int, str]] = {}
+    for record in chunk:
+        fingerprint = record.fingerprint
+        if fingerprint in seen.before:
+            report.rows_unchanged += 1
+            del originals[record.row_number]
+        elif fingerprint in seen.this_batch:
+            twin_accounts[record.row_number] = (seen.this_batch[fingerprint], fingerprint)
+            report.duplicates_merged += 1
+        elif fingerprint in first_in_chunk:
+            twins[record.row_number] = first_in_chunk[fingerprint]
+            report.duplicates_merged += 1
+        else:
+            first_in_chunk[fingerprint] = record.row_number
+            fresh.append(record)
+    return fresh, twins, twin_accounts
+
+
+def _close(batch: ImportBatch, report: Report, model: Model | None) -> None:
+    """The batch done, with its report and the duplicate weights it used."""
     batch.status = BatchStatus.DONE
     batch.rows_read = report.rows_read
     batch.rows_rejected = report.rows_rejected
-    if writer.model is not None:
-        report.duplicate_weights = writer.model.u_from if writer.model.estimated else "default"
-        batch.report = {**(batch.report or {}), "duplicate_model": writer.model.as_dict()}
+    if model is not None:
+        report.duplicate_weights = model.u_from if model.estimated else "default"
+        batch.report = {**(batch.report or {}), "duplicate_model": model.as_dict()}
     batch.report = {**(batch.report or {}), **report.as_dict()}
-    progress(report.rows_read, report.rows_read, "done")
-    return report
 
 
 @contextmanager

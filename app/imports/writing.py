@@ -4,7 +4,8 @@ Why in bulk: the ORM's unit of work flushed each new account to learn its id and
 each account's phones and fleet lazily, ~9 ms per row measured (90 s for 20,000 rows).
 Here new accounts are inserted in one ``INSERT ... RETURNING`` per chunk and their phones,
 sources, corrections and flags in plain multi-row inserts; stored accounts that are
-enriched are loaded once, in chunks, with what they already have.
+enriched are loaded once, in chunks, with what they already have. The rows attached to
+the accounts are gathered in ``child_rows``; a group's values chosen in ``combining``.
 """
 
 from __future__ import annotations
@@ -17,82 +18,23 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.accounts.keys import new_account_key
-from app.accounts.models import (
-    Account,
-    AccountFlag,
-    AccountPhone,
-    AccountSource,
-    FlagStatus,
-    FleetLine,
-)
-from app.accounts.normalise.changes import Flag
+from app.accounts.models import Account, AccountPhone, FleetLine
 from app.accounts.status import AccountStatus, can_transition
 from app.columns import utcnow
-from app.imports import dedupe, matching
+from app.imports import matching
+from app.imports.blocking import block_keys
 from app.imports.bulk import insert_rows
+from app.imports.child_rows import ChildRows
+from app.imports.clustering import cluster
+from app.imports.combining import ACCOUNT_FIELDS, merged_values, standing_flags
+from app.imports.dedupe import match
 from app.imports.fellegi_sunter import Model
-from app.imports.models import DuplicatePair, FieldChange, ImportBatch, PairStatus
+from app.imports.models import DuplicatePair, ImportBatch, PairStatus
 from app.imports.owners import Owners
 from app.imports.records import Record
+from app.imports.scoring import Pair
 
-# The account columns an import fills, in the order a merged value is chosen.
-ACCOUNT_FIELDS = (
-    "company_name", "legal_form", "street", "house_number", "postcode", "municipality",
-    "province", "istat_code", "vat_number", "tax_code", "email", "tonnage_class", "notes",
-    "last_purchase_on", "salesperson_id",
-)  # fmt: skip
-# A flag raised on an import field that fills an account column of another name.
-FLAGGED_COLUMN = {"salesperson": "salesperson_id"}
 CHUNK = 2_000
-# A correction's row, as a tuple: there are five of them for every source row.
-CHANGE_COLUMNS = (
-    "account_id", "batch_id", "row_number", "field", "before", "after", "reason", "created_at",
-)  # fmt: skip
-
-
-def merged_values(records: list[Record]) -> tuple[dict[str, Any], dict[int, list[str]]]:
-    """One value per field from a group of rows: a clean value before a flagged one, and
-    among those the last row's (the most recent); with the rows that supplied each."""
-    values: dict[str, Any] = {}
-    used: dict[int, list[str]] = defaultdict(list)
-    flagged = [{f.field for f in record.flags} for record in records]
-    for name in ACCOUNT_FIELDS:
-        chosen = -1
-        for i, record in enumerate(records):
-            if not record.fields.get(name):
-                continue
-            if chosen < 0 or name not in flagged[i] or name in flagged[chosen]:
-                chosen = i
-        if chosen >= 0:
-            values[name] = records[chosen].fields[name]
-            used[records[chosen].row_number].append(name)
-    values.setdefault("company_name", records[-1].fields.get("company_name") or "")
-    purchases = [r for r in records if r.fields.get("last_purchase_on")]
-    if purchases:  # the latest purchase, whichever row reports it
-        latest = max(purchases, key=lambda r: r.fields["last_purchase_on"])
-        values["last_purchase_on"] = latest.fields["last_purchase_on"]
-        for fields in used.values():
-            if "last_purchase_on" in fields:
-                fields.remove("last_purchase_on")
-        used[latest.row_number].append("last_purchase_on")
-    return values, used
-
-
-def standing_flags(records: list[Record], kept: dict[str, Any]) -> list[Flag]:
-    """The flags that still apply: a doubt about a value the account did not keep (another
-    row gave a clean one) is dropped."""
-    standing: list[Flag] = []
-    for record in records:
-        for flag in record.flags:
-            column = FLAGGED_COLUMN.get(flag.field, flag.field)
-            if not (column in kept and kept[column] != record.fields.get(column)):
-                standing.append(flag)
-    return standing
-
-
-def short(value: Any) -> str | None:
-    """A value as the 250 characters a field change or a flag keeps of it."""
-    return None if value is None else str(value)[:250]
 
 
 class Writer:
@@ -117,12 +59,9 @@ class Writer:
         self.cache = matching.EntityCache(before=self.stored_max_id)
         # Estimated on the first chunk, then kept: every chunk of a batch weighs alike.
         self.model: Model | None = None
-        self.originals: dict[int, dict[str, str]] = {}
         self.account_of_row: dict[int, int] = {}
-        self.fingerprints: dict[int, str] = {}
         self.keys: dict[int, set[str]] = {}
-        self.rows: dict[str, list[Any]] = defaultdict(list)  # table -> rows (dicts, tuples)
-        self.now = utcnow()
+        self.children = ChildRows(session, batch, report, utcnow())
         self.owners = Owners.load(session)  # the salespeople's codes, once for the batch
 
     # ------------------------------------------------------------------ matching ---
@@ -137,17 +76,31 @@ class Writer:
         """Match and write one chunk. ``twins``: row -> an identical earlier row of the
         chunk; ``twin_accounts``: row -> the account an identical row of an earlier chunk
         went to, with its fingerprint. Both only add a source to that account."""
-        self.originals = originals
+        self.children.originals = originals
         self.account_of_row = {}
         for record in records:
             self.owners.resolve(record)
-        by_row = {r.row_number: r for r in records}
-        self.fingerprints = {r.row_number: r.fingerprint for r in records}
-        self.fingerprints |= {row: self.fingerprints[first] for row, first in twins.items()}
+        fingerprints = {r.row_number: r.fingerprint for r in records}
+        fingerprints |= {row: fingerprints[first] for row, first in twins.items()}
         for row, (_, fingerprint) in (twin_accounts or {}).items():
-            self.fingerprints[row] = fingerprint
+            fingerprints[row] = fingerprint
+        self.children.fingerprints = fingerprints
+        groups, review = self._match(records)
+        new_groups, enrich = self._place(groups, records, review)
+        self._create(new_groups)
+        self._enrich(enrich)
+        for row, first in twins.items():
+            self.children.source(self.account_of_row[first], row, [])
+        for row, (account_id, _) in (twin_accounts or {}).items():
+            self.children.source(account_id, row, [])
+        self.children.insert()
+        self._review(review)
+
+    def _match(self, records: list[Record]) -> tuple[list[list[Hashable]], list[Pair]]:
+        """The chunk's rows grouped with each other and with the accounts they duplicate,
+        and the pairs left for a person's review."""
         entities = [matching.entity_of_record(r) for r in records]
-        self.keys = {e.ref[1]: dedupe.block_keys(e) for e in entities}  # type: ignore[index]
+        self.keys = {e.ref[1]: block_keys(e) for e in entities}  # type: ignore[index]
         wanted = Counter(key for keys in self.keys.values() for key in keys)
         written, crowded = self.index.lookup(wanted)
         before = matching.stored_ids(self.session, entities, self.stored_max_id)
@@ -157,7 +110,7 @@ class Writer:
         # The batch's own accounts were found by their keys: those are the blocks they
         # join (an account stored before the batch has its keys computed by ``match``).
         keys_of |= {("account", n): found_by for n, found_by in written.items()}
-        found = dedupe.match(
+        found = match(
             everyone,
             model=self.model,
             crowded=crowded,
@@ -171,7 +124,14 @@ class Writer:
         # the candidates, are left out of the union-find.
         reached = {ref for pair in found.pairs for ref in (pair.a, pair.b)}
         involved = [*entities, *(e for e in accounts if e.ref in reached)]
-        groups, review = dedupe.cluster(involved, found.pairs)
+        return cluster(involved, found.pairs)
+
+    def _place(
+        self, groups: list[list[Hashable]], records: list[Record], review: list[Pair]
+    ) -> tuple[list[list[Record]], dict[int, list[Record]]]:
+        """The groups that become new accounts, and the rows that enrich a stored account
+        (by its id); two stored accounts in one group are added to ``review``."""
+        by_row = {r.row_number: r for r in records}
         new_groups: list[list[Record]] = []
         enrich: dict[int, list[Record]] = {}
         for group in groups:
@@ -187,18 +147,11 @@ class Writer:
                 for number in rows:
                     self.account_of_row[number] = stored[0]
                 for other in stored[1:]:  # stored accounts are merged by a person, not here
-                    review.append(dedupe.Pair(("account", stored[0]), ("account", other), 0.9, ()))
+                    review.append(Pair(("account", stored[0]), ("account", other), 0.9, ()))
             else:
                 self.report.duplicates_merged += len(rows) - 1
                 new_groups.append([by_row[n] for n in rows])
-        self._create(new_groups)
-        self._enrich(enrich)
-        for row, first in twins.items():
-            self._source(self.account_of_row[first], row, [])
-        for row, (account_id, _) in (twin_accounts or {}).items():
-            self._source(account_id, row, [])
-        self._insert_children()
-        self._review(review)
+        return new_groups, enrich
 
     def _remember(self, account_id: int, records: list[Record]) -> None:
         """Put the rows' block keys in the index under the account they went to."""
@@ -244,9 +197,9 @@ class Writer:
                 self.cache.put(
                     matching.entity_of_account(account_id, row, phones, doubtful, checked=True)
                 )
-                self._children(account_id, records, used, flags, set(), set())
+                self.children.add(account_id, records, used, flags, set(), set())
             self.report.accounts_created += len(ids)
-            self._insert_children()
+            self.children.insert()
 
     def _enrich(self, plans: dict[int, list[Record]]) -> None:
         """Fill what stored accounts lack; a value they have is kept (a person or a call
@@ -289,102 +242,16 @@ class Writer:
                 flags = standing_flags(records, kept)
                 if flags and can_transition(account.status, AccountStatus.TO_REVIEW):
                     account.status = AccountStatus.TO_REVIEW
-                self._children(account.id, records, filled, flags, phones[account.id],
+                self.children.add(account.id, records, filled, flags, phones[account.id],
                                brands[account.id])  # fmt: skip
                 self._remember(account.id, records)
                 if account.id <= self.stored_max_id:
                     self.report.accounts_updated += 1
             self.session.flush()
-            self._insert_children()
+            self.children.insert()
 
-    def _children(
-        self,
-        account_id: int,
-        records: list[Record],
-        used: dict[int, list[str]],
-        flags: list[Flag],
-        known_phones: set[str],
-        known_brands: set[str],
-    ) -> None:
-        position = len(known_phones)
-        for record in records:
-            self._source(account_id, record.row_number, used.get(record.row_number, []))
-            for change in record.changes:
-                self.rows["changes"].append(
-                    (account_id, self.batch.id, record.row_number, change.field,
-                     short(change.before), short(change.after), change.reason, self.now)
-                )  # fmt: skip
-                self.report.fields_corrected += 1
-                self.report.corrections_by_reason[change.reason] += 1
-            for phone in record.phones:
-                if phone.raw in known_phones or (phone.e164 and phone.e164 in known_phones):
-                    continue
-                known_phones |= {phone.raw, phone.e164} - {None}
-                self.rows["phones"].append(
-                    {
-                        "account_id": account_id,
-                        "position": position,
-                        "raw": phone.raw[:40],
-                        "e164": phone.e164,
-                        "kind": phone.kind,
-                    }
-                )
-                position += 1
-            brand = str(record.facts.get("brand", "")).strip().upper()
-            count = record.facts.get("vehicle_count")
-            if brand and isinstance(count, int) and brand not in known_brands:
-                known_brands.add(brand)
-                self.rows["fleet"].append(
-                    {"account_id": account_id, "brand": brand.title()[:60], "vehicle_count": count}
-                )
-        for flag in flags:
-            self.rows["flags"].append(
-                {
-                    "account_id": account_id,
-                    "batch_id": self.batch.id,
-                    "field": flag.field,
-                    "value": short(flag.value),
-                    "reason": flag.reason,
-                    "status": FlagStatus.OPEN,
-                    "created_at": self.now,
-                }
-            )
-            self.report.flags_raised += 1
-            self.report.flags_by_reason[flag.reason] += 1
-
-    def _source(self, account_id: int, row_number: int, used: list[str]) -> None:
-        self.rows["sources"].append(
-            {
-                "account_id": account_id,
-                "import_batch_id": self.batch.id,
-                "source_kind": self.batch.source_kind.value,
-                "row_number": row_number,
-                "data": self.originals[row_number],
-                "fingerprint": self.fingerprints[row_number],
-                "used_fields": used,
-                "imported_at": self.now,
-            }
-        )
-
-    def _insert_children(self) -> None:
-        models = {"sources": AccountSource, "changes": FieldChange, "phones": AccountPhone,
-                  "fleet": FleetLine, "flags": AccountFlag}  # fmt: skip
-        wrote = False
-        for name, model in models.items():
-            rows = self.rows.pop(name, [])
-            if name == "fleet":
-                for row in rows:
-                    row.setdefault("created_at", self.now)
-                    row.setdefault("updated_at", self.now)
-            columns = CHANGE_COLUMNS if name == "changes" else None
-            for part in matching.chunks(rows, 5_000):
-                insert_rows(self.session, model.__table__, part, columns)
-                wrote = True
-        if wrote:
-            self.session.expire_all()
-
-    def _review(self, pairs: Iterable[dedupe.Pair]) -> None:
-        wanted: dict[tuple[int, int], dedupe.Pair] = {}
+    def _review(self, pairs: Iterable[Pair]) -> None:
+        wanted: dict[tuple[int, int], Pair] = {}
         for pair in pairs:
             a, b = self._account_id(pair.a), self._account_id(pair.b)
             if a is None or b is None or a == b:

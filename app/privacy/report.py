@@ -75,73 +75,63 @@ def _account_report(session: Session, account: Account) -> dict[str, Any]:
             for p in account.phones
         ],
         "contacts": [columns(c, CONTACT_FIELDS) for c in account.contacts],
-        "fleet": [
-            {
-                "brand": f.brand,
-                "vehicle_count": f.vehicle_count,
-                "tonnage_class": f.tonnage_class,
-                "call_attempt_id": f.call_attempt_id,
-            }
-            for f in account.fleet
-        ],
-        "opportunities": [
-            {
-                "horizon": o.horizon,
-                "vehicle_kind": o.vehicle_kind,
-                "quantity": o.quantity,
-                "notes": o.notes,
-                "call_attempt_id": o.call_attempt_id,
-                "created_at": o.created_at,
-            }
-            for o in account.opportunities
-        ],
+        "fleet": _fleet(account),
+        "opportunities": _opportunities(account),
         "calls": calls,
         "drafts": _drafts(session, ids),
         "queue_entries": _queue_entries(session, ids),
         "sources": _sources(session, ids),
-        "field_changes": [
-            {
-                "field": f.field,
-                "before": f.before,
-                "after": f.after,
-                "reason": f.reason,
-                "batch_id": f.batch_id,
-                "row_number": f.row_number,
-                "created_at": f.created_at,
-            }
-            for f in session.scalars(
-                sa.select(FieldChange)
-                .where(FieldChange.account_id.in_(ids))
-                .order_by(FieldChange.id)
-            )
-        ],
-        "flags": [
-            {
-                "field": f.field,
-                "value": f.value,
-                "reason": f.reason,
-                "status": f.status,
-                "created_at": f.created_at,
-            }
-            for f in session.scalars(
-                sa.select(AccountFlag)
-                .where(AccountFlag.account_id.in_(ids))
-                .order_by(AccountFlag.id)
-            )
-        ],
+        "field_changes": _field_changes(session, ids),
+        "flags": _flags(session, ids),
         "duplicate_pairs": _pairs(session, ids),
         "merges": _merges(session, ids),
-        "merged_accounts": [
-            {"id": a.id, "key": a.key, "company_name": a.company_name}
-            for a in session.scalars(
-                sa.select(Account).where(Account.merged_into_id == account.id).order_by(Account.id)
-            )
-        ],
+        "merged_accounts": _merged_accounts(session, account),
         "wave_assignments": _waves(session, ids),
         "do_not_call": _dnc(session, ids, numbers, account.vat_number),
         "import_rejections": _rejections(session, _needles(account)),
         "audit": _audit(session, account, calls),
     }
+
+
+def _fleet(account: Account) -> list[dict[str, Any]]:
+    return [
+        {"brand": f.brand, "vehicle_count": f.vehicle_count, "tonnage_class": f.tonnage_class,
+         "call_attempt_id": f.call_attempt_id}
+        for f in account.fleet
+    ]  # fmt: skip
+
+
+def _opportunities(account: Account) -> list[dict[str, Any]]:
+    return [
+        {"horizon": o.horizon, "vehicle_kind": o.vehicle_kind, "quantity": o.quantity,
+         "notes": o.notes, "call_attempt_id": o.call_attempt_id, "created_at": o.created_at}
+        for o in account.opportunities
+    ]  # fmt: skip
+
+
+def _field_changes(session: Session, ids: list[int]) -> list[dict[str, Any]]:
+    query = sa.select(FieldChange).where(FieldChange.account_id.in_(ids)).order_by(FieldChange.id)
+    return [
+        {"field": f.field, "before": f.before, "after": f.after, "reason": f.reason,
+         "batch_id": f.batch_id, "row_number": f.row_number, "created_at": f.created_at}
+        for f in session.scalars(query)
+    ]  # fmt: skip
+
+
+def _flags(session: Session, ids: list[int]) -> list[dict[str, Any]]:
+    query = sa.select(AccountFlag).where(AccountFlag.account_id.in_(ids)).order_by(AccountFlag.id)
+    return [
+        {"field": f.field, "value": f.value, "reason": f.reason, "status": f.status,
+         "created_at": f.created_at}
+        for f in session.scalars(query)
+    ]  # fmt: skip
+
+
+def _merged_accounts(session: Session, account: Account) -> list[dict[str, Any]]:
+    query = sa.select(Account).where(Account.merged_into_id == account.id).order_by(Account.id)
+    return [
+        {"id": a.id, "key": a.key, "company_name": a.company_name} for a in session.scalars(query)
+    ]
 
 
 def _contact_report(session: Session, contact: Contact) -> dict[str, Any]:

@@ -53,6 +53,11 @@ TARGETS: dict[str, frozenset[QuestionType]] = {
     "opportunity.notes": frozenset({Q.TEXT}),
 }
 
+# Question types whose answers come from a list of choices, and those that take min/max
+# (a fleet table's range is the count's).
+NEEDS_CHOICES = frozenset({Q.CHOICE, Q.MULTI_CHOICE, Q.FLEET_TABLE})
+HAS_RANGE = frozenset({Q.INTEGER, Q.FLEET_TABLE})
+
 # Targets stored as an enum: the question's choice values must be exactly these values.
 ENUM_TARGETS: dict[str, tuple[str, ...]] = {
     "account.tonnage_class": tuple(TonnageClass),

@@ -27,16 +27,45 @@ def load_municipalities(
     Returns counts for the report.
     """
     rows = list(rows)
+    _add_provinces(session, rows)
+    session.flush()  # provinces first: municipalities refer to them
+    added, updated = _upsert_municipalities(session, rows, reference_date)
+    session.flush()
+    with_postcodes = [row for row in rows if row.postcodes]
+    _replace_postcodes(session, with_postcodes)
+    session.expire_all()
+    counts = {
+        "municipalities_added": added,
+        "municipalities_updated": updated,
+        "postcodes": sum(len(row.postcodes) for row in with_postcodes),
+    }
+    record(
+        session,
+        "territory.load_municipalities",
+        user_id=actor_id,
+        reference_date=reference_date.isoformat(),
+        **counts,
+    )
+    return counts
+
+
+def _add_provinces(session: Session, rows: list[MunicipalityRow]) -> None:
+    """The provinces the rows name that are not stored yet."""
     provinces = {p.code: p for p in session.scalars(select(Province))}
-    existing = {m.belfiore: m for m in session.scalars(select(Municipality))}
-    added = updated = 0
     for row in rows:
         if row.province_code not in provinces:
             provinces[row.province_code] = Province(
                 code=row.province_code, name=row.province_name, region=row.region
             )
             session.add(provinces[row.province_code])
-    session.flush()  # provinces first: municipalities refer to them
+
+
+def _upsert_municipalities(
+    session: Session, rows: list[MunicipalityRow], reference_date: date
+) -> tuple[int, int]:
+    """Each row's municipality, added or updated by its Belfiore code: (added, updated)."""
+    existing = {m.belfiore: m for m in session.scalars(select(Municipality))}
+    added = updated = 0
     for row in rows:
         municipality = existing.get(row.belfiore)
         if municipality is None:
@@ -52,8 +81,11 @@ def load_municipalities(
         municipality.province_code = row.province_code
         municipality.region = row.region
         municipality.reference_date = reference_date
-    session.flush()
-    with_postcodes = [row for row in rows if row.postcodes]
+    return added, updated
+
+
+def _replace_postcodes(session: Session, with_postcodes: list[MunicipalityRow]) -> None:
+    """The postcodes of the municipalities whose rows bring some, in place of theirs."""
     belfiores = [row.belfiore for row in with_postcodes]
     for start in range(0, len(belfiores), 500):
         chunk = belfiores[start : start + 500]
@@ -68,17 +100,3 @@ def load_municipalities(
             for cap in row.postcodes
         ],
     )
-    session.expire_all()
-    counts = {
-        "municipalities_added": added,
-        "municipalities_updated": updated,
-        "postcodes": sum(len(row.postcodes) for row in with_postcodes),
-    }
-    record(
-        session,
-        "territory.load_municipalities",
-        user_id=actor_id,
-        reference_date=reference_date.isoformat(),
-        **counts,
-    )
-    return counts

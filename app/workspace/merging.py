@@ -31,8 +31,8 @@ from app.audit.services import record as audit
 from app.board import tally_writes
 from app.columns import utcnow
 from app.desk.models import CallAttempt
+from app.imports.combining import ACCOUNT_FIELDS
 from app.imports.models import AccountMerge, DuplicatePair, PairStatus
-from app.imports.writing import ACCOUNT_FIELDS
 
 # Rows that belong to the company, moved with it: snapshot name -> model.
 CHILDREN: dict[str, Any] = {

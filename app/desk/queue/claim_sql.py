@@ -109,8 +109,28 @@ def _pick() -> sa.Update:
     own first, then shared ones and others' past the grace period), else the rest by
     priority, due time and age. Each choice is a subquery that locks its row with SKIP
     LOCKED; ``coalesce`` evaluates them in order and stops at the first that finds one."""
+    chosen = sa.func.coalesce(
+        _held().scalar_subquery(),
+        _due_callback().scalar_subquery(),
+        _next_waiting().scalar_subquery(),
+    )
+    return (
+        sa.update(QE)
+        .where(QE.c.id == chosen)
+        .values(
+            state=const(QueueState.LEASED),
+            lease_holder_id=AGENT_ID,
+            lease_expires_at=LEASE_UNTIL,
+            updated_at=NOW,
+        )
+        .returning(QE.c.id, QE.c.account_id)
+    )
+
+
+def _held() -> sa.Select:
+    """The entry the agent already holds: a reloaded desk shows the call in progress."""
     held_q = QE.alias("held")
-    held = (
+    return (
         sa.select(held_q.c.id)
         .where(
             held_q.c.campaign_id == CAMPAIGN_ID,
@@ -123,48 +143,44 @@ def _pick() -> sa.Update:
         .limit(1)
     )
 
-    def candidates(callbacks: bool) -> tuple[sa.Alias, sa.Select]:
-        q = QE.alias("callback" if callbacks else "waiting")
-        account = AC.alias(f"{q.name}_account")
-        return q, (
-            sa.select(q.c.id)
-            .join(account, account.c.id == q.c.account_id)
-            .where(
-                q.c.campaign_id == CAMPAIGN_ID,
-                q.c.state == QueueState.WAITING,
-                q.c.is_callback.is_(callbacks),
-                account.c.do_not_call.is_(False),
-                account.c.anonymised_at.is_(None),  # nothing left to call
-                account.c.status.in_([s.value for s in CLAIMABLE]),
-                sa.not_(_listed(account)),
-            )
-            .limit(1)
-            .with_for_update(of=q, skip_locked=True)
-        )
 
-    cb, callbacks = candidates(True)
+def _candidates(callbacks: bool) -> tuple[sa.Alias, sa.Select]:
+    """Waiting entries (callbacks or not) whose account may be called now, locked."""
+    q = QE.alias("callback" if callbacks else "waiting")
+    account = AC.alias(f"{q.name}_account")
+    return q, (
+        sa.select(q.c.id)
+        .join(account, account.c.id == q.c.account_id)
+        .where(
+            q.c.campaign_id == CAMPAIGN_ID,
+            q.c.state == QueueState.WAITING,
+            q.c.is_callback.is_(callbacks),
+            account.c.do_not_call.is_(False),
+            account.c.anonymised_at.is_(None),  # nothing left to call
+            account.c.status.in_([s.value for s in CLAIMABLE]),
+            sa.not_(_listed(account)),
+        )
+        .limit(1)
+        .with_for_update(of=q, skip_locked=True)
+    )
+
+
+def _due_callback() -> sa.Select:
+    """A due callback: the agent's own first, then shared ones and others' past the grace
+    period."""
+    cb, callbacks = _candidates(True)
     mine = cb.c.callback_agent_id == AGENT_ID
-    callbacks = callbacks.where(
+    return callbacks.where(
         cb.c.next_call_at <= NOW,
         sa.or_(mine, cb.c.callback_agent_id.is_(None), cb.c.next_call_at <= GRACE_ENDED),
     ).order_by(sa.case((mine, 0), else_=1), cb.c.next_call_at, cb.c.id)
-    w, others = candidates(False)
-    others = others.where(sa.or_(w.c.next_call_at.is_(None), w.c.next_call_at <= NOW)).order_by(
+
+
+def _next_waiting() -> sa.Select:
+    """Any other due entry, by priority, due time (never set first) and age."""
+    w, others = _candidates(False)
+    return others.where(sa.or_(w.c.next_call_at.is_(None), w.c.next_call_at <= NOW)).order_by(
         w.c.priority.desc(), w.c.next_call_at.asc().nulls_first(), w.c.created_at, w.c.id
-    )
-    chosen = sa.func.coalesce(
-        held.scalar_subquery(), callbacks.scalar_subquery(), others.scalar_subquery()
-    )
-    return (
-        sa.update(QE)
-        .where(QE.c.id == chosen)
-        .values(
-            state=const(QueueState.LEASED),
-            lease_holder_id=AGENT_ID,
-            lease_expires_at=LEASE_UNTIL,
-            updated_at=NOW,
-        )
-        .returning(QE.c.id, QE.c.account_id)
     )
 
 

@@ -17,6 +17,7 @@ from app.campaigns.calendar import next_callable
 from app.campaigns.models import Campaign, QueueEntry, QueueState
 from app.desk.queue import finish_sql
 from app.desk.queue.leases import LeaseLost, begin_write
+from app.desk.queue.sql import Finished
 
 
 class Rescheduled(enum.StrEnum):
@@ -65,12 +66,7 @@ def end_call(
     begin_write(session)
     entry_id = entry if isinstance(entry, int) else entry.id
     if campaign is None:
-        campaign_id = entry.campaign_id if isinstance(entry, QueueEntry) else None
-        if campaign_id is None:
-            campaign_id = session.scalar(
-                sa.select(QueueEntry.campaign_id).where(QueueEntry.id == entry_id)
-            )
-        campaign = session.get_one(Campaign, campaign_id)
+        campaign = _campaign_of(session, entry)
     if not final and callback_at is None and retry_after_minutes is None:
         raise ValueError("a retry needs retry_after_minutes (or final, or callback_at)")
     retry_at = None
@@ -92,15 +88,28 @@ def end_call(
         if holder_id is not None:
             raise LeaseLost(entry_id)
         raise LookupError(f"queue entry {entry_id} does not exist")
+    return Ended(_where_it_went(done, final, callback_at), done.account_id, done.attempt_id)
+
+
+def _campaign_of(session: Session, entry: QueueEntry | int) -> Campaign:
+    """The entry's campaign, without loading the entry when only its id is given."""
+    entry_id = entry if isinstance(entry, int) else entry.id
+    campaign_id = entry.campaign_id if isinstance(entry, QueueEntry) else None
+    if campaign_id is None:
+        campaign_id = session.scalar(
+            sa.select(QueueEntry.campaign_id).where(QueueEntry.id == entry_id)
+        )
+    return session.get_one(Campaign, campaign_id)
+
+
+def _where_it_went(done: Finished, final: bool, callback_at: datetime | None) -> Rescheduled:
     if final:
-        result = Rescheduled.DONE
-    elif done.closed:
-        result = Rescheduled.WITHDRAWN
-    elif done.entry_state == QueueState.DONE:
-        result = Rescheduled.EXHAUSTED
-    else:
-        result = Rescheduled.CALLBACK if callback_at is not None else Rescheduled.RETRY
-    return Ended(result, done.account_id, done.attempt_id)
+        return Rescheduled.DONE
+    if done.closed:
+        return Rescheduled.WITHDRAWN
+    if done.entry_state == QueueState.DONE:
+        return Rescheduled.EXHAUSTED
+    return Rescheduled.CALLBACK if callback_at is not None else Rescheduled.RETRY
 
 
 def reschedule(session: Session, entry: QueueEntry | int, **options: Any) -> Rescheduled:

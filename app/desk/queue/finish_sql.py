@@ -184,9 +184,7 @@ def finish(
     if p.final and p.final_status is not None and not can_transition(S.IN_CALL, p.final_status):
         raise ValueError(f"no call ends with the account {p.final_status.value}")
     set_status = not p.final or p.final_status is not None
-    columns = tuple(attempt or ())
-    postgres = on_postgres(session)
-    shape = (p.kind, holder_id is not None, set_status, columns)
+    shape = (p.kind, holder_id is not None, set_status, tuple(attempt or ()))
     params: dict[str, Any] = {
         "p_now": now,
         "p_entry_id": entry_id,
@@ -197,29 +195,13 @@ def finish(
         "p_final_status": p.final_status.value if p.final_status else None,
         **_attempt_params(attempt or {}),
     }
-    if postgres:
-        statement = prepared(
-            ("finish", *shape),
-            session,
-            lambda: _finish_statements(True, *shape)[0],
-            FINISH_PARAMS + tuple(_attempt_params(attempt or {})),
-        )
-        rows = statement.rows(session, params)
-        if not rows:
-            return None
-        _, account_id, state, closed, status, attempt_id = rows[0]
+    if on_postgres(session):
+        ended = _run_on_postgres(session, shape, params)
     else:
-        statements = _finish_statements(postgres, *shape)
-        ended = session.execute(statements[0], params).first()
-        if ended is None:
-            return None
-        _, account_id, state, closed = ended
-        more = {"e_acc": account_id, "e_state": state, "e_closed": bool(closed)}
-        status = attempt_id = None
-        if statements[1] is not None:
-            status = session.execute(statements[1], {**params, **more}).scalar()
-        if statements[2] is not None:
-            attempt_id = session.execute(statements[2], {**params, **more}).scalar_one()
+        ended = _run_in_parts(session, shape, params)
+    if ended is None:
+        return None
+    account_id, state, closed, status, attempt_id = ended
     expire_rows(session, QueueEntry, [entry_id])
     expire_rows(session, Account, [account_id])
     return Finished(
@@ -230,3 +212,40 @@ def finish(
         attempt_id=attempt_id,
         closed=bool(closed),
     )
+
+
+# What the end of a call wrote: (account id, entry state, campaign closed, account status,
+# attempt id), or None when the entry was not there (or not held by ``holder_id``).
+Written = tuple[int, str, Any, str | None, int | None] | None
+
+
+def _run_on_postgres(session: Session, shape: tuple[Any, ...], params: dict[str, Any]) -> Written:
+    """The one statement, prepared once per shape of call."""
+    columns = shape[-1]
+    statement = prepared(
+        ("finish", *shape),
+        session,
+        lambda: _finish_statements(True, *shape)[0],
+        FINISH_PARAMS + tuple(_attempt_params(dict.fromkeys(columns))),
+    )
+    rows = statement.rows(session, params)
+    if not rows:
+        return None
+    _, account_id, state, closed, status, attempt_id = rows[0]
+    return account_id, state, closed, status, attempt_id
+
+
+def _run_in_parts(session: Session, shape: tuple[Any, ...], params: dict[str, Any]) -> Written:
+    """SQLite: the entry first, then its account and the call's row from what it gave."""
+    statements = _finish_statements(False, *shape)
+    ended = session.execute(statements[0], params).first()
+    if ended is None:
+        return None
+    _, account_id, state, closed = ended
+    more = {"e_acc": account_id, "e_state": state, "e_closed": bool(closed)}
+    status = attempt_id = None
+    if statements[1] is not None:
+        status = session.execute(statements[1], {**params, **more}).scalar()
+    if statements[2] is not None:
+        attempt_id = session.execute(statements[2], {**params, **more}).scalar_one()
+    return account_id, state, closed, status, attempt_id

@@ -12,7 +12,7 @@ from app.accounts.models import Account, AccountFlag, AccountSource, FleetLine
 from app.accounts.status import AccountStatus
 from app.demo.generator import bundled_places, iter_rows
 from app.imports import cleaning, matching
-from app.imports.dedupe import Entity
+from app.imports.blocking import Entity
 from app.imports.models import (
     BatchStatus,
     DuplicatePair,

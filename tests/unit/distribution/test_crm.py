@@ -9,17 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from app.distribution.crm import (
-    FIELDS,
-    MappingError,
-    RowKind,
-    add_months,
-    cell_text,
-    crm_files,
-    fleet_summary,
-    load_mapping,
-    split_name,
-)
 from app.distribution.sheets import (
     AccountSheet,
     ContactItem,
@@ -28,6 +17,14 @@ from app.distribution.sheets import (
     Recipient,
     WaveInfo,
 )
+from app.distribution.writers.crm_mapping import (
+    FIELDS,
+    MappingError,
+    RowKind,
+    cell_text,
+    load_mapping,
+)
+from app.distribution.writers.crm_rows import add_months, crm_files, fleet_summary, split_name
 
 ROOT = Path(__file__).resolve().parents[3]
 SIEBEL = ROOT / "app" / "distribution" / "mappings" / "siebel_eim.toml"

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from app.imports.dedupe import SURE, UNSURE, Entity, candidate_pairs, cluster, score
+from app.imports.blocking import Entity
+from app.imports.clustering import cluster
+from app.imports.dedupe import candidate_pairs
+from app.imports.scoring import SURE, UNSURE, score
 
 VAT_A, VAT_B = "00743110157", "01234567897"
 

@@ -9,7 +9,9 @@ import pytest
 from stdnum import luhn
 
 from app.imports import dedupe
+from app.imports.blocking import Entity
 from app.imports.fellegi_sunter import MISSING, Model, estimate, estimate_u
+from app.imports.scoring import COMPARISONS, DEFAULT, SURE
 
 TRUE = Model(
     m=((0.1, 0.9), (0.2, 0.3, 0.5), (0.05, 0.95)),
@@ -51,7 +53,7 @@ def test_u_counts_random_pairs_and_never_gives_zero() -> None:
     assert u[1] == pytest.approx((1.5 / 4, 2.5 / 4))
 
 
-def entities(count: int) -> list[dedupe.Entity]:
+def entities(count: int) -> list[Entity]:
     """Companies in a few towns, each written twice with small differences."""
     rng = random.Random(5)
     found = []
@@ -59,18 +61,18 @@ def entities(count: int) -> list[dedupe.Entity]:
         town = f"015{n % 40:03d}"
         name = f"TRASPORTI {rng.choice(['ROSSI', 'VERDI', 'BIANCHI', 'NERI'])} {n:05d}"
         phone = frozenset({f"+39021{n:06d}"})
-        found.append(dedupe.Entity.of(("row", 2 * n), name=name, istat=town, phones=phone))
-        found.append(dedupe.Entity.of(("row", 2 * n + 1), name=name + " SRL", istat=town,
+        found.append(Entity.of(("row", 2 * n), name=name, istat=town, phones=phone))
+        found.append(Entity.of(("row", 2 * n + 1), name=name + " SRL", istat=town,
                                       phones=phone if n % 3 else frozenset()))  # fmt: skip
     return found
 
 
 def test_a_batch_with_enough_pairs_gets_its_own_weights_and_a_small_one_the_defaults() -> None:
     small = dedupe.match(entities(20))
-    assert small.model is dedupe.DEFAULT
+    assert small.model is DEFAULT
     big = dedupe.match(entities(1_500))
-    assert big.model.estimated and big.model is not dedupe.DEFAULT
-    merged = {(p.a, p.b) for p in big.pairs if p.score >= dedupe.SURE}
+    assert big.model.estimated and big.model is not DEFAULT
+    merged = {(p.a, p.b) for p in big.pairs if p.score >= SURE}
     assert (("row", 2), ("row", 3)) in merged  # name, town and phone agree
     assert all(a[1] // 2 == b[1] // 2 for a, b in merged)  # never two companies
 
@@ -84,7 +86,7 @@ FAMILIES = [a + b for a in ("ROSS", "VERD", "BIANCH", "NER", "GALL", "FERR")
             for b in ("I", "ONI", "ETTI", "INI", "ELLI")]  # fmt: skip
 
 
-def namesakes(count: int, *, vats: bool) -> list[dedupe.Entity]:
+def namesakes(count: int, *, vats: bool) -> list[Entity]:
     """Companies named after 30 families in 5 towns, so that a town holds a few namesakes
     sharing a name and an email (their accountant's); each company is written twice, the
     second time without its VAT number, with its phone and street."""
@@ -101,19 +103,19 @@ def namesakes(count: int, *, vats: bool) -> list[dedupe.Entity]:
             "email": f"studio.{family.lower()}.{town}@example.it",
         }
         first = {**values, "vat": vat(n + 1)} if vats else values
-        found.append(dedupe.Entity.of(("row", 2 * n), **first))
-        found.append(dedupe.Entity.of(("row", 2 * n + 1), **values))
+        found.append(Entity.of(("row", 2 * n), **first))
+        found.append(Entity.of(("row", 2 * n + 1), **values))
     return found
 
 
 def merged_companies(found: dedupe.Matching) -> set[tuple[int, int]]:
-    return {(p.a[1] // 2, p.b[1] // 2) for p in found.pairs if p.score >= dedupe.SURE}
+    return {(p.a[1] // 2, p.b[1] // 2) for p in found.pairs if p.score >= SURE}
 
 
 def test_u_is_counted_on_the_candidates_known_to_be_two_companies() -> None:
     found = dedupe.match(namesakes(600, vats=True))
     assert found.model.u_from == "apart"
-    email = dedupe.COMPARISONS.index("email")
+    email = COMPARISONS.index("email")
     assert found.model.u[email][1] > 0.1  # namesakes share their accountant's email
     merged = merged_companies(found)
     assert all(a == b for a, b in merged) and len(merged) > 550
@@ -125,7 +127,7 @@ def test_without_vat_numbers_namesakes_are_not_taken_for_one_company() -> None:
     # makes sharing a name, a town and an email look like one company, and the fit then
     # calls "duplicates" pairs that do not share their phone: the defaults are used.
     found = dedupe.match(namesakes(600, vats=False))
-    assert found.model is dedupe.DEFAULT
+    assert found.model is DEFAULT
     merged = merged_companies(found)
     assert all(a == b for a, b in merged) and len(merged) > 550
 
@@ -138,4 +140,4 @@ def test_where_candidates_are_mostly_duplicates_u_comes_from_random_pairs() -> N
     assert model.prior < 0.01  # the chance of a random pair, not of a candidate
     bigger = model.for_population(10 * len(rows))
     assert bigger.prior == pytest.approx(model.prior / 10) and bigger.m == model.m
-    assert dedupe.DEFAULT.for_population(10**6) is dedupe.DEFAULT  # a candidates' prior
+    assert DEFAULT.for_population(10**6) is DEFAULT  # a candidates' prior

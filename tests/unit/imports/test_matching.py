@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.imports.dedupe import Entity
+from app.imports.blocking import Entity
 from app.imports.matching import BatchIndex, EntityCache
 
 

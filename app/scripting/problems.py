@@ -1,0 +1,43 @@
+"""How the script checker words a problem and says where it is.
+
+A problem reads ``location: message``, the location a dotted path into the file
+(``sections[2].questions[1].type``), so a person who is not a programmer can find it.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    location: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}" if self.location else self.message
+
+
+class ScriptError(ValueError):
+    """The script cannot be used; ``problems`` lists every reason."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def join(location: str, key: str) -> str:
+    """The location of ``key`` inside the table at ``location``."""
+    return f"{location}.{key}" if location else key
+
+
+def choose(options: Iterable[str]) -> str:
+    return "choose one of: " + ", ".join(options)
+
+
+def near(word: str, options: Iterable[str]) -> str:
+    """A "did you mean" hint for a typo, or nothing when no option is close."""
+    close = difflib.get_close_matches(word, list(options), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
