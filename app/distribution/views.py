@@ -25,7 +25,6 @@ from wtforms.fields.choices import SelectChoice
 
 from app.accounts.models import Account
 from app.audit.services import record
-from app.distribution import jobs as _jobs  # noqa: F401 - registers the export jobs
 from app.distribution.exporting import includes_pdf, published_dir, refresh, start_export
 from app.distribution.forms import ActionForm, ExportForm, OwnerForm, WaveForm
 from app.distribution.models import ExportRun, ExportStatus, Wave, WaveStatus

@@ -11,7 +11,6 @@ from flask_login import current_user
 from app.accounts.models import Account, Contact
 from app.accounts.services import zone_of
 from app.extensions import db
-from app.privacy import jobs as _jobs  # noqa: F401 - registers the retention job
 from app.privacy import services
 from app.privacy.documents import SECTIONS, render_pdf, to_json
 from app.privacy.forms import ConfirmForm, EraseContactForm, SearchForm
