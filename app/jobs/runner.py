@@ -281,6 +281,22 @@ def _mark_failed(session: Session, run: JobRun, message: str) -> None:
     session.flush()
 
 
+WORKER_STOPPED = "The background worker stopped before the job finished."
+
+
+def record_killed(run_id: str) -> None:
+    """The RQ worker saw the work horse running ``run_id`` die (killed, out of memory):
+    record the job failed at once, with its failure handler, so no page waits on it."""
+    session = db.session
+    try:
+        run = session.get(JobRun, run_id)
+        if run is not None and run.status in ACTIVE:
+            _mark_failed(session, run, WORKER_STOPPED)
+            session.commit()
+    finally:
+        session.remove()
+
+
 def why_dead(run: JobRun) -> str | None:
     """Why an active job can no longer finish, or None: the queue reports it dead (worker
     killed, timed out), or, without Redis, it is still active past the job time limit (the
@@ -306,7 +322,7 @@ def why_dead(run: JobRun) -> str | None:
     if state is None and run.status == JobStatus.QUEUED and waited < ENQUEUE_GRACE_SECONDS:
         return None  # recorded, not yet on the queue: it is enqueued just after its commit
     if state in (RQStatus.FAILED, RQStatus.STOPPED, RQStatus.CANCELED, None):
-        return "The background worker stopped before the job finished."
+        return WORKER_STOPPED
     return None
 
 

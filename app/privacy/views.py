@@ -88,6 +88,9 @@ def _download(subject: Account | Contact, form: str) -> Response:
         body, mimetype = to_json(report), "application/json"
     else:
         body, mimetype = render_pdf(report, locale=str(get_locale())), "application/pdf"
+    # A GET that commits, on purpose: handing out what is held about someone is itself
+    # recorded (the export's audit entry), and the record must outlive the response. It
+    # changes nothing else (tests/test_get_never_commits.py exempts exactly this).
     db.session.commit()
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="privacy-{key}.{form}"'
