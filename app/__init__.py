@@ -31,6 +31,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     register_extensions(app)
     register_blueprints(app)
+    register_jobs(app)
     register_security(app)
     register_errors(app)
     register_templates(app)
@@ -108,6 +109,18 @@ def register_blueprints(app: Flask) -> None:
         users, i18n, workspace, imports, desk, board, distribution, jobs, donotcall, privacy,
     ):  # fmt: skip
         app.register_blueprint(module.bp)
+
+
+def register_jobs(app: Flask) -> None:
+    """Every feature's background jobs (its ``jobs.JOBS``), here and nowhere else: the web
+    process, the RQ worker and the shell all build the application, so all know them."""
+    from app.distribution import jobs as distribution
+    from app.imports import jobs as imports
+    from app.jobs.registry import register
+    from app.privacy import jobs as privacy
+
+    for module in (imports, distribution, privacy):
+        register(app, module.JOBS, getattr(module, "ON_FAILURE", None))
 
 
 def register_security(app: Flask) -> None:

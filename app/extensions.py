@@ -8,7 +8,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
 from sqlalchemy.types import TypeDecorator
 
 # Stable constraint names so that one migration chain works on SQLite (batch mode
@@ -51,6 +51,22 @@ db = SQLAlchemy(model_class=Base)
 # On SQLite it takes the write lock at BEGIN (a deferred transaction whose snapshot is
 # older than another writer's commit cannot write at all); PostgreSQL ignores it.
 WRITE_LOCK = {"sqlite_begin": "IMMEDIATE"}
+
+
+def begin_write(session: Session) -> None:
+    """Open ``session``'s transaction with ``WRITE_LOCK`` if it is not open yet (a job, a
+    shell command, a service called first); an open one goes on as it began, and on SQLite
+    takes the write lock at its first write.
+
+    Call it before the transaction's first statement: a caller that reads first (say, loads
+    the campaign) should call it before that read. On SQLite a transaction that read and
+    then writes after another writer's commit fails ("database is locked") rather than
+    double-assign; opened this way it waits its turn. PostgreSQL ignores it (row locks)."""
+    real = session() if isinstance(session, scoped_session) else session  # Flask-SQLAlchemy's
+    if not real.in_transaction():
+        real.connection(execution_options=WRITE_LOCK)
+
+
 migrate = Migrate(
     render_as_batch=True,
     compare_type=True,

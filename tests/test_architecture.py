@@ -9,10 +9,8 @@ made it. ``docs/architecture.md`` explains the layers and each allowed exception
 from __future__ import annotations
 
 import ast
-from collections import defaultdict
+import importlib
 from pathlib import Path
-
-import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "app"
@@ -250,26 +248,66 @@ def test_the_query_detector_sees_a_query():
 # ---------------------------------------------------------------- registrations ---
 
 
-def test_jobs_live_in_jobs_modules_and_are_registered_by_the_app_factory():
-    """A job handler is declared in its feature's ``jobs.py`` only; ``create_app`` lists
-    those modules, so no view or service import registers a job by side effect."""
-    declared = defaultdict(list)
-    for path in _python_files():
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "job":
-                declared[str(path.relative_to(ROOT))].append(node.lineno)
-    outside = {p: lines for p, lines in declared.items() if not p.endswith("/jobs.py")}
-    assert outside == {}
-    assert declared, "no job found: the detector is broken"
+def _jobs_modules() -> dict[str, object]:
+    """Every ``jobs.py`` under ``app/``, imported."""
+    return {
+        name: importlib.import_module(name)
+        for name in sorted(_module_name(path) for path in APP.rglob("jobs.py"))
+    }
 
 
-@pytest.mark.parametrize("name", ["views.py", "services.py"])
-def test_no_module_registers_jobs_by_importing_them(name):
+def test_jobs_live_in_jobs_modules_and_are_registered_by_the_app_factory(tmp_path):
+    """A job handler (and a failure handler) is defined in its feature's ``jobs.py`` and
+    listed in its ``JOBS`` (``ON_FAILURE``); ``create_app`` registers every one of them, so
+    the web process, the RQ worker and the shell all know every job."""
+    from app.jobs.registry import registered
+    from tests.conftest import build_app
+
+    declared, on_failure, elsewhere = {}, {}, []
+    for name, module in _jobs_modules().items():
+        failure = getattr(module, "ON_FAILURE", {})
+        for mapping, into in ((module.JOBS, declared), (failure, on_failure)):
+            for kind, handler in mapping.items():
+                if handler.__module__ != name:
+                    elsewhere.append(f"{kind}: {handler.__module__}.{handler.__name__}")
+                into[kind] = handler
+    assert elsewhere == [], "define job handlers in the feature's jobs.py"
+    assert {"imports.run", "privacy.retention"} <= set(declared), "the detector is broken"
+    jobs = registered(build_app(f"sqlite:///{tmp_path}/jobs.db"))
+    assert jobs.handlers == declared, "list the jobs module in create_app's register_jobs"
+    assert jobs.on_failure == on_failure
+
+
+def registrations(source: str) -> list[int]:
+    """Lines that register jobs, or import a jobs module for that side effect: a
+    ``from ... import jobs as _x``, or an import of the registry's ``register``."""
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        names = node.names
+        if any(alias.name == "jobs" and alias.asname for alias in names) or (
+            node.module == "app.jobs.registry" and any(a.name == "register" for a in names)
+        ):
+            lines.append(node.lineno)
+    return lines
+
+
+def test_no_module_registers_jobs_by_importing_them():
+    """Only ``create_app`` (``app/__init__.py``) registers jobs."""
     offenders = [
-        f"{path.relative_to(ROOT)}:{node.lineno}"
-        for path in sorted(APP.rglob(name))
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
-        if isinstance(node, ast.ImportFrom)
-        and any(alias.name == "jobs" and alias.asname for alias in node.names)
+        f"{path.relative_to(ROOT)}:{line}"
+        for path in _python_files()
+        if path != APP / "__init__.py"
+        for line in registrations(path.read_text(encoding="utf-8"))
     ]
     assert offenders == []
+
+
+def test_the_registration_detector_sees_a_side_effect_import():
+    code = (
+        "from app.distribution import jobs as _jobs  # noqa: F401\n"
+        "from app.privacy import jobs\n"
+        "def f():\n    from app.jobs.registry import register, registered\n"
+    )
+    assert registrations(code) == [1, 4]

@@ -20,7 +20,7 @@ from app.accounts.status import AccountStatus, can_transition
 from app.audit.services import record
 from app.board import tally_writes
 from app.campaigns.models import Campaign, CampaignStatus, QueueEntry, QueueState
-from app.desk.queue import begin_write
+from app.extensions import begin_write
 from app.security import Role
 from app.users.models import User
 

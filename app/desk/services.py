@@ -95,8 +95,49 @@ def campaign_rules(campaign: Campaign, script: Script) -> dict[str, OutcomeRule]
 
 
 def open_call(session: Session, entry_id: int, agent_id: int, now: datetime | None = None) -> Call:
-    """The call of ``entry_id`` if this agent holds it; its draft is created on first open,
-    which is when the call's clock starts."""
+    """The call of ``entry_id`` if this agent holds it, for a request that writes; its draft
+    is created if it has none yet (``start_call`` made it when the account was claimed)."""
+    return _call(session, entry_id, agent_id, now, keep=True)
+
+
+def view_call(session: Session, entry_id: int, agent_id: int, now: datetime | None = None) -> Call:
+    """The call of ``entry_id`` for the call screen, writing nothing (a GET never commits):
+    a call with no draft yet shows an empty one, kept by the first save."""
+    return _call(session, entry_id, agent_id, now, keep=False)
+
+
+def start_call(session: Session, entry_id: int, agent_id: int, now: datetime | None = None) -> None:
+    """The agent was just handed the entry: its draft is made now, which is when the call's
+    clock starts (the call screen that follows only reads)."""
+    _draft(session, entry_id, agent_id, now, keep=True)
+
+
+def _draft(
+    session: Session, entry_id: int, agent_id: int, now: datetime | None, *, keep: bool
+) -> CallDraft:
+    draft = session.scalar(
+        sa.select(CallDraft).where(
+            CallDraft.queue_entry_id == entry_id, CallDraft.agent_id == agent_id
+        )
+    )
+    if draft is None:
+        started = now or utcnow()
+        draft = CallDraft(
+            queue_entry_id=entry_id,
+            agent_id=agent_id,
+            answers={},
+            created_at=started,
+            updated_at=started,
+        )
+        if keep:
+            session.add(draft)
+            session.flush()
+    return draft
+
+
+def _call(
+    session: Session, entry_id: int, agent_id: int, now: datetime | None, *, keep: bool
+) -> Call:
     entry = session.get(QueueEntry, entry_id)
     if entry is None or entry.state != QueueState.LEASED or entry.lease_holder_id != agent_id:
         raise LeaseLostError(_("This account is no longer assigned to you."))
@@ -105,22 +146,7 @@ def open_call(session: Session, entry_id: int, agent_id: int, now: datetime | No
         raise DeskError(_("This campaign has no call script yet: tell your supervisor."))
     stored = session.get_one(CallScript, campaign.call_script_id)
     script = script_of(stored)
-    draft = session.scalar(
-        sa.select(CallDraft).where(
-            CallDraft.queue_entry_id == entry.id, CallDraft.agent_id == agent_id
-        )
-    )
-    if draft is None:
-        started = now or utcnow()
-        draft = CallDraft(
-            queue_entry_id=entry.id,
-            agent_id=agent_id,
-            answers={},
-            created_at=started,
-            updated_at=started,
-        )
-        session.add(draft)
-        session.flush()
+    draft = _draft(session, entry.id, agent_id, now, keep=keep)
     history = list(
         session.scalars(
             sa.select(CallAttempt)

@@ -24,7 +24,7 @@ from app.campaigns.models import Campaign, CampaignStatus
 from app.campaigns.services import list_campaigns
 from app.columns import utcnow
 from app.desk.forms import NextAccountForm, OutcomeForm, ReleaseForm
-from app.desk.queue import begin_write, claim, release, renew_lease
+from app.desk.queue import claim, release, renew_lease
 from app.desk.services import (
     AnswersRejected,
     DeskError,
@@ -36,8 +36,10 @@ from app.desk.services import (
     open_call,
     record_outcome,
     save_draft,
+    start_call,
+    view_call,
 )
-from app.extensions import db
+from app.extensions import begin_write, db
 from app.scripting.answers import AnswerError, clean_answer
 from app.security import Role, guard, load_or_404
 
@@ -74,6 +76,8 @@ def next_account(campaign_id: int):
 
 def _open_next(campaign: Campaign):
     claimed = claim(db.session, campaign, current_user.id)
+    if claimed is not None:
+        start_call(db.session, claimed.entry_id, current_user.id)
     db.session.commit()
     if claimed is not None:
         return redirect(url_for("desk.call", entry_id=claimed.entry_id))
@@ -102,12 +106,13 @@ def _call_or_redirect(entry_id: int):
 
 @bp.route("/calls/<int:entry_id>")
 def call(entry_id: int):
-    """The call screen: account card, history, script, outcomes."""
-    begin_write(db.session)
-    call, away = _call_or_redirect(entry_id)
-    if away:
-        return away
-    db.session.commit()  # the draft row exists from now: the call's clock has started
+    """The call screen: account card, history, script, outcomes. It only reads: the call's
+    draft (and its clock) started when the account was claimed."""
+    try:
+        call = view_call(db.session, entry_id, current_user.id)
+    except DeskError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("desk.home"))
     return _render_call(call)
 
 

@@ -27,18 +27,17 @@ from werkzeug.utils import secure_filename
 
 from app.accounts.models import Account
 from app.audit.services import record
-from app.columns import utcnow
 from app.distribution.assignment import HORIZON_ORDER
 from app.distribution.loading import salespeople_of
 from app.distribution.models import ExportRun, ExportStatus, Wave, WaveAccount, WaveStatus
-from app.distribution.services import DistributionError
+from app.distribution.services import DistributionError, exports_under_way
 from app.distribution.sheets import Pack, Recipient, WaveInfo
 from app.distribution.writers.crm_mapping import CrmMapping
 from app.distribution.writers.crm_rows import crm_files
 from app.distribution.writers.pdf import render_pdf
 from app.distribution.writers.tables import pack_csv, pack_xlsx
 from app.jobs.models import JobRun, JobStatus, percent
-from app.jobs.runner import live_progress, reconcile, start_job
+from app.jobs.runner import JobState, start_job, state_of
 
 META = ".meta"
 MANIFEST = "manifest.json"
@@ -96,6 +95,10 @@ def start_export(
     people = salespeople_of(session, wave)
     if not people:
         raise DistributionError(_l("This wave hands out no account: there is nothing to export."))
+    if exports_under_way(session, wave):
+        raise DistributionError(
+            _l("An export of this wave is already under way: wait for it to end.")
+        )
     _sweep(session)
     count = max(1, min(parts or current_app.config["EXPORT_PARTS"], len(people)))
     if session.get_bind().dialect.name == "sqlite":
@@ -110,8 +113,9 @@ def start_export(
             "distribution.export_part",
             {"export_run_id": run.id, "salesperson_ids": chunk, "pdf": pdf},
             user_id=by,
+            key=f"distribution.export_part:run={run.id}:part={n}",
         ).id
-        for chunk in chunks
+        for n, chunk in enumerate(chunks)
     ]
     keys = session.scalars(
         sa.select(Account.key)
@@ -282,29 +286,28 @@ class RunProgress:
 
 
 def refresh(session: Session, run: ExportRun) -> RunProgress:
-    """The run's state from its jobs; a failed or dead job fails the run (and commits)."""
-    jobs = [reconcile(job) for job in _jobs(session, run)]
-    if run.status in (ExportStatus.QUEUED, ExportStatus.RUNNING):
-        failed = next((j for j in jobs if j.status == JobStatus.FAILED), None)
-        if failed is not None:
-            run.status, run.finished_at = ExportStatus.FAILED, utcnow()
-            run.message = failed.message
-            session.commit()
-            shutil.rmtree(staging_dir(run), ignore_errors=True)
+    """The run's state, fresh from its jobs: failed as soon as one of them failed or can no
+    longer finish. Writes nothing (pages poll it); the failure is recorded by the job
+    machinery (``jobs.export_failed``) or by the next write on the wave."""
+    jobs = [state_of(job) for job in _jobs(session, run)]
     if run.status == ExportStatus.DONE:
         return RunProgress("done", 1, 1, None)
-    if run.status == ExportStatus.FAILED:
-        return RunProgress("failed", 0, 1, run.message)
+    failed = next((job for job in jobs if job.status == JobStatus.FAILED), None)
+    if run.status == ExportStatus.FAILED or failed is not None:
+        return RunProgress("failed", 0, 1, run.message or (failed and failed.message))
+    return _running(jobs)
+
+
+def _running(jobs: list[JobState]) -> RunProgress:
     # Each salesperson counts once for the files, and once more for the ZIPs.
     total = done = 0
     for job in jobs:
-        live = live_progress(job)
         if job.kind == "distribution.export_part":
             people = len(job.params.get("salesperson_ids", []))
             total += people
-            done += people if job.status == JobStatus.FINISHED else min(live["progress"], people)
+            done += people if job.status == JobStatus.FINISHED else min(job.progress, people)
         else:
-            done += live["progress"] if job.status != JobStatus.FINISHED else live["total"] or 0
+            done += job.progress if job.status != JobStatus.FINISHED else job.total or 0
     total *= 2 if total else 1
     started = any(j.status != JobStatus.QUEUED for j in jobs)
     step = "zips" if any(j.kind == "distribution.export_assemble" for j in jobs) else "packs"

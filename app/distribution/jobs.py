@@ -1,7 +1,9 @@
-"""The export's background jobs: parts that write salespeople's folders, then assembly."""
+"""The export's background jobs: parts that write salespeople's folders, then assembly.
+A failed part or assembly fails its run (``export_failed``)."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +24,12 @@ from app.distribution.exporting import (
 )
 from app.distribution.loading import load_packs, wave_info
 from app.distribution.models import ExportRun, ExportStatus
+from app.distribution.services import fail_export
 from app.distribution.writers.crm_mapping import load_mapping
-from app.jobs.runner import Progress, job, start_job
+from app.jobs.registry import FailureHandler, Handler
+from app.jobs.runner import Progress, start_job
 
 
-@job("distribution.export_part")
 def export_part(session: Session, params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     """Write the folders of some salespeople; the last part to finish starts assembly."""
     run = session.get_one(ExportRun, params["export_run_id"])
@@ -64,12 +67,12 @@ def export_part(session: Session, params: dict[str, Any], progress: Progress) ->
             "distribution.export_assemble",
             {"export_run_id": run.id, "pdf": params.get("pdf", True)},
             user_id=run.created_by_id,
+            key=f"distribution.export_assemble:run={run.id}",
         )
         run.job_ids = [*run.job_ids, final.id]
     return {"salespeople": len(people)}
 
 
-@job("distribution.export_assemble")
 def export_assemble(session: Session, params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     """ZIPs and manifest, then publish the folder and mark the run done."""
     run = session.get_one(ExportRun, params["export_run_id"])
@@ -93,3 +96,20 @@ def export_assemble(session: Session, params: dict[str, Any], progress: Progress
         accounts=manifest["totals"]["accounts"],
     )
     return {"salespeople": manifest["totals"]["salespeople"]}
+
+
+def export_failed(session: Session, params: dict[str, Any], message: str) -> None:
+    """A part or the assembly failed, or died: its run fails with it, in the same
+    transaction, and what it staged is removed (it is never served)."""
+    run = session.get(ExportRun, params["export_run_id"])
+    if run is None:
+        return
+    fail_export(run, message)
+    shutil.rmtree(staging_dir(run), ignore_errors=True)
+
+
+JOBS: dict[str, Handler] = {
+    "distribution.export_part": export_part,
+    "distribution.export_assemble": export_assemble,
+}
+ON_FAILURE: dict[str, FailureHandler] = dict.fromkeys(JOBS, export_failed)

@@ -35,11 +35,14 @@ from app.distribution.assignment import (
     urgency,
 )
 from app.distribution.models import ExportRun, ExportStatus, Wave, WaveAccount, WaveStatus
+from app.jobs.models import JobRun, JobStatus
+from app.jobs.runner import reconcile
 from app.territory.models import Salesperson, TerritoryRule
 
 DEFAULT_PER_SALESPERSON = 50
 MAX_PER_SALESPERSON = 1000
 LOCK_KEY = 726_001  # the advisory lock that serialises wave decisions
+LIVE_EXPORT = (ExportStatus.QUEUED, ExportStatus.RUNNING)
 
 
 class DistributionError(ValueError):
@@ -302,15 +305,31 @@ def confirm_wave(session: Session, wave: Wave, *, by: int | None = None) -> int:
     return len(dropped)
 
 
+def fail_export(run: ExportRun, message: str | None) -> None:
+    """Record that ``run`` failed (one of its jobs did), unless it has already ended."""
+    if run.status in LIVE_EXPORT:
+        run.status, run.finished_at, run.message = ExportStatus.FAILED, utcnow(), message
+
+
+def exports_under_way(session: Session, wave: Wave) -> list[ExportRun]:
+    """The wave's export runs still under way. Asked by write paths: a run one of whose
+    jobs failed or can no longer finish (its worker was killed) is recorded as failed
+    first, so that it holds nothing up."""
+    runs = session.scalars(
+        sa.select(ExportRun).where(ExportRun.wave_id == wave.id, ExportRun.status.in_(LIVE_EXPORT))
+    ).all()
+    for run in runs:
+        jobs = session.scalars(sa.select(JobRun).where(JobRun.id.in_(run.job_ids))).all()
+        failed = [job for job in jobs if reconcile(session, job).status == JobStatus.FAILED]
+        if failed:
+            fail_export(run, failed[0].message)
+    session.flush()
+    return [run for run in runs if run.status in LIVE_EXPORT]
+
+
 def cancel_wave(session: Session, wave: Wave, *, by: int | None = None) -> int:
     """Give a wave's accounts back to the pool, before it is sent. How many went back."""
-    exporting = session.scalar(
-        sa.select(ExportRun.id).where(
-            ExportRun.wave_id == wave.id,
-            ExportRun.status.in_([ExportStatus.QUEUED, ExportStatus.RUNNING]),
-        )
-    )
-    if exporting is not None and wave.status == WaveStatus.CONFIRMED:
+    if exports_under_way(session, wave) and wave.status == WaveStatus.CONFIRMED:
         raise DistributionError(
             _l("An export of this wave is running: wait for it to end, then cancel.")
         )

@@ -23,7 +23,6 @@ from werkzeug.security import safe_join
 from wtforms.fields.choices import SelectChoice
 
 from app.audit.services import record
-from app.distribution import jobs as _jobs  # noqa: F401 - registers the export jobs
 from app.distribution import listing
 from app.distribution.exporting import includes_pdf, published_dir, refresh, start_export
 from app.distribution.forms import ActionForm, ExportForm, OwnerForm, WaveForm

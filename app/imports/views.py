@@ -6,7 +6,6 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-import sqlalchemy as sa
 from flask import (
     Blueprint,
     current_app,
@@ -26,16 +25,9 @@ from app.imports.forms import (
     UploadForm,
     mapping_form,
 )
-from app.imports.models import (
-    BatchStatus,
-    DuplicatePair,
-    ImportBatch,
-    ImportRejection,
-    PairStatus,
-    SourceKind,
-)
+from app.imports.models import BatchStatus, ImportBatch, SourceKind
 from app.jobs.models import JobRun, JobStatus
-from app.jobs.runner import JOBS_UNAVAILABLE, JobsUnavailable, reconcile, start_job
+from app.jobs.runner import JOBS_UNAVAILABLE, JobAlreadyRunning, JobState, JobsUnavailable, state_of
 from app.security import Role, guard, load_or_404
 from app.spreadsheets.downloads import csv_download
 from app.spreadsheets.reading import FileRefused
@@ -69,13 +61,12 @@ def index():
             else:
                 db.session.commit()
                 return redirect(url_for(".mapping", batch_id=batch.id))
-    batches = db.session.scalars(
-        sa.select(ImportBatch).order_by(ImportBatch.id.desc()).limit(50)
-    ).all()
-    pending = db.session.scalar(
-        sa.select(sa.func.count(DuplicatePair.id)).where(DuplicatePair.status == PairStatus.PENDING)
+    return render_template(
+        "imports/index.html",
+        form=form,
+        batches=services.recent_batches(db.session),
+        pending=services.pairs_waiting(db.session),
     )
-    return render_template("imports/index.html", form=form, batches=batches, pending=pending)
 
 
 @bp.route("/<int:batch_id>/mapping", methods=["GET", "POST"])
@@ -89,13 +80,19 @@ def mapping(batch_id: int):
     errors: list[str] = []
     if form.validate_on_submit():
         try:
-            services.start(db.session, batch, form.mapping(headers), user_id=current_user.id)
+            services.start_import(
+                db.session, batch.id, form.mapping(headers), user_id=current_user.id
+            )
         except services.MappingError as exc:
             db.session.rollback()
             errors = exc.errors
         except JobsUnavailable:
             db.session.rollback()
             errors = [str(JOBS_UNAVAILABLE)]
+        except (services.ImportRefused, JobAlreadyRunning) as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return redirect(url_for(".batch", batch_id=batch.id))
         else:
             db.session.commit()
             return redirect(url_for(".batch", batch_id=batch.id))
@@ -111,10 +108,11 @@ def mapping(batch_id: int):
     )
 
 
-def _job(batch: ImportBatch) -> JobRun | None:
+def _job(batch: ImportBatch) -> JobState | None:
+    """The batch's job as it is now, a dead one shown failed (recorded on the next start)."""
     if batch.job_run_id is None:
         return None
-    return reconcile(db.session.get_one(JobRun, batch.job_run_id))
+    return state_of(db.session.get_one(JobRun, batch.job_run_id))
 
 
 @bp.route("/<int:batch_id>")
@@ -122,18 +120,12 @@ def batch(batch_id: int):
     """Progress while the job runs; the report when it is done."""
     batch = load_or_404(ImportBatch, batch_id)
     job = _job(batch)
-    rejections = db.session.scalars(
-        sa.select(ImportRejection)
-        .where(ImportRejection.batch_id == batch.id)
-        .order_by(ImportRejection.row_number)
-        .limit(20)
-    ).all()
     return render_template(
         "imports/batch.html",
         batch=batch,
         job=job,
         report=batch.report or {},
-        rejections=rejections,
+        rejections=services.rejections(db.session, batch, limit=20),
         retry_form=RetryForm(),
         failed=job is not None and job.status == JobStatus.FAILED,
     )
@@ -143,16 +135,13 @@ def batch(batch_id: int):
 def retry(batch_id: int):
     """Run a failed import again (its failed run wrote nothing)."""
     batch = load_or_404(ImportBatch, batch_id)
-    job = _job(batch)
-    if RetryForm().validate_on_submit() and job is not None and job.status == JobStatus.FAILED:
+    if RetryForm().validate_on_submit():
         try:
-            run = start_job(db.session, "imports.run", {"batch_id": batch.id},
-                            user_id=current_user.id)  # fmt: skip
-        except JobsUnavailable:
+            services.start_import(db.session, batch.id, user_id=current_user.id)
+        except (services.ImportRefused, JobAlreadyRunning, JobsUnavailable) as exc:
             db.session.rollback()
-            flash(str(JOBS_UNAVAILABLE), "error")
+            flash(str(exc), "error")
         else:
-            batch.job_run_id = run.id
             db.session.commit()
     return redirect(url_for(".batch", batch_id=batch.id))
 
@@ -161,14 +150,9 @@ def retry(batch_id: int):
 def rejected_csv(batch_id: int):
     """The rejected rows with their reason, as Italian Excel opens them (BOM, ``;``)."""
     batch = load_or_404(ImportBatch, batch_id)
-    rows = db.session.scalars(
-        sa.select(ImportRejection)
-        .where(ImportRejection.batch_id == batch.id)
-        .order_by(ImportRejection.row_number)
-    ).all()
     headers = services.headers_of(batch)
     table = [[_("Row"), _("Reason"), *headers]]
-    for row in rows:
+    for row in services.rejections(db.session, batch):
         table.append([row.row_number, reason_label(row.reason),
                       *(row.data.get(h, "") for h in headers)])  # fmt: skip
     return csv_download(f"rejected-{batch.id}.csv", table)

@@ -7,6 +7,9 @@ from flask import current_app
 from flask.cli import AppGroup
 from redis import Redis
 from rq import Worker
+from rq.job import Job
+
+from app.jobs.runner import record_killed
 
 jobs_cli = AppGroup("jobs", help="Background jobs.")
 
@@ -26,4 +29,13 @@ def worker(burst: bool) -> None:
             "worker is needed."
         )
     connection = Redis.from_url(url)
-    Worker([current_app.config["RQ_QUEUE"]], connection=connection).work(burst=burst)
+    Worker(
+        [current_app.config["RQ_QUEUE"]],
+        connection=connection,
+        work_horse_killed_handler=_horse_killed,
+    ).work(burst=burst)
+
+
+def _horse_killed(job: Job, _pid: int, _status: int, _rusage: object) -> None:
+    # Runs in the worker, which outlives its work horses and holds the application.
+    record_killed(job.id)

@@ -20,12 +20,27 @@ class JobStatus(enum.StrEnum):
     FAILED = "failed"
 
 
+_LIVE_STATUS = "status IN ('queued', 'running')"
+
+
 class JobRun(db.Model):
     __tablename__ = "job_runs"
-    __table_args__ = (sa.Index("ix_job_runs_kind_status", "kind", "status"),)
+    __table_args__ = (
+        sa.Index("ix_job_runs_kind_status", "kind", "status"),
+        # One live job per key: the no-duplicate rule, kept by the database itself.
+        sa.Index(
+            "ix_job_runs_live_key",
+            "key",
+            unique=True,
+            postgresql_where=sa.text(_LIVE_STATUS),
+            sqlite_where=sa.text(_LIVE_STATUS),
+        ),
+    )
 
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
     kind: Mapped[str] = mapped_column(sa.String(64))
+    # What the job works on ("imports.run:batch=12"); see ``runner.start_job``.
+    key: Mapped[str | None] = mapped_column(sa.String(200))
     status: Mapped[JobStatus] = mapped_column(
         str_enum(JobStatus, "job_status"), default=JobStatus.QUEUED
     )

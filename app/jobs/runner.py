@@ -6,6 +6,10 @@ The job is dispatched only after the caller's transaction commits, so a fast wor
 looks for a row that is not there yet. Progress is written in its own short transactions,
 so a page polling the row sees it move while the job's own work stays uncommitted until it
 lands whole; the job's work and its FINISHED status are committed together.
+
+A job started with a ``key`` ("imports.run:batch=12") is refused while another job with
+that key is queued or running. Pages read a job through ``state_of``, which writes
+nothing; a dead job's failure is recorded by ``reconcile``, in write paths only.
 """
 
 from __future__ import annotations
@@ -14,8 +18,8 @@ import logging
 import time
 import traceback
 import uuid
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -27,13 +31,12 @@ from rq import Queue
 from sqlalchemy.orm import Session
 
 from app.columns import utcnow
-from app.extensions import WRITE_LOCK, db
-from app.jobs.models import JobRun, JobStatus
+from app.extensions import WRITE_LOCK, begin_write, db
+from app.jobs.models import JobRun, JobStatus, percent
+from app.jobs.registry import registered
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[Session, dict[str, Any], "Progress"], dict[str, Any] | None]
-HANDLERS: dict[str, Handler] = {}
 ACTIVE = (JobStatus.QUEUED, JobStatus.RUNNING)
 # A queued row the queue does not know yet is given this long to be enqueued.
 ENQUEUE_GRACE_SECONDS = 60
@@ -45,20 +48,17 @@ JOBS_UNAVAILABLE = _l(
     "Background work is unavailable right now (the job queue does not answer). "
     "Nothing was started; try again in a few minutes or tell an administrator."
 )
+ALREADY_RUNNING = _l(
+    "The same work is already queued or running: wait for it to end before starting it again."
+)
 
 
 class JobsUnavailable(RuntimeError):
     """Background work cannot be started now (Redis unreachable); nothing was created."""
 
 
-def job(kind: str) -> Callable[[Handler], Handler]:
-    """Register ``handler(session, params, progress) -> result`` under ``kind``."""
-
-    def register(handler: Handler) -> Handler:
-        HANDLERS[kind] = handler
-        return handler
-
-    return register
+class JobAlreadyRunning(RuntimeError):
+    """A job with the same key is queued or running; nothing was started."""
 
 
 class Progress:
@@ -120,23 +120,56 @@ def start_job(
     params: dict[str, Any] | None = None,
     *,
     user_id: int | None = None,
+    key: str | None = None,
 ) -> JobRun:
     """Record a job and dispatch it once ``session`` commits.
 
-    Raises ``JobsUnavailable`` before writing anything when Redis is configured but down.
+    ``key`` names the work ("imports.run:batch=12"): while a job holding the same key is
+    queued or running, ``JobAlreadyRunning`` is raised and nothing is written; a holder
+    whose worker died is recorded as failed first, so it blocks nothing. Raises
+    ``JobsUnavailable`` before writing anything when Redis is configured but down.
     """
-    if kind not in HANDLERS:
+    if kind not in registered().handlers:
         raise KeyError(f"no job handler registered for {kind!r}")
     if uses_rq():
         try:
             _redis().ping()
         except RedisError as exc:
             raise JobsUnavailable(JOBS_UNAVAILABLE) from exc
-    run = JobRun(id=str(uuid.uuid4()), kind=kind, params=params or {}, created_by_id=user_id)
-    session.add(run)
-    session.flush()
+    run = JobRun(
+        id=str(uuid.uuid4()), kind=kind, params=params or {}, created_by_id=user_id, key=key
+    )
+    if key is None:
+        session.add(run)
+        session.flush()
+    else:
+        _add_keyed(session, run)
     _dispatch_after_commit(sa.orm.object_session(run), run.id)
     return run
+
+
+def _add_keyed(session: Session, run: JobRun) -> None:
+    """Add ``run`` unless a live job holds its key. A concurrent start that passed the same
+    check meets the partial unique index instead (on PostgreSQL it waits for the other
+    transaction to end); inside a savepoint, that becomes the same refusal."""
+    begin_write(session)
+    holder = live_holder(session, run.key)
+    if holder is not None and reconcile(session, holder).status in ACTIVE:
+        raise JobAlreadyRunning(ALREADY_RUNNING)
+    try:
+        with session.begin_nested():
+            session.add(run)
+    except sa.exc.IntegrityError as exc:
+        if live_holder(session, run.key) is None:
+            raise  # another constraint: a real error
+        raise JobAlreadyRunning(ALREADY_RUNNING) from exc
+
+
+def live_holder(session: Session, key: str | None) -> JobRun | None:
+    """The queued or running job holding ``key``, if any."""
+    return session.scalar(
+        sa.select(JobRun).where(JobRun.key == key, JobRun.status.in_(ACTIVE)).limit(1)
+    )
 
 
 _PENDING = "qualifica_pending_jobs"
@@ -215,7 +248,7 @@ def perform(run_id: str) -> dict[str, Any] | None:
     progress = Progress(run_id)
     try:
         session.connection(execution_options=WRITE_LOCK)  # the job's one transaction
-        result = HANDLERS[kind](session, params, progress)
+        result = registered().handlers[kind](session, params, progress)
         run = session.get(JobRun, run_id)
         for name, value in progress.values.items():
             setattr(run, name, value)
@@ -233,24 +266,48 @@ def perform(run_id: str) -> dict[str, Any] | None:
 
 
 def _fail(session: Session, run_id: str, message: str, detail: str | None = None) -> None:
-    run = session.get(JobRun, run_id)
-    run.status, run.finished_at, run.message = JobStatus.FAILED, utcnow(), message
+    """Record the failure of a job whose own transaction rolled back, and commit it."""
+    run = session.get_one(JobRun, run_id)
+    _mark_failed(session, run, message)
     run.result = {"traceback": detail} if detail else None
     session.commit()
 
 
-def reconcile(run: JobRun) -> JobRun:
-    """Mark failed a job that can no longer finish, so no page waits forever on it:
-    one the queue reports dead (worker killed, timed out), or, without Redis, one still
-    active past the job time limit (the process running it was restarted)."""
+def _mark_failed(session: Session, run: JobRun, message: str) -> None:
+    run.status, run.finished_at, run.message = JobStatus.FAILED, utcnow(), message
+    failed = registered().on_failure.get(run.kind)
+    if failed is not None:
+        failed(session, dict(run.params), message)
+    session.flush()
+
+
+WORKER_STOPPED = "The background worker stopped before the job finished."
+
+
+def record_killed(run_id: str) -> None:
+    """The RQ worker saw the work horse running ``run_id`` die (killed, out of memory):
+    record the job failed at once, with its failure handler, so no page waits on it."""
+    session = db.session
+    try:
+        run = session.get(JobRun, run_id)
+        if run is not None and run.status in ACTIVE:
+            _mark_failed(session, run, WORKER_STOPPED)
+            session.commit()
+    finally:
+        session.remove()
+
+
+def why_dead(run: JobRun) -> str | None:
+    """Why an active job can no longer finish, or None: the queue reports it dead (worker
+    killed, timed out), or, without Redis, it is still active past the job time limit (the
+    process running it was restarted). Reads only."""
     if run.status not in ACTIVE:
-        return run
+        return None
     if not uses_rq():
         started = run.started_at or run.created_at
-        limit = current_app.config["JOB_TIMEOUT_SECONDS"]
-        if (utcnow() - started).total_seconds() > limit:
-            _fail(db.session, run.id, "The job did not finish in time (was the server restarted?).")
-        return run
+        if (utcnow() - started).total_seconds() > current_app.config["JOB_TIMEOUT_SECONDS"]:
+            return "The job did not finish in time (was the server restarted?)."
+        return None
     from rq.exceptions import NoSuchJobError
     from rq.job import Job
     from rq.job import JobStatus as RQStatus
@@ -260,12 +317,54 @@ def reconcile(run: JobRun) -> JobRun:
     except NoSuchJobError:
         state = None
     except RedisError:
-        return run  # cannot tell now; keep what the row says
-    if state is None and run.status == JobStatus.QUEUED:
-        # Recorded but not yet on the queue: it is enqueued just after its commit.
-        waited = (utcnow() - run.created_at).total_seconds()
-        if waited < ENQUEUE_GRACE_SECONDS:
-            return run
+        return None  # cannot tell now; keep what the row says
+    waited = (utcnow() - run.created_at).total_seconds()
+    if state is None and run.status == JobStatus.QUEUED and waited < ENQUEUE_GRACE_SECONDS:
+        return None  # recorded, not yet on the queue: it is enqueued just after its commit
     if state in (RQStatus.FAILED, RQStatus.STOPPED, RQStatus.CANCELED, None):
-        _fail(db.session, run.id, "The background worker stopped before the job finished.")
+        return WORKER_STOPPED
+    return None
+
+
+def reconcile(session: Session, run: JobRun) -> JobRun:
+    """Record as failed a job that can no longer finish (``why_dead``), with its failure
+    handler, so that it holds up no new start. A write path: flushed, the caller commits."""
+    reason = why_dead(run)
+    if reason is not None:
+        _mark_failed(session, run, reason)
     return run
+
+
+@dataclass(frozen=True)
+class JobState:
+    """A job as a page shows it: its freshest progress, and failed if it can no longer
+    finish. Derived from the row without writing it: a GET changes nothing."""
+
+    id: str
+    kind: str
+    status: JobStatus
+    progress: int
+    total: int | None
+    message: str | None
+    params: dict[str, Any]
+    result: dict[str, Any] | None
+
+    @property
+    def percent(self) -> int:
+        return percent(self.status, self.progress, self.total)
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE
+
+
+def state_of(run: JobRun) -> JobState:
+    """What ``run`` looks like now (see ``JobState``)."""
+    live = live_progress(run)
+    status, message = run.status, live["message"]
+    reason = why_dead(run)
+    if reason is not None:
+        status, message = JobStatus.FAILED, reason
+    return JobState(
+        run.id, run.kind, status, live["progress"], live["total"], message, run.params, run.result
+    )

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Flask, current_app
 from redis import Redis
 from rq.cron import CronScheduler
@@ -19,14 +18,14 @@ from sqlalchemy.orm import Session
 from app.columns import utcnow
 from app.extensions import WRITE_LOCK, db
 from app.jobs.models import JobRun
-from app.jobs.runner import ACTIVE, Progress, job, start_job
+from app.jobs.registry import Handler
+from app.jobs.runner import JobAlreadyRunning, Progress, start_job
 from app.privacy.retention import run_retention
 
 KIND = "privacy.retention"
 CRON_NAME = "qualifica.privacy.retention"
 
 
-@job(KIND)
 def retention_job(session: Session, params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     """Anonymise the accounts past retention, one committed batch at a time."""
 
@@ -48,12 +47,10 @@ def retention_job(session: Session, params: dict[str, Any], progress: Progress) 
 
 def start_retention(session: Session, *, user_id: int | None = None) -> JobRun | None:
     """Record a retention job unless one is already queued or running (``None`` then)."""
-    active = session.scalar(
-        sa.select(JobRun.id).where(JobRun.kind == KIND, JobRun.status.in_(ACTIVE)).limit(1)
-    )
-    if active is not None:
+    try:
+        return start_job(session, KIND, {}, user_id=user_id, key=KIND)
+    except JobAlreadyRunning:
         return None
-    return start_job(session, KIND, {}, user_id=user_id)
 
 
 def start_scheduled_retention() -> str | None:
@@ -76,3 +73,6 @@ def build_scheduler(app: Flask, connection: Redis) -> CronScheduler:
         name=CRON_NAME,
     )
     return scheduler
+
+
+JOBS: dict[str, Handler] = {KIND: retention_job}

@@ -11,7 +11,6 @@ from flask_login import current_user
 from app.accounts.models import Account, Contact
 from app.accounts.services import zone_of
 from app.extensions import db
-from app.privacy import jobs as _jobs  # noqa: F401 - registers the retention job
 from app.privacy import services
 from app.privacy.documents import SECTIONS, render_pdf, to_json
 from app.privacy.forms import ConfirmForm, EraseContactForm, SearchForm
@@ -89,6 +88,9 @@ def _download(subject: Account | Contact, form: str) -> Response:
         body, mimetype = to_json(report), "application/json"
     else:
         body, mimetype = render_pdf(report, locale=str(get_locale())), "application/pdf"
+    # A GET that commits, on purpose: handing out what is held about someone is itself
+    # recorded (the export's audit entry), and the record must outlive the response. It
+    # changes nothing else (tests/test_get_never_commits.py exempts exactly this).
     db.session.commit()
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="privacy-{key}.{form}"'

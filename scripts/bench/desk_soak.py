@@ -550,7 +550,7 @@ def start_import(app, rows: int, seed_value: int) -> str:
             # The columns the suggestion leaves out, chosen as a person does on the page.
             chosen = {"RAGIONE_SOCIALE": "company_name", "PARTITA_IVA": "vat_number"}
             mapping = imports.suggested_mapping(db.session, batch) | chosen
-            run = imports.start(db.session, batch, mapping, user_id=None)
+            run = imports.start_import(db.session, batch.id, mapping, user_id=None)
             db.session.commit()
             return run.id
     finally:  # receive_file kept its own copy
@@ -558,16 +558,16 @@ def start_import(app, rows: int, seed_value: int) -> str:
 
 
 def job_states(app, run_ids: list[str]) -> list[str]:
-    """Each job's state as its page would show it (a dead job is marked failed)."""
+    """Each job's state as its page shows it (a dead job shows failed)."""
     from app.extensions import db
     from app.jobs.models import JobRun
-    from app.jobs.runner import reconcile
+    from app.jobs.runner import state_of
 
     states = []
     with app.app_context():
         for run_id in run_ids:
-            run = reconcile(db.session.get_one(JobRun, run_id))
-            db.session.commit()
+            run = state_of(db.session.get_one(JobRun, run_id))
+            db.session.rollback()  # read fresh rows at the next poll
             states.append(run.status.value + (f" ({run.message})" if run.message else ""))
     return states
 

@@ -9,7 +9,6 @@ with them. The verbs:
 - ``end_call`` / ``reschedule``: place the entry after an outcome and record the call
   (``ending``);
 - ``queue_depth``: the queue at a glance (``depth``);
-- ``begin_write``: open a transaction that may write, with SQLite's lock taken at BEGIN.
 
 The two hot writes, the claim and the end of a call, are set-based SQL (``claim_sql``,
 ``finish_sql``, sharing ``sql``), run on PostgreSQL as prepared statements (``prepared``).
@@ -21,7 +20,6 @@ from app.desk.queue.depth import QueueDepth, queue_depth
 from app.desk.queue.ending import Ended, Rescheduled, end_call, reschedule
 from app.desk.queue.leases import (
     LeaseLost,
-    begin_write,
     claim,
     claim_next,
     release,
@@ -36,7 +34,6 @@ __all__ = [
     "LeaseLost",
     "QueueDepth",
     "Rescheduled",
-    "begin_write",
     "claim",
     "claim_next",
     "end_call",

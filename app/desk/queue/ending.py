@@ -16,8 +16,9 @@ from app.accounts.status import AccountStatus
 from app.campaigns.calendar import next_callable
 from app.campaigns.models import Campaign, QueueEntry, QueueState
 from app.desk.queue import finish_sql
-from app.desk.queue.leases import LeaseLost, begin_write
+from app.desk.queue.leases import LeaseLost
 from app.desk.queue.sql import Finished
+from app.extensions import begin_write
 
 
 class Rescheduled(enum.StrEnum):

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, scoped_session
+from sqlalchemy.orm import Session
 
 from app.accounts.models import Account
 from app.accounts.status import AccountStatus, check_transition
@@ -23,24 +23,11 @@ from app.campaigns.models import Campaign, CampaignStatus, QueueEntry, QueueStat
 from app.columns import utcnow
 from app.desk.queue import claim_sql
 from app.desk.queue.sql import Claimed
-from app.extensions import WRITE_LOCK
+from app.extensions import begin_write
 
 
 class LeaseLost(RuntimeError):
     """The agent no longer holds the entry: its lease expired and another agent took it."""
-
-
-def begin_write(session: Session) -> None:
-    """Open the transaction with SQLite's write lock taken at BEGIN (PostgreSQL ignores it).
-
-    The services call it, but it only works before the transaction's first statement: a
-    caller that reads first (say, loads the campaign) should call it before that read. On
-    SQLite a transaction that read and then writes after another writer's commit fails
-    ("database is locked") rather than double-assign; opened this way it waits its turn.
-    """
-    real = session() if isinstance(session, scoped_session) else session  # Flask-SQLAlchemy's
-    if not real.in_transaction():
-        real.connection(execution_options=WRITE_LOCK)
 
 
 def _give_back(entry: QueueEntry, account: Account, *, campaign_closed: bool = False) -> None:

@@ -167,9 +167,11 @@ def test_a_failing_part_fails_the_run_and_publishes_nothing(
     with pytest.raises(OSError, match="disk full"):
         export(app, session, confirmed)
     run = session.scalars(sa.select(exporting.ExportRun)).one()
+    session.refresh(run)  # the failed part failed its run, in the job's failure transaction
+    assert run.status == ExportStatus.FAILED and "disk full" in run.message
     with app.app_context():
         state = exporting.refresh(session, run)
-    assert state.status == "failed" and "disk full" in run.message
+    assert state.status == "failed" and "disk full" in state.message
     assert run.folder is None and not list(exports.glob("run-*"))
     assert not list(exports.glob(".staging-*"))  # swept
     failed = session.scalars(sa.select(JobRun).where(JobRun.status == JobStatus.FAILED)).all()
@@ -204,7 +206,7 @@ def test_a_wave_cannot_be_cancelled_while_exporting_and_its_files_go_once_cancel
     with app.test_request_context():
         run = exporting.start_export(session, confirmed, by=None)
     session.commit()
-    with pytest.raises(services.DistributionError, match="export of this wave is running"):
+    with app.app_context(), pytest.raises(services.DistributionError, match="ondata è in corso"):
         services.cancel_wave(session, confirmed, by=None)
     run_jobs(app, session)
     session.refresh(run)
@@ -213,7 +215,8 @@ def test_a_wave_cannot_be_cancelled_while_exporting_and_its_files_go_once_cancel
     person = run.manifest["salespeople"][0]["salesperson_id"]
     url = f"/distribution/exports/{run.id}/salespeople/{person}.zip"
     assert client.get(url).status_code == 200
-    services.cancel_wave(session, confirmed, by=None)
+    with app.app_context():
+        services.cancel_wave(session, confirmed, by=None)
     session.commit()
     assert client.get(url).status_code == 410
     assert client.get(f"/distribution/exports/{run.id}/download").status_code == 410
@@ -234,3 +237,27 @@ def test_a_part_of_a_wave_cancelled_meanwhile_writes_nothing(
     with app.app_context():
         assert exporting.refresh(session, run).status == "failed"
     assert not list(exports.glob("run-*")) and not list(exports.glob(".staging-*"))
+
+
+def test_a_wave_is_exported_once_at_a_time(app, session, network, confirmed, exports):
+    """A second export of a wave whose export is under way is refused; each of the run's
+    jobs holds a key of its own (its part, or the run's assembly)."""
+    with app.test_request_context():
+        run = exporting.start_export(session, confirmed, parts=2, by=None)
+        session.commit()
+        with pytest.raises(services.DistributionError, match="già in corso"):
+            exporting.start_export(session, confirmed, by=None)
+    session.rollback()
+    jobs = session.scalars(sa.select(JobRun).where(JobRun.id.in_(run.job_ids))).all()
+    parts = range(run.parts_total)  # two on PostgreSQL, one on SQLite
+    expected = {f"distribution.export_part:run={run.id}:part={n}" for n in parts}
+    assert {job.key for job in jobs} == expected
+    run_jobs(app, session)
+    assembly = session.scalars(
+        sa.select(JobRun).where(JobRun.kind == "distribution.export_assemble")
+    ).one()
+    assert assembly.key == f"distribution.export_assemble:run={run.id}"
+    session.refresh(run)
+    assert run.status == ExportStatus.DONE
+    again = export(app, session, confirmed)  # once it has ended, the wave exports again
+    assert again.status == ExportStatus.DONE and again.id != run.id

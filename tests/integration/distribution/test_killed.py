@@ -93,10 +93,14 @@ def test_a_killed_export_publishes_nothing_and_runs_again(own_app):
         assert run.status != ExportStatus.DONE and run.folder is None
         assert not list(exports.glob("run-*"))  # nothing published
         time.sleep(2.1)  # the job time limit: without Redis, that is how a dead job shows
-        assert exporting.refresh(db.session, run).status == "failed"
-        assert not staging.exists()  # what the killed part left is swept
+        assert exporting.refresh(db.session, run).status == "failed"  # shown, not written
+        assert not db.session.dirty and run.status == ExportStatus.QUEUED
     own_app.extensions["dispatched"].clear()
-    again = _export(own_app, wave_id)
+    again = _export(own_app, wave_id)  # the next export records the dead run's failure
+    with own_app.app_context():
+        dead = db.session.get_one(ExportRun, run_id)
+        assert dead.status == ExportStatus.FAILED and "in time" in dead.message
+    assert not staging.exists()  # what the killed part left is swept
     while own_app.extensions["dispatched"]:
         job_id = own_app.extensions["dispatched"].pop(0)
         with own_app.app_context():

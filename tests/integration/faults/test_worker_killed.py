@@ -143,6 +143,7 @@ def test_a_killed_import_is_failed_writes_nothing_and_completes_when_retried(wor
 
         batch_page = f"/imports/{batch_id}"
         _wait("the failure showing", lambda: "import-failed" in _text(client, batch_page))
+        # Recorded by the worker, which saw its work horse die (the page records nothing).
         assert _job_status(world, run_id) == JobStatus.FAILED
         assert "worker stopped" in world.scalar(sa.select(JobRun.message).where(
             JobRun.id == run_id))  # fmt: skip
@@ -203,6 +204,7 @@ def test_a_killed_export_is_failed_publishes_nothing_and_completes_when_run_agai
         _wait("the failure showing",
               lambda: client.get(status_url).get_json()["status"] == "failed")  # fmt: skip
         assert 'data-testid="export-failed"' in client.get(started.location).get_data(as_text=True)
+        # The worker recorded its part failed, and the part's failure handler the run.
         assert world.scalar(sa.select(ExportRun.status)) == ExportStatus.FAILED
         assert not list(exports.glob("run-*"))  # nothing published
         assert client.get(f"/distribution/exports/{run_id}/download").status_code == 404

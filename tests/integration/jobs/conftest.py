@@ -14,12 +14,11 @@ from app.audit.models import AuditEntry
 from app.audit.services import record
 from app.extensions import db
 from app.jobs.models import JobRun, JobStatus
-from app.jobs.runner import job
+from app.jobs.registry import register
 from app.users.models import User
 from tests.conftest import build_app
 
 
-@job("test.count")
 def count_job(session, params, progress):
     """A job that does real, checkable work: counts, reports progress, writes a row."""
     n = params["n"]
@@ -32,8 +31,16 @@ def count_job(session, params, progress):
 
 
 @pytest.fixture
-def committed(app):
+def test_jobs(app):
+    """The test application, also running this file's jobs."""
+    register(app, TEST_JOBS)
+    return app
+
+
+@pytest.fixture
+def committed(test_jobs):
     """The test app, committing for real; job rows and their writes removed afterwards."""
+    app = test_jobs
     yield app
     with app.app_context():
         db.session.execute(sa.delete(AuditEntry))
@@ -50,6 +57,7 @@ def rq_app(app, redis_url):
         REDIS_URL=redis_url,
         RQ_QUEUE=f"test-{uuid.uuid4().hex[:8]}",
     )
+    register(rq, TEST_JOBS)
     yield rq
     with rq.app_context():
         db.session.execute(sa.delete(AuditEntry))
@@ -79,7 +87,6 @@ def markers(app, marker: str) -> int:
 RELEASE = threading.Event()
 
 
-@job("test.wait")
 def waiting_job(session, params, progress):
     """Stops half-way until the test releases it, so the test can poll a running job."""
     progress(1, 4, "first quarter")
@@ -87,3 +94,6 @@ def waiting_job(session, params, progress):
         raise TimeoutError("test never released the job")
     progress(4, 4, "done")
     return {"waited": True}
+
+
+TEST_JOBS = {"test.count": count_job, "test.wait": waiting_job}

@@ -13,9 +13,10 @@ from rq import Queue, SimpleWorker
 from app.extensions import db
 from app.jobs import runner
 from app.jobs.models import JobRun, JobStatus
+from app.jobs.registry import register
 from app.jobs.runner import JobsUnavailable, start_job
 from tests.conftest import build_app
-from tests.integration.jobs.conftest import markers, wait_for
+from tests.integration.jobs.conftest import TEST_JOBS, markers, wait_for
 
 
 def test_in_process_job_runs_after_commit(committed):
@@ -95,8 +96,13 @@ def test_in_process_job_past_the_time_limit_is_marked_failed(committed):
         )
         db.session.add_all([run, fresh])
         db.session.commit()
-        runner.reconcile(run)
-        runner.reconcile(fresh)
+        shown = runner.state_of(run)  # what a page shows: derived, nothing written
+        assert shown.status == JobStatus.FAILED and "did not finish in time" in shown.message
+        assert run.status == JobStatus.RUNNING and not db.session.dirty
+        assert runner.state_of(fresh).status == JobStatus.RUNNING
+        runner.reconcile(db.session, run)  # a write path records it
+        runner.reconcile(db.session, fresh)
+        db.session.commit()
         assert run.status == JobStatus.FAILED and "did not finish in time" in run.message
         assert fresh.status == JobStatus.RUNNING
 
@@ -108,6 +114,7 @@ def test_unknown_kind_is_a_programming_error(committed):
 
 def test_redis_down_refuses_clearly_and_creates_nothing(app, committed):
     down = build_app(app.config["SQLALCHEMY_DATABASE_URI"], REDIS_URL="redis://127.0.0.1:1/0")
+    register(down, TEST_JOBS)
     with down.app_context():
         before = db.session.scalar(sa.select(sa.func.count()).select_from(JobRun))
         with pytest.raises(JobsUnavailable) as refused:
@@ -145,13 +152,18 @@ def test_rq_failure_is_recorded(rq_app, redis_url):
     assert markers(rq_app, marker) == 0
 
 
-def test_job_lost_by_the_queue_is_marked_failed_when_polled(rq_app, redis_url):
-    """A worker killed mid-job leaves the row 'running'; polling reconciles it."""
+def test_job_lost_by_the_queue_shows_failed_and_is_recorded_by_a_write(rq_app, redis_url):
+    """A worker killed mid-job leaves the row 'running': a poll shows it failed without
+    writing; reconciling (a write path) records it."""
     with rq_app.app_context():
         run = JobRun(id=str(uuid.uuid4()), kind="test.count", status=JobStatus.RUNNING)
         db.session.add(run)
         db.session.commit()
-        runner.reconcile(run)
+        shown = runner.state_of(run)
+        assert shown.status == JobStatus.FAILED and "worker stopped" in shown.message
+        assert run.status == JobStatus.RUNNING
+        runner.reconcile(db.session, run)
+        db.session.commit()
         assert run.status == JobStatus.FAILED
         assert "worker stopped" in run.message
 
@@ -163,11 +175,11 @@ def test_a_queued_job_not_yet_enqueued_is_given_time(rq_app, redis_url):
         run = JobRun(id=str(uuid.uuid4()), kind="test.count", status=JobStatus.QUEUED)
         db.session.add(run)
         db.session.commit()
-        runner.reconcile(run)
-        assert run.status == JobStatus.QUEUED
+        assert runner.state_of(runner.reconcile(db.session, run)).status == JobStatus.QUEUED
         run.created_at -= timedelta(seconds=runner.ENQUEUE_GRACE_SECONDS + 1)
         db.session.commit()
-        runner.reconcile(run)
+        assert runner.state_of(run).status == JobStatus.FAILED
+        runner.reconcile(db.session, run)
         assert run.status == JobStatus.FAILED
 
 

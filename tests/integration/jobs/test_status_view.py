@@ -48,11 +48,11 @@ def test_unknown_job_is_404(client, auth, users):
     assert client.get(f"/jobs/{uuid.uuid4()}").status_code == 404
 
 
-def test_jobs_started_inside_the_test_transaction_are_recorded_not_run(session, app):
+def test_jobs_started_inside_the_test_transaction_are_recorded_not_run(session, test_jobs):
     from app.extensions import db
     from app.jobs.runner import start_job
-    from tests.integration.jobs.conftest import count_job  # noqa: F401  (registers test.count)
 
+    app = test_jobs
     with app.app_context():
         run_id = start_job(db.session, "test.count", {"n": 1, "marker": "x"}).id
         db.session.commit()
