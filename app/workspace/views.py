@@ -27,10 +27,10 @@ from app.campaigns.models import Campaign, CampaignStatus
 from app.campaigns.queueing import SELECTABLE, enqueue_segment
 from app.campaigns.services import CampaignError, list_campaigns
 from app.extensions import db
+from app.imports.doubts import EDITABLE, StaleAccount, open_flags, resolve
 from app.imports.models import AccountMerge, DuplicatePair, PairStatus
 from app.security import Role, guard, load_or_404, zone_scope
 from app.workspace import review as listing
-from app.imports.doubts import EDITABLE, StaleAccount, open_flags, resolve
 from app.workspace.forms import (
     DecisionForm,
     DoubtForm,
