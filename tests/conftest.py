@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
+import shutil
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -19,8 +19,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-# Before the application is imported: keep generated files (secret key) out of the tree.
-os.environ.setdefault("QUALIFICA_INSTANCE_PATH", tempfile.mkdtemp(prefix="qualifica-test-"))
+# Before the application is imported (tests/__init__.py has set QUALIFICA_INSTANCE_PATH).
 os.environ.pop("DATABASE_URL", None)
 os.environ.pop("REDIS_URL", None)
 
@@ -34,7 +33,14 @@ from app.campaigns.calendar import public_holidays
 from app.extensions import db
 from app.jobs import runner as job_runner
 from config import normalise_database_url
-from tests import factories
+from tests import OWN_INSTANCE_PATH, factories
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The run leaves nothing in the temp folder: its instance folder goes with it."""
+    if OWN_INSTANCE_PATH is not None:
+        shutil.rmtree(OWN_INSTANCE_PATH)
+
 
 CSRF_RE = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
@@ -85,6 +91,8 @@ def app(tmp_path_factory) -> Iterator[Flask]:
     app = build_app(test_database_url(str(tmp_path_factory.mktemp("db"))))
     migrate_to_head(app)
     yield app
+    with app.app_context():
+        db.engine.dispose()  # its pooled connections are closed, not left to the collector
 
 
 @pytest.fixture

@@ -185,24 +185,25 @@ def test_matrix_with_objects(app, client, session, export_dir, viewer):
                 url = app.url_map.bind("localhost").build(rule.endpoint, args, method=method)
                 where = f"{method} {url} ({rule.endpoint}) as {viewer}, {side} object"
                 savepoint = connection.begin_nested()
+                # Closed after each request: a file download holds its file open till then.
                 try:
-                    response = send(client, method, url, rule.endpoint, token)
-                    status = response.status_code
-                    body = response.get_data().decode("utf-8", "replace")
-                    assert status < 500, where
-                    if role not in allowed_roles:
-                        assert status == 403, where
-                    elif side == OTHER and scoped:
-                        assert refused_here(rule.endpoint, response, app), f"{where}: {status}"
-                        assert SECRET not in body, where
-                        if status == 302:  # the page it sends to says nothing of it either
-                            landed = client.get(response.headers["Location"])
-                            assert SECRET not in landed.get_data(as_text=True), where
-                        assert snapshot(connection) == before, f"{where} changed something"
-                        refused += 1
-                    else:
-                        assert status not in (401, 403, 404), f"{where}: {status}"
-                        assert "/login" not in response.headers.get("Location", ""), where
+                    with send(client, method, url, rule.endpoint, token) as response:
+                        status = response.status_code
+                        body = response.get_data().decode("utf-8", "replace")
+                        assert status < 500, where
+                        if role not in allowed_roles:
+                            assert status == 403, where
+                        elif side == OTHER and scoped:
+                            assert refused_here(rule.endpoint, response, app), f"{where}: {status}"
+                            assert SECRET not in body, where
+                            if status == 302:  # the page it sends to says nothing of it either
+                                landed = client.get(response.headers["Location"])
+                                assert SECRET not in landed.get_data(as_text=True), where
+                            assert snapshot(connection) == before, f"{where} changed something"
+                            refused += 1
+                        else:
+                            assert status not in (401, 403, 404), f"{where}: {status}"
+                            assert "/login" not in response.headers.get("Location", ""), where
                 finally:
                     savepoint.rollback()
                 checked += 1

@@ -6,6 +6,7 @@ once its lease expires: tests/integration/desk/test_queue.py.)"""
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 
 import pytest
@@ -57,10 +58,15 @@ def _expect_answers_back(page, company: str) -> None:
 
 
 def test_the_browser_crashing_mid_call_loses_no_saved_answer(
-    browser, live_server, desk_campaign, office_hours
+    browser, live_server, desk_campaign, office_hours, tmp_path_factory
 ):
+    # A crashed Chromium cannot remove its temporary files (its singleton socket's folder):
+    # it is given a folder of the test's own for them, not the system's temp folder (with
+    # a short path: a socket's path must stay under 108 bytes).
+    own_tmp = str(tmp_path_factory.mktemp("chromium"))
     doomed = browser.browser_type.launch(executable_path=CHROMIUM, headless=True,
-                                         args=CHROMIUM_ARGS)  # fmt: skip
+                                         args=CHROMIUM_ARGS,
+                                         env={**os.environ, "TMPDIR": own_tmp})  # fmt: skip
     page = doomed.new_context(base_url=live_server).new_page()
     page.set_default_timeout(10_000)
     sign_in_and_take(page, desk_campaign)

@@ -51,4 +51,5 @@ def test_static_assets_served_locally(client, users):
     page = client.get("/login").get_data(as_text=True)
     assert "/static/css/app.css" in page
     assert "http://" not in page and "https://" not in page  # no CDN
-    assert client.get("/static/css/app.css").status_code == 200
+    with client.get("/static/css/app.css") as css:  # closed: a static file is held open
+        assert css.status_code == 200

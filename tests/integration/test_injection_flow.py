@@ -498,7 +498,8 @@ def test_distribution_pages_and_every_exported_file_are_inert(
     page = client.get(run_url).get_data(as_text=True)
     assert_inert_html(page, label)
     assert_inert_html(client.get("/distribution/").get_data(as_text=True), label)
-    everything = zipfile.ZipFile(io.BytesIO(client.get(run_url + "/download").get_data()))
+    with client.get(run_url + "/download") as download:  # closed: it holds the file open
+        everything = zipfile.ZipFile(io.BytesIO(download.get_data()))
     members = everything.namelist()
     for name in members:  # relative, and no part of the path climbs out of the folder
         assert SAFE_MEMBER.fullmatch(name) and not {".", ".."} & set(name.split("/")), name

@@ -111,13 +111,14 @@ def test_staff_preview_build_confirm_export_and_download(
     page = client.get(f"/distribution/exports/{run.id}").get_data(as_text=True)
     assert 'data-testid="export-done"' in page
     person = network.milano[0]
-    response = client.get(f"/distribution/exports/{run.id}/salespeople/{person.id}.zip")
-    assert response.status_code == 200
-    assert "attachment" in response.headers["Content-Disposition"]
-    with zipfile.ZipFile(io.BytesIO(response.data)) as bundle:
-        assert any(n.endswith(".xlsx") for n in bundle.namelist())
-    everything = client.get(f"/distribution/exports/{run.id}/download")
-    assert everything.status_code == 200 and everything.data[:2] == b"PK"
+    # A file download holds the file open until the response is closed.
+    with client.get(f"/distribution/exports/{run.id}/salespeople/{person.id}.zip") as response:
+        assert response.status_code == 200
+        assert "attachment" in response.headers["Content-Disposition"]
+        with zipfile.ZipFile(io.BytesIO(response.data)) as bundle:
+            assert any(n.endswith(".xlsx") for n in bundle.namelist())
+    with client.get(f"/distribution/exports/{run.id}/download") as everything:
+        assert everything.status_code == 200 and everything.data[:2] == b"PK"
     downloads = session.scalars(
         sa.select(AuditEntry)
         .where(AuditEntry.action == "distribution.download")

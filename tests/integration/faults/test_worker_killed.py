@@ -124,6 +124,9 @@ def test_a_killed_import_is_failed_writes_nothing_and_completes_when_retried(wor
                                "file": (handle, "base.csv")},
             content_type="multipart/form-data",
         )  # fmt: skip
+    # The test client spooled this large body to a temporary file, which it closes only
+    # when the request follows its redirects: close it here.
+    uploaded.request.input_stream.close()
     assert uploaded.status_code == 302
     with world.web.app_context():
         batch = db.session.scalars(sa.select(ImportBatch)).one()
@@ -222,4 +225,5 @@ def test_a_killed_export_is_failed_publishes_nothing_and_completes_when_run_agai
         assert run.status == ExportStatus.DONE and run.manifest["totals"]["accounts"] == 6
         assert (exports / run.folder / run.manifest["zip"]["name"]).exists()
         assert not (exports / f".staging-{run_id}").exists()  # what the killed part left
-    assert client.get(f"/distribution/exports/{new_id}/download").status_code == 200
+    with client.get(f"/distribution/exports/{new_id}/download") as download:  # holds the file
+        assert download.status_code == 200

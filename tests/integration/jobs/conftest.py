@@ -9,6 +9,7 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
+from rq import SimpleWorker
 
 from app.audit.models import AuditEntry
 from app.audit.services import record
@@ -64,6 +65,22 @@ def rq_app(app, redis_url):
         db.session.execute(sa.delete(JobRun))
         db.session.commit()
         db.engine.dispose()
+
+
+class InProcessWorker(SimpleWorker):
+    """RQ's SimpleWorker: it runs each job here, in this process, inside the caller's
+    application context, instead of in a forked work horse.
+
+    ``perform_rq`` is written for the work horse: it drops the database pool it inherited
+    without closing it, since those connections belong to the parent. Here the pool is
+    this process's own and dropping it would leak its connections, so they are closed
+    first, as if the job had been forked from a worker that held none.
+    """
+
+    def execute_job(self, job, queue):
+        db.session.remove()
+        db.engine.dispose()
+        return super().execute_job(job, queue)
 
 
 def wait_for(app, run_id: str, timeout: float = 15.0) -> JobRun:

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale
 from redis import Redis
-from rq import Queue, SimpleWorker
+from rq import Queue
 
 from app.extensions import db
 from app.jobs import runner
@@ -16,7 +16,7 @@ from app.jobs.models import JobRun, JobStatus
 from app.jobs.registry import register
 from app.jobs.runner import JobsUnavailable, start_job
 from tests.conftest import build_app
-from tests.integration.jobs.conftest import TEST_JOBS, markers, wait_for
+from tests.integration.jobs.conftest import TEST_JOBS, InProcessWorker, markers, wait_for
 
 
 def test_in_process_job_runs_after_commit(committed):
@@ -123,6 +123,7 @@ def test_redis_down_refuses_clearly_and_creates_nothing(app, committed):
             assert str(refused.value).startswith("Background work is unavailable")
         db.session.commit()
         assert db.session.scalar(sa.select(sa.func.count()).select_from(JobRun)) == before
+        db.session.remove()  # gives its connection back, so that dispose() closes it
         db.engine.dispose()
 
 
@@ -133,7 +134,7 @@ def test_rq_worker_runs_the_job(rq_app, redis_url):
         db.session.commit()
         queue = Queue(rq_app.config["RQ_QUEUE"], connection=Redis.from_url(redis_url))
         assert queue.job_ids == [run_id]  # the RQ job id is the JobRun id
-        SimpleWorker([queue], connection=queue.connection).work(burst=True)
+        InProcessWorker([queue], connection=queue.connection).work(burst=True)
     done = wait_for(rq_app, run_id, timeout=5)
     assert done.status == JobStatus.FINISHED and done.result == {"counted": 4}
     assert markers(rq_app, marker) == 1
@@ -145,7 +146,7 @@ def test_rq_failure_is_recorded(rq_app, redis_url):
         run_id = start_job(db.session, "test.count", {"n": 2, "marker": marker, "fail": True}).id
         db.session.commit()
         queue = Queue(rq_app.config["RQ_QUEUE"], connection=Redis.from_url(redis_url))
-        SimpleWorker([queue], connection=queue.connection).work(burst=True)
+        InProcessWorker([queue], connection=queue.connection).work(burst=True)
         assert queue.failed_job_registry.get_job_ids() == [run_id]
     done = wait_for(rq_app, run_id, timeout=5)
     assert done.status == JobStatus.FAILED and "planned failure" in done.message

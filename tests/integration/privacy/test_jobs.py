@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 from redis import Redis
-from rq import Queue, SimpleWorker
+from rq import Queue
 
 from app.accounts.models import Account, AccountPhone, PhoneKind
 from app.accounts.status import AccountStatus
@@ -21,6 +21,7 @@ from app.jobs.models import JobRun, JobStatus
 from app.jobs.runner import start_job
 from app.privacy.jobs import KIND, build_scheduler, start_retention
 from tests.conftest import build_app
+from tests.integration.jobs.conftest import InProcessWorker
 
 OLD = datetime(2020, 2, 3, tzinfo=UTC)
 
@@ -134,7 +135,7 @@ def test_rq_cron_schedule_starts_the_job_daily(rq_app, redis_url):
         with rq_app.app_context():
             cron_job.enqueue(connection)  # what the scheduler does when the time comes
             queue = Queue(rq_app.config["RQ_QUEUE"], connection=connection)
-            SimpleWorker([queue], connection=connection).work(burst=True)
+            InProcessWorker([queue], connection=connection).work(burst=True)
             run_id = db.session.scalar(sa.select(JobRun.id).where(JobRun.kind == KIND))
         done = wait_for(rq_app, run_id)
         assert done.status == JobStatus.FINISHED and done.result["anonymised"] == 3
