@@ -126,20 +126,19 @@ def test_no_get_commits(app, client, session, export_dir):
         fixed = {n: min(c.items) for n, c in rule._converters.items() if hasattr(c, "items")}
         args = {**fixed, **{name: values[name] for name in id_params(rule)}}
         url = app.url_map.bind("localhost").build(rule.endpoint, args, method="GET")
-        with commits() as seen:
-            response = client.get(url)
+        with commits() as seen, client.get(url) as response:  # closed: a download holds its file
+            status = response.status_code
         where = f"GET {url} ({rule.endpoint}) as {role.value}"
-        assert response.status_code < 500, where
-        assert response.status_code not in (401, 403, 404), f"{where}: {response.status_code}"
+        assert status < 500, where
+        assert status not in (401, 403, 404), f"{where}: {status}"
         if seen:
             committed[rule.endpoint] = seen
     auth.logout()
     auth.login(world.me.username)
     for url in dead_export_pages:
-        with commits() as seen:
-            response = client.get(url)
-        body = response.get_data(as_text=True)
-        assert response.status_code == 200 and "failed" in body and "in time" in body
+        with commits() as seen, client.get(url) as response:
+            body, status = response.get_data(as_text=True), response.status_code
+        assert status == 200 and "failed" in body and "in time" in body
         if seen:
             committed[url] = seen
     assert {endpoint for endpoint in committed if endpoint not in EXEMPT} == set(), committed
