@@ -40,6 +40,7 @@ LAYERS = (
     "board",
     "distribution",
     "workspace",
+    "setup",
     "privacy",
     "demo",
     # wiring
