@@ -8,6 +8,7 @@ import click
 from flask.cli import AppGroup
 
 from app.extensions import db
+from app.scripting.locations import locate_problems
 from app.scripting.parser import ScriptError, parse_script
 from app.scripting.services import latest_version, list_versions, load_script
 
@@ -16,9 +17,9 @@ scripts_cli = AppGroup("scripts", help="Check, load and list call scripts.")
 FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
-def _fail(exc: ScriptError, path: Path) -> None:
+def _fail(exc: ScriptError, path: Path, text: str) -> None:
     click.echo(f"{path}: {len(exc.problems)} problem(s)", err=True)
-    for problem in exc.problems:
+    for problem in locate_problems(text, exc.problems):
         click.echo(f"  {problem}", err=True)
     raise click.exceptions.Exit(1)
 
@@ -26,11 +27,12 @@ def _fail(exc: ScriptError, path: Path) -> None:
 @scripts_cli.command("check")
 @click.argument("path", type=FILE)
 def check(path: Path) -> None:
-    """Check FILE and list every problem with where it is; nothing is stored."""
+    """Check FILE and list every problem with its line and column; nothing is stored."""
+    text = path.read_text(encoding="utf-8")
     try:
-        script = parse_script(path.read_text(encoding="utf-8"))
+        script = parse_script(text)
     except ScriptError as exc:
-        _fail(exc, path)
+        _fail(exc, path, text)
         return
     questions = sum(1 for _q in script.questions())
     click.echo(
@@ -43,13 +45,14 @@ def check(path: Path) -> None:
 @click.argument("path", type=FILE)
 def load(path: Path) -> None:
     """Store FILE as a new version of its script (unchanged files add no version)."""
+    text = path.read_text(encoding="utf-8")
     try:
-        before = latest_version(db.session, parse_script(path.read_text(encoding="utf-8")).name)
+        before = latest_version(db.session, parse_script(text).name)
         stored = load_script(db.session, path)
         db.session.commit()
     except ScriptError as exc:
         db.session.rollback()
-        _fail(exc, path)
+        _fail(exc, path, text)
         return
     if before is not None and before.id == stored.id:
         click.echo(f"{stored.name} version {stored.version} (unchanged, no new version)")

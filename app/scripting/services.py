@@ -19,6 +19,7 @@ from app.accounts.models import (
     Opportunity,
     TonnageClass,
 )
+from app.audit.services import record
 from app.scripting.answers import CleanedAnswers, is_blank
 from app.scripting.models import CallScript
 from app.scripting.parser import parse_script
@@ -50,7 +51,8 @@ def load_script(
 
     A ``Path`` is read as a file, a ``str`` is the script itself. Loading the same text
     again returns the latest version instead of adding an identical one. A broken script
-    raises ``ScriptError`` before anything is written.
+    raises ``ScriptError`` before anything is written. A new version is audited
+    (``script.load``), whoever loads it: the shell, the browser or the demo.
     """
     if isinstance(path_or_text, Path):
         text = path_or_text.read_text(encoding="utf-8")
@@ -71,6 +73,8 @@ def load_script(
     )
     session.add(stored)
     session.flush()
+    record(session, "script.load", user_id=user_id, obj=stored, name=stored.name,
+           version=stored.version, sha256=digest)  # fmt: skip
     return stored
 
 

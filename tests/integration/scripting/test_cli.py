@@ -30,8 +30,14 @@ def test_check_lists_every_problem_and_fails(runner):
     result = runner.invoke(args=["scripts", "check", str(FIXTURES / "broken_rules.toml")])
     assert result.exit_code == 1
     assert "19 problem(s)" in result.stderr
-    assert "sections[1].questions[2].type: unknown type 'nmber'" in result.stderr
-    assert "sections[2].show_if.question: 'horizon' comes later" in result.stderr
+    assert "line 20, column 3: sections[1].questions[2].type: unknown type 'nmber'" in (
+        result.stderr
+    )
+    assert "line 36, column 13: sections[2].show_if.question: 'horizon' comes later" in (
+        result.stderr
+    )
+    lines = [int(line.split()[1].rstrip(",")) for line in result.stderr.splitlines()[1:]]
+    assert lines == sorted(lines)  # in the order of the file
     result = runner.invoke(args=["scripts", "check", str(FIXTURES / "broken_syntax.toml")])
     assert result.exit_code == 1
     assert "line 4, column 19: TOML syntax error" in result.stderr

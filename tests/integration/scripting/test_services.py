@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from stdnum import luhn
 
 from app.accounts.models import FleetLine, Horizon, TonnageClass
+from app.audit.models import AuditEntry
 from app.scripting.answers import CleanedAnswers, clean_answers
 from app.scripting.models import CallScript
 from app.scripting.parser import ScriptError
@@ -54,6 +55,18 @@ def test_loading_stores_versions_and_skips_identical_text(session, users):
     assert second.version == 2 and second.sha256 != first.sha256
     assert latest_version(session, "fleet_qualification").id == second.id
     assert script_of(second).title.en == "Fleet qualification 2026"
+
+
+def test_each_new_version_is_audited_once(session, users):
+    first = load_script(session, SHIPPED, user_id=users["staff"].id)
+    load_script(session, SHIPPED, user_id=users["admin"].id)  # identical: nothing new
+    entries = session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "script.load").order_by(AuditEntry.id)
+    ).all()
+    assert [(e.user_id, e.object_id, e.details["version"]) for e in entries] == [
+        (users["staff"].id, str(first.id), 1)
+    ]
+    assert entries[0].details["name"] == "fleet_qualification"
 
 
 def test_a_broken_script_stores_nothing(session):
