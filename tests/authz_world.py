@@ -229,6 +229,7 @@ def _add(session: Session, obj: Any) -> Any:
 
 FACTORIES: dict[str, Callable[[World, str], Any]] = {
     "campaign_id": lambda w, side: w.campaign(side).id,
+    "script_id": lambda w, side: w.script_id,  # call scripts are not anyone's own
     "entry_id": lambda w, side: w.entry(side).id,
     "agent_id": lambda w, side: w.agent(side).id,
     "wave_id": lambda w, side: w.wave(side).id,

@@ -46,45 +46,8 @@
     return {fields: out, notes: notes ? notes.value : ""};
   }
 
-  // ---- branching: show a question or section only when its condition holds ----
-  function valueOf(qid) {
-    // Hidden questions are disabled: like the server, treat them as unanswered.
-    const els = Array.from(form.querySelectorAll(`[name="a.${qid}"]`)).filter((e) => !e.disabled);
-    if (!els.length) return null;
-    const first = els[0];
-    if (first.type === "checkbox") {
-      return Array.from(els).filter((e) => e.checked).map((e) => e.value);
-    }
-    if (first.type === "radio") {
-      const checked = Array.from(els).find((e) => e.checked);
-      return checked ? checked.value : null;
-    }
-    return first.value === "" ? null : first.value;
-  }
-
-  function holds(cond) {
-    if (cond.all) return cond.all.every(holds);
-    if (cond.any) return cond.any.some(holds);
-    const value = valueOf(cond.question);
-    const values = Array.isArray(value) ? value : value === null ? [] : [value];
-    if ("equals" in cond) return values.includes(String(cond.equals));
-    if ("not_equals" in cond) return !values.includes(String(cond.not_equals));
-    if ("in" in cond) return cond.in.map(String).some((v) => values.includes(v));
-    return true;
-  }
-
-  function applyBranching() {
-    // Document order: a section is decided before the questions inside it.
-    for (const el of form.querySelectorAll("[data-show-if]")) {
-      const parentHidden = el.parentElement.closest("[data-show-if][hidden]") !== null;
-      const visible = !parentHidden && holds(JSON.parse(el.dataset.showIf));
-      el.hidden = !visible;
-      // Hidden answers are neither sent nor required.
-      for (const input of el.querySelectorAll("input, select, textarea")) {
-        input.disabled = !visible;
-      }
-    }
-  }
+  // Branching (which questions show) and the fleet table's rows: call_script.js, loaded
+  // before this file, so its listeners run first and hidden answers are already disabled.
 
   // ---- draft autosave (debounced), so a crash or a reload loses nothing ----
   let timer = null;
@@ -150,7 +113,6 @@
   }
 
   form.addEventListener("input", (event) => {
-    applyBranching();
     scheduleSave();
     const input = event.target;
     if (input.dataset && input.dataset.validate) {
@@ -158,7 +120,7 @@
       checkTimers.set(input, setTimeout(() => check(input), 500));
     }
   });
-  form.addEventListener("change", () => { applyBranching(); scheduleSave(); });
+  form.addEventListener("change", scheduleSave);
 
   // ---- outcomes: one submission, whatever the clicks ----
   form.addEventListener("submit", (event) => {
@@ -187,25 +149,6 @@
     button.click();
   });
 
-  // ---- fleet table: one more row, numbered after the last ----
-  for (const button of form.querySelectorAll("[data-add-row]")) {
-    button.addEventListener("click", () => {
-      const body = form.querySelector(`table[data-fleet="${button.dataset.addRow}"] tbody`);
-      const rows = body.querySelectorAll("tr");
-      if (rows.length >= 20) return;
-      const last = rows[rows.length - 1];
-      const row = last.cloneNode(true);
-      const n = rows.length;
-      for (const input of row.querySelectorAll("input, select")) {
-        input.name = input.name.replace(/\.\d+\.(\w+)$/, `.${n}.$1`);
-        input.setAttribute("aria-label", input.getAttribute("aria-label").replace(/\d+$/, String(n + 1)));
-        input.value = "";
-      }
-      body.appendChild(row);
-      row.querySelector("select").focus();
-    });
-  }
-
   // ---- copy the number ----
   for (const button of document.querySelectorAll("[data-copy]")) {
     button.addEventListener("click", async () => {
@@ -218,7 +161,6 @@
     });
   }
 
-  applyBranching();
   // Start where the agent works: the first answer to correct, or the first question.
   const first = form.querySelector("[aria-invalid=true]:not([disabled])")
     || form.querySelector(".script-section input:not([type=hidden]):not([disabled]), .script-section select:not([disabled])");
