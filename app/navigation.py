@@ -17,7 +17,7 @@ ITEMS = (
     ("imports.index", _l("Imports"), "i"),
     ("distribution.home", _l("Distribution"), "t"),
     ("donotcall.index", _l("Do not call"), "o"),  # o: opposizioni
-    ("scripts.index", _l("Call scripts"), "r"),  # r: scRipt
+    ("scripts.index", _l("Scripts"), "r"),  # r: scRipt
     ("privacy.index", _l("Privacy"), "p"),
     ("users.index", _l("Users"), "u"),
 )

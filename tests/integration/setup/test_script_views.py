@@ -156,7 +156,7 @@ def test_check_lists_every_problem_or_says_it_is_good(client, session, staff):
     before = footprint(session)
     good = editor(client, SHORT, "check")
     assert good.status_code == 200
-    assert "Nessun problema: script short_check, 1 sezioni, 3 domande, 4 esiti." in (
+    assert "Nessun problema: script short_check (sezioni: 1, domande: 3, esiti: 4)." in (
         good.get_data(as_text=True)
     )
     bad = editor(client, SHORT_BROKEN, "check")
