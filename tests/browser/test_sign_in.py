@@ -14,11 +14,11 @@ pytestmark = pytest.mark.browser
 
 HOMES = {
     "agent": ("/desk/", "Postazione operatore", ["Postazione"]),
-    "supervisor": ("/board/", "Cruscotto supervisore", ["Cruscotto"]),
+    "supervisor": ("/board/", "Cruscotto supervisore", ["Cruscotto", "Script"]),
     "staff": (
         "/workspace/",
         "Area di lavoro staff",
-        ["Area di lavoro", "Importazioni", "Distribuzione", "Non chiamare", "Privacy"],
+        ["Area di lavoro", "Importazioni", "Distribuzione", "Non chiamare", "Script", "Privacy"],
     ),
     "admin": (
         "/users/",
@@ -29,6 +29,7 @@ HOMES = {
             "Importazioni",
             "Distribuzione",
             "Non chiamare",
+            "Script",
             "Privacy",
             "Utenti",
         ],
