@@ -44,7 +44,7 @@ def update_user(
     email, locale = checked_contact(email, locale)
     role = checked_role(role, zone, team, current_team_id=user.team_id)
     if user.role == Role.ADMIN and role != Role.ADMIN and user.active:
-        keep_an_administrator(session, user)
+        keep_an_administrator(session, user, field="role")
     zone_before = session.get(Zone, user.zone_id) if user.zone_id else None
     before = _profile(user.full_name, user.email, user.locale, user.role, zone_before, user.team)
     after = _profile(full_name, email, locale, role, zone, team)
@@ -84,7 +84,7 @@ def set_team(
            previous_team=before)  # fmt: skip
 
 
-def keep_an_administrator(session: Session, user: User) -> None:
+def keep_an_administrator(session: Session, user: User, field: str | None = None) -> None:
     """Refuse a change that would leave no active administrator: ``user`` is one and is
     about to stop being one. The other administrators' rows are locked, so two of them
     demoting each other at once cannot both pass (PostgreSQL; SQLite writes one at a
@@ -99,7 +99,8 @@ def keep_an_administrator(session: Session, user: User) -> None:
             _l(
                 "At least one active administrator must remain: make another user "
                 "administrator first."
-            )
+            ),
+            field,
         )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
 MIN_PASSWORD_LENGTH = 10
@@ -15,14 +16,12 @@ TEMPORARY_GROUPS = 3
 GROUP_LENGTH = 4
 
 
-def password_problem(password: str) -> str | None:
-    """Why ``password`` cannot be used, in the user's language; None when it can."""
+def password_problem(password: str) -> LazyString | None:
+    """Why ``password`` cannot be used (translated when shown); None when it can."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        return str(
-            _l("The password must have at least %(num)d characters.", num=MIN_PASSWORD_LENGTH)
-        )
+        return _l("The password must have at least %(num)d characters.", num=MIN_PASSWORD_LENGTH)
     if len(password) > MAX_PASSWORD_LENGTH:
-        return str(_l("The password may have at most %(num)d characters.", num=MAX_PASSWORD_LENGTH))
+        return _l("The password may have at most %(num)d characters.", num=MAX_PASSWORD_LENGTH)
     return None
 
 
