@@ -94,3 +94,23 @@ def visible_campaign_ids(session: Session, user: User) -> set[int] | None:
     if user.role != Role.SUPERVISOR or user.team_id is None:
         return None
     return set(session.scalars(sa.select(Campaign.id).where(open_to(user.team))))
+
+
+def workable_agents(session: Session, campaign: Campaign) -> list[tuple[int, str]]:
+    """(id, username) of the active agents who may work ``campaign``, by username: those
+    a supervisor may give its callbacks to."""
+    team_ok = sa.or_(
+        ~sa.select(campaign_teams.c.team_id)
+        .where(campaign_teams.c.campaign_id == campaign.id)
+        .exists(),
+        sa.select(campaign_teams.c.team_id)
+        .join(Team, Team.id == campaign_teams.c.team_id)
+        .where(campaign_teams.c.campaign_id == campaign.id, Team.id == User.team_id, Team.active)
+        .exists(),
+    )
+    rows = session.execute(
+        sa.select(User.id, User.username)
+        .where(User.role == Role.AGENT, User.active.is_(True), team_ok)
+        .order_by(User.username)
+    )
+    return [(user_id, username) for user_id, username in rows]

@@ -123,3 +123,17 @@ def test_supervisors_with_a_team_see_the_campaigns_open_to_it(session, users, te
         assert all(may_see(session, c, viewer) for c in (mine, theirs, open_))
     set_team(session, boss, None)
     assert may_see(session, theirs, boss)
+
+
+def test_the_agents_who_may_work_a_campaign(session, users, teams, people):
+    from app.campaigns.teams import workable_agents
+    from app.users.changes import set_active
+
+    listed, open_ = factories.campaign(session), factories.campaign(session)
+    set_teams(session, listed, [teams["CC-MILANO"].id])
+    set_active(session, people["none"], False)
+    assert [name for _id, name in workable_agents(session, listed)] == ["op-milano"]
+    assert [name for _id, name in workable_agents(session, open_)] == [
+        "agent", "op-milano", "op-napoli"]  # fmt: skip
+    set_team_active(session, teams["CC-MILANO"], False)
+    assert workable_agents(session, listed) == []
