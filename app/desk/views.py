@@ -56,6 +56,7 @@ def home():
     return render_template(
         "desk/home.html",
         campaigns=workable_campaigns(db.session, current_user),
+        team=current_user.team,
         form=NextAccountForm(),
     )
 

@@ -102,3 +102,21 @@ def test_no_next_account_after_an_outcome_once_the_team_is_taken_off(
     assert response.status_code == 302 and response.headers["Location"] == "/desk/"
     assert "non è aperta al tuo team" in client.get("/desk/").get_data(as_text=True)
     assert leases(session) == []  # the call was recorded; nothing new was handed out
+
+
+def test_an_empty_desk_says_why_when_the_agent_has_no_active_team(
+    client, auth, session, users, teams
+):
+    campaign = factories.campaign(session, name="Solo Milano")
+    set_teams(session, campaign, [teams[0].id])
+    auth.login("agent")  # in no team
+    page = client.get("/desk/").get_data(as_text=True)
+    assert 'data-testid="desk-empty"' in page and 'data-testid="desk-no-team"' in page
+    users["agent"].team = teams[0]
+    session.flush()
+    page = client.get("/desk/").get_data(as_text=True)
+    assert "Solo Milano" in page and "desk-no-team" not in page
+    teams[0].active = False
+    session.flush()
+    page = client.get("/desk/").get_data(as_text=True)
+    assert 'data-testid="desk-team-inactive"' in page and "Solo Milano" not in page
