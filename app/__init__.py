@@ -103,11 +103,12 @@ def register_blueprints(app: Flask) -> None:
     from app.jobs import views as jobs
     from app.privacy import views as privacy
     from app.setup import script_views
+    from app.users import team_views as teams
     from app.users import views as users
     from app.workspace import views as workspace
 
     for module in (
-        users, i18n, workspace, imports, desk, board, distribution, jobs, donotcall, privacy,
+        users, teams, i18n, workspace, imports, desk, board, distribution, jobs, donotcall, privacy,
         script_views,
     ):  # fmt: skip
         app.register_blueprint(module.bp)
@@ -309,10 +310,10 @@ def register_cli(app: Flask) -> None:
     from app.privacy.cli import privacy_cli
     from app.scripting.cli import scripts_cli
     from app.territory.cli import territory_cli
-    from app.users.cli import users_cli
+    from app.users.cli import teams_cli, users_cli
 
     for group in (
         users_cli, demo_cli, territory_cli, jobs_cli, scripts_cli, campaigns_cli, accounts_cli,
-        donotcall_cli, privacy_cli,
+        donotcall_cli, privacy_cli, teams_cli,
     ):  # fmt: skip
         app.cli.add_command(group)

@@ -34,7 +34,7 @@ from app.territory.models import (
     TerritoryRule,
     Zone,
 )
-from app.users.models import User
+from app.users.models import Team, User
 
 __all__ = [
     "Account",
@@ -67,6 +67,7 @@ __all__ = [
     "Province",
     "QueueEntry",
     "Salesperson",
+    "Team",
     "TerritoryRule",
     "User",
     "Wave",

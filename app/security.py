@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, abort, current_app, jsonify, request, session
+from flask import Blueprint, Flask, abort, current_app, jsonify, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
@@ -37,6 +37,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 _BLUEPRINT_ROLES: dict[str, frozenset[Role]] = {}
 PUBLIC_ENDPOINTS = frozenset({"static"})
 SESSION_STARTED = "_started"
+# A user whose password an administrator set (``must_change_password``) may open only
+# these until they have chosen their own: every other page leads to the first.
+CREDENTIAL_CHANGE_ENDPOINT = "users.change_password"
+WHILE_CHANGING_CREDENTIALS = frozenset({CREDENTIAL_CHANGE_ENDPOINT, "users.logout"})
 
 
 def guard(blueprint: Blueprint, *allowed: Role) -> Blueprint:
@@ -87,7 +91,8 @@ def session_expired(now: datetime | None = None) -> bool:
 
 
 def check_access() -> Any:
-    """``before_request`` hook: sign-in, session age and role for every endpoint."""
+    """``before_request`` hook: sign-in, session age, a password to change, and role for
+    every endpoint."""
     if current_user.is_authenticated and session_expired():
         logout_user()
         session.clear()
@@ -102,6 +107,10 @@ def check_access() -> Any:
             # ended, not follow a redirect to an HTML sign-in page.
             return jsonify(error=_("Your session has ended: sign in again.")), 401
         return login_manager.unauthorized()
+    if current_user.must_change_password and request.endpoint not in WHILE_CHANGING_CREDENTIALS:
+        if wants_json():
+            return jsonify(error=_("Choose your own password first: reload the page.")), 403
+        return redirect(url_for(CREDENTIAL_CHANGE_ENDPOINT))
     if current_user.role not in allowed:
         abort(403)
     return None

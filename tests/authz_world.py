@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import AccountFlag, AccountPhone, Contact, PhoneKind
 from app.accounts.status import AccountStatus
 from app.campaigns.models import Campaign, QueueEntry, QueueState
+from app.campaigns.teams import set_teams
 from app.distribution.exporting import start_export
 from app.distribution.models import ExportRun, ExportStatus, Wave
 from app.distribution.services import confirm_wave, create_wave
@@ -32,6 +33,7 @@ from app.scripting.services import load_script
 from app.security import Role
 from app.territory.models import TerritoryRule
 from app.users.models import User
+from app.users.teams import create_team
 from app.workspace.merging import merge_accounts
 from config import ROOT
 from tests import factories
@@ -73,6 +75,14 @@ class World:
         self.users["zoned"].zone_id = self.zones[OWN].id
         self.users["zoned_other"] = mk(session, Role.STAFF, username="zoned-sud")
         self.users["zoned_other"].zone_id = self.zones[OTHER].id
+        # Two call centres: agent A and the supervisor in one, agent B in the other; each
+        # side's campaign is open to its own team only.
+        self.teams = {
+            side: create_team(session, code=f"CC-{side}", name=self.name(side, "Call center"))
+            for side in SIDES
+        }
+        self.users["agent"].team = self.users["supervisor"].team = self.teams[OWN]
+        self.users["agent_b"].team = self.teams[OTHER]
         self.script_id = load_script(session, SCRIPT).id
         self._made: dict[tuple[str, str], Any] = {}
 
@@ -110,9 +120,16 @@ class World:
         return self.once("account", side, make)
 
     def campaign(self, side: str) -> Campaign:
-        # Not secret: every agent sees the active campaigns on the desk's home.
-        return self.once("campaign", side, lambda: factories.campaign(
-            self.session, name=f"Campagna {side}", call_script_id=self.script_id))  # fmt: skip
+        """The side's campaign, open to the side's team only. Its name is no secret: staff
+        and unteamed supervisors see every campaign."""
+
+        def make():
+            found = factories.campaign(self.session, name=f"Campagna {side}",
+                                       call_script_id=self.script_id)  # fmt: skip
+            set_teams(self.session, found, [self.teams[side].id])
+            return found
+
+        return self.once("campaign", side, make)
 
     def agent(self, side: str) -> User:
         return self.users["agent" if side == OWN else "agent_b"]
@@ -242,12 +259,17 @@ FACTORIES: dict[str, Callable[[World, str], Any]] = {
     "job_id": lambda w, side: w.job(side).id,
     "key": lambda w, side: w.account(side).key,
     "contact_id": lambda w, side: w.account(side).contacts[0].id,
+    "user_id": lambda w, side: (w.me if side == OWN else w.users["agent_b"]).id,
+    "team_id": lambda w, side: w.teams[side].id,
 }
 
 # Parameter -> viewers to whom someone else's object must be refused. Not listed: the
-# role decides alone (supervisors see every campaign, agent and entry; imports are
-# national: a file covers all of Italy, docs/access.md).
+# role decides alone (supervisors see every agent and entry of the campaigns they see;
+# imports are national: a file covers all of Italy; users and teams are the
+# administrator's, docs/access.md).
 SCOPED: dict[str, frozenset[str]] = {
+    # An agent works, a supervisor of a team watches, only the campaigns open to the team.
+    "campaign_id": frozenset({"agent", "supervisor"}),
     "entry_id": frozenset({"agent"}),  # the desk: only the entry the agent holds
     "job_id": frozenset({"agent", "supervisor", "staff", "zoned"}),  # the starter, or admin
     "wave_id": frozenset({"zoned"}),

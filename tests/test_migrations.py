@@ -82,7 +82,6 @@ def test_the_board_tallies_migration_fills_in_existing_calls(tmp_path):
     from app.board.counts import Slice, gather
     from app.campaigns.models import QueueState
     from app.desk.models import CallAttempt
-    from app.security import Role
     from tests import factories
 
     app = build_app(f"sqlite:///{tmp_path}/calls.db")
@@ -92,7 +91,6 @@ def test_the_board_tallies_migration_fills_in_existing_calls(tmp_path):
         session = db.session
         zone = factories.zone(session)
         dealer = factories.dealer(session, zone)
-        agent = factories.user(session, Role.AGENT, "before")
         campaign = factories.campaign(session)
 
         def account(**kw):
@@ -100,6 +98,13 @@ def test_the_board_tallies_migration_fills_in_existing_calls(tmp_path):
             row = {"key": factories.new_account_key(), "company_name": "Trasporti SRL", **kw}
             inserted = session.execute(sa.insert(Account.__table__).values(row))
             return SimpleNamespace(id=inserted.inserted_primary_key[0])
+
+        # A user of that revision (the model has grown since).
+        when = "2026-06-01 08:00:00.000000"
+        user_row = {"username": "before", "full_name": "Before", "role": "agent",
+                    "password_hash": "x", "created_at": when, "updated_at": when}  # fmt: skip
+        users = sa.table("users", *(sa.column(name) for name in user_row))
+        agent = SimpleNamespace(id=session.execute(sa.insert(users).values(user_row)).lastrowid)
 
         done = factories.queue_entry(
             session, campaign, account(zone_id=zone.id, dealer_id=dealer.id)

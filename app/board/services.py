@@ -16,6 +16,7 @@ from app.board import cache, tally_reads
 from app.board.counts import Slice, gather
 from app.board.metrics import Counts, Progress, figures, progress
 from app.campaigns.models import Campaign, QueueEntry, QueueState
+from app.campaigns.teams import visible_campaign_ids
 from app.desk.models import CallAttempt
 from app.desk.queue import QueueDepth, queue_depth
 from app.territory.models import Dealer, Salesperson, Zone
@@ -32,6 +33,16 @@ def campaigns_now(session: Session) -> dict[str, Any]:
     """Every campaign with its counts and figures, as JSON-able data; at most
     ``FRESH_SECONDS`` old."""
     return cache.shared("campaigns", FRESH_SECONDS, lambda: _campaigns(session))
+
+
+def campaigns_for(session: Session, user: User) -> dict[str, Any]:
+    """``campaigns_now`` limited to the campaigns ``user`` may see: a supervisor of a team,
+    those open to it (``campaigns.teams``); anyone else, every campaign."""
+    data = campaigns_now(session)
+    ids = visible_campaign_ids(session, user)
+    if ids is None:
+        return data
+    return {**data, "campaigns": [row for row in data["campaigns"] if row["id"] in ids]}
 
 
 def _campaigns(session: Session) -> dict[str, Any]:

@@ -38,13 +38,14 @@ from app.board.services import (
     agent_now,
     campaign_now,
     campaign_parts,
-    campaigns_now,
+    campaigns_for,
     depth_now,
 )
 from app.campaigns.calendar import ROME
 from app.campaigns.models import Campaign, CampaignStatus, QueueEntry
 from app.campaigns.outcomes import rules_from_config
 from app.campaigns.services import CampaignError, set_status, update_settings
+from app.campaigns.teams import may_see, workable_agents
 from app.columns import utcnow
 from app.desk.models import CallAttempt
 from app.desk.queue import release_held
@@ -53,7 +54,6 @@ from app.extensions import db
 from app.security import Role, guard, load_or_404
 from app.spreadsheets.downloads import csv_download, xlsx_download
 from app.users.models import User
-from app.users.services import active_agents
 
 bp = Blueprint("board", __name__, url_prefix="/board")
 guard(bp, Role.SUPERVISOR, Role.ADMIN)
@@ -63,21 +63,32 @@ NEXT_STATUS = {CampaignStatus.ACTIVE: CampaignStatus.PAUSED,
                CampaignStatus.PAUSED: CampaignStatus.ACTIVE}  # fmt: skip
 
 
+def _visible(campaign: Campaign) -> bool:
+    return may_see(db.session, campaign, current_user)
+
+
+def _campaign(campaign_id: int) -> Campaign:
+    """The campaign in the URL; a supervisor of a team may open only those open to it."""
+    return load_or_404(Campaign, campaign_id, allowed=_visible)
+
+
 @bp.route("/")
 def home():
-    """Supervisor home: every campaign with its live figures against its target."""
+    """Supervisor home: every campaign (a team's supervisor: those open to the team) with
+    its live figures against its target."""
+    warnings = campaign_warnings(db.session, local_today())
     return render_template(
         "board/home.html",
-        data=campaigns_now(db.session),
+        data=campaigns_for(db.session, current_user),
         refresh_seconds=FRESH_SECONDS,
-        dnc_warnings=campaign_warnings(db.session, local_today()),
+        dnc_warnings=[(c, w) for c, w in warnings if _visible(c)],
     )
 
 
 @bp.route("/data.json")
 def data():
     """The same figures for the open page to refresh itself (``static/js/board.js``)."""
-    return jsonify(campaigns_now(db.session))
+    return jsonify(campaigns_for(db.session, current_user))
 
 
 LIST_LIMIT = 100  # callbacks and dead ends listed on a campaign's page
@@ -125,7 +136,7 @@ def _parts(found: Campaign, start: date | None, end: date | None) -> dict[str, A
 def campaign(campaign_id: int):
     """One campaign: its figures by day, agent, zone, dealer, hour and outcome, its plan,
     the floor now and the controls."""
-    found = load_or_404(Campaign, campaign_id)
+    found = _campaign(campaign_id)
     span, start, end = _span()
     parts = _parts(found, start, end)
     now = utcnow()
@@ -144,7 +155,7 @@ def campaign(campaign_id: int):
         dead_ends=dead_ends(db.session, found, limit=LIST_LIMIT),
         list_limit=LIST_LIMIT,
         move_form=MoveForm(),
-        agent_form=_agent_form(),
+        agent_form=_agent_form(found),
         requeue_form=RequeueForm(),
         span=span,
         target_form=TargetForm(target=found.target_redemption * 100),
@@ -157,14 +168,14 @@ def campaign(campaign_id: int):
 def campaign_parts_json(campaign_id: int):
     """The campaign page's figures, for the open page to refresh itself in place
     (``static/js/board_campaign.js``)."""
-    found = load_or_404(Campaign, campaign_id)
+    found = _campaign(campaign_id)
     _span_form, start, end = _span()
     return jsonify(_parts(found, start, end))
 
 
 @bp.route("/campaigns/<int:campaign_id>/target", methods=["POST"])
 def target(campaign_id: int):
-    found = load_or_404(Campaign, campaign_id)
+    found = _campaign(campaign_id)
     form = TargetForm()
     if not form.validate():
         for error in form.target.errors:
@@ -183,7 +194,7 @@ def target(campaign_id: int):
 
 @bp.route("/campaigns/<int:campaign_id>/status", methods=["POST"])
 def status(campaign_id: int):
-    found = load_or_404(Campaign, campaign_id)
+    found = _campaign(campaign_id)
     form = StatusForm()
     wanted = NEXT_STATUS.get(found.status)
     if not form.validate() or wanted is None:
@@ -204,7 +215,7 @@ def status(campaign_id: int):
 )
 def table_file(campaign_id: int, table: str, kind: str):
     """One of the campaign page's tables, for the same days, as a CSV or XLSX file."""
-    found = load_or_404(Campaign, campaign_id)
+    found = _campaign(campaign_id)
     span = RangeForm(request.args)
     start, end = (span.start.data, span.end.data) if span.validate() else (None, None)
     data = campaign_now(db.session, found, start, end, date.today())
@@ -234,7 +245,7 @@ def _decimal(value: float | None) -> str:
 @bp.route("/campaigns/<int:campaign_id>/held/<int:entry_id>/release", methods=["POST"])
 def release(campaign_id: int, entry_id: int):
     """Give back an account an agent holds (a dead browser, an agent gone home)."""
-    found = load_or_404(Campaign, campaign_id)
+    found = _campaign(campaign_id)
     entry = load_or_404(QueueEntry, entry_id, allowed=lambda e: e.campaign_id == found.id)
     if not StatusForm().validate():
         abort(400)
@@ -250,7 +261,7 @@ def release(campaign_id: int, entry_id: int):
 @bp.route("/campaigns/<int:campaign_id>/agents/<int:agent_id>")
 def agent(campaign_id: int, agent_id: int):
     """An agent's drill-down: their figures and calls, and qualifications to check."""
-    found = load_or_404(Campaign, campaign_id)
+    found = _campaign(campaign_id)
     person = load_or_404(User, agent_id, allowed=lambda u: u.role == Role.AGENT)
     locale = str(get_locale() or "it")
     return render_template(
@@ -266,7 +277,7 @@ def agent(campaign_id: int, agent_id: int):
 
 @bp.route("/campaigns/<int:campaign_id>/agents/<int:agent_id>/checks", methods=["POST"])
 def check_call(campaign_id: int, agent_id: int):
-    found = load_or_404(Campaign, campaign_id)
+    found = _campaign(campaign_id)
     person = load_or_404(User, agent_id, allowed=lambda u: u.role == Role.AGENT)
     form = CheckForm()
     if not form.validate() or not str(form.call_id.data).isdigit():
@@ -286,9 +297,9 @@ def check_call(campaign_id: int, agent_id: int):
     return redirect(url_for("board.agent", campaign_id=found.id, agent_id=person.id))
 
 
-def _agent_form() -> AgentForm:
+def _agent_form(found: Campaign) -> AgentForm:
     form = AgentForm()
-    agents = active_agents(db.session)
+    agents = workable_agents(db.session, found)
     form.agent.choices = [("", _("any agent")), *((str(i), name) for i, name in agents)]
     return form
 
@@ -299,7 +310,7 @@ def _back(found: Campaign):
 
 @bp.route("/campaigns/<int:campaign_id>/callbacks/<int:entry_id>/move", methods=["POST"])
 def move(campaign_id: int, entry_id: int):
-    found = load_or_404(Campaign, campaign_id)
+    found = _campaign(campaign_id)
     form = MoveForm()
     if not form.validate():
         for error in form.when.errors or [_("Give a day and a time.")]:
@@ -316,8 +327,8 @@ def move(campaign_id: int, entry_id: int):
 
 @bp.route("/campaigns/<int:campaign_id>/callbacks/<int:entry_id>/agent", methods=["POST"])
 def reassign(campaign_id: int, entry_id: int):
-    found = load_or_404(Campaign, campaign_id)
-    form = _agent_form()
+    found = _campaign(campaign_id)
+    form = _agent_form(found)
     if not form.validate():
         abort(400)
     agent_id = int(form.agent.data) if form.agent.data else None
@@ -332,8 +343,8 @@ def reassign(campaign_id: int, entry_id: int):
 @bp.route("/campaigns/<int:campaign_id>/callbacks/reassign", methods=["POST"])
 def reassign_many(campaign_id: int):
     """Give the chosen callbacks to one agent, or to any agent."""
-    found = load_or_404(Campaign, campaign_id)
-    form = _agent_form()
+    found = _campaign(campaign_id)
+    form = _agent_form(found)
     if not form.validate():
         abort(400)
     chosen = [int(v) for v in request.form.getlist("callback") if v.isdigit()]
@@ -351,7 +362,7 @@ def reassign_many(campaign_id: int):
 
 @bp.route("/campaigns/<int:campaign_id>/requeue", methods=["POST"])
 def requeue_accounts(campaign_id: int):
-    found = load_or_404(Campaign, campaign_id)
+    found = _campaign(campaign_id)
     if not RequeueForm().validate():
         abort(400)
     chosen = [int(v) for v in request.form.getlist("entry") if v.isdigit()]

@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 from flask.cli import AppGroup
+from flask_babel import force_locale
 
 from app.accounts.models import TonnageClass
 from app.campaigns.models import Campaign, CampaignStatus
@@ -23,9 +24,12 @@ from app.campaigns.services import (
     update_settings,
     use_script,
 )
+from app.campaigns.teams import set_teams
 from app.donotcall.interval import campaign_warnings, local_today
 from app.extensions import db
 from app.scripting.models import CallScript
+from app.users.rules import UserError
+from app.users.teams import find_team
 
 
 class _Command(click.Command):
@@ -198,6 +202,29 @@ def pause(code: str) -> None:
 def close(code: str) -> None:
     """Close campaign CODE for good: it is no longer served nor changed."""
     _move(code, CampaignStatus.CLOSED)
+
+
+@campaigns_cli.command("set-teams")
+@click.argument("code")
+@click.argument("team_codes", nargs=-1)
+def set_teams_command(code: str, team_codes: tuple[str, ...]) -> None:
+    """List the teams allowed to work campaign CODE; with no TEAM, every agent again.
+
+    \b
+    Example: flask campaigns set-teams PILOT16 CC-MILANO CC-TORINO
+    """
+    with force_locale("en"), _unit_of_work():  # the shell speaks English
+        campaign = _campaign(code)
+        try:
+            team_ids = [find_team(db.session, team).id for team in team_codes]
+        except UserError as exc:
+            raise CampaignError(str(exc)) from exc
+        teams = set_teams(db.session, campaign, team_ids)
+    if teams:
+        click.echo(f"Campaign {campaign.code} is open to team(s) "
+                   f"{', '.join(t.code for t in teams)}.")  # fmt: skip
+    else:
+        click.echo(f"Campaign {campaign.code} is open to every agent.")
 
 
 @campaigns_cli.command("enqueue")

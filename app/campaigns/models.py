@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.columns import Timestamps, UTCDateTime, str_enum
 from app.extensions import db
+from app.users.models import Team
 
 
 class CampaignStatus(enum.StrEnum):
@@ -25,6 +26,17 @@ class QueueState(enum.StrEnum):
     WAITING = "waiting"  # may be served when next_call_at has passed
     LEASED = "leased"  # held by an agent until lease_expires_at
     DONE = "done"  # reached a final outcome
+
+
+# The teams allowed to work a campaign; none listed: every agent (``app.campaigns.teams``).
+campaign_teams = sa.Table(
+    "campaign_teams",
+    db.metadata,
+    sa.Column("campaign_id", sa.ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column(
+        "team_id", sa.ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True, index=True
+    ),
+)
 
 
 class Campaign(Timestamps, db.Model):
@@ -54,6 +66,8 @@ class Campaign(Timestamps, db.Model):
     ends_on: Mapped[date | None] = mapped_column(sa.Date)
     zone_id: Mapped[int | None] = mapped_column(sa.ForeignKey("zones.id"))
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    teams: Mapped[list[Team]] = relationship(secondary=campaign_teams, order_by=Team.code)
 
 
 class QueueEntry(Timestamps, db.Model):

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.campaigns.calendar import ROME, is_callable
 from app.campaigns.models import Campaign, CampaignStatus
-from app.campaigns.services import list_campaigns
+from app.campaigns.teams import may_work, workable_campaigns
 from app.columns import utcnow
 from app.desk.forms import NextAccountForm, OutcomeForm, ReleaseForm
 from app.desk.queue import claim, release, renew_lease
@@ -51,10 +51,12 @@ guard(bp, Role.AGENT)
 
 @bp.route("/")
 def home():
-    """Agent home: the campaigns open for calls, each with its "next account" button."""
+    """Agent home: the campaigns open for calls to the agent's team, each with its "next
+    account" button."""
     return render_template(
         "desk/home.html",
-        campaigns=list_campaigns(db.session, only_active=True),
+        campaigns=workable_campaigns(db.session, current_user),
+        team=current_user.team,
         form=NextAccountForm(),
     )
 
@@ -71,6 +73,8 @@ def next_account(campaign_id: int):
         return redirect(url_for("desk.home"))
     begin_write(db.session)
     campaign = load_or_404(Campaign, campaign_id, allowed=_active_campaign)
+    if not may_work(db.session, campaign, current_user):
+        return _no_account(campaign)
     return _open_next(campaign)
 
 
@@ -88,7 +92,9 @@ def _no_account(campaign: Campaign):
     """Back to the desk's home, saying why no account came."""
     if not _active_campaign(campaign):
         return redirect(url_for("desk.home"))
-    if not is_callable(utcnow(), campaign.calling_hours):
+    if not may_work(db.session, campaign, current_user):
+        flash(_("This campaign is not open to your team: choose one on your desk."), "error")
+    elif not is_callable(utcnow(), campaign.calling_hours):
         flash(_("Outside calling hours: no account may be called now."), "info")
     else:
         flash(_("No account to call in this campaign right now."), "info")

@@ -1,4 +1,4 @@
-"""Users and their roles."""
+"""Users, their roles, and the teams (call centres) agents and supervisors belong to."""
 
 from __future__ import annotations
 
@@ -6,11 +6,27 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_login import UserMixin
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.columns import Timestamps, UTCDateTime, str_enum
 from app.extensions import db
 from app.security import Role
+
+
+class Team(Timestamps, db.Model):
+    """A team of agents and their supervisors, typically one outsourced call centre. A
+    campaign may list the teams allowed to work it (``app.campaigns.teams``). Teams are
+    deactivated, never deleted: calls and audit entries keep pointing at their people."""
+
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    active: Mapped[bool] = mapped_column(default=True, server_default=sa.text("true"))
+
+    def __repr__(self) -> str:
+        return f"<Team {self.code}>"
 
 
 class User(UserMixin, Timestamps, db.Model):
@@ -26,7 +42,16 @@ class User(UserMixin, Timestamps, db.Model):
     locale: Mapped[str | None] = mapped_column(sa.String(8))
     # Staff of a zone see and export only that zone when set (issue: trust).
     zone_id: Mapped[int | None] = mapped_column(sa.ForeignKey("zones.id", ondelete="SET NULL"))
+    # Agents and supervisors of a team work and watch only the campaigns open to it.
+    team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("teams.id"), index=True)
+    # A password an administrator set (a temporary one): every page leads to the
+    # change-password page until the user has chosen their own.
+    must_change_password: Mapped[bool] = mapped_column(
+        default=False, server_default=sa.text("false")
+    )
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    team: Mapped[Team | None] = relationship()
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users at login

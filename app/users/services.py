@@ -3,31 +3,35 @@
 from __future__ import annotations
 
 import contextlib
-import re
 from datetime import UTC, datetime
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.audit.services import record
 from app.security import Role
 from app.territory.models import Zone
-from app.users.models import User
+from app.users.models import Team, User
+from app.users.passwords import temporary_password
+from app.users.rules import (
+    UserError,
+    checked_contact,
+    checked_full_name,
+    checked_password,
+    checked_role,
+    checked_username,
+)
 from app.users.throttle import FAILED, fold
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
-USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
-MIN_PASSWORD_LENGTH = 10
 
 # A hash to verify against when the username does not exist, so that a wrong username
 # costs as much time as a wrong password and does not reveal which accounts exist.
 _DUMMY_HASH = _hasher.hash("qualifica-timing-equaliser")
-
-
-class UserError(ValueError):
-    """A user cannot be created or changed as asked; the message says why."""
 
 
 def hash_password(password: str) -> str:
@@ -56,35 +60,27 @@ def create_user(
     email: str | None = None,
     locale: str | None = None,
     zone: Zone | None = None,
+    team: Team | None = None,
+    must_change_password: bool = False,
     actor_id: int | None = None,
 ) -> User:
-    """Create a user after checking the username, role and password length; a staff
-    member created with a ``zone`` sees only that zone's accounts (docs/access.md)."""
-    username = username.strip().lower()
-    if not USERNAME_RE.match(username):
-        raise UserError(
-            "Username must be 2-64 characters: lower-case letters, digits, '.', '_' or '-'."
-        )
-    try:
-        role = Role(role)
-    except ValueError as exc:
-        choices = ", ".join(r.value for r in Role)
-        raise UserError(f"Unknown role {role!r}: choose one of {choices}.") from exc
-    if zone is not None and role != Role.STAFF:
-        raise UserError(f"Only staff can have a zone, not {role.value}.")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise UserError(f"Password must have at least {MIN_PASSWORD_LENGTH} characters.")
+    """Create a user after checking every value (``app.users.rules``); a staff member
+    created with a ``zone`` sees only that zone's accounts, an agent or supervisor of a
+    ``team`` only the campaigns open to it (docs/access.md)."""
+    username = checked_username(username)
+    full_name = checked_full_name(full_name or username)
+    email, locale = checked_contact(email, locale)
+    role = checked_role(role, zone, team)
+    checked_password(password)
     if find_user(session, username) is not None:
-        raise UserError(f"User {username!r} already exists.")
-    user = User(
-        username=username,
-        full_name=full_name or username,
-        email=email,
-        role=role,
-        locale=locale,
-        password_hash=hash_password(password),
-        zone_id=zone.id if zone is not None else None,
-    )
+        raise UserError(
+            _l("User %(name)s already exists: choose another username.", name=username),
+            "username",
+        )
+    user = User(username=username, full_name=full_name, email=email, role=role, locale=locale,
+                password_hash=hash_password(password), must_change_password=must_change_password,
+                zone_id=zone.id if zone is not None else None,
+                team_id=team.id if team is not None else None)  # fmt: skip
     session.add(user)
     session.flush()
     record(
@@ -94,22 +90,45 @@ def create_user(
         obj=user,
         role=role.value,
         zone=zone.code if zone is not None else None,
+        team=team.code if team is not None else None,
+        temporary_password=must_change_password,
     )
     return user
+
+
+def create_with_temporary_password(
+    session: Session, *, actor_id: int | None = None, **fields: Any
+) -> tuple[User, str]:
+    """Create a user (``create_user``'s values) with a temporary password, which they must
+    change at their first sign-in; the password is returned to be shown once."""
+    password = temporary_password()
+    user = create_user(
+        session, password=password, must_change_password=True, actor_id=actor_id, **fields
+    )
+    return user, password
 
 
 def find_zone(session: Session, code: str) -> Zone:
     """The zone with this code (any case), or a ``UserError`` listing the known codes."""
     zone = session.scalar(select(Zone).where(func.upper(Zone.code) == code.strip().upper()))
     if zone is None:
-        known = ", ".join(session.scalars(select(Zone.code).order_by(Zone.code))) or "none"
-        raise UserError(f"Unknown zone {code!r}: known zones are {known}.")
+        known = ", ".join(session.scalars(select(Zone.code).order_by(Zone.code))) or "-"
+        raise UserError(
+            _l("Unknown zone '%(code)s': known zones are %(known)s.", code=code, known=known),
+            "zone_id",
+        )
     return zone
 
 
 def zone_codes(session: Session) -> dict[int, str]:
     """Zone id -> code, to show which zone a staff member is confined to."""
     return {zone_id: code for zone_id, code in session.execute(select(Zone.id, Zone.code))}
+
+
+def zone_choices(session: Session) -> list[tuple[int, str]]:
+    """(id, "CODE · name") of every zone, by code, for a form's list."""
+    rows = session.execute(select(Zone.id, Zone.code, Zone.name).order_by(Zone.code))
+    return [(zone_id, f"{code} · {name}") for zone_id, code, name in rows]
 
 
 def set_zone(
@@ -119,7 +138,11 @@ def set_zone(
     zone). Only staff are confined: an administrator or supervisor with a zone would
     still see everything, so it is refused rather than left misleading."""
     if zone is not None and user.role != Role.STAFF:
-        raise UserError(f"Only staff can have a zone; {user.username} is {user.role.value}.")
+        raise UserError(
+            _l("Only staff can have a zone; %(name)s is %(role)s.", name=user.username,
+               role=user.role.value),
+            "zone_id",
+        )  # fmt: skip
     before = user.zone_id
     user.zone_id = zone.id if zone is not None else None
     session.flush()
@@ -134,13 +157,19 @@ def set_zone(
 
 
 def set_password(
-    session: Session, user: User, password: str, *, actor_id: int | None = None
+    session: Session,
+    user: User,
+    password: str,
+    *,
+    actor_id: int | None = None,
+    must_change: bool = False,
 ) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise UserError(f"Password must have at least {MIN_PASSWORD_LENGTH} characters.")
-    user.password_hash = hash_password(password)
+    """Set ``password``; with ``must_change`` it is temporary: the user must choose their
+    own at the next sign-in."""
+    user.password_hash = hash_password(checked_password(password))
+    user.must_change_password = must_change
     session.flush()
-    record(session, "user.set_password", user_id=actor_id, obj=user)
+    record(session, "user.set_password", user_id=actor_id, obj=user, temporary=must_change)
 
 
 def active_agents(session: Session) -> list[tuple[int, str]]:

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from flask import (
     Blueprint,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -18,10 +21,35 @@ from flask_login import current_user, login_user, logout_user
 
 from app.audit.services import record
 from app.extensions import db
-from app.security import SESSION_STARTED, Role, guard, public, roles, safe_next_url
-from app.users.forms import LoginForm, LogoutForm
-from app.users.services import authenticate, list_users, zone_codes
-from app.users.throttle import fold, limits_from, wait_minutes
+from app.forms import BaseForm
+from app.security import SESSION_STARTED, Role, guard, load_or_404, public, roles, safe_next_url
+from app.territory.models import Zone
+from app.users.changes import (
+    change_own_password,
+    reset_password,
+    set_active,
+    unlock,
+    update_user,
+)
+from app.users.forms import (
+    ActionForm,
+    LoginForm,
+    LogoutForm,
+    NewUserForm,
+    PasswordChangeForm,
+    UserForm,
+)
+from app.users.models import Team, User
+from app.users.rules import UserError
+from app.users.services import (
+    authenticate,
+    create_with_temporary_password,
+    list_users,
+    zone_choices,
+    zone_codes,
+)
+from app.users.teams import team_choices, team_codes
+from app.users.throttle import fold, limits_from, locked_usernames, wait_minutes
 
 bp = Blueprint("users", __name__)
 guard(bp, *Role)  # every signed-in user; views below narrow where needed
@@ -99,10 +127,187 @@ def logout():
     return redirect(url_for("users.login"))
 
 
+def show_refusal(form: BaseForm, exc: UserError) -> None:
+    """Show a service's refusal next to the field it is about (or above the form)."""
+    field = getattr(form, exc.field, None) if exc.field else None
+    if field is None:
+        flash(str(exc), "error")
+    else:
+        field.errors = [*field.errors, str(exc)]
+
+
+def form_page(template: str, form: BaseForm, **context: Any):
+    return render_template(template, form=form, **context), 400 if form.errors else 200
+
+
+def attempt(change: Callable[[], Any], done: str) -> bool:
+    """Make an administrator's change: committed and confirmed, or rolled back and its
+    reason shown."""
+    try:
+        change()
+    except UserError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return False
+    db.session.commit()
+    flash(done, "success")
+    return True
+
+
+# -- every user: their own password ------------------------------------------------------
+
+
+@bp.route("/password", methods=["GET", "POST"])
+def change_password():
+    """Choose one's own password; after a temporary one, every page leads here."""
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            change_own_password(db.session, current_user, form.current.data, form.new.data,
+                                form.confirm.data)  # fmt: skip
+        except UserError as exc:
+            db.session.rollback()
+            show_refusal(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("users.home"))
+    return form_page("users/password.html", form, forced=current_user.must_change_password)
+
+
+# -- administrators: users -----------------------------------------------------------------
+
+
 @bp.route("/users/")
 @roles(Role.ADMIN)
 def index():
-    """Administrator's home: the users and their roles."""
+    """Administrator's home: the users, their roles, zones and teams, who is locked out."""
+    now = datetime.now(UTC)
     return render_template(
-        "users/index.html", users=list_users(db.session), zones=zone_codes(db.session)
+        "users/index.html",
+        users=list_users(db.session),
+        zones=zone_codes(db.session),
+        teams=team_codes(db.session),
+        locked=locked_usernames(db.session, now, limits_from(current_app.config)),
     )
+
+
+def _profile(form: UserForm) -> dict[str, Any]:
+    """The form's values as the services take them."""
+    zone, team = form.zone_id.data, form.team_id.data
+    return {
+        "full_name": form.full_name.data,
+        "email": form.email.data,
+        "locale": form.locale.data,
+        "role": form.role.data,
+        "zone": db.session.get(Zone, zone) if zone else None,
+        "team": db.session.get(Team, team) if team else None,
+    }
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def new_user():
+    """Create a user with a temporary password, shown once."""
+    form = NewUserForm()
+    form.set_choices(zone_choices(db.session), team_choices(db.session))
+    if form.validate_on_submit():
+        try:
+            user, password = create_with_temporary_password(
+                db.session, actor_id=current_user.id, username=form.username.data,
+                **_profile(form),
+            )  # fmt: skip
+        except UserError as exc:
+            db.session.rollback()
+            show_refusal(form, exc)
+        else:
+            db.session.commit()
+            return _temporary_password(user, password, created=True)
+    return form_page("users/new.html", form)
+
+
+def _temporary_password(user: User, password: str, *, created: bool):
+    """The page that shows a temporary password, once: nothing keeps it (no redirect to a
+    page that could show it again, no cache)."""
+    response = make_response(
+        render_template("users/temporary.html", user=user, password=password, created=created)
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def user(user_id: int):
+    """One user: their profile to edit, and deactivate, reset the password, unlock."""
+    found = load_or_404(User, user_id)
+    form = UserForm(obj=found)
+    form.set_choices(zone_choices(db.session), team_choices(db.session, keep=found.team_id))
+    if form.validate_on_submit():
+        try:
+            changed = update_user(db.session, found, actor_id=current_user.id, **_profile(form))
+        except UserError as exc:
+            db.session.rollback()
+            show_refusal(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Saved.") if changed else _("Nothing to save: nothing changed."), "success")
+            return redirect(url_for("users.user", user_id=found.id))
+    now, limits = datetime.now(UTC), limits_from(current_app.config)
+    locked = wait_minutes(db.session, found.username, None, now, limits)
+    return form_page("users/user.html", form, user=found, action_form=ActionForm(),
+                      locked=locked)  # fmt: skip
+
+
+def _user_action(user_id: int, change: Callable[[User], Any], done: str):
+    found = load_or_404(User, user_id)
+    if ActionForm().validate_on_submit():
+        attempt(lambda: change(found), done)
+    else:
+        flash(_("The form has expired: try again."), "error")
+    return redirect(url_for("users.user", user_id=user_id))
+
+
+@bp.route("/users/<int:user_id>/deactivate", methods=["POST"])
+@roles(Role.ADMIN)
+def deactivate(user_id: int):
+    """Deactivate: no more sign-ins, and the user's open sessions end at once."""
+    return _user_action(
+        user_id,
+        lambda found: set_active(db.session, found, False, actor_id=current_user.id),
+        _("Deactivated: the user can no longer sign in, and their sessions have ended."),
+    )
+
+
+@bp.route("/users/<int:user_id>/reactivate", methods=["POST"])
+@roles(Role.ADMIN)
+def reactivate(user_id: int):
+    return _user_action(
+        user_id,
+        lambda found: set_active(db.session, found, True, actor_id=current_user.id),
+        _("Reactivated: the user may sign in again."),
+    )
+
+
+@bp.route("/users/<int:user_id>/unlock", methods=["POST"])
+@roles(Role.ADMIN)
+def unlock_user(user_id: int):
+    """Let a user locked out after failed sign-ins try again at once."""
+    return _user_action(
+        user_id,
+        lambda found: unlock(db.session, found, actor_id=current_user.id),
+        _("Unlocked: the user may sign in again now."),
+    )
+
+
+@bp.route("/users/<int:user_id>/password", methods=["POST"])
+@roles(Role.ADMIN)
+def reset(user_id: int):
+    """A new temporary password, shown once; the user must change it at the next sign-in."""
+    found = load_or_404(User, user_id)
+    if not ActionForm().validate_on_submit():
+        flash(_("The form has expired: try again."), "error")
+        return redirect(url_for("users.user", user_id=found.id))
+    password = reset_password(db.session, found, actor_id=current_user.id)
+    db.session.commit()
+    return _temporary_password(found, password, created=False)

@@ -20,10 +20,12 @@ from app.accounts.status import AccountStatus, check_transition
 from app.audit.services import record
 from app.campaigns.calendar import is_callable
 from app.campaigns.models import Campaign, CampaignStatus, QueueEntry, QueueState
+from app.campaigns.teams import may_work
 from app.columns import utcnow
 from app.desk.queue import claim_sql
 from app.desk.queue.sql import Claimed
 from app.extensions import begin_write
+from app.users.models import User
 
 
 class LeaseLost(RuntimeError):
@@ -51,12 +53,16 @@ def claim(
 
     An agent who already holds a live lease in the campaign gets the same entry back (its
     lease renewed), so a reloaded desk shows the call in progress. Nothing is served
-    outside calling hours or while the campaign is not active. Abandoned leases of any
-    campaign go back to the queue first. One statement on PostgreSQL (``claim_sql``).
+    outside calling hours, while the campaign is not active, or to an agent whose team may
+    not work it (``campaigns.teams.may_work``). Abandoned leases of any campaign go back
+    to the queue first. One statement on PostgreSQL (``claim_sql``).
     """
     begin_write(session)
     now = now or utcnow()
     if campaign.status != CampaignStatus.ACTIVE or not is_callable(now, campaign.calling_hours):
+        return None
+    agent = session.get(User, agent_id)
+    if agent is None or not may_work(session, campaign, agent):
         return None
     return claim_sql.claim(session, campaign, agent_id, now)
 
