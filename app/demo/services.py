@@ -10,6 +10,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.accounts.invented import FIRST_NAMES, SURNAMES
 from app.accounts.models import Account, AccountPhone, AccountSource, TonnageClass
 from app.accounts.phones import parse_phone
 from app.accounts.segments import Segment
@@ -17,7 +18,6 @@ from app.accounts.status import AccountStatus
 from app.audit.services import record
 from app.campaigns.models import Campaign, CampaignStatus
 from app.campaigns.queueing import enqueue_segment
-from app.demo.data import FIRST_NAMES, SURNAMES
 from app.demo.generator import Place, generate_rows
 from app.demo.history import seed_past_calls
 from app.demo.network import DEALERS, SALESPEOPLE_PER_DEALER, ZONES
