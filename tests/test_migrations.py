@@ -77,7 +77,7 @@ def test_the_board_tallies_migration_fills_in_existing_calls(tmp_path):
     from datetime import UTC, datetime, timedelta
     from types import SimpleNamespace
 
-    from app.accounts.models import Account, Horizon, Opportunity
+    from app.accounts.models import Horizon, Opportunity
     from app.board import tally_reads
     from app.board.counts import Slice, gather
     from app.campaigns.models import QueueState
@@ -93,13 +93,21 @@ def test_the_board_tallies_migration_fills_in_existing_calls(tmp_path):
         zone = factories.zone(session)
         dealer = factories.dealer(session, zone)
         agent = factories.user(session, Role.AGENT, "before")
-        campaign = factories.campaign(session)
+        stamp = datetime(2026, 6, 30, tzinfo=UTC).replace(tzinfo=None)
+
+        def insert(table: str, **row):
+            """A row with the given columns only, as that revision had them (the ORM models
+            have grown since: their Python defaults name newer columns)."""
+            row = {"created_at": stamp, "updated_at": stamp, **row}
+            shape = sa.table(table, sa.column("id"), *(sa.column(n) for n in row))
+            inserted = session.execute(sa.insert(shape).values(row).returning(shape.c.id))
+            return SimpleNamespace(id=inserted.scalar_one())
+
+        campaign = insert("campaigns", code="C1", name="Campagna 1", status="active")
 
         def account(**kw):
-            """A row with the columns of that revision only (the ORM model has grown)."""
             row = {"key": factories.new_account_key(), "company_name": "Trasporti SRL", **kw}
-            inserted = session.execute(sa.insert(Account.__table__).values(row))
-            return SimpleNamespace(id=inserted.inserted_primary_key[0])
+            return insert("accounts", **{"status": "new", **row})
 
         done = factories.queue_entry(
             session, campaign, account(zone_id=zone.id, dealer_id=dealer.id)

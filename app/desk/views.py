@@ -21,9 +21,9 @@ from sqlalchemy.exc import IntegrityError
 
 from app.campaigns.calendar import ROME, is_callable
 from app.campaigns.models import Campaign, CampaignStatus
-from app.campaigns.services import list_campaigns
 from app.columns import utcnow
 from app.desk.forms import NextAccountForm, OutcomeForm, ReleaseForm
+from app.desk.home import desk_campaigns
 from app.desk.queue import claim, release, renew_lease
 from app.desk.services import (
     AnswersRejected,
@@ -51,11 +51,10 @@ guard(bp, Role.AGENT)
 
 @bp.route("/")
 def home():
-    """Agent home: the campaigns open for calls, each with its "next account" button."""
+    """Agent home: the active campaigns, each with its "next account" button, or, outside
+    its calling hours, when calls reopen."""
     return render_template(
-        "desk/home.html",
-        campaigns=list_campaigns(db.session, only_active=True),
-        form=NextAccountForm(),
+        "desk/home.html", campaigns=desk_campaigns(db.session), form=NextAccountForm()
     )
 
 
@@ -88,7 +87,7 @@ def _no_account(campaign: Campaign):
     """Back to the desk's home, saying why no account came."""
     if not _active_campaign(campaign):
         return redirect(url_for("desk.home"))
-    if not is_callable(utcnow(), campaign.calling_hours):
+    if not is_callable(utcnow(), campaign.serving_hours):
         flash(_("Outside calling hours: no account may be called now."), "info")
     else:
         flash(_("No account to call in this campaign right now."), "info")

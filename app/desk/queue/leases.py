@@ -51,12 +51,13 @@ def claim(
 
     An agent who already holds a live lease in the campaign gets the same entry back (its
     lease renewed), so a reloaded desk shows the call in progress. Nothing is served
-    outside calling hours or while the campaign is not active. Abandoned leases of any
-    campaign go back to the queue first. One statement on PostgreSQL (``claim_sql``).
+    outside calling hours (a practice campaign has none) or while the campaign is not
+    active. Abandoned leases of any campaign go back to the queue first. One statement on
+    PostgreSQL (``claim_sql``).
     """
     begin_write(session)
     now = now or utcnow()
-    if campaign.status != CampaignStatus.ACTIVE or not is_callable(now, campaign.calling_hours):
+    if campaign.status != CampaignStatus.ACTIVE or not is_callable(now, campaign.serving_hours):
         return None
     return claim_sql.claim(session, campaign, agent_id, now)
 
