@@ -36,6 +36,38 @@ from config import normalise_database_url
 from tests import OWN_INSTANCE_PATH, factories
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--clock",
+        metavar="WHEN",
+        help="run the whole suite as if it were WHEN (ISO 8601; Europe/Rome wall time when "
+        "it names no offset), the clock ticking on from there: a check that nothing depends "
+        "on the day the suite runs, e.g. --clock 2026-12-06T21:30 (a Sunday evening) or "
+        "--clock 2026-12-25T10:00 (Christmas). Browser tests keep Chromium's real clock, "
+        "so for them WHEN must not be in the past.",
+    )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def suite_clock(request: pytest.FixtureRequest) -> Iterator[datetime | None]:
+    """``--clock WHEN``: the whole run travels to WHEN (tests that travel elsewhere still
+    do; they come back to WHEN)."""
+    when = request.config.getoption("--clock")
+    if not when:
+        yield None
+        return
+    moment = datetime.fromisoformat(when)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo("Europe/Rome"))
+    with time_machine.travel(moment, tick=True):
+        yield moment
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    when = config.getoption("--clock")
+    return f"clock: the suite runs as if it were {when} (--clock)" if when else None
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     """The run leaves nothing in the temp folder: its instance folder goes with it."""
     if OWN_INSTANCE_PATH is not None:
@@ -140,7 +172,9 @@ def next_working_morning(today: date) -> datetime:
 
 @pytest.fixture
 def office_hours():
-    """Views read the real clock; calls are allowed only in calling hours."""
+    """Views read the clock; live calls are allowed only in calling hours: the next working
+    morning after today (after --clock's day). In the future, since a real browser keeps
+    its own clock and would drop cookies that expired by it."""
     with time_machine.travel(next_working_morning(date.today()), tick=True) as traveller:
         yield traveller
 

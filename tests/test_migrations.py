@@ -77,7 +77,7 @@ def test_the_board_tallies_migration_fills_in_existing_calls(tmp_path):
     from datetime import UTC, datetime, timedelta
     from types import SimpleNamespace
 
-    from app.accounts.models import Account, Horizon, Opportunity
+    from app.accounts.models import Horizon, Opportunity
     from app.board import tally_reads
     from app.board.counts import Slice, gather
     from app.campaigns.models import QueueState
@@ -91,20 +91,25 @@ def test_the_board_tallies_migration_fills_in_existing_calls(tmp_path):
         session = db.session
         zone = factories.zone(session)
         dealer = factories.dealer(session, zone)
-        campaign = factories.campaign(session)
+        stamp = datetime(2026, 6, 30, tzinfo=UTC).replace(tzinfo=None)
+
+        def insert(table: str, **row):
+            """A row with the given columns only, as that revision had them (the ORM models
+            have grown since: their Python defaults name newer columns)."""
+            row = {"created_at": stamp, "updated_at": stamp, **row}
+            shape = sa.table(table, sa.column("id"), *(sa.column(n) for n in row))
+            inserted = session.execute(sa.insert(shape).values(row).returning(shape.c.id))
+            return SimpleNamespace(id=inserted.scalar_one())
+
+        campaign = insert("campaigns", code="C1", name="Campagna 1", status="active")
 
         def account(**kw):
-            """A row with the columns of that revision only (the ORM model has grown)."""
             row = {"key": factories.new_account_key(), "company_name": "Trasporti SRL", **kw}
-            inserted = session.execute(sa.insert(Account.__table__).values(row))
-            return SimpleNamespace(id=inserted.inserted_primary_key[0])
+            return insert("accounts", **{"status": "new", **row})
 
-        # A user of that revision (the model has grown since).
-        when = "2026-06-01 08:00:00.000000"
-        user_row = {"username": "before", "full_name": "Before", "role": "agent",
-                    "password_hash": "x", "created_at": when, "updated_at": when}  # fmt: skip
-        users = sa.table("users", *(sa.column(name) for name in user_row))
-        agent = SimpleNamespace(id=session.execute(sa.insert(users).values(user_row)).lastrowid)
+        agent = insert(
+            "users", username="before", full_name="Before", role="agent", password_hash="x"
+        )
 
         done = factories.queue_entry(
             session, campaign, account(zone_id=zone.id, dealer_id=dealer.id)

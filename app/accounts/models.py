@@ -73,6 +73,9 @@ class Account(Timestamps, db.Model):
         str_enum(AccountStatus, "account_status"), default=AccountStatus.NEW, index=True
     )
     do_not_call: Mapped[bool] = mapped_column(default=False, server_default=sa.text("false"))
+    # An invented company for practice campaigns: never in a live campaign, a live count,
+    # distribution or the do-not-call list (docs/campaigns.md).
+    practice: Mapped[bool] = mapped_column(default=False, server_default=sa.text("false"))
     merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("accounts.id"), index=True)
     notes: Mapped[str | None] = mapped_column(sa.Text)
     # Set when a data-subject request or the retention job wiped its personal data; the

@@ -52,6 +52,8 @@ class Segment:
     sources: list[str] = field(default_factory=list)
     statuses: list[AccountStatus] = field(default_factory=lambda: [AccountStatus.READY])
     quality: str = "any"
+    # Practice accounts instead of the real base: never both (docs/campaigns.md).
+    practice: bool = False
     # Not a filter the user picks: the zone a zoned staff member is confined to.
     scope_zone_id: int | None = None
 
@@ -61,9 +63,10 @@ class Segment:
         return [*callable_accounts(), *self.filters()]
 
     def filters(self) -> list[sa.ColumnElement[bool]]:
-        """The chosen filters alone (and the user's zone), callable or not."""
+        """The chosen filters alone (and the user's zone), callable or not; the real base
+        or, with ``practice``, the practice accounts."""
         a = Account
-        found: list[sa.ColumnElement[bool]] = []
+        found: list[sa.ColumnElement[bool]] = [a.practice.is_(self.practice)]
         if self.scope_zone_id is not None:
             found.append(of_zone(self.scope_zone_id))
         if self.statuses:

@@ -28,9 +28,16 @@ def zone_of(session: Session, account: Account) -> int | None:
     return session.scalar(select(Dealer.zone_id).where(Dealer.id == account.dealer_id))
 
 
-def status_counts(session: Session, zone_id: int | None = None) -> dict[AccountStatus, int]:
-    """Accounts per status, every status present (zero where none); one zone's if given."""
-    query = select(Account.status, func.count()).group_by(Account.status)
+def status_counts(
+    session: Session, zone_id: int | None = None, *, practice: bool = False
+) -> dict[AccountStatus, int]:
+    """Accounts per status, every status present (zero where none); one zone's if given;
+    the real base, or the practice accounts with ``practice``."""
+    query = (
+        select(Account.status, func.count())
+        .where(Account.practice.is_(practice))
+        .group_by(Account.status)
+    )
     if zone_id is not None:
         query = query.where(of_zone(zone_id))
     rows = session.execute(query)
@@ -40,11 +47,12 @@ def status_counts(session: Session, zone_id: int | None = None) -> dict[AccountS
 
 
 def zone_counts(session: Session, zone_id: int | None = None) -> list[tuple[str, int]]:
-    """Accounts per zone name, with the accounts not yet assigned to a zone last; only
-    ``zone_id``'s accounts when given."""
+    """Real accounts (practice ones left out) per zone name, with the accounts not yet
+    assigned to a zone last; only ``zone_id``'s accounts when given."""
     query = (
         select(Zone.name, func.count(Account.id))
         .select_from(Account)
+        .where(Account.practice.is_(False))
         .outerjoin(Zone, Account.zone_id == Zone.id)
         .group_by(Zone.name)
         .order_by(Zone.name.is_(None), Zone.name)

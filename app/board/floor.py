@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Account
+from app.campaigns.calendar import is_callable, next_callable
 from app.campaigns.models import Campaign, QueueEntry, QueueState
 from app.desk.models import CallAttempt
 from app.desk.queue import QueueDepth, queue_depth
@@ -33,6 +34,7 @@ class Floor:
     held: list[Held]
     agents_in_call: int  # agents holding an account under a live lease
     agents_active: int  # those, and agents who ended a call in the last ``ACTIVE`` minutes
+    reopens_at: datetime | None = None  # outside calling hours: when they open again (UTC)
 
 
 def floor_now(
@@ -60,4 +62,6 @@ def floor_now(
     )
     active = live_agents | set(recent)
     depth = queue_depth(session, campaign, now) if depth is None else depth
-    return Floor(depth, held, len(live_agents), len(active))
+    hours = campaign.serving_hours
+    reopens_at = None if is_callable(now, hours) else next_callable(now, hours)
+    return Floor(depth, held, len(live_agents), len(active), reopens_at)

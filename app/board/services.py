@@ -30,8 +30,9 @@ def _number(value: Decimal | None) -> float | None:
 
 
 def campaigns_now(session: Session) -> dict[str, Any]:
-    """Every campaign with its counts and figures, as JSON-able data; at most
-    ``FRESH_SECONDS`` old."""
+    """Every campaign with its counts and figures, as JSON-able data, live campaigns first
+    and practice ones after them (``practice``: shown apart); at most ``FRESH_SECONDS``
+    old."""
     return cache.shared("campaigns", FRESH_SECONDS, lambda: _campaigns(session))
 
 
@@ -55,7 +56,10 @@ def _campaigns(session: Session) -> dict[str, Any]:
         ).all()
     )
     rows = []
-    for campaign in session.scalars(sa.select(Campaign).order_by(Campaign.created_at.desc())):
+    # Live campaigns first; practice campaigns apart, after them, marked (their calls are
+    # no live figure).
+    order = (Campaign.practice, Campaign.created_at.desc())
+    for campaign in session.scalars(sa.select(Campaign).order_by(*order)):
         c = counts.get(campaign.id, Counts())
         f = figures(c)
         rows.append(
@@ -64,6 +68,7 @@ def _campaigns(session: Session) -> dict[str, Any]:
                 "code": campaign.code,
                 "name": campaign.name,
                 "status": campaign.status.value,
+                "practice": campaign.practice,
                 "target": _number(campaign.target_redemption),
                 "base": c.base,
                 "waiting": waiting.get(campaign.id, 0),

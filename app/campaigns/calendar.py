@@ -4,7 +4,8 @@ The default follows the Italian telemarketing code of conduct: Monday to Friday
 09:00-20:00, Saturday 10:00-19:00, never on Sundays nor on national public holidays. A
 campaign may override single weekdays (``{"mon": [["09:00", "13:00"], ["14:00", "20:00"]]}``,
 ``{"sat": []}`` for no Saturday calls) and add closed dates (``{"closed": ["2025-12-24"]}``);
-Sundays and public holidays stay closed whatever the override says.
+Sundays and public holidays stay closed whatever the override says. ``ANY_TIME`` is the
+one exception, for practice campaigns that phone nobody: every minute of every day.
 """
 
 from __future__ import annotations
@@ -44,9 +45,13 @@ class CallingHours:
 
     week: tuple[tuple[Window, ...], ...] = DEFAULT_WEEK
     closed: frozenset[date] = frozenset()
+    # Every minute of every day, Sundays and holidays too: only for practice campaigns,
+    # whose calls reach nobody (no JSON setting can ask for it).
+    always: bool = False
 
 
 DEFAULT_HOURS = CallingHours()
+ANY_TIME = CallingHours(always=True)
 
 
 @functools.lru_cache(maxsize=32)
@@ -131,6 +136,8 @@ def _as_hours(hours: CallingHours | Mapping[str, Any] | None) -> CallingHours:
 
 
 def _windows_on(day: date, hours: CallingHours) -> tuple[Window, ...]:
+    if hours.always:
+        return ((0, DAY_MINUTES),)
     if day in hours.closed or day in public_holidays(day.year):
         return ()
     return hours.week[day.weekday()]

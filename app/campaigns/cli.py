@@ -14,6 +14,7 @@ from flask_babel import force_locale
 
 from app.accounts.models import TonnageClass
 from app.campaigns.models import Campaign, CampaignStatus
+from app.campaigns.practice import COPY_MAX, copy_for_practice
 from app.campaigns.queueing import SELECTABLE, enqueue_segment, segment_from_options
 from app.campaigns.services import (
     CampaignError,
@@ -80,7 +81,12 @@ JSON_SETTINGS = frozenset({"calling_hours", "outcomes"})
 def _setting_options(command: Callable[..., Any]) -> Callable[..., Any]:
     for option, name, kind, metavar, help_text in reversed(SETTING_OPTIONS):
         command = click.option(option, name, type=kind, metavar=metavar, help=help_text)(command)
-    return command
+    return click.option(
+        "--practice/--live",
+        "practice",
+        default=None,
+        help="A practice campaign (practice accounts, any hour, counts nowhere); default live.",
+    )(command)
 
 
 def _json(option: str, value: str) -> Any:
@@ -108,6 +114,8 @@ def _settings(options: dict[str, Any]) -> dict[str, Any]:
         value = options.get(name)
         if value is not None:
             settings[name] = _json(option, value) if name in JSON_SETTINGS else value
+    if options.get("practice") is not None:
+        settings["practice"] = options["practice"]
     return settings
 
 
@@ -146,8 +154,9 @@ def create(code: str, name: str, script_name: str, **options: Any) -> None:
             db.session, code=code, name=name, script_name=script_name, **settings
         )
     script = db.session.get_one(CallScript, campaign.call_script_id)
+    kind = "practice campaign" if campaign.practice else "campaign"
     click.echo(
-        f"Created campaign {campaign.code} (draft) with script {script.name} v{script.version}."
+        f"Created {kind} {campaign.code} (draft) with script {script.name} v{script.version}."
     )
 
 
@@ -253,16 +262,56 @@ def enqueue(
     """Queue the accounts matching every filter in campaign CODE (oldest accounts first).
 
     Accounts on the do-not-call list are never queued; accounts already in the campaign
-    are skipped."""
+    are skipped. A practice campaign takes practice accounts, a live one real accounts."""
     with _unit_of_work():
         campaign = _campaign(code)
         segment = segment_from_options(
-            db.session, status=status, provinces=provinces, tonnage=tonnage, zone_code=zone_code
+            db.session,
+            status=status,
+            provinces=provinces,
+            tonnage=tonnage,
+            zone_code=zone_code,
+            practice=campaign.practice,  # a practice campaign takes practice accounts
         )
         result = enqueue_segment(db.session, campaign, segment, limit=limit, priority=priority)
     click.echo(
         f"Queued {result.queued} account(s) in {campaign.code}; skipped {result.skipped} "
         f"already in this campaign; left out {result.do_not_call} on the do-not-call list."
+    )
+
+
+@campaigns_cli.command("copy-for-practice")
+@click.option(
+    "--status",
+    default="ready",
+    show_default=True,
+    type=click.Choice([s.value for s in SELECTABLE]),
+    help="Status of the real accounts to copy.",
+)
+@click.option("--province", "provinces", multiple=True, help="Province code (repeatable), e.g. MI.")
+@click.option("--tonnage", type=click.Choice([t.value for t in TonnageClass]))
+@click.option("--zone", "zone_code", help="Zone code, e.g. NORD.")
+@click.option("--limit", type=click.IntRange(1, COPY_MAX), required=True, help="How many to make.")
+def copy_practice(
+    status: str,
+    provinces: tuple[str, ...],
+    tonnage: str | None,
+    zone_code: str | None,
+    limit: int,
+) -> None:
+    """Make practice accounts from real ones matching every filter (oldest first).
+
+    Each copy keeps the tonnage class, the fleet, the province, zone and dealer; its name,
+    address, VAT number, phone numbers and e-mail are invented, and nothing links it to
+    the original. Queue them in a practice campaign with 'flask campaigns enqueue CODE'."""
+    with _unit_of_work():
+        segment = segment_from_options(
+            db.session, status=status, provinces=provinces, tonnage=tonnage, zone_code=zone_code
+        )
+        made = copy_for_practice(db.session, segment, limit=limit, user_id=None)
+    click.echo(
+        f"Made {len(made)} practice account(s) with invented names, addresses, VAT and "
+        "phone numbers; queue them with 'flask campaigns enqueue CODE' (a practice campaign)."
     )
 
 
@@ -274,9 +323,10 @@ def list_command() -> None:
         click.echo("No campaigns yet: create one with 'flask campaigns create'.")
     for row in rows:
         script = f"{row.script_name} v{row.script_version}" if row.script_name else "(no script)"
+        practice = " [PRACTICE]" if row.campaign.practice else ""
         click.echo(
             f"{row.campaign.code:<16} {row.campaign.status.value:<7} {script:<28} "
-            f"{row.in_queue:>7} in queue  {row.campaign.name}"
+            f"{row.in_queue:>7} in queue  {row.campaign.name}{practice}"
         )
     # The do-not-call check each open campaign falls short of (docs/do-not-call.md).
     for campaign, warning in campaign_warnings(db.session, local_today()):

@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.campaigns.calendar import ANY_TIME, CallingHours
 from app.columns import Timestamps, UTCDateTime, str_enum
 from app.extensions import db
 from app.users.models import Team
@@ -66,6 +67,15 @@ class Campaign(Timestamps, db.Model):
     ends_on: Mapped[date | None] = mapped_column(sa.Date)
     zone_id: Mapped[int | None] = mapped_column(sa.ForeignKey("zones.id"))
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # A practice campaign trains agents on practice accounts: served at any hour of any
+    # day, its calls kept out of every live figure, of distribution and of the do-not-call
+    # list (docs/campaigns.md).
+    practice: Mapped[bool] = mapped_column(default=False, server_default=sa.text("false"))
+
+    @property
+    def serving_hours(self) -> CallingHours | dict[str, Any] | None:
+        """When the desk may serve it: its calling hours, or any time for practice."""
+        return ANY_TIME if self.practice else self.calling_hours
 
     teams: Mapped[list[Team]] = relationship(secondary=campaign_teams, order_by=Team.code)
 

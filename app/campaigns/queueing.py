@@ -5,7 +5,9 @@ which holds the guards: the campaign is open, the statuses may be queued, the ac
 are callable (``app.accounts.segments.callable_accounts``: not on the do-not-call list,
 not anonymised) and not already in this campaign; one audit entry records it.
 ``enqueue_accounts`` is the write underneath, and checks the same things again for the
-ids it is given. The claim refuses such accounts too (``app.desk.queue``).
+ids it is given. The claim refuses such accounts too (``app.desk.queue``). Practice and
+live never mix: a practice campaign takes practice accounts only, a live one never takes
+them (``PracticeMismatch``).
 """
 
 from __future__ import annotations
@@ -46,6 +48,28 @@ SELECTABLE = tuple(
 )
 
 
+class PracticeMismatch(CampaignError):
+    """Practice accounts offered to a live campaign, or real ones to a practice campaign."""
+
+    def __init__(self, campaign: Campaign) -> None:
+        self.campaign = campaign
+        if campaign.practice:
+            message = (
+                f"Campaign {campaign.code} is a practice campaign: it takes practice "
+                "accounts only (make some with 'flask campaigns copy-for-practice')."
+            )
+        else:
+            message = (
+                f"Campaign {campaign.code} is a live campaign: practice accounts cannot go into it."
+            )
+        super().__init__(message)
+
+
+def _check_kind(campaign: Campaign, practice: bool) -> None:
+    if practice != campaign.practice:
+        raise PracticeMismatch(campaign)
+
+
 @dataclass(frozen=True)
 class Enqueued:
     """What ``enqueue_segment`` did."""
@@ -67,8 +91,10 @@ def segment_from_options(
     provinces: Iterable[str] | None = None,
     tonnage: str | None = None,
     zone_code: str | None = None,
+    practice: bool = False,
 ) -> Segment:
-    """The segment the shell's options describe, each checked with a message."""
+    """The segment the shell's options describe, each checked with a message (of the
+    practice accounts with ``practice``)."""
     try:
         account_status = AccountStatus(status)
     except ValueError:
@@ -78,7 +104,7 @@ def segment_from_options(
             f"Accounts in status {status!r} cannot be queued; choose one of: "
             f"{', '.join(s.value for s in SELECTABLE)}."
         )
-    segment = Segment(statuses=[account_status])
+    segment = Segment(statuses=[account_status], practice=practice)
     if provinces:
         codes = sorted({p.strip().upper() for p in provinces})
         bad = [c for c in codes if not PROVINCE_RE.fullmatch(c)]
@@ -105,10 +131,14 @@ def segment_from_options(
     return segment
 
 
-def _for_audit(segment: Segment) -> dict[str, object]:
-    """The segment's chosen filters, without the empty ones, as JSON values."""
+def segment_for_audit(segment: Segment) -> dict[str, object]:
+    """The segment's chosen filters, without the empty ones (nor the real base, the
+    default), as JSON values."""
+    chosen = {k: v for k, v in asdict(segment).items() if v not in (None, [], "any")}
+    if not segment.practice:
+        del chosen["practice"]
     return {k: [str(v) for v in value] if isinstance(value, list) else value
-            for k, value in asdict(segment).items() if value not in (None, [], "any")}  # fmt: skip
+            for k, value in chosen.items()}  # fmt: skip
 
 
 def enqueue_segment(
@@ -122,8 +152,10 @@ def enqueue_segment(
 ) -> Enqueued:
     """Queue the segment's callable accounts (oldest first, at most ``limit``) in
     ``campaign``; accounts already in it are skipped. Raises ``CampaignError`` for a
-    closed campaign, a limit below 1 or statuses that cannot be queued."""
+    closed campaign, a limit below 1 or statuses that cannot be queued, and
+    ``PracticeMismatch`` for practice accounts and a live campaign or the reverse."""
     check_open(campaign)
+    _check_kind(campaign, segment.practice)
     if limit is not None and limit < 1:
         raise CampaignError(f"The limit must be at least 1, not {limit}.")
     if not segment.statuses or any(s not in SELECTABLE for s in segment.statuses):
@@ -141,7 +173,7 @@ def enqueue_segment(
         "campaign.enqueue",
         user_id=user_id,
         obj=campaign,
-        filters=_for_audit(segment),
+        filters=segment_for_audit(segment),
         limit=limit,
         priority=priority,
         queued=result.queued,
@@ -162,10 +194,18 @@ def enqueue_accounts(
 
     Accounts that are not callable (do-not-call, anonymised) or already in this campaign
     are skipped; the others become QUEUED (``TransitionError`` if their status does not
-    allow it).
+    allow it). Raises ``PracticeMismatch``, writing nothing, if any of them is a practice
+    account and the campaign live, or the reverse.
     """
     now = now or utcnow()
     ids = sorted(set(account_ids))
+    for first in range(0, len(ids), ENQUEUE_CHUNK):
+        chunk = ids[first : first + ENQUEUE_CHUNK]
+        other_kind = sa.select(Account.id).where(
+            Account.id.in_(chunk), Account.practice.is_not(campaign.practice)
+        )
+        if session.scalar(other_kind.limit(1)) is not None:
+            raise PracticeMismatch(campaign)
     added = 0
     for first in range(0, len(ids), ENQUEUE_CHUNK):
         chunk = ids[first : first + ENQUEUE_CHUNK]

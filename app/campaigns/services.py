@@ -34,7 +34,7 @@ LIMITS: dict[str, tuple[int, int]] = {
     "lease_minutes": (1, 60),
     "callback_grace_minutes": (0, 1440),  # up to a day
 }
-SETTINGS = frozenset({*LIMITS, "target_redemption", "calling_hours", "outcomes"})
+SETTINGS = frozenset({*LIMITS, "target_redemption", "calling_hours", "outcomes", "practice"})
 
 # Which status may follow which; reopening a closed campaign is not a thing.
 STATUS_FLOW: dict[CampaignStatus, frozenset[CampaignStatus]] = {
@@ -156,6 +156,10 @@ def validate_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
             cleaned[name] = _target(value)
         elif name == "calling_hours":
             cleaned[name] = _calling_hours(value)
+        elif name == "practice":
+            if not isinstance(value, bool):
+                raise CampaignError(f"practice: {value!r} is not true or false.")
+            cleaned[name] = value
         else:
             cleaned[name] = _outcomes(value)
     return cleaned
@@ -223,6 +227,13 @@ def update_settings(
         raise CampaignError("Nothing to change: give at least one setting.")
     cleaned = validate_settings(settings)
     changed = {k: v for k, v in cleaned.items() if getattr(campaign, k) != v}
+    if "practice" in changed and session.scalar(
+        select(QueueEntry.id).where(QueueEntry.campaign_id == campaign.id).limit(1)
+    ):
+        raise CampaignError(
+            f"Campaign {campaign.code} already has accounts in its queue: practice and live "
+            "accounts never mix, so create another campaign instead."
+        )
     for key, value in changed.items():
         setattr(campaign, key, value)
     session.flush()

@@ -6,7 +6,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from app.demo.services import DEMO_SEED, seed_demo
+from app.demo.services import DEMO_SEED, PRACTICE_CAMPAIGN, seed_demo
 from app.extensions import db
 
 demo_cli = AppGroup("demo", help="Demonstration data.")
@@ -31,3 +31,7 @@ def seed(accounts: int | None, seed: int) -> None:
     click.echo("Demo sign-in (username / password):")
     for role, username, password in report.credentials:
         click.echo(f"  {role:<11} {username:<12} {password}")
+    click.echo(
+        f"Try the desk at any hour, on any day: sign in as agente1 and take an account of "
+        f"the practice campaign {PRACTICE_CAMPAIGN} (invented companies; nobody is phoned)."
+    )

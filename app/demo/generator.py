@@ -14,21 +14,19 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-import phonenumbers
-from stdnum import luhn
-
+from app.accounts.invented import (
+    AREA_CODES,
+    company_name,
+    make_fixed_phone,
+    make_mobile_phone,
+    make_vat,
+    slug,
+    street,
+    weighted,
+)
 from app.accounts.keys import new_account_key
 from app.accounts.models import TonnageClass
-from app.demo.data import (
-    FIRST_NAMES,
-    LEGAL_FORMS,
-    STREET_ABBREVIATIONS,
-    STREET_NAMES,
-    STREET_TYPES,
-    SURNAMES,
-    TRADE_PATTERNS,
-)
-from app.demo.network import AREA_CODES, MOBILE_PREFIXES
+from app.demo.data import STREET_ABBREVIATIONS
 from app.territory.municipalities import bundled_municipalities
 
 DUPLICATE_SHARE = 0.05
@@ -89,65 +87,6 @@ class DemoRow:
         }
 
 
-def _weighted(rng: random.Random, pairs: Sequence[tuple[object, int]]):
-    values, weights = zip(*pairs, strict=True)
-    return rng.choices(values, weights=weights)[0]
-
-
-def make_vat(rng: random.Random, province_istat: str) -> str:
-    """A VAT number with a valid check digit: 7-digit serial, 3-digit office, check."""
-    office = int(province_istat)
-    if not 1 <= office <= 100:  # provinces created after 1995 use other office codes
-        office = rng.randint(1, 100)
-    # A leading zero now and then, so that "Excel dropped the zero" can happen later.
-    serial = (
-        f"{rng.randint(0, 999_999):07d}"
-        if rng.random() < 0.15
-        else f"{rng.randint(1_000_000, 9_999_999)}"
-    )
-    body = f"{serial}{office:03d}"
-    return body + luhn.calc_check_digit(body)
-
-
-def make_fixed_phone(rng: random.Random, province: str) -> str:
-    """A fixed line with the province's area code that phonenumbers accepts as valid."""
-    area = AREA_CODES[province]
-    for _ in range(20):
-        number = area + "".join(str(rng.randint(0, 9)) for _ in range(10 - len(area)))
-        if number[len(area)] == "0":
-            continue
-        if phonenumbers.is_valid_number(phonenumbers.parse(number, "IT")):
-            return number
-    raise RuntimeError(f"no valid fixed number for area code {area}")
-
-
-def make_mobile_phone(rng: random.Random) -> str:
-    return rng.choice(MOBILE_PREFIXES) + "".join(str(rng.randint(0, 9)) for _ in range(7))
-
-
-def _slug(text: str) -> str:
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "", plain.lower())[:24] or "azienda"
-
-
-def _company_name(rng: random.Random, place: Place) -> tuple[str, str]:
-    surname, surname2 = rng.sample(SURNAMES, 2)
-    trade = rng.choice(TRADE_PATTERNS).format(
-        s=surname, s2=surname2, f=rng.choice(FIRST_NAMES), p=place.name
-    )
-    form = _weighted(rng, LEGAL_FORMS)
-    if not form and rng.random() < 0.5:
-        form = f"di {rng.choice(FIRST_NAMES)} {surname}"  # ditta individuale
-    return trade, f"{trade} {form}".strip()
-
-
-def _street(rng: random.Random) -> tuple[str, str]:
-    kind = _weighted(rng, STREET_TYPES)
-    name = rng.choice(STREET_NAMES)
-    number = str(rng.randint(1, 180)) + (rng.choice(["", "", "", "/A", "/B", " bis"]))
-    return kind, f"{kind} {name} {number}" if kind != "Località" else f"{kind} {name}"
-
-
 def _spoil(rng: random.Random, row: DemoRow, place: Place, street_kind: str) -> None:
     """Leave the defects real files have, each recorded on the row."""
     if row.postcode.startswith("0") and rng.random() < 0.5:
@@ -196,22 +135,22 @@ def _spoil(rng: random.Random, row: DemoRow, place: Place, street_kind: str) -> 
 
 
 def _row(rng: random.Random, place: Place) -> DemoRow:
-    trade, name = _company_name(rng, place)
-    kind, street = _street(rng)
+    trade, name = company_name(rng, place.name)
+    kind, address = street(rng)
     phones = [make_fixed_phone(rng, place.province)]
     if rng.random() < 0.35:
         phones.append(make_mobile_phone(rng))
     row = DemoRow(
         key=new_account_key(rng),
         company_name=name,
-        street=street,
+        street=address,
         postcode=rng.choice(place.postcodes),
         municipality=place.name,
         province=place.province,
         vat_number=make_vat(rng, place.province_istat),
         phones=phones,
-        email=f"info@{_slug(trade)}.it" if rng.random() < 0.4 else "",
-        tonnage_class=_weighted(rng, TONNAGE_WEIGHTS),
+        email=f"info@{slug(trade)}.it" if rng.random() < 0.4 else "",
+        tonnage_class=weighted(rng, TONNAGE_WEIGHTS),
         true_province=place.province,
     )
     row.true_vat, row.true_phone, row.true_istat = row.vat_number, phones[0], place.istat_code

@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.accounts.invented import FIRST_NAMES, SURNAMES
 from app.accounts.models import Account, Contact, FleetLine, Horizon, Opportunity, TonnageClass
 from app.accounts.status import AccountStatus, check_transition
 from app.board import tally_writes
 from app.campaigns.models import Campaign, QueueEntry, QueueState
-from app.demo.data import FIRST_NAMES, SURNAMES
 from app.desk.models import CallAttempt
 from app.users.services import find_user
 

@@ -1,5 +1,5 @@
-"""The demo sales network: 3 zones, 8 dealers, the provinces each dealer covers, and the
-telephone area code of each province (for plausible fixed-line numbers)."""
+"""The demo sales network: 3 zones, 8 dealers and the provinces each dealer covers (their
+telephone area codes are in ``app.accounts.invented``)."""
 
 from __future__ import annotations
 
@@ -64,81 +64,3 @@ DEALERS = (
 )
 
 SALESPEOPLE_PER_DEALER = 3
-
-AREA_CODES = {
-    "MI": "02",
-    "MB": "039",
-    "BG": "035",
-    "CO": "031",
-    "LC": "0341",
-    "VA": "0332",
-    "LO": "0371",
-    "TO": "011",
-    "CN": "0171",
-    "AL": "0131",
-    "AT": "0141",
-    "NO": "0321",
-    "VC": "0161",
-    "BI": "015",
-    "VR": "045",
-    "VI": "0444",
-    "PD": "049",
-    "TV": "0422",
-    "VE": "041",
-    "BS": "030",
-    "MN": "0376",
-    "BO": "051",
-    "MO": "059",
-    "RE": "0522",
-    "PR": "0521",
-    "FE": "0532",
-    "RA": "0544",
-    "FC": "0543",
-    "FI": "055",
-    "PO": "0574",
-    "PT": "0573",
-    "PI": "050",
-    "LU": "0583",
-    "AR": "0575",
-    "SI": "0577",
-    "RM": "06",
-    "LT": "0773",
-    "FR": "0775",
-    "VT": "0761",
-    "RI": "0746",
-    "PG": "075",
-    "AN": "071",
-    "NA": "081",
-    "CE": "0823",
-    "SA": "089",
-    "AV": "0825",
-    "BN": "0824",
-    "BA": "080",
-    "BT": "0883",
-    "TA": "099",
-    "LE": "0832",
-    "BR": "0831",
-    "FG": "0881",
-}
-
-MOBILE_PREFIXES = (
-    "320",
-    "328",
-    "329",
-    "330",
-    "333",
-    "335",
-    "338",
-    "339",
-    "340",
-    "347",
-    "348",
-    "349",
-    "366",
-    "380",
-    "388",
-    "389",
-    "391",
-    "392",
-    "393",
-)

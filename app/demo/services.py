@@ -10,14 +10,16 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.accounts.invented import FIRST_NAMES, SURNAMES
 from app.accounts.models import Account, AccountPhone, AccountSource, TonnageClass
 from app.accounts.phones import parse_phone
 from app.accounts.segments import Segment
 from app.accounts.status import AccountStatus
 from app.audit.services import record
 from app.campaigns.models import Campaign, CampaignStatus
+from app.campaigns.practice import copy_for_practice
 from app.campaigns.queueing import enqueue_segment
-from app.demo.data import FIRST_NAMES, SURNAMES
+from app.campaigns.services import create_campaign, find_campaign, set_status
 from app.demo.generator import Place, generate_rows
 from app.demo.history import seed_past_calls
 from app.demo.network import DEALERS, SALESPEOPLE_PER_DEALER, ZONES
@@ -40,6 +42,8 @@ from config import ROOT
 
 DEMO_SEED = 2026
 DEMO_CAMPAIGN = "PILOTA-16T"
+PRACTICE_CAMPAIGN = "PROVA"  # the demo agents may work it at any hour, on any day
+PRACTICE_ACCOUNTS = 100
 DEMO_SCRIPT = ROOT / "call_scripts" / "fleet_qualification.toml"
 DEMO_FILENAME = "demo-anagrafica-clienti.csv"
 DEMO_PASSWORD = "qualifica-demo"  # noqa: S105  # nosec B105 # printed on purpose: demo data only
@@ -74,6 +78,7 @@ def seed_demo(session: Session, *, accounts: int = 2000, seed: int = DEMO_SEED) 
     past = seed_past_calls(session, DEMO_CAMPAIGN, DEMO_SEED, current_app.config["TIMEZONE"])
     if past:
         report.created["past calls"] = past
+    _seed_practice(session, report)
     record(session, "demo.seed", details_created=dict(report.created))
     return report
 
@@ -239,3 +244,34 @@ def _seed_campaign(session: Session, report: SeedReport) -> None:
     report.created["campaigns"] += 1
     over_16 = Segment(statuses=[AccountStatus.READY], tonnage=[TonnageClass.EXTRA_HEAVY])
     report.created["queued accounts"] += enqueue_segment(session, campaign, over_16).queued
+
+
+def _seed_practice(session: Session, report: SeedReport) -> None:
+    """A practice campaign, active, with practice copies of the oldest clean accounts of
+    the base (the pilot's qualified ones bring their fleets): the demo agents can try the
+    desk at any hour and on any day, and nobody is phoned."""
+    if find_campaign(session, PRACTICE_CAMPAIGN) is not None:
+        return
+    script = load_script(session, DEMO_SCRIPT)
+    campaign = create_campaign(
+        session,
+        code=PRACTICE_CAMPAIGN,
+        name="Prova: addestramento al desk",
+        script_name=script.name,
+        practice=True,
+    )
+    set_status(session, campaign, CampaignStatus.ACTIVE)
+    report.created["campaigns"] += 1
+    S = AccountStatus
+    base = Segment(statuses=[S.READY, S.QUEUED, S.QUALIFIED, S.NOT_INTERESTED])
+    made = copy_for_practice(
+        session,
+        base,
+        limit=PRACTICE_ACCOUNTS,
+        user_id=None,
+        rng=random.Random(DEMO_SEED),  # nosec B311 # invented demo data
+    )
+    report.created["practice accounts"] += len(made)
+    report.created["queued practice accounts"] += enqueue_segment(
+        session, campaign, Segment(practice=True)
+    ).queued

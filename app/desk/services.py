@@ -74,6 +74,11 @@ class Call:
     opportunities: list[Opportunity]
 
     @property
+    def practice(self) -> bool:
+        """A practice call: shown as one, its number not dialable."""
+        return self.campaign.practice or self.account.practice
+
+    @property
     def fields(self) -> dict[str, Any]:
         """Form values: the draft's, or the account's known data for a fresh call."""
         if self.draft.answers:
@@ -288,7 +293,7 @@ def _check_callback(
     """A callback outcome needs a future time within the campaign's calling hours."""
     if rule.callback and (callback_at is None or callback_at <= now):
         raise DeskError(_("Choose a callback date and time in the future."))
-    if rule.callback and not is_callable(callback_at, campaign.calling_hours):
+    if rule.callback and not is_callable(callback_at, campaign.serving_hours):
         raise DeskError(_("The callback time is outside calling hours: choose another."))
 
 
@@ -321,8 +326,9 @@ def _move_on(
         attempt=attempt,
     )
     account = call.account
-    if rule.do_not_call:
+    if rule.do_not_call and not call.campaign.practice:
         # On the list at once, in this transaction: the account, its VAT and its numbers.
+        # Not from practice: its invented numbers may be someone's real ones.
         add_from_call(session, account, agent_id)
     if rule.unusable_number:
         dialled = dialled_phone(account)

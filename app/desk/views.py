@@ -21,9 +21,10 @@ from sqlalchemy.exc import IntegrityError
 
 from app.campaigns.calendar import ROME, is_callable
 from app.campaigns.models import Campaign, CampaignStatus
-from app.campaigns.teams import may_work, workable_campaigns
+from app.campaigns.teams import may_work
 from app.columns import utcnow
 from app.desk.forms import NextAccountForm, OutcomeForm, ReleaseForm
+from app.desk.home import desk_campaigns
 from app.desk.queue import claim, release, renew_lease
 from app.desk.services import (
     AnswersRejected,
@@ -51,11 +52,11 @@ guard(bp, Role.AGENT)
 
 @bp.route("/")
 def home():
-    """Agent home: the campaigns open for calls to the agent's team, each with its "next
-    account" button."""
+    """Agent home: the active campaigns open to the agent's team, each with its "next
+    account" button, or, outside its calling hours, when calls reopen."""
     return render_template(
         "desk/home.html",
-        campaigns=workable_campaigns(db.session, current_user),
+        campaigns=desk_campaigns(db.session, current_user),
         team=current_user.team,
         form=NextAccountForm(),
     )
@@ -94,7 +95,7 @@ def _no_account(campaign: Campaign):
         return redirect(url_for("desk.home"))
     if not may_work(db.session, campaign, current_user):
         flash(_("This campaign is not open to your team: choose one on your desk."), "error")
-    elif not is_callable(utcnow(), campaign.calling_hours):
+    elif not is_callable(utcnow(), campaign.serving_hours):
         flash(_("Outside calling hours: no account may be called now."), "info")
     else:
         flash(_("No account to call in this campaign right now."), "info")

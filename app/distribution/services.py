@@ -49,6 +49,12 @@ class DistributionError(ValueError):
     """A wave action that cannot be done now; the message says why, for the page."""
 
 
+def distributable() -> list[sa.ColumnElement[bool]]:
+    """What an account handed to a salesperson must be: qualified, and a real company (a
+    practice account, qualified on a practice call, never reaches the sales force)."""
+    return [Account.status == AccountStatus.QUALIFIED, Account.practice.is_(False)]
+
+
 def candidates(session: Session, zone_id: int | None = None) -> list[Candidate]:
     """Qualified accounts that no live wave holds, with their latest purchase horizon;
     only ``zone_id``'s accounts when given."""
@@ -79,7 +85,7 @@ def candidates(session: Session, zone_id: int | None = None) -> list[Candidate]:
         .outerjoin(latest_opportunity, latest_opportunity.c.account_id == Account.id)
         .outerjoin(Opportunity, Opportunity.id == latest_opportunity.c.id)
         .outerjoin(qualified_at, qualified_at.c.account_id == Account.id)
-        .where(Account.status == AccountStatus.QUALIFIED, ~held)
+        .where(*distributable(), ~held)
     )
     if zone_id is not None:
         query = query.where(of_zone(zone_id))
@@ -187,9 +193,7 @@ def assign_owner(
     serialise(session)
     ids = sorted(set(account_ids))
     held = sa.select(WaveAccount.id).where(WaveAccount.account_id == Account.id).exists()
-    query = sa.select(Account).where(
-        Account.id.in_(ids), Account.status == AccountStatus.QUALIFIED, ~held
-    )
+    query = sa.select(Account).where(Account.id.in_(ids), *distributable(), ~held)
     if zone_id is not None:
         query = query.where(of_zone(zone_id))
     accounts = session.scalars(query).all()

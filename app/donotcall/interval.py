@@ -122,8 +122,9 @@ def campaign_check_warning(
     check: RegisterCheck | None = None,
 ) -> str | None:
     """Why the campaign's do-not-call check falls short of the law, or None. A closed
-    campaign calls no one and never warns."""
-    if campaign.status == CampaignStatus.CLOSED:
+    campaign calls no one and never warns; nor does a practice campaign, which phones
+    nobody (docs/campaigns.md)."""
+    if campaign.status == CampaignStatus.CLOSED or campaign.practice:
         return None
     check = check or register_check(session, today, max_age)
     if check.never or check.stale:

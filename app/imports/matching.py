@@ -161,12 +161,13 @@ class EntityCache:
 
 def stored_ids(session: Session, entities: list[Entity], before: int) -> set[int]:
     """The live accounts stored before the batch (id <= ``before``) that share a block
-    key's value with ``entities``."""
+    key's value with ``entities``; never a practice account (invented: a real row must not
+    merge into it)."""
     ids: set[int] = set()
     if before <= 0:  # nothing was stored before the batch
         return ids
     a = Account
-    live = sa.and_(a.status != AccountStatus.MERGED, a.id <= before)
+    live = sa.and_(a.status != AccountStatus.MERGED, a.id <= before, a.practice.is_(False))
     wanted = (
         (a.vat_number, {e.vat for e in entities if e.vat}),
         (a.tax_code, {e.tax_code for e in entities if e.tax_code}),

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 from wtforms import (
+    BooleanField,
     DecimalField,
     HiddenField,
     IntegerField,
@@ -63,6 +64,10 @@ class SegmentForm(BaseForm):
         ],
         default="any",
     )
+    practice = BooleanField(
+        _l("Practice accounts (instead of the real base)"),
+        description=_l("Invented companies, for practice campaigns only."),
+    )
     salespeople = IntegerField(_l("Salespeople"), validators=[Optional(), NumberRange(0, 10_000)])
     accounts_each = IntegerField(
         _l("Accounts each"), default=50, validators=[Optional(), NumberRange(1, 10_000)]
@@ -116,6 +121,7 @@ class SegmentForm(BaseForm):
             sources=list(self.sources.data or []),
             statuses=[AccountStatus(s) for s in self.statuses.data or []],
             quality=self.quality.data or "any",
+            practice=bool(self.practice.data),
         )
 
 

@@ -24,7 +24,7 @@ from app.accounts.models import Account
 from app.accounts.segments import Plan, Segment, active_salespeople, count
 from app.accounts.services import status_counts, zone_counts
 from app.campaigns.models import Campaign, CampaignStatus
-from app.campaigns.queueing import SELECTABLE, enqueue_segment
+from app.campaigns.queueing import SELECTABLE, PracticeMismatch, enqueue_segment
 from app.campaigns.services import CampaignError, list_campaigns
 from app.extensions import db
 from app.imports.doubts import EDITABLE, StaleAccount, open_flags, resolve
@@ -57,6 +57,7 @@ def home():
         "workspace/home.html",
         counts=counts,
         total=sum(counts.values()),
+        practice=sum(status_counts(db.session, zone_id, practice=True).values()),
         zones=zone_counts(db.session, zone_id),
     )
 
@@ -93,7 +94,7 @@ def segment():
     matching = count(db.session, _chosen(form)) if form.validate() else 0
     queue_form = QueueSegmentForm()
     queue_form.campaign.choices = [
-        SelectChoice(c.id, f"{c.code} · {c.name}")
+        SelectChoice(c.id, f"{c.code} · {c.name}" + (f" ({_('PRACTICE')})" if c.practice else ""))
         for c in list_campaigns(db.session)
         if c.status != CampaignStatus.CLOSED
     ]
@@ -146,6 +147,10 @@ def segment_queue():
     try:
         result = enqueue_segment(db.session, campaign, segment, limit=queue_form.limit.data,
                                  user_id=current_user.id)  # fmt: skip
+    except PracticeMismatch:
+        db.session.rollback()
+        flash(_practice_mismatch(campaign), "error")
+        return back
     except CampaignError:
         db.session.rollback()
         flash(_("That campaign is closed or does not exist."), "error")
@@ -161,6 +166,19 @@ def segment_queue():
         "info",
     )
     return back
+
+
+def _practice_mismatch(campaign: Campaign) -> str:
+    if campaign.practice:
+        return _(
+            '%(campaign)s is a practice campaign: tick "Practice accounts" to queue '
+            "practice accounts in it.",
+            campaign=campaign.name,
+        )
+    return _(
+        '%(campaign)s is a live campaign: untick "Practice accounts" to queue real accounts in it.',
+        campaign=campaign.name,
+    )
 
 
 @bp.route("/review")

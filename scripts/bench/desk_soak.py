@@ -2,16 +2,16 @@
 
 It starts a private PostgreSQL and Redis in a temp dir (as ``scripts/test`` does; or uses
 ``--database-url``/``--redis-url``, then no Redis restart), migrates, seeds ``--agents``
-agents and one campaign of ``--accounts`` queued accounts (20,000) with the shipped call
-script and calling hours open all day (Sundays and holidays stay closed by law: the run
-refuses to start then), starts gunicorn on loopback (``--workers`` x ``--threads``,
-gthread) and one RQ worker (``flask jobs worker``). Each simulated agent is a thread with
-its own cookie session that does what the desk's page and ``static/js/desk.js`` do: sign
-in, "next account" (claim), open the call page, autosave the draft (JSON +
-X-CSRFToken), renew the lease every 30 s, then post the outcome form with the page's
-``client_token``, retrying a failed post with the same token (as a resubmitted form
-does), and open the next call the answer redirects to. Every request is a new
-connection (``Connection: close``), as the slowest browser behaves.
+agents and one practice campaign of ``--accounts`` queued practice accounts (20,000) with
+the shipped call script (practice is served at any hour of any day, Sundays and holidays
+included, so the run never waits for Monday; docs/campaigns.md), starts gunicorn on loopback
+(``--workers`` x ``--threads``, gthread) and one RQ worker (``flask jobs worker``). Each
+simulated agent is a thread with its own cookie session that does what the desk's page and
+``static/js/desk.js`` do: sign in, "next account" (claim), open the call page, autosave the
+draft (JSON + X-CSRFToken), renew the lease every 30 s, then post the outcome form with the
+page's ``client_token``, retrying a failed post with the same token (as a resubmitted form
+does), and open the next call the answer redirects to. Every request is a new connection
+(``Connection: close``), as the slowest browser behaves.
 
 ``--mode soak`` (paced like a person): a draft every 3-6 s, an outcome after 60-180 s
 (about 60 % qualified, the rest callback, no answer, busy, not interested, wrong
@@ -91,7 +91,6 @@ ANSWERS = dict(
         "a.purchase_horizon=6&a.vehicle_kind=tractor_unit&a.vehicle_quantity=2"
     )
 )
-ALL_DAY = {day: [["00:00", "24:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat")}
 
 
 # ------------------------------------------------------------------------ measurements ---
@@ -291,11 +290,8 @@ class Agent:
             "outcome": code,
             "notes": "Sentito il titolare.",
         }
-        if code == "callback":
+        if code == "callback":  # tomorrow: a practice campaign takes any future time
             when = datetime.now(UTC).astimezone(qc.ZoneInfo("Europe/Rome")) + timedelta(days=1)
-            when = when.replace(hour=10, minute=0)
-            if when.weekday() == 6:
-                when += timedelta(days=1)
             form["callback_at"] = when.strftime("%Y-%m-%dT%H:%M")
         error = "no answer"
         for wait in (1, 2, 4, 8, 8, 0):
@@ -461,8 +457,9 @@ class Services:
 
 # -------------------------------------------------------------------------------- seed ---
 def seed(url: str, accounts: int, agents: int) -> qc.Fixture:
-    """Migrate; the agents (who can sign in), a supervisor, and a campaign of queued
-    accounts with a phone each, the shipped call script and calling hours open all day."""
+    """Migrate; the agents (who can sign in), a supervisor, and a practice campaign of
+    queued practice accounts with a phone each and the shipped call script: served at any
+    hour of any day, whenever the run starts."""
     import flask_migrate
 
     from app import create_app
@@ -490,11 +487,13 @@ def seed(url: str, accounts: int, agents: int) -> qc.Fixture:
             "u": f"bench-{fixture.tag}-%",
             "h": hash_password(bl.PASSWORD),
             "s": script_id,
-            "hours": json.dumps(ALL_DAY),
         }
         with db.engine.begin() as conn:
             # The fixture's VAT numbers are placeholders that fail the script's check.
-            conn.execute(sa.text("UPDATE accounts SET vat_number = NULL WHERE key LIKE :p"), params)
+            conn.execute(
+                sa.text("UPDATE accounts SET vat_number = NULL, practice = true WHERE key LIKE :p"),
+                params,
+            )
             conn.execute(
                 sa.text(
                     "INSERT INTO account_phones (account_id, position, raw, e164, kind) "
@@ -507,10 +506,7 @@ def seed(url: str, accounts: int, agents: int) -> qc.Fixture:
                 sa.text("UPDATE users SET password_hash = :h WHERE username LIKE :u"), params
             )
             conn.execute(
-                sa.text(
-                    "UPDATE campaigns SET call_script_id = :s, "
-                    "calling_hours = CAST(:hours AS json) WHERE id = :c"
-                ),
+                sa.text("UPDATE campaigns SET call_script_id = :s, practice = true WHERE id = :c"),
                 params,
             )
             conn.execute(
@@ -940,10 +936,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    from app.campaigns.calendar import is_callable
-
-    if not is_callable(datetime.now(UTC), ALL_DAY):
-        raise SystemExit("no call may be placed now (Sunday or a public holiday in Rome)")
     load_before = os.getloadavg()
     services, server, stats, chaos = Services(), None, Stats(), Chaos()
     try:

@@ -75,11 +75,10 @@ from app.campaigns.models import Campaign, CampaignStatus, QueueEntry, QueueStat
 from app.desk.models import CallAttempt  # noqa: E402
 from app.desk.queue import (  # noqa: E402
     Claimed,
-    begin_write,
     claim,
     end_call,
 )
-from app.extensions import db  # noqa: E402
+from app.extensions import begin_write, db  # noqa: E402
 from app.security import Role  # noqa: E402
 from app.users.models import User  # noqa: E402
 

@@ -113,18 +113,28 @@ def screenshot(page, name: str) -> None:
 @pytest.fixture
 def desk_campaign(live_app):
     """A committed campaign on the live server's database with two queued accounts."""
+    yield from _committed_campaign(live_app, practice=False)
+
+
+@pytest.fixture
+def practice_campaign(live_app):
+    """The same, as a practice campaign of practice accounts: served at any hour."""
+    yield from _committed_campaign(live_app, practice=True)
+
+
+def _committed_campaign(live_app, *, practice: bool):
     code = uuid.uuid4().hex[:8]
     with live_app.app_context():
         script = load_script(db.session, ROOT / "call_scripts" / "fleet_qualification.toml")
-        campaign = factories.campaign(
-            db.session, code=f"B{code}", name=f"Browser {code}", call_script_id=script.id
-        )
+        campaign = factories.campaign(db.session, code=f"B{code}", name=f"Browser {code}",
+                                      call_script_id=script.id, practice=practice)  # fmt: skip
         names = [f"Trasporti Alfa {code} SRL", f"Trasporti Beta {code} SRL"]
         ids = []
         for n, name in enumerate(names):
             account = factories.account(
                 db.session, company_name=name, street="Via Emilia 12", postcode="40121",
                 municipality="Bologna", province="BO", status=AccountStatus.READY,
+                practice=practice,
             )  # fmt: skip
             number = f"05112345{n}0"
             account.phones.append(

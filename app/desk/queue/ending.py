@@ -73,7 +73,7 @@ def end_call(
     retry_at = None
     if not final and callback_at is None and retry_after_minutes is not None:
         later = now + timedelta(minutes=retry_after_minutes)
-        retry_at = next_callable(later, campaign.calling_hours)
+        retry_at = next_callable(later, campaign.serving_hours)
     placement = finish_sql.Placement(
         final=final,
         final_status=final_status,

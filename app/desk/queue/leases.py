@@ -53,13 +53,14 @@ def claim(
 
     An agent who already holds a live lease in the campaign gets the same entry back (its
     lease renewed), so a reloaded desk shows the call in progress. Nothing is served
-    outside calling hours, while the campaign is not active, or to an agent whose team may
-    not work it (``campaigns.teams.may_work``). Abandoned leases of any campaign go back
-    to the queue first. One statement on PostgreSQL (``claim_sql``).
+    outside calling hours (a practice campaign has none), while the campaign is not active,
+    or to an agent whose team may not work it (``campaigns.teams.may_work``). Abandoned
+    leases of any campaign go back to the queue first. One statement on PostgreSQL
+    (``claim_sql``).
     """
     begin_write(session)
     now = now or utcnow()
-    if campaign.status != CampaignStatus.ACTIVE or not is_callable(now, campaign.calling_hours):
+    if campaign.status != CampaignStatus.ACTIVE or not is_callable(now, campaign.serving_hours):
         return None
     agent = session.get(User, agent_id)
     if agent is None or not may_work(session, campaign, agent):

@@ -120,3 +120,35 @@ def test_a_segment_goes_into_a_campaign_queue(client, session, base, staff) -> N
 def test_agents_cannot_segment(client, users, auth) -> None:
     auth.login("agent")
     assert client.get("/workspace/segment").status_code == 403
+
+
+def test_practice_accounts_are_counted_and_queued_only_when_asked(client, session, base, staff):
+    """A practice account counts nowhere in the real base's figures; the segment page takes
+    practice accounts when "Practice accounts" is ticked, and only into a practice
+    campaign; a mismatch says what to do and queues nothing."""
+    invented = factories.account(session, company_name="FINTA", province="MI", practice=True,
+                                 status=AccountStatus.READY)  # fmt: skip
+    live = factories.campaign(session, name="Reale")
+    practice = factories.campaign(session, name="Allenamento", practice=True)
+    session.commit()
+    home = client.get("/workspace/").get_data(as_text=True)
+    assert "4 account nella base." in home  # the real base: ALFA, BETA, GAMMA, DELTA
+    assert 'data-testid="practice-total"' in home and ">PROVA<" in home
+    page = client.get("/workspace/segment").get_data(as_text=True)
+    assert '<strong id="plan-matching">2</strong>' in page and "Allenamento (PROVA)" in page
+    asked = client.get("/workspace/segment/count?statuses=ready&practice=y").get_json()
+    assert asked["matching"] == 1
+    token = csrf_token(client, "/workspace/segment")
+    refused = client.post("/workspace/segment/queue?statuses=ready",
+                          data={"csrf_token": token, "campaign": practice.id},
+                          follow_redirects=True).get_data(as_text=True)  # fmt: skip
+    assert "è una campagna di prova" in refused
+    refused = client.post("/workspace/segment/queue?statuses=ready&practice=y",
+                          data={"csrf_token": token, "campaign": live.id},
+                          follow_redirects=True).get_data(as_text=True)  # fmt: skip
+    assert "è una campagna reale" in refused
+    assert session.scalar(sa.select(sa.func.count()).select_from(QueueEntry)) == 0
+    client.post("/workspace/segment/queue?statuses=ready&practice=y",
+                data={"csrf_token": token, "campaign": practice.id})  # fmt: skip
+    queued = session.scalars(sa.select(QueueEntry.account_id)).all()
+    assert queued == [invented.id]

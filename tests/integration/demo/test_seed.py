@@ -26,7 +26,9 @@ def test_seed_is_complete_and_idempotent(runner, session):
     assert counts[Zone] == 3
     assert counts[Dealer] == 8
     assert counts[Salesperson] == 24
-    assert counts[Account] == 2000
+    real = select(func.count()).select_from(Account).where(Account.practice.is_(False))
+    assert session.scalar(real) == 2000  # and, besides, the practice campaign's accounts
+    assert 0 < counts[Account] - 2000 <= 100
     assert counts[Municipality] > 7800
     assert {u.role for u in session.scalars(select(User))} == set(Role)
 
@@ -39,7 +41,7 @@ def test_seed_is_complete_and_idempotent(runner, session):
 
 def test_seeded_accounts_are_real_places_with_provenance(runner, session):
     runner.invoke(args=["demo", "seed", "--accounts", "300"])
-    accounts = session.scalars(select(Account)).all()
+    accounts = session.scalars(select(Account).where(Account.practice.is_(False))).all()
     assert len(accounts) == 300
     names = set(session.scalars(select(Municipality.name)))
     clean = [a for a in accounts if a.municipality in names]
@@ -78,3 +80,24 @@ def test_demo_has_past_calls_and_qualified_accounts_to_hand_out(runner, session)
     assert len(services.preview_wave(session, 50).allocations) == qualified
     again = runner.invoke(args=["demo", "seed", "--accounts", "600"])
     assert "nothing added" in again.output and count(session, CallAttempt) == calls
+
+
+def test_the_practice_campaign_serves_the_demo_agents_at_any_hour(runner, session):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from app.campaigns.models import Campaign, CampaignStatus, QueueEntry
+    from app.desk.queue import claim
+
+    result = runner.invoke(args=["demo", "seed", "--accounts", "300"])
+    assert "practice campaign PROVA" in result.output and "agente1" in result.output
+    practice = session.scalars(select(Campaign).where(Campaign.code == "PROVA")).one()
+    pilot = session.scalars(select(Campaign).where(Campaign.code == "PILOTA-16T")).one()
+    assert practice.practice and practice.status == CampaignStatus.ACTIVE
+    queued = session.scalars(select(Account).join(QueueEntry).where(
+        QueueEntry.campaign_id == practice.id)).all()  # fmt: skip
+    assert len(queued) > 10 and all(a.practice for a in queued)
+    agent = session.scalars(select(User).where(User.username == "agente1")).one()
+    sunday_evening = datetime(2026, 12, 6, 21, 30, tzinfo=ZoneInfo("Europe/Rome"))
+    assert claim(session, pilot, agent.id, now=sunday_evening) is None
+    assert claim(session, practice, agent.id, now=sunday_evening) is not None

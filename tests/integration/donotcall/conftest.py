@@ -7,6 +7,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 from app.accounts.models import AccountPhone, PhoneKind
 from app.accounts.normalise.municipality import bundled_index
@@ -24,6 +25,15 @@ from tests import factories
 SCRIPT = ROOT / "call_scripts" / "fleet_qualification.toml"
 NOW = datetime(2025, 4, 22, 10, 0, tzinfo=ZoneInfo("Europe/Rome")).astimezone(UTC)  # Tuesday
 TODAY = date(2025, 4, 22)
+
+
+@pytest.fixture
+def on_a_tuesday():
+    """The app's "today" (list dates, their age) is TODAY whatever day the suite runs."""
+    with time_machine.travel(NOW, tick=True) as traveller:
+        yield traveller
+
+
 MAX_BYTES = 10 * 1024 * 1024
 
 

@@ -63,6 +63,13 @@ def test_a_closed_campaign_never_warns(session):
     assert campaign_check_warning(session, campaign, TODAY) is None
 
 
+def test_a_practice_campaign_phones_nobody_and_never_warns(session):
+    live, practice = factories.campaign(session), factories.campaign(session, practice=True)
+    assert campaign_check_warning(session, live, TODAY) is not None  # no extract ever loaded
+    assert campaign_check_warning(session, practice, TODAY) is None
+    assert [c for c, _warning in campaign_warnings(session, TODAY)] == [live]
+
+
 @pytest.mark.parametrize(
     ("start_days_ago", "lists_days_ago", "warns"),
     [

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -11,9 +11,10 @@ import sqlalchemy as sa
 from app.donotcall.models import DncEntry, DncList
 from tests import factories
 from tests.conftest import csrf_token
-from tests.integration.donotcall.conftest import with_phone
+from tests.integration.donotcall.conftest import TODAY, with_phone
 
 PAGE = "/do-not-call/"
+pytestmark = pytest.mark.usefixtures("on_a_tuesday")  # first: the clock, then the rest
 
 
 @pytest.fixture
@@ -25,7 +26,7 @@ def staff(auth, users):
 def upload(client, text: str, *, source="registry", list_date=None, token=True, name="rpo.csv"):
     data = {
         "source": source,
-        "list_date": (list_date or date.today()).isoformat() if list_date != "" else "",
+        "list_date": (list_date or TODAY).isoformat() if list_date != "" else "",
         "file": (io.BytesIO(text.encode()), name),
     }
     if token:
@@ -73,7 +74,7 @@ def test_a_bad_file_is_refused_with_its_lines(client, session, staff):
     assert count(session, DncList) == 0 and count(session, DncEntry) == 0
 
 
-@pytest.mark.parametrize("list_date", ["", date.today() + timedelta(days=2)])
+@pytest.mark.parametrize("list_date", ["", TODAY + timedelta(days=2)])
 def test_the_list_date_is_required_and_not_in_the_future(client, session, staff, list_date):
     response = upload(client, "0669821234\n", list_date=list_date)
     assert response.status_code == 400
@@ -112,6 +113,6 @@ def test_the_board_shows_the_campaign_warning(client, session, auth, users):
     assert 'data-testid="dnc-campaign-warning"' in home and "Flotte Nord" in home
     page = client.get(f"/board/campaigns/{campaign.id}").get_data(as_text=True)
     assert 'data-testid="dnc-campaign-warning"' in page
-    session.add(DncList(source="registry", list_date=date.today(), entries=0))
+    session.add(DncList(source="registry", list_date=TODAY, entries=0))
     session.flush()
     assert 'data-testid="dnc-campaign-warning"' not in client.get("/board/").get_data(as_text=True)

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from app.campaigns.calendar import (
+    ANY_TIME,
     CallingHoursError,
     is_callable,
     next_callable,
@@ -129,3 +130,32 @@ def test_valid_override_keeps_other_days_and_allows_midnight_end() -> None:
 def test_naive_datetimes_are_refused() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         is_callable(datetime(2025, 4, 22, 10, 0), None)
+
+
+# Practice campaigns phone nobody: ANY_TIME opens every minute of every day.
+@pytest.mark.parametrize(
+    "when",
+    [
+        rome(2026, 12, 6, 21, 30),  # a Sunday evening
+        rome(2026, 12, 25, 10, 0),  # Christmas
+        rome(2026, 12, 7, 23, 59),  # a Monday, late at night
+        rome(2027, 1, 1, 0, 0),  # New Year's midnight
+        utc(2026, 3, 29, 1, 30),  # a Sunday night, as the spring DST change skips an hour
+    ],
+)
+def test_any_time_is_always_callable(when):
+    assert is_callable(when, ANY_TIME)
+    assert next_callable(when, ANY_TIME) == when
+    assert not is_callable(when, None)  # each one is closed under the code of conduct
+
+
+def test_practice_campaigns_serve_at_any_time_live_ones_by_their_hours():
+    from app.campaigns.models import Campaign
+
+    sunday_evening = rome(2026, 12, 6, 21, 30)
+    live = Campaign(calling_hours=None, practice=False)
+    practice = Campaign(calling_hours={"sat": []}, practice=True)
+    assert live.serving_hours is None and practice.serving_hours is ANY_TIME
+    assert not is_callable(sunday_evening, live.serving_hours)
+    assert next_callable(sunday_evening, live.serving_hours) == rome(2026, 12, 7, 9, 0)
+    assert is_callable(sunday_evening, practice.serving_hours)

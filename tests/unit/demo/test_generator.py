@@ -5,6 +5,7 @@ import phonenumbers
 import pytest
 from stdnum.it import iva
 
+from app.accounts.invented import AREA_CODES
 from app.demo.generator import (
     Place,
     generate_rows,
@@ -12,7 +13,7 @@ from app.demo.generator import (
     make_mobile_phone,
     make_vat,
 )
-from app.demo.network import AREA_CODES, DEALERS
+from app.demo.network import DEALERS
 
 PLACES = [
     Place("Milano", "MI", "Milano", "015", ("20121", "20122")),
@@ -114,7 +115,7 @@ def test_network_shape():
 
 
 def test_multi_word_names_stay_whole():
-    from app.demo.data import STREET_NAMES, SURNAMES
+    from app.accounts.invented import STREET_NAMES, SURNAMES
 
     assert "De Luca" in SURNAMES and "De" not in SURNAMES
     assert "Vittorio Veneto" in STREET_NAMES and "delle" not in STREET_NAMES
