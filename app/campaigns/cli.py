@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 from flask.cli import AppGroup
+from flask_babel import force_locale
 
 from app.accounts.models import TonnageClass
 from app.campaigns.models import Campaign, CampaignStatus
@@ -109,13 +110,16 @@ def _settings(options: dict[str, Any]) -> dict[str, Any]:
 
 @contextmanager
 def _unit_of_work() -> Iterator[None]:
-    """Commit what the block did, or roll it all back and fail with the service's message."""
-    try:
-        yield
-        db.session.commit()
-    except CampaignError as exc:
-        db.session.rollback()
-        raise click.ClickException(str(exc)) from exc
+    """Commit what the block did, or roll it all back and fail with the service's message
+    (in English, like the rest of these commands' output; the pages speak the user's
+    language)."""
+    with force_locale("en"):
+        try:
+            yield
+            db.session.commit()
+        except CampaignError as exc:
+            db.session.rollback()
+            raise click.ClickException(str(exc)) from exc
 
 
 def _campaign(code: str) -> Campaign:
