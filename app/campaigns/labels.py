@@ -1,4 +1,5 @@
-"""Interface names of the campaign statuses, translated by Flask-Babel."""
+"""Interface names of the campaign statuses and of the weekdays of calling hours,
+translated by Flask-Babel."""
 
 from __future__ import annotations
 
@@ -20,4 +21,18 @@ def campaign_status_label(status: CampaignStatus | str) -> str:
     return str(CAMPAIGN_STATUS_LABELS[CampaignStatus(status)])
 
 
-TEMPLATE_HELPERS: dict[str, Callable[..., str]] = {"campaign_status_label": campaign_status_label}
+WEEKDAY_LABELS = {
+    "mon": _l("Monday"), "tue": _l("Tuesday"), "wed": _l("Wednesday"), "thu": _l("Thursday"),
+    "fri": _l("Friday"), "sat": _l("Saturday"), "sun": _l("Sunday"),
+}  # fmt: skip
+
+
+def weekday_label(day: str) -> str:
+    """The name of a weekday key of the calling hours ("mon": "lunedì")."""
+    return str(WEEKDAY_LABELS[day])
+
+
+TEMPLATE_HELPERS: dict[str, Callable[..., str]] = {
+    "campaign_status_label": campaign_status_label,
+    "weekday_label": weekday_label,
+}
