@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.i18n import translations as wtf_translations
 from wtforms import (
     DecimalField,
     FieldList,
@@ -20,6 +21,7 @@ from wtforms import (
     StringField,
     SubmitField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, ValidationError
 
 from app.campaigns.calendar import CLOSED_KEY, WEEKDAYS, CallingHours, format_time, to_config
@@ -49,14 +51,26 @@ class PercentField(DecimalField):
             raise ValidationError(_l("Use at most one decimal, such as 62.5."))
 
 
-class WindowForm(Form):
+class RowForm(Form):
+    """A row of a form (an entry of a FieldList): Flask-WTF's messages in the user's
+    language, and spaces trimmed, as in every form; the CSRF token is the whole form's."""
+
+    class Meta:
+        def get_translations(self, form: Any) -> Any:
+            return wtf_translations
+
+        def bind_field(self, form: Any, unbound_field: Any, options: Any) -> Any:
+            return BaseForm.Meta.bind_field(self, form, unbound_field, options)
+
+
+class WindowForm(RowForm):
     """One calling window of a day, "from" and "to" as HH:MM (24:00 may end a day)."""
 
     start = StringField(_l("From"), render_kw=TIME)
     end = StringField(_l("To"), render_kw={**TIME, "placeholder": "20:00"})
 
 
-class DateForm(Form):
+class DateForm(RowForm):
     day = StringField(_l("Closed on"), render_kw={"type": "date"})
 
 
@@ -145,9 +159,9 @@ class CampaignForm(BaseForm):
 
     def load(self, versions: list[tuple[CallScript, bool]], campaign: Campaign | None) -> None:
         """The script versions to choose from; with ``campaign``, its values (on a GET)."""
-        self.call_script_id.choices = [("", _l("— none yet (it cannot be activated) —"))] + [
-            (str(s.id), f"{s.name} v{s.version}" + (f" ({_l('latest')})" if latest else ""))
-            for s, latest in versions
+        self.call_script_id.choices = [
+            SelectChoice("", _l("— none yet (it cannot be activated) —")),
+            *(SelectChoice(s.id, _version_label(s, latest)) for s, latest in versions),
         ]
         if campaign is not None and not self.is_submitted():
             self.call_script_id.data = campaign.call_script_id
@@ -188,6 +202,12 @@ class CampaignForm(BaseForm):
             field.errors = [*field.errors, exc.reason]
         else:
             self.problems.append(exc.reason)
+
+
+def _version_label(script: CallScript, latest: bool) -> str:
+    label = f"{script.name} v{script.version}"
+    newest = _l("the latest")
+    return f"{label} ({newest})" if latest else label
 
 
 class CloneForm(BaseForm):

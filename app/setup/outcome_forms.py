@@ -11,33 +11,39 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     FieldList,
-    Form,
     FormField,
     IntegerField,
     SelectField,
     StringField,
     SubmitField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from app.accounts.labels import STATUS_LABELS
 from app.campaigns.outcomes import DEFAULT_CONFIG, FINAL_STATUSES, FLAGS, OutcomeRule, to_config
 from app.campaigns.services import CampaignError
 from app.forms import BaseForm
+from app.setup.campaign_forms import RowForm
 
 EMPTY_ROWS = 2  # blank outcomes offered after the set's own (more with the page's script)
 NUMBER = {"inputmode": "numeric", "size": 4}
 
 
-class OutcomeRowForm(Form):
+class OutcomeRowForm(RowForm):
     position = IntegerField(_l("Order"), validators=[Optional()], render_kw=NUMBER)
     code = StringField(_l("Code"), render_kw={"maxlength": 32, "autocomplete": "off"})
     label_it = StringField(_l("Label in Italian"), render_kw={"maxlength": 60})
     label_en = StringField(_l("Label in English"), render_kw={"maxlength": 60})
     key = StringField(_l("Alt key"), render_kw={"maxlength": 1, "size": 2, "autocomplete": "off"})
+    # Any value is passed on: the outcome checks say what is wrong with it.
     status = SelectField(
         _l("A final outcome leaves the account"),
-        choices=[("", _l("— not final —"))] + [(s.value, STATUS_LABELS[s]) for s in FINAL_STATUSES],
+        validate_choice=False,
+        choices=[
+            SelectChoice("", _l("— not final —")),
+            *(SelectChoice(s.value, STATUS_LABELS[s]) for s in FINAL_STATUSES),
+        ],
     )
     reached = BooleanField(_l("A person was reached"))
     final = BooleanField(_l("Final: the account leaves the queue"))
@@ -47,10 +53,11 @@ class OutcomeRowForm(Form):
     callback = BooleanField(_l("Callback: the agent sets a time"))
     retry = SelectField(
         _l("Comes back after"),
+        validate_choice=False,
         choices=[
-            ("", _l("the minutes given here")),
-            ("no_answer", _l("the campaign's no-answer delay")),
-            ("busy", _l("the campaign's busy delay")),
+            SelectChoice("", _l("the minutes given here")),
+            SelectChoice("no_answer", _l("the campaign's no-answer delay")),
+            SelectChoice("busy", _l("the campaign's busy delay")),
         ],
     )
     retry_minutes = IntegerField(_l("Minutes"), validators=[Optional()], render_kw=NUMBER)
@@ -73,7 +80,7 @@ class OutcomeRowForm(Form):
             "label_it": (self.label_it.data or "").strip(),
             "label_en": (self.label_en.data or "").strip(),
             "key": (self.key.data or "").strip().lower(),
-            "status": self.status.data if final else "callback" if callback else "queued",
+            "status": (self.status.data or "") if final else "callback" if callback else "queued",
         }
         item.update({name: True for name in FLAGS if self[name].data})
         if self.retry.data:
