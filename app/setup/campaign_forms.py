@@ -5,7 +5,7 @@ rule on settings, calling hours and outcomes is checked there (``validate_settin
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -103,6 +103,11 @@ class HoursForm(Form):
         return raw
 
 
+def sentence(text: str) -> str:
+    """A reason shown on its own, beside a field: it starts with a capital."""
+    return text[:1].upper() + text[1:]
+
+
 def _refill(rows: FieldList, values: list[dict[str, str]]) -> None:
     while rows.entries:
         rows.pop_entry()
@@ -158,37 +163,39 @@ class CampaignForm(BaseForm):
         self.hours_errors: dict[str, tuple[int | None, str]] = {}  # day -> (window, message)
 
     def load(self, versions: list[tuple[CallScript, bool]], campaign: Campaign | None) -> None:
-        """The script versions to choose from; with ``campaign``, its values (on a GET)."""
+        """The script versions to choose from and, on a GET, the values to start from:
+        ``campaign``'s, or a new campaign's (the latest version of the first script)."""
         self.call_script_id.choices = [
             SelectChoice("", _l("— none yet (it cannot be activated) —")),
             *(SelectChoice(s.id, _version_label(s, latest)) for s, latest in versions),
         ]
-        if campaign is not None and not self.is_submitted():
-            self.call_script_id.data = campaign.call_script_id
-            self.name.data = campaign.name
-            self.target.data = campaign.target_redemption * 100
-            for name in LIMITS:
-                self[name].data = getattr(campaign, name)
-        if not self.is_submitted():
-            self.hours.form.fill(parse_hours(campaign.calling_hours if campaign else None))
+        if self.is_submitted():
+            return
+        values = _values(campaign) if campaign else _defaults()
+        if campaign is None:
+            values["call_script_id"] = next((s.id for s, latest in versions if latest), None)
+        for name, value in values.items():
+            self[name].data = value
+        self.hours.form.fill(parse_hours(campaign.calling_hours if campaign else None))
 
     def settings(self) -> dict[str, Any]:
-        """The settings as the services take them."""
-        settings: dict[str, Any] = {name: self[name].data for name in LIMITS}
-        settings["name"] = self.name.data or ""
-        try:
-            settings["target_redemption"] = Decimal(self.target.data) / 100
-        except (InvalidOperation, TypeError):
-            settings["target_redemption"] = self.target.data
+        """The settings as the services take them, but those the form itself refused (not
+        a number, left empty)."""
+        settings: dict[str, Any] = {
+            name: self[name].data for name in (*LIMITS, "name") if not self[name].errors
+        }
+        if not self.target.errors and isinstance(self.target.data, Decimal):
+            settings["target_redemption"] = self.target.data / 100
         settings["calling_hours"] = compact_hours(self.hours.form.raw())
         return settings
 
     def validate(self, extra_validators: Any = None) -> bool:
-        if not super().validate(extra_validators):
-            return False
+        """The form's own checks, then the campaign services' on every setting they did
+        not refuse, so that every problem shows at once."""
+        valid = super().validate(extra_validators)
         for exc in settings_problems(self.settings()).values():
             self.refuse(exc)
-        return not (self.problems or self.hours_errors or self.errors)
+        return valid and not (self.problems or self.hours_errors or self.errors)
 
     def refuse(self, exc: CampaignError) -> None:
         """Show a service's refusal beside its field."""
@@ -196,12 +203,24 @@ class CampaignForm(BaseForm):
         if exc.field == "calling_hours" and cause in (*WEEKDAYS, CLOSED_KEY):
             self.hours_errors[cause] = (exc.cause.index, exc.reason)  # type: ignore[union-attr]
         elif exc.field == "target_redemption":
-            self.target.errors = [*self.target.errors, exc.reason]
+            self.target.errors = [*self.target.errors, sentence(exc.reason)]
         elif exc.field in self._fields and exc.field != "hours":
             field = self[exc.field]
-            field.errors = [*field.errors, exc.reason]
+            field.errors = [*field.errors, sentence(exc.reason)]
         else:
-            self.problems.append(exc.reason)
+            self.problems.append(sentence(exc.reason))
+
+
+def _values(campaign: Campaign) -> dict[str, Any]:
+    values = {name: getattr(campaign, name) for name in (*LIMITS, "name", "call_script_id")}
+    return values | {"target": campaign.target_redemption * 100}
+
+
+def _defaults() -> dict[str, Any]:
+    """A new campaign's settings: the defaults of its columns (target 60 %, 6 calls...)."""
+    columns = Campaign.__table__.c
+    values = {name: columns[name].default.arg for name in LIMITS}
+    return values | {"target": columns["target_redemption"].default.arg * 100}
 
 
 def _version_label(script: CallScript, latest: bool) -> str:
@@ -219,7 +238,7 @@ class CloneForm(BaseForm):
 
     def refuse(self, exc: CampaignError) -> None:
         field = self.name if exc.field == "name" else self.code
-        field.errors = [*field.errors, exc.reason]
+        field.errors = [*field.errors, sentence(exc.reason)]
 
 
 class StatusChangeForm(BaseForm):

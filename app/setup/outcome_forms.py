@@ -24,7 +24,7 @@ from app.accounts.labels import STATUS_LABELS
 from app.campaigns.outcomes import DEFAULT_CONFIG, FINAL_STATUSES, FLAGS, OutcomeRule, to_config
 from app.campaigns.services import CampaignError
 from app.forms import BaseForm
-from app.setup.campaign_forms import RowForm
+from app.setup.campaign_forms import RowForm, sentence
 
 EMPTY_ROWS = 2  # blank outcomes offered after the set's own (more with the page's script)
 NUMBER = {"inputmode": "numeric", "size": 4}
@@ -134,8 +134,8 @@ class OutcomesForm(BaseForm):
         index = getattr(exc.cause, "index", None)
         field = getattr(exc.cause, "field", None)
         if index is None or index >= len(self._rows):
-            self.problems.append(exc.reason)
+            self.problems.append(sentence(exc.reason))
             return
         row = self.outcomes[self._rows[index]].form
         target = row[field] if field in row._fields and field != "remove" else row.code
-        target.errors = [*target.errors, exc.reason]
+        target.errors = [*target.errors, sentence(exc.reason)]

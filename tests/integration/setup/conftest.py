@@ -43,8 +43,9 @@ def text(response) -> str:
 
 def errors_beside(page: str, field_id: str) -> str:
     """The error list the page shows beside a field (empty when none)."""
-    found = re.search(rf'<ul class="errors" id="{re.escape(field_id)}-errors">(.*?)</ul>', page,
-                      re.S)  # fmt: skip
+    name = re.escape(field_id)
+    found = re.search(rf'<ul class="errors" id="{name}-errors">(.*?)</ul>', page, re.S) or (
+        re.search(rf'<li id="{name}-errors">(.*?)</li>', page, re.S))  # an outcome's  # fmt: skip
     return found.group(1) if found else ""
 
 

@@ -46,7 +46,10 @@ def test_the_new_campaign_page_starts_on_the_code_and_the_code_of_conduct_s_hour
 ):
     page = text(client.get("/campaigns/new"))
     assert '<input autofocus id="code"' in page
-    assert f"{script.name} v{script.version}" in page
+    assert f'<option selected value="{script.id}">{script.name} v{script.version}' in page
+    assert (value_of(page, "target"), value_of(page, "max_attempts")) == ("60.0", "6")
+    assert value_of(page, "retry_no_answer_minutes") == "120"
+    assert value_of(page, "callback_grace_minutes") == "30"
     assert value_of(page, "hours-mon-0-start") == "09:00"
     assert value_of(page, "hours-sat-0-end") == "19:00"
     assert value_of(page, "hours-sun-0-start") == ""  # a blank window to fill
@@ -127,7 +130,7 @@ def test_each_bad_setting_is_refused_beside_its_field(
 
 HOURS_REFUSALS = [
     ({"hours-sun-0-start": "10:00", "hours-sun-0-end": "12:00"}, "sun",
-     "il codice di condotta vieta le chiamate la domenica"),
+     "Il codice di condotta vieta le chiamate la domenica"),
     ({"hours-mon-0-end": "13:00", "hours-mon-1-start": "12:00", "hours-mon-1-end": "20:00"},
      "mon", "Fascia 2: inizia prima che finisca la fascia precedente"),
     ({"hours-tue-0-start": "9"}, "tue", "Fascia 1: &#39;9&#39; non è un orario scritto come HH:MM"),
@@ -156,12 +159,13 @@ def test_calling_hours_are_refused_beside_their_day_with_the_calendar_s_messages
     assert campaigns(session) == []
 
 
-def test_two_problems_are_shown_at_once(client, session, staff, script):
+def test_every_problem_is_shown_at_once(client, session, staff, script):
     sunday = {"hours-sun-0-start": "10:00", "hours-sun-0-end": "11:00"}
-    data = form_data(script, max_attempts="0", lease_minutes="90", **sunday)
+    data = form_data(script, max_attempts="0", lease_minutes="90", name="", **sunday)
     page = text(post(client, "/campaigns/new", data))
     assert "0 è fuori intervallo" in errors_beside(page, "max_attempts")
     assert "90 è fuori intervallo" in errors_beside(page, "lease_minutes")
+    assert "obbligatorio" in errors_beside(page, "name")
     assert 'id="day-sun-error"' in page
 
 

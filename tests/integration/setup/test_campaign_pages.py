@@ -84,7 +84,9 @@ def test_the_list_warns_of_an_old_do_not_call_check(clock, client, session, staf
     register_extract(session, date(2026, 10, 1))
     page = text(client.get("/campaigns/"))
     row = page[page.index('data-campaign="PILOT"') :]
-    assert "54 giorni fa: oltre i 15 giorni consentiti" in row[: row.index("</tr>")]
+    assert "da verificare (vedi sopra)" in row[: row.index("</tr>")]
+    top = page[page.index('data-testid="register-check"') :]
+    assert "54 giorni fa: oltre i 15 giorni consentiti" in top[: top.index("</p>")]
 
 
 def test_the_page_shows_settings_hours_outcomes_and_queue(clock, client, session, staff, campaign):
@@ -108,7 +110,7 @@ def test_the_page_shows_settings_hours_outcomes_and_queue(clock, client, session
     assert "Lo script non prevede questi esiti, quindi la postazione non li mostra: moved." in page
     for link in ("edit", "outcomes", "clone", "status/activate", "status/close"):
         assert f'href="/campaigns/{campaign.id}/{link}"' in page
-    assert f'href="/workspace/segment?campaign={campaign.id}"' in page
+    assert f'href="/workspace/segment?statuses=ready&amp;campaign={campaign.id}"' in page
 
 
 def _default():
@@ -302,3 +304,28 @@ def test_a_change_the_flow_does_not_allow_is_refused(clock, client, session, sta
     assert post(client, f"/campaigns/{campaign.id}/status/pause", {}).status_code == 409
     session.expire_all()
     assert campaign.status == CampaignStatus.DRAFT
+
+
+def test_the_campaign_page_feeds_its_queue_through_the_segment_builder(
+    client, session, staff, campaign
+):
+    """The page's link opens the segment builder with the campaign chosen (and ready
+    accounts, the builder's default); queueing goes through its one service."""
+    other = factories.campaign(session, code="OTHER", status=CampaignStatus.DRAFT)
+    ids = [factories.account(session, status=AccountStatus.READY).id for _ in range(2)]
+    page = text(client.get(f"/campaigns/{campaign.id}"))
+    link = f"/workspace/segment?statuses=ready&campaign={campaign.id}"
+    assert f'href="{link.replace("&", "&amp;")}"' in page
+    builder = text(client.get(link))
+    assert f'<option selected value="{campaign.id}">PILOT' in builder
+    assert f'<option value="{other.id}">OTHER' in builder
+    response = post(client, f"/workspace/segment/queue?statuses=ready&campaign={campaign.id}",
+                    {"campaign": str(campaign.id), "limit": ""})  # fmt: skip
+    assert response.status_code == 302
+    queued = session.scalars(sa.select(QueueEntry.account_id).where(
+        QueueEntry.campaign_id == campaign.id)).all()  # fmt: skip
+    assert sorted(queued) == ids
+    audited = sa.select(sa.func.count()).where(
+        AuditEntry.action == "campaign.enqueue", AuditEntry.object_id == str(campaign.id)
+    )
+    assert session.scalar(audited) == 1

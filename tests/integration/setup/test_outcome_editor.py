@@ -120,8 +120,8 @@ def test_blank_rows_are_ignored(client, session, staff, campaign):
 
 
 REFUSALS = [
-    ({f"{BUSY}-key": "q"}, BUSY, "key", "busy e qualified hanno lo stesso tasto rapido (q)"),
-    ({f"{BUSY}-key": "t"}, BUSY, "key", "la postazione usa già Alt+T per altro"),
+    ({f"{BUSY}-key": "q"}, BUSY, "key", "Busy e qualified hanno lo stesso tasto rapido (q)"),
+    ({f"{BUSY}-key": "t"}, BUSY, "key", "La postazione usa già Alt+T per altro"),
     ({f"{BUSY}-key": "ab"}, BUSY, "key", "non è una lettera dalla a alla z"),
     ({f"{BUSY}-retry": "", f"{BUSY}-retry_minutes": ""}, BUSY, "retry_minutes",
      "indicate dopo quanti minuti"),
@@ -131,13 +131,13 @@ REFUSALS = [
     ({f"{BUSY}-retry_limit": "0"}, BUSY, "retry_limit", "0 è fuori intervallo: deve essere da 1"),
     ({f"{BUSY}-retry_limit": "tre"}, BUSY, "retry_limit", "intero"),
     ({"1-retry_minutes": "30"}, 1, "retry_minutes", "non rimette l&#39;account in coda"),
-    ({"1-status": ""}, 1, "status", "manca status"),
-    ({"1-label_it": ""}, 1, "label_it", "manca label_it"),
+    ({"1-status": ""}, 1, "status", "Manca status"),
+    ({"1-label_it": ""}, 1, "label_it", "Manca label_it"),
     ({"1-code": "Non Interessato"}, 1, "code", "usate da 1 a 32 lettere minuscole"),
-    ({"2-final": "y"}, 2, "status", "manca status"),
-    ({"5-qualified": "y"}, 5, "qualified", "un esito che qualifica deve essere finale e con"),
+    ({"2-final": "y"}, 2, "status", "Manca status"),
+    ({"5-qualified": "y"}, 5, "qualified", "Un esito che qualifica deve essere finale e con"),
     ({"1-qualified": "y"}, 1, "qualified", "se e solo se l&#39;account diventa qualificato"),
-    ({"3-code": "busy"}, BUSY, "code", "il codice &#39;busy&#39; compare due volte"),
+    ({"3-code": "busy"}, BUSY, "code", "Il codice &#39;busy&#39; compare due volte"),
 ]  # fmt: skip
 
 
@@ -155,14 +155,14 @@ def test_each_refusal_is_shown_beside_its_outcome_and_field(
 
 def test_a_set_without_a_qualifying_outcome_is_refused(client, session, staff, campaign):
     page = text(save(client, session, campaign, rows(DEFAULT_CONFIG, **{"0-remove": "y"})))
-    assert "nessun esito conta come qualificato" in page
+    assert "Nessun esito conta come qualificato" in page
     assert 'data-testid="form-problems"' in page and campaign.outcomes is None
 
 
 def test_removing_every_outcome_is_refused(client, session, staff, campaign):
     removed = {f"{n}-remove": "y" for n in range(len(DEFAULT_CONFIG))}
     page = text(save(client, session, campaign, rows(DEFAULT_CONFIG, **removed)))
-    assert "l&#39;elenco è vuoto" in page and campaign.outcomes is None
+    assert "L&#39;elenco è vuoto" in page and campaign.outcomes is None
 
 
 def test_a_refusal_after_reordering_points_at_the_right_row(client, session, staff, campaign):
@@ -170,7 +170,7 @@ def test_a_refusal_after_reordering_points_at_the_right_row(client, session, sta
     set, and the message is on its row, the form's first."""
     data = rows(DEFAULT_CONFIG, **{f"{BUSY}-position": "0", f"{BUSY}-key": "q"})
     page = text(save(client, session, campaign, data))
-    assert "qualified e busy hanno lo stesso tasto rapido" in errors_beside(page, "outcomes-0-key")
+    assert "Qualified e busy hanno lo stesso tasto rapido" in errors_beside(page, "outcomes-0-key")
     assert errors_beside(page, f"outcomes-{BUSY}-key") == ""
 
 
