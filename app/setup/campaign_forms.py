@@ -8,6 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf.i18n import translations as wtf_translations
 from wtforms import (
@@ -44,6 +45,11 @@ class PercentField(DecimalField):
         if valuelist and isinstance(valuelist[0], str):
             valuelist = [valuelist[0].strip().replace(",", ".")]
         super().process_formdata(valuelist)
+
+    def _value(self) -> str:
+        if self.raw_data or not isinstance(self.data, Decimal):
+            return super()._value()
+        return format_decimal(self.data, format="0.#")  # 62,5 in Italian
 
     def pre_validate(self, form: Any) -> None:
         data = self.data
@@ -161,6 +167,13 @@ class CampaignForm(BaseForm):
         super().__init__(*args, **kwargs)
         self.problems: list[str] = []  # for the form as a whole
         self.hours_errors: dict[str, tuple[int | None, str]] = {}  # day -> (window, message)
+
+    def for_editing(self) -> CampaignForm:
+        """The form of an existing campaign: no code (it names the campaign for good), the
+        name first."""
+        del self.code
+        self.name.render_kw = {**(self.name.render_kw or {}), "autofocus": True}
+        return self
 
     def load(self, versions: list[tuple[CallScript, bool]], campaign: Campaign | None) -> None:
         """The script versions to choose from and, on a GET, the values to start from:

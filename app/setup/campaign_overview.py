@@ -100,8 +100,11 @@ class CampaignDetail:
 def campaign_detail(
     session: Session, campaign: Campaign, today: date, now: datetime
 ) -> CampaignDetail:
-    rows, check = campaign_rows(session, today)
-    row = next(r for r in rows if r.campaign.id == campaign.id)
+    check = register_check(session, today)
+    summary = next(s for s in campaign_summaries(session) if s.campaign.id == campaign.id)
+    counts = dict(tally_reads.campaign_totals(session)).get(campaign.id, Counts())
+    warning = campaign_check_warning(session, campaign, today, check=check)
+    row = CampaignRow(summary, counts, warning)
     hours = parse_calling_hours(campaign.calling_hours)
     callable_now = is_callable(now, hours)
     return CampaignDetail(

@@ -92,8 +92,7 @@ def edit(campaign_id: int):
     campaign = load_or_404(Campaign, campaign_id)
     if (closed := _open(campaign)) is not None:
         return closed
-    form = CampaignForm()
-    del form.code  # a campaign's code names it for good
+    form = CampaignForm().for_editing()
     form.load(script_choices(db.session), campaign)
     if form.validate_on_submit():
         try:

@@ -57,7 +57,8 @@
       blank(row);
       container.insertBefore(row, button);
       renumberPositions(container);
-      const first = row.querySelector("input:not([type=hidden]):not([type=checkbox]), select");
+      const first = row.querySelector("input[name$='-code']") ||
+        row.querySelector("input:not([type=hidden]):not([type=checkbox]), select");
       if (first) first.focus();
     });
   }

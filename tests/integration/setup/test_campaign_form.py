@@ -47,7 +47,7 @@ def test_the_new_campaign_page_starts_on_the_code_and_the_code_of_conduct_s_hour
     page = text(client.get("/campaigns/new"))
     assert '<input autofocus id="code"' in page
     assert f'<option selected value="{script.id}">{script.name} v{script.version}' in page
-    assert (value_of(page, "target"), value_of(page, "max_attempts")) == ("60.0", "6")
+    assert (value_of(page, "target"), value_of(page, "max_attempts")) == ("60", "6")
     assert value_of(page, "retry_no_answer_minutes") == "120"
     assert value_of(page, "callback_grace_minutes") == "30"
     assert value_of(page, "hours-mon-0-start") == "09:00"
@@ -175,11 +175,11 @@ def test_every_problem_is_shown_at_once(client, session, staff, script):
 def test_the_edit_page_shows_the_campaign_s_values(client, session, staff, campaign):
     campaign.calling_hours = {"mon": [["09:00", "13:00"], ["14:00", "18:00"]], "sat": [],
                               "closed": ["2025-12-24"]}  # fmt: skip
-    campaign.max_attempts = 4
+    campaign.max_attempts, campaign.target_redemption = 4, Decimal("0.625")
     session.flush()
     page = text(client.get(f"/campaigns/{campaign.id}/edit"))
     assert 'name="code"' not in page and "PILOT" in page  # the code names it for good
-    assert value_of(page, "name") == "Pilota" and value_of(page, "target") == "60.0"
+    assert value_of(page, "name") == "Pilota" and value_of(page, "target") == "62,5"
     assert value_of(page, "max_attempts") == "4"
     assert value_of(page, "hours-mon-1-end") == "18:00"
     assert value_of(page, "hours-sat-0-start") == ""
