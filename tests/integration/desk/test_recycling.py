@@ -147,3 +147,17 @@ def test_an_earlier_campaign_s_calls_do_not_count(session, recycled, agent, user
     enqueue_accounts(session, campaign, [account.id])  # it waits in both now
     entry = call_at(session, campaign, agent, rome(2025, 4, 23, 10, 0), "busy")
     assert entry.state == QueueState.WAITING and account.status == S.QUEUED
+
+
+def test_the_call_screen_takes_its_own_keys_from_the_list_the_outcome_checks_use(
+    client, auth, users, session, recycled, office_hours
+):
+    from app.campaigns.outcomes import DESK_KEYS
+    from tests.integration.desk.test_desk_views import start
+
+    campaign = recycled({"key": "l", "label_it": "Linea occupata"})
+    queued_account(session, campaign)
+    page = client.get(start(client, auth, campaign)).get_data(as_text=True)
+    assert f'data-testid="phone" accesskey="{DESK_KEYS["dial"]}"' in page
+    assert 'data-key="l"' in page and "Linea occupata" in page
+    assert f'data-key="{DESK_KEYS["dial"]}"' not in page
