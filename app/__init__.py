@@ -102,14 +102,14 @@ def register_blueprints(app: Flask) -> None:
     from app.imports import views as imports
     from app.jobs import views as jobs
     from app.privacy import views as privacy
-    from app.setup import script_views
+    from app.setup import campaign_views, script_views
     from app.users import team_views as teams
     from app.users import views as users
     from app.workspace import views as workspace
 
     for module in (
         users, teams, i18n, workspace, imports, desk, board, distribution, jobs, donotcall, privacy,
-        script_views,
+        script_views, campaign_views,
     ):  # fmt: skip
         app.register_blueprint(module.bp)
 

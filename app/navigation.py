@@ -14,6 +14,7 @@ ITEMS = (
     ("desk.home", _l("Desk"), "d"),
     ("board.home", _l("Board"), "b"),
     ("workspace.home", _l("Workspace"), "w"),
+    ("campaigns.index", _l("Campaigns"), "c"),
     ("imports.index", _l("Imports"), "i"),
     ("distribution.home", _l("Distribution"), "t"),
     ("donotcall.index", _l("Do not call"), "o"),  # o: opposizioni

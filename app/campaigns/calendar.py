@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import holidays
+from flask_babel import gettext as _
 
 ROME = ZoneInfo("Europe/Rome")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -36,7 +37,21 @@ DEFAULT_WEEK: tuple[tuple[Window, ...], ...] = (
 
 
 class CallingHoursError(ValueError):
-    """A calling-hours setting is malformed; the message says where and why."""
+    """A calling-hours setting is malformed; the message says where and why.
+
+    ``day`` is the weekday key (or ``"closed"``) it is about, ``index`` the window (or
+    date) in it, ``reason`` the message without the place: a form shows it beside the day.
+    """
+
+    def __init__(self, reason: str, day: str | None = None, index: int | None = None) -> None:
+        self.reason, self.day, self.index = reason, day, index
+        super().__init__(f"{self.where}: {reason}" if self.where else reason)
+
+    @property
+    def where(self) -> str | None:
+        if self.day is None:
+            return None
+        return self.day if self.index is None else f"{self.day}[{self.index}]"
 
 
 @dataclass(frozen=True)
@@ -60,53 +75,76 @@ def public_holidays(year: int) -> frozenset[date]:
     return frozenset(holidays.Italy(years=year))
 
 
-def _minutes(value: Any, where: str, *, is_end: bool) -> int:
-    """Parse "HH:MM" into minutes; "24:00" is allowed as an end only."""
+def parse_time(value: Any, *, is_end: bool = False) -> int:
+    """Minutes after midnight of "HH:MM"; "24:00" is allowed as an end only. Raises
+    ``CallingHoursError`` (without a place) otherwise."""
     if not isinstance(value, str) or len(value) != 5 or value[2] != ":":
-        raise CallingHoursError(f"{where}: {value!r} is not a time written as HH:MM")
+        raise CallingHoursError(_("%(value)r is not a time written as HH:MM", value=value))
     hours, minutes = value[:2], value[3:]
     if not (hours.isdigit() and minutes.isdigit()):
-        raise CallingHoursError(f"{where}: {value!r} is not a time written as HH:MM")
+        raise CallingHoursError(_("%(value)r is not a time written as HH:MM", value=value))
     total = int(hours) * 60 + int(minutes)
     if int(minutes) > 59 or total > DAY_MINUTES or (total == DAY_MINUTES and not is_end):
-        raise CallingHoursError(f"{where}: {value!r} is not a time of day")
+        raise CallingHoursError(_("%(value)r is not a time of day", value=value))
     return total
+
+
+def format_time(minutes: int) -> str:
+    """ "HH:MM" of minutes after midnight (1440 is "24:00")."""
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _minutes(value: Any, day: str, index: int, *, is_end: bool) -> int:
+    try:
+        return parse_time(value, is_end=is_end)
+    except CallingHoursError as exc:
+        raise CallingHoursError(exc.reason, day, index) from None
 
 
 def _windows(day: str, raw: Any) -> tuple[Window, ...]:
     """Parse one weekday's list of [start, end] pairs: ordered, non-empty, not overlapping."""
     if not isinstance(raw, list):
-        raise CallingHoursError(f"{day}: expected a list of [start, end] pairs, got {raw!r}")
+        raise CallingHoursError(
+            _("expected a list of [start, end] pairs, got %(value)r", value=raw), day
+        )
     windows: list[Window] = []
     for index, pair in enumerate(raw):
-        where = f"{day}[{index}]"
         if not isinstance(pair, list | tuple) or len(pair) != 2:
-            raise CallingHoursError(f"{where}: expected [start, end], got {pair!r}")
-        start = _minutes(pair[0], where, is_end=False)
-        end = _minutes(pair[1], where, is_end=True)
+            message = _("expected [start, end], got %(value)r", value=pair)
+            raise CallingHoursError(message, day, index)
+        start = _minutes(pair[0], day, index, is_end=False)
+        end = _minutes(pair[1], day, index, is_end=True)
         if start >= end:
-            raise CallingHoursError(f"{where}: {pair[0]} is not before {pair[1]}")
+            raise CallingHoursError(
+                _("%(start)s is not before %(end)s", start=pair[0], end=pair[1]), day, index
+            )
         if windows and start < windows[-1][1]:
             raise CallingHoursError(
-                f"{where}: starts before the previous window ends (windows must be in order "
-                "and must not overlap)"
+                _(
+                    "starts before the previous window ends (windows must be in order and "
+                    "must not overlap)"
+                ),
+                day,
+                index,
             )
         windows.append((start, end))
     if day == "sun" and windows:
-        raise CallingHoursError("sun: the code of conduct forbids calls on Sundays")
+        raise CallingHoursError(_("the code of conduct forbids calls on Sundays"), day)
     return tuple(windows)
 
 
 def _closed_dates(raw: Any) -> frozenset[date]:
     if not isinstance(raw, list):
-        raise CallingHoursError(f"{CLOSED_KEY}: expected a list of YYYY-MM-DD dates")
+        raise CallingHoursError(_("expected a list of YYYY-MM-DD dates"), CLOSED_KEY)
     dates = set()
     for index, value in enumerate(raw):
         try:
             dates.add(date.fromisoformat(value))
         except (TypeError, ValueError):
             raise CallingHoursError(
-                f"{CLOSED_KEY}[{index}]: {value!r} is not a date written as YYYY-MM-DD"
+                _("%(value)r is not a date written as YYYY-MM-DD", value=value),
+                CLOSED_KEY,
+                index,
             ) from None
     return frozenset(dates)
 
@@ -116,12 +154,18 @@ def parse_calling_hours(raw: Mapping[str, Any] | None) -> CallingHours:
     if raw is None:
         return DEFAULT_HOURS
     if not isinstance(raw, Mapping):
-        raise CallingHoursError(f"calling hours must be an object, got {type(raw).__name__}")
+        raise CallingHoursError(
+            _("calling hours must be an object, got %(type)s", type=type(raw).__name__)
+        )
     unknown = sorted(set(raw) - {*WEEKDAYS, CLOSED_KEY})
     if unknown:
         raise CallingHoursError(
-            f"unknown key(s) {', '.join(map(repr, unknown))}: expected weekdays "
-            f"{', '.join(WEEKDAYS)} or {CLOSED_KEY!r}"
+            _(
+                "unknown key(s) %(keys)s: expected weekdays %(days)s or %(closed)r",
+                keys=", ".join(map(repr, unknown)),
+                days=", ".join(WEEKDAYS),
+                closed=CLOSED_KEY,
+            )
         )
     week = tuple(
         _windows(day, raw[day]) if day in raw else DEFAULT_WEEK[index]
@@ -176,3 +220,33 @@ def next_callable(after_utc: datetime, hours: CallingHours | Mapping[str, Any] |
             if opens > after_utc:
                 return opens
     raise CallingHoursError(f"no calling hours in the {SEARCH_DAYS} days after {after_utc}")
+
+
+def next_callable_at(
+    after_utc: datetime, minute_of_day: int, hours: CallingHours | Mapping[str, Any] | None
+) -> datetime:
+    """The first instant at or after ``after_utc`` whose Rome wall-clock time is
+    ``minute_of_day`` and when a call may be placed ("come back at 16:00": the next 16:00
+    within calling hours, skipping days closed at that time). If that time of day is never
+    within calling hours, the next opening after ``after_utc`` instead."""
+    _require_aware(after_utc, "after_utc")
+    parsed = _as_hours(hours)
+    first_day = after_utc.astimezone(ROME).date()
+    for offset in range(SEARCH_DAYS):
+        moment = _local_to_utc(first_day + timedelta(days=offset), minute_of_day)
+        if moment >= after_utc and is_callable(moment, parsed):
+            return moment
+    return next_callable(after_utc, parsed)
+
+
+def to_config(hours: CallingHours) -> dict[str, Any] | None:
+    """The shortest ``calling_hours`` JSON that means ``hours``: the weekdays that differ
+    from the default and the closed dates; None when it is the default."""
+    config: dict[str, Any] = {
+        day: [[format_time(start), format_time(end)] for start, end in windows]
+        for day, windows, default in zip(WEEKDAYS, hours.week, DEFAULT_WEEK, strict=True)
+        if windows != default
+    }
+    if hours.closed:
+        config[CLOSED_KEY] = sorted(day.isoformat() for day in hours.closed)
+    return config or None

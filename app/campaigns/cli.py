@@ -18,13 +18,13 @@ from app.campaigns.practice import COPY_MAX, copy_for_practice
 from app.campaigns.queueing import SELECTABLE, enqueue_segment, segment_from_options
 from app.campaigns.services import (
     CampaignError,
-    campaign_summaries,
     create_campaign,
     find_campaign,
     set_status,
     update_settings,
     use_script,
 )
+from app.campaigns.summaries import campaign_summaries
 from app.campaigns.teams import set_teams
 from app.donotcall.interval import campaign_warnings, local_today
 from app.extensions import db
@@ -121,13 +121,16 @@ def _settings(options: dict[str, Any]) -> dict[str, Any]:
 
 @contextmanager
 def _unit_of_work() -> Iterator[None]:
-    """Commit what the block did, or roll it all back and fail with the service's message."""
-    try:
-        yield
-        db.session.commit()
-    except CampaignError as exc:
-        db.session.rollback()
-        raise click.ClickException(str(exc)) from exc
+    """Commit what the block did, or roll it all back and fail with the service's message
+    (in English, like the rest of these commands' output; the pages speak the user's
+    language)."""
+    with force_locale("en"):
+        try:
+            yield
+            db.session.commit()
+        except CampaignError as exc:
+            db.session.rollback()
+            raise click.ClickException(str(exc)) from exc
 
 
 def _campaign(code: str) -> Campaign:

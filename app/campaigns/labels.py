@@ -1,5 +1,5 @@
-"""Interface names of the campaign statuses, and when calls reopen, translated by
-Flask-Babel."""
+"""Interface names of the campaign statuses and of the weekdays of calling hours, and
+when calls reopen, translated by Flask-Babel."""
 
 from __future__ import annotations
 
@@ -36,7 +36,19 @@ def reopens_label(reopens_at: datetime) -> str:
     )
 
 
+WEEKDAY_LABELS = {
+    "mon": _l("Monday"), "tue": _l("Tuesday"), "wed": _l("Wednesday"), "thu": _l("Thursday"),
+    "fri": _l("Friday"), "sat": _l("Saturday"), "sun": _l("Sunday"),
+}  # fmt: skip
+
+
+def weekday_label(day: str) -> str:
+    """The name of a weekday key of the calling hours ("mon": "lunedì")."""
+    return str(WEEKDAY_LABELS[day])
+
+
 TEMPLATE_HELPERS: dict[str, Callable[..., str]] = {
     "campaign_status_label": campaign_status_label,
     "reopens_label": reopens_label,
+    "weekday_label": weekday_label,
 }

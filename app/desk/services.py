@@ -307,17 +307,21 @@ def _move_on(
 ) -> Ended:
     """Record the call, place its queue entry and set the account's status the outcome
     implies, in one set-based write (``queue.end_call``); then the outcome's flags."""
-    retry = {
-        "no_answer": call.campaign.retry_no_answer_minutes,
-        "busy": call.campaign.retry_busy_minutes,
-    }.get(rule.retry or "")
+    campaign = call.campaign
+    retry = None
+    if rule.recycles:
+        retry = rule.retry_delay(
+            no_answer=campaign.retry_no_answer_minutes, busy=campaign.retry_busy_minutes
+        )
     agent_id = call.draft.agent_id  # who opened the call, whoever holds the entry now
     ended = end_call(
         session,
         call.entry,
         now=now,
-        campaign=call.campaign,
+        campaign=campaign,
         retry_after_minutes=retry,
+        retry_at_minute=rule.retry_minute_of_day if rule.recycles else None,
+        exhausted=rule.recycles and rule.exhausted(_times_sent_back(call, rule)),
         final=rule.final,
         final_status=rule.status if rule.final else None,
         callback_at=callback_at if rule.callback else None,
@@ -335,6 +339,14 @@ def _move_on(
         if dialled is not None:
             dialled.kind = PhoneKind.INVALID
     return ended
+
+
+def _times_sent_back(call: Call, rule: OutcomeRule) -> int:
+    """How many times this outcome already sent the account back in this campaign: its
+    earlier calls ending so (the call screen has them all)."""
+    return sum(
+        1 for c in call.history if c.campaign_id == call.campaign.id and c.outcome == rule.code
+    )
 
 
 def keep_posted_answers(

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.campaigns.calendar import ROME, is_callable
 from app.campaigns.models import Campaign, CampaignStatus
+from app.campaigns.outcomes import DESK_KEYS
 from app.campaigns.teams import may_work
 from app.columns import utcnow
 from app.desk.forms import NextAccountForm, OutcomeForm, ReleaseForm
@@ -138,6 +139,7 @@ def _render_call(
             release_form=ReleaseForm(),
             timezone=ROME.key,
             callback_at=callback_at[:16],
+            desk_keys=DESK_KEYS,
         ),
         status,
     )

@@ -92,7 +92,8 @@ def segment():
     """The segment builder: filters, the live count and the plan's arithmetic."""
     form = _segment_form()
     matching = count(db.session, _chosen(form)) if form.validate() else 0
-    queue_form = QueueSegmentForm()
+    # The campaign page's "put accounts in the queue" link names its campaign.
+    queue_form = QueueSegmentForm(campaign=request.args.get("campaign", type=int))
     queue_form.campaign.choices = [
         SelectChoice(c.id, f"{c.code} · {c.name}" + (f" ({_('PRACTICE')})" if c.practice else ""))
         for c in list_campaigns(db.session)

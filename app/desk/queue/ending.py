@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.accounts.status import AccountStatus
-from app.campaigns.calendar import next_callable
+from app.campaigns.calendar import next_callable, next_callable_at
 from app.campaigns.models import Campaign, QueueEntry, QueueState
 from app.desk.queue import finish_sql
 from app.desk.queue.leases import LeaseLost
@@ -47,6 +47,8 @@ def end_call(
     now: datetime,
     campaign: Campaign | None = None,
     retry_after_minutes: int | None,
+    retry_at_minute: int | None = None,
+    exhausted: bool = False,
     final: bool,
     callback_at: datetime | None,
     callback_agent_id: int | None,
@@ -57,8 +59,11 @@ def end_call(
     """Place the entry after an outcome (done, a callback, or a retry within calling hours),
     move its account on and, with ``attempt``, record the call: one statement on PostgreSQL.
 
-    Counts the attempt and ends the lease. A retry needs ``retry_after_minutes``; past the
-    campaign's ``max_attempts`` the entry is done and the account UNREACHABLE (EXHAUSTED).
+    Counts the attempt and ends the lease. A retry needs ``retry_after_minutes`` (0 with
+    ``retry_at_minute``: the next time the Rome clock shows that minute of the day within
+    calling hours, at least that many minutes on); past the campaign's ``max_attempts``,
+    or ``exhausted`` (the outcome's own limit is reached), the entry is done and the
+    account UNREACHABLE (EXHAUSTED).
     A final outcome sets the account to ``final_status`` (left alone when None). If the
     campaign was closed meanwhile, a callback or retry ends the entry instead (WITHDRAWN)
     and the account is READY. With ``holder_id``, raises ``LeaseLost`` unless that agent
@@ -73,14 +78,18 @@ def end_call(
     retry_at = None
     if not final and callback_at is None and retry_after_minutes is not None:
         later = now + timedelta(minutes=retry_after_minutes)
-        retry_at = next_callable(later, campaign.serving_hours)
+        if retry_at_minute is None:
+            retry_at = next_callable(later, campaign.serving_hours)
+        else:
+            retry_at = next_callable_at(later, retry_at_minute, campaign.serving_hours)
     placement = finish_sql.Placement(
         final=final,
         final_status=final_status,
         callback_at=None if final else callback_at,
         callback_agent_id=callback_agent_id,
         retry_at=retry_at,
-        max_attempts=campaign.max_attempts,
+        # The outcome's own limit reached: no attempt more, the entry ends EXHAUSTED.
+        max_attempts=0 if exhausted else campaign.max_attempts,
     )
     done = finish_sql.finish(
         session, entry_id, holder_id=holder_id, now=now, placement=placement, attempt=attempt

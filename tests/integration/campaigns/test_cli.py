@@ -210,3 +210,28 @@ def test_list_shows_status_script_and_queue_size(runner, session, script):
     assert lines[0].endswith("in queue  Senza copione")
     assert lines[1].split()[:6] == ["PILOT", "active", "fleet_qualification", "v1", "3", "in"]
     assert lines[1].endswith("in queue  Pilota oltre 16 t")
+
+
+def test_recycle_rules_per_outcome_from_the_shell(runner, session, script):
+    """The shell takes the same outcome keys as the campaign pages, and refuses what they
+    refuse, in English, whatever the application's default language."""
+    assert invoke(runner, *CREATE).exit_code == 0
+    busy = {"code": "busy", "label_it": "Occupato", "label_en": "Busy", "key": "o",
+            "status": "queued", "retry_minutes": 30, "retry_at": "16:00",
+            "retry_limit": 3}  # fmt: skip
+    result = invoke(runner, "campaigns", "set", "PILOT", "--outcomes",
+                    json.dumps([*OUTCOMES, busy]))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert fresh(session).outcomes[-1] == busy
+    for bad, message in [
+        ({**busy, "retry_at": "4pm"}, "outcomes[2]: '4pm' is not a time written as HH:MM."),
+        ({**busy, "key": "t"}, "outcomes[2]: the desk already uses Alt+T for something else"),
+        ({**busy, "retry_limit": 0}, "outcomes[2]: 0 is out of range, it must be 1 to 20."),
+    ]:
+        result = invoke(runner, "campaigns", "set", "PILOT", "--outcomes",
+                        json.dumps([*OUTCOMES, bad]))  # fmt: skip
+        assert result.exit_code == 1 and message in result.stderr, result.stderr
+    no_qualifying = json.dumps([OUTCOMES[1]])
+    result = invoke(runner, "campaigns", "set", "PILOT", "--outcomes", no_qualifying)
+    assert "outcomes: no outcome counts as qualified" in result.stderr
+    assert fresh(session).outcomes[-1] == busy

@@ -15,10 +15,13 @@ from app.campaigns.models import QueueEntry, QueueState
 from app.campaigns.queueing import enqueue_accounts, enqueue_segment
 from app.campaigns.services import (
     CampaignError,
+    clone_campaign,
     create_campaign,
     set_status,
+    settings_problems,
     update_settings,
     use_script,
+    use_script_version,
 )
 from app.scripting.services import load_script
 from tests import factories
@@ -239,3 +242,70 @@ def test_closing_gives_waiting_accounts_back_and_lets_calls_finish(session, scri
         else:
             assert account.status == AccountStatus.READY
             assert entries[account_id].state == QueueState.DONE
+
+
+# -- the pages' services: a version of a script, a copy, every problem at once ----------
+
+
+def test_use_script_version_takes_any_loaded_version_and_audits_it(session, script):
+    edited = SCRIPT.read_text(encoding="utf-8").replace("Qualificazione", "Qualifica")
+    newer = load_script(session, edited)
+    campaign = new(session)
+    assert campaign.call_script_id == newer.id
+    assert use_script_version(session, campaign, script.id).id == script.id
+    assert campaign.call_script_id == script.id  # an older version, on purpose
+    assert use_script_version(session, campaign, script.id) == script  # again: no change
+    assert audit_actions(session, campaign) == ["campaign.create", "campaign.use_script"]
+    with pytest.raises(CampaignError, match="does not exist") as caught:
+        use_script_version(session, campaign, newer.id + 1000)
+    assert caught.value.field == "call_script_id"
+    set_status(session, campaign, CS.CLOSED)
+    with pytest.raises(CampaignError, match="PILOT is closed"):
+        use_script_version(session, campaign, newer.id)
+
+
+def test_create_on_a_chosen_version_or_without_a_script(session, script):
+    chosen = create_campaign(session, code="V1", name="Versione", call_script_id=script.id)
+    assert chosen.call_script_id == script.id
+    bare = create_campaign(session, code="BARE", name="Senza copione")
+    assert bare.call_script_id is None and bare.status == CS.DRAFT
+    with pytest.raises(CampaignError, match="has no call script"):
+        set_status(session, bare, CS.ACTIVE)
+
+
+def test_a_copy_is_a_draft_with_the_settings_and_an_empty_queue(session, script):
+    zone = factories.zone(session)
+    source = new(session, max_attempts=3, calling_hours={"sat": []}, outcomes=OUTCOMES,
+                 target_redemption="0.55")  # fmt: skip
+    source.zone_id = zone.id
+    set_status(session, source, CS.ACTIVE)
+    enqueue_accounts(session, source, [factories.account(session, status=AccountStatus.READY).id])
+    copy = clone_campaign(session, source, code="PILOT-2", name="Pilota bis")
+    assert (copy.code, copy.name, copy.status) == ("PILOT-2", "Pilota bis", CS.DRAFT)
+    assert copy.call_script_id == source.call_script_id and copy.zone_id == zone.id
+    assert (copy.max_attempts, copy.target_redemption) == (3, Decimal("0.550"))
+    assert copy.calling_hours == {"sat": []} and copy.outcomes == OUTCOMES
+    assert session.scalars(select(QueueEntry).where(QueueEntry.campaign_id == copy.id)).all() == []
+    assert audit_actions(session, copy) == ["campaign.create"]
+    with pytest.raises(CampaignError, match="already exists") as caught:
+        clone_campaign(session, source, code="PILOT", name="Ancora")
+    assert caught.value.field == "code"
+
+
+def test_settings_problems_lists_every_bad_setting_with_its_field(session):
+    problems = settings_problems({"max_attempts": 0, "lease_minutes": 5, "name": " ",
+                                  "calling_hours": {"sun": [["10:00", "12:00"]]},
+                                  "outcomes": [OUTCOMES[1]]})  # fmt: skip
+    assert set(problems) == {"max_attempts", "name", "calling_hours", "outcomes"}
+    assert problems["max_attempts"].reason == "0 is out of range, it must be 1 to 20"
+    assert problems["calling_hours"].cause.day == "sun"
+    assert "qualified" in problems["outcomes"].reason
+    assert settings_problems({"max_attempts": 3}) == {}
+
+
+def test_the_name_may_change_and_is_checked(session, script):
+    campaign = new(session)
+    assert update_settings(session, campaign, name="  Pilota nord  ") == {"name": "Pilota nord"}
+    with pytest.raises(CampaignError, match="1 to 120 characters") as caught:
+        update_settings(session, campaign, name="")
+    assert caught.value.field == "name" and campaign.name == "Pilota nord"

@@ -159,3 +159,65 @@ def test_practice_campaigns_serve_at_any_time_live_ones_by_their_hours():
     assert not is_callable(sunday_evening, live.serving_hours)
     assert next_callable(sunday_evening, live.serving_hours) == rome(2026, 12, 7, 9, 0)
     assert is_callable(sunday_evening, practice.serving_hours)
+
+
+# -- "come back at 16:00": the next such time within calling hours ---------------------
+
+
+@pytest.mark.parametrize(
+    ("after", "at", "hours", "expected"),
+    [
+        # Tuesday 10:00 -> 16:00 the same day.
+        (rome(2025, 4, 22, 10, 0), "16:00", None, rome(2025, 4, 22, 16, 0)),
+        # Tuesday 17:00: today's 16:00 has passed -> Wednesday 16:00.
+        (rome(2025, 4, 22, 17, 0), "16:00", None, rome(2025, 4, 23, 16, 0)),
+        # Exactly 16:00 counts.
+        (rome(2025, 4, 22, 16, 0), "16:00", None, rome(2025, 4, 22, 16, 0)),
+        # Thursday 24 April 17:00: Friday is Liberation Day, Sunday is closed -> Saturday.
+        (rome(2025, 4, 24, 17, 0), "16:00", None, rome(2025, 4, 26, 16, 0)),
+        # Saturday 18:30 wants 09:30: Saturday opens at 10 -> Monday 09:30.
+        (rome(2025, 3, 29, 8, 0), "09:30", None, rome(2025, 3, 31, 9, 30)),
+        # Monday's lunch break: 13:30 is closed on a split Monday -> Tuesday 13:30.
+        (rome(2025, 3, 31, 8, 0), "13:30", SPLIT_MONDAY, rome(2025, 4, 1, 13, 30)),
+        # A closed date is skipped.
+        (rome(2025, 12, 23, 17, 0), "16:00", {"closed": ["2025-12-24"]},
+         rome(2025, 12, 27, 16, 0)),
+        # Across the spring DST change the local time holds.
+        (rome(2025, 3, 28, 17, 0), "16:00", None, rome(2025, 3, 29, 16, 0)),
+        (rome(2025, 3, 29, 17, 0), "16:00", None, rome(2025, 3, 31, 16, 0)),
+        # A time never within calling hours: the next opening instead.
+        (rome(2025, 4, 22, 21, 0), "22:00", None, rome(2025, 4, 23, 9, 0)),
+    ],
+)  # fmt: skip
+def test_next_callable_at_a_time_of_day(after, at, hours, expected):
+    from app.campaigns.calendar import next_callable_at, parse_time
+
+    assert next_callable_at(after, parse_time(at), hours) == expected
+
+
+def test_errors_name_their_place_and_reason():
+    with pytest.raises(CallingHoursError) as caught:
+        parse_calling_hours({"tue": [["09:00", "12:00"], ["11:00", "13:00"]]})
+    error = caught.value
+    assert (error.day, error.index, error.where) == ("tue", 1, "tue[1]")
+    assert str(error) == f"tue[1]: {error.reason}" and "must not overlap" in error.reason
+    with pytest.raises(CallingHoursError) as caught:
+        parse_calling_hours({"sun": [["10:00", "12:00"]]})
+    assert (caught.value.day, caught.value.index) == ("sun", None)
+
+
+@pytest.mark.parametrize(
+    ("raw", "config"),
+    [
+        (None, None),
+        ({"mon": [["09:00", "20:00"]]}, None),  # the default, said in full
+        ({"sat": []}, {"sat": []}),
+        ({"mon": [["09:00", "13:00"], ["14:00", "24:00"]], "closed": ["2025-12-31", "2025-12-24"]},
+         {"mon": [["09:00", "13:00"], ["14:00", "24:00"]], "closed": ["2025-12-24", "2025-12-31"]}),
+    ],
+)  # fmt: skip
+def test_to_config_keeps_only_what_differs_from_the_default(raw, config):
+    from app.campaigns.calendar import to_config
+
+    assert to_config(parse_calling_hours(raw)) == config
+    assert parse_calling_hours(config) == parse_calling_hours(raw)
