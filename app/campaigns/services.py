@@ -286,7 +286,8 @@ def update_settings(
                 "Campaign %(code)s already has accounts in its queue: practice and live "
                 "accounts never mix, so create another campaign instead.",
                 code=campaign.code,
-            )
+            ),
+            field="practice",
         )
     for key, value in changed.items():
         setattr(campaign, key, value)

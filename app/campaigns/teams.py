@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from app.audit.services import record
@@ -29,15 +29,17 @@ def set_teams(
     """List exactly these teams on the campaign (none: open to every agent again). A team
     must exist and, unless it is listed already, be active. Audited when it changes."""
     if campaign.status == CampaignStatus.CLOSED:
-        raise CampaignError(_l("A closed campaign can no longer be changed."))
+        raise CampaignError(_("A closed campaign can no longer be changed."))
     wanted = sorted(set(team_ids))
     found = list(session.scalars(sa.select(Team).where(Team.id.in_(wanted)))) if wanted else []
     if len(found) != len(wanted):
-        raise CampaignError(_l("Unknown team: choose among the teams listed."))
+        raise CampaignError(_("Unknown team: choose among the teams listed."), field="teams")
     listed = {team.id for team in campaign.teams}
     for team in found:
         if not team.active and team.id not in listed:
-            raise CampaignError(_l("Team %(code)s is not active: choose another.", code=team.code))
+            raise CampaignError(
+                _("Team %(code)s is not active: choose another.", code=team.code), field="teams"
+            )
     before = sorted(team.code for team in campaign.teams)
     found.sort(key=lambda team: team.code)
     after = [team.code for team in found]

@@ -24,10 +24,10 @@ from app.campaigns.calendar import is_callable, next_callable
 from app.campaigns.models import Campaign, CampaignStatus, QueueEntry, QueueState
 from app.campaigns.outcomes import rules_from_config
 from app.campaigns.services import STATUS_FLOW, CampaignError, set_status
+from app.campaigns.teams import workable_agents
 from app.donotcall.interval import campaign_check_warning, register_check
 from app.scripting.models import CallScript
 from app.setup.campaign_overview import script_outcomes
-from app.users.services import active_agents
 
 # The page's words for each change and the status it leads to.
 ACTIONS: dict[str, CampaignStatus] = {
@@ -95,10 +95,9 @@ def _queue(session: Session, campaign: Campaign) -> _Queue:
 
 
 def agents_who_can_work(session: Session, campaign: Campaign) -> int:
-    """How many agents could be served the campaign's accounts. Today every active agent
-    sees every active campaign; once a campaign lists the teams allowed to work it
-    (``campaign_teams``), this counts the active agents of those teams."""
-    return len(active_agents(session))
+    """How many active agents could be served the campaign's accounts: all of them when it
+    lists no team, else those of its active teams (``campaigns.teams.workable_agents``)."""
+    return len(workable_agents(session, campaign))
 
 
 def plan_change(
@@ -228,6 +227,12 @@ def _queue_check(queue: _Queue) -> Check:
 
 
 def _do_not_call(session: Session, campaign: Campaign, today: date) -> Check:
+    if campaign.practice:
+        return Check(
+            "donotcall",
+            Level.OK,
+            _("A practice campaign phones nobody: no check of the register is needed."),
+        )
     warning = campaign_check_warning(session, campaign, today)
     if warning:
         return Check("donotcall", Level.WARNING, warning)
@@ -251,16 +256,16 @@ def _agents(session: Session, campaign: Campaign) -> Check:
             Level.WARNING,
             _(
                 "No active agent can work it: an administrator must create or reactivate "
-                "agents first."
+                "agents, or put them in one of the teams it is open to, first."
             ),
         )
     return Check("agents", Level.OK, _("%(n)s active agents can work it.", n=agents))
 
 
 def _hours(campaign: Campaign, now: datetime) -> Check:
-    if is_callable(now, campaign.calling_hours):
+    if is_callable(now, campaign.serving_hours):
         return Check("hours", Level.INFO, _("Within calling hours now: calls can start at once."))
-    opening = next_callable(now, campaign.calling_hours)
+    opening = next_callable(now, campaign.serving_hours)
     return Check(
         "hours",
         Level.INFO,

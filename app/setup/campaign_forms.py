@@ -12,6 +12,7 @@ from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf.i18n import translations as wtf_translations
 from wtforms import (
+    BooleanField,
     DecimalField,
     FieldList,
     Form,
@@ -19,11 +20,13 @@ from wtforms import (
     HiddenField,
     IntegerField,
     SelectField,
+    SelectMultipleField,
     StringField,
     SubmitField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.campaigns.calendar import CLOSED_KEY, WEEKDAYS, CallingHours, format_time, to_config
 from app.campaigns.calendar import parse_calling_hours as parse_hours
@@ -31,6 +34,7 @@ from app.campaigns.models import Campaign
 from app.campaigns.services import LIMITS, CampaignError, settings_problems
 from app.forms import BaseForm
 from app.scripting.models import CallScript
+from app.users.models import Team
 
 TIME = {"inputmode": "numeric", "placeholder": "09:00", "size": 5, "maxlength": 5,
         "autocomplete": "off"}  # fmt: skip
@@ -160,6 +164,16 @@ class CampaignForm(BaseForm):
     callback_grace_minutes = IntegerField(
         _l("Minutes a due callback waits for its agent"), validators=[InputRequired()],
         description=_l("Then any agent may take it."))  # fmt: skip
+    teams = SelectMultipleField(
+        _l("Teams that may work it"), coerce=int, validate_choice=True,
+        widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
+        description=_l("Only their agents see it on the desk and only their supervisors on "
+                       "the board. None ticked: every agent."))  # fmt: skip
+    practice = BooleanField(
+        _l("Practice campaign"),
+        description=_l("Invented companies, served at any hour and on any day: nobody is "
+                       "phoned and nothing counts in the live figures. It changes kind only "
+                       "while its queue is empty."))  # fmt: skip
     hours = FormField(HoursForm, label=_l("Calling hours"))
     submit = SubmitField(_l("Save the campaign"), render_kw={"accesskey": "s"})
 
@@ -175,13 +189,19 @@ class CampaignForm(BaseForm):
         self.name.render_kw = {**(self.name.render_kw or {}), "autofocus": True}
         return self
 
-    def load(self, versions: list[tuple[CallScript, bool]], campaign: Campaign | None) -> None:
-        """The script versions to choose from and, on a GET, the values to start from:
-        ``campaign``'s, or a new campaign's (the latest version of the first script)."""
+    def load(
+        self,
+        versions: list[tuple[CallScript, bool]],
+        teams: list[Team],
+        campaign: Campaign | None,
+    ) -> None:
+        """The script versions and teams to choose from and, on a GET, the values to start
+        from: ``campaign``'s, or a new campaign's (the latest version of the first script)."""
         self.call_script_id.choices = [
             SelectChoice("", _l("— none yet (it cannot be activated) —")),
             *(SelectChoice(s.id, _version_label(s, latest)) for s, latest in versions),
         ]
+        self.teams.choices = [(team.id, f"{team.name} ({team.code})") for team in teams]
         if self.is_submitted():
             return
         values = _values(campaign) if campaign else _defaults()
@@ -200,6 +220,7 @@ class CampaignForm(BaseForm):
         if not self.target.errors and isinstance(self.target.data, Decimal):
             settings["target_redemption"] = self.target.data / 100
         settings["calling_hours"] = compact_hours(self.hours.form.raw())
+        settings["practice"] = bool(self.practice.data)
         return settings
 
     def validate(self, extra_validators: Any = None) -> bool:
@@ -225,15 +246,18 @@ class CampaignForm(BaseForm):
 
 
 def _values(campaign: Campaign) -> dict[str, Any]:
-    values = {name: getattr(campaign, name) for name in (*LIMITS, "name", "call_script_id")}
-    return values | {"target": campaign.target_redemption * 100}
+    names = (*LIMITS, "name", "call_script_id", "practice")
+    values = {name: getattr(campaign, name) for name in names}
+    teams = [team.id for team in campaign.teams]
+    return values | {"target": campaign.target_redemption * 100, "teams": teams}
 
 
 def _defaults() -> dict[str, Any]:
     """A new campaign's settings: the defaults of its columns (target 60 %, 6 calls...)."""
     columns = Campaign.__table__.c
     values = {name: columns[name].default.arg for name in LIMITS}
-    return values | {"target": columns["target_redemption"].default.arg * 100}
+    target = columns["target_redemption"].default.arg * 100
+    return values | {"target": target, "teams": [], "practice": False}
 
 
 def _version_label(script: CallScript, latest: bool) -> str:

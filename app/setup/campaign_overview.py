@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.board import tally_reads
@@ -27,6 +28,7 @@ from app.desk.queue import QueueDepth, queue_depth
 from app.donotcall.interval import RegisterCheck, campaign_check_warning, register_check
 from app.scripting.models import CallScript
 from app.scripting.services import list_versions, script_of
+from app.users.models import Team
 
 
 @dataclass(frozen=True)
@@ -52,9 +54,12 @@ class CampaignRow:
         return redemption is not None and redemption < self.campaign.target_redemption
 
 
-def campaign_rows(session: Session, today: date) -> tuple[list[CampaignRow], RegisterCheck]:
-    """Every campaign by code, and the newest check of the opposition register (every
-    campaign is checked against it: its date is each campaign's last check)."""
+def campaign_rows(
+    session: Session, today: date, visible: set[int] | None = None
+) -> tuple[list[CampaignRow], RegisterCheck]:
+    """Every campaign by code (only the ``visible`` ids when given), and the newest check of
+    the opposition register (every campaign is checked against it: its date is each
+    campaign's last check)."""
     check = register_check(session, today)
     counts = dict(tally_reads.campaign_totals(session))
     rows = [
@@ -64,6 +69,7 @@ def campaign_rows(session: Session, today: date) -> tuple[list[CampaignRow], Reg
             campaign_check_warning(session, summary.campaign, today, check=check),
         )
         for summary in campaign_summaries(session)
+        if visible is None or summary.campaign.id in visible
     ]
     return rows, check
 
@@ -106,7 +112,7 @@ def campaign_detail(
     warning = campaign_check_warning(session, campaign, today, check=check)
     row = CampaignRow(summary, counts, warning)
     hours = parse_calling_hours(campaign.calling_hours)
-    callable_now = is_callable(now, hours)
+    callable_now = is_callable(now, campaign.serving_hours)  # a practice campaign: always
     return CampaignDetail(
         row=row,
         register=check,
@@ -129,3 +135,11 @@ def script_outcomes(session: Session, campaign: Campaign) -> frozenset[str]:
 def script_choices(session: Session) -> list[tuple[CallScript, bool]]:
     """The loaded script versions, by name then newest first, flagged when latest."""
     return list_versions(session)
+
+
+def team_choices(session: Session, campaign: Campaign | None) -> list[Team]:
+    """The teams a campaign may be opened to: the active ones, and those it lists already
+    (a team deactivated since stays ticked until someone unticks it), by code."""
+    listed = {team.id for team in campaign.teams} if campaign else set()
+    teams = session.scalars(sa.select(Team).order_by(Team.code))
+    return [team for team in teams if team.active or team.id in listed]

@@ -11,20 +11,21 @@ from flask_login import current_user
 from app.campaigns.labels import campaign_status_label
 from app.campaigns.models import Campaign, CampaignStatus
 from app.campaigns.outcomes import DESK_KEYS, rules_from_config
-from app.campaigns.services import (
-    CampaignError,
-    clone_campaign,
-    create_campaign,
-    update_settings,
-)
+from app.campaigns.services import CampaignError, update_settings
+from app.campaigns.teams import may_see, visible_campaign_ids
 from app.columns import utcnow
 from app.donotcall.interval import local_today
 from app.extensions import db
 from app.security import Role, guard, load_or_404, roles
 from app.setup.activation import ChecksChanged, change_status, plan_change
-from app.setup.campaign_editing import edit_campaign
+from app.setup.campaign_editing import copy_campaign, edit_campaign, new_campaign
 from app.setup.campaign_forms import CampaignForm, CloneForm, StatusChangeForm
-from app.setup.campaign_overview import campaign_detail, campaign_rows, script_choices
+from app.setup.campaign_overview import (
+    campaign_detail,
+    campaign_rows,
+    script_choices,
+    team_choices,
+)
 from app.setup.outcome_forms import OutcomesForm
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
@@ -49,7 +50,8 @@ def _open(campaign: Campaign):
 def index():
     """Every campaign: status, script version, queue, redemption against target, the
     do-not-call check."""
-    rows, register = campaign_rows(db.session, local_today())
+    visible = visible_campaign_ids(db.session, current_user)
+    rows, register = campaign_rows(db.session, local_today(), visible)
     return render_template(
         "setup/campaigns/index.html", rows=rows, register=register, can_edit=_editor()
     )
@@ -59,13 +61,13 @@ def index():
 @roles(*EDITORS)
 def new():
     form = CampaignForm()
-    form.load(script_choices(db.session), None)
+    form.load(script_choices(db.session), team_choices(db.session, None), None)
     if form.validate_on_submit():
-        settings = form.settings()
         try:
-            campaign = create_campaign(db.session, code=form.code.data,
-                                       call_script_id=form.call_script_id.data,
-                                       user_id=current_user.id, **settings)  # fmt: skip
+            campaign = new_campaign(db.session, code=form.code.data,
+                                    call_script_id=form.call_script_id.data,
+                                    team_ids=form.teams.data, user_id=current_user.id,
+                                    **form.settings())  # fmt: skip
         except CampaignError as exc:
             db.session.rollback()
             form.refuse(exc)
@@ -78,8 +80,11 @@ def new():
 
 @bp.route("/<int:campaign_id>")
 def show(campaign_id: int):
-    """One campaign, read-only: settings, outcomes, calling hours, queue and figures."""
-    campaign = load_or_404(Campaign, campaign_id)
+    """One campaign, read-only: settings, outcomes, calling hours, queue and figures (a
+    supervisor of a team: only the campaigns open to it, as on the board)."""
+    campaign = load_or_404(
+        Campaign, campaign_id, allowed=lambda c: may_see(db.session, c, current_user)
+    )
     detail = campaign_detail(db.session, campaign, local_today(), utcnow())
     return render_template(
         "setup/campaigns/show.html", campaign=campaign, detail=detail, can_edit=_editor()
@@ -93,11 +98,12 @@ def edit(campaign_id: int):
     if (closed := _open(campaign)) is not None:
         return closed
     form = CampaignForm().for_editing()
-    form.load(script_choices(db.session), campaign)
+    form.load(script_choices(db.session), team_choices(db.session, campaign), campaign)
     if form.validate_on_submit():
         try:
             changed = edit_campaign(db.session, campaign, call_script_id=form.call_script_id.data,
-                                    user_id=current_user.id, **form.settings())  # fmt: skip
+                                    team_ids=form.teams.data, user_id=current_user.id,
+                                    **form.settings())  # fmt: skip
         except CampaignError as exc:
             db.session.rollback()
             form.refuse(exc)
@@ -144,8 +150,8 @@ def clone(campaign_id: int):
         form.name.data = _("%(name)s (copy)", name=source.name)[:120]
     if form.validate_on_submit():
         try:
-            copy = clone_campaign(db.session, source, code=form.code.data, name=form.name.data,
-                                  user_id=current_user.id)  # fmt: skip
+            copy = copy_campaign(db.session, source, code=form.code.data, name=form.name.data,
+                                 user_id=current_user.id)  # fmt: skip
         except CampaignError as exc:
             db.session.rollback()
             form.refuse(exc)
