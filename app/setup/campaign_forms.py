@@ -166,6 +166,7 @@ class CampaignForm(BaseForm):
         description=_l("Then any agent may take it."))  # fmt: skip
     teams = SelectMultipleField(
         _l("Teams that may work it"), coerce=int, validate_choice=True,
+        invalid_choice_message=_l("Unknown team: choose among the teams listed."),
         widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
         description=_l("Only their agents see it on the desk and only their supervisors on "
                        "the board. None ticked: every agent."))  # fmt: skip
