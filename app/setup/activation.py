@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from flask_babel import format_datetime
+from flask_babel import format_datetime, ngettext
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
@@ -221,8 +221,13 @@ def _queue_check(queue: _Queue) -> Check:
             Level.WARNING,
             _("The queue is empty: agents would get nothing. Put a segment in it first."),
         )
+    waiting = queue.waiting + queue.leased
     return Check(
-        "queue", Level.OK, _("%(n)s accounts wait in the queue.", n=queue.waiting + queue.leased)
+        "queue",
+        Level.OK,
+        ngettext(
+            "%(num)s account waits in the queue.", "%(num)s accounts wait in the queue.", waiting
+        ),
     )
 
 
@@ -259,7 +264,11 @@ def _agents(session: Session, campaign: Campaign) -> Check:
                 "agents, or put them in one of the teams it is open to, first."
             ),
         )
-    return Check("agents", Level.OK, _("%(n)s active agents can work it.", n=agents))
+    return Check(
+        "agents",
+        Level.OK,
+        ngettext("%(num)s active agent can work it.", "%(num)s active agents can work it.", agents),
+    )
 
 
 def _hours(campaign: Campaign, now: datetime) -> Check:

@@ -8,8 +8,10 @@ from types import SimpleNamespace
 
 import sqlalchemy as sa
 
+from app.accounts.status import AccountStatus
 from app.audit.models import AuditEntry
 from app.campaigns.models import Campaign
+from app.campaigns.queueing import enqueue_accounts
 from app.security import Role
 from app.users.teams import create_team
 from tests import factories
@@ -141,6 +143,20 @@ def test_activation_counts_the_agents_of_the_teams_it_is_open_to(client, session
     session.commit()
     page = text(client.get(f"/campaigns/{campaign.id}/status/activate"))
     assert "2 operatori attivi possono lavorarla" in page
+
+
+def test_activation_speaks_of_one_agent_and_one_account_in_the_singular(
+    client, session, staff, campaign
+):
+    north, _south = _teams(session)
+    _member(session, Role.AGENT, "anna", north)
+    campaign.teams = [north]
+    account = factories.account(session, status=AccountStatus.READY)
+    enqueue_accounts(session, campaign, [account.id])
+    session.commit()
+    page = text(client.get(f"/campaigns/{campaign.id}/status/activate"))
+    assert "1 operatore attivo può lavorarla." in page
+    assert "1 account attende in coda." in page
 
 
 def test_a_practice_campaign_needs_no_register_check_to_start(client, session, staff, script):
