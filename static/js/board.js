@@ -12,6 +12,8 @@
     count: new Intl.NumberFormat(lang),
   };
   const asOf = document.querySelector("[data-board-as-of]");
+  // The data says when in UTC (ISO 8601); the page shows the time where the centre is.
+  const clock = asOf && new Intl.DateTimeFormat(lang, {hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23", timeZone: asOf.dataset.timeZone});
   const every = 1000 * Number(table.dataset.refresh || 5);
 
   function show(cell, value) {
@@ -29,7 +31,10 @@
           if (!row) continue;  // a new campaign: shown at the next page load
           for (const cell of row.querySelectorAll("[data-field]")) show(cell, campaign[cell.dataset.field]);
         }
-        if (asOf) asOf.textContent = data.as_of;
+        if (asOf) {
+          asOf.dateTime = data.as_of;
+          asOf.textContent = clock.format(new Date(data.as_of));
+        }
       }
     } catch (e) { /* the network hiccuped: try again */ }
     window.setTimeout(refresh, every);

@@ -9,6 +9,9 @@
   if (!hint) return;
   const every = 1000 * Number(hint.dataset.refresh || 5);
   const asOf = document.querySelector("[data-figures-as-of]");
+  // The data says when in UTC (ISO 8601); the page shows the time where the centre is.
+  const lang = document.documentElement.lang || "it";
+  const clock = asOf && new Intl.DateTimeFormat(lang, {hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23", timeZone: asOf.dataset.timeZone});
 
   async function refresh() {
     try {
@@ -23,7 +26,10 @@
             part.innerHTML = html;  // rendered and escaped by the server's templates
             if (window.QualificaSortable) window.QualificaSortable.init(part, sorted);
           }
-          if (asOf) asOf.textContent = data.as_of;
+          if (asOf) {
+            asOf.dateTime = data.as_of;
+            asOf.textContent = clock.format(new Date(data.as_of));
+          }
         }
       }
     } catch (e) { /* the network hiccuped: try again */ }

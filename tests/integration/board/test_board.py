@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 from redis import Redis
 
 from app.board import cache
@@ -151,6 +153,18 @@ def test_an_expired_copy_is_served_at_once_and_recomputed_after_the_response(
     assert len(calls) == 2
     assert client.get("/board/data.json").get_json()["as_of"] != "old"
     assert len(calls) == 2 and not cache._computing
+
+
+def test_the_board_says_when_its_figures_were_computed_in_rome_time(client, auth, worked):
+    """Not the data's UTC ISO string: the time in Rome, the ISO string for the script."""
+    with time_machine.travel(datetime(2026, 11, 23, 9, 30, 5, tzinfo=UTC), tick=False):
+        auth.login("supervisor")
+        pages = [client.get(url).get_data(as_text=True)
+                 for url in ("/board/", f"/board/campaigns/{worked.id}")]  # fmt: skip
+    for page in pages:
+        assert 'datetime="2026-11-23T09:30:05+00:00"' in page
+        shown = page[page.index("Dati aggiornati alle") :]
+        assert re.match(r"Dati aggiornati alle <time [^>]*>10:30:05</time>", shown)
 
 
 def test_a_campaign_s_page_shows_its_figures_by_day_agent_and_outcome(client, auth, worked) -> None:
