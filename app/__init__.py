@@ -272,6 +272,7 @@ def register_templates(app: Flask) -> None:
     from app.accounts import labels as account_labels
     from app.accounts.models import TonnageClass
     from app.accounts.phones import format_international
+    from app.board import labels as board_labels
     from app.campaigns import labels as campaign_labels
     from app.distribution import labels as distribution_labels
     from app.imports import labels as import_labels
@@ -282,7 +283,7 @@ def register_templates(app: Flask) -> None:
 
     helpers: dict[str, Any] = {}
     for labels in (account_labels, user_labels, campaign_labels, import_labels,
-                   distribution_labels):  # fmt: skip
+                   distribution_labels, board_labels):  # fmt: skip
         helpers.update(labels.TEMPLATE_HELPERS)
 
     app.context_processor(navigation)

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date
 from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import force_locale, format_decimal, format_time, get_locale
+from flask_babel import force_locale, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -61,17 +61,6 @@ guard(bp, Role.SUPERVISOR, Role.ADMIN)
 # Pausing stops agents being served its accounts; resuming serves them again.
 NEXT_STATUS = {CampaignStatus.ACTIVE: CampaignStatus.PAUSED,
                CampaignStatus.PAUSED: CampaignStatus.ACTIVE}  # fmt: skip
-
-
-@bp.context_processor
-def board_helpers() -> dict[str, Any]:
-    return {"as_of_time": as_of_time}
-
-
-def as_of_time(as_of: str) -> str:
-    """When the figures were computed, as the page shows it ("10:30:25", the application's
-    time zone); the data carries it in UTC, ISO 8601, for the page's script."""
-    return format_time(datetime.fromisoformat(as_of), "HH:mm:ss")
 
 
 def _visible(campaign: Campaign) -> bool:

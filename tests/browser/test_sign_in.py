@@ -14,11 +14,19 @@ pytestmark = pytest.mark.browser
 
 HOMES = {
     "agent": ("/desk/", "Postazione operatore", ["Postazione"]),
-    "supervisor": ("/board/", "Cruscotto supervisore", ["Cruscotto", "Script"]),
+    "supervisor": ("/board/", "Cruscotto supervisore", ["Cruscotto", "Campagne", "Script"]),
     "staff": (
         "/workspace/",
         "Area di lavoro staff",
-        ["Area di lavoro", "Importazioni", "Distribuzione", "Non chiamare", "Script", "Privacy"],
+        [
+            "Area di lavoro",
+            "Campagne",
+            "Importazioni",
+            "Distribuzione",
+            "Non chiamare",
+            "Script",
+            "Privacy",
+        ],
     ),
     "admin": (
         "/users/",
@@ -26,6 +34,7 @@ HOMES = {
         [
             "Cruscotto",
             "Area di lavoro",
+            "Campagne",
             "Importazioni",
             "Distribuzione",
             "Non chiamare",
