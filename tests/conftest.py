@@ -25,6 +25,7 @@ os.environ.pop("REDIS_URL", None)
 
 import flask_migrate
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -32,8 +33,18 @@ from app import create_app
 from app.campaigns.calendar import public_holidays
 from app.extensions import db
 from app.jobs import runner as job_runner
+from app.users import services as user_services
 from config import normalise_database_url
 from tests import OWN_INSTANCE_PATH, factories
+
+# Argon2id at the library's recommended cost (64 MiB, 3 passes) takes about 0.3 s a hash
+# here, on purpose; the suite creates thousands of users and signs them in, which made
+# password hashing most of its time. The tests hash and verify with argon2id all the same,
+# at a cost of 1 MiB and one pass; the production parameters are kept here and checked in
+# tests/integration/users/test_auth.py.
+PRODUCTION_HASHER = user_services._hasher
+user_services._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+user_services._DUMMY_HASH = user_services._hasher.hash("qualifica-timing-equaliser")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -149,6 +149,20 @@ def test_passwords_are_argon2_hashes(session, users):
     assert not verify_password(user, "wrong")
 
 
+def test_production_hashes_use_the_recommended_argon2id_cost():
+    """The suite hashes cheaply (tests/conftest.py); the application itself keeps
+    argon2-cffi's recommended parameters (RFC 9106's low-memory choice)."""
+    from argon2 import PasswordHasher, Type
+
+    from tests.conftest import PRODUCTION_HASHER
+
+    recommended = PasswordHasher()
+    assert PRODUCTION_HASHER.type == Type.ID
+    assert (PRODUCTION_HASHER.time_cost, PRODUCTION_HASHER.memory_cost) == (
+        recommended.time_cost, recommended.memory_cost)  # fmt: skip
+    assert PRODUCTION_HASHER.memory_cost >= 65536 and PRODUCTION_HASHER.time_cost >= 3
+
+
 def test_outdated_hash_is_upgraded_at_login(auth, users, session):
     from argon2 import PasswordHasher
 
