@@ -90,6 +90,8 @@ def test_a_practice_campaign_is_created_from_the_box(client, session, staff, scr
     assert campaign.practice is True
     page = text(client.get(f"/campaigns/{campaign.id}"))
     assert "PROVA" in page and "a qualsiasi ora e in qualsiasi giorno" in page
+    assert "non serve alcuna verifica del registro" in page  # it phones nobody
+    assert f"campaign={campaign.id}&amp;practice=y" in page  # the segment page, practice ticked
     listing = text(client.get("/campaigns/"))
     assert 'data-testid="practice-mark"' in listing
 
