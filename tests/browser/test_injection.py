@@ -133,7 +133,10 @@ def test_payloads_stay_text_on_the_desk_board_and_distribution(
     assert_inert(page, watch, f"{SCRIPT} {tag}")
     screenshot(page, "injection-desk")
 
-    board = browser.new_context(base_url=live_server).new_page()
+    # Each window is closed once read: an open board polls for figures the whole session
+    # long, and the board's cache is this process's, shared with other live servers.
+    board_context = browser.new_context(base_url=live_server)
+    board = board_context.new_page()
     board_watch = Watch(board)
     sign_in(board, "supervisor")
     board.goto(f"/board/campaigns/{hostile['id']}")
@@ -143,8 +146,10 @@ def test_payloads_stay_text_on_the_desk_board_and_distribution(
     board.goto("/board/")
     assert_inert(board, board_watch, hostile["name"])
     screenshot(board, "injection-board")
+    board_context.close()
 
-    staff = browser.new_context(base_url=live_server).new_page()
+    staff_context = browser.new_context(base_url=live_server)
+    staff = staff_context.new_page()
     staff_watch = Watch(staff)
     sign_in(staff, "staff")
     staff.goto("/distribution/")
@@ -152,3 +157,4 @@ def test_payloads_stay_text_on_the_desk_board_and_distribution(
     staff.goto(f"/distribution/waves/{hostile['wave']}")
     assert_inert(staff, staff_watch, f"{IMG} {tag}")
     screenshot(staff, "injection-distribution")
+    staff_context.close()
