@@ -12,6 +12,7 @@ import shutil
 import threading
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -40,11 +41,12 @@ CHROMIUM_ARGS = [
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
-def _browser_database(tmp_dir: str) -> str:
+def _browser_database(tmp_dir: str, suffix: str = "browser") -> str:
+    """A fresh database for a live server: the test database's name plus ``_suffix``."""
     url = sa.engine.make_url(test_database_url(tmp_dir))
     if url.get_backend_name() != "postgresql":
-        return f"sqlite:///{tmp_dir}/browser.db"
-    name = f"{url.database}_browser"
+        return f"sqlite:///{tmp_dir}/{suffix}.db"
+    name = f"{url.database}_{suffix}"
     admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -66,9 +68,10 @@ def live_app(tmp_path_factory) -> Iterator[Flask]:
         db.engine.dispose()
 
 
-@pytest.fixture(scope="session")
-def live_server(live_app) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+@contextmanager
+def serving(app: Flask) -> Iterator[str]:
+    """``app`` served from a thread on a free port, for as long as the block lasts."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -76,6 +79,12 @@ def live_server(live_app) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app) -> Iterator[str]:
+    with serving(live_app) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
