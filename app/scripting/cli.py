@@ -1,4 +1,6 @@
-"""``flask scripts ...``: check, load and list call scripts from the shell."""
+"""``flask scripts ...``: check, load and list call scripts from the shell.
+
+Messages are in English, like the rest of the shell (the pages speak the user's language)."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ from pathlib import Path
 
 import click
 from flask.cli import AppGroup
+from flask_babel import force_locale
 
 from app.extensions import db
 from app.scripting.locations import locate_problems
@@ -30,7 +33,8 @@ def check(path: Path) -> None:
     """Check FILE and list every problem with its line and column; nothing is stored."""
     text = path.read_text(encoding="utf-8")
     try:
-        script = parse_script(text)
+        with force_locale("en"):
+            script = parse_script(text)
     except ScriptError as exc:
         _fail(exc, path, text)
         return
@@ -47,8 +51,9 @@ def load(path: Path) -> None:
     """Store FILE as a new version of its script (unchanged files add no version)."""
     text = path.read_text(encoding="utf-8")
     try:
-        before = latest_version(db.session, parse_script(text).name)
-        stored = load_script(db.session, path)
+        with force_locale("en"):
+            before = latest_version(db.session, parse_script(text).name)
+            stored = load_script(db.session, path)
         db.session.commit()
     except ScriptError as exc:
         db.session.rollback()

@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext as _
+
 from app.scripting.problems import Problem, choose, join, near
 from app.scripting.schema import Label
 
@@ -35,11 +37,11 @@ class FieldReader:
         for key in table:
             if key not in allowed:
                 hint = near(key, allowed) or f" ({choose(allowed)})"
-                self.error(join(loc, key), f"unknown key '{key}'{hint}")
+                self.error(join(loc, key), _("unknown key '%(key)s'%(hint)s", key=key, hint=hint))
 
     def table(self, value: Any, loc: str, what: str) -> dict[str, Any] | None:
         if not isinstance(value, dict):
-            self.error(loc, f"must be a table ({what})")
+            self.error(loc, _("must be a table (%(what)s)", what=what))
             return None
         return value
 
@@ -47,17 +49,17 @@ class FieldReader:
         value = table.get(key)
         if value is None:
             if required:
-                self.error(join(loc, key), "missing")
+                self.error(join(loc, key), _("missing"))
             return ""
         if not isinstance(value, str) or not value.strip():
-            self.error(join(loc, key), "must be a non-empty text in quotes")
+            self.error(join(loc, key), _("must be a non-empty text in quotes"))
             return ""
         return value.strip()
 
     def flag(self, table: dict[str, Any], key: str, loc: str) -> bool:
         value = table.get(key, False)
         if not isinstance(value, bool):
-            self.error(join(loc, key), "must be true or false")
+            self.error(join(loc, key), _("must be true or false"))
             return False
         return value
 
@@ -67,9 +69,9 @@ class FieldReader:
         loc = join(loc, key)
         if key not in table:
             if required:
-                self.error(loc, f"missing (give {key}.it and {key}.en)")
+                self.error(loc, _("missing (give %(key)s.it and %(key)s.en)", key=key))
             return None
-        value = self.table(table[key], loc, f"with {key}.it and {key}.en")
+        value = self.table(table[key], loc, _("with %(key)s.it and %(key)s.en", key=key))
         if value is None:
             return None
         self.keys(value, LABEL_KEYS, loc)
@@ -80,6 +82,9 @@ class FieldReader:
         if value and not ID_RE.fullmatch(value):
             self.error(
                 join(loc, "id"),
-                f"'{value}' must start with a lowercase letter and use only a-z, 0-9 and _",
+                _(
+                    "'%(value)s' must start with a lowercase letter and use only a-z, 0-9 and _",
+                    value=value,
+                ),
             )
         return value

@@ -17,10 +17,13 @@ import tomllib
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
+
 from app.scripting.fields import ID_RE
 from app.scripting.problems import Problem, ScriptError, join, near
 from app.scripting.questions import QuestionReader
 from app.scripting.schema import STANDARD_OUTCOMES, Label, Script, Section
+from app.scripting.toml_errors import toml_detail
 
 __all__ = ["Problem", "ScriptError", "check_script", "parse_script"]
 
@@ -58,7 +61,7 @@ def _syntax_problem(exc: tomllib.TOMLDecodeError) -> Problem:
     match = TOML_POSITION_RE.search(message)
     location = match.group(1) if match else ""
     detail = message[: match.start()] if match else message
-    return Problem(location, f"TOML syntax error: {detail}")
+    return Problem(location, _("TOML syntax error: %(detail)s", detail=toml_detail(detail)))
 
 
 @dataclass
@@ -69,14 +72,17 @@ class _ScriptReader(QuestionReader):
         self.keys(data, SCRIPT_KEYS, "")
         name = self.text(data, "name", "")
         if name and not NAME_RE.fullmatch(name):
-            self.error("name", f"'{name}' must use only a-z, 0-9, '-' and '_' (a file-like name)")
+            self.error(
+                "name",
+                _("'%(name)s' must use only a-z, 0-9, '-' and '_' (a file-like name)", name=name),
+            )
         elif len(name) > 80:
-            self.error("name", "must be at most 80 characters")
+            self.error("name", _("must be at most 80 characters"))
         title = self.label(data, "title", "")
         outcomes = self.outcomes(data.get("outcomes"))
         raw_sections = data.get("sections")
         if not isinstance(raw_sections, list) or not raw_sections:
-            self.error("sections", "missing: a script needs at least one [[sections]]")
+            self.error("sections", _("missing: a script needs at least one [[sections]]"))
             raw_sections = []
         self.collect_ids(raw_sections)
         sections = [self.section(raw, f"sections[{n}]") for n, raw in enumerate(raw_sections, 1)]
@@ -85,8 +91,11 @@ class _ScriptReader(QuestionReader):
             if section is not None and section.id in section_ids:
                 self.error(
                     f"sections[{n}].id",
-                    f"duplicate section id '{section.id}' (already used at "
-                    f"{section_ids[section.id]})",
+                    _(
+                        "duplicate section id '%(id)s' (already used at %(where)s)",
+                        id=section.id,
+                        where=section_ids[section.id],
+                    ),
                 )
             elif section is not None:
                 section_ids[section.id] = f"sections[{n}]"
@@ -107,23 +116,26 @@ class _ScriptReader(QuestionReader):
 
     def outcomes(self, value: Any) -> tuple[str, ...]:
         if not isinstance(value, list) or not value:
-            self.error("outcomes", "missing: list the outcome codes the agent may choose")
+            self.error("outcomes", _("missing: list the outcome codes the agent may choose"))
             return ()
         codes: list[str] = []
         for n, code in enumerate(value, 1):
             loc = f"outcomes[{n}]"
             if not isinstance(code, str) or not ID_RE.fullmatch(code):
-                self.error(loc, f"{code!r} is not an outcome code (a-z, 0-9 and _)")
+                self.error(
+                    loc, _("%(code)s is not an outcome code (a-z, 0-9 and _)", code=repr(code))
+                )
             elif code in codes:
-                self.error(loc, f"duplicate outcome '{code}'")
+                self.error(loc, _("duplicate outcome '%(code)s'", code=code))
             elif code not in STANDARD_OUTCOMES and near(code, STANDARD_OUTCOMES):
-                self.error(loc, f"unknown outcome '{code}'{near(code, STANDARD_OUTCOMES)}")
+                hint = near(code, STANDARD_OUTCOMES)
+                self.error(loc, _("unknown outcome '%(code)s'%(hint)s", code=code, hint=hint))
             else:
                 codes.append(code)
         return tuple(codes)
 
     def section(self, raw: Any, loc: str) -> Section | None:
-        table = self.table(raw, loc, "a [[sections]] entry")
+        table = self.table(raw, loc, _("a [[sections]] entry"))
         if table is None:
             return None
         self.keys(table, SECTION_KEYS, loc)
@@ -133,7 +145,7 @@ class _ScriptReader(QuestionReader):
         show_if = self.show_if(table, loc, own_id=None)
         raw_questions = table.get("questions")
         if not isinstance(raw_questions, list) or not raw_questions:
-            self.error(join(loc, "questions"), "missing: a section needs [[sections.questions]]")
+            self.error(join(loc, "questions"), _("missing: a section needs [[sections.questions]]"))
             raw_questions = []
         questions = [
             self.question(q, f"{loc}.questions[{n}]") for n, q in enumerate(raw_questions, 1)

@@ -2,6 +2,11 @@
 
 A problem reads ``location: message``, the location a dotted path into the file
 (``sections[2].questions[1].type``), so a person who is not a programmer can find it.
+
+Messages are in the language of the moment (``gettext``): the user's on the pages,
+English in the shell (its commands force it) and outside an application (no
+translation). A problem is worded when the text is checked; no list of problems is kept
+(``services.script_of`` caches only scripts that parsed).
 """
 
 from __future__ import annotations
@@ -9,6 +14,8 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+from flask_babel import gettext as _
 
 
 @dataclass(frozen=True)
@@ -34,10 +41,19 @@ def join(location: str, key: str) -> str:
 
 
 def choose(options: Iterable[str]) -> str:
-    return "choose one of: " + ", ".join(options)
+    return _("choose one of: %(options)s", options=", ".join(options))
+
+
+def either(options: Iterable[str]) -> str:
+    """``a``, ``a or b``, ``a, b or c``."""
+    words = list(options)
+    if len(words) < 2:
+        return "".join(words)
+    return _("%(options)s or %(last)s", options=", ".join(words[:-1]), last=words[-1])
 
 
 def near(word: str, options: Iterable[str]) -> str:
-    """A "did you mean" hint for a typo, or nothing when no option is close."""
+    """A "did you mean" hint for a typo (with a leading space), or nothing when no option
+    is close."""
     close = difflib.get_close_matches(word, list(options), n=1)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    return " " + _("(did you mean '%(word)s'?)", word=close[0]) if close else ""

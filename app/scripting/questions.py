@@ -8,9 +8,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext as _
+
 from app.scripting.conditions import ConditionReader
 from app.scripting.fields import is_int
-from app.scripting.problems import choose, join, near
+from app.scripting.problems import choose, either, join, near
 from app.scripting.schema import (
     ENUM_TARGETS,
     HAS_RANGE,
@@ -37,7 +39,7 @@ class QuestionReader(ConditionReader):
     where: dict[str, str] = field(default_factory=dict)
 
     def question(self, raw: Any, loc: str) -> Question | None:
-        table = self.table(raw, loc, "a [[sections.questions]] entry")
+        table = self.table(raw, loc, _("a [[sections.questions]] entry"))
         if table is None:
             return None
         self.keys(table, QUESTION_KEYS, loc)
@@ -58,13 +60,20 @@ class QuestionReader(ConditionReader):
             show_if=self.show_if(table, loc, own_id=question_id),
         )
         if question.min is not None and question.max is not None and question.min > question.max:
-            self.error(join(loc, "min"), f"min ({question.min}) is above max ({question.max})")
+            self.error(
+                join(loc, "min"),
+                _("min (%(min)d) is above max (%(max)d)", min=question.min, max=question.max),
+            )
         if kind is not None:
             self.mapping(question, loc)
         if question_id in self.where:
             self.error(
                 join(loc, "id"),
-                f"duplicate id '{question_id}' (already used at {self.where[question_id]})",
+                _(
+                    "duplicate id '%(id)s' (already used at %(where)s)",
+                    id=question_id,
+                    where=self.where[question_id],
+                ),
             )
         elif question_id:
             self.where[question_id] = loc
@@ -74,10 +83,13 @@ class QuestionReader(ConditionReader):
     def question_type(self, table: dict[str, Any], loc: str) -> QuestionType | None:
         value = table.get("type")
         if value is None:
-            self.error(join(loc, "type"), f"missing ({choose(QuestionType)})")
+            self.error(join(loc, "type"), _("missing (%(hint)s)", hint=choose(QuestionType)))
             return None
         if value not in tuple(QuestionType):
-            self.error(join(loc, "type"), f"unknown type '{value}' ({choose(QuestionType)})")
+            self.error(
+                join(loc, "type"),
+                _("unknown type '%(type)s' (%(hint)s)", type=value, hint=choose(QuestionType)),
+            )
             return None
         return QuestionType(value)
 
@@ -86,9 +98,11 @@ class QuestionReader(ConditionReader):
             return None
         value = table[key]
         if kind is not None and kind not in HAS_RANGE:
-            self.error(join(loc, key), f"only integer and fleet_table questions have {key}")
+            self.error(
+                join(loc, key), _("only integer and fleet_table questions have %(key)s", key=key)
+            )
         elif not is_int(value):
-            self.error(join(loc, key), "must be a whole number")
+            self.error(join(loc, key), _("must be a whole number"))
         else:
             return value
         return None
@@ -98,15 +112,15 @@ class QuestionReader(ConditionReader):
             return None
         value = table["pattern"]
         if kind is not None and kind is not QuestionType.TEXT:
-            self.error(join(loc, "pattern"), "only text questions have a pattern")
+            self.error(join(loc, "pattern"), _("only text questions have a pattern"))
             return None
         if not isinstance(value, str) or not value:
-            self.error(join(loc, "pattern"), "must be a regular expression in quotes")
+            self.error(join(loc, "pattern"), _("must be a regular expression in quotes"))
             return None
         try:
             re.compile(value)
         except re.error as exc:
-            self.error(join(loc, "pattern"), f"invalid regular expression: {exc}")
+            self.error(join(loc, "pattern"), _("invalid regular expression: %(error)s", error=exc))
             return None
         return value
 
@@ -115,12 +129,12 @@ class QuestionReader(ConditionReader):
         raw = table.get("choices")
         if kind is not None and kind not in NEEDS_CHOICES:
             if raw is not None:
-                self.error(loc, f"a {kind} question has no choices")
+                self.error(loc, _("a %(type)s question has no choices", type=kind))
             return ()
         if raw is None and kind is None:
             return ()
         if not isinstance(raw, list) or not raw:
-            self.error(loc, f"missing: a {kind} question needs a list of choices")
+            self.error(loc, _("missing: a %(type)s question needs a list of choices", type=kind))
             return ()
         choices: list[Choice] = []
         for n, item in enumerate(raw, 1):
@@ -131,10 +145,10 @@ class QuestionReader(ConditionReader):
             self.keys(entry, CHOICE_KEYS, where)
             value = entry.get("value")
             if not isinstance(value, str) or not value.strip():
-                self.error(join(where, "value"), "must be a non-empty text in quotes")
+                self.error(join(where, "value"), _("must be a non-empty text in quotes"))
                 value = ""
             elif value in (c.value for c in choices):
-                self.error(join(where, "value"), f"duplicate choice '{value}'")
+                self.error(join(where, "value"), _("duplicate choice '%(value)s'", value=value))
             label = self.label(entry, "label", where) or Label("", "")
             choices.append(Choice(value=value, label=label))
         return tuple(choices)
@@ -143,26 +157,40 @@ class QuestionReader(ConditionReader):
         target = question.maps_to
         if target is None:
             if question.prefill:
-                self.error(join(loc, "prefill"), "prefill needs maps_to an account field")
+                self.error(join(loc, "prefill"), _("prefill needs maps_to an account field"))
             return
         if target not in TARGETS:
             self.error(
                 join(loc, "maps_to"),
-                f"unknown target '{target}'{near(target, TARGETS)} ({choose(TARGETS)})",
+                _(
+                    "unknown target '%(target)s'%(near)s (%(hint)s)",
+                    target=target,
+                    near=near(target, TARGETS),
+                    hint=choose(TARGETS),
+                ),
             )
             return
         if question.type not in TARGETS[target]:
-            fits = " or ".join(sorted(TARGETS[target]))
             self.error(
                 join(loc, "maps_to"),
-                f"{target} needs a question of type {fits}, not {question.type}",
+                _(
+                    "%(target)s needs a question of type %(types)s, not %(type)s",
+                    target=target,
+                    types=either(sorted(TARGETS[target])),
+                    type=question.type,
+                ),
             )
         allowed = ENUM_TARGETS.get(target)
         for n, choice in enumerate(question.choices, 1):
             if allowed is not None and choice.value and choice.value not in allowed:
                 self.error(
                     f"{loc}.choices[{n}].value",
-                    f"'{choice.value}' is not a value of {target} ({choose(allowed)})",
+                    _(
+                        "'%(value)s' is not a value of %(target)s (%(hint)s)",
+                        value=choice.value,
+                        target=target,
+                        hint=choose(allowed),
+                    ),
                 )
         if question.prefill and not target.startswith("account."):
-            self.error(join(loc, "prefill"), "only account fields can be pre-filled")
+            self.error(join(loc, "prefill"), _("only account fields can be pre-filled"))

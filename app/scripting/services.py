@@ -97,7 +97,8 @@ def list_versions(session: Session) -> list[tuple[CallScript, bool]]:
 
 
 def script_of(stored: CallScript) -> Script:
-    """The parsed script of a stored version (versions never change, so it is cached)."""
+    """The parsed script of a stored version (versions never change, so it is cached; only
+    scripts that parse are: a problem is worded in the language of the moment)."""
     return _parse_cached(stored.sha256, stored.source_text)
 
 

@@ -52,7 +52,7 @@ def test_staff_correct_check_preview_save_and_switch(page, campaign_on_v1):
     problems = page.get_by_test_id("problems")
     expect(problems).to_contain_text("1 problema: lo script non può essere salvato")
     expect(problems).to_contain_text("riga 28, colonna 3")
-    expect(problems).to_contain_text("unknown type 'testo'")
+    expect(problems).to_contain_text("tipo sconosciuto 'testo'")
     expect(page.locator("[data-gutter]")).to_contain_text("28")
     screenshot(page, "scripts-refused")
 

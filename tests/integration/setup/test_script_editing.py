@@ -91,7 +91,7 @@ def test_a_script_with_a_problem_is_never_saved(app, session, users):
     assert str(refused.value).startswith("Lo script ha 1 problema e non è stato salvato")
     (problem,) = refused.value.checked.problems
     assert (problem.line, problem.column) == (28, 3)
-    assert "unknown type 'testo'" in problem.message
+    assert "tipo sconosciuto 'testo'" in problem.message  # in the language of the request
     assert footprint(session) == before
 
 

@@ -3,6 +3,7 @@ a version's page, differences, and campaigns switched to the newest version."""
 
 from __future__ import annotations
 
+import html
 import io
 import re
 
@@ -106,7 +107,7 @@ def test_a_broken_file_is_refused_with_its_line_and_column_and_kept_to_correct(
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "Lo script ha 1 problema e non è stato salvato" in page
-    assert "riga 28, colonna 3" in page and "unknown type &#39;testo&#39;" in page
+    assert "riga 28, colonna 3" in page and "tipo sconosciuto &#39;testo&#39;" in page
     assert 'data-line="28" data-column="3"' in page
     assert "type = &#34;testo&#34;" in page  # the text, in the editor, to correct
     assert footprint(session) == before
@@ -224,6 +225,66 @@ def test_an_editor_post_without_a_token_is_refused(client, session, staff):
     response = editor(client, SHORT, "save", token=False)
     assert response.status_code == 400
     assert versions(session) == []
+
+
+# -- the checker's language ---------------------------------------------------------------
+# Two mistakes: a typo in where an answer goes (line 21) and a type that does not exist (28).
+TWO_MISTAKES = SHORT_BROKEN.replace('"contact.phone"', '"contact.phon"')
+
+
+def problems_of(response) -> str:
+    """The problems the page lists, as text."""
+    found = re.search(r'<section class="problems".*?</section>', response.get_data(as_text=True),
+                      re.S)  # fmt: skip
+    assert found, "no problems listed"
+    return html.unescape(re.sub(r"<[^>]+>", "", found.group(0)))
+
+
+def test_the_problems_are_in_the_users_language_and_english_in_the_shell(
+    client, staff, runner, tmp_path
+):
+    italian = problems_of(editor(client, TWO_MISTAKES, "check"))
+    assert (
+        "riga 21, colonna 3 sections[1].questions[2].maps_to: destinazione sconosciuta "
+        "'contact.phon' (forse intendevi 'contact.phone'?) (scegli tra: account." in italian
+    )
+    assert (
+        "riga 28, colonna 3 sections[1].questions[3].type: tipo sconosciuto 'testo' "
+        "(scegli tra: text, integer, choice," in italian
+    )
+    assert "unknown" not in italian and "choose" not in italian
+
+    path = tmp_path / "short_check.toml"
+    path.write_text(TWO_MISTAKES, encoding="utf-8")
+    shell = runner.invoke(args=["scripts", "check", str(path)])
+    assert shell.exit_code == 1
+    assert (
+        "line 21, column 3: sections[1].questions[2].maps_to: unknown target 'contact.phon' "
+        "(did you mean 'contact.phone'?) (choose one of: account." in shell.stderr
+    )
+    assert (
+        "line 28, column 3: sections[1].questions[3].type: unknown type 'testo' "
+        "(choose one of: text, integer, choice," in shell.stderr
+    )
+    assert "sconosciut" not in shell.stderr
+
+    client.post("/language", data={"lang": "en", "csrf_token": csrf_token(client, INDEX)})
+    english = problems_of(editor(client, TWO_MISTAKES, "check"))  # the same text again
+    assert (
+        "line 21, column 3 sections[1].questions[2].maps_to: unknown target 'contact.phon' "
+        "(did you mean 'contact.phone'?) (choose one of: account." in english
+    )
+    assert "2 problems: the script cannot be saved" in english
+    assert "sconosciut" not in english and "scegli" not in english
+
+
+def test_a_toml_syntax_error_is_in_the_users_language_too(client, staff):
+    broken = SHORT.replace('title.en = "Opening"', 'title.en = "Opening')
+    italian = problems_of(editor(client, broken, "check"))
+    assert "riga 9, colonna 20: errore di sintassi TOML: carattere non ammesso '\\n'" in italian
+    client.post("/language", data={"lang": "en", "csrf_token": csrf_token(client, INDEX)})
+    english = problems_of(editor(client, broken, "check"))
+    assert "line 9, column 20: TOML syntax error: Illegal character '\\n'" in english
 
 
 # -- a version, its preview, differences ---------------------------------------------------
