@@ -9,6 +9,7 @@ from collections.abc import Callable
 from flask_babel import lazy_gettext as _l
 
 from app.accounts.models import Horizon, PhoneKind, TonnageClass
+from app.accounts.names import company_display
 from app.accounts.status import AccountStatus
 
 TONNAGE_LABELS = {
@@ -142,6 +143,7 @@ def reason_label(code: str) -> str:
 
 
 TEMPLATE_HELPERS: dict[str, Callable[..., str]] = {
+    "company_display": company_display,
     "status_label": status_label,
     "tonnage_label": tonnage_label,
     "phone_kind_label": phone_kind_label,

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from app.accounts.models import AccountPhone, PhoneKind
+from app.accounts.names import company_display
 from app.accounts.status import AccountStatus
 from app.campaigns.queueing import enqueue_accounts
 from app.distribution.models import Wave, WaveStatus
@@ -118,7 +119,7 @@ def test_payloads_stay_text_on_the_desk_board_and_distribution(
     card = page.locator("li.card", has_text=hostile["name"])
     card.get_by_role("button", name="Prossimo account").click()
     page.wait_for_url("**/desk/calls/*")
-    assert_inert(page, watch, f"{IMG} {tag}")
+    assert_inert(page, watch, company_display(f"{IMG} {tag}"))  # the name as people read it
     expect(page.locator("#q-company_name")).to_have_value(f"{IMG} {tag}")
     expect(page.locator("#q-street")).to_have_value(QUOTE)
     # Typed answers come back as typed after the draft's autosave and a reload.
@@ -130,7 +131,7 @@ def test_payloads_stay_text_on_the_desk_board_and_distribution(
     qualify(page)
     page.wait_for_url("**/desk/calls/*")
     expect(page.get_by_role("status").first).to_have_text("Esito salvato.")
-    assert_inert(page, watch, f"{SCRIPT} {tag}")
+    assert_inert(page, watch, company_display(f"{SCRIPT} {tag}"))
     screenshot(page, "injection-desk")
 
     # Each window is closed once read: an open board polls for figures the whole session

@@ -160,7 +160,7 @@ def test_a_practice_call_is_marked_and_its_number_cannot_be_dialled(client, auth
     assert phone and phone.group(1) == "+39 02 1234 5678"  # shown, as text
     assert "data-copy" not in page
     assert 'data-testid="practice-banner"' in page and page.count(">PROVA<") >= 2
-    assert "<title>PROVA · Trasporti Inventati SRL" in page
+    assert "<title>PROVA · Trasporti Inventati S.r.l." in page  # as people read it
 
 
 def test_the_practice_mark_reads_practice_in_english(client, auth, users, session, practice):
