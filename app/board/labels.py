@@ -1,11 +1,11 @@
-"""How the board shows when its figures were computed, for its templates."""
+"""How the board shows its times and days, for its templates."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 
-from flask_babel import format_time
+from flask_babel import format_date, format_time
 
 
 def as_of_time(as_of: str) -> str:
@@ -14,4 +14,9 @@ def as_of_time(as_of: str) -> str:
     return format_time(datetime.fromisoformat(as_of), "HH:mm:ss")
 
 
-TEMPLATE_HELPERS: dict[str, Callable[..., str]] = {"as_of_time": as_of_time}
+def day_label(day: str) -> str:
+    """A day the figures carry as ISO text ("2026-12-03"), as people read it ("3 dic")."""
+    return format_date(date.fromisoformat(day), "d MMM")
+
+
+TEMPLATE_HELPERS: dict[str, Callable[..., str]] = {"as_of_time": as_of_time, "day_label": day_label}
