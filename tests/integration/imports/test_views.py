@@ -62,6 +62,7 @@ def test_the_whole_flow_from_upload_to_report(app, client, session, staff) -> No
     assert batch.status == BatchStatus.MAPPED and batch.job_run_id
     page = client.get(f"/imports/{batch.id}").get_data(as_text=True)
     assert 'data-testid="import-progress"' in page and "<progress" in page
+    assert "In attesa del proprio turno" in page  # Italian, not "Waiting for its turn"
     with app.app_context():
         job_runner.perform(batch.job_run_id)
         db.session.remove()
