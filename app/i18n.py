@@ -12,12 +12,22 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import format_decimal
 from flask_login import current_user
 
 from app.extensions import db
 from app.security import public, safe_next_url
 
 bp = Blueprint("i18n", __name__)
+
+MEBIBYTE = 1024 * 1024
+
+
+def megabytes(size: float, decimals: int = 1) -> str:
+    """A size in bytes as megabytes in the reader's number format: "0,6" in Italian,
+    "0.6" in English (the caller writes the "MB")."""
+    pattern = "#,##0." + "0" * decimals if decimals else "#,##0"
+    return format_decimal(size / MEBIBYTE, pattern)
 
 
 def select_locale() -> str:

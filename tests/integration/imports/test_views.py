@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zipfile
 
 import pytest
 import sqlalchemy as sa
@@ -161,3 +162,32 @@ def test_rejected_rows_are_downloaded_inert(app, client, session, staff) -> None
     session.commit()
     text = client.get(f"/imports/{batch.id}/rejected.csv").get_data(as_text=True)
     assert ";'=cmd|' /C calc'!A0;" in text  # shown as text by a spreadsheet, never run
+
+
+def _refusal(client, data: bytes, name: str) -> str:
+    response = upload(client, data, name=name)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_an_old_excel_file_is_refused_in_italian(client, session, staff) -> None:
+    page = _refusal(client, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1....", "clienti.xls")
+    assert "vecchio Excel (.xls)" in page and "old Excel" not in page
+
+
+def test_an_unreadable_spreadsheet_is_explained_without_its_internals(
+    client, session, staff
+) -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:  # looks like an XLSX, is not one
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", "<x")
+    page = _refusal(client, buffer.getvalue(), "clienti.xlsx")
+    assert "Il foglio di calcolo non si può leggere" in page
+    assert "_rels" not in page and "not found" not in page
+
+
+def test_a_broken_csv_is_explained_without_its_internals(client, session, staff) -> None:
+    data = b'RAGIONE SOCIALE;COMUNE\r\n"Rossi SRL;Roma\r\n' + b"Bianchi SNC;Milano\r\n" * 9000
+    page = _refusal(client, data, "clienti.csv")  # a quote opened and never closed
+    assert "virgolett" in page and "field limit" not in page and "131072" not in page
