@@ -191,3 +191,15 @@ def test_a_broken_csv_is_explained_without_its_internals(client, session, staff)
     data = b'RAGIONE SOCIALE;COMUNE\r\n"Rossi SRL;Roma\r\n' + b"Bianchi SNC;Milano\r\n" * 9000
     page = _refusal(client, data, "clienti.csv")  # a quote opened and never closed
     assert "virgolett" in page and "field limit" not in page and "131072" not in page
+
+
+def test_a_value_too_long_names_its_field_and_limit_on_the_report(
+    client, session, staff, write_csv, do_import
+) -> None:
+    rows = [["RAGIONE SOCIALE", "COMUNE"], ["Rossi " * 40, "Roma"], ["Bianchi SNC", "Roma"]]
+    batch, _report = do_import(write_csv(rows))
+    session.commit()
+    page = client.get(f"/imports/{batch.id}").get_data(as_text=True)
+    assert "Ragione sociale: valore troppo lungo, al massimo 200 caratteri" in page
+    text = client.get(f"/imports/{batch.id}/rejected.csv").get_data(as_text=True)
+    assert "Ragione sociale: valore troppo lungo, al massimo 200 caratteri" in text
