@@ -275,6 +275,7 @@ def register_templates(app: Flask) -> None:
     from app.board import labels as board_labels
     from app.campaigns import labels as campaign_labels
     from app.distribution import labels as distribution_labels
+    from app.i18n import file_size
     from app.imports import labels as import_labels
     from app.navigation import navigation
     from app.scripting.branching import condition_dict
@@ -289,6 +290,7 @@ def register_templates(app: Flask) -> None:
     app.context_processor(navigation)
     app.add_template_filter(format_international, "phone_international")
     app.add_template_filter(account_labels.reason_label, "reason_label")
+    app.add_template_filter(file_size, "file_size")
 
     @app.context_processor
     def common() -> dict[str, Any]:

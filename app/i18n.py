@@ -30,6 +30,13 @@ def megabytes(size: float, decimals: int = 1) -> str:
     return format_decimal(size / MEBIBYTE, pattern)
 
 
+def file_size(size: float) -> str:
+    """A file's size for a page: "12 KB" under a tenth of a megabyte, else "1,4 MB"."""
+    if size < MEBIBYTE / 10:
+        return f"{format_decimal(max(1, round(size / 1024)), '#,##0')} KB"
+    return f"{megabytes(size)} MB"
+
+
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # a job or a shell command: the default language

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 
-from flask_babel import format_time
+from flask_babel import format_date, format_time
 
 
 def as_of_time(as_of: str) -> str:
@@ -14,4 +14,13 @@ def as_of_time(as_of: str) -> str:
     return format_time(datetime.fromisoformat(as_of), "HH:mm:ss")
 
 
-TEMPLATE_HELPERS: dict[str, Callable[..., str]] = {"as_of_time": as_of_time}
+def day_label(iso_day: str) -> str:
+    """A day the data carries as ISO 8601 ("2030-03-20"), as the reader writes it
+    ("20 marzo 2030")."""
+    return format_date(date.fromisoformat(iso_day), "long")
+
+
+TEMPLATE_HELPERS: dict[str, Callable[..., str]] = {
+    "as_of_time": as_of_time,
+    "day_label": day_label,
+}

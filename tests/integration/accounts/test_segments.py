@@ -95,6 +95,7 @@ def test_the_page_counts_and_plans(client, base, staff) -> None:
     assert '<strong id="plan-matching">1</strong>' in text  # ALFA: ready, in MI, not do-not-call
     assert '<strong id="plan-salespeople">1</strong>' in text
     assert '<strong id="plan-to-call">100</strong>' in text  # 1 x 50 / 50 %
+    assert "Quota coperta dal segmento: 1 %." in text  # not "ne contiene il 1 %"
     data = client.get("/workspace/segment/count?provinces=MI&provinces=BO").get_json()
     assert data["matching"] == 3 and data["to_call"] == 84  # any status; ceil(1 x 50 / 0.6)
     first_visit = client.get("/workspace/segment").get_data(as_text=True)

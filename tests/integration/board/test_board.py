@@ -208,6 +208,10 @@ def test_a_supervisor_pauses_resumes_and_sets_the_target_all_audited(
     client.post(url + "/target", data={"csrf_token": token, "target": "55"})
     session.expire_all()
     assert str(worked.target_redemption) == "0.550"
+    assert 'value="55,0"' in client.get(url).get_data(as_text=True)  # Italian figures
+    client.post(url + "/target", data={"csrf_token": token, "target": "57,5"})
+    session.expire_all()
+    assert str(worked.target_redemption) == "0.575"
     actions = session.scalars(
         sa.select(AuditEntry.action).where(AuditEntry.object_id == str(worked.id))
     ).all()
@@ -488,3 +492,10 @@ def test_with_redis_an_expired_copy_is_recomputed_after_the_response(
     response.close()
     assert len(calls) == 2 and redis.exists(name + ":fresh") and not redis.exists(name + ":lock")
     redis.delete(name, name + ":fresh")
+
+
+def test_the_day_the_goal_is_reached_reads_as_a_date(app) -> None:
+    from app.board.labels import day_label
+
+    with app.test_request_context():
+        assert day_label("2030-03-20") == "20 marzo 2030"

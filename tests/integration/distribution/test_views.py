@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 import pytest
@@ -110,6 +111,8 @@ def test_staff_preview_build_confirm_export_and_download(
     assert client.get(f"/distribution/exports/{run.id}/status").get_json()["status"] == "finished"
     page = client.get(f"/distribution/exports/{run.id}").get_data(as_text=True)
     assert 'data-testid="export-done"' in page
+    # The ZIP's size in Italian figures: "12 KB" or "1,4 MB", never "0.0 MB".
+    assert re.search(r"ZIP, (\d+ KB|\d+,\d MB)\)", page), page
     person = network.milano[0]
     # A file download holds the file open until the response is closed.
     with client.get(f"/distribution/exports/{run.id}/salespeople/{person.id}.zip") as response:
