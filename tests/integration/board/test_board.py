@@ -221,7 +221,7 @@ def test_a_supervisor_pauses_resumes_and_sets_the_target_all_audited(
 def test_each_table_downloads_as_a_formula_safe_csv(client, auth, worked, session) -> None:
     worked.code = "=CMD"  # a code a spreadsheet would run, in the file's name only
     agent = session.get(User, session.scalar(sa.select(CallAttempt.agent_id).limit(1)))
-    agent.username = "=1+1"  # a user name a spreadsheet would run, in a cell
+    agent.full_name = "=1+1"  # a name a spreadsheet would run, in a cell
     session.flush()
     auth.login("supervisor")
     response = client.get(f"/board/campaigns/{worked.id}/agents.csv")
@@ -316,7 +316,7 @@ def test_each_table_downloads_as_xlsx_with_numbers_and_inert_text(
     from python_calamine import CalamineWorkbook
 
     agent = session.get(User, session.scalar(sa.select(CallAttempt.agent_id).limit(1)))
-    agent.username = "=HYPERLINK(1)"
+    agent.full_name = "=HYPERLINK(1)"
     session.flush()
     auth.login("supervisor")
     response = client.get(f"/board/campaigns/{worked.id}/agents.xlsx")
@@ -499,3 +499,38 @@ def test_the_day_the_goal_is_reached_reads_as_a_date(app) -> None:
 
     with app.test_request_context():
         assert day_label("2030-03-20") == "20 marzo 2030"
+
+
+def test_an_agent_is_named_by_full_name_and_their_calls_come_newest_first(
+    client, auth, worked, session, users
+) -> None:
+    agent = users["agent"]
+    agent.full_name = "Giulia Verdi"
+    # Recorded last but made first (a call written late): listed last, by when it was made.
+    entry = factories.queue_entry(session, worked)
+    early = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+    factories.call(session, entry, agent, "no_answer", early, early + timedelta(seconds=30))
+    session.flush()
+    auth.login("supervisor")
+    page = client.get(f"/board/campaigns/{worked.id}").get_data(as_text=True)
+    agents = page[page.index('data-testid="agents"') :]
+    assert "Giulia Verdi" in agents[: agents.index("</table>")]
+    data = client.get(f"/board/campaigns/{worked.id}/parts.json").get_json()
+    assert "Giulia Verdi" in str(data)
+    drill = client.get(f"/board/campaigns/{worked.id}/agents/{agent.id}").get_data(as_text=True)
+    assert "<title>Giulia Verdi" in drill
+    calls = drill[drill.index('data-testid="agent-calls"') :]
+    calls = calls[: calls.index("</table>")]
+    days = re.findall(r"(\d\d/\d\d/\d\d), (\d\d:\d\d)", calls)
+    assert days == sorted(days, key=lambda d: (d[0][6:], d[0][3:5], d[0][:2], d[1]), reverse=True)
+    assert len(days) == 4
+
+
+def test_one_name_for_an_agent_in_sql_and_in_python(session) -> None:
+    named = factories.user(session, full_name="Marco Neri")
+    bare = factories.user(session)
+    bare.full_name = ""
+    session.flush()
+    assert (named.display_name, bare.display_name) == ("Marco Neri", bare.username)
+    found = dict(session.execute(sa.select(User.id, User.display_name)).all())
+    assert (found[named.id], found[bare.id]) == ("Marco Neri", bare.username)
