@@ -534,3 +534,52 @@ def test_one_name_for_an_agent_in_sql_and_in_python(session) -> None:
     assert (named.display_name, bare.display_name) == ("Marco Neri", bare.username)
     found = dict(session.execute(sa.select(User.id, User.display_name)).all())
     assert (found[named.id], found[bare.id]) == ("Marco Neri", bare.username)
+
+
+def test_the_check_shows_what_the_agent_captured(client, auth, worked, session, users) -> None:
+    qualified = session.scalars(
+        sa.select(CallAttempt).where(
+            CallAttempt.campaign_id == worked.id, CallAttempt.outcome == "qualified"
+        )
+    ).one()
+    qualified.answers = {
+        "has_trucks": True,
+        "main_tonnage_class": "gt_16",
+        "contact_name": "Mario Bianchi",
+        "fleet_lines": [{"brand": "iveco", "brand_other": None, "vehicle_count": 12,
+                         "tonnage_class": "gt_16"}],
+    }  # fmt: skip
+    qualified.notes = "richiamare dopo le 15"
+    session.flush()
+    auth.login("supervisor")
+    page = client.get(f"/board/campaigns/{worked.id}/agents/{users['agent'].id}")
+    sample = page.get_data(as_text=True)
+    sample = sample[sample.index('data-testid="to-check"') :]
+    sample = sample[: sample.index("</table>")]
+    assert "Posso avere il suo nome e cognome?" in sample and "Mario Bianchi" in sample
+    assert "Oltre 16 t" in sample and "gt_16" not in sample  # the choice's label
+    assert "Iveco" in sample and "12" in sample and "Sì" in sample
+    assert "richiamare dopo le 15" in sample
+
+
+def test_a_verdict_does_not_reshuffle_the_sample(session, users) -> None:
+    from app.board.models import Verdict
+    from app.board.quality import check, to_check
+
+    script = load_script(session, ROOT / "call_scripts" / "fleet_qualification.toml")
+    campaign = factories.campaign(session, name="Campione", call_script_id=script.id)
+    agent = users["agent"]
+    t = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    for n in range(25):
+        entry = factories.queue_entry(session, campaign)
+        start = t + timedelta(minutes=n)
+        found = factories.call(
+            session, entry, agent, "qualified", start, start + timedelta(seconds=30)
+        )
+        factories.counted(session, found)
+    first = [item.call_id for item in to_check(session, campaign, agent.id)]
+    assert len(first) == 10
+    assert [item.call_id for item in to_check(session, campaign, agent.id)] == first
+    check(session, campaign, first[3], Verdict.VERIFIED, by=users["supervisor"].id)
+    after = [item.call_id for item in to_check(session, campaign, agent.id)]
+    assert after[:9] == first[:3] + first[4:]  # the others stay, in their order
