@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+from flask_babel import format_decimal
 from flask_wtf import FlaskForm
+from wtforms import DecimalField
 
 
 class BaseForm(FlaskForm):
@@ -20,3 +24,22 @@ class BaseForm(FlaskForm):
 def _strip(value: str | None) -> str | None:
     # NUL is no text anyone types, and PostgreSQL cannot store it: dropped with the spaces.
     return value.replace("\x00", "").strip() if isinstance(value, str) else value
+
+
+class LocalDecimalField(DecimalField):
+    """A decimal shown in the reader's figures ("60,0" in Italian, "60.0" in English) and
+    read whichever mark they type ("57,5" or "57.5"). No thousands separator: for small
+    numbers such as percentages."""
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        if isinstance(self.data, int | float | Decimal) and self.places is not None:
+            pattern = "0." + "0" * self.places if self.places else "0"
+            return format_decimal(self.data, pattern)
+        return super()._value()
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        if valuelist:
+            valuelist = [valuelist[0].strip().replace(",", ".")]
+        super().process_formdata(valuelist)

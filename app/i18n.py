@@ -12,12 +12,29 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import format_decimal
 from flask_login import current_user
 
 from app.extensions import db
 from app.security import public, safe_next_url
 
 bp = Blueprint("i18n", __name__)
+
+MEBIBYTE = 1024 * 1024
+
+
+def megabytes(size: float, decimals: int = 1) -> str:
+    """A size in bytes as megabytes in the reader's number format: "0,6" in Italian,
+    "0.6" in English (the caller writes the "MB")."""
+    pattern = "#,##0." + "0" * decimals if decimals else "#,##0"
+    return format_decimal(size / MEBIBYTE, pattern)
+
+
+def file_size(size: float) -> str:
+    """A file's size for a page: "12 KB" under a tenth of a megabyte, else "1,4 MB"."""
+    if size < MEBIBYTE / 10:
+        return f"{format_decimal(max(1, round(size / 1024)), '#,##0')} KB"
+    return f"{megabytes(size)} MB"
 
 
 def select_locale() -> str:

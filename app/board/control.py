@@ -52,7 +52,7 @@ def callbacks(session: Session, campaign: Campaign, limit: int = 100) -> list[Ca
     """The waiting callbacks, soonest due first; at most ``limit`` of them (the page
     stays light: each row carries its own forms)."""
     rows = session.execute(
-        sa.select(QueueEntry.id, Account.company_name, User.username, QueueEntry.next_call_at)
+        sa.select(QueueEntry.id, Account.company_name, User.display_name, QueueEntry.next_call_at)
         .join(Account, Account.id == QueueEntry.account_id)
         .outerjoin(User, User.id == QueueEntry.callback_agent_id)
         .where(

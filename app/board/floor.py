@@ -43,7 +43,9 @@ def floor_now(
     """Who holds what, live; the queue's ``depth`` is counted when None (the board passes
     a copy a few seconds old: ``services.depth_now``)."""
     rows = session.execute(
-        sa.select(QueueEntry.id, Account.company_name, User.username, QueueEntry.lease_expires_at)
+        sa.select(
+            QueueEntry.id, Account.company_name, User.display_name, QueueEntry.lease_expires_at
+        )
         .join(Account, Account.id == QueueEntry.account_id)
         .join(User, User.id == QueueEntry.lease_holder_id)
         .where(QueueEntry.campaign_id == campaign.id, QueueEntry.state == QueueState.LEASED)
@@ -52,7 +54,7 @@ def floor_now(
     held = [Held(n, name, agent, expires, expires <= now) for n, name, agent, expires in rows]
     live_agents = {h.agent for h in held if not h.stuck}
     recent = session.scalars(
-        sa.select(User.username)
+        sa.select(User.display_name)
         .join(CallAttempt, CallAttempt.agent_id == User.id)
         .where(
             CallAttempt.campaign_id == campaign.id,

@@ -4,7 +4,6 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField,
     DateTimeLocalField,
-    DecimalField,
     HiddenField,
     SelectField,
     StringField,
@@ -12,7 +11,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from app.forms import BaseForm
+from app.forms import BaseForm, LocalDecimalField
 
 
 class RangeForm(BaseForm):
@@ -26,7 +25,7 @@ class RangeForm(BaseForm):
 
 
 class TargetForm(BaseForm):
-    target = DecimalField(
+    target = LocalDecimalField(
         _l("Target redemption (%)"),
         places=1,
         validators=[InputRequired(), NumberRange(1, 100, _l("Between %(min)s and %(max)s."))],

@@ -14,9 +14,19 @@ def as_of_time(as_of: str) -> str:
     return format_time(datetime.fromisoformat(as_of), "HH:mm:ss")
 
 
-def day_label(day: str) -> str:
-    """A day the figures carry as ISO text ("2026-12-03"), as people read it ("3 dic")."""
-    return format_date(date.fromisoformat(day), "d MMM")
+def day_label(iso_day: str) -> str:
+    """A day the data carries as ISO 8601 ("2030-03-20"), as the reader writes it
+    ("20 marzo 2030")."""
+    return format_date(date.fromisoformat(iso_day), "long")
 
 
-TEMPLATE_HELPERS: dict[str, Callable[..., str]] = {"as_of_time": as_of_time, "day_label": day_label}
+def short_day_label(iso_day: str) -> str:
+    """The same, short, for a chart's axis and a table of days ("3 dic")."""
+    return format_date(date.fromisoformat(iso_day), "d MMM")
+
+
+TEMPLATE_HELPERS: dict[str, Callable[..., str]] = {
+    "as_of_time": as_of_time,
+    "day_label": day_label,
+    "short_day_label": short_day_label,
+}

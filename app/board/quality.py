@@ -7,7 +7,7 @@ and count against the agent who made it, not stay in a salesperson's file.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -18,10 +18,13 @@ from app.accounts.models import Account
 from app.accounts.status import AccountStatus, check_transition
 from app.audit.services import record
 from app.board import tally_writes
+from app.board.captured import captured
 from app.board.models import QualityCheck, Verdict
 from app.campaigns.models import Campaign, QueueEntry, QueueState
 from app.campaigns.outcomes import rules_from_config
 from app.desk.models import CallAttempt
+from app.scripting.models import CallScript
+from app.scripting.services import script_of
 
 
 class QualityError(ValueError):
@@ -33,6 +36,14 @@ class ToCheck:
     call_id: int
     account: str
     called_at: datetime
+    answers: list[tuple[str, str]] = field(default_factory=list)  # (question, answer)
+    notes: str | None = None
+
+
+# The sample's order: a fixed scramble of the call's id (Knuth's multiplicative hash), so
+# the sample spreads over the agent's days yet stays the same from one verdict to the next.
+_SCRAMBLE = 2654435761
+_MODULUS = 2**32
 
 
 def _qualifying(campaign: Campaign) -> list[str]:
@@ -48,18 +59,48 @@ def _standing(campaign: Campaign) -> sa.Select:
     )
 
 
-def to_check(session: Session, campaign: Campaign, agent_id: int, limit: int = 10) -> list[ToCheck]:
-    """A random sample of the agent's standing qualifications that nobody checked yet."""
+def to_check(
+    session: Session, campaign: Campaign, agent_id: int, locale: str = "it", limit: int = 10
+) -> list[ToCheck]:
+    """A sample of the agent's standing qualifications that nobody checked yet, each with
+    what the agent captured. The sample is stable: a verdict takes its call out and lets
+    the next one in, the others stay where they were."""
     standing = _standing(campaign).where(CallAttempt.agent_id == agent_id).subquery()
     checked = sa.select(QualityCheck.call_attempt_id)
+    big = sa.BigInteger()
+    scramble = (sa.cast(standing.c.id, big) * sa.literal(_SCRAMBLE, big)) % sa.literal(
+        _MODULUS, big
+    )
     rows = session.execute(
-        sa.select(standing.c.id, Account.company_name, standing.c.started_at)
+        sa.select(
+            standing.c.id,
+            Account.company_name,
+            standing.c.started_at,
+            standing.c.answers,
+            standing.c.notes,
+            sa.func.coalesce(standing.c.call_script_id, campaign.call_script_id),
+        )
         .join(Account, Account.id == standing.c.account_id)
         .where(standing.c.id.not_in(checked))
-        .order_by(sa.func.random())
+        .order_by(scramble, standing.c.id)
         .limit(limit)
     ).all()
-    return [ToCheck(*row) for row in rows]
+    scripts = {
+        stored.id: script_of(stored)
+        for stored in session.scalars(
+            sa.select(CallScript).where(CallScript.id.in_({row[5] for row in rows}))
+        )
+    }
+    return [
+        ToCheck(
+            call_id,
+            account,
+            called_at,
+            captured(scripts.get(script_id), answers or {}, locale),
+            notes,
+        )
+        for call_id, account, called_at, answers, notes, script_id in rows
+    ]
 
 
 def check(

@@ -153,7 +153,7 @@ def _campaign(
 ) -> dict[str, Any]:
     found = tally_reads.read(session, campaign.id, start, end, _bases(session, campaign.id))
     total, days, agents = found.total, found.days, found.slices.get("agent", {})
-    names = dict(session.execute(sa.select(User.id, User.username)).all())
+    names = dict(session.execute(sa.select(User.id, User.display_name)).all())
     plan = _plan(session, campaign, total, days, today)
     f = figures(total)
     return {
@@ -281,7 +281,7 @@ def agent_now(session: Session, campaign: Campaign, agent: User) -> dict[str, An
         sa.select(c.started_at, c.ended_at, c.outcome, Account.company_name)
         .join(Account, Account.id == c.account_id)
         .where(c.campaign_id == campaign.id, c.agent_id == agent.id)
-        .order_by(c.id.desc())
+        .order_by(c.started_at.desc(), c.id.desc())
         .limit(50)
     ).all()
     return {

@@ -269,7 +269,7 @@ def agent(campaign_id: int, agent_id: int):
         campaign=found,
         agent=person,
         data=agent_now(db.session, found, person),
-        sample=to_check(db.session, found, person.id),
+        sample=to_check(db.session, found, person.id, locale),
         check_form=CheckForm(),
         outcome_labels={c: r.label(locale) for c, r in rules_from_config(found.outcomes).items()},
     )

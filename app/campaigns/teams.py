@@ -99,7 +99,7 @@ def visible_campaign_ids(session: Session, user: User) -> set[int] | None:
 
 
 def workable_agents(session: Session, campaign: Campaign) -> list[tuple[int, str]]:
-    """(id, username) of the active agents who may work ``campaign``, by username: those
+    """(id, name) of the active agents who may work ``campaign``, by name: those
     a supervisor may give its callbacks to."""
     team_ok = sa.or_(
         ~sa.select(campaign_teams.c.team_id)
@@ -111,8 +111,8 @@ def workable_agents(session: Session, campaign: Campaign) -> list[tuple[int, str
         .exists(),
     )
     rows = session.execute(
-        sa.select(User.id, User.username)
+        sa.select(User.id, User.display_name)
         .where(User.role == Role.AGENT, User.active.is_(True), team_ok)
-        .order_by(User.username)
+        .order_by(User.display_name, User.id)
     )
-    return [(user_id, username) for user_id, username in rows]
+    return [(user_id, name) for user_id, name in rows]

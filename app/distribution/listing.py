@@ -21,6 +21,11 @@ def salespeople_by_id(session: Session) -> dict[int, Salesperson]:
     return {person.id: person for person in session.scalars(query)}
 
 
+def dealer_names(session: Session) -> dict[str, str]:
+    """Dealer code -> name, for pages that show a file's dealers (files carry the code)."""
+    return dict(session.execute(sa.select(Dealer.code, Dealer.name)).all())
+
+
 def active_salespeople(session: Session, zone_id: int | None) -> Sequence[Salesperson]:
     """The active salespeople one may make an owner (of the zone, when there is one), by
     dealer and code."""

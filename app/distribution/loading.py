@@ -118,7 +118,7 @@ def _qualifying_calls(session: Session, account_ids: list[int]) -> dict[int, tup
         sa.select(
             CallAttempt.account_id,
             CallAttempt.ended_at,
-            sa.func.coalesce(sa.func.nullif(User.full_name, ""), User.username),
+            User.display_name,
             Campaign.code,
             CallAttempt.notes,
         )

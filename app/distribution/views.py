@@ -237,7 +237,11 @@ def export_run(run_id: int):
     run = _run(run_id)
     state = refresh(db.session, run)
     return render_template(
-        "distribution/export.html", run=run, state=state, action_form=ActionForm()
+        "distribution/export.html",
+        run=run,
+        state=state,
+        action_form=ActionForm(),
+        dealer_names=listing.dealer_names(db.session),
     )
 
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+
+from app.accounts.labels import reason_label
 
 IMPORT_FIELD_LABELS = {
     "source_id": _l("Code in the source"),
@@ -34,4 +37,21 @@ def import_field_label(field: str) -> str:
     return str(IMPORT_FIELD_LABELS.get(field, field))
 
 
-TEMPLATE_HELPERS: dict[str, Callable[..., str]] = {"import_field_label": import_field_label}
+def rejection_label(reason: str) -> str:
+    """Why a row was refused; "value_too_long:company_name:200" names the field and the
+    characters it holds."""
+    code, _sep, detail = reason.partition(":")
+    field, _sep, limit = detail.partition(":")
+    if code == "value_too_long" and field and limit:
+        return _(
+            "%(field)s: value too long, at most %(limit)s characters; shorten it in the file",
+            field=import_field_label(field),
+            limit=limit,
+        )
+    return reason_label(reason)
+
+
+TEMPLATE_HELPERS: dict[str, Callable[..., str]] = {
+    "import_field_label": import_field_label,
+    "rejection_label": rejection_label,
+}

@@ -129,8 +129,7 @@ def make_record(
         record.facts["salesperson"] = get("salesperson") or ""
     if get("notes"):
         record.fields["notes"] = get("notes")
-    if _too_long(record):
-        record.rejected = "value_too_long"
+    record.rejected = _too_long(record)
     return record
 
 
@@ -149,15 +148,18 @@ PHONE_LIMIT = AccountPhone.__table__.c.raw.type.length
 BRAND_LIMIT = FleetLine.__table__.c.brand.type.length
 
 
-def _too_long(record: Record) -> bool:
-    """Whether a value of the row cannot be stored whole: the row is refused with its
-    reason (in the rejected rows' download) rather than stored cut."""
-    fields = any(
-        isinstance(value, str) and len(value) > TEXT_LIMITS.get(name, len(value))
-        for name, value in record.fields.items()
-    )
-    phones = any(len(phone.raw) > PHONE_LIMIT for phone in record.phones)
-    return fields or phones or len(str(record.facts.get("brand", ""))) > BRAND_LIMIT
+def _too_long(record: Record) -> str | None:
+    """The refusal of a row holding a value that cannot be stored whole, naming the field
+    and its limit ("value_too_long:company_name:200", see ``labels.rejection_label``): the
+    row is refused with its reason (in the rejected rows' download) rather than stored cut."""
+    for name, value in record.fields.items():
+        if isinstance(value, str) and len(value) > TEXT_LIMITS.get(name, len(value)):
+            return f"value_too_long:{name}:{TEXT_LIMITS[name]}"
+    if any(len(phone.raw) > PHONE_LIMIT for phone in record.phones):
+        return f"value_too_long:phone:{PHONE_LIMIT}"
+    if len(str(record.facts.get("brand", ""))) > BRAND_LIMIT:
+        return f"value_too_long:brand:{BRAND_LIMIT}"
+    return None
 
 
 def _email(record: Record, raw: str | None) -> None:

@@ -17,7 +17,6 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.accounts.labels import reason_label
 from app.extensions import db
 from app.imports import services
 from app.imports.forms import (
@@ -25,6 +24,7 @@ from app.imports.forms import (
     UploadForm,
     mapping_form,
 )
+from app.imports.labels import rejection_label
 from app.imports.models import BatchStatus, ImportBatch, SourceKind
 from app.jobs.models import JobRun, JobStatus
 from app.jobs.runner import JOBS_UNAVAILABLE, JobAlreadyRunning, JobState, JobsUnavailable, state_of
@@ -153,6 +153,6 @@ def rejected_csv(batch_id: int):
     headers = services.headers_of(batch)
     table = [[_("Row"), _("Reason"), *headers]]
     for row in services.rejections(db.session, batch):
-        table.append([row.row_number, reason_label(row.reason),
+        table.append([row.row_number, rejection_label(row.reason),
                       *(row.data.get(h, "") for h in headers)])  # fmt: skip
     return csv_download(f"rejected-{batch.id}.csv", table)

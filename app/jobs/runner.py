@@ -281,7 +281,10 @@ def _mark_failed(session: Session, run: JobRun, message: str) -> None:
     session.flush()
 
 
+# Stored in English, as written (tests and logs read them); pages show them translated
+# (``app.jobs.labels``).
 WORKER_STOPPED = "The background worker stopped before the job finished."
+TIMED_OUT = "The job did not finish in time (was the server restarted?)."
 
 
 def record_killed(run_id: str) -> None:
@@ -306,7 +309,7 @@ def why_dead(run: JobRun) -> str | None:
     if not uses_rq():
         started = run.started_at or run.created_at
         if (utcnow() - started).total_seconds() > current_app.config["JOB_TIMEOUT_SECONDS"]:
-            return "The job did not finish in time (was the server restarted?)."
+            return TIMED_OUT
         return None
     from rq.exceptions import NoSuchJobError
     from rq.job import Job

@@ -210,11 +210,11 @@ def versions_of(session: Session, name: str) -> list[VersionRow]:
 
 def _loaders(session: Session) -> dict[int | None, str]:
     rows = session.execute(
-        select(User.id, User.full_name, User.username).where(
+        select(User.id, User.display_name).where(
             User.id.in_(select(CallScript.loaded_by_id).distinct())
         )
     ).all()
-    return {user_id: full_name or username for user_id, full_name, username in rows}
+    return {user_id: name for user_id, name in rows}
 
 
 def previous_version(session: Session, stored: CallScript) -> CallScript | None:

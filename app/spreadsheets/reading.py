@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import logging
 import re
 import zipfile
 from collections.abc import Iterator
@@ -26,26 +27,32 @@ from pathlib import Path
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from python_calamine import CalamineWorkbook
+
+from app.i18n import megabytes
+
+log = logging.getLogger(__name__)
 
 DELIMITERS = ";,\t"
 SNIFF_BYTES = 64 * 1024
 MAX_ZIP_RATIO = 100  # uncompressed / compressed: real workbooks stay far below
 MAX_ZIP_MEMBERS = 10_000
 ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
-# Other formats people upload by mistake, told by their first bytes.
+# Other formats people upload by mistake, told by their first bytes, named in the
+# reader's language ("This is %(kind)s, not a spreadsheet").
 MAGIC = {
-    b"%PDF": "PDF",
-    b"\x89PNG": "PNG",
-    b"\xff\xd8\xff": "JPEG",
-    b"GIF8": "GIF",
-    b"\x7fELF": "executable",
-    b"MZ": "executable",
-    b"\xd0\xcf\x11\xe0": "old Excel (.xls) or Access",
-    b"\x1f\x8b": "gzip",
-    b"Rar!": "RAR",
-    b"7z\xbc\xaf": "7-Zip",
-    b"SQLite format 3": "SQLite",
+    b"%PDF": _l("a PDF file"),
+    b"\x89PNG": _l("a PNG image"),
+    b"\xff\xd8\xff": _l("a JPEG image"),
+    b"GIF8": _l("a GIF image"),
+    b"\x7fELF": _l("an executable program"),
+    b"MZ": _l("an executable program"),
+    b"\xd0\xcf\x11\xe0": _l("an old Excel (.xls) or Access file"),
+    b"\x1f\x8b": _l("a gzip archive"),
+    b"Rar!": _l("a RAR archive"),
+    b"7z\xbc\xaf": _l("a 7-Zip archive"),
+    b"SQLite format 3": _l("an SQLite database"),
 }
 # A cell a spreadsheet would run: "=...", or "+", "-", "@" with a function call or a DDE
 # link ("-2+IMPORTXML(...)", "+cmd|..."). "+39 02 ..." (a phone) and "-" (nothing) are data.
@@ -75,8 +82,8 @@ def detect(path: Path, *, max_bytes: int) -> FileFormat:
             _(
                 "The file is %(size)s MB; the limit is %(limit)s MB. Split it, or ask an "
                 "administrator to raise QUALIFICA_MAX_UPLOAD_MB.",
-                size=f"{size / 1024 / 1024:.1f}",
-                limit=f"{max_bytes / 1024 / 1024:.0f}",
+                size=megabytes(size),
+                limit=megabytes(max_bytes, decimals=0),
             )
         )
     with path.open("rb") as handle:
@@ -87,9 +94,9 @@ def detect(path: Path, *, max_bytes: int) -> FileFormat:
         if head.startswith(magic):
             raise FileRefused(
                 _(
-                    "This is a %(kind)s file, not a spreadsheet. Save it as CSV, XLSX or "
-                    "ODS and upload that.",
-                    kind=name,
+                    "This is %(kind)s, not a spreadsheet. Save it as CSV, XLSX or ODS and "
+                    "upload that.",
+                    kind=str(name),
                 )
             )
     if b"\x00" in head or _holds_nul(path):
@@ -121,7 +128,7 @@ def _zip_kind(path: Path, max_bytes: int) -> str:
                     _(
                         "The file would expand to %(size)s MB: refused as a possible zip "
                         "bomb. Re-save it from your spreadsheet program.",
-                        size=f"{unpacked / 1_000_000:.0f}",
+                        size=megabytes(unpacked, decimals=0),
                     )
                 )
             names = {m.filename for m in members}
@@ -242,10 +249,20 @@ def read_rows(path: Path, file_format: FileFormat) -> Iterator[list[str]]:
 
 def _csv_rows(path: Path, file_format: FileFormat) -> Iterator[list[str]]:
     with path.open(encoding=file_format.encoding, newline="") as handle:
+        reader = csv.reader(handle, delimiter=file_format.delimiter or ";")
         try:
-            yield from csv.reader(handle, delimiter=file_format.delimiter or ";")
+            yield from reader
         except csv.Error as error:
-            raise FileRefused(_("The file is not valid CSV: %(error)s", error=error)) from error
+            # The parser's own words ("field larger than field limit") stay in the log.
+            log.info("CSV refused at line %s: %s", reader.line_num, error)
+            raise FileRefused(
+                _(
+                    'The file cannot be read as CSV from line %(line)s: a quotation mark (") '
+                    "may be opened and never closed. Check that line, or save the file again "
+                    "as CSV from your spreadsheet program.",
+                    line=reader.line_num,
+                )
+            ) from error
 
 
 def _sheet_rows(path: Path) -> Iterator[list[str]]:
@@ -257,8 +274,14 @@ def _sheet_rows(path: Path) -> Iterator[list[str]]:
     except FileRefused:
         raise
     except Exception as error:  # calamine's errors have no common public base class
+        # The reader's own words ("Cannot detect file format") stay in the log.
+        log.info("spreadsheet refused: %s", str(error)[:200])
         raise FileRefused(
-            _("The spreadsheet cannot be read: %(error)s", error=str(error)[:200])
+            _(
+                "The spreadsheet cannot be read: it may be damaged, or saved in another "
+                "format under this name. Open it in your spreadsheet program and save it "
+                "again as XLSX or CSV."
+            )
         ) from error
 
 

@@ -6,6 +6,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_login import UserMixin
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.columns import Timestamps, UTCDateTime, str_enum
@@ -56,6 +57,17 @@ class User(UserMixin, Timestamps, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users at login
         return self.active
+
+    @hybrid_property
+    def display_name(self) -> str:
+        """How the application names a person everywhere (board, files, pages): their
+        full name, the username when it is blank. Also a SQL expression for queries."""
+        return (self.full_name or "").strip() or self.username
+
+    @display_name.inplace.expression
+    @classmethod
+    def _display_name_expression(cls) -> sa.ColumnElement[str]:
+        return sa.func.coalesce(sa.func.nullif(sa.func.trim(cls.full_name), ""), cls.username)
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"

@@ -95,6 +95,7 @@ def test_the_page_counts_and_plans(client, base, staff) -> None:
     assert '<strong id="plan-matching">1</strong>' in text  # ALFA: ready, in MI, not do-not-call
     assert '<strong id="plan-salespeople">1</strong>' in text
     assert '<strong id="plan-to-call">100</strong>' in text  # 1 x 50 / 50 %
+    assert "Quota coperta dal segmento: 1 %." in text  # not "ne contiene il 1 %"
     data = client.get("/workspace/segment/count?provinces=MI&provinces=BO").get_json()
     assert data["matching"] == 3 and data["to_call"] == 84  # any status; ceil(1 x 50 / 0.6)
     first_visit = client.get("/workspace/segment").get_data(as_text=True)
@@ -152,3 +153,13 @@ def test_practice_accounts_are_counted_and_queued_only_when_asked(client, sessio
                 data={"csrf_token": token, "campaign": practice.id})  # fmt: skip
     queued = session.scalars(sa.select(QueueEntry.account_id)).all()
     assert queued == [invented.id]
+
+
+def test_the_workspace_finds_an_account_by_name_or_key(client, session, base, staff) -> None:
+    home = client.get("/workspace/").get_data(as_text=True)
+    search = home[home.rindex("<form", 0, home.index('data-testid="account-search"')) :]
+    search = search[: search.index("</form>")]
+    assert 'action="/privacy/"' in search and 'name="q"' in search
+    for query in ("alfa", base["a"].key):
+        found = client.get("/privacy/", query_string={"q": query}).get_data(as_text=True)
+        assert f">{base['a'].key}</a>" in found and "ALFA" in found

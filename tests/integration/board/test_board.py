@@ -214,6 +214,10 @@ def test_a_supervisor_pauses_resumes_and_sets_the_target_all_audited(
     client.post(url + "/target", data={"csrf_token": token, "target": "55"})
     session.expire_all()
     assert str(worked.target_redemption) == "0.550"
+    assert 'value="55,0"' in client.get(url).get_data(as_text=True)  # Italian figures
+    client.post(url + "/target", data={"csrf_token": token, "target": "57,5"})
+    session.expire_all()
+    assert str(worked.target_redemption) == "0.575"
     actions = session.scalars(
         sa.select(AuditEntry.action).where(AuditEntry.object_id == str(worked.id))
     ).all()
@@ -223,7 +227,7 @@ def test_a_supervisor_pauses_resumes_and_sets_the_target_all_audited(
 def test_each_table_downloads_as_a_formula_safe_csv(client, auth, worked, session) -> None:
     worked.code = "=CMD"  # a code a spreadsheet would run, in the file's name only
     agent = session.get(User, session.scalar(sa.select(CallAttempt.agent_id).limit(1)))
-    agent.username = "=1+1"  # a user name a spreadsheet would run, in a cell
+    agent.full_name = "=1+1"  # a name a spreadsheet would run, in a cell
     session.flush()
     auth.login("supervisor")
     response = client.get(f"/board/campaigns/{worked.id}/agents.csv")
@@ -318,7 +322,7 @@ def test_each_table_downloads_as_xlsx_with_numbers_and_inert_text(
     from python_calamine import CalamineWorkbook
 
     agent = session.get(User, session.scalar(sa.select(CallAttempt.agent_id).limit(1)))
-    agent.username = "=HYPERLINK(1)"
+    agent.full_name = "=HYPERLINK(1)"
     session.flush()
     auth.login("supervisor")
     response = client.get(f"/board/campaigns/{worked.id}/agents.xlsx")
@@ -494,3 +498,94 @@ def test_with_redis_an_expired_copy_is_recomputed_after_the_response(
     response.close()
     assert len(calls) == 2 and redis.exists(name + ":fresh") and not redis.exists(name + ":lock")
     redis.delete(name, name + ":fresh")
+
+
+def test_the_day_the_goal_is_reached_reads_as_a_date(app) -> None:
+    from app.board.labels import day_label
+
+    with app.test_request_context():
+        assert day_label("2030-03-20") == "20 marzo 2030"
+
+
+def test_an_agent_is_named_by_full_name_and_their_calls_come_newest_first(
+    client, auth, worked, session, users
+) -> None:
+    agent = users["agent"]
+    agent.full_name = "Giulia Verdi"
+    # Recorded last but made first (a call written late): listed last, by when it was made.
+    entry = factories.queue_entry(session, worked)
+    early = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+    factories.call(session, entry, agent, "no_answer", early, early + timedelta(seconds=30))
+    session.flush()
+    auth.login("supervisor")
+    page = client.get(f"/board/campaigns/{worked.id}").get_data(as_text=True)
+    agents = page[page.index('data-testid="agents"') :]
+    assert "Giulia Verdi" in agents[: agents.index("</table>")]
+    data = client.get(f"/board/campaigns/{worked.id}/parts.json").get_json()
+    assert "Giulia Verdi" in str(data)
+    drill = client.get(f"/board/campaigns/{worked.id}/agents/{agent.id}").get_data(as_text=True)
+    assert "<title>Giulia Verdi" in drill
+    calls = drill[drill.index('data-testid="agent-calls"') :]
+    calls = calls[: calls.index("</table>")]
+    days = re.findall(r"(\d\d/\d\d/\d\d), (\d\d:\d\d)", calls)
+    assert days == sorted(days, key=lambda d: (d[0][6:], d[0][3:5], d[0][:2], d[1]), reverse=True)
+    assert len(days) == 4
+
+
+def test_one_name_for_an_agent_in_sql_and_in_python(session) -> None:
+    named = factories.user(session, full_name="Marco Neri")
+    bare = factories.user(session)
+    bare.full_name = ""
+    session.flush()
+    assert (named.display_name, bare.display_name) == ("Marco Neri", bare.username)
+    found = dict(session.execute(sa.select(User.id, User.display_name)).all())
+    assert (found[named.id], found[bare.id]) == ("Marco Neri", bare.username)
+
+
+def test_the_check_shows_what_the_agent_captured(client, auth, worked, session, users) -> None:
+    qualified = session.scalars(
+        sa.select(CallAttempt).where(
+            CallAttempt.campaign_id == worked.id, CallAttempt.outcome == "qualified"
+        )
+    ).one()
+    qualified.answers = {
+        "has_trucks": True,
+        "main_tonnage_class": "gt_16",
+        "contact_name": "Mario Bianchi",
+        "fleet_lines": [{"brand": "iveco", "brand_other": None, "vehicle_count": 12,
+                         "tonnage_class": "gt_16"}],
+    }  # fmt: skip
+    qualified.notes = "richiamare dopo le 15"
+    session.flush()
+    auth.login("supervisor")
+    page = client.get(f"/board/campaigns/{worked.id}/agents/{users['agent'].id}")
+    sample = page.get_data(as_text=True)
+    sample = sample[sample.index('data-testid="to-check"') :]
+    sample = sample[: sample.index("</table>")]
+    assert "Posso avere il suo nome e cognome?" in sample and "Mario Bianchi" in sample
+    assert "Oltre 16 t" in sample and "gt_16" not in sample  # the choice's label
+    assert "Iveco" in sample and "12" in sample and "Sì" in sample
+    assert "richiamare dopo le 15" in sample
+
+
+def test_a_verdict_does_not_reshuffle_the_sample(session, users) -> None:
+    from app.board.models import Verdict
+    from app.board.quality import check, to_check
+
+    script = load_script(session, ROOT / "call_scripts" / "fleet_qualification.toml")
+    campaign = factories.campaign(session, name="Campione", call_script_id=script.id)
+    agent = users["agent"]
+    t = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    for n in range(25):
+        entry = factories.queue_entry(session, campaign)
+        start = t + timedelta(minutes=n)
+        found = factories.call(
+            session, entry, agent, "qualified", start, start + timedelta(seconds=30)
+        )
+        factories.counted(session, found)
+    first = [item.call_id for item in to_check(session, campaign, agent.id)]
+    assert len(first) == 10
+    assert [item.call_id for item in to_check(session, campaign, agent.id)] == first
+    check(session, campaign, first[3], Verdict.VERIFIED, by=users["supervisor"].id)
+    after = [item.call_id for item in to_check(session, campaign, agent.id)]
+    assert after[:9] == first[:3] + first[4:]  # the others stay, in their order

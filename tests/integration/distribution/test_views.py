@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 import pytest
@@ -110,6 +111,8 @@ def test_staff_preview_build_confirm_export_and_download(
     assert client.get(f"/distribution/exports/{run.id}/status").get_json()["status"] == "finished"
     page = client.get(f"/distribution/exports/{run.id}").get_data(as_text=True)
     assert 'data-testid="export-done"' in page
+    # The ZIP's size in Italian figures: "12 KB" or "1,4 MB", never "0.0 MB".
+    assert re.search(r"ZIP, (\d+ KB|\d+,\d MB)\)", page), page
     person = network.milano[0]
     # A file download holds the file open until the response is closed.
     with client.get(f"/distribution/exports/{run.id}/salespeople/{person.id}.zip") as response:
@@ -151,3 +154,25 @@ def test_a_salesperson_outside_the_run_is_not_found(app, client, session, networ
     other = network.milano[0].id
     assert client.get(f"/distribution/exports/{run.id}/salespeople/{other}.zip").status_code == 404
     assert client.get("/distribution/exports/999999/download").status_code == 404
+
+
+def test_wave_tables_name_the_dealers(client, session, network, staff):
+    from app.territory.models import Dealer
+
+    for dealer in session.scalars(sa.select(Dealer)):
+        dealer.name = {"D-MI": "Officine Rossi Milano", "D-TO": "Autocarri Torinesi"}[dealer.code]
+    for horizon in ("3", "6"):
+        network.qualified(session, province="MI", horizon=horizon)
+    session.flush()
+    home = client.get("/distribution/").get_data(as_text=True)
+    assert "Officine Rossi Milano" in home  # the dealer's pool, by name
+    preview = client.get("/distribution/waves/new?label=Novembre&per_salesperson=1")
+    assert "Officine Rossi Milano" in preview.get_data(as_text=True)
+    token = csrf_token(client, "/distribution/waves/new")
+    form = {"csrf_token": token, "label": "Novembre", "per_salesperson": "1", "create": "1"}
+    client.post("/distribution/waves/new", data=form)
+    wave = session.scalars(sa.select(Wave)).one()
+    page = client.get(f"/distribution/waves/{wave.id}").get_data(as_text=True)
+    table = page[page.index('<table class="data" data-sortable') :]
+    assert "Officine Rossi Milano" in table[: table.index("</table>")]
+    assert "<td>D-MI</td>" not in page

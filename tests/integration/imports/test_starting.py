@@ -173,3 +173,26 @@ def test_a_second_job_for_an_imported_batch_changes_nothing(app, client, session
     assert batch.status == BatchStatus.DONE and batch.job_run_id == first.id
     assert batch.report["accounts_created"] == 2
     assert session.get_one(JobRun, stray.id).result == {"skipped": "done"}
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown", "hidden"),
+    [
+        ("FileRefused: La riga 5, colonna 2 contiene una formula.", "La riga 5, colonna 2",
+         "FileRefused"),
+        ("OperationalError: (psycopg.OperationalError) server closed the connection",
+         "Tentate di nuovo", "psycopg"),
+        ("The background worker stopped before the job finished.",
+         "prima che il lavoro finisse", "worker stopped"),
+        ("The job did not finish in time (was the server restarted?).",
+         "non è finito in tempo", "in time"),
+    ],
+)  # fmt: skip
+def test_a_failure_reads_in_the_user_s_words(client, session, batch, stored, shown, hidden):
+    post_mapping(client, batch, csrf_token(client, f"/imports/{batch.id}/mapping"))
+    [failed] = import_jobs(session, batch)
+    set_status(session, failed.id, JobStatus.FAILED, stored)
+    page = client.get(f"/imports/{batch.id}").get_data(as_text=True)
+    found = page[page.index('data-testid="import-failed"') :]
+    found = found[: found.index("</section>")]
+    assert shown in found and hidden not in found

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zipfile
 
 import pytest
 import sqlalchemy as sa
@@ -62,6 +63,7 @@ def test_the_whole_flow_from_upload_to_report(app, client, session, staff) -> No
     assert batch.status == BatchStatus.MAPPED and batch.job_run_id
     page = client.get(f"/imports/{batch.id}").get_data(as_text=True)
     assert 'data-testid="import-progress"' in page and "<progress" in page
+    assert "In attesa del proprio turno" in page  # Italian, not "Waiting for its turn"
     with app.app_context():
         job_runner.perform(batch.job_run_id)
         db.session.remove()
@@ -160,3 +162,44 @@ def test_rejected_rows_are_downloaded_inert(app, client, session, staff) -> None
     session.commit()
     text = client.get(f"/imports/{batch.id}/rejected.csv").get_data(as_text=True)
     assert ";'=cmd|' /C calc'!A0;" in text  # shown as text by a spreadsheet, never run
+
+
+def _refusal(client, data: bytes, name: str) -> str:
+    response = upload(client, data, name=name)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_an_old_excel_file_is_refused_in_italian(client, session, staff) -> None:
+    page = _refusal(client, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1....", "clienti.xls")
+    assert "vecchio Excel (.xls)" in page and "old Excel" not in page
+
+
+def test_an_unreadable_spreadsheet_is_explained_without_its_internals(
+    client, session, staff
+) -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:  # looks like an XLSX, is not one
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", "<x")
+    page = _refusal(client, buffer.getvalue(), "clienti.xlsx")
+    assert "Il foglio di calcolo non si può leggere" in page
+    assert "_rels" not in page and "not found" not in page
+
+
+def test_a_broken_csv_is_explained_without_its_internals(client, session, staff) -> None:
+    data = b'RAGIONE SOCIALE;COMUNE\r\n"Rossi SRL;Roma\r\n' + b"Bianchi SNC;Milano\r\n" * 9000
+    page = _refusal(client, data, "clienti.csv")  # a quote opened and never closed
+    assert "virgolett" in page and "field limit" not in page and "131072" not in page
+
+
+def test_a_value_too_long_names_its_field_and_limit_on_the_report(
+    client, session, staff, write_csv, do_import
+) -> None:
+    rows = [["RAGIONE SOCIALE", "COMUNE"], ["Rossi " * 40, "Roma"], ["Bianchi SNC", "Roma"]]
+    batch, _report = do_import(write_csv(rows))
+    session.commit()
+    page = client.get(f"/imports/{batch.id}").get_data(as_text=True)
+    assert "Ragione sociale: valore troppo lungo, al massimo 200 caratteri" in page
+    text = client.get(f"/imports/{batch.id}/rejected.csv").get_data(as_text=True)
+    assert "Ragione sociale: valore troppo lungo, al massimo 200 caratteri" in text

@@ -131,3 +131,23 @@ def test_the_salesperson_code_is_kept_trimmed_for_the_writer(reference) -> None:
     record = make_record(2, {"company_name": "Rossi SRL", "salesperson": "  mi-v01 "}, *reference)
     assert record.facts == {"salesperson": "mi-v01"}
     assert "salesperson" not in record.fields and record.flags == []
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        ({"company_name": "Rossi " * 40}, "value_too_long:company_name:200"),
+        ({"company_name": "Rossi SRL", "phone": "0" + "3" * 60}, "value_too_long:phone:"),
+    ],
+)
+def test_a_value_too_long_is_refused_naming_its_field_and_limit(reference, raw, reason) -> None:
+    record = make_record(2, raw, *reference)
+    assert record.rejected is not None and record.rejected.startswith(reason)
+
+
+def test_the_refusal_reads_with_the_field_and_its_limit() -> None:
+    from app.imports.labels import rejection_label
+
+    label = rejection_label("value_too_long:company_name:200")
+    assert "Company name" in label and "200" in label
+    assert rejection_label("company_name_missing") == "no company name"

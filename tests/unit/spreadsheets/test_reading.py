@@ -164,8 +164,8 @@ def test_values_that_only_look_like_formulas_are_data(tmp_path, cell) -> None:
     ("data", "message"),
     [
         (b"", "empty"),
-        (b"%PDF-1.7 ...", "PDF file"),
-        (b"\x89PNG\r\n\x1a\n....", "PNG file"),
+        (b"%PDF-1.7 ...", "a PDF file"),
+        (b"\x89PNG\r\n\x1a\n....", "PNG image"),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1....", r"old Excel \(.xls\)"),
         (b"MZ\x90\x00\x03", "executable"),
         (b"Ragione sociale\x00;Comune\x00\r\n", "binary data"),
