@@ -37,6 +37,7 @@ class RowKind(enum.StrEnum):
     FLEET = "fleet"  # one per fleet line (brand, tonnage class) of each account
 
 
+GUARD = "guard"  # a column's third element: neutralise its formulas
 OPPORTUNITY_HORIZONS = ("3", "6", "12")  # months; "none" makes no opportunity
 
 _COMMON = {
@@ -150,6 +151,7 @@ class Template:
 class Column:
     name: str
     template: Template
+    guard: bool = False  # prefix a value a spreadsheet would run with an apostrophe
 
 
 @dataclass(frozen=True)
@@ -251,12 +253,22 @@ def _file(entry: Any, number: int, where: str) -> CrmFile:
 
 
 def _column(pair: Any, kind: RowKind, place: str) -> Column:
-    if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(p, str) for p in pair)):
-        raise MappingError(f'{place}: column {pair!r} must be a pair ["HEADER", "template"]')
+    """``["HEADER", "template"]``, or ``["HEADER", "template", "guard"]`` for a column the
+    CRM shows in a spreadsheet-like grid that would run a formula."""
+    if not (
+        isinstance(pair, list)
+        and len(pair) in (2, 3)
+        and all(isinstance(p, str) for p in pair)
+        and pair[2:] in ([], [GUARD])
+    ):
+        raise MappingError(
+            f'{place}: column {pair!r} must be ["HEADER", "template"] or '
+            f'["HEADER", "template", "{GUARD}"]'
+        )
     name, text = pair[0].strip(), pair[1]
     if not name:
         raise MappingError(f"{place}: a column has an empty header (template {text!r})")
-    return Column(name, _template(text, kind, f'{place}, column "{name}"'))
+    return Column(name, _template(text, kind, f'{place}, column "{name}"'), guard=len(pair) == 3)
 
 
 def _template(text: str, kind: RowKind, place: str) -> Template:

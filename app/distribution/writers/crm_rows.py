@@ -20,6 +20,7 @@ from app.distribution.sheets import AccountSheet, FleetItem, Pack, WaveInfo
 from app.distribution.writers.crm_mapping import (
     ACCOUNT_FIELDS,
     OPPORTUNITY_HORIZONS,
+    Column,
     CrmFile,
     CrmMapping,
     MappingError,
@@ -173,13 +174,20 @@ def crm_files(mapping: CrmMapping, pack: Pack, batch_number: int) -> dict[str, b
     return files
 
 
+def _cell(column: Column, values: dict[str, Any]) -> str:
+    """The column's text as stored: a CRM load is data for a program, never altered, unless
+    the mapping asks for a formula guard on this column."""
+    text = column.template.render(values)
+    return neutralise(text) if column.guard else text
+
+
 def _csv(mapping: CrmMapping, crm_file: CrmFile, rows: Iterator[dict[str, Any]]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=mapping.delimiter, lineterminator="\r\n")
-    writer.writerow([neutralise(column.name) for column in crm_file.columns])
+    writer.writerow([column.name for column in crm_file.columns])
     for row_id, values in enumerate(rows, start=1):
         values["row_id"] = row_id
-        writer.writerow([neutralise(c.template.render(values)) for c in crm_file.columns])
+        writer.writerow([_cell(c, values) for c in crm_file.columns])
     text = ("\ufeff" if mapping.bom else "") + buffer.getvalue()
     try:
         return text.encode(mapping.encoding)

@@ -15,6 +15,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from app.accounts.labels import horizon_label, tonnage_label
+from app.accounts.phones import format_national
 from app.distribution.sheets import AccountSheet, Pack
 from app.spreadsheets.downloads import csv_bytes, xlsx_bytes
 
@@ -54,7 +55,11 @@ def row(pack: Pack, sheet: AccountSheet, brands: list[str]) -> list[Any]:
         by_brand[item.brand] = by_brand.get(item.brand, 0) + item.vehicles
     manager = sheet.purchasing_manager
     others = "; ".join(
-        " ".join(p for p in (c.full_name, c.job_title and f"({c.job_title})", c.phone) if p)
+        " ".join(
+            p
+            for p in (c.full_name, c.job_title and f"({c.job_title})", format_national(c.phone))
+            if p
+        )
         for c in sheet.contacts[1:]
     )
     return [
@@ -71,14 +76,14 @@ def row(pack: Pack, sheet: AccountSheet, brands: list[str]) -> list[Any]:
         sheet.municipality,
         sheet.province,
         sheet.istat_code,
-        ", ".join(sheet.phones) or None,
+        ", ".join(format_national(phone) for phone in sheet.phones) or None,
         sheet.email,
         tonnage_label(sheet.tonnage_class) if sheet.tonnage_class else None,
         sheet.fleet_total if sheet.fleet else None,
         *[by_brand.get(brand) for brand in brands],
         manager.full_name if manager else None,
         manager.job_title if manager else None,
-        manager.phone if manager else None,
+        format_national(manager.phone) or None if manager else None,
         manager.email if manager else None,
         others or None,
         horizon_label(sheet.horizon),
