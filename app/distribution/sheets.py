@@ -60,6 +60,23 @@ class AccountSheet:
     dealer_name: str | None = None
 
     @property
+    def address(self) -> tuple[str | None, str | None]:
+        """(street, house number) to print: as stored, except that a street which already
+        ends with the house number (the desk's prefill may put "Via Verdi 137" in the street
+        and "137" in the number) gives it up, so no file prints "Via Verdi 137 137"."""
+        street, number = self.street, self.house_number
+        if street and number:
+            *rest, last = street.split() or [""]
+            if rest and last.casefold() == number.strip().casefold():
+                return " ".join(rest).rstrip(" ,") or None, number
+        return street, number
+
+    @property
+    def address_line(self) -> str | None:
+        """Street and house number in one: "Via Verdi 137"."""
+        return " ".join(part for part in self.address if part) or None
+
+    @property
     def fleet_total(self) -> int:
         return sum(item.vehicles for item in self.fleet)
 

@@ -92,14 +92,23 @@ def _common_values(pack: Pack, batch_number: int) -> dict[str, Any]:
 
 
 # The account fields worked out below; every other one is the sheet's attribute of that name.
-_DERIVED = ("account.address_line", "account.phone", "account.phones", "account.fleet_summary")
+_DERIVED = (
+    "account.street",
+    "account.house_number",
+    "account.address_line",
+    "account.phone",
+    "account.phones",
+    "account.fleet_summary",
+)
 _SHEET_ATTRIBUTES = tuple(f.removeprefix("account.") for f in ACCOUNT_FIELDS if f not in _DERIVED)
 
 
 def _account_values(sheet: AccountSheet) -> dict[str, Any]:
-    address = " ".join(part for part in (sheet.street, sheet.house_number) if part)
+    street, house_number = sheet.address
     return {f"account.{name}": getattr(sheet, name) for name in _SHEET_ATTRIBUTES} | {
-        "account.address_line": address or None,
+        "account.street": street,
+        "account.house_number": house_number,
+        "account.address_line": sheet.address_line,
         "account.phone": sheet.phones[0] if sheet.phones else None,
         "account.phones": ", ".join(sheet.phones) or None,
         "account.fleet_summary": fleet_summary(sheet.fleet) or None,

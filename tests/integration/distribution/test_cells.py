@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -18,6 +19,7 @@ from openpyxl import load_workbook
 from app.distribution.sheets import AccountSheet, ContactItem, Pack, Recipient, WaveInfo
 from app.distribution.writers.crm_mapping import load_mapping
 from app.distribution.writers.crm_rows import crm_files
+from app.distribution.writers.pdf import render_pdf
 from app.distribution.writers.tables import pack_csv, pack_xlsx
 from config import ROOT
 
@@ -85,3 +87,41 @@ def test_crm_files_carry_the_stored_values_unaltered():
     [contact] = crm_rows(PACK, "EIM_CONTACT.csv")
     assert contact["CON_WORK_PH_NUM"] == PHONE
     assert contact["DEPT_ACCNT_NAME"] == FORMULA
+
+
+DOUBLED = replace(SHEET, company_name="Trasporti Fiore", street="Via Verdi 137", house_number="137")
+
+
+def pdf_of(app, tmp_path, pdf_text, pack: Pack) -> str:
+    path = tmp_path / "pack.pdf"
+    path.write_bytes(render_pdf(pack, locale="it"))
+    return " ".join(pdf_text(path).split())
+
+
+def test_a_house_number_already_in_the_street_is_printed_once(app, tmp_path, pdf_text):
+    pack = replace(PACK, sheets=(DOUBLED,))
+    cells = xlsx_row(pack)
+    assert (cells["Indirizzo"].value, cells["Numero civico"].value) == ("Via Verdi", "137")
+    row = csv_row(pack)
+    assert (row["Indirizzo"], row["Numero civico"]) == ("Via Verdi", "137")
+    [account] = crm_rows(pack, "EIM_ACCOUNT.csv")
+    assert account["ADDR_ADDR"] == "Via Verdi 137"
+    text = pdf_of(app, tmp_path, pdf_text, pack)
+    assert "Via Verdi 137," in text and "137 137" not in text
+
+
+def test_a_street_that_only_looks_like_it_keeps_its_number():
+    sheet = replace(SHEET, street="Via XX Settembre 20", house_number="2")
+    [account] = crm_rows(replace(PACK, sheets=(sheet,)), "EIM_ACCOUNT.csv")
+    assert account["ADDR_ADDR"] == "Via XX Settembre 20 2"
+
+
+def test_the_pdf_names_the_purchasing_managers_role_once(app, tmp_path, pdf_text):
+    text = pdf_of(app, tmp_path, pdf_text, PACK)
+    assert "Elena Fiore · Responsabile acquisti · 035 782 4902" in text
+    assert text.casefold().count("responsabile acquisti") == 1
+    other = ContactItem("Paolo Neri", "Titolare", None, None, True)
+    text = pdf_of(
+        app, tmp_path, pdf_text, replace(PACK, sheets=(replace(SHEET, contacts=(other,)),))
+    )
+    assert "Paolo Neri (responsabile acquisti) · Titolare" in text
