@@ -162,7 +162,14 @@ def _places(session: Session) -> list[Place]:
         .order_by(Municipality.belfiore)
     )
     return [
-        Place(m.name, m.province_code, name, m.istat_code[:3], tuple(postcodes[m.belfiore]))
+        Place(
+            m.name,
+            m.province_code,
+            name,
+            m.istat_code[:3],
+            tuple(postcodes[m.belfiore]),
+            istat_code=m.istat_code,
+        )
         for m, name in session.execute(query)
         if postcodes[m.belfiore]
     ]
@@ -200,6 +207,10 @@ def _seed_accounts(session: Session, report: SeedReport, count: int, seed: int) 
             postcode=row.postcode,
             municipality=row.municipality,
             province=row.province,
+            # A clean row's municipality is the real one it was drawn from: store its ISTAT
+            # code as matching it would (rows with defects get theirs from normalisation).
+            istat_code=None if row.defects else row.true_istat or None,
+            istat_reference_date=None if row.defects else BUNDLED_REFERENCE_DATE,
             vat_number=row.vat_number or None,
             email=row.email or None,
             tonnage_class=row.tonnage_class,
