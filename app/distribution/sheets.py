@@ -28,6 +28,18 @@ class ContactItem:
 
 
 @dataclass(frozen=True)
+class ChoiceLabel:
+    """A choice of the script the account was qualified with: what a coded answer means.
+
+    ``field`` is what it fills: ``vehicle_kind``, ``job_title`` or ``brand``."""
+
+    field: str
+    code: str
+    it: str
+    en: str
+
+
+@dataclass(frozen=True)
 class AccountSheet:
     """One qualified account, with everything the calls captured."""
 
@@ -58,6 +70,20 @@ class AccountSheet:
     zone_code: str | None = None
     dealer_code: str | None = None
     dealer_name: str | None = None
+    choices: tuple[ChoiceLabel, ...] = ()  # of the qualifying call's script
+
+    def choice(self, field: str, value: str) -> ChoiceLabel | None:
+        """The choice ``value`` stands for: its code, or one of its labels typed as text."""
+        folded = value.strip().casefold()
+        return next(
+            (
+                c
+                for c in self.choices
+                if c.field == field
+                and folded in (c.code.casefold(), c.it.casefold(), c.en.casefold())
+            ),
+            None,
+        )
 
     @property
     def address(self) -> tuple[str | None, str | None]:

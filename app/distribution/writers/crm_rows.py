@@ -26,6 +26,7 @@ from app.distribution.writers.crm_mapping import (
     MappingError,
     RowKind,
 )
+from app.distribution.writers.values import code, shown
 from app.spreadsheets.safety import neutralise
 
 # Values ------------------------------------------------------------------------------------
@@ -99,6 +100,8 @@ _DERIVED = (
     "account.phone",
     "account.phones",
     "account.fleet_summary",
+    "account.tonnage_class_label",
+    "account.horizon_label",
 )
 _SHEET_ATTRIBUTES = tuple(f.removeprefix("account.") for f in ACCOUNT_FIELDS if f not in _DERIVED)
 
@@ -112,6 +115,8 @@ def _account_values(sheet: AccountSheet) -> dict[str, Any]:
         "account.phone": sheet.phones[0] if sheet.phones else None,
         "account.phones": ", ".join(sheet.phones) or None,
         "account.fleet_summary": fleet_summary(sheet.fleet) or None,
+        "account.tonnage_class_label": shown(sheet, "tonnage_class", sheet.tonnage_class),
+        "account.horizon_label": shown(sheet, "horizon", sheet.horizon),
     }
 
 
@@ -124,7 +129,8 @@ def _contact_rows(sheet: AccountSheet, wave: WaveInfo) -> Iterator[dict[str, Any
             "contact.full_name": contact.full_name,
             "contact.first_name": first or None,
             "contact.last_name": last or None,
-            "contact.job_title": contact.job_title,
+            "contact.job_title": code(sheet, "job_title", contact.job_title),
+            "contact.job_title_label": shown(sheet, "job_title", contact.job_title),
             "contact.phone": contact.phone,
             "contact.email": contact.email,
             "contact.is_purchasing_manager": contact.is_purchasing_manager,
@@ -137,7 +143,8 @@ def _opportunity_rows(sheet: AccountSheet, wave: WaveInfo) -> Iterator[dict[str,
         yield {
             "opportunity.key": f"{sheet.key}-W{wave.id}",
             "opportunity.horizon_months": months,
-            "opportunity.vehicle_kind": sheet.vehicle_kind,
+            "opportunity.vehicle_kind": code(sheet, "vehicle_kind", sheet.vehicle_kind),
+            "opportunity.vehicle_kind_label": shown(sheet, "vehicle_kind", sheet.vehicle_kind),
             "opportunity.quantity": sheet.quantity,
             "opportunity.close_date": add_months(wave.confirmed_on, months),
             "opportunity.notes": sheet.opportunity_notes,
@@ -150,6 +157,7 @@ def _fleet_rows(sheet: AccountSheet, wave: WaveInfo) -> Iterator[dict[str, Any]]
             "fleet.brand": item.brand,
             "fleet.vehicles": item.vehicles,
             "fleet.tonnage_class": item.tonnage_class,
+            "fleet.tonnage_class_label": shown(sheet, "tonnage_class", item.tonnage_class),
         }
 
 

@@ -15,6 +15,7 @@ from flask_babel import force_locale
 
 from app.accounts.phones import format_national
 from app.distribution.sheets import Pack
+from app.distribution.writers.values import shown
 
 TEMPLATE = "distribution/pack_pdf.html"
 
@@ -45,6 +46,7 @@ def render_pdf(pack: Pack, *, locale: str = "it") -> bytes:
             locale=locale,
             phone=format_national,
             phones=_phones,
+            shown=shown,
         )
     # Imported here: WeasyPrint needs Pango, and the rest of the application (the demo
     # on a bare machine) must start without it; only rendering a PDF requires it.
