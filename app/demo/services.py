@@ -207,15 +207,13 @@ def _seed_accounts(session: Session, report: SeedReport, count: int, seed: int) 
             postcode=row.postcode,
             municipality=row.municipality,
             province=row.province,
-            # A clean row's municipality is the real one it was drawn from: store its ISTAT
-            # code as matching it would (rows with defects get theirs from normalisation).
-            istat_code=None if row.defects else row.true_istat or None,
-            istat_reference_date=None if row.defects else BUNDLED_REFERENCE_DATE,
             vat_number=row.vat_number or None,
             email=row.email or None,
             tonnage_class=row.tonnage_class,
-            # Rows without defects count as already cleaned; the rest await normalisation.
+            # Rows without defects count as already cleaned (their municipality is the real
+            # one drawn, with its ISTAT code); the rest await normalisation.
             status=AccountStatus.NEW if row.defects else AccountStatus.READY,
+            **({} if row.defects else _istat(row.true_istat)),
             zone_id=rule.zone_id if rule else None,
             dealer_id=rule.dealer_id if rule else None,
         )
@@ -237,6 +235,11 @@ def _seed_accounts(session: Session, report: SeedReport, count: int, seed: int) 
         session.add(account)
         report.created["accounts"] += 1
     session.flush()
+
+
+def _istat(code: str) -> dict[str, object]:
+    """The ISTAT code of a clean row's municipality, as matching it would store it."""
+    return {"istat_code": code, "istat_reference_date": BUNDLED_REFERENCE_DATE} if code else {}
 
 
 def _seed_campaign(session: Session, report: SeedReport) -> None:
