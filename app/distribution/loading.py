@@ -119,7 +119,7 @@ def _sheets(session: Session, account_ids: list[int]) -> dict[int, AccountSheet]
     return found
 
 
-# The answers a script's choices fill in, stored as the choice's code: field -> maps_to.
+# Where a script's choices are written (their code is stored) -> the sheet field they fill.
 _CHOICE_FIELDS = {"opportunity.vehicle_kind": "vehicle_kind", "contact.job_title": "job_title",
                   "fleet.lines": "brand"}  # fmt: skip
 
