@@ -25,6 +25,22 @@ def format_international(e164: str | None) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
+def format_national(e164: str | None) -> str:
+    """A phone as Italians write it in a file they read: ``+390357824902`` becomes
+    ``035 782 4902`` (no leading + that a spreadsheet would take for a formula); a foreign
+    number keeps its country code (``+44 20 7946 0958``), one that does not parse is as
+    stored."""
+    if not e164:
+        return ""
+    try:
+        number = phonenumbers.parse(e164, "IT")
+    except phonenumbers.NumberParseException:
+        return e164
+    if number.country_code == 39:
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
 def parse_phone(raw: str, region: str = "IT") -> tuple[str | None, PhoneKind]:
     """Return ``(e164, kind)``; an unparseable or invalid number gives ``(None, INVALID)``.
 

@@ -162,7 +162,14 @@ def _places(session: Session) -> list[Place]:
         .order_by(Municipality.belfiore)
     )
     return [
-        Place(m.name, m.province_code, name, m.istat_code[:3], tuple(postcodes[m.belfiore]))
+        Place(
+            m.name,
+            m.province_code,
+            name,
+            m.istat_code[:3],
+            tuple(postcodes[m.belfiore]),
+            istat_code=m.istat_code,
+        )
         for m, name in session.execute(query)
         if postcodes[m.belfiore]
     ]
@@ -203,8 +210,10 @@ def _seed_accounts(session: Session, report: SeedReport, count: int, seed: int) 
             vat_number=row.vat_number or None,
             email=row.email or None,
             tonnage_class=row.tonnage_class,
-            # Rows without defects count as already cleaned; the rest await normalisation.
+            # Rows without defects count as already cleaned (their municipality is the real
+            # one drawn, with its ISTAT code); the rest await normalisation.
             status=AccountStatus.NEW if row.defects else AccountStatus.READY,
+            **({} if row.defects else _istat(row.true_istat)),
             zone_id=rule.zone_id if rule else None,
             dealer_id=rule.dealer_id if rule else None,
         )
@@ -226,6 +235,11 @@ def _seed_accounts(session: Session, report: SeedReport, count: int, seed: int) 
         session.add(account)
         report.created["accounts"] += 1
     session.flush()
+
+
+def _istat(code: str) -> dict[str, object]:
+    """The ISTAT code of a clean row's municipality, as matching it would store it."""
+    return {"istat_code": code, "istat_reference_date": BUNDLED_REFERENCE_DATE} if code else {}
 
 
 def _seed_campaign(session: Session, report: SeedReport) -> None:

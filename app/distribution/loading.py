@@ -15,12 +15,16 @@ from app.desk.models import CallAttempt
 from app.distribution.models import Wave, WaveAccount
 from app.distribution.sheets import (
     AccountSheet,
+    ChoiceLabel,
     ContactItem,
     FleetItem,
     Pack,
     Recipient,
     WaveInfo,
 )
+from app.scripting.models import CallScript
+from app.scripting.schema import OTHER_BRAND
+from app.scripting.services import script_of
 from app.territory.models import Dealer, Salesperson, Zone
 from app.users.models import User
 
@@ -107,13 +111,37 @@ def _sheets(session: Session, account_ids: list[int]) -> dict[int, AccountSheet]
         ).all()
         calls = _qualifying_calls(session, chunk)
         places = _places(session, accounts)
+        scripts = script_choices(session, {call[4] for call in calls.values() if call[4]})
         for account in accounts:
-            found[account.id] = _sheet(account, calls.get(account.id), places)
+            call = calls.get(account.id)
+            choices = scripts.get(call[4], ()) if call else ()
+            found[account.id] = _sheet(account, call, places, choices)
+    return found
+
+
+# Where a script's choices are written (their code is stored) -> the sheet field they fill.
+_CHOICE_FIELDS = {"opportunity.vehicle_kind": "vehicle_kind", "contact.job_title": "job_title",
+                  "fleet.lines": "brand"}  # fmt: skip
+
+
+def script_choices(session: Session, script_ids: set[int]) -> dict[int, tuple[ChoiceLabel, ...]]:
+    """Script version id -> the labels of its choices that fill an account's coded fields,
+    so the files print what the agent chose, in either language."""
+    found = {}
+    for stored in session.scalars(sa.select(CallScript).where(CallScript.id.in_(script_ids))):
+        found[stored.id] = tuple(
+            ChoiceLabel(_CHOICE_FIELDS[q.maps_to], c.value, c.label.it, c.label.en)
+            for q in script_of(stored).questions()
+            if q.maps_to in _CHOICE_FIELDS
+            for c in q.choices
+            if c.value != OTHER_BRAND or q.maps_to != "fleet.lines"
+        )
     return found
 
 
 def _qualifying_calls(session: Session, account_ids: list[int]) -> dict[int, tuple]:
-    """Account id -> (ended_at, agent name, campaign code, notes) of its last final call."""
+    """Account id -> (ended_at, agent name, campaign code, notes, script version id) of its
+    last final call."""
     query = (
         sa.select(
             CallAttempt.account_id,
@@ -121,6 +149,7 @@ def _qualifying_calls(session: Session, account_ids: list[int]) -> dict[int, tup
             User.display_name,
             Campaign.code,
             CallAttempt.notes,
+            CallAttempt.call_script_id,
         )
         .join(User, User.id == CallAttempt.agent_id)
         .join(Campaign, Campaign.id == CallAttempt.campaign_id)
@@ -142,9 +171,12 @@ def _places(session: Session, accounts: Sequence[Account]) -> dict[str, dict[int
 
 
 def _sheet(
-    account: Account, call: tuple | None, places: dict[str, dict[int, tuple]]
+    account: Account,
+    call: tuple | None,
+    places: dict[str, dict[int, tuple]],
+    choices: tuple[ChoiceLabel, ...],
 ) -> AccountSheet:
-    ended_at, agent, campaign, call_notes = call or (None, None, None, None)
+    ended_at, agent, campaign, call_notes, _script = call or (None, None, None, None, None)
     opportunity = max(account.opportunities, key=lambda o: o.id, default=None)
     contacts = sorted(account.contacts, key=lambda c: (not c.is_purchasing_manager, c.id))
     fleet = sorted(account.fleet, key=lambda f: (-f.vehicle_count, f.brand.casefold(), f.id))
@@ -185,4 +217,5 @@ def _sheet(
         zone_code=zone[0],
         dealer_code=dealer[0],
         dealer_name=dealer[1],
+        choices=choices,
     )

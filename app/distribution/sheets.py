@@ -28,6 +28,18 @@ class ContactItem:
 
 
 @dataclass(frozen=True)
+class ChoiceLabel:
+    """A choice of the script the account was qualified with: what a coded answer means.
+
+    ``field`` is what it fills: ``vehicle_kind``, ``job_title`` or ``brand``."""
+
+    field: str
+    code: str
+    it: str
+    en: str
+
+
+@dataclass(frozen=True)
 class AccountSheet:
     """One qualified account, with everything the calls captured."""
 
@@ -58,6 +70,37 @@ class AccountSheet:
     zone_code: str | None = None
     dealer_code: str | None = None
     dealer_name: str | None = None
+    choices: tuple[ChoiceLabel, ...] = ()  # of the qualifying call's script
+
+    def choice(self, field: str, value: str) -> ChoiceLabel | None:
+        """The choice ``value`` stands for: its code, or one of its labels typed as text."""
+        folded = value.strip().casefold()
+        return next(
+            (
+                c
+                for c in self.choices
+                if c.field == field
+                and folded in (c.code.casefold(), c.it.casefold(), c.en.casefold())
+            ),
+            None,
+        )
+
+    @property
+    def address(self) -> tuple[str | None, str | None]:
+        """(street, house number) to print: as stored, except that a street which already
+        ends with the house number (the desk's prefill may put "Via Verdi 137" in the street
+        and "137" in the number) gives it up, so no file prints "Via Verdi 137 137"."""
+        street, number = self.street, self.house_number
+        if street and number:
+            *rest, last = street.split() or [""]
+            if rest and last.casefold() == number.strip().casefold():
+                return " ".join(rest).rstrip(" ,") or None, number
+        return street, number
+
+    @property
+    def address_line(self) -> str | None:
+        """Street and house number in one: "Via Verdi 137"."""
+        return " ".join(part for part in self.address if part) or None
 
     @property
     def fleet_total(self) -> int:

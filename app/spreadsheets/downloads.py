@@ -1,7 +1,8 @@
 """Tables handed out as files people open in Italian Excel: CSV in UTF-8 with a BOM and
-``;`` between cells, or XLSX (xlsxwriter) with a frozen header, filters and widths; every
-text cell made formula-safe (``safety.neutralise``), and XLSX text written
-as text, never as a formula. ``csv_bytes`` / ``xlsx_bytes`` make the files (the
+``;`` between cells, or XLSX (xlsxwriter) with a frozen header, filters and widths. A CSV
+cell Excel would run is made formula-safe (``safety.neutralise``); XLSX text is written as
+string cells, which no spreadsheet evaluates, so it is written exactly as it is (a quote
+there would be shown as part of the value). ``csv_bytes`` / ``xlsx_bytes`` make the files (the
 distribution packs use them too), ``csv_download`` / ``xlsx_download`` send them."""
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ def xlsx_bytes(
                 page.write_datetime(r, c, datetime(cell.year, cell.month, cell.day), day)
                 widths[c] = max(widths[c], 12)
             elif cell is not None:
-                text = str(neutralise(str(cell)))
+                text = str(cell)  # a string cell: never evaluated, so never altered
                 page.write_string(r, c, text, bold if r == 0 else None)
                 widths[c] = min(max(widths[c], len(text) + 2), 60)
     for c, width in enumerate(widths):

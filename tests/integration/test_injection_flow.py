@@ -453,15 +453,15 @@ def test_board_pages_and_files_show_the_payloads_inert(client, session, worked, 
         book = load_workbook(io.BytesIO(client.get(f"{home}/{table}.xlsx").get_data()))
         assert_inert_workbook(book)
         if table == "zone":
-            assert "'" + ZONE_NAME in rows[1][0] and "'" + ZONE_NAME in book.active["A2"].value
+            assert "'" + ZONE_NAME in rows[1][0] and ZONE_NAME in book.active["A2"].value
 
 
 def assert_inert_workbook(book) -> None:
+    """Text in string cells, which no spreadsheet evaluates (so it needs no quote)."""
     for sheet in book.worksheets:
         for row in sheet.iter_rows():
             for cell in row:
-                assert cell.data_type != "f", cell.coordinate
-                assert_inert_cell(cell.value)
+                assert cell.data_type in ("s", "n", "d"), cell.coordinate
 
 
 # Distribution ------------------------------------------------------------------------------
@@ -512,9 +512,10 @@ def test_distribution_pages_and_every_exported_file_are_inert(
             texts += [str(c) for row in book.active.iter_rows(values_only=True) for c in row]
         elif name.endswith(".csv"):
             text = body.decode("utf-8-sig")
-            delimiter = "," if "/crm/" in name else ";"
+            crm = "/crm/" in name  # data for a program: loaded as stored, never altered
+            delimiter = "," if crm else ";"
             cells = [c for row in csv.reader(io.StringIO(text), delimiter=delimiter) for c in row]
-            for cell in cells:
+            for cell in cells if not crm else ():
                 assert_inert_cell(cell)
             texts += cells
         elif name.endswith(".pdf"):

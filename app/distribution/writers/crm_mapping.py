@@ -37,6 +37,7 @@ class RowKind(enum.StrEnum):
     FLEET = "fleet"  # one per fleet line (brand, tonnage class) of each account
 
 
+GUARD = "guard"  # a column's third element: neutralise its formulas
 OPPORTUNITY_HORIZONS = ("3", "6", "12")  # months; "none" makes no opportunity
 
 _COMMON = {
@@ -70,9 +71,11 @@ ACCOUNT_FIELDS = {
     "account.phones": 'All phones, separated by ", "',
     "account.email": "Company email",
     "account.tonnage_class": "Tonnage class code (lt_3_5, 3_5_7_5, 7_5_16, gt_16)",
+    "account.tonnage_class_label": "Tonnage class as people read it, in the export's language",
     "account.fleet_total": "Vehicles in the fleet, all brands",
     "account.fleet_summary": 'Fleet by brand, largest first ("IVECO 12, Volvo 3")',
     "account.horizon": "Purchase horizon: 3, 6, 12 or none",
+    "account.horizon_label": 'Purchase horizon in words ("entro 3 mesi")',
     "account.notes": "Notes of the account and of the qualifying call",
     "account.qualified_at": "When the account was qualified (UTC, YYYY-MM-DDTHH:MM:SSZ)",
     "account.agent_name": "Agent who qualified the account",
@@ -87,7 +90,8 @@ _CONTACT = {
     "contact.full_name": "Contact's name as captured",
     "contact.first_name": "Given name(s): the name without its title and surname",
     "contact.last_name": "Surname: the last word, with a particle before it (De, Di, La ...)",
-    "contact.job_title": "Job title",
+    "contact.job_title": "Job title: the code of the script's choice, or the text as typed",
+    "contact.job_title_label": "Job title as people read it (the choice's label)",
     "contact.phone": "Contact's phone",
     "contact.email": "Contact's email",
     "contact.is_purchasing_manager": "Y for the purchasing manager, else N",
@@ -95,7 +99,8 @@ _CONTACT = {
 _OPPORTUNITY = {
     "opportunity.key": 'Opportunity\'s external id: account key and wave ("K00042-W7")',
     "opportunity.horizon_months": "Purchase horizon in months: 3, 6 or 12",
-    "opportunity.vehicle_kind": "Kind of vehicle to buy",
+    "opportunity.vehicle_kind": "Kind of vehicle to buy: the script's choice code (tractor_unit)",
+    "opportunity.vehicle_kind_label": 'Kind of vehicle as people read it ("Trattore stradale")',
     "opportunity.quantity": "Vehicles to buy",
     "opportunity.close_date": "Expected close: wave confirmation date + horizon months",
     "opportunity.notes": "Opportunity notes",
@@ -104,6 +109,7 @@ _FLEET = {
     "fleet.brand": "Brand of the fleet line",
     "fleet.vehicles": "Vehicles of that brand (and class)",
     "fleet.tonnage_class": "Tonnage class code of the fleet line",
+    "fleet.tonnage_class_label": "Tonnage class of the fleet line, in words",
 }
 FIELDS: dict[str, str] = {**_COMMON, **ACCOUNT_FIELDS, **_CONTACT, **_OPPORTUNITY, **_FLEET}
 _OWN_FIELDS = {
@@ -150,6 +156,7 @@ class Template:
 class Column:
     name: str
     template: Template
+    guard: bool = False  # prefix a value a spreadsheet would run with an apostrophe
 
 
 @dataclass(frozen=True)
@@ -251,12 +258,22 @@ def _file(entry: Any, number: int, where: str) -> CrmFile:
 
 
 def _column(pair: Any, kind: RowKind, place: str) -> Column:
-    if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(p, str) for p in pair)):
-        raise MappingError(f'{place}: column {pair!r} must be a pair ["HEADER", "template"]')
+    """``["HEADER", "template"]``, or ``["HEADER", "template", "guard"]`` for a column the
+    CRM shows in a spreadsheet-like grid that would run a formula."""
+    if not (
+        isinstance(pair, list)
+        and len(pair) in (2, 3)
+        and all(isinstance(p, str) for p in pair)
+        and pair[2:] in ([], [GUARD])
+    ):
+        raise MappingError(
+            f'{place}: column {pair!r} must be ["HEADER", "template"] or '
+            f'["HEADER", "template", "{GUARD}"]'
+        )
     name, text = pair[0].strip(), pair[1]
     if not name:
         raise MappingError(f"{place}: a column has an empty header (template {text!r})")
-    return Column(name, _template(text, kind, f'{place}, column "{name}"'))
+    return Column(name, _template(text, kind, f'{place}, column "{name}"'), guard=len(pair) == 3)
 
 
 def _template(text: str, kind: RowKind, place: str) -> Template:

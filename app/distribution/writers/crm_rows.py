@@ -20,11 +20,13 @@ from app.distribution.sheets import AccountSheet, FleetItem, Pack, WaveInfo
 from app.distribution.writers.crm_mapping import (
     ACCOUNT_FIELDS,
     OPPORTUNITY_HORIZONS,
+    Column,
     CrmFile,
     CrmMapping,
     MappingError,
     RowKind,
 )
+from app.distribution.writers.values import code, shown
 from app.spreadsheets.safety import neutralise
 
 # Values ------------------------------------------------------------------------------------
@@ -91,17 +93,30 @@ def _common_values(pack: Pack, batch_number: int) -> dict[str, Any]:
 
 
 # The account fields worked out below; every other one is the sheet's attribute of that name.
-_DERIVED = ("account.address_line", "account.phone", "account.phones", "account.fleet_summary")
+_DERIVED = (
+    "account.street",
+    "account.house_number",
+    "account.address_line",
+    "account.phone",
+    "account.phones",
+    "account.fleet_summary",
+    "account.tonnage_class_label",
+    "account.horizon_label",
+)
 _SHEET_ATTRIBUTES = tuple(f.removeprefix("account.") for f in ACCOUNT_FIELDS if f not in _DERIVED)
 
 
 def _account_values(sheet: AccountSheet) -> dict[str, Any]:
-    address = " ".join(part for part in (sheet.street, sheet.house_number) if part)
+    street, house_number = sheet.address
     return {f"account.{name}": getattr(sheet, name) for name in _SHEET_ATTRIBUTES} | {
-        "account.address_line": address or None,
+        "account.street": street,
+        "account.house_number": house_number,
+        "account.address_line": sheet.address_line,
         "account.phone": sheet.phones[0] if sheet.phones else None,
         "account.phones": ", ".join(sheet.phones) or None,
         "account.fleet_summary": fleet_summary(sheet.fleet) or None,
+        "account.tonnage_class_label": shown(sheet, "tonnage_class", sheet.tonnage_class),
+        "account.horizon_label": shown(sheet, "horizon", sheet.horizon),
     }
 
 
@@ -114,7 +129,8 @@ def _contact_rows(sheet: AccountSheet, wave: WaveInfo) -> Iterator[dict[str, Any
             "contact.full_name": contact.full_name,
             "contact.first_name": first or None,
             "contact.last_name": last or None,
-            "contact.job_title": contact.job_title,
+            "contact.job_title": code(sheet, "job_title", contact.job_title),
+            "contact.job_title_label": shown(sheet, "job_title", contact.job_title),
             "contact.phone": contact.phone,
             "contact.email": contact.email,
             "contact.is_purchasing_manager": contact.is_purchasing_manager,
@@ -127,7 +143,8 @@ def _opportunity_rows(sheet: AccountSheet, wave: WaveInfo) -> Iterator[dict[str,
         yield {
             "opportunity.key": f"{sheet.key}-W{wave.id}",
             "opportunity.horizon_months": months,
-            "opportunity.vehicle_kind": sheet.vehicle_kind,
+            "opportunity.vehicle_kind": code(sheet, "vehicle_kind", sheet.vehicle_kind),
+            "opportunity.vehicle_kind_label": shown(sheet, "vehicle_kind", sheet.vehicle_kind),
             "opportunity.quantity": sheet.quantity,
             "opportunity.close_date": add_months(wave.confirmed_on, months),
             "opportunity.notes": sheet.opportunity_notes,
@@ -140,6 +157,7 @@ def _fleet_rows(sheet: AccountSheet, wave: WaveInfo) -> Iterator[dict[str, Any]]
             "fleet.brand": item.brand,
             "fleet.vehicles": item.vehicles,
             "fleet.tonnage_class": item.tonnage_class,
+            "fleet.tonnage_class_label": shown(sheet, "tonnage_class", item.tonnage_class),
         }
 
 
@@ -173,13 +191,20 @@ def crm_files(mapping: CrmMapping, pack: Pack, batch_number: int) -> dict[str, b
     return files
 
 
+def _cell(column: Column, values: dict[str, Any]) -> str:
+    """The column's text as stored: a CRM load is data for a program, never altered, unless
+    the mapping asks for a formula guard on this column."""
+    text = column.template.render(values)
+    return neutralise(text) if column.guard else text
+
+
 def _csv(mapping: CrmMapping, crm_file: CrmFile, rows: Iterator[dict[str, Any]]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=mapping.delimiter, lineterminator="\r\n")
-    writer.writerow([neutralise(column.name) for column in crm_file.columns])
+    writer.writerow([column.name for column in crm_file.columns])
     for row_id, values in enumerate(rows, start=1):
         values["row_id"] = row_id
-        writer.writerow([neutralise(c.template.render(values)) for c in crm_file.columns])
+        writer.writerow([_cell(c, values) for c in crm_file.columns])
     text = ("\ufeff" if mapping.bom else "") + buffer.getvalue()
     try:
         return text.encode(mapping.encoding)

@@ -13,9 +13,15 @@ from contextlib import nullcontext
 from flask import current_app, has_request_context, render_template
 from flask_babel import force_locale
 
+from app.accounts.phones import format_national
 from app.distribution.sheets import Pack
+from app.distribution.writers.values import shown
 
 TEMPLATE = "distribution/pack_pdf.html"
+
+
+def _phones(numbers: tuple[str, ...]) -> str:
+    return ", ".join(format_national(number) for number in numbers)
 
 
 def render_pdf(pack: Pack, *, locale: str = "it") -> bytes:
@@ -38,6 +44,9 @@ def render_pdf(pack: Pack, *, locale: str = "it") -> bytes:
             wave=pack.wave,
             sheets=pack.sheets,
             locale=locale,
+            phone=format_national,
+            phones=_phones,
+            shown=shown,
         )
     # Imported here: WeasyPrint needs Pango, and the rest of the application (the demo
     # on a bare machine) must start without it; only rendering a PDF requires it.

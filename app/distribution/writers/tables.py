@@ -14,8 +14,9 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import gettext as _
 
-from app.accounts.labels import horizon_label, tonnage_label
+from app.accounts.phones import format_national
 from app.distribution.sheets import AccountSheet, Pack
+from app.distribution.writers.values import shown
 from app.spreadsheets.downloads import csv_bytes, xlsx_bytes
 
 
@@ -27,8 +28,17 @@ def local_time(moment: datetime | None) -> datetime | None:
     return moment.astimezone(zone).replace(tzinfo=None)
 
 
+def _by_brand(sheet: AccountSheet) -> dict[str, int]:
+    """Vehicles by brand as people read the brand (``shown``)."""
+    by_brand: dict[str, int] = {}
+    for item in sheet.fleet:
+        brand = shown(sheet, "brand", item.brand) or item.brand
+        by_brand[brand] = by_brand.get(brand, 0) + item.vehicles
+    return by_brand
+
+
 def _brands(pack: Pack) -> list[str]:
-    return sorted({item.brand for sheet in pack.sheets for item in sheet.fleet}, key=str.casefold)
+    return sorted({brand for sheet in pack.sheets for brand in _by_brand(sheet)}, key=str.casefold)
 
 
 def header(pack: Pack) -> list[str]:
@@ -49,12 +59,10 @@ def header(pack: Pack) -> list[str]:
 
 
 def row(pack: Pack, sheet: AccountSheet, brands: list[str]) -> list[Any]:
-    by_brand: dict[str, int] = {}
-    for item in sheet.fleet:
-        by_brand[item.brand] = by_brand.get(item.brand, 0) + item.vehicles
+    by_brand = _by_brand(sheet)
     manager = sheet.purchasing_manager
     others = "; ".join(
-        " ".join(p for p in (c.full_name, c.job_title and f"({c.job_title})", c.phone) if p)
+        " ".join(p for p in (c.full_name, _role(sheet, c.job_title), format_national(c.phone)) if p)
         for c in sheet.contacts[1:]
     )
     return [
@@ -65,25 +73,24 @@ def row(pack: Pack, sheet: AccountSheet, brands: list[str]) -> list[Any]:
         sheet.legal_form,
         sheet.vat_number,
         sheet.tax_code,
-        sheet.street,
-        sheet.house_number,
+        *sheet.address,
         sheet.postcode,
         sheet.municipality,
         sheet.province,
         sheet.istat_code,
-        ", ".join(sheet.phones) or None,
+        ", ".join(format_national(phone) for phone in sheet.phones) or None,
         sheet.email,
-        tonnage_label(sheet.tonnage_class) if sheet.tonnage_class else None,
+        shown(sheet, "tonnage_class", sheet.tonnage_class),
         sheet.fleet_total if sheet.fleet else None,
         *[by_brand.get(brand) for brand in brands],
         manager.full_name if manager else None,
-        manager.job_title if manager else None,
-        manager.phone if manager else None,
+        shown(sheet, "job_title", manager.job_title) if manager else None,
+        format_national(manager.phone) or None if manager else None,
         manager.email if manager else None,
         others or None,
-        horizon_label(sheet.horizon),
+        shown(sheet, "horizon", sheet.horizon),
         int(sheet.horizon) if sheet.horizon.isdigit() else None,
-        sheet.vehicle_kind,
+        shown(sheet, "vehicle_kind", sheet.vehicle_kind),
         sheet.quantity,
         sheet.opportunity_notes,
         sheet.notes,
@@ -93,6 +100,11 @@ def row(pack: Pack, sheet: AccountSheet, brands: list[str]) -> list[Any]:
         " ".join(p for p in (sheet.dealer_code, sheet.dealer_name) if p) or None,
         sheet.zone_code,
     ]
+
+
+def _role(sheet: AccountSheet, job_title: str | None) -> str | None:
+    role = shown(sheet, "job_title", job_title)
+    return f"({role})" if role else None
 
 
 def rows(pack: Pack) -> list[list[Any]]:

@@ -319,6 +319,7 @@ def test_a_supervisor_checks_an_agent_s_qualifications(client, auth, worked, ses
 def test_each_table_downloads_as_xlsx_with_numbers_and_inert_text(
     client, auth, worked, session, tmp_path
 ) -> None:
+    from openpyxl import load_workbook
     from python_calamine import CalamineWorkbook
 
     agent = session.get(User, session.scalar(sa.select(CallAttempt.agent_id).limit(1)))
@@ -331,7 +332,8 @@ def test_each_table_downloads_as_xlsx_with_numbers_and_inert_text(
     path.write_bytes(response.get_data())
     rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
     assert rows[0][:2] == ["Operatore", "Chiamate"]
-    assert rows[1][0] == "'=HYPERLINK(1)"  # text, not a formula
+    assert rows[1][0] == "=HYPERLINK(1)"  # a string cell, as typed: text, never a formula
+    assert load_workbook(path).active["A2"].data_type == "s"
     assert rows[1][1:6] == [3, 2, 2, 1, 0.5]  # numbers the spreadsheet can sum
 
 

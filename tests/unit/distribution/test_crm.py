@@ -149,7 +149,7 @@ def test_account_rows_carry_salesperson_dealer_address_vat_phone_and_fleet(files
     )
     assert row["ADDR_PROVINCE"] == "MI"
     assert row["TAX_IDEN_NUM"] == "IT01234567897"
-    assert row["MAIN_PH_NUM"] == "'+390212345678"  # neutralised: "+" starts a formula
+    assert row["MAIN_PH_NUM"] == "+390212345678"  # data for a program: never altered
     assert row["X_FLEET_TOTAL"] == "15"
     assert row["X_FLEET_SUMMARY"] == "IVECO 12, Volvo 3"
     assert row["X_QUALIFIED_DT"] == "2026-01-20T09:30:00Z"
@@ -195,14 +195,22 @@ def test_the_close_date_follows_the_wave_confirmation_date(siebel):
     assert read(body)[0]["SUM_EFFECTIVE_DT"] == "2026-02-28"
 
 
-def test_cells_a_spreadsheet_would_run_get_an_apostrophe(files):
+def test_crm_values_are_loaded_as_stored_even_when_they_look_like_formulas(files):
     account = read(files["EIM_ACCOUNT.csv"])[1]
-    assert account["NAME"] == account["PARTY_NAME"] == '\'=HYPERLINK("x")'
+    assert account["NAME"] == account["PARTY_NAME"] == '=HYPERLINK("x")'
     contact = read(files["EIM_CONTACT.csv"])[2]
-    assert contact["CON_LAST_NAME"] == "'-Rossi"
-    assert contact["DEPT_ACCNT_NAME"] == '\'=HYPERLINK("x")'
-    # A template starting with literal text protects the whole cell.
-    assert read(files["EIM_OPTY.csv"])[1]["NAME"].startswith("'=HYPERLINK")
+    assert contact["CON_LAST_NAME"] == "-Rossi"
+    assert contact["DEPT_ACCNT_NAME"] == '=HYPERLINK("x")'
+    assert read(files["EIM_OPTY.csv"])[1]["NAME"].startswith("=HYPERLINK")
+
+
+def test_a_column_the_mapping_marks_guard_neutralises_formulas(tmp_path):
+    text = (
+        'name = "X"\n[[files]]\nname = "a.csv"\nrows = "accounts"\n'
+        'columns = [["Name", "{account.company_name}", "guard"], ["Raw", "{account.company_name}"]]'
+    )
+    body = crm_files(load_mapping(write(tmp_path, text)), pack(HYPERLINK), BATCH)["a.csv"]
+    assert read(body) == [{"Name": '\'=HYPERLINK("x")', "Raw": '=HYPERLINK("x")'}]
 
 
 def test_accented_names_round_trip_in_utf8(files):
@@ -292,10 +300,10 @@ def test_text_the_encoding_cannot_write_is_refused_by_name(tmp_path):
         crm_files(mapping, PACK, BATCH)
 
 
-def test_a_header_that_looks_like_a_formula_is_neutralised(tmp_path):
+def test_headers_are_written_as_the_mapping_names_them(tmp_path):
     text = 'name = "X"\n[[files]]\nname = "a.csv"\nrows = "accounts"\ncolumns = [["=SUM", "x"]]'
     body = crm_files(load_mapping(write(tmp_path, text)), PACK, BATCH)["a.csv"]
-    assert body.startswith(b"'=SUM\r\n")
+    assert body.startswith(b"=SUM\r\n")
 
 
 # Bad mappings -------------------------------------------------------------------------------
@@ -335,7 +343,8 @@ BAD = {
     ),
     "empty columns": (mapping_text("[]"), r'file "out.csv": no columns'),
     "empty header": (mapping_text('[[" ", "x"]]'), r"empty header"),
-    "not a pair": (mapping_text('[["ROW_ID"]]'), r"must be a pair"),
+    "not a pair": (mapping_text('[["ROW_ID"]]'), r"must be \["),
+    "unknown third": (mapping_text('[["ROW_ID", "x", "quote"]]'), r'"template", "guard"\]'),
     "long delimiter": (mapping_text(delimiter='";;"'), r"delimiter must be one character"),
     "empty delimiter": (mapping_text(delimiter='""'), r"delimiter must be one character"),
     "quote delimiter": (mapping_text(delimiter="'\"'"), r"delimiter must be one character"),
