@@ -24,6 +24,7 @@ from markupsafe import escape
 from openpyxl import Workbook, load_workbook
 
 from app.accounts.models import Account, AccountFlag, AccountPhone, AccountSource, PhoneKind
+from app.accounts.names import company_display
 from app.accounts.normalise.changes import squash
 from app.accounts.normalise.municipality import bundled_index
 from app.accounts.status import AccountStatus
@@ -211,9 +212,9 @@ def test_imported_payloads_are_stored_as_text_and_shown_escaped(
     pages = {
         f"/imports/{batch.id}": [FILE_NAME],
         "/imports/": [FILE_NAME],
-        "/workspace/doubts": [script, img],
-        f"/workspace/doubts/{by_row[2].id}": [script],
-        f"/workspace/doubts/{by_row[3].id}": [img, PAYLOADS["img"]],  # the e-mail as written
+        "/workspace/doubts": [company_display(script), company_display(img)],  # as people read
+        f"/workspace/doubts/{by_row[2].id}": [company_display(script)],
+        f"/workspace/doubts/{by_row[3].id}": [company_display(img), PAYLOADS["img"]],  # e-mail raw
         "/workspace/review": [script, img],
         f"/workspace/review/{pair.id}": [script, img, PAYLOADS["img"]],
         "/workspace/": [],
@@ -280,7 +281,7 @@ def test_doubt_corrections_drop_nul_and_refuse_what_does_not_fit(
 
     def post(**values: str):
         page = client.get(url).get_data(as_text=True)
-        assert_inert_html(page, '"><IMG SRC=X ONERROR=ALERT(1)>')
+        assert_inert_html(page, company_display('"><IMG SRC=X ONERROR=ALERT(1)>'))
         version = re.search(r'name="version" value="(\d+)"', page).group(1)
         form = {"csrf_token": csrf_token(client, url), "version": version, **values}
         return client.post(url, data=form)
