@@ -116,6 +116,13 @@ def test_validation_as_typed(client, auth, users, session, campaign, office_hour
     vat = client.post(url + "/check", json={"question": "vat_number", "value": "12345678901"},
                       headers=headers).get_json()  # fmt: skip
     assert "partita IVA non è valida" in vat["error"]
+    # Issue 21: "02/1234" was stored as +39021234 and exported; the final save refuses it too.
+    short = client.post(url + "/check", json={"question": "contact_phone", "value": "02/1234"},
+                        headers=headers).get_json()  # fmt: skip
+    assert "numero di telefono valido" in short["error"]
+    mail = client.post(url + "/check", json={"question": "contact_email",
+                       "value": "a@ditta.c0m"}, headers=headers).get_json()  # fmt: skip
+    assert mail["error"]
     unknown = client.post(url + "/check", json={"question": "nope", "value": "x"},
                           headers=headers)  # fmt: skip
     assert unknown.status_code == 400
