@@ -19,11 +19,12 @@ from app.accounts.models import (
     Opportunity,
     TonnageClass,
 )
+from app.accounts.normalise.address import split_house_number
 from app.audit.services import record
 from app.scripting.answers import CleanedAnswers, is_blank
 from app.scripting.models import CallScript
 from app.scripting.parser import parse_script
-from app.scripting.schema import OTHER_BRAND, Question, Script
+from app.scripting.schema import OTHER_BRAND, TARGETS, Question, Script
 
 
 class InvalidAnswers(ValueError):
@@ -108,13 +109,28 @@ def _parse_cached(_sha256: str, text: str) -> Script:
 
 def prefill_answers(script: Script, account: Account) -> dict[str, Any]:
     """Starting answers for the questions marked ``prefill``, from the account's fields."""
+    known = known_values(account)
     values: dict[str, Any] = {}
     for question in script.questions():
-        if question.prefill and question.maps_to:
-            value = getattr(account, question.maps_to.split(".", 1)[1])
-            if value is not None:
-                values[question.id] = str(value)
+        if question.prefill and question.maps_to and known.get(question.maps_to) is not None:
+            values[question.id] = known[question.maps_to]
     return values
+
+
+def known_values(account: Account) -> dict[str, Any]:
+    """What the account already holds, by ``maps_to`` target, as answers give it. A street
+    written with its house number and no number stored ("Via Verdi 137") is split as
+    imports split it, so the agent confirms both fields rather than typing the number
+    again after it."""
+    known: dict[str, Any] = {}
+    for target in TARGETS:
+        model, name = target.split(".", 1)
+        if model == "account":
+            value = getattr(account, name)
+            known[target] = None if value is None else str(value)
+    if account.street and not account.house_number:
+        known["account.street"], known["account.house_number"] = split_house_number(account.street)
+    return known
 
 
 def apply_answers(
@@ -159,13 +175,25 @@ def _fields(by_target: dict[str, tuple[Question, Any]], model: str) -> dict[str,
 
 def _apply_account(account: Account, by_target: dict[str, tuple[Question, Any]]) -> list[str]:
     changed = []
-    for name, value in _fields(by_target, "account").items():
+    for name, value in _street_apart(_fields(by_target, "account")).items():
         if name == "tonnage_class":
             value = TonnageClass(value)
         if getattr(account, name) != value:
             setattr(account, name, value)
             changed.append(name)
     return changed
+
+
+def _street_apart(values: dict[str, Any]) -> dict[str, Any]:
+    """Street and house number stored apart: a number left at the end of the street goes
+    to the house number, unless another number was given (the same one is dropped)."""
+    if "street" not in values:
+        return values
+    street, number = split_house_number(values["street"])
+    given = values.get("house_number")
+    if number is not None and (given is None or given.replace(" ", "").upper() == number):
+        values = {**values, "street": street, "house_number": given or number}
+    return values
 
 
 def _apply_contact(

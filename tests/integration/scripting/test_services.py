@@ -132,6 +132,36 @@ def test_prefill_reads_the_account(session, stored, account):
     }
 
 
+def test_prefill_takes_a_trailing_house_number_off_the_street(session, stored, account):
+    """Issue 21: "Via Verdi 137" with no house number stored was prefilled whole; the agent
+    typed 137 in the empty house number and the export printed "Via Verdi 137 137"."""
+    account.street, account.house_number = "Via Verdi 137", None
+    values = prefill_answers(script_of(stored), account)
+    assert (values["street"], values["house_number"]) == ("Via Verdi", "137")
+    account.street, account.house_number = "Via Verdi 137", "137/A"  # stored: left as is
+    values = prefill_answers(script_of(stored), account)
+    assert (values["street"], values["house_number"]) == ("Via Verdi 137", "137/A")
+
+
+def test_street_and_house_number_are_stored_apart(session, stored, account):
+    account.street, account.house_number = "Via Verdi 137", None
+    # An old draft: the whole street, and the number typed again in its own field.
+    apply_answers(
+        session,
+        account,
+        stored,
+        cleaned(stored, {**ANSWERS, "street": "Via Verdi 137", "house_number": "137"}),
+    )
+    assert (account.street, account.house_number) == ("Via Verdi", "137")
+    apply_answers(
+        session,
+        account,
+        stored,
+        cleaned(stored, {**ANSWERS, "street": "Via Verdi 12", "house_number": ""}),
+    )
+    assert (account.street, account.house_number) == ("Via Verdi", "12")
+
+
 def test_answers_update_account_contact_fleet_and_opportunity(session, stored, account):
     applied = apply_answers(session, account, stored, cleaned(stored, ANSWERS))
     session.expire_all()
