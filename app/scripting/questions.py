@@ -143,7 +143,7 @@ class QuestionReader(ConditionReader):
         target = question.maps_to
         if target is None:
             if question.prefill:
-                self.error(join(loc, "prefill"), "prefill needs maps_to an account field")
+                self.error(join(loc, "prefill"), "prefill needs maps_to: where the value is")
             return
         if target not in TARGETS:
             self.error(
@@ -164,5 +164,3 @@ class QuestionReader(ConditionReader):
                     f"{loc}.choices[{n}].value",
                     f"'{choice.value}' is not a value of {target} ({choose(allowed)})",
                 )
-        if question.prefill and not target.startswith("account."):
-            self.error(join(loc, "prefill"), "only account fields can be pre-filled")
