@@ -50,6 +50,14 @@ def test_take_qualify_and_get_the_next_account(
     assert "Trasporti Due SRL" in client.get(next_url).get_data(as_text=True)
     session.refresh(first)
     assert first.status.value == "qualified"
+    # What the call corrected is recorded with it; what it confirmed is not a change.
+    from app.audit.models import AuditEntry
+
+    entry = session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "desk.outcome")
+                            .order_by(AuditEntry.id.desc())).first()  # fmt: skip
+    changed = entry.details["changed"]
+    assert {"account.street", "account.house_number", "contact", "fleet"} <= set(changed)
+    assert "account.municipality" not in changed and "account.postcode" not in changed
 
 
 def test_double_submit_records_one_call(client, auth, users, session, campaign, office_hours):
