@@ -60,3 +60,18 @@ def parse_phone(raw: str, region: str = "IT") -> tuple[str | None, PhoneKind]:
         return None, PhoneKind.INVALID
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     return e164, _KINDS.get(kind, PhoneKind.OTHER)
+
+
+# The shortest Italian number worth dialling, leading 0 included: phonenumbers accepts a
+# six-digit "02 1234", which no Milan line has (landlines have 8 to 11 digits today).
+MIN_DIALABLE_DIGITS = 8
+
+
+def dialable_phone(raw: str) -> str | None:
+    """The E.164 form of an Italian number a person gives on the phone, or None: it must be
+    valid (``parse_phone``), Italian (+39, Vatican City included) and long enough to dial.
+    The desk's check: what is refused here is refused beside the field."""
+    e164, _kind = parse_phone(raw)
+    if e164 is None or not e164.startswith("+39"):
+        return None
+    return e164 if len(e164) - 3 >= MIN_DIALABLE_DIGITS else None

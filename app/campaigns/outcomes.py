@@ -31,9 +31,11 @@ RETRY_MINUTES = (0, 10080)  # up to a week; 0 only with a time of day
 RETRY_LIMIT = (1, 20)
 CODE_RE = re.compile(r"[a-z0-9_]{1,32}")
 LABEL_MAX = 60
-# The desk's own keys on the call screen, for what is not an outcome: an outcome may not
-# take one of these letters (``templates/desk/call.html`` reads them from here).
-DESK_KEYS: Mapping[str, str] = {"dial": "t"}
+# The desk's own keys, for what is not an outcome: an outcome may not take one of these
+# letters, so a letter means one thing everywhere on the desk (``templates/desk/home.html``
+# and ``templates/desk/_call_screen.html`` read them from here). "next": the desk home's
+# *Next account* (G, "go"; it was N, which the default set gives to *Non interessato*).
+DESK_KEYS: Mapping[str, str] = {"dial": "t", "next": "g"}
 # The statuses a final outcome may leave an account in.
 FINAL_STATUSES = (S.QUALIFIED, S.NOT_INTERESTED, S.INVALID, S.TO_REVIEW, S.DO_NOT_CALL,
                   S.UNREACHABLE)  # fmt: skip

@@ -34,6 +34,7 @@ from app.desk.models import CallAttempt, CallDraft
 from app.desk.queue import Ended, LeaseLost, Rescheduled, end_call
 from app.donotcall.services import add_from_call
 from app.scripting.answers import CleanedAnswers, clean_answers, required_missing
+from app.scripting.known import form_fields
 from app.scripting.models import CallScript
 from app.scripting.schema import Q, Script
 from app.scripting.services import apply_answers, prefill_answers, script_of
@@ -83,8 +84,7 @@ class Call:
         """Form values: the draft's, or the account's known data for a fresh call."""
         if self.draft.answers:
             return self.draft.answers
-        return {FIELD_PREFIX + qid: value for qid, value in prefill_answers(
-            self.script, self.account).items()}  # fmt: skip
+        return form_fields(prefill_answers(self.script, self.account), FIELD_PREFIX)
 
     def fleet_rows(self, question_id: str) -> int:
         """Rows to show for a fleet table: those already filled, one empty, at least three."""
@@ -263,14 +263,16 @@ def record_outcome(
     except LeaseLost as exc:
         raise LeaseLostError(_("This account is no longer assigned to you.")) from exc
     recorded = session.get_one(CallAttempt, ended.attempt_id)
+    applied = None
     if rule.reached and cleaned.values:
-        apply_answers(session, call.account, call.script, cleaned, call_attempt_id=recorded.id)
+        applied = apply_answers(session, call.account, call.script, cleaned, recorded.id)
     session.flush()  # the opportunities it captured, for the board's horizons
     tally_writes.record_call(
         session, recorded, final=ended.result in (Rescheduled.DONE, Rescheduled.EXHAUSTED)
     )
     session.delete(call.draft)
-    record(session, "desk.outcome", user_id=recorded.agent_id, obj=recorded, outcome=rule.code)
+    record(session, "desk.outcome", user_id=recorded.agent_id, obj=recorded, outcome=rule.code,
+           changed=applied.changed if applied else [])  # fmt: skip
     session.flush()
     return recorded
 

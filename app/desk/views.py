@@ -60,6 +60,7 @@ def home():
         campaigns=desk_campaigns(db.session, current_user),
         team=current_user.team,
         form=NextAccountForm(),
+        desk_keys=DESK_KEYS,
     )
 
 

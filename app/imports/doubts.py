@@ -22,6 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.accounts.models import Account, AccountFlag, FlagStatus
 from app.accounts.normalise.changes import Cleaned
 from app.accounts.normalise.company import clean_company
+from app.accounts.normalise.email import is_email
 from app.accounts.normalise.identifiers import clean_vat
 from app.accounts.normalise.location import clean_location
 from app.accounts.status import AccountStatus, can_transition
@@ -30,7 +31,7 @@ from app.columns import utcnow
 from app.imports.combining import short
 from app.imports.models import FieldChange
 from app.imports.pipeline import Reference, load_reference
-from app.imports.records import EMAIL, TEXT_LIMITS
+from app.imports.records import TEXT_LIMITS
 
 # Account fields a person may correct here, by the cleaning they go through together.
 GROUPS = {
@@ -97,7 +98,7 @@ def _clean(group: str, values: dict[str, Any], ref: Reference) -> Cleaned:
         return clean_vat(values["vat_number"], values["tax_code"])
     email = (values["email"] or "").strip().lower() or None
     cleaned = Cleaned(values={"email": email})
-    if email and not EMAIL.match(email):
+    if email and not is_email(email):
         cleaned.flag("email", email, "email_invalid")
     return cleaned
 

@@ -23,6 +23,7 @@ from app.accounts.models import Account, AccountPhone, FleetLine, PhoneKind, Ton
 from app.accounts.normalise.address import clean_street
 from app.accounts.normalise.changes import Change, Flag, squash
 from app.accounts.normalise.company import clean_company
+from app.accounts.normalise.email import is_email
 from app.accounts.normalise.identifiers import clean_vat
 from app.accounts.normalise.location import clean_location
 from app.accounts.normalise.municipality import MunicipalityIndex
@@ -57,7 +58,6 @@ def split_phones(cell: str) -> list[str]:
     return [n.strip() for n in numbers if n.strip()]
 
 
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 TONNAGE = {
     "lt_3_5": TonnageClass.LIGHT, "<3.5": TonnageClass.LIGHT, "3.5": TonnageClass.LIGHT,
     "3_5_7_5": TonnageClass.MEDIUM, "3.5-7.5": TonnageClass.MEDIUM, "7.5": TonnageClass.MEDIUM,
@@ -167,7 +167,7 @@ def _email(record: Record, raw: str | None) -> None:
         record.fields["email"] = None
         return
     email = raw.strip().lower()
-    if EMAIL.match(email):
+    if is_email(email):
         record.fields["email"] = email
         if email != raw:
             record.changes.append(Change("email", raw, email, "email_tidied"))

@@ -15,18 +15,18 @@ from datetime import date, datetime
 from typing import Any
 
 from flask_babel import gettext as _
-from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.it import iva
 
 from app.accounts.models import Account, Contact, Opportunity, TonnageClass
-from app.accounts.phones import parse_phone
+from app.accounts.normalise.email import is_email
+from app.accounts.normalise.identifiers import vat_problem
+from app.accounts.phones import dialable_phone
 from app.scripting.branching import visible_questions
 from app.scripting.schema import OTHER_BRAND, Question, QuestionType, Script
 
 Q = QuestionType
 TEXT_LIMIT = 2000  # an answer that maps nowhere is still stored: keep it reasonable
 BRAND_LIMIT = 60  # FleetLine.brand
-EMAIL_RE = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
 YES = frozenset({"yes", "y", "si", "sì", "true", "1", "on"})
 NO = frozenset({"no", "n", "false", "0", "off"})
 _MODELS = {"account": Account, "contact": Contact, "opportunity": Opportunity}
@@ -158,7 +158,8 @@ def _yes_no(question: Question, raw: Any) -> bool:
 
 
 def _phone(question: Question, raw: Any) -> str:
-    e164, _kind = parse_phone(str(raw))
+    """An Italian number, valid and long enough to dial (``app.accounts.phones``)."""
+    e164 = dialable_phone(str(raw))
     if e164 is None:
         raise AnswerError(
             _("Enter a valid phone number, with the area code for a landline (e.g. 02 1234 5678).")
@@ -168,7 +169,7 @@ def _phone(question: Question, raw: Any) -> str:
 
 def _email(question: Question, raw: Any) -> str:
     text = str(raw)
-    if not EMAIL_RE.fullmatch(text) or len(text) > 254:
+    if not is_email(text):  # the import's own check
         raise AnswerError(_("Enter a valid e-mail address, e.g. name@company.it."))
     local, domain = text.rsplit("@", 1)
     return f"{local}@{domain.lower()}"
@@ -176,14 +177,12 @@ def _email(question: Question, raw: Any) -> str:
 
 def _vat(question: Question, raw: Any) -> str:
     number = iva.compact(str(raw))
-    try:
-        return iva.validate(number)
-    except StdnumError:
-        if not number.isdigit() or len(number) != 11:
-            raise AnswerError(_("A VAT number (partita IVA) has 11 digits.")) from None
-        raise AnswerError(
-            _("This VAT number is not valid: check its digits with the customer.")
-        ) from None
+    problem = vat_problem(number)  # the import's own check
+    if problem is None:
+        return number
+    if problem in ("vat_wrong_length", "vat_not_digits"):
+        raise AnswerError(_("A VAT number (partita IVA) has 11 digits."))
+    raise AnswerError(_("This VAT number is not valid: check its digits with the customer."))
 
 
 def _date(question: Question, raw: Any) -> str:

@@ -157,7 +157,7 @@ class QuestionReader(ConditionReader):
         target = question.maps_to
         if target is None:
             if question.prefill:
-                self.error(join(loc, "prefill"), _("prefill needs maps_to an account field"))
+                self.error(join(loc, "prefill"), _("prefill needs maps_to: where the value is"))
             return
         if target not in TARGETS:
             self.error(
@@ -192,5 +192,3 @@ class QuestionReader(ConditionReader):
                         hint=choose(allowed),
                     ),
                 )
-        if question.prefill and not target.startswith("account."):
-            self.error(join(loc, "prefill"), _("only account fields can be pre-filled"))

@@ -19,8 +19,17 @@ from app.accounts.models import (
     Opportunity,
     TonnageClass,
 )
+from app.accounts.normalise.address import split_house_number
 from app.audit.services import record
 from app.scripting.answers import CleanedAnswers, is_blank
+from app.scripting.known import (
+    fleet_rows,
+    known_values,
+    latest,
+    line_key,
+    same_contact,
+    same_opportunity,
+)
 from app.scripting.models import CallScript
 from app.scripting.parser import parse_script
 from app.scripting.schema import OTHER_BRAND, Question, Script
@@ -42,6 +51,15 @@ class Applied:
     contact: Contact | None = None
     fleet_lines: list[FleetLine] = field(default_factory=list)
     opportunity: Opportunity | None = None
+
+    @property
+    def changed(self) -> list[str]:
+        """What the call corrected, as ``account.<field>``, ``contact``, ``fleet`` and
+        ``opportunity``: a value confirmed as it was is not a change."""
+        parts = [f"account.{name}" for name in self.account_fields]
+        parts += ["contact"] if self.contact is not None else []
+        parts += ["fleet"] if self.fleet_lines else []
+        return parts + (["opportunity"] if self.opportunity is not None else [])
 
 
 def load_script(
@@ -108,13 +126,18 @@ def _parse_cached(_sha256: str, text: str) -> Script:
 
 
 def prefill_answers(script: Script, account: Account) -> dict[str, Any]:
-    """Starting answers for the questions marked ``prefill``, from the account's fields."""
+    """Starting answers for the questions marked ``prefill``: the account's fields, its
+    newest contact and purchase intent, its fleet (``app.scripting.known``)."""
+    known = known_values(account)
     values: dict[str, Any] = {}
     for question in script.questions():
-        if question.prefill and question.maps_to:
-            value = getattr(account, question.maps_to.split(".", 1)[1])
-            if value is not None:
-                values[question.id] = str(value)
+        if not (question.prefill and question.maps_to):
+            continue
+        if question.maps_to == "fleet.lines":
+            if account.fleet:
+                values[question.id] = fleet_rows(question, list(account.fleet))
+        elif known.get(question.maps_to) is not None:
+            values[question.id] = known[question.maps_to]
     return values
 
 
@@ -160,13 +183,25 @@ def _fields(by_target: dict[str, tuple[Question, Any]], model: str) -> dict[str,
 
 def _apply_account(account: Account, by_target: dict[str, tuple[Question, Any]]) -> list[str]:
     changed = []
-    for name, value in _fields(by_target, "account").items():
+    for name, value in _street_apart(_fields(by_target, "account")).items():
         if name == "tonnage_class":
             value = TonnageClass(value)
         if getattr(account, name) != value:
             setattr(account, name, value)
             changed.append(name)
     return changed
+
+
+def _street_apart(values: dict[str, Any]) -> dict[str, Any]:
+    """Street and house number stored apart: a number left at the end of the street goes
+    to the house number, unless another number was given (the same one is dropped)."""
+    if "street" not in values:
+        return values
+    street, number = split_house_number(values["street"])
+    given = values.get("house_number")
+    if number is not None and (given is None or given.replace(" ", "").upper() == number):
+        values = {**values, "street": street, "house_number": given or number}
+    return values
 
 
 def _apply_contact(
@@ -185,6 +220,8 @@ def _apply_contact(
         ),
         None,
     )
+    if contact is not None and same_contact(contact, values):
+        return None  # confirmed as it was: not a change, and still its source's
     if contact is None:
         contact = Contact(full_name=name, is_purchasing_manager=False)
         account.contacts.append(contact)
@@ -206,9 +243,26 @@ def _apply_fleet(
         )
         for row in rows
     ]
-    kept = [line for line in account.fleet if line.call_attempt_id is None]
-    account.fleet = kept + lines  # delete-orphan removes the replaced lines
-    return lines
+    current = list(account.fleet)
+    if sorted(map(line_key, lines)) == sorted(map(line_key, current)):
+        return []  # the fleet confirmed as it was
+    if question.prefill:
+        # The agent saw the whole fleet and corrected it: it replaces every line, but a
+        # line confirmed unchanged keeps its source.
+        kept, unused = [], list(current)
+    else:
+        kept = [line for line in current if line.call_attempt_id is None]
+        unused = []
+    new = []
+    for line in lines:
+        same = next((old for old in unused if line_key(old) == line_key(line)), None)
+        if same is not None and same.call_attempt_id != call_attempt_id:
+            unused.remove(same)
+            kept.append(same)
+        else:
+            new.append(line)
+    account.fleet = kept + new  # delete-orphan removes the replaced lines
+    return new
 
 
 def _brand_name(question: Question, row: dict[str, Any]) -> str:
@@ -230,6 +284,8 @@ def _apply_opportunity(
         opportunity = next(
             (o for o in account.opportunities if o.call_attempt_id == call_attempt_id), None
         )
+    if opportunity is None and same_opportunity(latest(account.opportunities), values):
+        return None  # the purchase intent confirmed as it was
     if opportunity is None:
         opportunity = Opportunity(horizon=values["horizon"], call_attempt_id=call_attempt_id)
         account.opportunities.append(opportunity)

@@ -85,7 +85,7 @@
       }
     } catch (e) { /* offline: the next tick tries again */ }
   }
-  setInterval(renewLease, LEASE_EVERY_MS);
+  const leaseTimer = setInterval(renewLease, LEASE_EVERY_MS);
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "visible") renewLease();
     else saveDraft();
@@ -105,7 +105,7 @@
   const checkTimers = new Map();
   async function check(input) {
     const box = document.getElementById(`${input.id}-error`);
-    if (!box) return;
+    if (!box || submitted) return;
     const r = await post(form.dataset.validateUrl, {question: input.dataset.question, value: input.value});
     box.textContent = r.ok ? (r.data.error || "") : "";
     input.setAttribute("aria-invalid", r.ok && r.data.error ? "true" : "false");
@@ -113,6 +113,7 @@
   }
 
   form.addEventListener("input", (event) => {
+    if (submitted) return;
     scheduleSave();
     const input = event.target;
     if (input.dataset && input.dataset.validate) {
@@ -120,12 +121,22 @@
       checkTimers.set(input, setTimeout(() => check(input), 500));
     }
   });
-  form.addEventListener("change", scheduleSave);
+  form.addEventListener("change", () => { if (!submitted) scheduleSave(); });
+
+  // Once the outcome is sent, the call is closing: a check or a draft due later would
+  // reach a closed call (409). Every pending timer is cancelled.
+  function stopTimers() {
+    clearTimeout(timer);
+    for (const pending of checkTimers.values()) clearTimeout(pending);
+    checkTimers.clear();
+    clearInterval(leaseTimer);
+  }
 
   // ---- outcomes: one submission, whatever the clicks ----
   form.addEventListener("submit", (event) => {
     if (submitted) { event.preventDefault(); return; }
     submitted = true;
+    stopTimers();
     for (const b of form.querySelectorAll("button[name=outcome]")) b.setAttribute("aria-disabled", "true");
     status.textContent = messages.sending;
   });

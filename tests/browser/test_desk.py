@@ -72,4 +72,27 @@ def test_outcome_by_keyboard_shortcut(page, desk_campaign, office_hours):
     with page.expect_navigation():
         page.keyboard.press("Alt+o")  # Occupato (busy)
     expect(page.get_by_role("status").first).to_have_text("Esito salvato.")
+    print("STEP", 'expect(page.get_by_role("headi', flush=True)
     expect(page.get_by_role("heading", level=1)).not_to_have_text(first)
+
+
+def test_no_check_or_draft_is_sent_after_the_outcome(page, desk_campaign, office_hours):
+    """The checks as typed and the autosave wait 0.5 s and 0.8 s: an outcome sent before
+    they fire must cancel them, or they hit a closed call (409). Chromium's clock is under
+    the test's control and the outcome's answer is "204 No Content" (the page stays where
+    it is, as it does while a loaded server takes its time), so the timers get every
+    chance to fire, whatever the machine's load."""
+    page.clock.install()
+    sign_in_and_take(page, desk_campaign)
+    page.clock.pause_at(page.evaluate("Date.now()") + 1000)
+    sent, after_submit = [], []
+    page.route("**/outcome", lambda route: (sent.append(route), route.fulfill(status=204)))
+    page.on("request", lambda r: after_submit.append(r.url) if sent else None)
+    page.get_by_role("group", name="Parlo con la persona").get_by_label("Sì").check()
+    page.locator("#q-contact_phone").fill("333 1234567")  # a check and a draft are due
+    with page.expect_response("**/outcome"):
+        page.get_by_role("button", name="Non risponde").click(no_wait_after=True)
+    page.clock.run_for(60_000)  # every timer the page had fires now, the lease's too
+    expect(page.locator("#draft-status")).to_have_text("Salvataggio dell'esito…")
+    late = [url for url in after_submit if url.endswith(("/check", "/draft", "/lease"))]
+    assert late == []

@@ -59,7 +59,8 @@ _NUMBER = r"\d+(?:\s?[/-]\s?\w{1,3}|\s?[A-Z](?![A-Z]))?"
 # "12", "12/A", "12 B", "12-14", "N. 12", "N.12", "SNC", "KM 12,500" at the end of the street.
 _HOUSE_NUMBER = re.compile(
     rf"(?:[,\s]+)(?:N\.?\s*|NR\.?\s*|NUM\.?\s*)?(?P<number>{_NUMBER}|SNC|S\.N\.C\.|"
-    rf"S\.N\.|KM\.?\s*\d+(?:[.,]\d+)?)\s*$"
+    rf"S\.N\.|KM\.?\s*\d+(?:[.,]\d+)?)\s*$",
+    re.IGNORECASE,  # imports read the street in capitals; the desk reads it as typed
 )
 _POSTCODE_DIGITS = re.compile(r"\d+")
 
@@ -87,18 +88,27 @@ def _expand_street_type(street: str) -> tuple[str, bool]:
     return f"{full} {rest}", True
 
 
+def split_house_number(street: str) -> tuple[str, str | None]:
+    """``("Via Verdi", "137")`` from ``"Via Verdi 137"``: the street without its trailing
+    house number, and the number (capitals, no spaces), or the street and None. The case
+    of the street is kept: the import writes it in capitals, the desk as it is."""
+    street = squash(street)
+    match = _HOUSE_NUMBER.search(street)
+    if not match or match.start() == 0:
+        return street, None
+    number = re.sub(r"\s+", "", match.group("number")).upper().replace("S.N.C.", "SNC")
+    if number.startswith("KM"):
+        number = "KM " + number[2:].lstrip(".")
+    return street[: match.start()].rstrip(" ,"), number
+
+
 def clean_street(raw_street: str | None, raw_number: str | None = None) -> Cleaned:
     """Expand the street type and take the house number apart (unless a column gives it)."""
     result = Cleaned(values={})
     street = squash(raw_street).upper().replace("\u2019", "'")
     number = squash(raw_number).upper() or None
     if number is None:
-        match = _HOUSE_NUMBER.search(street)
-        if match and match.start() > 0:
-            number = re.sub(r"\s+", "", match.group("number")).replace("S.N.C.", "SNC")
-            if number.startswith("KM"):
-                number = "KM " + number[2:].lstrip(".")
-            street = street[: match.start()].rstrip(" ,")
+        street, number = split_house_number(street)
     expanded, changed = _expand_street_type(street)
     tidy_reason = "street_type_expanded" if changed else "street_tidied"
     result.set("street", raw_street, expanded or None, tidy_reason)

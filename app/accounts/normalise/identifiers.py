@@ -32,7 +32,7 @@ def clean_vat(raw_vat: str | None, raw_tax_code: str | None = None) -> Cleaned:
             result.set("tax_code", None, codicefiscale.compact(vat), "tax_code_in_vat_column")
         else:
             result.values["vat_number"] = raw_vat
-            result.flag("vat_number", raw_vat, _vat_problem(compact))
+            result.flag("vat_number", raw_vat, vat_problem(compact) or "vat_invalid")
     tax = squash(raw_tax_code)
     if tax and not result.values["tax_code"]:
         compact_tax = codicefiscale.compact(tax)
@@ -46,7 +46,9 @@ def clean_vat(raw_vat: str | None, raw_tax_code: str | None = None) -> Cleaned:
     return result
 
 
-def _vat_problem(compact: str) -> str:
+def vat_problem(compact: str) -> str | None:
+    """Why a compact partita IVA is not valid (a reason code), or None when it is: the
+    check of imports and of the agent's desk."""
     try:
         iva.validate(compact)
     except ValidationError as error:
@@ -56,4 +58,4 @@ def _vat_problem(compact: str) -> str:
             "InvalidFormat": "vat_not_digits",
             "InvalidComponent": "vat_office_code_invalid",
         }.get(type(error).__name__, "vat_invalid")
-    return "vat_invalid"  # pragma: no cover - only called for invalid numbers
+    return None

@@ -50,6 +50,14 @@ def test_take_qualify_and_get_the_next_account(
     assert "Trasporti Due SRL" in client.get(next_url).get_data(as_text=True)
     session.refresh(first)
     assert first.status.value == "qualified"
+    # What the call corrected is recorded with it; what it confirmed is not a change.
+    from app.audit.models import AuditEntry
+
+    entry = session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "desk.outcome")
+                            .order_by(AuditEntry.id.desc())).first()  # fmt: skip
+    changed = entry.details["changed"]
+    assert {"account.street", "account.house_number", "contact", "fleet"} <= set(changed)
+    assert "account.municipality" not in changed and "account.postcode" not in changed
 
 
 def test_double_submit_records_one_call(client, auth, users, session, campaign, office_hours):
@@ -116,6 +124,13 @@ def test_validation_as_typed(client, auth, users, session, campaign, office_hour
     vat = client.post(url + "/check", json={"question": "vat_number", "value": "12345678901"},
                       headers=headers).get_json()  # fmt: skip
     assert "partita IVA non è valida" in vat["error"]
+    # Issue 21: "02/1234" was stored as +39021234 and exported; the final save refuses it too.
+    short = client.post(url + "/check", json={"question": "contact_phone", "value": "02/1234"},
+                        headers=headers).get_json()  # fmt: skip
+    assert "numero di telefono valido" in short["error"]
+    mail = client.post(url + "/check", json={"question": "contact_email",
+                       "value": "a@ditta.c0m"}, headers=headers).get_json()  # fmt: skip
+    assert mail["error"]
     unknown = client.post(url + "/check", json={"question": "nope", "value": "x"},
                           headers=headers)  # fmt: skip
     assert unknown.status_code == 400
@@ -254,3 +269,31 @@ def test_giving_back_discards_the_draft(client, auth, users, session, campaign, 
                 headers={"X-CSRFToken": csrf})  # fmt: skip
     client.post(url + "/release", data={"csrf_token": csrf})
     assert session.scalars(sa.select(CallDraft)).all() == []
+
+
+def test_the_call_screen_prefills_everything_the_account_holds(
+    client, auth, users, session, campaign, office_hours
+):
+    """docs/desk.md: known data is pre-filled to be confirmed or corrected, the contact,
+    fleet and purchase intent too, and the street apart from its house number."""
+    from app.accounts.models import Contact, FleetLine, Horizon, Opportunity, TonnageClass
+
+    account = queued_account(session, campaign)  # street "Via Roma 1", no house number
+    account.contacts.append(Contact(full_name="Mario Rossi", job_title="Titolare",
+                                    phone="+393331234567", is_purchasing_manager=True))  # fmt: skip
+    account.fleet.append(FleetLine(brand="Volvo", vehicle_count=7,
+                                   tonnage_class=TonnageClass.HEAVY))  # fmt: skip
+    account.opportunities.append(Opportunity(horizon=Horizon.M12, quantity=3))
+    session.flush()
+    page = html.unescape(client.get(start(client, auth, campaign)).get_data(as_text=True))
+
+    def value(name):
+        found = re.search(rf'name="a\.{re.escape(name)}"[^>]*value="([^"]*)"', page)
+        return found.group(1) if found else None
+
+    assert (value("street"), value("house_number")) == ("Via Roma", "1")
+    assert (value("contact_name"), value("contact_role")) == ("Mario Rossi", "Titolare")
+    assert value("contact_phone") == "+393331234567"
+    assert value("fleet_lines.0.vehicle_count") == "7"
+    assert re.search(r'name="a\.fleet_lines\.0\.brand".*?value="volvo" selected', page, re.S)
+    assert re.search(r'value="12" selected', page) and value("vehicle_quantity") == "3"

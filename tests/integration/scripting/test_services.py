@@ -132,6 +132,36 @@ def test_prefill_reads_the_account(session, stored, account):
     }
 
 
+def test_prefill_takes_a_trailing_house_number_off_the_street(session, stored, account):
+    """Issue 21: "Via Verdi 137" with no house number stored was prefilled whole; the agent
+    typed 137 in the empty house number and the export printed "Via Verdi 137 137"."""
+    account.street, account.house_number = "Via Verdi 137", None
+    values = prefill_answers(script_of(stored), account)
+    assert (values["street"], values["house_number"]) == ("Via Verdi", "137")
+    account.street, account.house_number = "Via Verdi 137", "137/A"  # stored: left as is
+    values = prefill_answers(script_of(stored), account)
+    assert (values["street"], values["house_number"]) == ("Via Verdi 137", "137/A")
+
+
+def test_street_and_house_number_are_stored_apart(session, stored, account):
+    account.street, account.house_number = "Via Verdi 137", None
+    # An old draft: the whole street, and the number typed again in its own field.
+    apply_answers(
+        session,
+        account,
+        stored,
+        cleaned(stored, {**ANSWERS, "street": "Via Verdi 137", "house_number": "137"}),
+    )
+    assert (account.street, account.house_number) == ("Via Verdi", "137")
+    apply_answers(
+        session,
+        account,
+        stored,
+        cleaned(stored, {**ANSWERS, "street": "Via Verdi 12", "house_number": ""}),
+    )
+    assert (account.street, account.house_number) == ("Via Verdi", "12")
+
+
 def test_answers_update_account_contact_fleet_and_opportunity(session, stored, account):
     applied = apply_answers(session, account, stored, cleaned(stored, ANSWERS))
     session.expire_all()
@@ -190,16 +220,20 @@ def test_a_later_call_replaces_the_fleet_captured_by_calls(session, stored, acco
     imported = FleetLine(brand="Scania", vehicle_count=9)  # from a source file, not a call
     account.fleet.append(imported)
     first, second = call(session, account, stored), call(session, account, stored)
-    apply_answers(session, account, stored, cleaned(stored, ANSWERS), call_attempt_id=first.id)
+    # The table is pre-filled with the whole fleet: the imported line is confirmed in it.
+    scania = {"brand": "scania", "vehicle_count": "9", "tonnage_class": ""}
+    answers = {**ANSWERS, "fleet_lines": [scania, *ANSWERS["fleet_lines"]]}
+    apply_answers(session, account, stored, cleaned(stored, answers), call_attempt_id=first.id)
     # Applying the same call twice (a retried save) changes nothing more.
-    apply_answers(session, account, stored, cleaned(stored, ANSWERS), call_attempt_id=first.id)
+    apply_answers(session, account, stored, cleaned(stored, answers), call_attempt_id=first.id)
     assert len(account.contacts) == 1 and len(account.opportunities) == 1
     assert len(account.fleet) == 3
     later = {
         **ANSWERS,
-        "fleet_lines": [{"brand": "volvo", "vehicle_count": "6", "tonnage_class": "7_5_16"}],
+        "fleet_lines": [scania, {"brand": "volvo", "vehicle_count": "6",
+                                 "tonnage_class": "7_5_16"}],
         "purchase_horizon": "none",
-    }
+    }  # fmt: skip
     apply_answers(session, account, stored, cleaned(stored, later), call_attempt_id=second.id)
     session.expire_all()
     fleet = sorted((f.brand, f.vehicle_count, f.call_attempt_id) for f in account.fleet)
@@ -225,3 +259,64 @@ def test_invalid_answers_write_nothing(session, stored, account):
         apply_answers(session, account, stored, cleaned(stored, {**ANSWERS, "contact_phone": "12"}))
     assert list(caught.value.errors) == ["contact_phone"]
     assert account.street == "Via Roma" and account.contacts == []
+
+
+@pytest.fixture
+def known(session, account):
+    """An account whose contact, fleet and purchase intent earlier sources captured."""
+    from app.accounts.models import Contact, Opportunity
+
+    account.contacts.append(Contact(full_name="Mario Rossi", job_title="Titolare",
+                                    phone="+390212345678", email="m.rossi@bianchi.it",
+                                    is_purchasing_manager=True))  # fmt: skip
+    account.fleet += [
+        FleetLine(brand="Iveco", vehicle_count=4, tonnage_class=TonnageClass.EXTRA_HEAVY),
+        FleetLine(brand="Tatra", vehicle_count=1),
+    ]
+    account.opportunities.append(
+        Opportunity(horizon=Horizon.M6, vehicle_kind="tractor_unit", quantity=2, notes="Permuta")
+    )
+    session.flush()
+    return account
+
+
+def test_prefill_reads_contact_fleet_and_purchase_intent(session, stored, known):
+    values = prefill_answers(script_of(stored), known)
+    assert {k: values.get(k) for k in ("contact_name", "contact_role", "contact_phone",
+            "contact_email", "contact_is_purchasing_manager", "referral_name")} == {
+        "contact_name": "Mario Rossi", "contact_role": "Titolare",
+        "contact_phone": "+390212345678", "contact_email": "m.rossi@bianchi.it",
+        "contact_is_purchasing_manager": "true", "referral_name": "Mario Rossi",
+    }  # fmt: skip
+    assert values["fleet_lines"] == [
+        {"brand": "iveco", "brand_other": "", "vehicle_count": "4", "tonnage_class": "gt_16"},
+        {"brand": "other", "brand_other": "Tatra", "vehicle_count": "1", "tonnage_class": ""},
+    ]
+    assert (values["purchase_horizon"], values["vehicle_kind"]) == ("6", "tractor_unit")
+    assert (values["vehicle_quantity"], values["opportunity_notes"]) == ("2", "Permuta")
+
+
+def test_a_confirmed_value_is_no_change_a_corrected_one_is_the_calls(session, stored, known):
+    script = script_of(stored)
+    answers = {**prefill_answers(script, known), "is_decision_maker": "yes", "has_trucks": "yes"}
+    first, second = call(session, known, stored), call(session, known, stored)
+    applied = apply_answers(session, known, stored, cleaned(stored, answers), first.id)
+    assert applied.account_fields == [] and applied.contact is None
+    assert applied.fleet_lines == [] and applied.opportunity is None
+    session.expire_all()
+    [contact] = known.contacts
+    assert contact.call_attempt_id is None  # confirmed: still the source's
+    assert all(line.call_attempt_id is None for line in known.fleet) and len(known.fleet) == 2
+    assert len(known.opportunities) == 1
+    corrected = {**answers, "contact_phone": "333 1234567", "vehicle_quantity": "3"}
+    corrected["fleet_lines"] = [answers["fleet_lines"][0], {**answers["fleet_lines"][1],
+                                                          "vehicle_count": "2"}]  # fmt: skip
+    applied = apply_answers(session, known, stored, cleaned(stored, corrected), second.id)
+    session.expire_all()
+    [contact] = known.contacts
+    assert (contact.phone, contact.call_attempt_id) == ("+393331234567", second.id)
+    assert applied.contact is contact
+    fleet = sorted((f.brand, f.vehicle_count, f.call_attempt_id) for f in known.fleet)
+    assert fleet == [("Iveco", 4, None), ("Tatra", 2, second.id)]
+    newest = max(known.opportunities, key=lambda o: o.id)
+    assert (newest.quantity, newest.call_attempt_id) == (3, second.id)

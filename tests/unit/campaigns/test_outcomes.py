@@ -174,6 +174,29 @@ def test_the_desk_keys_are_letters_no_default_outcome_takes():
     assert not keys & set(DESK_KEYS.values())
 
 
+def test_the_desk_homes_next_account_key_is_a_desk_key_no_outcome_may_take():
+    """Alt+N was "next account" on the desk home and "Non interessato" on the call screen:
+    one key, one meaning on the desk."""
+    assert "next" in DESK_KEYS
+    assert len(set(DESK_KEYS.values())) == len(DESK_KEYS)
+    with pytest.raises(OutcomeConfigError, match="the desk already uses") as caught:
+        check_outcome_set([QUALIFIED, {**NO_ANSWER, "key": DESK_KEYS["next"]}])
+    assert (caught.value.index, caught.value.field) == (1, "key")
+
+
+def test_the_shipped_script_and_the_default_set_give_no_desk_key_to_an_outcome():
+    from pathlib import Path
+
+    from app.scripting.parser import parse_script
+
+    text = Path(__file__).parents[3].joinpath("call_scripts/fleet_qualification.toml")
+    script = parse_script(text.read_text(encoding="utf-8"))
+    rules = check_outcome_set(DEFAULT_CONFIG)
+    keys = [rules[code].key for code in script.outcomes]
+    assert len(set(keys)) == len(keys)
+    assert not set(keys) & set(DESK_KEYS.values())
+
+
 def test_a_good_set_with_its_own_recycle_rules_passes():
     rules = check_outcome_set([QUALIFIED, NO_ANSWER, {**BUSY, "retry_at": "16:00"}])
     assert list(rules) == ["qualified", "no_answer", "busy"]

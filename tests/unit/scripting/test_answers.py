@@ -93,6 +93,12 @@ def test_valid_answers_are_normalised(q, raw, expected):
     [
         (question(Q.PHONE), "2 1234 5678", "valid phone number"),  # landline without its 0
         (question(Q.PHONE), "12345", "valid phone number"),
+        (question(Q.PHONE), "02/1234", "valid phone number"),  # issue 21: too short
+        (question(Q.PHONE), "06 1234", "valid phone number"),
+        (question(Q.PHONE), "+41 44 668 18 00", "valid phone number"),  # not Italian
+        (question(Q.EMAIL), "mario.rossi@ditta.c0m", "valid e-mail"),  # as the import says
+        (question(Q.EMAIL), "mario.rossi@ditta.i", "valid e-mail"),
+        (question(Q.VAT), "1" * 11, "check its"),
         (question(Q.EMAIL), "mario.rossi@", "valid e-mail"),
         (question(Q.EMAIL), "mario rossi@ditta.it", "valid e-mail"),
         (question(Q.VAT), VALID_VAT[:-1] + str((int(VALID_VAT[-1]) + 1) % 10), "check its"),

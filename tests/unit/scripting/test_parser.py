@@ -143,11 +143,7 @@ def test_every_problem_of_a_broken_file_is_reported_with_its_location():
         ('type = "text"\nrequired = "yes"', "sections[1].questions[2].required: must be true"),
         (
             'type = "text"\nprefill = true',
-            "sections[1].questions[2].prefill: prefill needs maps_to an account field",
-        ),
-        (
-            'type = "phone"\nprefill = true\nmaps_to = "contact.phone"',
-            "sections[1].questions[2].prefill: only account fields can be pre-filled",
+            "sections[1].questions[2].prefill: prefill needs maps_to: where the value is",
         ),
         (
             'type = "text"\nshow_if = { question = "second", equals = "x" }',
