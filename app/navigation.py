@@ -11,7 +11,7 @@ from app.security import access_for
 # (endpoint, label, access key): the access key is the accesskey attribute, so that
 # Alt+key (Alt+Shift+key in Firefox) reaches each section from the keyboard.
 ITEMS = (
-    ("desk.home", _l("Desk"), "d"),
+    ("desk.home", _l("Desk"), "h"),  # h: home; never an outcome's key (campaigns.outcomes)
     ("board.home", _l("Board"), "b"),
     ("workspace.home", _l("Workspace"), "w"),
     ("campaigns.index", _l("Campaigns"), "c"),
@@ -22,6 +22,11 @@ ITEMS = (
     ("privacy.index", _l("Privacy"), "p"),
     ("users.index", _l("Users"), "u"),
 )
+
+
+def access_key(endpoint: str) -> str:
+    """The access key of a section of the navigation bar."""
+    return next(key for name, _label, key in ITEMS if name == endpoint)
 
 
 def navigation() -> dict[str, object]:

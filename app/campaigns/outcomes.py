@@ -25,6 +25,7 @@ from flask_babel import gettext as _
 
 from app.accounts.status import AccountStatus as S
 from app.campaigns.calendar import CallingHoursError, parse_time
+from app.navigation import access_key
 
 CAMPAIGN_DELAYS = ("no_answer", "busy")  # ``retry``: which of the campaign's delays
 RETRY_MINUTES = (0, 10080)  # up to a week; 0 only with a time of day
@@ -34,8 +35,10 @@ LABEL_MAX = 60
 # The desk's own keys, for what is not an outcome: an outcome may not take one of these
 # letters, so a letter means one thing everywhere on the desk (``templates/desk/home.html``
 # and ``templates/desk/_call_screen.html`` read them from here). "next": the desk home's
-# *Next account* (G, "go"; it was N, which the default set gives to *Non interessato*).
-DESK_KEYS: Mapping[str, str] = {"dial": "t", "next": "g"}
+# *Next account* (G, "go"; it was N, which the default set gives to *Non interessato*);
+# "home": the navigation bar's Desk, the one section an agent's bar shows (it was D, which
+# the default set gives to *Duplicato*).
+DESK_KEYS: Mapping[str, str] = {"dial": "t", "next": "g", "home": access_key("desk.home")}
 # The statuses a final outcome may leave an account in.
 FINAL_STATUSES = (S.QUALIFIED, S.NOT_INTERESTED, S.INVALID, S.TO_REVIEW, S.DO_NOT_CALL,
                   S.UNREACHABLE)  # fmt: skip

@@ -201,3 +201,18 @@ def test_a_good_set_with_its_own_recycle_rules_passes():
     rules = check_outcome_set([QUALIFIED, NO_ANSWER, {**BUSY, "retry_at": "16:00"}])
     assert list(rules) == ["qualified", "no_answer", "busy"]
     assert rules["busy"].retry_limit == 3
+
+
+def test_every_key_an_agent_s_pages_use_is_a_desk_key_no_outcome_may_take():
+    """Alt+D was the navigation bar's Desk and the default set's *Duplicato*: every access
+    key of the sections an agent sees is reserved as well."""
+    from app.navigation import ITEMS
+    from app.security import Role, access_for
+    from tests.conftest import build_app
+
+    app = build_app("sqlite://")
+    agent_keys = {key for endpoint, _label, key in ITEMS
+                  if Role.AGENT in (access_for(app, endpoint) or ())}  # fmt: skip
+    assert agent_keys and agent_keys <= set(DESK_KEYS.values())
+    with pytest.raises(OutcomeConfigError, match="the desk already uses"):
+        check_outcome_set([QUALIFIED, {**NO_ANSWER, "key": DESK_KEYS["home"]}])
