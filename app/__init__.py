@@ -280,13 +280,14 @@ def register_templates(app: Flask) -> None:
     from app.imports import labels as import_labels
     from app.jobs import labels as job_labels
     from app.navigation import navigation
+    from app.scripting import labels as script_labels
     from app.scripting.branching import condition_dict
     from app.users import labels as user_labels
     from app.users.forms import LogoutForm
 
     helpers: dict[str, Any] = {}
     for labels in (account_labels, user_labels, campaign_labels, import_labels,
-                   distribution_labels, board_labels, job_labels):  # fmt: skip
+                   distribution_labels, board_labels, job_labels, script_labels):  # fmt: skip
         helpers.update(labels.TEMPLATE_HELPERS)
 
     app.context_processor(navigation)

@@ -297,3 +297,20 @@ def test_the_call_screen_prefills_everything_the_account_holds(
     assert value("fleet_lines.0.vehicle_count") == "7"
     assert re.search(r'name="a\.fleet_lines\.0\.brand".*?value="volvo" selected', page, re.S)
     assert re.search(r'value="12" selected', page) and value("vehicle_quantity") == "3"
+
+
+def test_the_account_card_shows_coded_answers_by_their_label(
+    client, auth, users, session, campaign, office_hours
+):
+    """A purchase intent the desk captured keeps the choice's code ("tractor_unit"); the
+    card reads its label, as the salesperson's files do (issue 21: no raw code shown)."""
+    from app.accounts.models import Horizon, Opportunity
+
+    account = queued_account(session, campaign)
+    account.opportunities.append(
+        Opportunity(horizon=Horizon.M6, quantity=2, vehicle_kind="tractor_unit")
+    )
+    session.flush()
+    page = client.get(start(client, auth, campaign)).get_data(as_text=True)
+    card = page[page.index('class="account-card') : page.index("</aside>")]
+    assert "trattore stradale" in card.lower() and "tractor_unit" not in card
