@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 
 from app.accounts.invented import FIRST_NAMES, SURNAMES
 from app.accounts.models import Account, AccountPhone, AccountSource, TonnageClass
+from app.accounts.normalise.address import clean_street
+from app.accounts.normalise.company import clean_company
 from app.accounts.phones import parse_phone
 from app.accounts.segments import Segment
 from app.accounts.status import AccountStatus
@@ -20,7 +22,7 @@ from app.campaigns.models import Campaign, CampaignStatus
 from app.campaigns.practice import copy_for_practice
 from app.campaigns.queueing import enqueue_segment
 from app.campaigns.services import create_campaign, find_campaign, set_status
-from app.demo.generator import Place, generate_rows
+from app.demo.generator import DemoRow, Place, generate_rows
 from app.demo.history import seed_past_calls
 from app.demo.network import DEALERS, SALESPEOPLE_PER_DEALER, ZONES
 from app.imports.models import BatchStatus, ImportBatch, SourceKind
@@ -202,8 +204,7 @@ def _seed_accounts(session: Session, report: SeedReport, count: int, seed: int) 
         rule = territory.get(row.true_province)
         account = Account(
             key=row.key,
-            company_name=row.company_name,
-            street=row.street,
+            **(_as_imported(row) if not row.defects else _as_written(row)),
             postcode=row.postcode,
             municipality=row.municipality,
             province=row.province,
@@ -235,6 +236,25 @@ def _seed_accounts(session: Session, report: SeedReport, count: int, seed: int) 
         session.add(account)
         report.created["accounts"] += 1
     session.flush()
+
+
+def _as_imported(row: DemoRow) -> dict[str, object]:
+    """A clean row's name and address as an import stores them (``normalise``): the name
+    in capitals with its legal form apart, the house number apart from the street; pages
+    and files then write them the Italian way, as for imported accounts."""
+    company = clean_company(row.company_name).values
+    address = clean_street(row.street).values
+    return {
+        "company_name": company["company_name"],
+        "legal_form": company.get("legal_form"),
+        "street": address.get("street"),
+        "house_number": address.get("house_number"),
+    }
+
+
+def _as_written(row: DemoRow) -> dict[str, object]:
+    """A row left for normalisation (its defects on purpose): as the source wrote it."""
+    return {"company_name": row.company_name, "street": row.street}
 
 
 def _istat(code: str) -> dict[str, object]:

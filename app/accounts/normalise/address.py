@@ -55,7 +55,8 @@ STREET_TYPES: dict[str, str] = {
 # Abbreviations that are also whole words: expanded only when written with a dot.
 DOTTED_ONLY = {"V", "P", "CS", "FR", "SAL", "VIC", "STR", "LOC", "FRAZ", "CIRC", "TRAV"}
 
-_NUMBER = r"\d+(?:\s?[/-]\s?\w{1,3}|\s?[A-Z](?![A-Z]))?"
+_NUMBER = r"\d+(?:\s?/?\s?(?:BIS|TER|QUATER)\b|\s?[/-]\s?\w{1,3}|\s?[A-Z](?![A-Z]))?"
+_LATIN = re.compile(r"(\d)/?(BIS|TER|QUATER)$")  # "141 bis": the number, a space, the word
 # "12", "12/A", "12 B", "12-14", "N. 12", "N.12", "SNC", "KM 12,500" at the end of the street.
 _HOUSE_NUMBER = re.compile(
     rf"(?:[,\s]+)(?:N\.?\s*|NR\.?\s*|NUM\.?\s*)?(?P<number>{_NUMBER}|SNC|S\.N\.C\.|"
@@ -97,6 +98,7 @@ def split_house_number(street: str) -> tuple[str, str | None]:
     if not match or match.start() == 0:
         return street, None
     number = re.sub(r"\s+", "", match.group("number")).upper().replace("S.N.C.", "SNC")
+    number = _LATIN.sub(r"\1 \2", number)
     if number.startswith("KM"):
         number = "KM " + number[2:].lstrip(".")
     return street[: match.start()].rstrip(" ,"), number

@@ -101,3 +101,28 @@ def test_the_practice_campaign_serves_the_demo_agents_at_any_hour(runner, sessio
     sunday_evening = datetime(2026, 12, 6, 21, 30, tzinfo=ZoneInfo("Europe/Rome"))
     assert claim(session, pilot, agent.id, now=sunday_evening) is None
     assert claim(session, practice, agent.id, now=sunday_evening) is not None
+
+
+def test_clean_demo_accounts_follow_the_import_s_conventions(runner, session):
+    """Issue 21: one convention in one base. A clean demo account is stored as an import
+    stores it (name in capitals, legal form apart, house number apart, ISTAT code) and
+    reads the Italian way on pages and files."""
+    from app.accounts.names import company_display
+    from app.accounts.status import AccountStatus
+
+    runner.invoke(args=["demo", "seed", "--accounts", "200"])
+    ready = session.scalars(
+        select(Account).where(Account.practice.is_(False), Account.status != AccountStatus.NEW)
+    ).all()
+    assert len(ready) > 20  # most demo rows carry defects on purpose and await normalising
+    assert all(a.company_name == a.company_name.upper() for a in ready)
+    assert all(a.istat_code for a in ready)
+    with_form = [a for a in ready if a.legal_form]
+    assert len(with_form) > 0.3 * len(ready)
+    assert not any(a.company_name.endswith(("SRL", "S.R.L.", "SNC", "SPA")) for a in ready)
+    numbered = [a for a in ready if a.house_number]
+    assert len(numbered) > 0.8 * len(ready)
+    assert not any(a.street[-1:].isdigit() for a in numbered)
+    for account in with_form:
+        shown = company_display(account.company_name, account.legal_form)
+        assert shown != shown.upper() and shown.endswith((".", "individuale")), shown

@@ -29,6 +29,9 @@ PROVINCES = {"milano": "MI", "napoli": "NA", "bolzano": "BZ", "bozen": "BZ", "ro
         ("Via 4 Novembre", "VIA 4 NOVEMBRE", None),  # a date in the name is not a number
         ("Via XX Settembre 20", "VIA XX SETTEMBRE", "20"),
         ("Viale Monza 12-14", "VIALE MONZA", "12-14"),
+        ("Via Gramsci 141 bis", "VIA GRAMSCI", "141 BIS"),  # bis, ter, quater: one number
+        ("Via Gramsci 141/ter", "VIA GRAMSCI", "141 TER"),
+        ("VIA GRAMSCI 7BIS", "VIA GRAMSCI", "7 BIS"),
         # Whole words are not abbreviations: "Vico", "Strada" stay as written.
         ("Strada Provinciale 35", "STRADA PROVINCIALE", "35"),
         ("Contrada Piano", "CONTRADA PIANO", None),
