@@ -62,15 +62,20 @@ def written_name(name: str) -> str:
     return "".join(out)
 
 
-def company_display(name: str | None, legal_form: str | None = None) -> str:
-    """The company as people read it: its name written normally and its legal form the
-    way Italians write it (``"Rossi Trasporti S.r.l."``); an unknown form as stored. A name
-    that still carries its form (stored before it was taken apart) has it taken out first."""
+def written_parts(name: str | None, legal_form: str | None = None) -> tuple[str, str | None]:
+    """(name, legal form) as people read them, for files that give each its column: the
+    name written normally, the form the way Italians write it (an unknown one as stored).
+    A name that still carries its form (stored before it was taken apart) gives it up."""
     name = (name or "").strip()
     if not legal_form:
         name, legal_form = split_legal_form(tidy_name(name))
-    written = written_name(name)
     if not legal_form:
-        return written
-    form = WRITTEN_FORMS.get(legal_form.strip().upper(), legal_form.strip())
-    return f"{written} {form}".strip()
+        return written_name(name), None
+    form = legal_form.strip()
+    return written_name(name), WRITTEN_FORMS.get(form.upper(), form)
+
+
+def company_display(name: str | None, legal_form: str | None = None) -> str:
+    """The company as people read it, in one string: ``"Rossi Trasporti S.r.l."``."""
+    written, form = written_parts(name, legal_form)
+    return f"{written} {form}".strip() if form else written

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import gettext as _
 
+from app.accounts.names import written_parts
 from app.accounts.phones import format_national
 from app.distribution.sheets import AccountSheet, Pack
 from app.distribution.writers.values import shown
@@ -61,6 +62,7 @@ def header(pack: Pack) -> list[str]:
 def row(pack: Pack, sheet: AccountSheet, brands: list[str]) -> list[Any]:
     by_brand = _by_brand(sheet)
     manager = sheet.purchasing_manager
+    company, form = written_parts(sheet.company_name, sheet.legal_form)
     others = "; ".join(
         " ".join(p for p in (c.full_name, _role(sheet, c.job_title), format_national(c.phone)) if p)
         for c in sheet.contacts[1:]
@@ -69,8 +71,8 @@ def row(pack: Pack, sheet: AccountSheet, brands: list[str]) -> list[Any]:
         pack.wave.label,
         f"{pack.recipient.code} {pack.recipient.full_name}",
         sheet.key,
-        sheet.company_name,
-        sheet.legal_form,
+        company,
+        form,
         sheet.vat_number,
         sheet.tax_code,
         *sheet.address,

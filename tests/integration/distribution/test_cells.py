@@ -24,7 +24,7 @@ from app.distribution.writers.tables import pack_csv, pack_xlsx
 from config import ROOT
 
 SIEBEL = ROOT / "app" / "distribution" / "mappings" / "siebel_eim.toml"
-FORMULA = "=SUM(A1)"
+FORMULA = "=Sum(A1)"  # a formula Excel evaluates, written as a company name reads
 PHONE = "+390357824902"
 NATIONAL = "035 782 4902"
 

@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
+from app.accounts.names import written_parts
 from app.audit.models import AuditEntry
 from app.distribution import exporting, services
 from app.distribution.models import ExportStatus, WaveStatus
@@ -117,18 +118,22 @@ def test_the_files_contain_what_was_captured_and_are_formula_safe(
     assert nicolo["Orizzonte (mesi)"] == 3
     assert "Richiamare dopo le 15" in nicolo["Note"]
     assert nicolo["Qualificato da"] == "Giulia Agente"
-    assert HOSTILE in by_company  # a string cell, as typed: shown as text, never run
-    assert "<b>Logistica</b> SpA" in by_company
+    # A string cell, as people read a name (app.accounts.names): shown as text, never run.
+    assert written_parts(HOSTILE)[0] in by_company
+    assert "<B>Logistica</B>" in by_company
     # The CSV says the same, for Italian Excel: BOM, semicolons.
     body = _member(folder, people["TO-V01"], ".csv").decode("utf-8")
     assert body.startswith("\ufeff")
     table = list(csv.DictReader(io.StringIO(body.lstrip("\ufeff")), delimiter=";"))
-    assert [r["Ragione sociale"] for r in table] == ["Trasporti Torinesi SRL"]
+    # The name as people read it, its legal form in its own column the Italian way.
+    assert [(r["Ragione sociale"], r["Forma giuridica"]) for r in table] == [
+        ("Trasporti Torinesi", "S.r.l.")
+    ]
     # The PDF: one page per account, the salesperson and the wave on it.
     pdf = folder / "check.pdf"
     pdf.write_bytes(_member(folder, people["TO-V01"], ".pdf"))
     text = pdf_text(pdf)
-    assert "Trasporti Torinesi SRL" in text and "Novembre 2026" in text
+    assert "Trasporti Torinesi S.r.l." in text and "Novembre 2026" in text
     assert "TO-V01" in text
 
 

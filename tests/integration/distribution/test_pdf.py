@@ -153,7 +153,8 @@ def test_hostile_text_prints_literally(render, pdf_text):
     text = pdf_text(render(Pack(recipient=recipient, wave=WAVE, sheets=(hostile,))))
 
     assert 'Eve <b>"Mallory"</b> (MI-V01)' in text
-    assert '<script>alert(1)</script> =HYPERLINK("http://x")' in text
+    # The name as people read it (app.accounts.names), the markup printed as text.
+    assert '<Script>Alert(1)</Script> =HYPERLINK("http://x")' in text
     assert "=1+2" in text
     assert "<b>x</b> & <i>y</i>" in text
     assert 'Eve "<img src=x>"' in text

@@ -28,6 +28,8 @@ from openpyxl import load_workbook
 from app.accounts.invented import make_vat
 from app.accounts.labels import horizon_label, tonnage_label
 from app.accounts.models import AccountPhone, PhoneKind
+from app.accounts.names import company_display, written_parts
+from app.accounts.normalise.address import split_house_number
 from app.accounts.phones import parse_phone
 from app.accounts.status import AccountStatus
 from app.campaigns.queueing import enqueue_accounts
@@ -244,7 +246,9 @@ def expected(seen: Captured) -> Expected:
     kind = label(*seen.opportunity["vehicle_kind"]) if "vehicle_kind" in seen.opportunity else None
     horizon = opportunity.get("horizon", "none")
     street, number = raw.get("street", "Via Roma"), raw.get("house_number")
-    if number and street.split()[-1] == number:
+    if not number:  # the desk takes a number typed into the street apart (docs/desk.md)
+        street, number = split_house_number(street)
+    elif street.split()[-1] == number:
         street = street.rsplit(" ", 1)[0]  # a number the street already ends with: once
     lines = [  # the PDF lists the fleet line by line, the tables by brand
         (row["brand_other"] or row["question"].choice(row["brand"]).label.it, row["vehicle_count"])
@@ -254,8 +258,9 @@ def expected(seen: Captured) -> Expected:
     for brand, count in lines:
         brands[brand] = brands.get(brand, 0) + count
     total = sum(brands.values())
+    company, form = written_parts(raw["company_name"])  # a name as people read it
     people = {
-        "Company": raw["company_name"], "Street": street, "House number": number,
+        "Company": company, "Legal form": form, "Street": street, "House number": number,
         "Postcode": raw.get("postcode"), "Municipality": raw.get("municipality", "Milano"),
         "Province": raw.get("province", "MI"), "VAT number": raw.get("vat_number"),
         "Phones": national(seen.phone), "Email": raw.get("email"),
@@ -291,7 +296,8 @@ def expected(seen: Captured) -> Expected:
         }  # fmt: skip
     place = " ".join(p for p in (raw.get("postcode"), people["Municipality"]) if p)
     pdf = [
-        seen.key, raw["company_name"], f"{address}, {place} ({people['Province']})",
+        seen.key, company_display(raw["company_name"]),
+        f"{address}, {place} ({people['Province']})",
         f"{_('Vehicle kind')} {kind or '—'}",
         f"{_('Purchase horizon')} {people['Purchase horizon']}",
         *(f"{brand} {count}" for brand, count in lines),
