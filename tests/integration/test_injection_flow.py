@@ -274,7 +274,9 @@ def test_doubt_corrections_drop_nul_and_refuse_what_does_not_fit(
     app, client, session, staff, tmp_path
 ) -> None:
     row = [PAYLOADS["img"], "Via Roma 1", "Paese Inventato", "MI", "", "n"]
-    import_through_pages(app, client, session, write_file(tmp_path, [HEADER, row], "csv"))
+    batch = import_through_pages(app, client, session, write_file(tmp_path, [HEADER, row], "csv"))
+    report = client.get(f"/imports/{batch.id}").get_data(as_text=True)
+    assert 'href="/workspace/doubts" data-testid="to-doubts"' in report  # where to settle it
     account = session.scalars(sa.select(Account)).one()
     flag = session.scalars(sa.select(AccountFlag).where(AccountFlag.account_id == account.id)).one()
     url = f"/workspace/doubts/{account.id}"
