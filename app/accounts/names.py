@@ -1,4 +1,5 @@
-"""How a company's name reads to people: "Rossi Trasporti S.r.l.", whatever the source's case.
+"""How a company's name (and a street) reads to people: "Rossi Trasporti S.r.l.", "Via
+dell'Industria", whatever the source's case.
 
 Accounts keep the normalised form (``normalise.company``: upper case, the legal form apart,
 as ``SRL``), which de-duplication and search compare. People read pages and files, where
@@ -30,14 +31,18 @@ WRITTEN_FORMS: dict[str, str] = {
 SMALL_WORDS = frozenset(
     {"a", "al", "alla", "allo", "ai", "agli", "alle", "con", "da", "dal", "dalla",
      "dei", "degli", "del", "della", "delle", "dello", "di", "e", "ed", "in", "la",
-     "le", "lo", "gli", "il", "i", "nel", "nella", "per", "su", "sul", "sulla", "tra"}
+     "le", "lo", "gli", "il", "i", "nel", "nella", "per", "su", "sul", "sulla", "tra",
+     "dell", "dall", "nell", "sull", "all"}  # "Via dell'Industria"
 )  # fmt: skip
+_ROMAN = re.compile(r"X{0,3}(?:IX|IV|V?I{0,3})", re.IGNORECASE)  # II, IV, XX, XXIII...
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)  # letters and digits: a word or a code
 
 
 def _word(match: re.Match[str], first: bool) -> str:
     if any(c.isdigit() for c in match.group(0)):
         return match.group(0)  # "2000", "A4", "3D": a number or a code, as given
+    if len(match.group(0)) > 1 and _ROMAN.fullmatch(match.group(0)):
+        return match.group(0).upper()  # "Vittorio Emanuele II", "Via XX Settembre"
     word = match.group(0).lower()
     after_dot = match.start() > 0 and match.string[match.start() - 1] == "."
     if after_dot:  # "F.LLI" -> "F.lli"; initials "A.B.C." stay capitals

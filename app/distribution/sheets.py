@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from app.accounts.names import written_name
+
 
 @dataclass(frozen=True)
 class FleetItem:
@@ -101,6 +103,17 @@ class AccountSheet:
     def address_line(self) -> str | None:
         """Street and house number in one: "Via Verdi 137"."""
         return " ".join(part for part in self.address if part) or None
+
+    @property
+    def written_address(self) -> tuple[str | None, str | None]:
+        """``address`` for the files people read: the street written the Italian way ("Via
+        dell'Industria", not the stored capitals; ``app.accounts.names``)."""
+        street, number = self.address
+        return (written_name(street) if street else None), number
+
+    @property
+    def written_address_line(self) -> str | None:
+        return " ".join(part for part in self.written_address if part) or None
 
     @property
     def fleet_total(self) -> int:

@@ -75,7 +75,7 @@ def row(pack: Pack, sheet: AccountSheet, brands: list[str]) -> list[Any]:
         form,
         sheet.vat_number,
         sheet.tax_code,
-        *sheet.address,
+        *sheet.written_address,
         sheet.postcode,
         sheet.municipality,
         sheet.province,

@@ -12,7 +12,7 @@ from app.accounts.normalise.company import clean_company
     ("name", "form", "expected"),
     [
         ("ROSSI TRASPORTI", "SRL", "Rossi Trasporti S.r.l."),
-        ("AUTOTRASPORTI DELL'ADDA", "SNC", "Autotrasporti Dell'Adda S.n.c."),
+        ("AUTOTRASPORTI DELL'ADDA", "SNC", "Autotrasporti dell'Adda S.n.c."),
         ("F.LLI BIANCHI", "SAS", "F.lli Bianchi S.a.s."),
         ("TRASPORTI DI MARIO ROSSI & C.", "SAS", "Trasporti di Mario Rossi & C. S.a.s."),
         ("DI MAIO LOGISTICA", "SPA", "Di Maio Logistica S.p.A."),
@@ -39,6 +39,13 @@ def test_whatever_the_source_s_case_one_written_form(raw):
     )
     # A name stored with its form still inside reads the same.
     assert company_display(raw) == "Rossi Trasporti S.r.l."
+
+
+def test_a_street_reads_the_same_way():
+    assert written_name("VIA DELL'INDUSTRIA") == "Via dell'Industria"
+    assert written_name("CORSO VITTORIO EMANUELE II") == "Corso Vittorio Emanuele II"
+    assert written_name("VIA XX SETTEMBRE") == "Via XX Settembre"
+    assert written_name("LOCALITÀ PONTE NUOVO") == "Località Ponte Nuovo"
 
 
 def test_small_words_are_lower_case_but_never_first():
