@@ -334,7 +334,7 @@ def test_a_campaign_run_entirely_in_the_browser(person, journey_app, tmp_path, o
     expect(supervisor.locator("[data-board-as-of]")).to_have_text(re.compile(r"^\d\d:\d\d:\d\d$"))
     screenshot(supervisor, "journey-board")
     row.get_by_role("link", name=name).click()
-    expect(supervisor.get_by_test_id("agents")).to_contain_text(AGENT[0])
+    expect(supervisor.get_by_test_id("agents")).to_contain_text(AGENT[1])  # the display name
     screenshot(supervisor, "journey-board-campaign")
     as_of = supervisor.locator("[data-figures-as-of]")
     computed = as_of.get_attribute("datetime")
