@@ -533,5 +533,7 @@ def test_distribution_pages_and_every_exported_file_are_inert(
     pdf = " ".join(" ".join(p.split()) for p in pdfs)
     for key in ("script", "sql_drop", "jinja", "dollar", "hyperlink"):
         assert PAYLOADS[key] in pdf, key
-    # The name, the purchasing manager, their job title and the notes: each as text.
-    assert pdf.count(PAYLOADS["script"]) == 4
+    # The purchasing manager, their job title and the notes: each as text; the name as
+    # people read a company's name (app.accounts.names), as text too.
+    assert pdf.count(PAYLOADS["script"]) == 3
+    assert company_display(PAYLOADS["script"]) in pdf

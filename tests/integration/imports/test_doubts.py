@@ -62,7 +62,7 @@ def test_the_pages(client, session, doubtful, users, auth) -> None:
     session.commit()
     auth.login("staff")
     page = client.get("/workspace/doubts").get_data(as_text=True)
-    assert "NERI" in page and "nome condiviso da più comuni" in page
+    assert "Neri" in page and "nome condiviso da più comuni" in page  # the name as people read it
     page = client.get(f"/workspace/doubts/{doubtful.id}").get_data(as_text=True)
     assert 'name="municipality" value="Castro"' in page
     token = csrf_token(client, f"/workspace/doubts/{doubtful.id}")

@@ -119,6 +119,6 @@ def test_an_unknown_code_shows_on_the_account_doubts(
     session.commit()
     auth.login("staff")
     page = client.get("/workspace/doubts?reason=unknown_salesperson").get_data(as_text=True)
-    assert "AUTOTRASPORTI ROSSI" in page
+    assert "Autotrasporti Rossi" in page  # the name as people read it
     page = client.get(f"/workspace/doubts/{rossi.id}").get_data(as_text=True)
     assert "XX-V99" in page and "codice venditore non trovato" in page
