@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from app.accounts.names import written_name
+from app.scripting.labels import same_choice
 
 
 @dataclass(frozen=True)
@@ -76,16 +77,11 @@ class AccountSheet:
 
     def choice(self, field: str, value: str) -> ChoiceLabel | None:
         """The choice ``value`` stands for: its code, or one of its labels typed as text."""
-        folded = value.strip().casefold()
         return next(
-            (
-                c
-                for c in self.choices
-                if c.field == field
-                and folded in (c.code.casefold(), c.it.casefold(), c.en.casefold())
-            ),
+            (c for c in self.choices
+             if c.field == field and same_choice(value, c.code, c.it, c.en)),
             None,
-        )
+        )  # fmt: skip
 
     @property
     def address(self) -> tuple[str | None, str | None]:

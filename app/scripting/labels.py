@@ -15,6 +15,13 @@ from flask_babel import get_locale
 from app.scripting.schema import Script
 
 
+def same_choice(value: str, code: str, it: str, en: str) -> bool:
+    """Whether stored ``value`` stands for the choice ``code``: its code, or one of its
+    labels typed as text (any case). The one rule pages and files read choices by."""
+    folded = value.strip().casefold()
+    return folded in (code.casefold(), it.casefold(), en.casefold())
+
+
 def answer_label(script: Script | None, target: str, value: str | None) -> str:
     """``value`` of the field ``target`` ("opportunity.vehicle_kind") as the page reads
     it: its choice's label in ``script`` (matched by code or by a label), else as stored."""
@@ -22,13 +29,11 @@ def answer_label(script: Script | None, target: str, value: str | None) -> str:
         return ""
     if script is None:
         return value
-    folded = value.strip().casefold()
     for question in script.questions():
         if question.maps_to != target:
             continue
         for choice in question.choices:
-            if folded in (choice.value.casefold(), choice.label.it.casefold(),
-                          choice.label.en.casefold()):  # fmt: skip
+            if same_choice(value, choice.value, choice.label.it, choice.label.en):
                 return choice.label.get(str(get_locale() or "it"))
     return value
 
