@@ -19,7 +19,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from app.accounts.models import AccountFlag, AccountPhone, Contact, PhoneKind
+from app.accounts.models import AccountFlag, AccountPhone, AccountSource, Contact, PhoneKind
 from app.accounts.status import AccountStatus
 from app.campaigns.models import Campaign, QueueEntry, QueueState
 from app.campaigns.teams import set_teams
@@ -220,6 +220,21 @@ class World:
 
         return self.once("merge", side, make)
 
+    def source(self, side: str) -> Any:
+        """A row an import joined to an account that had another row."""
+
+        def make():
+            found = factories.account(self.session, company_name=self.name(side, "Unita"),
+                                      zone_id=self.zones[side].id)  # fmt: skip
+            for number in (2, 3):
+                row = _add(self.session, AccountSource(
+                    account_id=found.id, import_batch_id=self.batch(side).id,
+                    source_kind="customer_base", row_number=number, fingerprint=f"f{number}",
+                    data={"RAGIONE SOCIALE": found.company_name}))  # fmt: skip
+            return row
+
+        return self.once("source", side, make)
+
     def doubt(self, side: str) -> Any:
         def make():
             found = factories.account(self.session, company_name=self.name(side, "Dubbio"),
@@ -255,6 +270,7 @@ FACTORIES: dict[str, Callable[[World, str], Any]] = {
     "batch_id": lambda w, side: w.batch(side).id,
     "pair_id": lambda w, side: w.pair(side).id,
     "merge_id": lambda w, side: w.merge(side).id,
+    "source_id": lambda w, side: w.source(side).id,
     "account_id": lambda w, side: w.doubt(side).id,
     "job_id": lambda w, side: w.job(side).id,
     "key": lambda w, side: w.account(side).key,

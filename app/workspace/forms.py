@@ -144,6 +144,10 @@ class UndoForm(BaseForm):
     submit = SubmitField(_l("Undo this merge"))
 
 
+class SeparateForm(BaseForm):
+    submit = SubmitField(_l("Separate this row"))
+
+
 class DoubtForm(BaseForm):
     """CSRF, the version of the account the page showed, and the button; the values and
     the "keep" boxes are read by name."""

@@ -20,7 +20,7 @@ from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
 
-from app.accounts.models import Account
+from app.accounts.models import Account, AccountSource
 from app.accounts.segments import Plan, Segment, active_salespeople, count
 from app.accounts.services import status_counts, zone_counts
 from app.campaigns.models import Campaign, CampaignStatus
@@ -36,9 +36,11 @@ from app.workspace.forms import (
     DoubtForm,
     QueueSegmentForm,
     SegmentForm,
+    SeparateForm,
     UndoForm,
 )
 from app.workspace.merging import MergeError, merge_pair, reject_pair, undo_merge
+from app.workspace.separating import SeparateError, recent_joins, separate
 
 bp = Blueprint("workspace", __name__, url_prefix="/workspace")
 guard(bp, Role.STAFF, Role.ADMIN)
@@ -187,13 +189,21 @@ def review():
     """The pairs that may be one company, best score first."""
     pairs = listing.pending_pairs(db.session)
     merges = listing.recent_merges(db.session)
+    joins = recent_joins(db.session)
     accounts = listing.accounts_by_id(
         db.session,
         [*(i for p in pairs for i in (p.account_a_id, p.account_b_id)),
-         *(i for m in merges for i in (m.survivor_id, m.merged_id))],
+         *(i for m in merges for i in (m.survivor_id, m.merged_id)),
+         *(j.account_id for j in joins)],
     )  # fmt: skip
     return render_template(
-        "workspace/review.html", pairs=pairs, accounts=accounts, merges=merges, undo_form=UndoForm()
+        "workspace/review.html",
+        pairs=pairs,
+        accounts=accounts,
+        merges=merges,
+        joins=joins,
+        undo_form=UndoForm(),
+        separate_form=SeparateForm(),
     )
 
 
@@ -242,6 +252,23 @@ def undo(merge_id: int):
     else:
         db.session.commit()
         flash(_("The merge was undone: both accounts are back."), "info")
+    return redirect(url_for(".review"))
+
+
+@bp.route("/sources/<int:source_id>/separate", methods=["POST"])
+def separate_row(source_id: int):
+    """Take a row an import joined to an account back out, as an account of its own."""
+    source = load_or_404(AccountSource, source_id)
+    if not SeparateForm().validate_on_submit():
+        abort(400)
+    try:
+        account = separate(db.session, source, user_id=current_user.id)
+    except SeparateError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("The row is now account %(key)s of its own.", key=account.key), "info")
     return redirect(url_for(".review"))
 
 

@@ -112,7 +112,7 @@ def test_review_merge_and_undo_from_the_pages(client, session, staff) -> None:
     session.add(pair)
     session.commit()
     page = client.get("/workspace/review").get_data(as_text=True)
-    assert "VERDI LUIGI" in page and "80 %" in page
+    assert "Verdi Luigi" in page and "80 %" in page
     page = client.get(f"/workspace/review/{pair.id}").get_data(as_text=True)
     assert 'accesskey="m"' in page and a.key in page and b.key in page
     token = csrf_token(client, f"/workspace/review/{pair.id}")
