@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from app.accounts.labels import horizon_label, tonnage_label
 from app.accounts.models import Account, AccountFlag, AccountSource, Contact
 from app.audit.models import AuditEntry
 from app.board.models import QualityCheck
@@ -30,6 +31,9 @@ from app.imports.models import (
     ImportRejection,
 )
 from app.privacy.documents import to_plain
+from app.scripting.labels import answer_label
+from app.scripting.models import CallScript
+from app.scripting.services import script_of
 from app.territory.models import Salesperson
 
 ACCOUNT_FIELDS = (
@@ -74,9 +78,9 @@ def _account_report(session: Session, account: Account) -> dict[str, Any]:
             {"raw": p.raw, "e164": p.e164, "kind": p.kind, "position": p.position}
             for p in account.phones
         ],
-        "contacts": [columns(c, CONTACT_FIELDS) for c in account.contacts],
+        "contacts": [_contact(session, c) for c in account.contacts],
         "fleet": _fleet(account),
-        "opportunities": _opportunities(account),
+        "opportunities": _opportunities(session, account),
         "calls": calls,
         "drafts": _drafts(session, ids),
         "queue_entries": _queue_entries(session, ids),
@@ -96,17 +100,40 @@ def _account_report(session: Session, account: Account) -> dict[str, Any]:
 def _fleet(account: Account) -> list[dict[str, Any]]:
     return [
         {"brand": f.brand, "vehicle_count": f.vehicle_count, "tonnage_class": f.tonnage_class,
+         "tonnage_label": tonnage_label(f.tonnage_class) if f.tonnage_class else None,
          "call_attempt_id": f.call_attempt_id}
         for f in account.fleet
     ]  # fmt: skip
 
 
-def _opportunities(account: Account) -> list[dict[str, Any]]:
+def _opportunities(session: Session, account: Account) -> list[dict[str, Any]]:
     return [
-        {"horizon": o.horizon, "vehicle_kind": o.vehicle_kind, "quantity": o.quantity,
-         "notes": o.notes, "call_attempt_id": o.call_attempt_id, "created_at": o.created_at}
+        {"horizon": o.horizon, "horizon_label": horizon_label(o.horizon) if o.horizon else None,
+         "vehicle_kind": o.vehicle_kind,
+         "vehicle_kind_label": _label(session, o.call_attempt_id, "opportunity.vehicle_kind",
+                                      o.vehicle_kind),
+         "quantity": o.quantity, "notes": o.notes, "call_attempt_id": o.call_attempt_id,
+         "created_at": o.created_at}
         for o in account.opportunities
     ]  # fmt: skip
+
+
+def _contact(session: Session, contact: Contact) -> dict[str, Any]:
+    """The contact's columns, and its role as people read it (the desk stores a code)."""
+    label = _label(session, contact.call_attempt_id, "contact.job_title", contact.job_title)
+    return {**columns(contact, CONTACT_FIELDS), "job_title_label": label}
+
+
+def _label(session: Session, call_id: int | None, target: str, value: str | None) -> str | None:
+    """A choice's code as the label of the script its call used (a value typed as text,
+    or one with no call, is given as stored)."""
+    if not value:
+        return None
+    script_id = call_id and session.scalar(
+        sa.select(CallAttempt.call_script_id).where(CallAttempt.id == call_id)
+    )
+    stored = session.get(CallScript, script_id) if script_id else None
+    return answer_label(script_of(stored) if stored else None, target, value)
 
 
 def _field_changes(session: Session, ids: list[int]) -> list[dict[str, Any]]:
@@ -148,7 +175,7 @@ def _contact_report(session: Session, contact: Contact) -> dict[str, Any]:
     return {
         "subject": {"kind": "contact", "id": contact.id, "account_key": account.key},
         "generated_at": utcnow(),
-        "contact": columns(contact, CONTACT_FIELDS),
+        "contact": _contact(session, contact),
         "account": {"key": account.key, "company_name": account.company_name},
         "calls": calls,
         "do_not_call": _dnc(session, [], numbers, None),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -19,7 +20,10 @@ from app.imports.models import ImportRejection
 from app.privacy import services
 from app.privacy.documents import render_pdf, to_json
 from app.privacy.report import subject_report
+from app.scripting.services import load_script
 from tests.integration.privacy.conftest import PERSONAL, board_figures, dump
+
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_find_subjects_by_every_identifier(session, seeded):
@@ -79,6 +83,27 @@ def test_pdf_names_the_company_and_its_sections(session, seeded, tmp_path, app):
     for expected in (PERSONAL["name"], "Phone numbers", "Contact people", "Calls",
                      "Imported source rows", "Do-not-call list", PERSONAL["contact"]):  # fmt: skip
         assert expected in text, expected
+
+
+def test_coded_answers_come_with_their_labels(session, seeded, tmp_path, app):
+    """The desk stores choice codes: the report gives the label its call's script reads."""
+    script = load_script(session, ROOT / "call_scripts" / "fleet_qualification.toml")
+    session.get(CallAttempt, seeded.call_id).call_script_id = script.id
+    opportunity = seeded.account.opportunities[0]
+    opportunity.vehicle_kind = "tractor_unit"
+    session.flush()
+    with app.test_request_context(headers={"Accept-Language": "it"}):
+        report = subject_report(session, seeded.account)
+        pdf = render_pdf(report, locale="it")
+    [shown] = report["opportunities"]
+    assert (shown["vehicle_kind"], shown["vehicle_kind_label"]) == (
+        "tractor_unit", "Trattore stradale")  # fmt: skip
+    assert shown["horizon_label"] == "entro 6 mesi"
+    assert report["contacts"][0]["job_title_label"] == "Acquisti"  # text, not a choice
+    path = tmp_path / "report.pdf"
+    path.write_bytes(pdf)
+    text = "\n".join(page.extract_text() for page in PdfReader(path).pages)
+    assert "Trattore stradale" in text
 
 
 def test_contact_report_is_about_the_person(session, seeded):
