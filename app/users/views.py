@@ -48,6 +48,7 @@ from app.users.services import (
     zone_choices,
     zone_codes,
 )
+from app.users.sessions import end_sessions
 from app.users.teams import team_choices, team_codes
 from app.users.throttle import fold, limits_from, locked_usernames, wait_minutes
 
@@ -121,6 +122,11 @@ def session_limits() -> dict[str, int]:
 def logout():
     form = LogoutForm()
     if form.validate_on_submit():
+        # Every session of the user ends, on the server: a copy of this cookie (or the
+        # session on another computer) opens nothing any more.
+        end_sessions(db.session, current_user)
+        record(db.session, "auth.logout", user_id=current_user.id, obj=current_user)
+        db.session.commit()
         logout_user()
         session.clear()
         flash(_("You have signed out."), "info")
@@ -170,6 +176,8 @@ def change_password():
             show_refusal(form, exc)
         else:
             db.session.commit()
+            # The change ended every session of the user: this one goes on, re-issued.
+            login_user(current_user._get_current_object())
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("users.home"))
     return form_page("users/password.html", form, forced=current_user.must_change_password)
