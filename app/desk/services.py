@@ -354,10 +354,9 @@ def _times_sent_back(call: Call, rule: OutcomeRule) -> int:
 def keep_posted_answers(
     session: Session, entry_id: int, agent_id: int, fields: Mapping[str, Any], notes: str | None
 ) -> None:
-    """An outcome refused because the lease was lost still keeps what the agent typed, in
-    their own draft for that account, so nothing captured is lost. Only a draft they have
-    (made when they were handed the account) is updated: a post on a call they never held,
-    another agent's, writes nothing."""
+    """An outcome refused because the lease was lost keeps what the agent typed in their own
+    draft for that account (made when they were handed it), so nothing captured is lost; a
+    post on a call they never held, another agent's, writes nothing."""
     draft = session.scalar(
         sa.select(CallDraft).where(
             CallDraft.queue_entry_id == entry_id, CallDraft.agent_id == agent_id
