@@ -63,11 +63,12 @@ def _audit_throttled_administrator(
     session: Session, username: str, address: str | None, now: datetime, limits: Limits
 ) -> None:
     """The failure that starts throttling an administrator's account (its slowdown, or an
-    address locked out of it) is recorded as ``auth.admin_throttled``, once."""
+    address locked out of it) is recorded as ``auth.admin_throttled``, once. The same
+    queries run for every username, so the time taken tells no one who is an administrator."""
     user = find_user(session, username)
+    after = verdict(session, username, address, now, limits)
     if user is None or user.role != Role.ADMIN:
         return
-    after = verdict(session, username, address, now, limits)
     if after.failures == limits.slowdown_after or after.pair_failures == limits.per_pair:
         record(session, ADMIN_THROTTLED, obj=user, username=fold(username),
                failures=after.failures)  # fmt: skip

@@ -76,40 +76,40 @@ def login():
         return redirect(url_for("users.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        attempt = sign_in(db.session, session, form.username.data, form.password.data,
-                          address=request.remote_addr, now=datetime.now(UTC),
-                          limits=limits_from(current_app.config))  # fmt: skip
+        result = sign_in(db.session, session, form.username.data, form.password.data,
+                         address=request.remote_addr, now=datetime.now(UTC),
+                         limits=limits_from(current_app.config))  # fmt: skip
         db.session.commit()  # the audit entries of a refusal or a failure too
-        if attempt.user is None:
-            return _refused(form, attempt)
+        if result.user is None:
+            return _refused(form, result)
         session.clear()  # a fresh session at sign-in: no fixation
-        login_user(attempt.user)
+        login_user(result.user)
         session.permanent = True
         session[SESSION_STARTED] = datetime.now(UTC).timestamp()
-        if attempt.user.locale:
-            session["lang"] = attempt.user.locale
+        if result.user.locale:
+            session["lang"] = result.user.locale
         return redirect(safe_next_url(request.args.get("next")) or url_for("users.home"))
     status = 400 if form.errors else 200
     return render_template("users/login.html", form=form), status
 
 
-def _refused(form: LoginForm, attempt: Attempt):
+def _refused(form: LoginForm, result: Attempt):
     """The sign-in page again, saying why and, when throttled, how long to wait (also as
     ``Retry-After``)."""
-    if attempt.minutes:
+    if result.minutes:
         message = ngettext("Too many failed sign-ins: try again in %(num)s minute.",
                            "Too many failed sign-ins: try again in %(num)s minutes.",
-                           attempt.minutes)  # fmt: skip
-        status, retry = 429, attempt.minutes * 60
-    elif attempt.seconds:
+                           result.minutes)  # fmt: skip
+        status, retry = 429, result.minutes * 60
+    elif result.seconds:
         message = ngettext(
             "Many failed sign-ins for this account lately: for its safety, wait %(num)s "
             "second and sign in again.",
             "Many failed sign-ins for this account lately: for its safety, wait %(num)s "
             "seconds and sign in again.",
-            attempt.seconds,
+            result.seconds,
         )
-        status, retry = 429, attempt.seconds
+        status, retry = 429, result.seconds
     else:
         message = _("Wrong username or password, or the account is disabled.")
         status, retry = 401, None
