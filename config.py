@@ -94,9 +94,13 @@ class Config:
         # this long without one; an absolute cap forces a new sign-in every working day.
         self.PERMANENT_SESSION_LIFETIME = timedelta(minutes=_int("SESSION_IDLE_MINUTES", 60))
         self.SESSION_MAX_HOURS = _int("SESSION_MAX_HOURS", 12)
-        # Sign-in throttling: failures per account and per address within the window.
-        self.LOGIN_MAX_FAILURES_PER_ACCOUNT = _int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5)
+        # Sign-in throttling (app/users/throttle.py), over the window: a hard limit per
+        # account from one address and per address; per account from anywhere, a few
+        # seconds' wait that doubles up to a cap and never blocks.
+        self.LOGIN_MAX_FAILURES_PER_PAIR = _int("LOGIN_MAX_FAILURES_PER_PAIR", 5)
         self.LOGIN_MAX_FAILURES_PER_ADDRESS = _int("LOGIN_MAX_FAILURES_PER_ADDRESS", 20)
+        self.LOGIN_SLOWDOWN_AFTER = _int("LOGIN_SLOWDOWN_AFTER", 5)
+        self.LOGIN_SLOWDOWN_MAX_SECONDS = _int("LOGIN_SLOWDOWN_MAX_SECONDS", 30)
         self.LOGIN_THROTTLE_MINUTES = _int("LOGIN_THROTTLE_MINUTES", 15)
         self.SESSION_REFRESH_EACH_REQUEST = True
         self.SESSION_COOKIE_HTTPONLY = True

@@ -131,6 +131,7 @@ def register_security(app: Flask) -> None:
     from app.extensions import db, login_manager
     from app.security import check_access
     from app.users.models import User
+    from app.users.sessions import load_session_user
 
     login_manager.login_view = "users.login"
     login_manager.login_message = None  # the login page explains itself
@@ -139,9 +140,10 @@ def register_security(app: Flask) -> None:
     login_manager.session_protection = "basic"
 
     @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        user = db.session.get(User, int(user_id))
-        return user if user is not None and user.active else None
+    def load_user(token: str) -> User | None:
+        # On every request: a deactivated user, or a session ended on the server (an older
+        # session version: app/users/sessions.py), counts as signed out.
+        return load_session_user(db.session, token)
 
     app.before_request(check_access)
 

@@ -354,16 +354,16 @@ def _times_sent_back(call: Call, rule: OutcomeRule) -> int:
 def keep_posted_answers(
     session: Session, entry_id: int, agent_id: int, fields: Mapping[str, Any], notes: str | None
 ) -> None:
-    """An outcome refused because the lease was lost still keeps what the agent typed, in
-    their draft for that account, so nothing captured is lost."""
+    """An outcome refused because the lease was lost keeps what the agent typed in their own
+    draft for that account (made when they were handed it), so nothing captured is lost; a
+    post on a call they never held, another agent's, writes nothing."""
     draft = session.scalar(
         sa.select(CallDraft).where(
             CallDraft.queue_entry_id == entry_id, CallDraft.agent_id == agent_id
         )
     )
     if draft is None:
-        draft = CallDraft(queue_entry_id=entry_id, agent_id=agent_id)
-        session.add(draft)
+        return
     draft.answers = {k: v for k, v in fields.items() if k.startswith(FIELD_PREFIX)}
     draft.notes = notes or None
     session.flush()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from flask_login import UserMixin
@@ -51,12 +52,20 @@ class User(UserMixin, Timestamps, db.Model):
         default=False, server_default=sa.text("false")
     )
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Part of every session's token (``get_id``): raising it ends every session of the user
+    # at once, wherever its cookie is (``app.users.sessions``).
+    session_version: Mapped[int] = mapped_column(default=1, server_default=sa.text("1"))
 
     team: Mapped[Team | None] = relationship()
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users at login
         return self.active
+
+    def get_id(self) -> str:
+        """What a session (and a remember cookie) keeps of the user: id and session
+        version, so a session from before the version changed no longer loads anyone."""
+        return f"{self.id}:{self.session_version}"
 
     @hybrid_property
     def display_name(self) -> str:
@@ -71,3 +80,17 @@ class User(UserMixin, Timestamps, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"
+
+
+# What an open session must not outlive: who the user is allowed to be, and as whom they
+# prove it (``app.users.sessions``).
+ENDS_SESSIONS = ("password_hash", "active", "role", "zone_id", "team_id", "team")
+
+
+@sa.event.listens_for(User, "before_update")
+def _stale_sessions(_mapper: Any, _connection: Any, user: User) -> None:
+    """Raise the session version in the same UPDATE as a change that ends sessions, on
+    every path (pages, shell, jobs): no service can forget it."""
+    state = sa.inspect(user)
+    if any(state.attrs[name].history.has_changes() for name in ENDS_SESSIONS):
+        user.session_version = User.session_version + 1

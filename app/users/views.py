@@ -42,14 +42,15 @@ from app.users.forms import (
 from app.users.models import Team, User
 from app.users.rules import UserError
 from app.users.services import (
-    authenticate,
     create_with_temporary_password,
     list_users,
     zone_choices,
     zone_codes,
 )
+from app.users.sessions import end_sessions
+from app.users.signin import Attempt, sign_in
 from app.users.teams import team_choices, team_codes
-from app.users.throttle import fold, limits_from, locked_usernames, wait_minutes
+from app.users.throttle import Throttled, fold, limits_from, throttled_accounts
 
 bp = Blueprint("users", __name__)
 guard(bp, *Role)  # every signed-in user; views below narrow where needed
@@ -75,40 +76,48 @@ def login():
         return redirect(url_for("users.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        wait = wait_minutes(
-            db.session,
-            form.username.data,
-            request.remote_addr,
-            datetime.now(UTC),
-            limits_from(current_app.config),
-        )
-        if wait:
-            record(db.session, "auth.login_throttled", username=fold(form.username.data))
-            db.session.commit()
-            flash(
-                ngettext(
-                    "Too many failed sign-ins: try again in %(num)s minute.",
-                    "Too many failed sign-ins: try again in %(num)s minutes.",
-                    wait,
-                ),
-                "error",
-            )
-            return render_template("users/login.html", form=form), 429
-        user = authenticate(db.session, form.username.data, form.password.data)
-        if user is None:
-            db.session.commit()  # keep the failed-login audit entry
-            flash(_("Wrong username or password, or the account is disabled."), "error")
-            return render_template("users/login.html", form=form), 401
-        db.session.commit()
+        result = sign_in(db.session, session, form.username.data, form.password.data,
+                         address=request.remote_addr, now=datetime.now(UTC),
+                         limits=limits_from(current_app.config))  # fmt: skip
+        db.session.commit()  # the audit entries of a refusal or a failure too
+        if result.user is None:
+            return _refused(form, result)
         session.clear()  # a fresh session at sign-in: no fixation
-        login_user(user)
+        login_user(result.user)
         session.permanent = True
         session[SESSION_STARTED] = datetime.now(UTC).timestamp()
-        if user.locale:
-            session["lang"] = user.locale
+        if result.user.locale:
+            session["lang"] = result.user.locale
         return redirect(safe_next_url(request.args.get("next")) or url_for("users.home"))
     status = 400 if form.errors else 200
     return render_template("users/login.html", form=form), status
+
+
+def _refused(form: LoginForm, result: Attempt):
+    """The sign-in page again, saying why and, when throttled, how long to wait (also as
+    ``Retry-After``)."""
+    if result.minutes:
+        message = ngettext("Too many failed sign-ins: try again in %(num)s minute.",
+                           "Too many failed sign-ins: try again in %(num)s minutes.",
+                           result.minutes)  # fmt: skip
+        status, retry = 429, result.minutes * 60
+    elif result.seconds:
+        message = ngettext(
+            "Many failed sign-ins for this account lately: for its safety, wait %(num)s "
+            "second and sign in again.",
+            "Many failed sign-ins for this account lately: for its safety, wait %(num)s "
+            "seconds and sign in again.",
+            result.seconds,
+        )
+        status, retry = 429, result.seconds
+    else:
+        message = _("Wrong username or password, or the account is disabled.")
+        status, retry = 401, None
+    flash(message, "error")
+    response = make_response(render_template("users/login.html", form=form), status)
+    if retry is not None:
+        response.headers["Retry-After"] = str(retry)
+    return response
 
 
 @bp.context_processor
@@ -121,6 +130,11 @@ def session_limits() -> dict[str, int]:
 def logout():
     form = LogoutForm()
     if form.validate_on_submit():
+        # Every session of the user ends, on the server: a copy of this cookie (or the
+        # session on another computer) opens nothing any more.
+        end_sessions(db.session, current_user)
+        record(db.session, "auth.logout", user_id=current_user.id, obj=current_user)
+        db.session.commit()
         logout_user()
         session.clear()
         flash(_("You have signed out."), "info")
@@ -170,6 +184,8 @@ def change_password():
             show_refusal(form, exc)
         else:
             db.session.commit()
+            # The change ended every session of the user: this one goes on, re-issued.
+            login_user(current_user._get_current_object())
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("users.home"))
     return form_page("users/password.html", form, forced=current_user.must_change_password)
@@ -181,15 +197,24 @@ def change_password():
 @bp.route("/users/")
 @roles(Role.ADMIN)
 def index():
-    """Administrator's home: the users, their roles, zones and teams, who is locked out."""
-    now = datetime.now(UTC)
+    """Administrator's home: the users, their roles, zones and teams, whose sign-ins are
+    throttled, and a warning when an administrator's are."""
+    users, throttled = list_users(db.session), _throttled()
     return render_template(
         "users/index.html",
-        users=list_users(db.session),
+        users=users,
         zones=zone_codes(db.session),
         teams=team_codes(db.session),
-        locked=locked_usernames(db.session, now, limits_from(current_app.config)),
-    )
+        throttled=throttled,
+        throttled_admins=[(user, throttled[user.username]) for user in users
+                          if user.role == Role.ADMIN and user.username in throttled],
+        action_form=ActionForm(),
+    )  # fmt: skip
+
+
+def _throttled() -> dict[str, Throttled]:
+    """Username -> its sign-in throttle, for the accounts throttled now."""
+    return throttled_accounts(db.session, datetime.now(UTC), limits_from(current_app.config))
 
 
 def _profile(form: UserForm) -> dict[str, Any]:
@@ -253,18 +278,21 @@ def user(user_id: int):
             db.session.commit()
             flash(_("Saved.") if changed else _("Nothing to save: nothing changed."), "success")
             return redirect(url_for("users.user", user_id=found.id))
-    now, limits = datetime.now(UTC), limits_from(current_app.config)
-    locked = wait_minutes(db.session, found.username, None, now, limits)
+    throttle = _throttled().get(fold(found.username))
     return form_page("users/user.html", form, user=found, action_form=ActionForm(),
-                      locked=locked)  # fmt: skip
+                      throttle=throttle)  # fmt: skip
 
 
 def _user_action(user_id: int, change: Callable[[User], Any], done: str):
+    """An action button (POST, with its token): done and back to the user's page, or to
+    the users page when it was pressed there."""
     found = load_or_404(User, user_id)
     if ActionForm().validate_on_submit():
         attempt(lambda: change(found), done)
     else:
         flash(_("The form has expired: try again."), "error")
+    if request.form.get("back") == "index":
+        return redirect(url_for("users.index"))
     return redirect(url_for("users.user", user_id=user_id))
 
 
@@ -292,7 +320,7 @@ def reactivate(user_id: int):
 @bp.route("/users/<int:user_id>/unlock", methods=["POST"])
 @roles(Role.ADMIN)
 def unlock_user(user_id: int):
-    """Let a user locked out after failed sign-ins try again at once."""
+    """Let a user throttled after failed sign-ins try again at once, from anywhere."""
     return _user_action(
         user_id,
         lambda found: unlock(db.session, found, actor_id=current_user.id),

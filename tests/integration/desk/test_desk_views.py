@@ -12,7 +12,7 @@ import time_machine
 
 from app.desk.models import CallAttempt
 from tests import factories
-from tests.conftest import csrf_token
+from tests.conftest import Auth, csrf_token
 from tests.integration.desk.conftest import queued_account
 from tests.integration.desk.test_outcomes import QUALIFYING
 
@@ -220,6 +220,40 @@ def test_lost_lease_keeps_the_posted_answers_in_the_draft(
     ).one()
     assert draft.answers == {"a.contact_name": "Ada Lovelace"}
     assert session.scalar(sa.select(sa.func.count()).select_from(CallAttempt)) == 0
+
+
+def test_an_outcome_on_another_agents_call_writes_nothing(
+    app, client, auth, users, session, campaign, office_hours
+):
+    """Refused, and nothing kept of it: no draft of the intruder's, the holder's draft and
+    lease untouched, no call, no audit entry."""
+    from app.audit.models import AuditEntry
+    from app.campaigns.models import QueueEntry
+    from app.desk.models import CallDraft
+
+    queued_account(session, campaign)
+    url = start(client, auth, campaign)
+    entry_id = int(url.rsplit("/", 1)[1])
+    csrf, _, _ = page_tokens(client, url)
+    client.post(url + "/draft", json={"fields": {"a.contact_name": "Paola Verdi"}},
+                headers={"X-CSRFToken": csrf, "Accept": "application/json"})  # fmt: skip
+    session.expire_all()
+    lease = session.get(QueueEntry, entry_id).lease_expires_at
+    drafts = session.execute(sa.select(CallDraft.agent_id, CallDraft.answers)).all()
+
+    intruder = app.test_client()
+    other = factories.user(session, username="agente2")
+    Auth(intruder).login(other.username)
+    data = {"a.contact_name": "Scritto da un altro", "notes": "nota", "outcome": "busy",
+            "csrf_token": csrf_token(intruder, "/desk/"), "client_token": "ab" * 16}  # fmt: skip
+    audit = session.scalar(sa.select(sa.func.count()).select_from(AuditEntry))
+    response = intruder.post(url + "/outcome", data=data)
+    assert response.status_code == 302 and response.headers["Location"] == "/desk/"
+    session.expire_all()
+    assert session.execute(sa.select(CallDraft.agent_id, CallDraft.answers)).all() == drafts
+    assert session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)) == audit
+    assert session.scalar(sa.select(sa.func.count()).select_from(CallAttempt)) == 0
+    assert session.get(QueueEntry, entry_id).lease_expires_at == lease
 
 
 def test_oversized_or_nested_json_is_refused_cleanly(

@@ -114,6 +114,7 @@ def test_an_empty_desk_says_why_when_the_agent_has_no_active_team(
     assert 'data-testid="desk-empty"' in page and 'data-testid="desk-no-team"' in page
     users["agent"].team = teams[0]
     session.flush()
+    auth.login("agent")  # a team change ends the user's sessions (app/users/sessions.py)
     page = client.get("/desk/").get_data(as_text=True)
     assert "Solo Milano" in page and "desk-no-team" not in page
     teams[0].active = False

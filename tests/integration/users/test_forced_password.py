@@ -62,10 +62,14 @@ def test_the_new_password_follows_the_rules(client, users, session, temporary):
 
 
 def test_a_reset_while_signed_in_applies_at_the_next_page(client, users, session):
+    """The reset ends the user's sessions (app/users/sessions.py): the next page asks
+    them to sign in, and the temporary password leads to choosing their own."""
     Auth(client).login("agent")
     assert client.get("/desk/").status_code == 200
-    reset_password(session, users["agent"])
+    temporary = reset_password(session, users["agent"])
     session.flush()
+    assert client.get("/desk/").headers["Location"].startswith("/login")
+    Auth(client).login("agent", temporary)
     assert client.get("/desk/").headers["Location"] == "/password"
 
 

@@ -47,7 +47,7 @@ def actions(session):
         AuditEntry.id)).all()  # fmt: skip
 
 
-def test_the_list_links_each_user_and_says_who_is_locked(client, admin, users, session):
+def test_the_list_links_each_user_and_says_who_is_throttled(client, admin, users, session):
     for _ in range(5):
         client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
         Auth(client).login("agent", "wrong-password")
@@ -55,8 +55,29 @@ def test_the_list_links_each_user_and_says_who_is_locked(client, admin, users, s
     page = client.get("/users/").get_data(as_text=True)
     assert f'href="/users/{users["agent"].id}"' in page
     row = page[page.index('data-testid="user-agent"') :]
-    assert "bloccato per 15 minuti" in row[: row.index("</tr>")]
+    row = row[: row.index("</tr>")]
+    assert "5 accessi non riusciti: rallentato" in row
+    assert f'action="/users/{users["agent"].id}/unlock"' in row
+    assert 'data-testid="unlock-staff"' not in page  # nothing to unlock
+    assert 'data-testid="admin-throttled"' not in page  # an agent's, not an administrator's
     assert 'href="/users/new"' in page and 'href="/teams/"' in page
+
+
+def test_unlock_from_the_users_page(app, client, admin, users, session):
+    other = app.test_client()
+    for _ in range(5):
+        Auth(other).login("agent", "wrong-password")
+    assert Auth(other).login("agent").status_code == 429
+    agent = users["agent"]
+    refused = client.post(f"/users/{agent.id}/unlock", data={"back": "index"})  # no token
+    assert refused.status_code in (302, 400) and "user.unlock" not in actions(session)
+    response = post(client, f"/users/{agent.id}/unlock", {"back": "index"})
+    assert response.status_code == 302 and response.headers["Location"] == "/users/"
+    page = client.get("/users/").get_data(as_text=True)
+    assert "Sbloccato" in page and 'data-testid="unlock-agent"' not in page
+    assert Auth(other).login("agent").status_code == 302
+    entry = session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "user.unlock")).one()
+    assert entry.user_id == admin.id and entry.object_id == str(agent.id)
 
 
 def test_create_a_user_and_show_the_password_once(client, admin, session, team):
@@ -175,7 +196,7 @@ def test_unlock_lets_a_locked_user_sign_in_now(app, client, admin, users, sessio
         Auth(other).login("agent", "wrong-password")
     assert Auth(other).login("agent").status_code == 429
     page = client.get(f"/users/{users['agent'].id}").get_data(as_text=True)
-    assert "bloccato dopo accessi non riusciti" in page
+    assert 'data-testid="user-throttle"' in page and "127.0.0.1" in page
     response = post(client, f"/users/{users['agent'].id}/unlock")
     assert response.status_code == 302
     assert "Sbloccato" in client.get(response.headers["Location"]).get_data(as_text=True)
