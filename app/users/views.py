@@ -50,6 +50,8 @@ from app.users.services import (
 )
 from app.users.teams import team_choices, team_codes
 from app.users.throttle import fold, limits_from, locked_usernames, wait_minutes
+from app.workday.machine import Moment
+from app.workday.services import end_states, sign_in
 
 bp = Blueprint("users", __name__)
 guard(bp, *Role)  # every signed-in user; views below narrow where needed
@@ -99,6 +101,8 @@ def login():
             db.session.commit()  # keep the failed-login audit entry
             flash(_("Wrong username or password, or the account is disabled."), "error")
             return render_template("users/login.html", form=form), 401
+        if user.role == Role.AGENT:
+            sign_in(db.session, user.id)  # the working day's log: ready, from now
         db.session.commit()
         session.clear()  # a fresh session at sign-in: no fixation
         login_user(user)
@@ -121,6 +125,9 @@ def session_limits() -> dict[str, int]:
 def logout():
     form = LogoutForm()
     if form.validate_on_submit():
+        if current_user.role == Role.AGENT:
+            end_states(db.session, current_user.id, reason=Moment.SIGN_OUT)
+            db.session.commit()
         logout_user()
         session.clear()
         flash(_("You have signed out."), "info")
