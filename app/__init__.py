@@ -289,7 +289,8 @@ def register_templates(app: Flask) -> None:
 
     helpers: dict[str, Any] = {}
     for labels in (account_labels, user_labels, campaign_labels, import_labels,
-                   distribution_labels, board_labels, job_labels, script_labels, workday_labels):  # fmt: skip
+                   distribution_labels, board_labels, job_labels, script_labels,
+                   workday_labels):  # fmt: skip
         helpers.update(labels.TEMPLATE_HELPERS)
 
     app.context_processor(navigation)

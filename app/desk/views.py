@@ -337,7 +337,7 @@ def give_back(entry_id: int):
     return redirect(url_for("desk.home"))
 
 
-@bp.route("/calls/<int:entry_id>/<any(dial, answer, hang-up):moment>", methods=["POST"])
+@bp.route('/calls/<int:entry_id>/<any(dial, answer, "hang-up"):moment>', methods=["POST"])
 def call_moment(entry_id: int, moment: str):
     """The call's moments, from the call screen's keys and buttons: dial (the phone link),
     answered, hang up. Answers the state the desk shows, or a 409 with what to do."""
