@@ -265,7 +265,8 @@ def sweep_lapsed(session: Session, at: datetime | None = None, lapse: timedelta 
             lapsed.c.seen_at,
             sa.false(),
         )
-        return session.execute(sa.insert(t).from_select(columns, rows)).rowcount
+        inserted = sa.insert(t).from_select(columns, rows).returning(t.c.id)
+        return len(session.execute(inserted).all())
     found = session.execute(gone).all()
     if found:
         session.execute(
