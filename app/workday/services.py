@@ -15,7 +15,8 @@ silence accounted as signed out. Readers never wait for the sweep:
 ``StatePeriod.end_at`` says where an open period ends for them.
 
 Services flush and never commit; a refused moment raises ``StateRefused`` having written
-nothing.
+nothing. A clock that stepped back (servers a few milliseconds apart) never makes a period
+end before it began: the change happens at the open period's start instead.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.columns import utcnow
+from app.columns import UTCDateTime, utcnow
 from app.workday.machine import (
     ENDINGS,
     RULES,
@@ -77,13 +78,16 @@ def change_state(
             t.state.in_(sorted(rule.sources)),
             sa.or_(t.state == _SIGNED_OUT, t.seen_at > at - lapse),
         )
-        .values(ended_at=at, untimed=_untimed(untimed_for))
-        .returning(t.state)
+        .values(ended_at=_not_before(t.started_at, at), untimed=_untimed(untimed_for))
+        .returning(t.ended_at)
         .execution_options(synchronize_session=False)
     )
     if moment == M.TAKE:  # the account already in hand (a reloaded desk): no change
         ending = ending.where(t.account_id.is_distinct_from(account_id))
-    if session.execute(ending).first() is None:
+    ended = session.execute(ending).first()
+    if ended is not None:
+        at = ended.ended_at
+    else:
         current = _settle(session, agent_id, at, lapse)
         if moment == M.TAKE and _holds(current, account_id):
             return None
@@ -91,11 +95,17 @@ def change_state(
         if target is None:
             return None
         if current is not None:
-            current.ended_at = at
+            at = current.ended_at = max(at, current.started_at)
             if untimed_for is not None and _previewing(current, untimed_for):
                 current.untimed = True
             session.flush()
     return _open(session, agent_id, rule.target, moment, at, campaign_id, account_id, reason)
+
+
+def _not_before(column: sa.ColumnElement[datetime], at: datetime) -> sa.ColumnElement[datetime]:
+    """``at``, or ``column`` when it is later: a clock that stepped back (another server's,
+    or this one's after a correction) never ends a period before it began."""
+    return sa.case((column > at, column), else_=sa.literal(at, UTCDateTime))
 
 
 def _untimed(account_id: int | None) -> sa.ColumnElement[bool] | sa.Column[bool]:
@@ -205,7 +215,7 @@ def touch(session: Session, agent_id: int, at: datetime | None = None) -> None:
             t.state != _SIGNED_OUT,
             t.seen_at > at - LAPSE,
         )
-        .values(seen_at=at)
+        .values(seen_at=_not_before(t.seen_at, at))
         .execution_options(synchronize_session=False)
     )
     if seen.rowcount == 0:
@@ -223,7 +233,7 @@ def _come_back(session: Session, agent_id: int, at: datetime) -> None:
         return
     last = _last_working(session, agent_id)
     if current is not None:
-        current.ended_at = at
+        at = current.ended_at = max(at, current.started_at)
         session.flush()
     if last is None:
         _open(session, agent_id, S.READY, M.SIGN_IN, at, None, None, None)

@@ -191,13 +191,20 @@
     // On a Mac, Option+letter types a character (é, €…): inside a text field it is typing.
     const typing = event.target.matches("input[type=text], input[type=tel], input[type=email], textarea");
     if (typing && event.key.length === 1 && event.key.toLowerCase() !== key) return;
-    // An outcome's letter, or a moment's shown now (hang up: Alt+F).
-    const button = form.querySelector(`button[name=outcome][data-key="${key}"]`)
-      || Array.from(document.querySelectorAll(`[data-moment][data-key="${key}"]`))
-        .find((el) => el.offsetParent !== null);
-    if (!button) return;
+    const button = form.querySelector(`button[name=outcome][data-key="${key}"]`);
+    if (button) {
+      event.preventDefault();
+      button.click();
+      return;
+    }
+    // The desk's own keys (dial, hang up, pause after this call): clicked, or focused for
+    // a list. A browser that handled the element's accesskey already has prevented this.
+    if (event.defaultPrevented) return;
+    const own = Array.from(document.querySelectorAll(`[data-desk-key="${key}"]`))
+      .find((el) => el.offsetParent !== null);
+    if (!own) return;
     event.preventDefault();
-    button.click();
+    if (own.matches("select")) own.focus(); else own.click();
   });
 
   // ---- copy the number ----

@@ -131,3 +131,17 @@ def test_a_moment_of_an_agent_without_a_log_starts_one(session):
     reason = session.scalar(sa.select(PauseReason).where(PauseReason.code == "break"))
     change_state(session, agent.id, M.PAUSE, at=at(0), reason=reason)
     assert log(session, agent.id) == [(S.PAUSED, M.PAUSE, at(0), None)]
+
+
+def test_a_clock_that_stepped_back_never_ends_a_period_before_it_began(session):
+    """Two servers a few milliseconds apart, or a clock corrected backwards: the change
+    happens at the open period's start, and the periods still tile."""
+    agent = factories.user(session, username="uno")
+    sign_in(session, agent.id, at(10))
+    touch(session, agent.id, at(9))
+    reason = session.scalar(sa.select(PauseReason).where(PauseReason.code == "break"))
+    change_state(session, agent.id, M.PAUSE, at=at(8), reason=reason)
+    assert log(session, agent.id) == [
+        (S.READY, M.SIGN_IN, at(10), at(10)),
+        (S.PAUSED, M.PAUSE, at(10), None),
+    ]
