@@ -14,6 +14,7 @@
       body: "{}",
     }).catch(() => { /* offline: the next beat tries again */ });
   }
+  beat(); // at once too: a tab the browser discarded and reloads is back now, not in 30 s
   setInterval(beat, BEAT_EVERY_MS);
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "visible") beat();
