@@ -38,6 +38,13 @@ class DeskState:
     reason: PauseReason | None = None
     overdue_at: datetime | None = None
 
+    @property
+    def limit_minutes(self) -> int | None:
+        """The pause's maximum as it stood when the pause began (``overdue_at``)."""
+        if self.overdue_at is None or self.since is None:
+            return None
+        return round((self.overdue_at - self.since).total_seconds() / 60)
+
     def as_json(self) -> dict[str, str | None]:
         return {"state": self.state.value, "since": _iso(self.since), "now": _iso(self.now)}
 
