@@ -106,11 +106,12 @@ def register_blueprints(app: Flask) -> None:
     from app.setup import campaign_views, script_views
     from app.users import team_views as teams
     from app.users import views as users
+    from app.workday import views as pause_reasons
     from app.workspace import views as workspace
 
     for module in (
         users, teams, i18n, workspace, imports, desk, board, distribution, jobs, donotcall, privacy,
-        script_views, campaign_views,
+        script_views, campaign_views, pause_reasons,
     ):  # fmt: skip
         app.register_blueprint(module.bp)
 
@@ -286,10 +287,12 @@ def register_templates(app: Flask) -> None:
     from app.scripting.branching import condition_dict
     from app.users import labels as user_labels
     from app.users.forms import LogoutForm
+    from app.workday import labels as workday_labels
 
     helpers: dict[str, Any] = {}
     for labels in (account_labels, user_labels, campaign_labels, import_labels,
-                   distribution_labels, board_labels, job_labels, script_labels):  # fmt: skip
+                   distribution_labels, board_labels, job_labels, script_labels,
+                   workday_labels):  # fmt: skip
         helpers.update(labels.TEMPLATE_HELPERS)
 
     app.context_processor(navigation)

@@ -35,6 +35,7 @@ from app.territory.models import (
     Zone,
 )
 from app.users.models import Team, User
+from app.workday.models import PauseReason, StatePeriod
 
 __all__ = [
     "Account",
@@ -64,9 +65,11 @@ __all__ = [
     "Municipality",
     "MunicipalityPostcode",
     "Opportunity",
+    "PauseReason",
     "Province",
     "QueueEntry",
     "Salesperson",
+    "StatePeriod",
     "Team",
     "TerritoryRule",
     "User",

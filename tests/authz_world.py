@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.orm import Session
 
@@ -34,6 +35,7 @@ from app.security import Role
 from app.territory.models import TerritoryRule
 from app.users.models import User
 from app.users.teams import create_team
+from app.workday.models import PauseReason
 from app.workspace.merging import merge_accounts
 from config import ROOT
 from tests import factories
@@ -277,7 +279,15 @@ FACTORIES: dict[str, Callable[[World, str], Any]] = {
     "contact_id": lambda w, side: w.account(side).contacts[0].id,
     "user_id": lambda w, side: (w.me if side == OWN else w.users["agent_b"]).id,
     "team_id": lambda w, side: w.teams[side].id,
+    # The pause reasons are the staff's list, nobody's own: a seeded one on either side.
+    "reason_id": lambda w, side: _pause_reason(w.session, side),
 }
+
+
+def _pause_reason(session: Session, side: str) -> int:
+    code = "break" if side == OWN else "lunch"
+    return session.scalar(sa.select(PauseReason.id).where(PauseReason.code == code))
+
 
 # Parameter -> viewers to whom someone else's object must be refused. Not listed: the
 # role decides alone (supervisors see every agent and entry of the campaigns they see;
@@ -306,4 +316,5 @@ def snapshot_sql() -> tuple[str, ...]:
         "SELECT id, status, salesperson_id, anonymised_at, merged_into_id FROM accounts",
         "SELECT id, full_name FROM contacts",
         "SELECT id, undone_at FROM account_merges",
+        "SELECT id, state, ended_at, seen_at FROM agent_states",  # the desk's moments
     )

@@ -30,6 +30,7 @@ LAYERS = (
     "spreadsheets",
     # the pipeline
     "territory",
+    "workday",
     "users",
     "accounts",
     "scripting",

@@ -37,8 +37,17 @@ LABEL_MAX = 60
 # and ``templates/desk/_call_screen.html`` read them from here). "next": the desk home's
 # *Next account* (G, "go"; it was N, which the default set gives to *Non interessato*);
 # "home": the navigation bar's Desk, the one section an agent's bar shows (it was D, which
-# the default set gives to *Duplicato*).
-DESK_KEYS: Mapping[str, str] = {"dial": "t", "next": "g", "home": access_key("desk.home")}
+# the default set gives to *Duplicato*); "hang_up": the call screen's *Hang up* (F, "fine
+# chiamata"), which ends the talk and starts the wrap-up; "pause": *Pause* on the desk home
+# (the reason list) and *Pause after this call* on the call screen, and *Resume* while
+# paused (one letter for the pause, whichever way it goes).
+DESK_KEYS: Mapping[str, str] = {
+    "dial": "t",
+    "next": "g",
+    "home": access_key("desk.home"),
+    "hang_up": "f",
+    "pause": "p",
+}
 # The statuses a final outcome may leave an account in.
 FINAL_STATUSES = (S.QUALIFIED, S.NOT_INTERESTED, S.INVALID, S.TO_REVIEW, S.DO_NOT_CALL,
                   S.UNREACHABLE)  # fmt: skip

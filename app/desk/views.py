@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
-from typing import Any
+from collections.abc import Callable
+from datetime import datetime
 
 from flask import (
     Blueprint,
@@ -24,8 +24,10 @@ from app.campaigns.models import Campaign, CampaignStatus
 from app.campaigns.outcomes import DESK_KEYS
 from app.campaigns.teams import may_work
 from app.columns import utcnow
-from app.desk.forms import NextAccountForm, OutcomeForm, ReleaseForm
+from app.desk import moments
+from app.desk.forms import NextAccountForm, OutcomeForm, PauseForm, ReleaseForm, ResumeForm
 from app.desk.home import desk_campaigns
+from app.desk.payloads import callback_time, form_value, holds_nul, json_body, plain
 from app.desk.queue import claim, release, renew_lease
 from app.desk.services import (
     AnswersRejected,
@@ -44,10 +46,14 @@ from app.desk.services import (
 from app.extensions import begin_write, db
 from app.scripting.answers import AnswerError, clean_answer
 from app.security import Role, guard, load_or_404
+from app.workday.labels import pause_reason_label
+from app.workday.machine import AgentState
+from app.workday.models import PauseReason
+from app.workday.reasons import active_reasons
+from app.workday.services import touch
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
 NOTES_LIMIT = 4000
-JSON_LIMIT = 64 * 1024  # a draft of the longest script is a few KB
 guard(bp, Role.AGENT)
 
 
@@ -55,13 +61,23 @@ guard(bp, Role.AGENT)
 def home():
     """Agent home: the active campaigns open to the agent's team, each with its "next
     account" button, or, outside its calling hours, when calls reopen."""
+    state = moments.desk_state(db.session, current_user.id)
     return render_template(
         "desk/home.html",
         campaigns=desk_campaigns(db.session, current_user),
         team=current_user.team,
         form=NextAccountForm(),
+        state=state,
+        pause_form=_pause_form() if state.state != AgentState.PAUSED else None,
+        resume_form=ResumeForm(),
         desk_keys=DESK_KEYS,
     )
+
+
+def _pause_form() -> PauseForm:
+    form = PauseForm()
+    form.reason.choices = [(r.id, pause_reason_label(r)) for r in active_reasons(db.session)]
+    return form
 
 
 def _active_campaign(campaign: Campaign) -> bool:
@@ -85,6 +101,7 @@ def _open_next(campaign: Campaign):
     claimed = claim(db.session, campaign, current_user.id)
     if claimed is not None:
         start_call(db.session, claimed.entry_id, current_user.id)
+        moments.took(db.session, current_user.id, campaign.id, claimed.account_id)
     db.session.commit()
     if claimed is not None:
         return redirect(url_for("desk.call", entry_id=claimed.entry_id))
@@ -141,6 +158,8 @@ def _render_call(
             timezone=ROME.key,
             callback_at=callback_at[:16],
             desk_keys=DESK_KEYS,
+            state=moments.desk_state(db.session, current_user.id),
+            reasons=active_reasons(db.session),
         ),
         status,
     )
@@ -157,14 +176,14 @@ def _json_call(entry_id: int):
 @bp.route("/calls/<int:entry_id>/draft", methods=["POST"])
 def draft(entry_id: int):
     """Autosave: the form's fields as the desk sends them; also renews the lease."""
-    payload = _json_body()
+    payload = json_body()
     if not isinstance(payload, dict) or not isinstance(payload.get("fields"), dict):
         return jsonify(error=_("The draft could not be read.")), 400
-    fields = {k: v for k, v in payload["fields"].items() if _plain(v)}
+    fields = {k: v for k, v in payload["fields"].items() if plain(v)}
     notes = payload.get("notes")
     if notes is not None and not isinstance(notes, str):
         return jsonify(error=_("The draft could not be read.")), 400
-    if _holds_nul([notes, fields]):
+    if holds_nul([notes, fields]):
         return jsonify(error=_("The draft could not be read.")), 400
     notes = notes[:NOTES_LIMIT] if notes else notes
     begin_write(db.session)
@@ -177,32 +196,6 @@ def draft(entry_id: int):
     return jsonify(saved_at=saved.updated_at.isoformat(), lease_expires_at=_iso(expires))
 
 
-def _json_body() -> Any:
-    """The request's JSON, or None if it is too large, malformed or absurdly nested."""
-    if (request.content_length or 0) > JSON_LIMIT:
-        return None
-    try:
-        return request.get_json(silent=True)
-    except RecursionError:
-        return None
-
-
-def _plain(value: Any) -> bool:
-    """A form value: a string, or a list of strings (checkboxes)."""
-    if isinstance(value, str):
-        return len(value) <= 2000
-    return isinstance(value, list) and len(value) <= 50 and all(isinstance(v, str) for v in value)
-
-
-def _holds_nul(value: Any) -> bool:
-    """A NUL character in a text, a key or an item: PostgreSQL stores no such text."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
-    return isinstance(value, list) and any(_holds_nul(v) for v in value)
-
-
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
@@ -212,6 +205,8 @@ def lease(entry_id: int):
     """Heartbeat of the open desk (every 30 s, and when the tab is visible again)."""
     begin_write(db.session)
     expires = renew_lease(db.session, entry_id, current_user.id)
+    if expires is not None:
+        touch(db.session, current_user.id)  # the heartbeat of the agent's state
     db.session.commit()
     if expires is None:
         return jsonify(error=_("This account is no longer assigned to you.")), 409
@@ -221,7 +216,7 @@ def lease(entry_id: int):
 @bp.route("/calls/<int:entry_id>/check", methods=["POST"])
 def check(entry_id: int):
     """Validate one answer as it is typed, by the same rules as the final save."""
-    payload = _json_body()
+    payload = json_body()
     if not isinstance(payload, dict) or not isinstance(payload.get("value"), str):
         return jsonify(error=_("Nothing to check.")), 400
     if len(payload["value"]) > 2000:
@@ -254,12 +249,13 @@ def outcome(entry_id: int):
     done = find_recorded(db.session, token, current_user.id, entry_id)
     if done is not None:
         return _after_outcome(done.campaign_id)  # a retried submit: already recorded
-    fields = {key: _form_value(key) for key in request.form if key.startswith("a.")}
+    fields = {key: form_value(key) for key in request.form if key.startswith("a.")}
     notes = request.form.get("notes", "").replace("\x00", "").strip()[:NOTES_LIMIT]
     callback_raw = request.form.get("callback_at", "")
     try:
         call = open_call(db.session, entry_id, current_user.id)
         campaign_id = call.campaign.id
+        pause = _pause_after()
         record_outcome(
             db.session,
             call,
@@ -267,14 +263,10 @@ def outcome(entry_id: int):
             fields=fields,
             notes=notes,
             client_token=token,
-            callback_at=_callback_time(callback_raw),
+            callback_at=callback_time(callback_raw),
         )
-        # The next account is leased in the same transaction: one commit, and the desk
-        # opens it at once.
         campaign = call.campaign
-        claimed = (
-            claim(db.session, campaign, current_user.id) if _active_campaign(campaign) else None
-        )
+        claimed = _next_after(call, pause)
         db.session.commit()
     except IntegrityError:
         # The same submission raced itself (a retry while the first was saving): the first
@@ -294,22 +286,30 @@ def outcome(entry_id: int):
     flash(_("Outcome saved."), "info")
     if claimed is not None:
         return redirect(url_for("desk.call", entry_id=claimed.entry_id))
+    if pause is not None:
+        return redirect(url_for("desk.home"))
     return _no_account(campaign)
 
 
-def _form_value(key: str) -> str | list[str]:
-    """A posted answer; NUL characters (invisible, and PostgreSQL stores none) dropped."""
-    values = [value.replace("\x00", "") for value in request.form.getlist(key)]
-    return values[0] if len(values) == 1 else values
-
-
-def _callback_time(raw: str) -> datetime | None:
-    """``datetime-local`` input, in Rome's time (calling hours are Rome's), to UTC."""
-    try:
-        local = datetime.strptime(raw.strip(), "%Y-%m-%dT%H:%M")
-    except ValueError:
+def _pause_after() -> PauseReason | None:
+    """The reason of "pause after this call", if the agent chose one."""
+    raw = request.form.get("pause_reason", "")
+    if not raw:
         return None
-    return local.replace(tzinfo=ROME).astimezone(UTC)
+    return moments.pause_reason_for(db.session, int(raw) if raw.isdigit() else None)
+
+
+def _next_after(call, pause: PauseReason | None):
+    """The next account, leased in the outcome's transaction (one commit, and the desk
+    opens it at once), unless the agent pauses after this call; the state log follows."""
+    campaign = call.campaign
+    claimed = None
+    if pause is None and _active_campaign(campaign):
+        claimed = claim(db.session, campaign, current_user.id)
+    moments.after_outcome(db.session, current_user.id, campaign_id=campaign.id,
+                          called_account_id=call.account.id, pause=pause,
+                          next_account_id=claimed.account_id if claimed else None)  # fmt: skip
+    return claimed
 
 
 def _after_outcome(campaign_id: int):
@@ -331,6 +331,60 @@ def give_back(entry_id: int):
             return away
         release(db.session, call.entry, current_user.id)
         discard_draft(db.session, call.entry.id, current_user.id)
+        moments.gave_back(db.session, current_user.id)
         db.session.commit()
         flash(_("The account went back to the queue."), "info")
+    return redirect(url_for("desk.home"))
+
+
+@bp.route('/calls/<int:entry_id>/<any(dial, answer, "hang-up"):moment>', methods=["POST"])
+def call_moment(entry_id: int, moment: str):
+    """The call's moments, from the call screen's keys and buttons: dial (the phone link),
+    answered, hang up. Answers the state the desk shows, or a 409 with what to do."""
+    begin_write(db.session)
+    try:
+        shown = moments.call_moment(db.session, entry_id, current_user.id,
+                                    moments.CALL_MOMENTS[moment])  # fmt: skip
+    except DeskError as exc:
+        db.session.rollback()
+        return jsonify(error=str(exc)), 409
+    db.session.commit()
+    return jsonify(shown.as_json())
+
+
+@bp.route("/heartbeat", methods=["POST"])
+def heartbeat():
+    """The desk home's heartbeat (every 30 s): the agent is still there."""
+    begin_write(db.session)
+    touch(db.session, current_user.id)
+    db.session.commit()
+    return jsonify(ok=True)
+
+
+@bp.route("/pause", methods=["POST"])
+def pause():
+    """Stop taking calls, for the reason chosen on the desk's home."""
+    form = PauseForm()
+    return _home_moment(form, lambda: moments.pause(db.session, current_user.id, form.reason.data))
+
+
+@bp.route("/resume", methods=["POST"])
+def resume():
+    """The pause is over: ready for the next account."""
+    return _home_moment(ResumeForm(), lambda: moments.resume(db.session, current_user.id))
+
+
+def _home_moment(form, change: Callable[[], None]):
+    """A moment of the desk's home (pause, resume): back home, with what went wrong."""
+    if not form.validate_on_submit():
+        flash(_("The form has expired: try again."), "error")
+        return redirect(url_for("desk.home"))
+    begin_write(db.session)
+    try:
+        change()
+    except DeskError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
     return redirect(url_for("desk.home"))

@@ -51,6 +51,8 @@ from app.users.sessions import end_sessions
 from app.users.signin import Attempt, sign_in
 from app.users.teams import team_choices, team_codes
 from app.users.throttle import Throttled, fold, limits_from, throttled_accounts
+from app.workday import services as workday
+from app.workday.machine import Moment
 
 bp = Blueprint("users", __name__)
 guard(bp, *Role)  # every signed-in user; views below narrow where needed
@@ -79,6 +81,8 @@ def login():
         result = sign_in(db.session, session, form.username.data, form.password.data,
                          address=request.remote_addr, now=datetime.now(UTC),
                          limits=limits_from(current_app.config))  # fmt: skip
+        if result.user is not None and result.user.role == Role.AGENT:
+            workday.sign_in(db.session, result.user.id)  # the working day's log: ready
         db.session.commit()  # the audit entries of a refusal or a failure too
         if result.user is None:
             return _refused(form, result)
@@ -131,8 +135,10 @@ def logout():
     form = LogoutForm()
     if form.validate_on_submit():
         # Every session of the user ends, on the server: a copy of this cookie (or the
-        # session on another computer) opens nothing any more.
+        # session on another computer) opens nothing any more; an agent's day stops too.
         end_sessions(db.session, current_user)
+        if current_user.role == Role.AGENT:
+            workday.end_states(db.session, current_user.id, reason=Moment.SIGN_OUT)
         record(db.session, "auth.logout", user_id=current_user.id, obj=current_user)
         db.session.commit()
         logout_user()

@@ -1,5 +1,6 @@
 // The agent desk: autosaved drafts, lease renewal, branching, validation as typed,
-// one-click-safe outcomes and keyboard shortcuts. No framework; served from /static.
+// the call's moments (dial, answered, hang up), one-click-safe outcomes and keyboard
+// shortcuts. No framework; served from /static.
 (function () {
   "use strict";
   const form = document.getElementById("call-form");
@@ -112,8 +113,44 @@
     if (r.ok && r.data.normalised && input.value && !r.data.error) input.title = r.data.normalised;
   }
 
+  // ---- the call's moments: dial (the phone link, Alt+T), answered, hang up (Alt+F) ----
+  // Each is posted as it happens; the answer is the state the desk shows, its clock
+  // running (agent_state.js). The phone link still opens the softphone.
+  const stateBox = document.getElementById("agent-state");
+  let moments = Promise.resolve();
+  function sendMoment(url) {
+    if (submitted || !url) return moments;
+    moments = moments.then(async () => {
+      try {
+        const r = await post(url, {});
+        if (r.ok && stateBox && window.agentState) {
+          window.agentState.show(stateBox, r.data, messages.states[r.data.state] || r.data.state);
+        } else if (!r.ok) {
+          status.textContent = r.data.error || messages.notSaved;
+          status.classList.add("warn");
+        }
+      } catch (e) {
+        status.textContent = messages.offline;
+        status.classList.add("warn");
+      }
+    });
+    return moments;
+  }
+  for (const el of document.querySelectorAll("[data-moment]")) {
+    el.addEventListener("click", () => { sendMoment(el.dataset.url); });
+  }
+  // The first answer typed while dialling means someone answered.
+  const answerButton = document.querySelector("[data-moment=answer]");
+  let answering = false;
+  function typedWhileDialling() {
+    if (answering || !stateBox || stateBox.dataset.state !== "dialling" || !answerButton) return;
+    answering = true;
+    sendMoment(answerButton.dataset.url).then(() => { answering = false; });
+  }
+
   form.addEventListener("input", (event) => {
     if (submitted) return;
+    typedWhileDialling();
     scheduleSave();
     const input = event.target;
     if (input.dataset && input.dataset.validate) {
@@ -155,9 +192,19 @@
     const typing = event.target.matches("input[type=text], input[type=tel], input[type=email], textarea");
     if (typing && event.key.length === 1 && event.key.toLowerCase() !== key) return;
     const button = form.querySelector(`button[name=outcome][data-key="${key}"]`);
-    if (!button) return;
+    if (button) {
+      event.preventDefault();
+      button.click();
+      return;
+    }
+    // The desk's own keys (dial, hang up, pause after this call): clicked, or focused for
+    // a list. A browser that handled the element's accesskey already has prevented this.
+    if (event.defaultPrevented) return;
+    const own = Array.from(document.querySelectorAll(`[data-desk-key="${key}"]`))
+      .find((el) => el.offsetParent !== null);
+    if (!own) return;
     event.preventDefault();
-    button.click();
+    if (own.matches("select")) own.focus(); else own.click();
   });
 
   // ---- copy the number ----

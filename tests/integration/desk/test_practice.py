@@ -269,3 +269,16 @@ def test_a_practice_account_never_mixes_with_a_live_queue(session, campaign, pra
     entries = session.scalars(sa.select(QueueEntry).where(QueueEntry.account_id == invented.id))
     assert [(e.campaign_id, e.state) for e in entries] == [(practice.id, QueueState.WAITING)]
     assert session.get(Account, invented.id).practice
+
+
+def test_a_practice_call_trains_the_call_moments_without_a_number(client, auth, users, session,
+                                                                  practice):  # fmt: skip
+    """No number to click: a button starts the practice call, Alt+T as for a live one, and
+    the state log records it as a dial."""
+    practice_account(session, practice)
+    url, page = take(client, auth, practice, SUNDAY_EVENING)
+    button = re.search(r'<button[^>]*data-moment="dial"[^>]*>', page).group(0)
+    assert 'accesskey="t"' in button and "Inizia la chiamata di prova" in page
+    with time_machine.travel(SUNDAY_EVENING, tick=True):
+        dialled = client.post(url + "/dial", headers={"X-CSRFToken": csrf_token(client, url)})
+    assert dialled.status_code == 200 and dialled.get_json()["state"] == "dialling"

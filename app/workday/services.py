@@ -1,0 +1,296 @@
+"""Writing the agent's state log, and reading the period an agent is in.
+
+Every change is one small write on the common path: an ``UPDATE ... RETURNING`` ends the
+open period (if it may be left by the moment), and an ``INSERT`` opens the next at the
+same instant. Only when that update finds nothing to end (no log yet, a refused or
+repeated moment, a desk that went silent) does ``_settle`` read the open period to decide.
+The desk's heartbeat is one ``UPDATE`` of the open period's ``seen_at``.
+
+A desk silent for ``LAPSE`` (no heartbeat, no lease renewal, no moment) is gone: its open
+period ends at its last sign of life and a signed-out period (moment ``lapse``) starts
+there. The sweep (``sweep_lapsed``) writes that down for every agent at once (the desk's
+claim and every sign-in run it, beside the claim's return of abandoned leases); a desk
+that speaks again before or after the sweep is *back* in the state it lapsed in, the
+silence accounted as signed out. Readers never wait for the sweep:
+``StatePeriod.end_at`` says where an open period ends for them.
+
+Services flush and never commit; a refused moment raises ``StateRefused`` having written
+nothing. A clock that stepped back (servers a few milliseconds apart) never makes a period
+end before it began: the change happens at the open period's start instead.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from app.columns import UTCDateTime, utcnow
+from app.workday.machine import (
+    ENDINGS,
+    RULES,
+    WORKING,
+    AgentState,
+    Moment,
+    next_state,
+)
+from app.workday.models import PauseReason, StatePeriod
+
+# The desk renews its lease or sends a heartbeat every 30 s (a minute in a background
+# tab); silent for this long, it is gone. The default lease of a campaign.
+LAPSE = timedelta(minutes=5)
+S = AgentState
+M = Moment
+_SIGNED_OUT = sa.literal_column("'signed_out'")  # a literal: the partial index matches it
+
+
+def change_state(
+    session: Session,
+    agent_id: int,
+    moment: Moment,
+    *,
+    at: datetime | None = None,
+    campaign_id: int | None = None,
+    account_id: int | None = None,
+    reason: PauseReason | None = None,
+    untimed_for: int | None = None,
+    lapse: timedelta = LAPSE,
+) -> StatePeriod | None:
+    """Apply ``moment`` to the agent's log at ``at`` (now): end the open period and open
+    the state the moment leads to, in ``campaign_id`` with ``account_id`` in hand (None:
+    the desk's home), paused for ``reason`` (a pause moment needs one). Returns the new
+    period, or None when nothing changed (a repeat; ``TAKE`` of the account already in
+    hand). ``untimed_for``: the account whose call this moment ends (an outcome, a hang-up);
+    a ready period previewing it is marked ``untimed``. Raises ``StateRefused``."""
+    at = at or utcnow()
+    rule = RULES[moment]
+    if rule.target is None:
+        raise ValueError("BACK is the heartbeat's (touch), not a moment to ask for")
+    if (rule.target == S.PAUSED) != (reason is not None):
+        raise ValueError("a pause, and only a pause, has a reason")
+    t = StatePeriod
+    ending = (
+        sa.update(t)
+        .where(
+            t.agent_id == agent_id,
+            t.ended_at.is_(None),
+            t.state.in_(sorted(rule.sources)),
+            sa.or_(t.state == _SIGNED_OUT, t.seen_at > at - lapse),
+        )
+        .values(ended_at=_not_before(t.started_at, at), untimed=_untimed(untimed_for))
+        .returning(t.ended_at)
+        .execution_options(synchronize_session=False)
+    )
+    if moment == M.TAKE:  # the account already in hand (a reloaded desk): no change
+        ending = ending.where(t.account_id.is_distinct_from(account_id))
+    ended = session.execute(ending).first()
+    if ended is not None:
+        at = ended.ended_at
+    else:
+        current = _settle(session, agent_id, at, lapse)
+        if moment == M.TAKE and _holds(current, account_id):
+            return None
+        target = next_state(current.state if current else S.SIGNED_OUT, moment)
+        if target is None:
+            return None
+        if current is not None:
+            at = current.ended_at = max(at, current.started_at)
+            if untimed_for is not None and _previewing(current, untimed_for):
+                current.untimed = True
+            session.flush()
+    return _open(session, agent_id, rule.target, moment, at, campaign_id, account_id, reason)
+
+
+def _not_before(column: sa.ColumnElement[datetime], at: datetime) -> sa.ColumnElement[datetime]:
+    """``at``, or ``column`` when it is later: a clock that stepped back (another server's,
+    or this one's after a correction) never ends a period before it began."""
+    return sa.case((column > at, column), else_=sa.literal(at, UTCDateTime))
+
+
+def _untimed(account_id: int | None) -> sa.ColumnElement[bool] | sa.Column[bool]:
+    t = StatePeriod
+    if account_id is None:
+        return t.untimed
+    previewing = sa.and_(t.state == S.READY, t.account_id == account_id)
+    return sa.case((previewing, sa.true()), else_=t.untimed)
+
+
+def _previewing(period: StatePeriod, account_id: int) -> bool:
+    return period.state == S.READY and period.account_id == account_id
+
+
+def _holds(period: StatePeriod | None, account_id: int | None) -> bool:
+    return period is not None and period.state in WORKING and period.account_id == account_id
+
+
+def _open(
+    session: Session,
+    agent_id: int,
+    state: AgentState,
+    moment: Moment,
+    at: datetime,
+    campaign_id: int | None,
+    account_id: int | None,
+    reason: PauseReason | None,
+    overdue_at: datetime | None = None,
+) -> StatePeriod:
+    if reason is not None and overdue_at is None and reason.max_minutes:
+        overdue_at = at + timedelta(minutes=reason.max_minutes)
+    period = StatePeriod(
+        agent_id=agent_id,
+        state=state,
+        moment=moment,
+        campaign_id=campaign_id,
+        account_id=account_id if state != S.SIGNED_OUT else None,
+        pause_reason_id=reason.id if reason is not None else None,
+        started_at=at,
+        seen_at=at,
+        overdue_at=overdue_at,
+        untimed=False,
+    )
+    session.add(period)
+    session.flush()
+    return period
+
+
+def _open_period(session: Session, agent_id: int) -> StatePeriod | None:
+    return session.scalar(
+        sa.select(StatePeriod)
+        .where(StatePeriod.agent_id == agent_id, StatePeriod.ended_at.is_(None))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+def _settle(session: Session, agent_id: int, at: datetime, lapse: timedelta) -> StatePeriod | None:
+    """The agent's open period, read under a lock, once a silent desk is written down as
+    lapsed (its period ended at its last sign of life, signed out from there)."""
+    current = _open_period(session, agent_id)
+    if current is None:
+        # Read again: a change that committed while this transaction waited for its row
+        # is visible to a new statement (READ COMMITTED), not to the first.
+        current = _open_period(session, agent_id)
+    if current is None or current.state == S.SIGNED_OUT or current.seen_at > at - lapse:
+        return current
+    current.ended_at = current.seen_at
+    session.flush()
+    return _open(session, agent_id, S.SIGNED_OUT, M.LAPSE, current.seen_at, None, None, None)
+
+
+def sign_in(session: Session, agent_id: int, at: datetime | None = None) -> StatePeriod | None:
+    """The agent signed in: ready on the desk's home. Lapsed desks of every agent are
+    written down first (signing in is a moment every agent makes each day)."""
+    at = at or utcnow()
+    sweep_lapsed(session, at)
+    return change_state(session, agent_id, M.SIGN_IN, at=at)
+
+
+def end_states(
+    session: Session,
+    agent_id: int,
+    at: datetime | None = None,
+    reason: Moment = M.SIGN_OUT,
+) -> StatePeriod | None:
+    """The agent's working day ends at ``at``: signed out (``reason``: ``sign_out``, or
+    ``revoke`` for a revoked session, ``lapse``). A desk already silent ends at its last
+    heartbeat instead. Returns the signed-out period, or None if the agent was signed out
+    already (or has no log). For the sign-out page and the session revocation."""
+    if reason not in ENDINGS:
+        raise ValueError(f"{reason!r} does not end the working day")
+    return change_state(session, agent_id, reason, at=at)
+
+
+def touch(session: Session, agent_id: int, at: datetime | None = None) -> None:
+    """The desk's heartbeat (the call screen's lease renewal, the home page's beat): the
+    open working period was seen at ``at``. One UPDATE; a desk that had gone silent is
+    back (``_come_back``)."""
+    at = at or utcnow()
+    t = StatePeriod
+    seen = session.execute(
+        sa.update(t)
+        .where(
+            t.agent_id == agent_id,
+            t.ended_at.is_(None),
+            t.state != _SIGNED_OUT,
+            t.seen_at > at - LAPSE,
+        )
+        .values(seen_at=_not_before(t.seen_at, at))
+        .execution_options(synchronize_session=False)
+    )
+    if seen.rowcount == 0:
+        _come_back(session, agent_id, at)
+
+
+def _come_back(session: Session, agent_id: int, at: datetime) -> None:
+    """A live desk whose agent the log shows signed out (lapsed, or signed out from
+    another browser) or without a log yet: it carries on in the state it was in, from
+    now; the silence stays signed out."""
+    current = _settle(session, agent_id, at, LAPSE)
+    if current is not None and current.state != S.SIGNED_OUT:
+        current.seen_at = at  # a change committed meanwhile: it is live
+        session.flush()
+        return
+    last = _last_working(session, agent_id)
+    if current is not None:
+        at = current.ended_at = max(at, current.started_at)
+        session.flush()
+    if last is None:
+        _open(session, agent_id, S.READY, M.SIGN_IN, at, None, None, None)
+        return
+    reason = session.get(PauseReason, last.pause_reason_id) if last.pause_reason_id else None
+    _open(session, agent_id, last.state, M.BACK, at, last.campaign_id, last.account_id,
+          reason, overdue_at=last.overdue_at)  # fmt: skip
+
+
+def _last_working(session: Session, agent_id: int) -> StatePeriod | None:
+    return session.scalar(
+        sa.select(StatePeriod)
+        .where(StatePeriod.agent_id == agent_id, StatePeriod.state != _SIGNED_OUT)
+        .order_by(StatePeriod.started_at.desc(), StatePeriod.id.desc())
+        .limit(1)
+    )
+
+
+def sweep_lapsed(session: Session, at: datetime | None = None, lapse: timedelta = LAPSE) -> int:
+    """Write down every desk silent for ``lapse``: its open period ends at its last sign
+    of life, and a signed-out period (moment ``lapse``) starts there. One statement on
+    PostgreSQL; returns how many desks lapsed."""
+    at = at or utcnow()
+    t = StatePeriod.__table__
+    gone = (
+        sa.update(t)
+        .where(t.c.ended_at.is_(None), t.c.state != _SIGNED_OUT, t.c.seen_at <= at - lapse)
+        .values(ended_at=t.c.seen_at)
+        .returning(t.c.agent_id, t.c.seen_at)
+    )
+    columns = ("agent_id", "state", "moment", "started_at", "seen_at", "untimed")
+    if session.get_bind().dialect.name == "postgresql":
+        lapsed = gone.cte("lapsed")
+        rows = sa.select(
+            lapsed.c.agent_id,
+            _SIGNED_OUT,
+            sa.literal_column("'lapse'"),
+            lapsed.c.seen_at,
+            lapsed.c.seen_at,
+            sa.false(),
+        )
+        inserted = sa.insert(t).from_select(columns, rows).returning(t.c.id)
+        return len(session.execute(inserted).all())
+    found = session.execute(gone).all()
+    if found:
+        session.execute(
+            sa.insert(t),
+            [dict(zip(columns, (agent, S.SIGNED_OUT, M.LAPSE, seen, seen, False),
+                      strict=True)) for agent, seen in found],
+        )  # fmt: skip
+    return len(found)
+
+
+def current_period(session: Session, agent_id: int) -> StatePeriod | None:
+    """The agent's open period (None: no log yet), for the desk's pages. Reads only."""
+    return session.scalar(
+        sa.select(StatePeriod).where(
+            StatePeriod.agent_id == agent_id, StatePeriod.ended_at.is_(None)
+        )
+    )
