@@ -1,0 +1,247 @@
+"""Files built to exhaust memory are refused at once, within a bounded memory.
+
+Each hostile file is written to ``tmp_path`` in pieces (the test never holds it), then
+read by the upload check (``detect`` then ``survey``, which reads every row) in a child
+process: its peak resident memory must stay under 256 MiB, and the child runs under a
+2 GiB address-space cap so that a regression fails the test instead of the machine.
+
+The peak is the kernel's high-water mark of the child's own memory (``VmHWM``), which
+counts the Rust spreadsheet reader's allocations too (``tracemalloc`` sees only
+Python's). ``getrusage``'s ``ru_maxrss`` is no use here: Linux carries the forking
+parent's peak (pytest's) over into the child."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+import pytest
+
+from app.spreadsheets.bounds import Limits
+from app.spreadsheets.reading import FileFormat, FileRefused, detect, read_rows
+from config import ROOT
+from tests.hostile import (
+    A1,
+    EMPTY_ROWS,
+    HEADER,
+    MIB,
+    ODS_CELL,
+    ODS_ROWS,
+    REPEATED_CELL,
+    ROW,
+    cell,
+    empty_lines,
+    long_line_in_the_middle,
+    long_quoted_field,
+    many_short_lines,
+    million_columns,
+    ods,
+    repeat,
+    single_line,
+    write,
+    xlsx,
+)
+
+UPLOAD = 50 * MIB  # the default upload limit
+LIMITS = Limits()  # the defaults: 64 KiB a row, 200 columns, 1,048,576 rows, 2M cells
+PEAK = 256 * MIB
+
+CHILD = r"""
+import json, resource, sys
+from pathlib import Path
+
+from app.spreadsheets.reading import FileRefused, Limits, detect, survey
+
+cap = 2 * 1024**3
+resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+path, max_bytes, limits = Path(sys.argv[1]), int(sys.argv[2]), Limits(**json.loads(sys.argv[3]))
+def peak():
+    status = Path("/proc/self/status").read_text()
+    return int(status.split("VmHWM:")[1].split()[0]) * 1024
+
+before = peak()
+try:
+    read = survey(path, detect(path, max_bytes=max_bytes, limits=limits), limits=limits)
+    outcome = {"rows": read.rows}
+except FileRefused as exc:
+    outcome = {"refused": str(exc)}
+outcome["peak"], outcome["before"] = peak(), before
+print(json.dumps(outcome))
+"""
+
+
+def upload_check(path: Path, limits: Limits = LIMITS, max_bytes: int = UPLOAD) -> dict:
+    """What the upload check makes of ``path`` in a process of its own, and its peak."""
+    done = subprocess.run(  # noqa: S603 - our own interpreter and script
+        [sys.executable, "-c", CHILD, str(path), str(max_bytes), json.dumps(asdict(limits))],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout)
+
+
+HOSTILE = {
+    "single_line_48mb.csv": (single_line, "Row 1 is longer than 65,536 characters"),
+    "million_columns.csv": (million_columns, "Row 1 is longer than 65,536 characters"),
+    "long_line_in_the_middle.csv": (
+        long_line_in_the_middle,
+        f"Row {2 + 3 * MIB // len(ROW):,} is longer than 65,536 characters",
+    ),
+    "long_quoted_field.csv": (
+        long_quoted_field,
+        f"Row {2 + 3 * MIB // len(ROW):,} is longer than 65,536 characters",
+    ),
+    "many_short_lines.csv": (many_short_lines, "more than 1,048,576 rows"),
+    "empty_lines.csv": (empty_lines, "more than 1,048,576 rows"),
+}
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_a_hostile_csv_is_refused_within_bounded_memory(tmp_path, name) -> None:
+    make, message = HOSTILE[name]
+    path = make(tmp_path / name)
+    assert path.stat().st_size < UPLOAD
+    outcome = upload_check(path)
+    assert message in outcome.get("refused", ""), outcome
+    assert outcome["peak"] < PEAK, f"peak {outcome['peak'] / MIB:.0f} MiB"
+
+
+def test_a_large_ordinary_csv_is_read_within_bounded_memory(tmp_path) -> None:
+    """The control: 30 MB of ordinary rows pass, read row by row in the same bound."""
+    path = write(tmp_path / "clienti.csv", [HEADER, *repeat(ROW, 30 * MIB)])
+    outcome = upload_check(path)
+    assert outcome.get("rows") == 30 * MIB // len(ROW), outcome
+    assert outcome["peak"] < PEAK
+
+
+# --------------------------------------------------------------------- workbooks ---
+WORKBOOKS = {
+    # Two cells far apart: the reader would allocate a grid of 17 billion cells (512 GB).
+    "far_cell.xlsx": (
+        lambda p: xlsx(p, A1 + '<row r="1048576">' + cell("XFD1048576", "x") + "</row>"),
+        "data in column 16,384; the limit is 200 columns",
+    ),
+    "big_grid.xlsx": (
+        lambda p: xlsx(p, A1 + '<row r="20000">' + cell("GR20000", "x") + "</row>"),
+        "spans 20,000 rows by 200 columns, more than the 2,000,000 cells",
+    ),
+    # Cells without positions follow each other: 300 of them make 300 columns.
+    "unnumbered.xlsx": (
+        lambda p: xlsx(p, "<row>" + '<c t="inlineStr"><is><t>x</t></is></c>' * 300 + "</row>"),
+        "data in column 300",
+    ),
+    # One cell repeated over a whole sheet: calamine asks for 17 billion cells.
+    "repeated.ods": (
+        lambda p: ods(p, ODS_ROWS.format(rows=1_048_576, cells=REPEATED_CELL)),
+        "data in column 16,384",
+    ),
+    "tall.ods": (
+        lambda p: ods(p, ODS_ROWS.format(rows=20_000, cells=ODS_CELL * 150)),
+        "spans 20,000 rows by 150 columns",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", WORKBOOKS)
+def test_a_hostile_workbook_is_refused_before_it_is_opened(tmp_path, name) -> None:
+    make, message = WORKBOOKS[name]
+    path = make(tmp_path / name)
+    assert path.stat().st_size < 100_000
+    outcome = upload_check(path)
+    assert message in outcome.get("refused", ""), outcome
+    assert outcome["peak"] < PEAK
+
+
+def test_a_workbook_with_more_text_than_a_file_may_weigh_is_refused(tmp_path) -> None:
+    """Shared strings are read whole: no more of them than the upload limit."""
+    strings = "".join(f"<si><t>Ditta {i:07d} di Cantù</t></si>" for i in range(60_000))
+    extra = {"xl/sharedStrings.xml": f"<sst>{strings}</sst>"}
+    path = xlsx(tmp_path / "strings.xlsx", A1, extra)
+    with pytest.raises(FileRefused, match=r"holds 2 MB of text, more than the 1 MB"):
+        detect(path, max_bytes=MIB, limits=LIMITS)
+
+
+def test_a_sheet_with_more_text_than_a_file_may_weigh_is_refused(tmp_path) -> None:
+    rows = "".join(f'<row r="{r}">{cell(f"A{r}", "Ditta " + "x" * 40)}</row>'
+                   for r in range(1, 30_001))  # fmt: skip
+    path = xlsx(tmp_path / "inline.xlsx", rows)
+    with pytest.raises(FileRefused, match=r"holds 1 MB of text, more than the 1 MB"):
+        detect(path, max_bytes=MIB, limits=LIMITS)
+
+
+def test_formatting_without_values_does_not_count(tmp_path) -> None:
+    """Empty cells a spreadsheet keeps for their format (and LibreOffice's million empty
+    trailing rows) are not read, so they do not count against the limits."""
+    styled = A1 + '<row r="900000"><c r="XFD900000" s="1"/></row>'
+    path = xlsx(tmp_path / "styled.xlsx", styled)
+    assert list(read_rows(path, detect(path, max_bytes=UPLOAD, limits=LIMITS), limits=LIMITS)) \
+        == [["Ragione sociale"]]  # fmt: skip
+    empty = '<table:table-cell table:number-columns-repeated="16383"/>'
+    trailing = f"<table:table-row>{ODS_CELL}{empty}</table:table-row>{EMPTY_ROWS}"
+    path = ods(tmp_path / "libreoffice.ods", trailing)
+    assert list(read_rows(path, detect(path, max_bytes=UPLOAD, limits=LIMITS), limits=LIMITS)) \
+        == [["x"]]  # fmt: skip
+
+
+# ------------------------------------------------------------------ the limits' edges ---
+def csv_file(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "a.csv"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def read_all(path: Path, limits: Limits) -> list[list[str]]:
+    if path.suffix == ".csv":  # the delimiter told, not guessed from a few odd lines
+        return list(read_rows(path, FileFormat("csv", "utf-8", ";"), limits=limits))
+    return list(read_rows(path, detect(path, max_bytes=UPLOAD, limits=limits), limits=limits))
+
+
+SMALL = Limits(line_chars=100, columns=5, rows=4, cells=20)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("a;b\r\n" + "x" * 101 + "\r\n", "Row 2 is longer than 100 characters"),
+        ('a;b\r\n"' + "x\r\n" * 40 + '";y\r\n', "Row 2 is longer than 100 characters"),
+        ("a;b;c;d;e;f\r\n", "Row 1 has 6 columns; the limit is 5"),
+        ("a\r\n1\r\n2\r\n3\r\n4\r\n", "more than 4 rows"),
+    ],
+)
+def test_a_csv_past_a_limit_is_refused_naming_it(tmp_path, text, message) -> None:
+    with pytest.raises(FileRefused, match=message):
+        read_all(csv_file(tmp_path, text), SMALL)
+
+
+def test_a_csv_at_the_limits_is_read(tmp_path) -> None:
+    text = "a;b;c;d;e\r\n" + "x" * 98 + ";y\r\n" + '"' + "z\n" * 40 + '"\r\n3\r\n'
+    rows = read_all(csv_file(tmp_path, text), SMALL)
+    assert rows[0] == ["a", "b", "c", "d", "e"] and len(rows[1][0]) == 98 and len(rows) == 4
+
+
+def test_a_workbook_row_past_a_limit_is_refused_like_a_csv_row(tmp_path) -> None:
+    path = xlsx(tmp_path / "long.xlsx", A1 + '<row r="2">' + cell("A2", "x" * 101) + "</row>")
+    with pytest.raises(FileRefused, match="Row 2 is longer than 100 characters"):
+        read_all(path, SMALL)
+
+
+@pytest.mark.parametrize("cell_text", ["+" + "a" * 60_000, "-" + "1a" * 30_000 + " ("])
+def test_a_long_cell_is_checked_for_formulas_in_one_pass(tmp_path, cell_text) -> None:
+    """The former formula pattern backtracked: a 60,000-character cell took minutes."""
+    path = csv_file(tmp_path, "Ragione sociale\r\n" + cell_text + "\r\n")
+    assert read_all(path, LIMITS)[1] == [cell_text]
+
+
+def test_the_defaults_are_the_configured_ones() -> None:
+    from config import Config
+
+    settings = Config()
+    assert Limits.from_config(settings.as_dict()) == Limits()
+    assert settings.READ_MAX_ROWS == settings.MAX_CONTENT_LENGTH // 50
