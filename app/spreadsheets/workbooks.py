@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import zipfile
 from collections.abc import Callable, Iterator
+from operator import itemgetter
 from pathlib import Path
 
 from flask_babel import gettext as _
@@ -97,6 +98,7 @@ def _too_much_text(size: int, max_bytes: int) -> FileRefused:
 _XLSX_FORMULA = re.compile(  # an empty cell (<c r="E2"/>) is skipped: it is not the one
     rb'<c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*(?<!/)>(?:(?!</c>).){0,200}?<f[ >/]', re.S
 )
+_XLSX_FORMULA_TAG = re.compile(rb"<f[ >/]")  # a cell's formula, whatever its cell
 _ODS_FORMULA = re.compile(rb"table:formula=")
 _TAG = re.compile(rb"<[^>]*>")
 
@@ -108,11 +110,13 @@ def _scan_sheet(
     Calamine reads a formula's last computed value; a formula is refused instead, like
     one in a CSV."""
     extent = XlsxExtent(limits) if kind == "xlsx" else OdsExtent(limits)
-    pattern = _XLSX_FORMULA if kind == "xlsx" else _ODS_FORMULA
     text, overlap = 0, b""
     with archive.open(name) as handle:
         for chunk in _tags(iter(lambda: handle.read(CHUNK), b""), extent):
-            _refuse_formula(pattern.search(overlap + chunk))
+            if kind == "ods":
+                _refuse_formula(_ODS_FORMULA.search(chunk))
+            elif _XLSX_FORMULA_TAG.search(chunk):  # rare: only then look for its cell
+                _refuse_formula(_XLSX_FORMULA.search(overlap + chunk) or _XLSX_FORMULA_TAG)
             overlap = chunk[-512:]
             extent.feed(chunk)
             text += len(_TAG.sub(b"", chunk))
@@ -138,8 +142,8 @@ def _tags(chunks: Iterator[bytes], extent: XlsxExtent | OdsExtent) -> Iterator[b
         yield tail
 
 
-def _refuse_formula(found: re.Match[bytes] | None) -> None:
-    if found and found.groups():
+def _refuse_formula(found: re.Match[bytes] | re.Pattern[bytes] | None) -> None:
+    if isinstance(found, re.Match) and found.groups():
         raise FileRefused(
             _(
                 "Cell %(cell)s of the spreadsheet holds a formula. Formulas are "
@@ -207,9 +211,21 @@ class _Extent:
 
 # XLSX: <row r="7">, <c r="B7" ...> (any namespace prefix); a cell without "r" follows
 # the one before it, a row without "r" the row before. An empty cell (<c r="B7" s="1"/>,
-# formatting only) is not read, so it does not count.
-_XLSX_TAGS = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])([^>]*)>")
+# formatting only) is not read, so it does not count. Cells with their "r" (what Excel
+# and every library write) are measured in bulk; the others one by one.
+_NS = rb"<(?:[A-Za-z_][\w.-]*:)?"
+_XLSX_TAGS = re.compile(_NS + rb"(row|c)(?=[\s/>])([^>]*)>")
 _XLSX_REF = re.compile(rb"""\sr\s*=\s*["']([A-Za-z]*)([0-9]*)["']""")
+_XLSX_ROOT = re.compile(rb"<([A-Za-z_][\w.-]*:)?worksheet[\s>]")
+
+
+class _Bulk:
+    """The patterns for a sheet whose tags carry ``prefix`` (b"" for none, "x:"...)."""
+
+    def __init__(self, prefix: bytes) -> None:
+        self.cell, self.row = b"<" + prefix + b"c", b"<" + prefix + b"row"
+        self.rows = re.compile(re.escape(self.row) + rb"[\s/>]")
+        self.valued = re.compile(re.escape(self.cell) + rb' r="([A-Z]+)([0-9]+)"[^>]*(?<!/)>')
 
 
 def _column_number(letters: bytes) -> int:
@@ -221,8 +237,37 @@ def _column_number(letters: bytes) -> int:
 
 class XlsxExtent(_Extent):
     column = 0
+    bulk: _Bulk | None = None
 
     def feed(self, data: bytes) -> None:
+        if self.bulk is None and (root := _XLSX_ROOT.search(data)):
+            self.bulk = _Bulk(root.group(1) or b"")
+        bulk = self.bulk
+        if bulk is None or not self._in_bulk(data, bulk):
+            self._one_by_one(data)
+        self.check()
+
+    def _in_bulk(self, data: bytes, bulk: _Bulk) -> bool:
+        """Every cell and row of ``data`` starts with its "r" (as Excel and the libraries
+        write them): measured with a few passes of the regular expression engine, the last
+        row again one cell at a time for where the piece leaves off. False otherwise."""
+        # Every "<c" is a cell with its "r" first, every "<row" a row with its "r" (the
+        # piece holding <cols> or <rowBreaks> is read one by one: it is never the big one).
+        if data.count(bulk.cell) != data.count(bulk.cell + b' r="') or data.count(
+            bulk.row
+        ) != data.count(bulk.row + b' r="'):
+            return False
+        valued = bulk.valued.findall(data)
+        if valued:
+            letters = set(map(itemgetter(0), valued))
+            self.columns = max(self.columns, *map(_column_number, letters))
+            self.rows = max(self.rows, *map(int, set(map(itemgetter(1), valued))))
+        last_row = bulk.rows.search(data, max(0, data.rfind(bulk.row)))
+        start = last_row.start() if last_row else data.rfind(bulk.cell + b' r="')
+        self._one_by_one(data[max(0, start) :])
+        return True
+
+    def _one_by_one(self, data: bytes) -> None:
         for tag, attributes in _XLSX_TAGS.findall(data):
             ref = _XLSX_REF.search(attributes)
             letters, digits = (ref.group(1), ref.group(2)) if ref else (b"", b"")
@@ -234,7 +279,6 @@ class XlsxExtent(_Extent):
             if not attributes.endswith(b"/"):
                 self.rows = max(self.rows, int(digits) if digits else self.row)
                 self.columns = max(self.columns, self.column)
-        self.check()
 
 
 # ODS: rows and cells repeated by number-rows-repeated / number-columns-repeated; a cell
