@@ -299,6 +299,10 @@ class OdsExtent(_Extent):
     column = last = 0
     repeat = 1
 
+    def __init__(self, limits: Limits) -> None:
+        super().__init__(limits)
+        self.tables: list[tuple[int, int]] = []  # each table's rows and columns, once read
+
     def feed(self, data: bytes) -> None:
         handlers: dict[bytes, Callable[[bool, bytes], None]] = {
             b"table": self._table,
@@ -318,6 +322,7 @@ class OdsExtent(_Extent):
     def _table(self, closing: bool, attributes: bytes) -> None:
         if closing:
             self.check()
+            self.tables.append((self.rows, self.columns))
             self.cells_before += self.rows * self.columns
             self.row = self.rows = self.columns = 0
 

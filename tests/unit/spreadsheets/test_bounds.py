@@ -15,11 +15,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import zipfile
 from dataclasses import asdict
 from pathlib import Path
 
 import pytest
+from python_calamine import CalamineWorkbook
 
+from app.spreadsheets import workbooks
 from app.spreadsheets.bounds import Limits
 from app.spreadsheets.reading import FileFormat, FileRefused, detect, read_rows
 from config import ROOT
@@ -245,3 +248,96 @@ def test_the_defaults_are_the_configured_ones() -> None:
     settings = Config()
     assert Limits.from_config(settings.as_dict()) == Limits()
     assert settings.READ_MAX_ROWS == settings.MAX_CONTENT_LENGTH // 50
+
+
+def unnumbered(text: str) -> str:
+    return f'<c t="inlineStr"><is><t>{text}</t></is></c>'
+
+
+PREFIXED = (
+    '<?xml version="1.0"?><x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml'
+    '/2006/main"><x:sheetData><x:row r="2"><x:c r="B2" t="inlineStr"><x:is><x:t>a</x:t></x:is>'
+    '</x:c><x:c r="E7" t="inlineStr"><x:is><x:t>b</x:t></x:is></x:c></x:row></x:sheetData>'
+    "</x:worksheet>"
+)
+SHEETS = {
+    "numbered": A1 + '<row r="3">' + cell("C3", "x") + "</row>",
+    "unnumbered": "<row>" + unnumbered("a") * 5 + "</row><row>" + unnumbered("b") + "</row>",
+    "mixed": '<row r="2">' + cell("B2", "a") + unnumbered("b") * 3 + "</row><row>"
+    + unnumbered("c") + "</row>",
+    "reference not first": '<row r="4"><c t="inlineStr" r="D4"><is><t>a</t></is></c></row>',
+    "a cell's own row": '<row r="1">' + cell("A1", "a") + cell("B9", "b") + "</row>",
+    "long rows": "".join(f'<row r="{r}">' + "".join(cell(f"{c}{r}", "x") for c in "ABCDEFGH")
+                         + "</row>" for r in range(1, 40)) + '<row r="40">' + unnumbered("y") * 9
+    + "</row>",
+    "styled far away": A1 + '<row r="9"><c r="K9" s="1"/></row><row r="10"><c r="B10" s="1">'
+    "<v>1</v></c></row>",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", SHEETS)
+def test_a_sheets_extent_is_measured_as_its_reader_places_the_cells(
+    tmp_path, monkeypatch, name
+) -> None:
+    """The scan agrees with calamine on where the last cell is, read in pieces of 64 bytes
+    (so that rows and tags fall across pieces)."""
+    monkeypatch.setattr(workbooks, "CHUNK", 64)
+    path = xlsx(tmp_path / "s.xlsx", SHEETS[name])
+    assert_same_extent(path, "xl/worksheets/sheet1.xml")
+
+
+def test_a_sheet_with_a_namespace_prefix_is_measured_too(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(workbooks, "CHUNK", 64)
+    path = xlsx(tmp_path / "s.xlsx", "")
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr("xl/worksheets/sheet2.xml", PREFIXED)
+    with zipfile.ZipFile(path) as archive:
+        extent = measure(archive, "xl/worksheets/sheet2.xml")
+    assert (extent.rows, extent.columns) == (7, 5)
+
+
+def measure(archive: zipfile.ZipFile, name: str) -> workbooks.XlsxExtent:
+    extent = workbooks.XlsxExtent(LIMITS)
+    with archive.open(name) as handle:
+        for piece in workbooks._tags(iter(lambda: handle.read(workbooks.CHUNK), b""), extent):
+            extent.feed(piece)
+    return extent
+
+
+def assert_same_extent(path: Path, name: str) -> None:
+    with zipfile.ZipFile(path) as archive:
+        extent = measure(archive, name)
+    sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
+    last_row, last_column = sheet.end
+    assert (extent.rows, extent.columns) == (last_row + 1, last_column + 1)
+
+
+EMPTY = "<table:table-cell/>"
+ODS_SHEETS = {
+    "plain": f"<table:table-row>{ODS_CELL * 3}</table:table-row><table:table-row>{ODS_CELL}"
+    "</table:table-row>",
+    "repeated cells": '<table:table-row><table:table-cell table:number-columns-repeated="4" '
+    'office:value-type="string"><text:p>x</text:p></table:table-cell></table:table-row>',
+    "rows between": f"<table:table-row>{ODS_CELL}</table:table-row>"
+    + ODS_ROWS.format(rows=7, cells=EMPTY)
+    + f"<table:table-row>{EMPTY}{ODS_CELL}</table:table-row>",
+    "value in an attribute": f"<table:table-row>{ODS_CELL}</table:table-row><table:table-row>"
+    f'{EMPTY * 5}<table:table-cell office:value-type="float" office:value="2"/></table:table-row>',
+    "covered cells": f"<table:table-row>{ODS_CELL}<table:covered-table-cell/>{ODS_CELL}"
+    "</table:table-row>",
+    "trailing emptiness": f"<table:table-row>{ODS_CELL}{EMPTY * 9}</table:table-row>{EMPTY_ROWS}",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", ODS_SHEETS)
+def test_an_ods_extent_is_measured_as_its_reader_places_the_cells(
+    tmp_path, monkeypatch, name
+) -> None:
+    monkeypatch.setattr(workbooks, "CHUNK", 64)
+    path = ods(tmp_path / "s.ods", ODS_SHEETS[name])
+    extent = workbooks.OdsExtent(LIMITS)
+    with zipfile.ZipFile(path) as archive, archive.open("content.xml") as handle:
+        for piece in workbooks._tags(iter(lambda: handle.read(workbooks.CHUNK), b""), extent):
+            extent.feed(piece)
+    sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
+    assert extent.tables == [(sheet.end[0] + 1, sheet.end[1] + 1)]
