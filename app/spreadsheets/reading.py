@@ -2,7 +2,9 @@
 
 Everything that can be wrong with a file is found here, before anything is written: the
 size, the kind (told by its bytes, not its name), a ZIP that would inflate to far more than
-it weighs (a "zip bomb"), binary content, an unknown encoding, formulas. Each problem is an
+it weighs (a "zip bomb"), binary content, an unknown encoding, formulas, and whatever
+would take the reader's memory whatever the file's size: a row too long or too wide, too
+many rows, a workbook's grid too large (``bounds``, ``workbooks``). Each problem is a
 ``FileRefused`` whose message says what is wrong and what to do.
 
 Encodings: Italian files come as UTF-8 (with or without BOM) or Windows' CP1252 (Access

@@ -116,7 +116,7 @@ def _scan_sheet(
             if kind == "ods":
                 _refuse_formula(_ODS_FORMULA.search(chunk))
             elif _XLSX_FORMULA_TAG.search(chunk):  # rare: only then look for its cell
-                _refuse_formula(_XLSX_FORMULA.search(overlap + chunk) or _XLSX_FORMULA_TAG)
+                _refuse_formula(_XLSX_FORMULA.search(overlap + chunk), certain=True)
             overlap = chunk[-512:]
             extent.feed(chunk)
             text += len(_TAG.sub(b"", chunk))
@@ -142,8 +142,10 @@ def _tags(chunks: Iterator[bytes], extent: XlsxExtent | OdsExtent) -> Iterator[b
         yield tail
 
 
-def _refuse_formula(found: re.Match[bytes] | re.Pattern[bytes] | None) -> None:
-    if isinstance(found, re.Match) and found.groups():
+def _refuse_formula(found: re.Match[bytes] | None, *, certain: bool = False) -> None:
+    """Refuse the formula ``found``, naming its cell when the match tells it; ``certain``
+    when a formula is there even if its cell cannot be told (a cell without "r")."""
+    if found and found.groups():
         raise FileRefused(
             _(
                 "Cell %(cell)s of the spreadsheet holds a formula. Formulas are "
@@ -151,7 +153,7 @@ def _refuse_formula(found: re.Match[bytes] | re.Pattern[bytes] | None) -> None:
                 cell=found.group(1).decode(),
             )
         )
-    if found:
+    if found or certain:
         raise FileRefused(
             _(
                 "The spreadsheet holds formulas. Formulas are not imported: copy "

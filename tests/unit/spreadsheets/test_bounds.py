@@ -341,3 +341,9 @@ def test_an_ods_extent_is_measured_as_its_reader_places_the_cells(
             extent.feed(piece)
     sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
     assert extent.tables == [(sheet.end[0] + 1, sheet.end[1] + 1)]
+
+
+def test_a_formula_in_a_cell_without_its_reference_is_refused_too(tmp_path) -> None:
+    path = xlsx(tmp_path / "f.xlsx", A1 + "<row><c><f>1+1</f><v>2</v></c></row>")
+    with pytest.raises(FileRefused, match="The spreadsheet holds formulas"):
+        detect(path, max_bytes=UPLOAD, limits=LIMITS)
