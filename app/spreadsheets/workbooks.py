@@ -98,9 +98,9 @@ def _too_much_text(size: int, max_bytes: int) -> FileRefused:
 _XLSX_FORMULA = re.compile(  # an empty cell (<c r="E2"/>) is skipped: it is not the one
     rb'<c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*(?<!/)>(?:(?!</c>).){0,200}?<f[ >/]', re.S
 )
-_XLSX_FORMULA_TAG = re.compile(rb"<f[ >/]")  # a cell's formula, whatever its cell
+_ANY_FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")  # whatever its cell
 _ODS_FORMULA = re.compile(rb"table:formula=")
-_TAG = re.compile(rb"<[^>]*>")
+_MARKUP = re.compile(rb"<[^>]*>\s*")  # a tag, and the indentation after it: not text
 
 
 def _scan_sheet(
@@ -113,13 +113,13 @@ def _scan_sheet(
     text, overlap = 0, b""
     with archive.open(name) as handle:
         for chunk in _tags(iter(lambda: handle.read(CHUNK), b""), extent):
-            if kind == "ods":
+            extent.feed(chunk)
+            if isinstance(extent, OdsExtent):
                 _refuse_formula(_ODS_FORMULA.search(chunk))
-            elif _XLSX_FORMULA_TAG.search(chunk):  # rare: only then look for its cell
+            elif extent.holds_formula(chunk):  # rare: only then look for its cell, to name it
                 _refuse_formula(_XLSX_FORMULA.search(overlap + chunk), certain=True)
             overlap = chunk[-512:]
-            extent.feed(chunk)
-            text += len(_TAG.sub(b"", chunk))
+            text += len(_MARKUP.sub(b"", chunk))
             if text > max_bytes:
                 raise _too_much_text(text, max_bytes)
     extent.close()
@@ -225,8 +225,10 @@ class _Bulk:
     """The patterns for a sheet whose tags carry ``prefix`` (b"" for none, "x:"...)."""
 
     def __init__(self, prefix: bytes) -> None:
+        self.prefix = prefix
         self.cell, self.row = b"<" + prefix + b"c", b"<" + prefix + b"row"
         self.rows = re.compile(re.escape(self.row) + rb"[\s/>]")
+        self.formula = re.compile(re.escape(b"<" + prefix + b"f") + rb"[\s/>]")
         self.valued = re.compile(re.escape(self.cell) + rb' r="([A-Z]+)([0-9]+)"[^>]*(?<!/)>')
 
 
@@ -249,15 +251,26 @@ class XlsxExtent(_Extent):
             self._one_by_one(data)
         self.check()
 
+    def holds_formula(self, data: bytes) -> bool:
+        """A formula element in ``data``, whatever its prefix (calamine reads local names)."""
+        if self.bulk is not None and self.bulk.formula.search(data):
+            return True
+        return (self.bulk is None or b":f" in data) and bool(_ANY_FORMULA_TAG.search(data))
+
     def _in_bulk(self, data: bytes, bulk: _Bulk) -> bool:
         """Every cell and row of ``data`` starts with its "r" (as Excel and the libraries
         write them): measured with a few passes of the regular expression engine, the last
         row again one cell at a time for where the piece leaves off. False otherwise."""
         # Every "<c" is a cell with its "r" first, every "<row" a row with its "r" (the
-        # piece holding <cols> or <rowBreaks> is read one by one: it is never the big one).
-        if data.count(bulk.cell) != data.count(bulk.cell + b' r="') or data.count(
-            bulk.row
-        ) != data.count(bulk.row + b' r="'):
+        # piece holding <cols> or <rowBreaks> is read one by one: it is never the big one),
+        # and no cell or row has another prefix (calamine reads <y:c> as a cell too).
+        prefixed = bool(bulk.prefix)
+        if (
+            data.count(bulk.cell) != data.count(bulk.cell + b' r="')
+            or data.count(bulk.row) != data.count(bulk.row + b' r="')
+            or data.count(b":c") != prefixed * data.count(bulk.cell)
+            or data.count(b":row") != prefixed * data.count(bulk.row)
+        ):
             return False
         valued = bulk.valued.findall(data)
         if valued:

@@ -270,18 +270,23 @@ SHEETS = {
     "long rows": "".join(f'<row r="{r}">' + "".join(cell(f"{c}{r}", "x") for c in "ABCDEFGH")
                          + "</row>" for r in range(1, 40)) + '<row r="40">' + unnumbered("y") * 9
     + "</row>",
+    # Calamine reads local names: a cell under another prefix is a cell all the same.
+    "foreign prefix": A1 + '<row r="2"><x:c r="B2" t="inlineStr"><is><t>a</t></is></x:c>'
+    '<x:c r="E7" t="inlineStr"><is><t>b</t></is></x:c></row><row r="3">' + cell("A3", "c")
+    + "</row>",
     "styled far away": A1 + '<row r="9"><c r="K9" s="1"/></row><row r="10"><c r="B10" s="1">'
     "<v>1</v></c></row>",
 }  # fmt: skip
 
 
+@pytest.mark.parametrize("chunk", [64, workbooks.CHUNK])
 @pytest.mark.parametrize("name", SHEETS)
 def test_a_sheets_extent_is_measured_as_its_reader_places_the_cells(
-    tmp_path, monkeypatch, name
+    tmp_path, monkeypatch, name, chunk
 ) -> None:
     """The scan agrees with calamine on where the last cell is, read in pieces of 64 bytes
-    (so that rows and tags fall across pieces)."""
-    monkeypatch.setattr(workbooks, "CHUNK", 64)
+    (rows and tags fall across pieces) and whole (the bulk measure)."""
+    monkeypatch.setattr(workbooks, "CHUNK", chunk)
     path = xlsx(tmp_path / "s.xlsx", SHEETS[name])
     assert_same_extent(path, "xl/worksheets/sheet1.xml")
 
@@ -345,5 +350,13 @@ def test_an_ods_extent_is_measured_as_its_reader_places_the_cells(
 
 def test_a_formula_in_a_cell_without_its_reference_is_refused_too(tmp_path) -> None:
     path = xlsx(tmp_path / "f.xlsx", A1 + "<row><c><f>1+1</f><v>2</v></c></row>")
+    with pytest.raises(FileRefused, match="The spreadsheet holds formulas"):
+        detect(path, max_bytes=UPLOAD, limits=LIMITS)
+
+
+def test_a_formula_under_another_prefix_is_refused_too(tmp_path) -> None:
+    path = xlsx(
+        tmp_path / "f.xlsx", A1 + '<row r="2"><y:c r="A2"><y:f>1+1</y:f><v>2</v></y:c></row>'
+    )
     with pytest.raises(FileRefused, match="The spreadsheet holds formulas"):
         detect(path, max_bytes=UPLOAD, limits=LIMITS)
