@@ -13,6 +13,7 @@ parent's peak (pytest's) over into the child."""
 from __future__ import annotations
 
 import json
+import random
 import subprocess
 import sys
 import zipfile
@@ -360,3 +361,16 @@ def test_a_formula_under_another_prefix_is_refused_too(tmp_path) -> None:
     )
     with pytest.raises(FileRefused, match="The spreadsheet holds formulas"):
         detect(path, max_bytes=UPLOAD, limits=LIMITS)
+
+
+def test_indentation_is_not_counted_as_text(tmp_path) -> None:
+    """A sheet written indented (some generators do) holds more spaces than text."""
+    rng = random.Random(7)
+    indent = "\n" + " " * 60
+    rows = "".join(
+        f'{indent}<row r="{r}">{indent}{cell(f"A{r}", rng.randbytes(4).hex())}{indent}</row>'
+        for r in range(2, 20_002)
+    )
+    path = xlsx(tmp_path / "indented.xlsx", A1 + rows)
+    assert len(rows) > 3 * MIB
+    assert detect(path, max_bytes=MIB, limits=LIMITS) == FileFormat("xlsx")
