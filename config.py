@@ -81,6 +81,13 @@ class Config:
         self.MAX_CONTENT_LENGTH = _int("QUALIFICA_MAX_UPLOAD_MB", 50) * 1024 * 1024
         # Imported files: the same limit from the shell, kept here with their batch.
         self.IMPORT_MAX_BYTES = self.MAX_CONTENT_LENGTH
+        # What one file may hold, whatever its size (app/spreadsheets/bounds.py): a row's
+        # length (CSV line breaks in quotes included), its columns, the rows (50 bytes a
+        # row at the upload limit) and a workbook's grid, which its reader loads whole.
+        self.READ_MAX_LINE_CHARS = _int("QUALIFICA_MAX_LINE_KB", 64) * 1024
+        self.READ_MAX_COLUMNS = _int("QUALIFICA_MAX_COLUMNS", 200)
+        self.READ_MAX_ROWS = _int("QUALIFICA_MAX_ROWS", self.MAX_CONTENT_LENGTH // 50)
+        self.READ_MAX_CELLS = _int("QUALIFICA_MAX_CELLS", 2_000_000)
         self.IMPORT_DIR = os.environ.get("QUALIFICA_IMPORT_DIR") or str(INSTANCE / "imports")
         # Export runs publish their files here (shared storage when web and workers run
         # on different machines); the CRM column mapping the load files follow.

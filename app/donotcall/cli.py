@@ -13,6 +13,7 @@ from app.donotcall import interval
 from app.donotcall.models import DncSource
 from app.donotcall.services import DncError, load_list
 from app.extensions import db
+from app.spreadsheets.reading import Limits
 
 donotcall_cli = AppGroup("donotcall", help="The do-not-call list: load extracts, see its status.")
 
@@ -44,6 +45,7 @@ def import_command(path: Path, source: str, list_date: datetime) -> None:
             list_date=list_date.date(),
             today=interval.local_today(),
             max_bytes=current_app.config["IMPORT_MAX_BYTES"],
+            limits=Limits.from_config(current_app.config),
         )
         db.session.commit()
     except DncError as exc:

@@ -37,7 +37,7 @@ from app.donotcall.reading import (
     phone_e164,
     vat_compact,
 )
-from app.spreadsheets.reading import FileRefused, detect, read_rows
+from app.spreadsheets.reading import FileRefused, Limits, detect, read_rows
 
 CHUNK = 500  # ids per IN (...) list, well below SQLite's parameter limit
 INSERT_CHUNK = 5000
@@ -172,10 +172,10 @@ def apply_to_batch(session: Session, batch_id: int) -> Applied:
 # ------------------------------------------------------------------------- loading ---
 
 
-def _parse(path: Path, source: DncSource, max_bytes: int) -> Parsed:
+def _parse(path: Path, source: DncSource, max_bytes: int, limits: Limits) -> Parsed:
     try:
-        file_format = detect(path, max_bytes=max_bytes)
-        rows = read_rows(path, file_format)
+        file_format = detect(path, max_bytes=max_bytes, limits=limits)
+        rows = read_rows(path, file_format, limits=limits)
         return parse_registry(rows) if source == DncSource.REGISTRY else parse_internal(rows)
     except (FileRefused, DncFileError) as exc:
         raise DncError(str(exc)) from exc
@@ -230,13 +230,14 @@ def load_list(
     list_date: date | None,
     today: date,
     max_bytes: int,
+    limits: Limits,
     user_id: int | None = None,
 ) -> Imported:
     """Load a file as one list, all or nothing: a file with any unreadable line is refused
     (``DncError`` listing the lines). Then the list is applied to the accounts."""
     source = DncSource(source)
     list_date = _checked_list(source, list_date, today)
-    parsed = _parse(path, source, max_bytes)
+    parsed = _parse(path, source, max_bytes, limits)
     keys, unknown = _account_ids(session, parsed.items)
     bad = sorted(parsed.bad + unknown, key=lambda b: b.line)
     if bad:

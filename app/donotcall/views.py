@@ -13,6 +13,7 @@ from app.donotcall import interval, search, services
 from app.donotcall.forms import SOURCE_LABELS, AddForm, SearchForm, UploadForm
 from app.extensions import db
 from app.security import Role, guard
+from app.spreadsheets.reading import Limits
 
 bp = Blueprint("donotcall", __name__, url_prefix="/do-not-call")
 guard(bp, Role.STAFF, Role.ADMIN)
@@ -63,6 +64,7 @@ def upload():
                 list_date=form.list_date.data,
                 today=interval.local_today(),
                 max_bytes=current_app.config["IMPORT_MAX_BYTES"],
+                limits=Limits.from_config(current_app.config),
                 user_id=current_user.id,
             )
         except services.DncError as exc:

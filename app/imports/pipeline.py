@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
@@ -37,7 +38,7 @@ from app.imports.models import (
 )
 from app.imports.records import Record
 from app.imports.writing import Writer
-from app.spreadsheets.reading import FileFormat, FileRefused, read_rows
+from app.spreadsheets.reading import FileFormat, FileRefused, Limits, read_rows
 from app.territory.models import Municipality, MunicipalityPostcode, Province
 from app.territory.municipalities import search_key
 
@@ -131,7 +132,8 @@ def run_import(
     file_format = FileFormat(**(batch.report or {})["format"])
     reference = reference or load_reference(session)
     report = Report()
-    rows = read_rows(Path(batch.stored_path), file_format)
+    limits = Limits.from_config(current_app.config)
+    rows = read_rows(Path(batch.stored_path), file_format, limits=limits)
     headers = mapping.unique_headers(next(rows, []))
     total = (batch.report or {}).get("rows_estimate")
     writer = Writer(session, batch, report, reference.reference_date)

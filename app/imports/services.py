@@ -39,7 +39,8 @@ from app.imports.models import (
 from app.imports.pipeline import Reference, Report, run_import
 from app.jobs.models import JobRun, JobStatus
 from app.jobs.runner import ACTIVE, JobAlreadyRunning, Progress, reconcile, start_job
-from app.spreadsheets.reading import FileFormat, count_rows, detect, preview
+from app.spreadsheets.bounds import too_many_columns
+from app.spreadsheets.reading import FileFormat, Limits, detect, survey
 
 PREVIEW_ROWS = 10
 JOB_KIND = "imports.run"
@@ -79,8 +80,9 @@ def receive_file(
     Raises ``FileRefused`` (nothing stored) when the file cannot be imported.
     """
     config = current_app.config
-    file_format = detect(upload, max_bytes=config["IMPORT_MAX_BYTES"])
-    headers_and_rows = preview(upload, file_format, rows=PREVIEW_ROWS)
+    limits = Limits.from_config(config)
+    file_format = detect(upload, max_bytes=config["IMPORT_MAX_BYTES"], limits=limits)
+    read = survey(upload, file_format, limits=limits, preview_rows=PREVIEW_ROWS)
     digest = _sha256(upload)
     folder = Path(config["IMPORT_DIR"])
     folder.mkdir(parents=True, exist_ok=True)
@@ -98,8 +100,8 @@ def receive_file(
         uploaded_by_id=user_id,
         report={
             "format": file_format.__dict__,
-            "rows_estimate": count_rows(upload, file_format),
-            "preview": headers_and_rows,
+            "rows_estimate": read.rows,
+            "preview": read.preview,
         },
     )
     session.add(batch)
@@ -111,6 +113,16 @@ def receive_file(
 def headers_of(batch: ImportBatch) -> list[str]:
     preview_rows = (batch.report or {}).get("preview") or [[]]
     return mappings.unique_headers(preview_rows[0])
+
+
+def mapping_headers(batch: ImportBatch) -> list[str]:
+    """The headers the mapping form offers, one selector each: refused (``FileRefused``)
+    past the column limit, as a batch received before the limits existed may be."""
+    headers = headers_of(batch)
+    limits = Limits.from_config(current_app.config)
+    if len(headers) > limits.columns:
+        raise too_many_columns(1, len(headers), limits)
+    return headers
 
 
 def suggested_mapping(session: Session, batch: ImportBatch) -> dict[str, str]:

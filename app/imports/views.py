@@ -75,7 +75,11 @@ def mapping(batch_id: int):
     batch = load_or_404(ImportBatch, batch_id)
     if batch.status not in (BatchStatus.UPLOADED, BatchStatus.MAPPED):
         return redirect(url_for(".batch", batch_id=batch.id))
-    headers = services.headers_of(batch)
+    try:
+        headers = services.mapping_headers(batch)
+    except FileRefused as exc:
+        flash(str(exc), "error")
+        return redirect(url_for(".batch", batch_id=batch.id))
     form = mapping_form(headers, services.suggested_mapping(db.session, batch))
     errors: list[str] = []
     if form.validate_on_submit():

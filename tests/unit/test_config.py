@@ -107,3 +107,21 @@ def test_proxy_fix_only_when_asked():
         )
         seen[count] = response.get_data(as_text=True)
     assert seen == {0: "10.0.0.1", 1: "203.0.113.7"}
+
+
+def test_the_gunicorn_settings_are_gunicorns_and_contain_a_runaway():
+    """A misspelt setting in gunicorn.conf.py would be ignored without a word: each name
+    must be one of Gunicorn's, and the limits that stop a runaway worker must be there."""
+    import runpy
+
+    from gunicorn.config import Config as GunicornConfig
+
+    from config import ROOT
+
+    found = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    settings = {name: value for name, value in found.items() if not name.startswith("__")}
+    assert set(settings) <= set(GunicornConfig().settings)
+    assert settings["wsgi_app"] == "wsgi:app"
+    assert 0 < settings["graceful_timeout"] < settings["timeout"] <= 120
+    assert settings["max_requests"] > 0 and settings["max_requests_jitter"] > 0
+    assert settings["worker_tmp_dir"] == "/dev/shm"  # noqa: S108 - tmpfs, as configured

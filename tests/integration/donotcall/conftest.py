@@ -14,6 +14,7 @@ from app.accounts.normalise.municipality import bundled_index
 from app.donotcall.services import load_list
 from app.imports.pipeline import Reference
 from app.scripting.services import load_script
+from app.spreadsheets.reading import Limits
 from app.territory.municipalities import (
     BUNDLED_REFERENCE_DATE,
     bundled_municipalities,
@@ -65,4 +66,5 @@ def write(tmp_path: Path, text: str, name: str = "lista.csv") -> Path:
 
 def load(session, path: Path, source: str = "registry", list_date: date = TODAY, **kw):
     return load_list(session, path, filename=path.name, source=source, list_date=list_date,
-                     today=kw.pop("today", TODAY), max_bytes=MAX_BYTES, **kw)  # fmt: skip
+                     today=kw.pop("today", TODAY), max_bytes=MAX_BYTES,
+                     limits=kw.pop("limits", Limits()), **kw)  # fmt: skip

@@ -36,3 +36,18 @@ def test_file_needs_a_date(runner, session, tmp_path):
     result = runner.invoke(args=["territory", "load-municipalities", "--file", str(some)])
     assert result.exit_code == 2
     assert "--date is required" in result.output
+
+
+def test_a_file_past_the_limits_is_refused_and_nothing_written(runner, session, tmp_path):
+    """The ISTAT loader reads a file it is given like any other: a line of megabytes is
+    refused after 64 KiB, not read whole."""
+    huge = tmp_path / "comuni.csv"
+    with huge.open("wb") as handle:
+        for _ in range(8):
+            handle.write(b"Codice;" * 150_000)  # ~8 MB, one line
+    result = runner.invoke(
+        args=["territory", "load-municipalities", "--file", str(huge), "--date", "2026-01-01"]
+    )
+    assert result.exit_code == 1
+    assert "comuni.csv: La riga 1 è più lunga di 65.536 caratteri" in result.output
+    assert session.scalar(select(func.count()).select_from(Municipality)) == 0

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
-from app.spreadsheets.reading import FileFormat, FileRefused, detect, preview, read_rows
+from app.spreadsheets.reading import FileFormat, FileRefused, Limits, detect, read_rows, survey
 
 LIMIT = 10_000_000
+LIMITS = Limits()
 ROWS = [["Ragione sociale", "Comune", "CAP"], ["Trasporti Cantù", "Cantù", "22063"]]
 
 
@@ -40,22 +41,22 @@ def csv_bytes(delimiter: str, encoding: str, rows=ROWS) -> bytes:
 )
 def test_encoding_and_delimiter_are_detected(tmp_path, encoding, delimiter, expected) -> None:
     path = write(tmp_path, "clienti.csv", csv_bytes(delimiter, encoding))
-    found = detect(path, max_bytes=LIMIT)
+    found = detect(path, max_bytes=LIMIT, limits=LIMITS)
     assert found == FileFormat("csv", expected, delimiter)
-    assert list(read_rows(path, found)) == ROWS  # "Cantù" comes back whole, BOM gone
+    assert list(read_rows(path, found, limits=LIMITS)) == ROWS  # "Cantù" comes back whole, BOM gone
 
 
 def test_quoted_cells_keep_their_delimiters(tmp_path) -> None:
     data = b'Ragione sociale;Indirizzo\r\n"Rossi; Bianchi SNC";"Via Roma, 1"\r\n'
     path = write(tmp_path, "a.csv", data)
-    found = detect(path, max_bytes=LIMIT)
+    found = detect(path, max_bytes=LIMIT, limits=LIMITS)
     assert found.delimiter == ";"
-    assert list(read_rows(path, found))[1] == ["Rossi; Bianchi SNC", "Via Roma, 1"]
+    assert list(read_rows(path, found, limits=LIMITS))[1] == ["Rossi; Bianchi SNC", "Via Roma, 1"]
 
 
 def test_the_kind_is_told_by_the_bytes_not_the_name(tmp_path) -> None:
     path = write(tmp_path, "clienti.xlsx", csv_bytes(";", "utf-8"))
-    assert detect(path, max_bytes=LIMIT).kind == "csv"
+    assert detect(path, max_bytes=LIMIT, limits=LIMITS).kind == "csv"
 
 
 def xlsx(tmp_path: Path, rows, formula: str | None = None) -> Path:
@@ -78,15 +79,15 @@ def xlsx(tmp_path: Path, rows, formula: str | None = None) -> Path:
 def test_xlsx_cells_come_back_as_text(tmp_path) -> None:
     path = xlsx(tmp_path, [["Ragione sociale", "Mezzi", "Ultimo acquisto"],
                            ["Trasporti Cantù", 12, date(2024, 3, 1)]])  # fmt: skip
-    found = detect(path, max_bytes=LIMIT)
+    found = detect(path, max_bytes=LIMIT, limits=LIMITS)
     assert found == FileFormat("xlsx")
-    assert list(read_rows(path, found))[1] == ["Trasporti Cantù", "12", "2024-03-01"]
+    assert list(read_rows(path, found, limits=LIMITS))[1] == ["Trasporti Cantù", "12", "2024-03-01"]
 
 
 def test_an_xlsx_formula_is_refused_with_its_cell(tmp_path) -> None:
     path = xlsx(tmp_path, ROWS, formula="C3")
     with pytest.raises(FileRefused, match=r"Cell C3 .* formula"):
-        detect(path, max_bytes=LIMIT)
+        detect(path, max_bytes=LIMIT, limits=LIMITS)
 
 
 def ods(tmp_path: Path, cells: str) -> Path:
@@ -129,16 +130,19 @@ def ods_row(*cells: str) -> str:
 
 def test_ods_is_read(tmp_path) -> None:
     path = ods(tmp_path, ods_row("Ragione sociale", "Comune") + ods_row("Rossi SRL", "Cantù"))
-    found = detect(path, max_bytes=LIMIT)
+    found = detect(path, max_bytes=LIMIT, limits=LIMITS)
     assert found == FileFormat("ods")
-    assert list(read_rows(path, found)) == [["Ragione sociale", "Comune"], ["Rossi SRL", "Cantù"]]
+    assert list(read_rows(path, found, limits=LIMITS)) == [
+        ["Ragione sociale", "Comune"],
+        ["Rossi SRL", "Cantù"],
+    ]
 
 
 def test_an_ods_formula_is_refused(tmp_path) -> None:
     cell = ('<table:table-row><table:table-cell table:formula="of:=1+1" '
             'office:value-type="float" office:value="2"/></table:table-row>')  # fmt: skip
     with pytest.raises(FileRefused, match="The spreadsheet holds formulas"):
-        detect(ods(tmp_path, ods_row("A") + cell), max_bytes=LIMIT)
+        detect(ods(tmp_path, ods_row("A") + cell), max_bytes=LIMIT, limits=LIMITS)
 
 
 @pytest.mark.parametrize(
@@ -150,14 +154,17 @@ def test_a_csv_formula_is_refused_with_its_row_and_column(tmp_path, cell) -> Non
     rows = [["Ragione sociale", "Telefono"], ["Rossi SRL", cell]]
     path = write(tmp_path, "a.csv", csv_bytes(";", "utf-8", rows))
     with pytest.raises(FileRefused, match="Row 2, column 2 holds a formula"):
-        list(read_rows(path, detect(path, max_bytes=LIMIT)))
+        list(read_rows(path, detect(path, max_bytes=LIMIT, limits=LIMITS), limits=LIMITS))
 
 
 @pytest.mark.parametrize("cell", ["+39 02 1234 5678", "-", "+39-333-1234567", "@home", "-5"])
 def test_values_that_only_look_like_formulas_are_data(tmp_path, cell) -> None:
     rows = [["Ragione sociale", "Telefono"], ["Rossi SRL", cell]]
     path = write(tmp_path, "a.csv", csv_bytes(";", "utf-8", rows))
-    assert list(read_rows(path, detect(path, max_bytes=LIMIT)))[1][1] == cell
+    assert (
+        list(read_rows(path, detect(path, max_bytes=LIMIT, limits=LIMITS), limits=LIMITS))[1][1]
+        == cell
+    )
 
 
 @pytest.mark.parametrize(
@@ -177,13 +184,13 @@ def test_values_that_only_look_like_formulas_are_data(tmp_path, cell) -> None:
 )
 def test_bad_files_are_refused_with_a_clear_message(tmp_path, data, message) -> None:
     with pytest.raises(FileRefused, match=message):
-        detect(write(tmp_path, "upload.csv", data), max_bytes=LIMIT)
+        detect(write(tmp_path, "upload.csv", data), max_bytes=LIMIT, limits=LIMITS)
 
 
 def test_an_oversized_file_is_refused(tmp_path) -> None:
     path = write(tmp_path, "big.csv", csv_bytes(";", "utf-8") * 1000)
     with pytest.raises(FileRefused, match="QUALIFICA_MAX_UPLOAD_MB"):
-        detect(path, max_bytes=1000)
+        detect(path, max_bytes=1000, limits=LIMITS)
 
 
 def test_a_zip_that_is_not_a_spreadsheet_is_refused(tmp_path) -> None:
@@ -191,7 +198,7 @@ def test_a_zip_that_is_not_a_spreadsheet_is_refused(tmp_path) -> None:
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("photo.txt", "hello")
     with pytest.raises(FileRefused, match="not a spreadsheet"):
-        detect(path, max_bytes=LIMIT)
+        detect(path, max_bytes=LIMIT, limits=LIMITS)
 
 
 def test_a_zip_bomb_is_refused_before_it_is_inflated(tmp_path) -> None:
@@ -201,11 +208,12 @@ def test_a_zip_bomb_is_refused_before_it_is_inflated(tmp_path) -> None:
         archive.writestr("xl/worksheets/sheet1.xml", b"\x00" * 20_000_000)  # ~20 KB packed
     assert path.stat().st_size < 100_000
     with pytest.raises(FileRefused, match="zip bomb"):
-        detect(path, max_bytes=LIMIT)
+        detect(path, max_bytes=LIMIT, limits=LIMITS)
 
 
-def test_preview_shows_the_header_and_first_rows(tmp_path) -> None:
+def test_the_survey_shows_the_header_and_first_rows_and_counts_them_all(tmp_path) -> None:
     rows = [["Ragione sociale"]] + [[f"Ditta {i}"] for i in range(30)]
     path = write(tmp_path, "a.csv", csv_bytes(";", "utf-8", rows))
-    shown = preview(path, detect(path, max_bytes=LIMIT), rows=5)
-    assert shown == rows[:6]
+    read = survey(path, detect(path, max_bytes=LIMIT, limits=LIMITS), limits=LIMITS, preview_rows=5)
+    assert read.preview == rows[:6]
+    assert read.rows == 30
