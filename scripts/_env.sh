@@ -50,9 +50,10 @@ ensure_venv() {
         "$VENV/bin/pip" install -q --disable-pip-version-check --no-deps \
             --no-build-isolation -e .
         # A dependency added to pyproject.toml but not locked yet shows up here.
-        "$VENV/bin/pip" check --disable-pip-version-check >&2 \
-            || die "the installed packages do not fit pyproject.toml (above);" \
-                "run scripts/update-deps --no-upgrade to lock what it asks for"
+        local broken
+        broken="$("$VENV/bin/pip" check --disable-pip-version-check)" || die "$broken" \
+            "(the lock does not hold what pyproject.toml asks for: run" \
+            "scripts/update-deps --no-upgrade)"
         printf '%s\n' "$wanted" >"$INSTALL_STAMP"
     fi
 }
