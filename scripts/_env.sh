@@ -43,6 +43,7 @@ ensure_venv() {
     wanted="$(install_digest)"
     if [[ ! -f "$INSTALL_STAMP" || "$(cat "$INSTALL_STAMP")" != "$wanted" ]]; then
         log "installing $LOCK_FILE and the project into $where"
+        rm -f "$INSTALL_STAMP"  # an install that stops halfway is redone on the next run
         # Hash-checked: each package at its pinned version, from a file the lock knows. The
         # build backend is locked too, so building the project fetches nothing unpinned.
         "$VENV/bin/pip" install -q --disable-pip-version-check --require-hashes \
