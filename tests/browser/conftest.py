@@ -19,6 +19,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from werkzeug.serving import make_server
+from werkzeug.wsgi import ClosingIterator
 
 from app.accounts.models import AccountPhone, PhoneKind
 from app.accounts.status import AccountStatus
@@ -55,10 +56,42 @@ def _browser_database(tmp_dir: str, suffix: str = "browser") -> str:
     return url.set(database=name).render_as_string(hide_password=False)
 
 
+class AnsweredRequests:
+    """Counts the requests the live server has answered, by the end of their path, so that
+    a test can wait for one a page sends on its own (the draft it sends as it unloads)
+    instead of sleeping. A request counts once its answer is sent: its commit is done."""
+
+    def __init__(self, wsgi_app) -> None:
+        self.wsgi_app = wsgi_app
+        self._paths: list[str] = []
+        self._changed = threading.Condition()  # reentrant: count() runs inside wait_for()
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        answer = self.wsgi_app(environ, start_response)
+        return ClosingIterator(answer, lambda: self._answered(path))
+
+    def _answered(self, path: str) -> None:
+        with self._changed:
+            self._paths.append(path)
+            self._changed.notify_all()
+
+    def count(self, ending: str) -> int:
+        with self._changed:
+            return sum(path.endswith(ending) for path in self._paths)
+
+    def wait_beyond(self, ending: str, seen: int, timeout: float = 10) -> None:
+        """Wait until more than ``seen`` requests ending in ``ending`` have been answered."""
+        with self._changed:
+            answered = self._changed.wait_for(lambda: self.count(ending) > seen, timeout)
+        assert answered, f"no further {ending} request answered within {timeout} s"
+
+
 @pytest.fixture(scope="session")
 def live_app(tmp_path_factory) -> Iterator[Flask]:
     """The application behind the live server, on a database of its own."""
     app = build_app(_browser_database(str(tmp_path_factory.mktemp("browser"))))
+    app.wsgi_app = AnsweredRequests(app.wsgi_app)  # type: ignore[method-assign]
     migrate_to_head(app)
     with app.app_context():
         factories.users_by_role(db.session)
@@ -85,6 +118,11 @@ def serving(app: Flask) -> Iterator[str]:
 def live_server(live_app) -> Iterator[str]:
     with serving(live_app) as url:
         yield url
+
+
+@pytest.fixture
+def answered(live_app) -> AnsweredRequests:
+    return live_app.wsgi_app
 
 
 @pytest.fixture(scope="session")
