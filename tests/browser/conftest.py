@@ -13,6 +13,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,7 @@ from werkzeug.wsgi import ClosingIterator
 
 from app.accounts.models import AccountPhone, PhoneKind
 from app.accounts.status import AccountStatus
+from app.board import cache as board_cache
 from app.campaigns.queueing import enqueue_accounts
 from app.extensions import db
 from app.scripting.services import load_script
@@ -149,6 +151,24 @@ def page(browser, live_server):
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+def stand_still(context) -> None:
+    """Stop the clock of the pages in ``context``: their own timers (the autosave's pause,
+    the board's poll) fire only when the test moves it on, so nothing a page does by itself
+    races the test."""
+    start = datetime.now(UTC)
+    context.clock.install(time=start)
+    context.clock.pause_at(start + timedelta(minutes=1))
+
+
+def refresh_board(page) -> None:
+    """The open board's next poll, now, with figures computed afresh: the server's shared
+    copy (``app.board.cache``, in this process's memory) is dropped and the page's stopped
+    clock moved on by the poll's interval."""
+    seconds = page.locator("[data-refresh]").first.get_attribute("data-refresh")
+    board_cache.forget()
+    page.clock.run_for(int(seconds) * 1000)
 
 
 def screenshot(page, name: str) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -15,7 +14,7 @@ from playwright.sync_api import expect
 
 from app.desk.models import CallAttempt, CallDraft
 from app.extensions import db
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, sign_in_and_take
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, sign_in_and_take, stand_still
 
 pytestmark = pytest.mark.browser
 
@@ -94,9 +93,7 @@ def test_closing_the_tab_right_after_typing_keeps_the_answers(
     context = browser.new_context(base_url=live_server)
     # The page's clock stands still, so its autosave never comes due, however slowly the
     # typing goes: the only draft is the one sent as the tab closes.
-    start = datetime.now(UTC)
-    context.clock.install(time=start)
-    context.clock.pause_at(start + timedelta(minutes=1))
+    stand_still(context)
     page = context.new_page()
     page.set_default_timeout(10_000)
     sign_in_and_take(page, desk_campaign)
