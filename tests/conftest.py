@@ -31,6 +31,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app import create_app
+from app.board import cache as board_cache
 from app.campaigns.calendar import public_holidays
 from app.extensions import db
 from app.jobs import runner as job_runner
@@ -73,6 +74,14 @@ def suite_clock(request: pytest.FixtureRequest) -> Iterator[datetime | None]:
         moment = moment.replace(tzinfo=ZoneInfo("Europe/Rome"))
     with time_machine.travel(moment, tick=True):
         yield moment
+
+
+@pytest.fixture(autouse=True)
+def fresh_board_figures() -> None:
+    """The board keeps its figures in this process's memory for a few seconds, whichever
+    application (test database, live server) computed them: no test starts with another
+    test's."""
+    board_cache.forget()
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
