@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -30,6 +31,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app import create_app
+from app.board import cache as board_cache
 from app.campaigns.calendar import public_holidays
 from app.extensions import db
 from app.jobs import runner as job_runner
@@ -72,6 +74,14 @@ def suite_clock(request: pytest.FixtureRequest) -> Iterator[datetime | None]:
         moment = moment.replace(tzinfo=ZoneInfo("Europe/Rome"))
     with time_machine.travel(moment, tick=True):
         yield moment
+
+
+@pytest.fixture(autouse=True)
+def fresh_board_figures() -> None:
+    """The board keeps its figures in this process's memory for a few seconds, whichever
+    application (test database, live server) computed them: no test starts with another
+    test's."""
+    board_cache.forget()
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
@@ -138,38 +148,73 @@ def app(tmp_path_factory) -> Iterator[Flask]:
         db.engine.dispose()  # its pooled connections are closed, not left to the collector
 
 
-@pytest.fixture
-def session(app: Flask) -> Iterator[sa.orm.Session]:
-    """The test's own database session; everything is rolled back after the test.
+@contextmanager
+def rolled_back(app: Flask) -> Iterator[sa.orm.Session]:
+    """A session whose work is all undone at the end, shared by the application's own
+    ``db.session``: in a transaction of its own or, while a shared world is open, in a
+    savepoint of the world's transaction.
 
-    No application context stays pushed during the test: Flask would reuse it for every
-    request, and ``g`` (the signed-in user, the locale) would leak from one request to the
-    next. Instead the engine is swapped for one connection in an outer transaction, and
-    both the test's session and each request's session work in savepoints inside it.
+    No application context stays pushed meanwhile: Flask would reuse it for every request,
+    and ``g`` (the signed-in user, the locale) would leak from one request to the next.
+    Instead the engine is swapped for one connection in an outer transaction, and both this
+    session and each request's session work in savepoints inside it.
     """
     with app.app_context():
         engines = db.engines
     engine = engines[None]
-    connection = engine.connect()
-    outer = connection.begin()
+    if isinstance(engine, sa.Connection):  # a shared world's connection: nest in it
+        connection, outer = engine, engine.begin_nested()
+    else:
+        connection = engine.connect()
+        outer = connection.begin()
     engines[None] = connection
     original = db.session
     db.session = db._make_scoped_session({"join_transaction_mode": "create_savepoint"})
-    test_session = sa.orm.Session(bind=connection, join_transaction_mode="create_savepoint")
-    # Jobs started in here are recorded, not run: a job thread would share this test's one
+    own = sa.orm.Session(bind=connection, join_transaction_mode="create_savepoint")
+    # Jobs started in here are recorded, not run: a job thread would share this one
     # connection. Tests of the runner itself use the committing fixtures in tests/integration/jobs.
     original_dispatch = job_runner._dispatch
-    dispatched = test_session.info.setdefault("dispatched_jobs", [])
+    dispatched = own.info.setdefault("dispatched_jobs", [])
     job_runner._dispatch = lambda _app, run_id: dispatched.append(run_id)
     try:
-        yield test_session
+        yield own
     finally:
         job_runner._dispatch = original_dispatch
-        test_session.close()
+        own.close()
         db.session = original
         engines[None] = engine
         outer.rollback()
-        connection.close()
+        if connection is not engine:
+            connection.close()
+
+
+_OPEN_WORLDS: list[str] = []  # the fixture names of the shared worlds open now
+
+
+@contextmanager
+def shared_world(app: Flask, name: str) -> Iterator[sa.orm.Session]:
+    """For a module-scoped fixture ``name`` that builds what all its module's tests read
+    (a world that costs seconds to build): its session, rolled back after the module's
+    last test. Each test of the module runs in a savepoint of it, rolled back after the
+    test, so the tests stay independent; a test that does not ask for the world fails
+    rather than run on it unawares (give it a module of its own)."""
+    with rolled_back(app) as world:
+        _OPEN_WORLDS.append(name)
+        try:
+            yield world
+        finally:
+            _OPEN_WORLDS.remove(name)
+
+
+@pytest.fixture
+def session(app: Flask, request: pytest.FixtureRequest) -> Iterator[sa.orm.Session]:
+    """The test's own database session; everything is rolled back after the test."""
+    strangers = [name for name in _OPEN_WORLDS if name not in request.fixturenames]
+    if strangers:
+        pytest.fail(f"{request.node.nodeid} would run on the shared world {strangers[0]}:"
+                    " only the tests that use a shared world may share its module")  # fmt: skip
+    with rolled_back(app) as test_session:
+        yield test_session
 
 
 def next_working_morning(today: date) -> datetime:
@@ -181,12 +226,16 @@ def next_working_morning(today: date) -> datetime:
     return datetime(day.year, day.month, day.day, 10, 30, tzinfo=ZoneInfo("Europe/Rome"))
 
 
-@pytest.fixture
-def office_hours():
+def in_office_hours() -> time_machine.travel:
     """Views read the clock; live calls are allowed only in calling hours: the next working
     morning after today (after --clock's day). In the future, since a real browser keeps
     its own clock and would drop cookies that expired by it."""
-    with time_machine.travel(next_working_morning(date.today()), tick=True) as traveller:
+    return time_machine.travel(next_working_morning(date.today()), tick=True)
+
+
+@pytest.fixture
+def office_hours():
+    with in_office_hours() as traveller:
         yield traveller
 
 

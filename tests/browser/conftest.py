@@ -13,15 +13,18 @@ import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 from werkzeug.serving import make_server
+from werkzeug.wsgi import ClosingIterator
 
 from app.accounts.models import AccountPhone, PhoneKind
 from app.accounts.status import AccountStatus
+from app.board import cache as board_cache
 from app.campaigns.queueing import enqueue_accounts
 from app.extensions import db
 from app.scripting.services import load_script
@@ -55,10 +58,42 @@ def _browser_database(tmp_dir: str, suffix: str = "browser") -> str:
     return url.set(database=name).render_as_string(hide_password=False)
 
 
+class AnsweredRequests:
+    """Counts the requests the live server has answered, by the end of their path, so that
+    a test can wait for one a page sends on its own (the draft it sends as it unloads)
+    instead of sleeping. A request counts once its answer is sent: its commit is done."""
+
+    def __init__(self, wsgi_app) -> None:
+        self.wsgi_app = wsgi_app
+        self._paths: list[str] = []
+        self._changed = threading.Condition()  # reentrant: count() runs inside wait_for()
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        answer = self.wsgi_app(environ, start_response)
+        return ClosingIterator(answer, lambda: self._answered(path))
+
+    def _answered(self, path: str) -> None:
+        with self._changed:
+            self._paths.append(path)
+            self._changed.notify_all()
+
+    def count(self, ending: str) -> int:
+        with self._changed:
+            return sum(path.endswith(ending) for path in self._paths)
+
+    def wait_beyond(self, ending: str, seen: int, timeout: float = 10) -> None:
+        """Wait until more than ``seen`` requests ending in ``ending`` have been answered."""
+        with self._changed:
+            answered = self._changed.wait_for(lambda: self.count(ending) > seen, timeout)
+        assert answered, f"no further {ending} request answered within {timeout} s"
+
+
 @pytest.fixture(scope="session")
 def live_app(tmp_path_factory) -> Iterator[Flask]:
     """The application behind the live server, on a database of its own."""
     app = build_app(_browser_database(str(tmp_path_factory.mktemp("browser"))))
+    app.wsgi_app = AnsweredRequests(app.wsgi_app)  # type: ignore[method-assign]
     migrate_to_head(app)
     with app.app_context():
         factories.users_by_role(db.session)
@@ -87,6 +122,11 @@ def live_server(live_app) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture
+def answered(live_app) -> AnsweredRequests:
+    return live_app.wsgi_app
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
@@ -111,6 +151,24 @@ def page(browser, live_server):
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+def stand_still(context) -> None:
+    """Stop the clock of the pages in ``context``: their own timers (the autosave's pause,
+    the board's poll) fire only when the test moves it on, so nothing a page does by itself
+    races the test."""
+    start = datetime.now(UTC)
+    context.clock.install(time=start)
+    context.clock.pause_at(start + timedelta(minutes=1))
+
+
+def refresh_board(page) -> None:
+    """The open board's next poll, now, with figures computed afresh: the server's shared
+    copy (``app.board.cache``, in this process's memory) is dropped and the page's stopped
+    clock moved on by the poll's interval."""
+    seconds = page.locator("[data-refresh]").first.get_attribute("data-refresh")
+    board_cache.forget()
+    page.clock.run_for(int(seconds) * 1000)
 
 
 def screenshot(page, name: str) -> None:

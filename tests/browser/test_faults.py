@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import time
 
 import pytest
 import sqlalchemy as sa
@@ -15,7 +14,7 @@ from playwright.sync_api import expect
 
 from app.desk.models import CallAttempt, CallDraft
 from app.extensions import db
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, sign_in_and_take
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, sign_in_and_take, stand_still
 
 pytestmark = pytest.mark.browser
 
@@ -37,17 +36,21 @@ def _back_at_the_desk(browser, live_server, desk_campaign):
     return context, page
 
 
-def _settle(page) -> None:
-    """Leave the desk and give the page's last draft time to land, so that it does not
-    race the next test's setup (SQLite has one writer at a time)."""
+def _settle(page, answered) -> None:
+    """Leave the desk and wait until the server has answered the draft the page sends as
+    it goes, so that it does not race the next test's setup (SQLite has one writer)."""
+    drafts = answered.count("/draft")
     page.goto("about:blank")
-    page.wait_for_timeout(300)
+    answered.wait_beyond("/draft", drafts)
 
 
-def _drafted(live_app, text: str) -> bool:
+def _draft_notes(live_app, call_url: str) -> str | None:
+    """The notes of the draft the server keeps for the call at ``call_url``, if any."""
+    entry_id = int(call_url.rstrip("/").rsplit("/", 1)[1])  # /desk/calls/<entry id>
     with live_app.app_context():
-        notes = db.session.scalars(sa.select(CallDraft.notes)).all()
-    return text in notes
+        return db.session.scalar(
+            sa.select(CallDraft.notes).where(CallDraft.queue_entry_id == entry_id)
+        )
 
 
 def _expect_answers_back(page, company: str) -> None:
@@ -58,7 +61,7 @@ def _expect_answers_back(page, company: str) -> None:
 
 
 def test_the_browser_crashing_mid_call_loses_no_saved_answer(
-    browser, live_server, desk_campaign, office_hours, tmp_path_factory
+    browser, live_server, answered, desk_campaign, office_hours, tmp_path_factory
 ):
     # A crashed Chromium cannot remove its temporary files (its singleton socket's folder):
     # it is given a folder of the test's own for them, not the system's temp folder (with
@@ -79,31 +82,36 @@ def test_the_browser_crashing_mid_call_loses_no_saved_answer(
     try:
         _expect_answers_back(page, company)
     finally:
-        _settle(page)
+        _settle(page, answered)
         context.close()
 
 
 def test_closing_the_tab_right_after_typing_keeps_the_answers(
-    browser, live_app, live_server, desk_campaign, office_hours
+    browser, live_app, live_server, answered, desk_campaign, office_hours
 ):
     """Closed before the autosave's pause is over: the page sends its draft as it goes."""
     context = browser.new_context(base_url=live_server)
+    # The page's clock stands still, so its autosave never comes due, however slowly the
+    # typing goes: the only draft is the one sent as the tab closes.
+    stand_still(context)
     page = context.new_page()
     page.set_default_timeout(10_000)
     sign_in_and_take(page, desk_campaign)
     company = _answer(page)
     expect(page.locator("#draft-status")).not_to_have_text("Bozza salvata")
+    call_url = page.url
+    assert _draft_notes(live_app, call_url) is None  # nothing saved while the tab was open
+    drafts = answered.count("/draft")
     page.close(run_before_unload=True)
     context.close()
-    deadline = time.monotonic() + 10
-    while not _drafted(live_app, "Richiamare il titolare dopo le 15"):  # sent as it closed
-        assert time.monotonic() < deadline, "the closing page sent no draft"
-        time.sleep(0.1)
+    answered.wait_beyond("/draft", drafts)
+    sent = _draft_notes(live_app, call_url)  # by the page as it closed
+    assert sent == "Richiamare il titolare dopo le 15"
     context, page = _back_at_the_desk(browser, live_server, desk_campaign)
     try:
         _expect_answers_back(page, company)
     finally:
-        _settle(page)
+        _settle(page, answered)
         context.close()
 
 
@@ -120,7 +128,7 @@ def _calls_for(live_app, company: str) -> int:
 
 @pytest.mark.parametrize("reached", [True, False], ids=["answer-lost", "request-lost"])
 def test_a_dropped_outcome_sent_again_is_recorded_once(
-    live_app, page, desk_campaign, office_hours, reached
+    live_app, page, answered, desk_campaign, office_hours, reached
 ):
     """The connection drops while the outcome is being saved, after the server recorded
     it (the answer is lost) or before (the request is lost); the agent sends it again."""
@@ -147,4 +155,4 @@ def test_a_dropped_outcome_sent_again_is_recorded_once(
     expect(page.get_by_role("status").first).to_have_text("Esito salvato.")
     expect(page.get_by_role("heading", level=1)).not_to_have_text(company)  # the next one
     assert _calls_for(live_app, stored) == 1
-    _settle(page)
+    _settle(page, answered)

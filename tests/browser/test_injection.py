@@ -2,7 +2,7 @@
 pages stay text. No injected script runs (``window.__pwned`` stays undefined), no injected
 element appears in the page, no dialog opens and the console stays free of errors (a
 Content-Security-Policy refusal would show there). The server-side half of the story, and
-the files, are in tests/integration/test_injection_flow.py."""
+the files, are in tests/integration/test_injection_flow.py and test_injection_worked.py."""
 
 from __future__ import annotations
 

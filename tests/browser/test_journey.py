@@ -32,7 +32,14 @@ from app.board import cache as board_cache
 from app.campaigns.calendar import public_holidays
 from app.demo.services import DEMO_PASSWORD, DEMO_SCRIPT, PRACTICE_CAMPAIGN, seed_demo
 from app.extensions import db
-from tests.browser.conftest import _browser_database, qualify, screenshot, serving
+from tests.browser.conftest import (
+    _browser_database,
+    qualify,
+    refresh_board,
+    screenshot,
+    serving,
+    stand_still,
+)
 from tests.conftest import build_app, migrate_to_head
 
 pytestmark = pytest.mark.browser
@@ -325,6 +332,7 @@ def test_a_campaign_run_entirely_in_the_browser(person, journey_app, tmp_path, o
 
     # -- The team's supervisor: the campaign and its call on the board. -----------------
     supervisor = person()
+    stand_still(supervisor.context)  # the board polls when the test says
     first_sign_in(supervisor, SUPERVISOR[0], passwords[SUPERVISOR[0]])
     supervisor.wait_for_url("**/board/")
     row = supervisor.locator("tr[data-campaign]", has_text=name)
@@ -360,8 +368,9 @@ def test_a_campaign_run_entirely_in_the_browser(person, journey_app, tmp_path, o
         sheets = [bundle.read(n).decode("utf-8-sig") for n in names if n.endswith(".csv")]
     assert any(qualified in sheet for sheet in sheets)
 
-    # Meanwhile the supervisor's open page has refreshed its figures by itself.
-    expect(as_of).not_to_have_attribute("datetime", computed, timeout=20_000)
+    # Meanwhile the supervisor's open page refreshes its figures by itself.
+    refresh_board(supervisor)
+    expect(as_of).not_to_have_attribute("datetime", computed)
     refreshed = datetime.fromisoformat(as_of.get_attribute("datetime"))
     expect(as_of).to_have_text(refreshed.astimezone(ROME).strftime("%H:%M:%S"))
 

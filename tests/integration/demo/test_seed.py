@@ -1,3 +1,9 @@
+"""The demo seed, run once for the module (a shared world: seconds to build); each test
+reads it, or seeds again, in a savepoint of its own."""
+
+from collections.abc import Iterator
+
+import pytest
 from sqlalchemy import func, select
 from stdnum.it import iva
 
@@ -5,19 +11,29 @@ from app.accounts.models import Account, AccountPhone, AccountSource, PhoneKind
 from app.security import Role
 from app.territory.models import Dealer, Municipality, Salesperson, TerritoryRule, Zone
 from app.users.models import User
+from tests.conftest import shared_world
+
+ACCOUNTS = 300  # besides, the practice campaign's own (the default is 2000: scripts/demo)
+
+
+@pytest.fixture(scope="module")
+def seeded(app) -> Iterator[str]:
+    """What ``flask demo seed --accounts 300`` printed, its data in the database."""
+    with shared_world(app, "seeded"):
+        result = app.test_cli_runner().invoke(args=["demo", "seed", "--accounts", str(ACCOUNTS)])
+        assert result.exit_code == 0, result.output
+        yield result.output
 
 
 def count(session, model):
     return session.scalar(select(func.count()).select_from(model))
 
 
-def test_seed_is_complete_and_idempotent(runner, session):
-    first = runner.invoke(args=["demo", "seed"])
-    assert first.exit_code == 0, first.output
-    assert "2000 accounts" in first.output
+def test_seed_is_complete_and_idempotent(seeded, runner, session):
+    assert f"{ACCOUNTS} accounts" in seeded
     for role in Role:
-        assert role.value in first.output
-    assert "qualifica-demo" in first.output
+        assert role.value in seeded
+    assert "qualifica-demo" in seeded
 
     counts = {
         model: count(session, model)
@@ -27,27 +43,26 @@ def test_seed_is_complete_and_idempotent(runner, session):
     assert counts[Dealer] == 8
     assert counts[Salesperson] == 24
     real = select(func.count()).select_from(Account).where(Account.practice.is_(False))
-    assert session.scalar(real) == 2000  # and, besides, the practice campaign's accounts
-    assert 0 < counts[Account] - 2000 <= 100
+    assert session.scalar(real) == ACCOUNTS  # and, besides, the practice campaign's accounts
+    assert 0 < counts[Account] - ACCOUNTS <= 100
     assert counts[Municipality] > 7800
     assert {u.role for u in session.scalars(select(User))} == set(Role)
 
-    second = runner.invoke(args=["demo", "seed"])
+    second = runner.invoke(args=["demo", "seed", "--accounts", str(ACCOUNTS)])
     assert second.exit_code == 0, second.output
     assert "nothing added" in second.output
     for model, n in counts.items():
         assert count(session, model) == n, model
 
 
-def test_seeded_accounts_are_real_places_with_provenance(runner, session):
-    runner.invoke(args=["demo", "seed", "--accounts", "300"])
+def test_seeded_accounts_are_real_places_with_provenance(seeded, session):
     accounts = session.scalars(select(Account).where(Account.practice.is_(False))).all()
-    assert len(accounts) == 300
+    assert len(accounts) == ACCOUNTS
     names = set(session.scalars(select(Municipality.name)))
     clean = [a for a in accounts if a.municipality in names]
     assert len(clean) > 0.7 * len(accounts)  # the rest carry typos/upper case on purpose
     assert all(a.zone_id and a.dealer_id for a in accounts)
-    assert count(session, AccountSource) == 300
+    assert count(session, AccountSource) == ACCOUNTS
     valid_vat = [a for a in accounts if a.vat_number and iva.is_valid(a.vat_number)]
     assert len(valid_vat) > 0.75 * len(accounts)
     kinds = set(session.scalars(select(AccountPhone.kind)))
@@ -56,20 +71,18 @@ def test_seeded_accounts_are_real_places_with_provenance(runner, session):
     assert "RAGIONE_SOCIALE" in source.data and "_defects" in source.data
 
 
-def test_workspace_shows_the_seeded_base(runner, client, auth, session):
-    runner.invoke(args=["demo", "seed", "--accounts", "120"])
+def test_workspace_shows_the_seeded_base(seeded, client, auth, session):
     auth.login("staff", "qualifica-demo")
     page = client.get("/workspace/").get_data(as_text=True)
-    assert "120 account" in page
+    assert f"{ACCOUNTS} account" in page
     assert "Nord" in page and "Centro" in page and "Sud e Isole" in page
 
 
-def test_demo_has_past_calls_and_qualified_accounts_to_hand_out(runner, session):
+def test_demo_has_past_calls_and_qualified_accounts_to_hand_out(seeded, runner, session):
     from app.accounts.status import AccountStatus
     from app.desk.models import CallAttempt
     from app.distribution import services
 
-    runner.invoke(args=["demo", "seed", "--accounts", "600"])
     calls = count(session, CallAttempt)
     qualified = session.scalar(
         select(func.count()).where(Account.status == AccountStatus.QUALIFIED)
@@ -78,19 +91,18 @@ def test_demo_has_past_calls_and_qualified_accounts_to_hand_out(runner, session)
     found = services.overview(session)
     assert found.total == qualified and found.uncovered == []
     assert len(services.preview_wave(session, 50).allocations) == qualified
-    again = runner.invoke(args=["demo", "seed", "--accounts", "600"])
+    again = runner.invoke(args=["demo", "seed", "--accounts", str(ACCOUNTS)])
     assert "nothing added" in again.output and count(session, CallAttempt) == calls
 
 
-def test_the_practice_campaign_serves_the_demo_agents_at_any_hour(runner, session):
+def test_the_practice_campaign_serves_the_demo_agents_at_any_hour(seeded, session):
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
     from app.campaigns.models import Campaign, CampaignStatus, QueueEntry
     from app.desk.queue import claim
 
-    result = runner.invoke(args=["demo", "seed", "--accounts", "300"])
-    assert "practice campaign PROVA" in result.output and "agente1" in result.output
+    assert "practice campaign PROVA" in seeded and "agente1" in seeded
     practice = session.scalars(select(Campaign).where(Campaign.code == "PROVA")).one()
     pilot = session.scalars(select(Campaign).where(Campaign.code == "PILOTA-16T")).one()
     assert practice.practice and practice.status == CampaignStatus.ACTIVE
@@ -103,14 +115,13 @@ def test_the_practice_campaign_serves_the_demo_agents_at_any_hour(runner, sessio
     assert claim(session, practice, agent.id, now=sunday_evening) is not None
 
 
-def test_clean_demo_accounts_follow_the_import_s_conventions(runner, session):
+def test_clean_demo_accounts_follow_the_import_s_conventions(seeded, session):
     """Issue 21: one convention in one base. A clean demo account is stored as an import
     stores it (name in capitals, legal form apart, house number apart, ISTAT code) and
     reads the Italian way on pages and files."""
     from app.accounts.names import company_display
     from app.accounts.status import AccountStatus
 
-    runner.invoke(args=["demo", "seed", "--accounts", "200"])
     ready = session.scalars(
         select(Account).where(Account.practice.is_(False), Account.status != AccountStatus.NEW)
     ).all()
