@@ -179,13 +179,22 @@ def rolled_back(app: Flask) -> Iterator[sa.orm.Session]:
     try:
         yield own
     finally:
+        # Restored first: a test that broke its transaction must not leave the next
+        # module (or the app's teardown) on this connection.
         job_runner._dispatch = original_dispatch
-        own.close()
         db.session = original
         engines[None] = engine
-        outer.rollback()
-        if connection is not engine:
-            connection.close()
+        try:
+            own.close()
+            outer.rollback()
+        except sa.exc.SQLAlchemyError:
+            if connection is engine:  # a savepoint the failed test lost: undo the world
+                connection.rollback()
+            else:
+                raise
+        finally:
+            if connection is not engine:
+                connection.close()
 
 
 _OPEN_WORLDS: list[str] = []  # the fixture names of the shared worlds open now

@@ -215,7 +215,7 @@ def test_imported_payloads_are_stored_as_text_and_shown_escaped(
         "/workspace/doubts": [company_display(script), company_display(img)],  # as people read
         f"/workspace/doubts/{by_row[2].id}": [company_display(script)],
         f"/workspace/doubts/{by_row[3].id}": [company_display(img), PAYLOADS["img"]],  # e-mail raw
-        "/workspace/review": [script, img],
+        "/workspace/review": [company_display(script), company_display(img)],
         f"/workspace/review/{pair.id}": [script, img, PAYLOADS["img"]],
         "/workspace/": [],
     }
