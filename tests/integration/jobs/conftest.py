@@ -17,6 +17,7 @@ from app.extensions import db
 from app.jobs.models import JobRun, JobStatus
 from app.jobs.registry import register
 from app.users.models import User
+from app.workday.models import StatePeriod
 from tests.conftest import build_app
 
 
@@ -46,6 +47,7 @@ def committed(test_jobs):
     with app.app_context():
         db.session.execute(sa.delete(AuditEntry))
         db.session.execute(sa.delete(JobRun))
+        db.session.execute(sa.delete(StatePeriod))  # an agent's sign-in opens one
         db.session.execute(sa.delete(User))
         db.session.commit()
 
