@@ -121,7 +121,7 @@ def sign_out(agent_id: int):
     released = actions.sign_out(db.session, person, by=current_user.id)
     _done(_("%(name)s is signed out; accounts back in the queue: %(n)s.",
             name=person.display_name, n=released))  # fmt: skip
-    return redirect(url_for("floor.index"))
+    return _back(person)
 
 
 @bp.route("/agents/<int:agent_id>/message", methods=["POST"])
