@@ -182,19 +182,36 @@ def test_the_floor_equals_a_recount_from_the_log_after_a_random_run(session, pil
         factories.counted(session, factories.call(session, entry, _user(session, agent.id),
                                                   "qualified", when, when))  # fmt: skip
     t = T0
-    for n in range(400):
-        t += timedelta(seconds=rng.randint(5, 90))
-        agent = rng.choice(run.agents)
-        run.step(agent, t)
+
+    def beat(t):
         for other in run.agents:  # the open browsers beat
             if other.alive and other.state != S.SIGNED_OUT and rng.random() < 0.7:
                 touch(session, other.id, t)
                 other.seen = t
-        if n % 50 == 49:
+
+    for n in range(400):
+        t += timedelta(seconds=rng.randint(5, 90))
+        agent = rng.choice(run.agents)
+        run.step(agent, t)
+        beat(t)
+        if n % 50 == 49 and n < 350:
             sweep_lapsed(session, t)
         if n == 200:
             tally_writes.fold(session)  # half the counts folded, half still deltas
+    # One more browser closes; the others beat on past the lapse, and nobody sweeps: the
+    # floor must leave the silent desk out before the log says so.
+    quiet = next(a for a in run.agents if a.alive and a.state != S.SIGNED_OUT)
+    quiet.alive = False
+    for _ in range(7):
+        t += timedelta(minutes=1)
+        beat(t)
     now = t + timedelta(seconds=30)
+    silent = session.scalar(
+        sa.select(sa.func.count()).where(
+            StatePeriod.ended_at.is_(None), StatePeriod.state != S.SIGNED_OUT,
+            StatePeriod.seen_at <= now - LAPSE)
+    )  # fmt: skip
+    assert silent >= 1, "a silent desk not written down yet, for the floor to leave out"
     ids = [a.id for a in run.agents]
     floor = [FloorRow.from_json(row) for row in gather(session, now)["rows"]]
     from_log = recounted_floor(session, ids, now)
