@@ -100,6 +100,7 @@ def register_blueprints(app: Flask) -> None:
     from app.desk import views as desk
     from app.distribution import views as distribution
     from app.donotcall import views as donotcall
+    from app.floor import views as floor
     from app.imports import views as imports
     from app.jobs import views as jobs
     from app.privacy import views as privacy
@@ -111,7 +112,7 @@ def register_blueprints(app: Flask) -> None:
 
     for module in (
         users, teams, i18n, workspace, imports, desk, board, distribution, jobs, donotcall, privacy,
-        script_views, campaign_views, pause_reasons,
+        script_views, campaign_views, pause_reasons, floor,
     ):  # fmt: skip
         app.register_blueprint(module.bp)
 
@@ -279,6 +280,7 @@ def register_templates(app: Flask) -> None:
     from app.board import labels as board_labels
     from app.campaigns import labels as campaign_labels
     from app.distribution import labels as distribution_labels
+    from app.floor import labels as floor_labels
     from app.i18n import file_size
     from app.imports import labels as import_labels
     from app.jobs import labels as job_labels
@@ -292,7 +294,7 @@ def register_templates(app: Flask) -> None:
     helpers: dict[str, Any] = {}
     for labels in (account_labels, user_labels, campaign_labels, import_labels,
                    distribution_labels, board_labels, job_labels, script_labels,
-                   workday_labels):  # fmt: skip
+                   workday_labels, floor_labels):  # fmt: skip
         helpers.update(labels.TEMPLATE_HELPERS)
 
     app.context_processor(navigation)

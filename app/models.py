@@ -35,7 +35,7 @@ from app.territory.models import (
     Zone,
 )
 from app.users.models import Team, User
-from app.workday.models import PauseReason, StatePeriod
+from app.workday.models import FloorMessage, PauseReason, StatePeriod
 
 __all__ = [
     "Account",
@@ -58,6 +58,7 @@ __all__ = [
     "ExportRun",
     "FieldChange",
     "FleetLine",
+    "FloorMessage",
     "ImportBatch",
     "ImportMapping",
     "ImportRejection",

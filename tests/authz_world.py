@@ -290,7 +290,7 @@ def _pause_reason(session: Session, side: str) -> int:
 
 
 # Parameter -> viewers to whom someone else's object must be refused. Not listed: the
-# role decides alone (supervisors see every agent and entry of the campaigns they see;
+# role decides alone (supervisors see every entry of the campaigns they see;
 # imports are national: a file covers all of Italy; users and teams are the
 # administrator's, docs/access.md).
 SCOPED: dict[str, frozenset[str]] = {
@@ -303,6 +303,8 @@ SCOPED: dict[str, frozenset[str]] = {
     "salesperson_id": frozenset({"zoned"}),
     "key": frozenset({"zoned"}),  # privacy requests: zoned staff answer for their zone
     "contact_id": frozenset({"zoned"}),
+    # The floor: a supervisor of a team sees and acts on that team's agents only.
+    "agent_id": frozenset({"supervisor"}),
 }
 
 
@@ -317,4 +319,6 @@ def snapshot_sql() -> tuple[str, ...]:
         "SELECT id, full_name FROM contacts",
         "SELECT id, undone_at FROM account_merges",
         "SELECT id, state, ended_at, seen_at FROM agent_states",  # the desk's moments
+        "SELECT id, session_version FROM users",  # the floor's sign-out
+        "SELECT id, text, read_at FROM floor_messages",  # the floor's messages
     )

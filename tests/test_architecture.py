@@ -39,6 +39,7 @@ LAYERS = (
     "imports",
     "desk",
     "board",
+    "floor",
     "distribution",
     "workspace",
     "setup",

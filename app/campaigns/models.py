@@ -58,6 +58,10 @@ class Campaign(Timestamps, db.Model):
     retry_busy_minutes: Mapped[int] = mapped_column(default=15, server_default="15")
     lease_minutes: Mapped[int] = mapped_column(default=5, server_default="5")
     callback_grace_minutes: Mapped[int] = mapped_column(default=30, server_default="30")
+    # The floor's alerts: a call (dialling, or talking) or a wrap-up longer than this is
+    # shown to the supervisor (docs/floor.md). None: no limit.
+    call_limit_minutes: Mapped[int | None] = mapped_column()
+    wrap_up_limit_minutes: Mapped[int | None] = mapped_column()
     # Weekly calling hours in Europe/Rome, e.g. {"mon": [["09:00", "20:00"]], ...};
     # None means the Italian code of conduct's default.
     calling_hours: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)

@@ -34,11 +34,17 @@ LIMITS: dict[str, tuple[int, int]] = {
     "lease_minutes": (1, 60),
     "callback_grace_minutes": (0, 1440),  # up to a day
 }
+# Optional whole-number settings (None: none): the floor's alerts on a call or a wrap-up
+# longer than this many minutes.
+FLOOR_LIMITS: dict[str, tuple[int, int]] = {
+    "call_limit_minutes": (1, 240),
+    "wrap_up_limit_minutes": (1, 240),
+}
 SETTINGS = frozenset(
-    {*LIMITS, "name", "target_redemption", "calling_hours", "outcomes", "practice"}
+    {*LIMITS, *FLOOR_LIMITS, "name", "target_redemption", "calling_hours", "outcomes", "practice"}
 )
 # What a copy of a campaign takes from it (not its code, name, status, queue or dates).
-COPIED = (*LIMITS, "target_redemption", "calling_hours", "outcomes", "practice")
+COPIED = (*LIMITS, *FLOOR_LIMITS, "target_redemption", "calling_hours", "outcomes", "practice")
 
 # Which status may follow which; reopening a closed campaign is not a thing.
 STATUS_FLOW: dict[CampaignStatus, frozenset[CampaignStatus]] = {
@@ -102,7 +108,7 @@ def _script_version(session: Session, call_script_id: int) -> CallScript:
 
 
 def _whole_number(name: str, value: Any) -> int:
-    low, high = LIMITS[name]
+    low, high = LIMITS.get(name) or FLOOR_LIMITS[name]
     if isinstance(value, bool) or not isinstance(value, int):
         raise _setting_error(name, _("%(value)r is not a whole number", value=value))
     if not low <= value <= high:
@@ -172,6 +178,8 @@ def validate_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
     for name, value in settings.items():
         if name in LIMITS:
             cleaned[name] = _whole_number(name, value)
+        elif name in FLOOR_LIMITS:
+            cleaned[name] = None if value is None else _whole_number(name, value)
         elif name == "name":
             cleaned[name] = _name(value)
         elif name == "target_redemption":

@@ -22,6 +22,7 @@ from app.campaigns.models import Campaign, CampaignStatus
 from app.campaigns.practice import copy_for_practice
 from app.campaigns.queueing import enqueue_segment
 from app.campaigns.services import create_campaign, find_campaign, set_status
+from app.demo.floor import seed_live_floor
 from app.demo.generator import DemoRow, Place, generate_rows
 from app.demo.history import seed_past_calls
 from app.demo.network import DEALERS, SALESPEOPLE_PER_DEALER, ZONES
@@ -81,6 +82,9 @@ def seed_demo(session: Session, *, accounts: int = 2000, seed: int = DEMO_SEED) 
     if past:
         report.created["past calls"] = past
     _seed_practice(session, report)
+    live = seed_live_floor(session, DEMO_CAMPAIGN, PRACTICE_CAMPAIGN)
+    if live:
+        report.created["agents at work now"] = live
     record(session, "demo.seed", details_created=dict(report.created))
     return report
 

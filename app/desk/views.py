@@ -24,7 +24,7 @@ from app.campaigns.models import Campaign, CampaignStatus
 from app.campaigns.outcomes import DESK_KEYS
 from app.campaigns.teams import may_work
 from app.columns import utcnow
-from app.desk import moments
+from app.desk import beat, moments
 from app.desk.forms import NextAccountForm, OutcomeForm, PauseForm, ReleaseForm, ResumeForm
 from app.desk.home import desk_campaigns
 from app.desk.payloads import callback_time, form_value, holds_nul, json_body, plain
@@ -50,7 +50,6 @@ from app.workday.labels import pause_reason_label
 from app.workday.machine import AgentState
 from app.workday.models import PauseReason
 from app.workday.reasons import active_reasons
-from app.workday.services import touch
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
 NOTES_LIMIT = 4000
@@ -68,6 +67,7 @@ def home():
         team=current_user.team,
         form=NextAccountForm(),
         state=state,
+        message=beat.line_for(db.session, current_user.id),
         pause_form=_pause_form() if state.state != AgentState.PAUSED else None,
         resume_form=ResumeForm(),
         desk_keys=DESK_KEYS,
@@ -159,6 +159,7 @@ def _render_call(
             callback_at=callback_at[:16],
             desk_keys=DESK_KEYS,
             state=moments.desk_state(db.session, current_user.id),
+            message=beat.line_for(db.session, current_user.id),
             reasons=active_reasons(db.session),
         ),
         status,
@@ -205,12 +206,12 @@ def lease(entry_id: int):
     """Heartbeat of the open desk (every 30 s, and when the tab is visible again)."""
     begin_write(db.session)
     expires = renew_lease(db.session, entry_id, current_user.id)
-    if expires is not None:
-        touch(db.session, current_user.id)  # the heartbeat of the agent's state
-    db.session.commit()
     if expires is None:
+        db.session.commit()
         return jsonify(error=_("This account is no longer assigned to you.")), 409
-    return jsonify(lease_expires_at=expires.isoformat())
+    shown = beat.heartbeat(db.session, current_user.id, json_body())  # the agent's state too
+    db.session.commit()
+    return jsonify(lease_expires_at=expires.isoformat(), **shown)
 
 
 @bp.route("/calls/<int:entry_id>/check", methods=["POST"])
@@ -356,9 +357,9 @@ def call_moment(entry_id: int, moment: str):
 def heartbeat():
     """The desk home's heartbeat (every 30 s): the agent is still there."""
     begin_write(db.session)
-    touch(db.session, current_user.id)
+    shown = beat.heartbeat(db.session, current_user.id, json_body())
     db.session.commit()
-    return jsonify(ok=True)
+    return jsonify(ok=True, **shown)
 
 
 @bp.route("/pause", methods=["POST"])

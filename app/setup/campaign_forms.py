@@ -25,13 +25,13 @@ from wtforms import (
     SubmitField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, NumberRange, ValidationError
+from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.campaigns.calendar import CLOSED_KEY, WEEKDAYS, CallingHours, format_time, to_config
 from app.campaigns.calendar import parse_calling_hours as parse_hours
 from app.campaigns.models import Campaign
-from app.campaigns.services import LIMITS, CampaignError, settings_problems
+from app.campaigns.services import FLOOR_LIMITS, LIMITS, CampaignError, settings_problems
 from app.forms import BaseForm
 from app.scripting.models import CallScript
 from app.users.models import Team
@@ -164,6 +164,14 @@ class CampaignForm(BaseForm):
     callback_grace_minutes = IntegerField(
         _l("Minutes a due callback waits for its agent"), validators=[InputRequired()],
         description=_l("Then any agent may take it."))  # fmt: skip
+    call_limit_minutes = IntegerField(
+        _l("A call's minutes, at most"), validators=[Optional()],
+        description=_l("A call (dialling or talking) longer than this is an alert on the "
+                       "supervisor's floor. Empty: no limit."))  # fmt: skip
+    wrap_up_limit_minutes = IntegerField(
+        _l("A wrap-up's minutes, at most"), validators=[Optional()],
+        description=_l("The time after a call, before its outcome, longer than this is an "
+                       "alert on the floor. Empty: no limit."))  # fmt: skip
     teams = SelectMultipleField(
         _l("Teams that may work it"), coerce=int, validate_choice=True,
         invalid_choice_message=_l("Unknown team: choose among the teams listed."),
@@ -216,7 +224,9 @@ class CampaignForm(BaseForm):
         """The settings as the services take them, but those the form itself refused (not
         a number, left empty)."""
         settings: dict[str, Any] = {
-            name: self[name].data for name in (*LIMITS, "name") if not self[name].errors
+            name: self[name].data
+            for name in (*LIMITS, *FLOOR_LIMITS, "name")
+            if not self[name].errors
         }
         if not self.target.errors and isinstance(self.target.data, Decimal):
             settings["target_redemption"] = self.target.data / 100
@@ -247,7 +257,7 @@ class CampaignForm(BaseForm):
 
 
 def _values(campaign: Campaign) -> dict[str, Any]:
-    names = (*LIMITS, "name", "call_script_id", "practice")
+    names = (*LIMITS, *FLOOR_LIMITS, "name", "call_script_id", "practice")
     values = {name: getattr(campaign, name) for name in names}
     teams = [team.id for team in campaign.teams]
     return values | {"target": campaign.target_redemption * 100, "teams": teams}
@@ -258,7 +268,8 @@ def _defaults() -> dict[str, Any]:
     columns = Campaign.__table__.c
     values = {name: columns[name].default.arg for name in LIMITS}
     target = columns["target_redemption"].default.arg * 100
-    return values | {"target": target, "teams": [], "practice": False}
+    return values | dict.fromkeys(FLOOR_LIMITS) | {"target": target, "teams": [],
+                                                   "practice": False}  # fmt: skip
 
 
 def _version_label(script: CallScript, latest: bool) -> str:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from app.audit.services import record
 from app.security import Role
 from app.territory.models import Zone
-from app.users.models import Team, User
+from app.users.models import KEEPS_SESSION, Team, User
 from app.users.passwords import temporary_password
 from app.users.rules import (
     UserError,
@@ -149,5 +149,11 @@ def change_own_password(session: Session, user: User, current: str, new: str, co
                         "confirm")  # fmt: skip
     user.password_hash = hash_password(new)
     user.must_change_password = False
-    session.flush()
+    # Their other sessions end; this one goes on (re-issued), and so does their working day.
+    keeping = session.info.setdefault(KEEPS_SESSION, set())
+    keeping.add(user.id)
+    try:
+        session.flush()
+    finally:
+        keeping.discard(user.id)
     record(session, "user.change_password", user_id=user.id, obj=user)

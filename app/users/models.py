@@ -8,11 +8,12 @@ from typing import Any
 import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.ext.hybrid import hybrid_property
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from app.columns import Timestamps, UTCDateTime, str_enum
 from app.extensions import db
 from app.security import Role
+from app.workday.services import revoke_states
 
 
 class Team(Timestamps, db.Model):
@@ -85,6 +86,10 @@ class User(UserMixin, Timestamps, db.Model):
 # What an open session must not outlive: who the user is allowed to be, and as whom they
 # prove it (``app.users.sessions``).
 ENDS_SESSIONS = ("password_hash", "active", "role", "zone_id", "team_id", "team")
+# session.info keys: the users whose sessions this flush ended (their working day ends
+# with them), and the users whose own session goes on (their own password change).
+REVOKED = "users_revoked"
+KEEPS_SESSION = "users_keep_session"
 
 
 @sa.event.listens_for(User, "before_update")
@@ -94,3 +99,24 @@ def _stale_sessions(_mapper: Any, _connection: Any, user: User) -> None:
     state = sa.inspect(user)
     if any(state.attrs[name].history.has_changes() for name in ENDS_SESSIONS):
         user.session_version = User.session_version + 1
+        revoked(state.session, user)
+
+
+def revoked(session: Session | None, user: User) -> None:
+    """Note that ``user``'s sessions end in this flush: their working day ends with it."""
+    if session is not None and user.id not in session.info.get(KEEPS_SESSION, ()):
+        session.info.setdefault(REVOKED, set()).add(user.id)
+
+
+@sa.event.listens_for(Session, "after_flush_postexec")
+def _end_revoked_days(session: Session, _context: Any) -> None:
+    """An agent whose sessions ended is signed out in the state log, in the flush that
+    ended them (``workday.services.revoke_states``, which needs no flush of its own)."""
+    ids = session.info.pop(REVOKED, None)
+    if ids:
+        revoke_states(session, ids)
+
+
+@sa.event.listens_for(Session, "after_rollback")
+def _forget_revoked(session: Session) -> None:
+    session.info.pop(REVOKED, None)

@@ -12,18 +12,25 @@ outlive: the password (changed, reset, set from the shell; also re-hashed at a s
 after argon2's defaults change), the active flag (deactivated, and so not back by a
 reactivation), the role, the zone, the team. Whoever changes their own password is signed
 in again with the new version.
+
+An agent's working day ends with their sessions: the flush that raises the version writes
+them signed out in the state log (moment ``revoke``; ``app.users.models``), but for whoever
+changes their own password, who goes on working.
 """
 
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from app.users.models import User
+from app.users.models import User, revoked
 
 
 def end_sessions(session: Session, user: User) -> None:
-    """End every session of ``user`` (sign-out ends them all, not only this browser's)."""
+    """End every session of ``user`` (sign-out ends them all, not only this browser's),
+    and with them their working day (``Moment.REVOKE``; a sign-out writes its own moment
+    first)."""
     user.session_version = User.session_version + 1
+    revoked(session, user)
     session.flush()
 
 

@@ -136,9 +136,9 @@ def logout():
     if form.validate_on_submit():
         # Every session of the user ends, on the server: a copy of this cookie (or the
         # session on another computer) opens nothing any more; an agent's day stops too.
-        end_sessions(db.session, current_user)
-        if current_user.role == Role.AGENT:
+        if current_user.role == Role.AGENT:  # signed out, before the sessions' end revokes
             workday.end_states(db.session, current_user.id, reason=Moment.SIGN_OUT)
+        end_sessions(db.session, current_user)
         record(db.session, "auth.logout", user_id=current_user.id, obj=current_user)
         db.session.commit()
         logout_user()

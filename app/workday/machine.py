@@ -3,11 +3,12 @@ may follow which state. Pure: no database, no clock.
 
 An agent is in one state at a time. The desk drives the changes through *moments*: the
 agent signs in, is handed an account (``TAKE``), dials, is answered, hangs up, records the
-outcome, gives the account back, pauses, resumes, signs out; the log notices a desk gone
-silent (``LAPSE``), a revoked session (``REVOKE``) and a silent desk that speaks again
-(``BACK``). Each moment leads to one state from the states listed for it; from any other
-state it is refused, except that asking for the state the agent is already in is a repeat
-(a double click), which changes nothing.
+outcome, gives the account back, pauses, resumes, signs out; a supervisor may pause them
+(``FORCE_PAUSE``); the log notices a desk gone silent (``LAPSE``), a revoked session
+(``REVOKE``) and a silent desk that speaks again (``BACK``). Each moment leads to one
+state from the states listed for it; from any other state it is refused, except that
+asking for the state the agent is already in is a repeat (a double click), which changes
+nothing.
 
 Facts the desk cannot refuse (a sign-in, an account handed over, an outcome recorded, an
 account given back, a sign-out) are allowed from every state, so the log never stands in
@@ -44,6 +45,7 @@ class Moment(enum.StrEnum):
     PAUSE_AFTER_CALL = "pause_after_call"  # the outcome was recorded, then a pause
     GIVE_BACK = "give_back"  # the account went back to the queue without an outcome
     PAUSE = "pause"
+    FORCE_PAUSE = "force_pause"  # a supervisor paused the agent (the floor's action)
     RESUME = "resume"
     SIGN_OUT = "sign_out"
     LAPSE = "lapse"  # the desk fell silent: signed out from its last heartbeat
@@ -81,6 +83,9 @@ RULES: Mapping[Moment, Rule] = {
     # Only between calls: a call in hand ends with its outcome first ("pause after this
     # call").
     M.PAUSE: Rule(frozenset({S.SIGNED_OUT, S.READY}), S.PAUSED),
+    # The supervisor's, not the desk's: never from signed out (nobody to pause), never on
+    # a call (the call ends with its outcome first); from a pause, a new reason.
+    M.FORCE_PAUSE: Rule(frozenset({S.READY, S.PAUSED}), S.PAUSED),
     M.RESUME: Rule(frozenset({S.SIGNED_OUT, S.PAUSED}), S.READY),
     M.SIGN_OUT: Rule(WORKING, S.SIGNED_OUT),
     M.LAPSE: Rule(WORKING, S.SIGNED_OUT),

@@ -119,3 +119,21 @@ class StatePeriod(db.Model):
 
     def __repr__(self) -> str:
         return f"<StatePeriod {self.agent_id} {self.state} {self.started_at:%H:%M:%S}>"
+
+
+class FloorMessage(db.Model):
+    """A line a supervisor sends an agent from the floor; the agent's desk picks it up
+    with its heartbeat and shows it until the agent has read it (``read_at``)."""
+
+    __tablename__ = "floor_messages"
+    __table_args__ = (sa.Index("ix_floor_messages_agent_sent", "agent_id", "sent_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agent_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    sent_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    text: Mapped[str] = mapped_column(sa.String(200))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def __repr__(self) -> str:
+        return f"<FloorMessage {self.agent_id} {self.sent_at:%H:%M}>"

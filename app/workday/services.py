@@ -21,7 +21,9 @@ end before it began: the change happens at the open period's start instead.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -201,10 +203,48 @@ def end_states(
     return change_state(session, agent_id, reason, at=at)
 
 
-def touch(session: Session, agent_id: int, at: datetime | None = None) -> None:
+def revoke_states(
+    session: Session, agent_ids: Iterable[int], at: datetime | None = None, lapse: timedelta = LAPSE
+) -> int:
+    """The sessions of these agents were revoked (a password reset, a deactivation, a role,
+    zone or team change, a supervisor signing them out): their working day ends at ``at``,
+    as ``end_states(..., REVOKE)`` would end it (a desk already silent at its last sign of
+    life, as a lapse). Core statements only, no ORM flush: it runs inside the flush that
+    raised their session version (``app.users.models``). Returns how many days ended."""
+    ids = sorted(set(agent_ids))
+    if not ids:
+        return 0
+    at = at or utcnow()
+    t = StatePeriod.__table__
+    silent = t.c.seen_at <= at - lapse
+    ended = session.execute(
+        sa.update(t)
+        .where(t.c.agent_id.in_(ids), t.c.ended_at.is_(None), t.c.state != _SIGNED_OUT)
+        .values(ended_at=sa.case((silent, t.c.seen_at), else_=_not_before(t.c.started_at, at)))
+        .returning(t.c.agent_id, t.c.ended_at, t.c.seen_at)
+    ).all()
+    if ended:
+        session.execute(
+            sa.insert(t),
+            [{"agent_id": agent, "state": S.SIGNED_OUT, "started_at": end, "seen_at": end,
+              "moment": M.LAPSE if seen == end and seen <= at - lapse else M.REVOKE,
+              "untimed": False} for agent, end, seen in ended],
+        )  # fmt: skip
+    return len(ended)
+
+
+class Seen(NamedTuple):
+    """The open period a heartbeat found: its state, since when."""
+
+    state: AgentState
+    since: datetime
+
+
+def touch(session: Session, agent_id: int, at: datetime | None = None) -> Seen:
     """The desk's heartbeat (the call screen's lease renewal, the home page's beat): the
-    open working period was seen at ``at``. One UPDATE; a desk that had gone silent is
-    back (``_come_back``)."""
+    open working period was seen at ``at``; returns its state and start, for the desk to
+    follow a change made elsewhere (a supervisor's pause). One UPDATE; a desk that had
+    gone silent is back (``_come_back``)."""
     at = at or utcnow()
     t = StatePeriod
     seen = session.execute(
@@ -216,31 +256,33 @@ def touch(session: Session, agent_id: int, at: datetime | None = None) -> None:
             t.seen_at > at - LAPSE,
         )
         .values(seen_at=_not_before(t.seen_at, at))
+        .returning(t.state, t.started_at)
         .execution_options(synchronize_session=False)
-    )
-    if seen.rowcount == 0:
-        _come_back(session, agent_id, at)
+    ).first()
+    if seen is None:
+        period = _come_back(session, agent_id, at)
+        return Seen(period.state, period.started_at)
+    return Seen(*seen)
 
 
-def _come_back(session: Session, agent_id: int, at: datetime) -> None:
+def _come_back(session: Session, agent_id: int, at: datetime) -> StatePeriod:
     """A live desk whose agent the log shows signed out (lapsed, or signed out from
     another browser) or without a log yet: it carries on in the state it was in, from
-    now; the silence stays signed out."""
+    now; the silence stays signed out. Returns the open period."""
     current = _settle(session, agent_id, at, LAPSE)
     if current is not None and current.state != S.SIGNED_OUT:
         current.seen_at = at  # a change committed meanwhile: it is live
         session.flush()
-        return
+        return current
     last = _last_working(session, agent_id)
     if current is not None:
         at = current.ended_at = max(at, current.started_at)
         session.flush()
     if last is None:
-        _open(session, agent_id, S.READY, M.SIGN_IN, at, None, None, None)
-        return
+        return _open(session, agent_id, S.READY, M.SIGN_IN, at, None, None, None)
     reason = session.get(PauseReason, last.pause_reason_id) if last.pause_reason_id else None
-    _open(session, agent_id, last.state, M.BACK, at, last.campaign_id, last.account_id,
-          reason, overdue_at=last.overdue_at)  # fmt: skip
+    return _open(session, agent_id, last.state, M.BACK, at, last.campaign_id,
+                 last.account_id, reason, overdue_at=last.overdue_at)  # fmt: skip
 
 
 def _last_working(session: Session, agent_id: int) -> StatePeriod | None:

@@ -13,10 +13,13 @@ page's ``client_token``, retrying a failed post with the same token (as a resubm
 does), and open the next call the answer redirects to. Every request is a new connection
 (``Connection: close``), as the slowest browser behaves.
 
-``--mode soak`` (paced like a person): a draft every 3-6 s, an outcome after 60-180 s
-(about 60 % qualified, the rest callback, no answer, busy, not interested, wrong
-number, closed); a few supervisors poll ``/board/data.json`` every 5 s (the board's
-cache lives in Redis). Mid-run chaos: at 1/3 one gunicorn worker is SIGKILLed (the
+``--mode soak`` (paced like a person): the call's moments as the desk posts them (dial,
+answered unless no answer or busy, hang up, then a few seconds of wrap-up), a draft every
+3-6 s, an outcome after 60-180 s (about 60 % qualified, the rest callback, no answer,
+busy, not interested, wrong number, closed), now and then a pause after the call (the
+home's heartbeat while paused, then resume), a sign-out at the end; a few supervisors poll
+``/board/data.json`` and ``/floor/data.json`` every 5 s (the board's cache lives in
+Redis). Mid-run chaos: at 1/3 one gunicorn worker is SIGKILLed (the
 arbiter starts another), at 1/2 Redis is stopped for 5 s and started again, and 30 s
 later the RQ worker is SIGKILLed and a new one started, with an import job running on it.
 ``--mode stress``: no pauses (claim, open, one draft, outcome), adding agents step by
@@ -26,7 +29,9 @@ It reports requests per kind, errors (by status or exception), p50/p95/p99 over 
 and in the 30 s after each chaos event, and a recount: every outcome the clients saw
 saved is in call_attempts exactly once (by client_token), no token twice, outcomes that
 failed every retry, no agent holding two entries, no entry held by two agents at once
-(from the clients' own timelines), no account both waiting and final. It prints a table
+(from the clients' own timelines), no account both waiting and final; and the agents'
+state log: every second of every agent from sign-in to sign-out in exactly one state, every
+moment a client saw accepted in the log (``desk_states``). It prints a table
 and appends a section to docs/benchmarks.md unless ``--no-append``.
 
     .venv/bin/python scripts/bench/desk_soak.py --mode soak --agents 200 --minutes 10
@@ -58,6 +63,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import board_load as bl
+import desk_states as ds
 import distribution_export as de
 import queue_claim as qc  # also keeps the generated secret key out of the tree
 import sqlalchemy as sa
@@ -71,7 +77,8 @@ TEXT_FIELD = re.compile(r'name="(a\.[\w.]+)" value="([^"]*)"')
 CALL_PATH = re.compile(r"/desk/calls/(\d+)$")
 TIMEOUT = 30.0
 CHAOS_WINDOW = 30.0  # seconds after a chaos event whose requests are reported apart
-DESK_KINDS = ("claim", "call page", "draft", "lease", "outcome")
+DESK_KINDS = ("claim", "call page", "draft", "lease", "outcome", "dial", "answer", "hang-up",
+              "heartbeat", "resume")  # fmt: skip
 OUTCOME_MIX = (
     ("qualified", 60),
     ("callback", 8),
@@ -202,25 +209,38 @@ class Browser:
 class Pace:
     draft: tuple[float, float]  # seconds between two autosaves
     talk: tuple[float, float]  # seconds from opening a call to its outcome
+    wrap_up: tuple[float, float] = (0.0, 0.0)  # seconds from the hang-up to the outcome
+    pauses: float = 0.0  # the share of outcomes followed by a pause
+    pause: tuple[float, float] = (0.0, 0.0)  # seconds a pause lasts
 
 
-SOAK_PACE = Pace(draft=(3.0, 6.0), talk=(60.0, 180.0))
+SOAK_PACE = Pace(draft=(3.0, 6.0), talk=(60.0, 180.0), wrap_up=(3.0, 12.0), pauses=0.08,
+                 pause=(20.0, 75.0))  # fmt: skip
 STRESS_PACE = Pace(draft=(0.0, 0.0), talk=(0.0, 0.0))
+HEARTBEAT = 30.0  # seconds between two heartbeats of the desk's home (desk_home.js)
 
 
 class Agent:
-    """A simulated agent at the desk until ``stop`` is set (or the deadline passes)."""
+    """A simulated agent at the desk until ``stop`` is set (or the deadline passes): the
+    call's moments (dial, answered, hang up), the outcome, now and then a pause after it
+    (the home's heartbeat while paused, then resume), and a sign-out at the end."""
 
-    def __init__(self, port, stats, username, campaign_id, pace, seed, stop) -> None:
+    def __init__(self, port, stats, username, campaign_id, pace, seed, stop,
+                 moments: ds.Moments, reason_id: int | None = None) -> None:  # fmt: skip
         self.browser = Browser(port, stats)
         self.stats, self.username, self.campaign_id = stats, username, campaign_id
         self.pace, self.rng, self.stop = pace, random.Random(seed), stop  # noqa: S311
+        self.moments, self.reason_id, self.paused = moments, reason_id, False
 
     def run(self, deadline: float) -> None:
         if not self.browser.sign_in(self.username, "/desk/"):
             return
+        self.moments.saw(self.username, "sign_in")
         entry = None
         while not self.done(deadline):
+            if self.paused:
+                self.rest(deadline)
+                continue
             entry = entry or self.claim()
             if entry is None:
                 self.stop.wait(2.0)
@@ -235,6 +255,27 @@ class Agent:
             held, entry = entry, self.talk(entry, token, fields, deadline)
             with self.stats.lock:  # when this agent held the call, for the 'held by two' check
                 self.stats.holds.append((held, self.username, opened, time.time()))
+        form = {"csrf_token": self.browser.csrf}
+        if self.browser.send("sign-out", "POST", "/logout", form=form, expect=(302,)):
+            self.moments.saw(self.username, "sign_out")
+
+    def moment(self, entry: int, name: str) -> None:
+        """A call's moment, as desk.js posts it (JSON); counted when the server took it."""
+        reply = self.browser.send(name, "POST", f"/desk/calls/{entry}/{name}", data={})
+        if reply is not None and reply.ok:
+            self.moments.saw(self.username, name.replace("-", "_"))
+
+    def rest(self, deadline: float) -> None:
+        """A pause after a call: the home's heartbeat every 30 s, then resume."""
+        until = time.time() + self.rng.uniform(*self.pace.pause)
+        while time.time() < until and not self.done(deadline):
+            self.browser.send("heartbeat", "POST", "/desk/heartbeat", data={})
+            self.stop.wait(max(0.0, min(HEARTBEAT, until - time.time())))
+        form = {"csrf_token": self.browser.csrf}
+        reply = self.browser.send("resume", "POST", "/desk/resume", form=form, expect=(302,))
+        if reply is not None and reply.ok:
+            self.moments.saw(self.username, "resume")
+        self.paused = False
 
     def done(self, deadline: float) -> bool:
         return self.stop.is_set() or time.time() >= deadline
@@ -263,6 +304,9 @@ class Agent:
         code = self.pick()
         typed = dict(fields, **(ANSWERS if code == "qualified" else {}))
         drafted = False
+        self.moment(entry, "dial")  # the phone link clicked
+        if code not in ("no_answer", "busy"):
+            self.moment(entry, "answer")
         while not drafted or time.time() < talk_until:
             if self.done(deadline):
                 return entry  # the call stays in hand at the end of the run
@@ -275,6 +319,8 @@ class Agent:
             if time.time() - last_lease >= 30.0:
                 self.browser.send("lease", "POST", f"/desk/calls/{entry}/lease", data={})
                 last_lease = time.time()
+        self.moment(entry, "hang-up")  # Alt+F: the wrap-up until the outcome
+        self.stop.wait(self.rng.uniform(*self.pace.wrap_up))
         return self.outcome(entry, token, code, typed)
 
     def pick(self) -> str:
@@ -293,6 +339,9 @@ class Agent:
         if code == "callback":  # tomorrow: a practice campaign takes any future time
             when = datetime.now(UTC).astimezone(qc.ZoneInfo("Europe/Rome")) + timedelta(days=1)
             form["callback_at"] = when.strftime("%Y-%m-%dT%H:%M")
+        pause = self.reason_id is not None and self.rng.random() < self.pace.pauses
+        if pause:  # "pause after this call": no next account, home, paused
+            form["pause_reason"] = str(self.reason_id)
         error = "no answer"
         for wait in (1, 2, 4, 8, 8, 0):
             reply = self.browser.send(
@@ -307,6 +356,9 @@ class Agent:
                     home = self.browser.send("home", "GET", "/desk/")
                     if home and home.ok and "flash-error" not in home.text:
                         self.saved(token, code, entry)
+                        if pause:
+                            self.moments.saw(self.username, "pause_after_call")
+                            self.paused = True
                         return None
                     error = "refused (flash-error on the desk home)"
                     break
@@ -327,13 +379,15 @@ class Agent:
 
 
 def supervisor(port: int, stats: Stats, username: str, deadline: float, stop) -> None:
-    """A board left open: its data every 5 s, as static/js/board.js polls it."""
+    """A board and the floor left open: their data every 5 s, as static/js/board.js polls
+    it (floor.js polls every 3 s)."""
     browser = Browser(port, stats)
     if not browser.sign_in(username, "/board/"):
         return
     while not stop.is_set() and time.time() < deadline:
         tick = time.time()
         browser.send("board data", "GET", "/board/data.json")
+        browser.send("floor data", "GET", "/floor/data.json")  # the live floor, open too
         stop.wait(max(0.0, tick + bl.REFRESH - time.time()))
 
 
@@ -727,15 +781,19 @@ def run_soak(args, ctx: dict, stats: Stats, chaos: Chaos) -> float:
     ]
     for thread in boards:
         thread.start()
+    pace = Pace(SOAK_PACE.draft, tuple(args.talk), SOAK_PACE.wrap_up, args.pauses,
+                SOAK_PACE.pause)  # fmt: skip
     agents = [
         Agent(
             ctx["port"],
             stats,
             f"bench-{fixture.tag}-{n}",
             fixture.campaign_id,
-            Pace(SOAK_PACE.draft, tuple(args.talk)),
+            pace,
             n,
             stop,
+            ctx["moments"],
+            ctx["reason_id"],
         )
         for n in range(args.agents)
     ]
@@ -767,6 +825,7 @@ def run_stress(args, ctx: dict, stats: Stats) -> tuple[float, list[list[str]], s
                 STRESS_PACE,
                 n,
                 stop,
+                ctx["moments"],
             )
             for n in range(len(threads), count)
         ]
@@ -913,6 +972,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--boards", type=int, default=4, help="soak: open supervisor boards")
     parser.add_argument(
+        "--pauses",
+        type=float,
+        default=SOAK_PACE.pauses,
+        help="soak: the share of outcomes followed by a pause (20-75 s, then resume)",
+    )
+    parser.add_argument(
         "--steps",
         type=int,
         nargs="+",
@@ -967,6 +1032,8 @@ def main(argv: list[str] | None = None) -> int:
             "fixture": fixture,
             "workers": args.workers,
             "machine": f"{qc.machine(engine)}; Redis {redis_version}",
+            "moments": ds.Moments(),
+            "reason_id": ds.break_reason(engine),
         }
         ctx["settings"] = (
             f"gunicorn {args.workers} workers x {args.threads} threads (gthread: 2 x cores + 1 "
@@ -986,6 +1053,8 @@ def main(argv: list[str] | None = None) -> int:
             seconds, rows, ceiling = run_stress(args, ctx, stats)
             extra = [f"- stress: {ceiling} (goal: desk p95 <= 1 s and errors <= 1 %)"]
         extra += recount(engine, fixture, stats)
+        extra += ds.state_recount(engine, f"bench-{fixture.tag}-", ctx["moments"],
+                                  datetime.now(UTC))  # fmt: skip
     finally:
         if server is not None:
             server.terminate()

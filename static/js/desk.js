@@ -76,16 +76,26 @@
   }
 
   // ---- lease: renewed every 30 s and whenever the tab is visible again ----
+  // The renewal is the desk's heartbeat: it brings the supervisor's line and the
+  // agent's state (a supervisor may have paused them while they previewed the account).
+  const line = window.deskMessage;
   async function renewLease() {
     if (submitted) return;
+    const body = line ? line.body() : {};
     try {
-      const r = await post(form.dataset.leaseUrl, {});
+      const r = await post(form.dataset.leaseUrl, body);
       if (!r.ok) {
         status.textContent = r.data.error || messages.lost;
         status.classList.add("warn");
+        return;
+      }
+      if (line) { line.sent(body); line.show(r.data.message); }
+      if (r.data.state && stateBox && window.agentState && r.data.state !== stateBox.dataset.state) {
+        window.agentState.show(stateBox, r.data, messages.states[r.data.state] || r.data.state);
       }
     } catch (e) { /* offline: the next tick tries again */ }
   }
+  if (line) line.onBeat(renewLease);
   const leaseTimer = setInterval(renewLease, LEASE_EVERY_MS);
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "visible") renewLease();

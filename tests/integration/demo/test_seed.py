@@ -137,3 +137,53 @@ def test_clean_demo_accounts_follow_the_import_s_conventions(seeded, session):
     for account in with_form:
         shown = company_display(account.company_name, account.legal_form)
         assert shown != shown.upper() and shown.endswith((".", "individuale")), shown
+
+
+def test_the_demo_seeds_days_of_state_history_and_a_live_floor(runner, session):
+    """Each call's talk and wrap-up lie inside it, with its account; every agent's log
+    tiles their time; two agents are at work now (one on a break past its maximum)."""
+    import itertools
+
+    from app.desk.models import CallAttempt
+    from app.floor.live import gather
+    from app.floor.rows import AlertKind, FloorRow
+    from app.workday.machine import CHANGES, AgentState
+    from app.workday.models import StatePeriod
+
+    runner.invoke(args=["demo", "seed", "--accounts", "300"])
+    calls = session.scalars(select(CallAttempt).order_by(CallAttempt.id)).all()
+    assert calls
+    agents = session.scalars(select(User).where(User.username.like("agente%"))).all()
+    for agent in agents:
+        periods = session.scalars(
+            select(StatePeriod)
+            .where(StatePeriod.agent_id == agent.id)
+            .order_by(StatePeriod.started_at, StatePeriod.id)
+        ).all()
+        for before, after in itertools.pairwise(periods):
+            assert before.ended_at == after.started_at
+            assert (before.state, after.state) in CHANGES or before.state == after.state
+        states = {p.state for p in periods}
+        assert {AgentState.IN_CALL, AgentState.WRAP_UP, AgentState.PAUSED} <= states
+        reasons = {p.pause_reason_id for p in periods if p.pause_reason_id}
+        assert len(reasons) >= 2  # a break, and lunch or the pilot's training
+    for call in calls:
+        inside = session.scalars(
+            select(StatePeriod).where(
+                StatePeriod.agent_id == call.agent_id,
+                StatePeriod.started_at >= call.started_at,
+                StatePeriod.started_at < call.ended_at,
+            )
+        ).all()
+        timed = [p for p in inside if p.state in (AgentState.IN_CALL, AgentState.WRAP_UP)]
+        assert all(p.account_id == call.account_id for p in timed)
+    from app.columns import utcnow
+
+    floor = [FloorRow.from_json(r) for r in gather(session, utcnow())["rows"]]
+    by_name = {row.name: row for row in floor}
+    assert set(by_name) == {"Bruno Agente", "Chiara Agente"}
+    assert by_name["Bruno Agente"].state == AgentState.IN_CALL and by_name["Bruno Agente"].account
+    resting = by_name["Chiara Agente"]
+    assert [a.kind for a in resting.alerts(utcnow())] == [AlertKind.PAUSE_OVERDUE]
+    again = runner.invoke(args=["demo", "seed", "--accounts", "300"])
+    assert "nothing added" in again.output  # they are still at work

@@ -214,3 +214,120 @@ def test_the_session_version_changes_only_with_what_ends_sessions(session, users
                 role=Role.SUPERVISOR, zone=None, team=None)  # fmt: skip
     session.flush()
     assert agent.session_version != version
+
+
+# -- the working day ends with the sessions ----------------------------------------------
+
+
+def _open_period(session, agent_id):
+    from app.workday.services import current_period
+
+    session.expire_all()
+    return current_period(session, agent_id)
+
+
+def _change_team(session, agent):
+    from app.users.changes import set_team
+
+    set_team(session, agent, create_team(session, code="CC-BARI", name="Call center Bari"))
+
+
+def _change_role(session, agent):
+    from app.users.changes import update_user
+
+    update_user(session, agent, full_name="Anna", email=None, locale="it",
+                role=Role.SUPERVISOR, zone=None, team=None)  # fmt: skip
+
+
+def _reset(session, agent):
+    from app.users.changes import reset_password
+
+    reset_password(session, agent)
+
+
+def _deactivate(session, agent):
+    from app.users.changes import set_active
+
+    set_active(session, agent, False)
+
+
+def _shell_password(session, agent):
+    from app.users.services import set_password
+
+    set_password(session, agent, NEW_PASSWORD)
+
+
+def _supervisor_sign_out(session, agent):
+    from app.users.sessions import end_sessions
+
+    end_sessions(session, agent)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [_change_team, _change_role, _reset, _deactivate, _shell_password, _supervisor_sign_out],
+    ids=lambda f: f.__name__.strip("_"),
+)
+def test_the_event_that_ends_the_sessions_ends_the_working_day(session, users, change):
+    """In the same flush: the agent's open period ends, a signed-out one (``revoke``)
+    starts, whichever service raised the session version."""
+    from app.workday.machine import AgentState, Moment
+    from app.workday.services import sign_in
+
+    agent = users["agent"]
+    working = sign_in(session, agent.id)
+    change(session, agent)
+    now = _open_period(session, agent.id)
+    assert (now.state, now.moment) == (AgentState.SIGNED_OUT, Moment.REVOKE)
+    assert now.started_at >= working.started_at
+    session.refresh(working)
+    assert working.ended_at == now.started_at
+
+
+def test_an_administrators_reset_signs_the_agent_out_of_the_log(desk, admin, users, session):
+    from app.workday.machine import AgentState, Moment
+
+    agent = users["agent"]
+    assert _open_period(session, agent.id).state == AgentState.READY  # previewing the account
+    response = admin.post(f"/users/{agent.id}/password",
+                          data={"csrf_token": csrf_token(admin, f"/users/{agent.id}")})  # fmt: skip
+    assert response.status_code == 200
+    now = _open_period(session, agent.id)
+    assert (now.state, now.moment) == (AgentState.SIGNED_OUT, Moment.REVOKE)
+
+
+def test_own_password_change_keeps_the_working_day(client, desk, users, session):
+    from app.workday.machine import AgentState
+
+    data = {"current": factories.PASSWORD, "new": NEW_PASSWORD, "confirm": NEW_PASSWORD,
+            "csrf_token": csrf_token(client, "/password")}  # fmt: skip
+    assert client.post("/password", data=data).status_code == 302
+    assert _open_period(session, users["agent"].id).state == AgentState.READY
+
+
+def test_signing_out_is_a_sign_out_not_a_revocation(client, desk, users, session):
+    from app.workday.machine import AgentState, Moment
+
+    Auth(client).logout()
+    now = _open_period(session, users["agent"].id)
+    assert (now.state, now.moment) == (AgentState.SIGNED_OUT, Moment.SIGN_OUT)
+
+
+def test_a_silent_desk_revoked_ends_at_its_last_sign_of_life(session, users):
+    """As ``end_states`` does: the silence is a lapse, not working time."""
+    from datetime import UTC, datetime
+
+    import time_machine
+
+    from app.workday.machine import AgentState, Moment
+    from app.workday.services import LAPSE, sign_in
+
+    agent = users["agent"]
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    with time_machine.travel(start, tick=False):
+        working = sign_in(session, agent.id, start)
+    with time_machine.travel(start + LAPSE * 3, tick=False):
+        _reset(session, agent)
+    now = _open_period(session, agent.id)
+    assert (now.state, now.moment, now.started_at) == (AgentState.SIGNED_OUT, Moment.LAPSE,
+                                                       working.started_at)  # fmt: skip
