@@ -139,7 +139,7 @@ def test_clean_demo_accounts_follow_the_import_s_conventions(seeded, session):
         assert shown != shown.upper() and shown.endswith((".", "individuale")), shown
 
 
-def test_the_demo_seeds_days_of_state_history_and_a_live_floor(runner, session):
+def test_the_demo_seeds_days_of_state_history_and_a_live_floor(seeded, runner, session):
     """Each call's talk and wrap-up lie inside it, with its account; every agent's log
     tiles their time; two agents are at work now (one on a break past its maximum)."""
     import itertools
@@ -150,7 +150,6 @@ def test_the_demo_seeds_days_of_state_history_and_a_live_floor(runner, session):
     from app.workday.machine import CHANGES, AgentState
     from app.workday.models import StatePeriod
 
-    runner.invoke(args=["demo", "seed", "--accounts", "300"])
     calls = session.scalars(select(CallAttempt).order_by(CallAttempt.id)).all()
     assert calls
     agents = session.scalars(select(User).where(User.username.like("agente%"))).all()
