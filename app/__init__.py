@@ -70,13 +70,13 @@ def _configure_sqlite(engine: sa.Engine) -> None:
     alongside the writer (WAL), waits instead of 'database is locked', and transactions
     that SQLAlchemy controls (pysqlite's own BEGIN handling breaks savepoints)."""
 
-    from app.board.counts import sqlite_local_hour
+    from app.columns import sqlite_local_hour
 
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):  # pragma: no cover - driver hook
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        # The board's local days and hours (``app.board.counts.local_hour``).
+        # Local days and hours in SQL (``app.columns.local_hour``).
         dbapi_connection.create_function(
             "qualifica_local_hour", 1, sqlite_local_hour, deterministic=True
         )

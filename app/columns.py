@@ -1,12 +1,19 @@
-"""Column types shared by the models: UTC timestamps and string-backed enums."""
+"""Column types shared by the models: UTC timestamps and string-backed enums; the local
+(Europe/Rome) day and hour of a timestamp, and the seconds between two, in SQL."""
 
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped, mapped_column
+
+# Every day, hour and calling time people see is Italian.
+ROME = ZoneInfo("Europe/Rome")
 
 
 def utcnow() -> datetime:
@@ -59,3 +66,61 @@ class Timestamps:
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False
     )
+
+
+def local_midnight(day: date) -> datetime:
+    """The start of a local (Europe/Rome) day, in UTC: days are 23 or 25 hours long on
+    the last Sundays of March and October."""
+    return datetime.combine(day, time(), ROME).astimezone(UTC)
+
+
+class local_hour(sa.sql.functions.GenericFunction[str]):
+    """A UTC timestamp as 'YYYY-MM-DD HH' in Europe/Rome (``substr(..., 1, 10)``: its
+    local day)."""
+
+    type = sa.String()
+    inherit_cache = True
+
+
+@compiles(local_hour, "postgresql")
+def _local_hour_pg(element: Any, compiler: Any, **kw: Any) -> str:
+    value = compiler.process(element.clauses, **kw)
+    return f"to_char(({value}) AT TIME ZONE 'Europe/Rome', 'YYYY-MM-DD HH24')"
+
+
+@compiles(local_hour, "sqlite")
+def _local_hour_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
+    return f"qualifica_local_hour({compiler.process(element.clauses, **kw)})"
+
+
+def sqlite_local_hour(value: str | None) -> str | None:
+    """``local_hour`` for SQLite, registered on each connection (``app._configure_sqlite``):
+    SQLite keeps timestamps as UTC text and knows no time zones."""
+    if value is None:
+        return None
+    moment = datetime.fromisoformat(value[:19]).replace(tzinfo=UTC)
+    return moment.astimezone(ROME).strftime("%Y-%m-%d %H")
+
+
+def local_day(value: Any) -> sa.ColumnElement[str]:
+    """SQL: the local day (Europe/Rome) of a UTC timestamp, as 'YYYY-MM-DD'."""
+    return sa.func.substr(local_hour(value), 1, 10)
+
+
+class seconds_between(sa.sql.functions.GenericFunction[float]):
+    """SQL: the seconds from the first timestamp to the second."""
+
+    type = sa.Float()
+    inherit_cache = True
+
+
+@compiles(seconds_between, "postgresql")
+def _seconds_pg(element: Any, compiler: Any, **kw: Any) -> str:
+    start, end = (compiler.process(c, **kw) for c in element.clauses)
+    return f"EXTRACT(EPOCH FROM ({end}) - ({start}))"
+
+
+@compiles(seconds_between, "sqlite")
+def _seconds_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
+    start, end = (compiler.process(c, **kw) for c in element.clauses)
+    return f"((julianday({end}) - julianday({start})) * 86400.0)"
