@@ -104,6 +104,7 @@ def register_blueprints(app: Flask) -> None:
     from app.jobs import views as jobs
     from app.privacy import views as privacy
     from app.setup import campaign_views, script_views
+    from app.timesheets import views as timesheets
     from app.users import team_views as teams
     from app.users import views as users
     from app.workday import views as pause_reasons
@@ -111,7 +112,7 @@ def register_blueprints(app: Flask) -> None:
 
     for module in (
         users, teams, i18n, workspace, imports, desk, board, distribution, jobs, donotcall, privacy,
-        script_views, campaign_views, pause_reasons,
+        script_views, campaign_views, pause_reasons, timesheets,
     ):  # fmt: skip
         app.register_blueprint(module.bp)
 
@@ -285,6 +286,7 @@ def register_templates(app: Flask) -> None:
     from app.navigation import navigation
     from app.scripting import labels as script_labels
     from app.scripting.branching import condition_dict
+    from app.timesheets import labels as timesheet_labels
     from app.users import labels as user_labels
     from app.users.forms import LogoutForm
     from app.workday import labels as workday_labels
@@ -292,7 +294,7 @@ def register_templates(app: Flask) -> None:
     helpers: dict[str, Any] = {}
     for labels in (account_labels, user_labels, campaign_labels, import_labels,
                    distribution_labels, board_labels, job_labels, script_labels,
-                   workday_labels):  # fmt: skip
+                   workday_labels, timesheet_labels):  # fmt: skip
         helpers.update(labels.TEMPLATE_HELPERS)
 
     app.context_processor(navigation)

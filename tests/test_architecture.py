@@ -39,6 +39,7 @@ LAYERS = (
     "imports",
     "desk",
     "board",
+    "timesheets",
     "distribution",
     "workspace",
     "setup",

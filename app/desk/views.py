@@ -25,6 +25,7 @@ from app.campaigns.outcomes import DESK_KEYS
 from app.campaigns.teams import may_work
 from app.columns import utcnow
 from app.desk import moments
+from app.desk.day_figures import my_day
 from app.desk.forms import NextAccountForm, OutcomeForm, PauseForm, ReleaseForm, ResumeForm
 from app.desk.home import desk_campaigns
 from app.desk.payloads import callback_time, form_value, holds_nul, json_body, plain
@@ -60,10 +61,11 @@ guard(bp, Role.AGENT)
 @bp.route("/")
 def home():
     """Agent home: the active campaigns open to the agent's team, each with its "next
-    account" button, or, outside its calling hours, when calls reopen."""
+    account" button, or, outside its calling hours, when calls reopen; the agent's day."""
     state = moments.desk_state(db.session, current_user.id)
     return render_template(
         "desk/home.html",
+        my_day=my_day(db.session, current_user.id, state.now),
         campaigns=desk_campaigns(db.session, current_user),
         team=current_user.team,
         form=NextAccountForm(),

@@ -92,11 +92,13 @@ def split_at_midnights(start: datetime, end: datetime) -> Iterator[tuple[date, f
         cursor, day = stop, day + timedelta(days=1)
 
 
-def period_end(now: datetime, lapse: timedelta = LAPSE) -> sa.ColumnElement[datetime]:
-    """SQL: where a period ends for a reader at ``now`` (``StatePeriod.end_at``): its end;
-    an open working period of a desk silent for ``lapse``, its last sign of life; any
-    other open period, ``now``."""
-    t = StatePeriod
+def period_end(
+    now: datetime, lapse: timedelta = LAPSE, periods: Any = StatePeriod
+) -> sa.ColumnElement[datetime]:
+    """SQL: where a period (of ``periods``, ``StatePeriod`` or an alias of it) ends for a
+    reader at ``now`` (``StatePeriod.end_at``): its end; an open working period of a desk
+    silent for ``lapse``, its last sign of life; any other open period, ``now``."""
+    t = periods
     return sa.case(
         (t.ended_at.is_not(None), t.ended_at),
         (sa.and_(t.state != S.SIGNED_OUT, t.seen_at <= now - lapse), t.seen_at),
