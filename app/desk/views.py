@@ -303,11 +303,14 @@ def _pause_after() -> PauseReason | None:
 
 def _next_after(call, pause: PauseReason | None):
     """The next account, leased in the outcome's transaction (one commit, and the desk
-    opens it at once), unless the agent pauses after this call; the state log follows."""
+    opens it at once), unless the agent pauses after this call; the state log follows.
+    The next call's clock starts now, as with *Next account* (``start_call``)."""
     campaign = call.campaign
     claimed = None
     if pause is None and _active_campaign(campaign):
         claimed = claim(db.session, campaign, current_user.id)
+        if claimed is not None:
+            start_call(db.session, claimed.entry_id, current_user.id)
     moments.after_outcome(db.session, current_user.id, campaign_id=campaign.id,
                           called_account_id=call.account.id, pause=pause,
                           next_account_id=claimed.account_id if claimed else None)  # fmt: skip
