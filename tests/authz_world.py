@@ -297,6 +297,8 @@ SCOPED: dict[str, frozenset[str]] = {
     # An agent works, a supervisor of a team watches, only the campaigns open to the team.
     "campaign_id": frozenset({"agent", "supervisor"}),
     "entry_id": frozenset({"agent"}),  # the desk: only the entry the agent holds
+    # A supervisor of a team reads the figures of its agents only (the timesheets).
+    "agent_id": frozenset({"supervisor"}),
     "job_id": frozenset({"agent", "supervisor", "staff", "zoned"}),  # the starter, or admin
     "wave_id": frozenset({"zoned"}),
     "run_id": frozenset({"zoned"}),

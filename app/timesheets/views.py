@@ -31,6 +31,7 @@ def _span() -> tuple[RangeForm, date, date, bool]:
     if not form.validate():
         return form, first, last, False
     first, last = form.start.data or first, form.end.data or last
+    form.start.data, form.end.data = first, last  # the page shows the days it shows
     if first > last:
         form.end.errors = [_("The last day comes before the first.")]
     elif (last - first).days >= MAX_DAYS:
