@@ -75,8 +75,7 @@ def local_midnight(day: date) -> datetime:
 
 
 class local_hour(sa.sql.functions.GenericFunction[str]):
-    """A UTC timestamp as 'YYYY-MM-DD HH' in Europe/Rome (``substr(..., 1, 10)``: its
-    local day)."""
+    """A UTC timestamp as 'YYYY-MM-DD HH' in Europe/Rome."""
 
     type = sa.String()
     inherit_cache = True
@@ -102,9 +101,28 @@ def sqlite_local_hour(value: str | None) -> str | None:
     return moment.astimezone(ROME).strftime("%Y-%m-%d %H")
 
 
-def local_day(value: Any) -> sa.ColumnElement[str]:
-    """SQL: the local day (Europe/Rome) of a UTC timestamp, as 'YYYY-MM-DD'."""
-    return sa.func.substr(local_hour(value), 1, 10)
+class local_date(sa.sql.functions.GenericFunction[Any]):
+    """SQL: the local day (Europe/Rome) of a UTC timestamp, to group and compare by: a
+    DATE on PostgreSQL (a cast, three times cheaper than ``to_char``), 'YYYY-MM-DD' text
+    on SQLite. ``as_date`` reads either."""
+
+    inherit_cache = True
+
+
+@compiles(local_date, "postgresql")
+def _local_date_pg(element: Any, compiler: Any, **kw: Any) -> str:
+    value = compiler.process(element.clauses, **kw)
+    return f"CAST(({value}) AT TIME ZONE 'Europe/Rome' AS DATE)"
+
+
+@compiles(local_date, "sqlite")
+def _local_date_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
+    return f"substr(qualifica_local_hour({compiler.process(element.clauses, **kw)}), 1, 10)"
+
+
+def as_date(value: date | str) -> date:
+    """A ``local_date`` as read back from either database."""
+    return value if isinstance(value, date) else date.fromisoformat(value)
 
 
 class seconds_between(sa.sql.functions.GenericFunction[float]):
@@ -124,3 +142,24 @@ def _seconds_pg(element: Any, compiler: Any, **kw: Any) -> str:
 def _seconds_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
     start, end = (compiler.process(c, **kw) for c in element.clauses)
     return f"((julianday({end}) - julianday({start})) * 86400.0)"
+
+
+class sum_seconds(sa.sql.functions.GenericFunction[float]):
+    """SQL aggregate: the seconds from each row's first timestamp to its second, summed.
+    PostgreSQL sums the intervals and converts once per group (``EXTRACT`` per row, a
+    numeric, costs as much again as the scan)."""
+
+    type = sa.Float()
+    inherit_cache = True
+
+
+@compiles(sum_seconds, "postgresql")
+def _sum_seconds_pg(element: Any, compiler: Any, **kw: Any) -> str:
+    start, end = (compiler.process(c, **kw) for c in element.clauses)
+    return f"EXTRACT(EPOCH FROM sum(({end}) - ({start})))"
+
+
+@compiles(sum_seconds, "sqlite")
+def _sum_seconds_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
+    start, end = (compiler.process(c, **kw) for c in element.clauses)
+    return f"sum((julianday({end}) - julianday({start})) * 86400.0)"

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, aliased
 
 from app.campaigns.models import Campaign
 from app.campaigns.outcomes import rules_from_config
-from app.columns import ROME, local_day, local_midnight, seconds_between, utcnow
+from app.columns import ROME, as_date, local_date, local_midnight, seconds_between, utcnow
 from app.desk.models import CallAttempt
 from app.workday.figures import period_end, time_by_agent_day
 from app.workday.machine import AgentState
@@ -118,7 +118,7 @@ def calls_by_agent_day(
         return {}
     known = outcomes(session)
     c = CallAttempt
-    day = local_day(sa.func.coalesce(c.ended_at, c.started_at))
+    day = local_date(sa.func.coalesce(c.ended_at, c.started_at))
     qualifies = known.qualifies(c)
     query = (
         sa.select(
@@ -134,7 +134,7 @@ def calls_by_agent_day(
         .group_by(c.agent_id, day)
     )
     return {
-        (agent_id, date.fromisoformat(on)): CallDay(calls, final, qualified, first_at, last_at)
+        (agent_id, as_date(on)): CallDay(calls, final, qualified, first_at, last_at)
         for agent_id, on, calls, final, qualified, first_at, last_at in session.execute(query)
     }
 

@@ -5,9 +5,9 @@ SQL (``docs/metrics.md``, "The working day").
 Days are Europe/Rome calendar days: a period that crosses local midnight is split there,
 and the last Sundays of March and October last 23 and 25 hours. The database sums the
 periods that start and end on one local day inside the range; the few that cross a
-midnight (about one per agent and midnight) come back as rows and are split here
-(``split_at_midnights``), and so does the period each agent was in when the range began
-(one index look-up per agent). Three queries, whatever the number of periods; memory
+midnight (about one per agent and midnight) come back as rows of their own and are split
+here (``split_at_midnights``), and so does the period each agent was in when the range
+began (one index look-up per agent). Two queries, whatever the number of periods; memory
 grows with agents x days, not with periods. Reading never waits for the sweep: an open
 period of a silent desk ends at its last sign of life (``period_end``, the rule of
 ``StatePeriod.end_at``).
@@ -23,7 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.columns import ROME, local_day, local_midnight, seconds_between, utcnow
+from app.columns import ROME, as_date, local_date, local_midnight, sum_seconds, utcnow
 from app.workday.machine import WORKING, AgentState
 from app.workday.models import StatePeriod
 from app.workday.services import LAPSE
@@ -169,16 +169,20 @@ def time_by_agent_day(
     wanted = [*kind, t.agent_id.in_(ids), t.started_at < stop]
     if start is not None:
         wanted.append(t.started_at >= start)
-    one_day = local_day(t.started_at) == local_day(end)
-    day = local_day(t.started_at)
-    keys = (t.agent_id, day, t.state, t.pause_reason_id)
-    total = sa.func.sum(seconds_between(t.started_at, end))
-    summed = sa.select(*keys, total).where(*wanted, one_day).group_by(*keys)
-    for agent_id, on, state, reason_id, seconds in session.execute(summed):
-        key = (agent_id, date.fromisoformat(on))
+    day = local_date(t.started_at)
+    # A period that ends on another local day comes back alone (its id as a key), to be
+    # split at midnight here; the others are summed per agent, day, state and reason.
+    crossing = sa.case((day != local_date(end), t.id), else_=None)
+    keys = (t.agent_id, day, t.state, t.pause_reason_id, crossing)
+    sums = (sum_seconds(t.started_at, end), sa.func.min(t.started_at), sa.func.max(end))
+    summed = sa.select(*keys, *sums).where(*wanted).group_by(*keys)
+    rows: list[Any] = []
+    for agent_id, on, state, reason_id, crosser, seconds, began, ended in session.execute(summed):
+        if crosser is not None:
+            rows.append((agent_id, state, reason_id, began, ended))
+            continue
+        key = (agent_id, as_date(on))
         found.setdefault(key, StateTimes()).add(S(state), reason_id, float(seconds or 0))
-    crossing = sa.select(t.agent_id, t.state, t.pause_reason_id, t.started_at, end)
-    rows: list[Any] = list(session.execute(crossing.where(*wanted, ~one_day)))
     if start is not None:
         rows += _in_progress(session, ids, start, end, kind)
     for agent_id, state, reason_id, started_at, ended_at in rows:

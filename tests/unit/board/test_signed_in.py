@@ -8,23 +8,17 @@ from datetime import date
 from decimal import Decimal
 
 from app.board.signed_in import paces_of
-from app.workday.figures import StateTimes
-from app.workday.machine import AgentState as S
 
 MON, TUE = date(2026, 3, 2), date(2026, 3, 3)
 ANNA, BRUNO = 1, 2
 HOUR = 3600.0
 
 
-def spent(**seconds: float) -> StateTimes:
-    return StateTimes({S(state): value for state, value in seconds.items()})
-
-
 def test_the_calls_of_days_with_time_over_that_time():
     times = {
-        (ANNA, MON): spent(ready=1.5 * HOUR, in_call=0.5 * HOUR),  # 2 h, 9 calls
-        (ANNA, TUE): spent(paused=HOUR),  # an hour in the campaign, no call: slower
-        (BRUNO, TUE): spent(ready=0.5 * HOUR),  # half an hour, 6 calls
+        (ANNA, MON): 2 * HOUR,  # 9 calls
+        (ANNA, TUE): HOUR,  # an hour in the campaign, no call: slower
+        (BRUNO, TUE): 0.5 * HOUR,  # 6 calls
     }
     calls = {
         ("2026-03-02", ANNA): 9,
