@@ -61,6 +61,7 @@ def world(session):
         "sup_b": mk(session, Role.SUPERVISOR, username="sup-b", team=b),
         "staff": mk(session, Role.STAFF, username="staff"),
         "admin": mk(session, Role.ADMIN, username="admin"),
+        "sup_all": mk(session, Role.SUPERVISOR, username="sup-all"),  # of no team
     }
     worked(session, people["anna"], [
         (rome(DAY, 8), S.READY, None), (rome(DAY, 9), S.DIALLING, None),
@@ -107,8 +108,8 @@ def test_a_supervisor_sees_their_team_only(client, world):
     assert client.get(f"/timesheets/agents/{world['anna'].id}").status_code == 200
 
 
-@pytest.mark.parametrize("who", ["staff", "admin"])
-def test_staff_and_administrators_see_every_team(client, world, who):
+@pytest.mark.parametrize("who", ["staff", "admin", "sup-all"])
+def test_staff_administrators_and_supervisors_of_no_team_see_every_team(client, world, who):
     sign_in(client, who)
     page = text(client.get("/timesheets/", query_string=SPAN))
     assert "Anna Alfa" in page and "Bruno Beta" in page
