@@ -70,13 +70,13 @@ def _configure_sqlite(engine: sa.Engine) -> None:
     alongside the writer (WAL), waits instead of 'database is locked', and transactions
     that SQLAlchemy controls (pysqlite's own BEGIN handling breaks savepoints)."""
 
-    from app.board.counts import sqlite_local_hour
+    from app.columns import sqlite_local_hour
 
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):  # pragma: no cover - driver hook
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        # The board's local days and hours (``app.board.counts.local_hour``).
+        # Local days and hours in SQL (``app.columns.local_hour``).
         dbapi_connection.create_function(
             "qualifica_local_hour", 1, sqlite_local_hour, deterministic=True
         )
@@ -105,6 +105,7 @@ def register_blueprints(app: Flask) -> None:
     from app.jobs import views as jobs
     from app.privacy import views as privacy
     from app.setup import campaign_views, script_views
+    from app.timesheets import views as timesheets
     from app.users import team_views as teams
     from app.users import views as users
     from app.workday import views as pause_reasons
@@ -112,7 +113,7 @@ def register_blueprints(app: Flask) -> None:
 
     for module in (
         users, teams, i18n, workspace, imports, desk, board, distribution, jobs, donotcall, privacy,
-        script_views, campaign_views, pause_reasons, floor,
+        script_views, campaign_views, pause_reasons, floor, timesheets,
     ):  # fmt: skip
         app.register_blueprint(module.bp)
 
@@ -287,6 +288,7 @@ def register_templates(app: Flask) -> None:
     from app.navigation import navigation
     from app.scripting import labels as script_labels
     from app.scripting.branching import condition_dict
+    from app.timesheets import labels as timesheet_labels
     from app.users import labels as user_labels
     from app.users.forms import LogoutForm
     from app.workday import labels as workday_labels
@@ -294,7 +296,7 @@ def register_templates(app: Flask) -> None:
     helpers: dict[str, Any] = {}
     for labels in (account_labels, user_labels, campaign_labels, import_labels,
                    distribution_labels, board_labels, job_labels, script_labels,
-                   workday_labels, floor_labels):  # fmt: skip
+                   workday_labels, floor_labels, timesheet_labels):  # fmt: skip
         helpers.update(labels.TEMPLATE_HELPERS)
 
     app.context_processor(navigation)

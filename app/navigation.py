@@ -14,6 +14,7 @@ ITEMS = (
     ("desk.home", _l("Desk"), "h"),  # h: home; never an outcome's key (campaigns.outcomes)
     ("board.home", _l("Board"), "b"),
     ("floor.index", _l("Floor"), "l"),  # l: fLoor
+    ("timesheets.index", _l("Timesheets"), "e"),  # e: timEsheets (f and h are the desk's)
     ("workspace.home", _l("Workspace"), "w"),
     ("campaigns.index", _l("Campaigns"), "c"),
     ("imports.index", _l("Imports"), "i"),

@@ -297,14 +297,15 @@ SCOPED: dict[str, frozenset[str]] = {
     # An agent works, a supervisor of a team watches, only the campaigns open to the team.
     "campaign_id": frozenset({"agent", "supervisor"}),
     "entry_id": frozenset({"agent"}),  # the desk: only the entry the agent holds
+    # A supervisor of a team reads the figures of its agents only (the timesheets) and
+    # sees and acts on them only on the floor.
+    "agent_id": frozenset({"supervisor"}),
     "job_id": frozenset({"agent", "supervisor", "staff", "zoned"}),  # the starter, or admin
     "wave_id": frozenset({"zoned"}),
     "run_id": frozenset({"zoned"}),
     "salesperson_id": frozenset({"zoned"}),
     "key": frozenset({"zoned"}),  # privacy requests: zoned staff answer for their zone
     "contact_id": frozenset({"zoned"}),
-    # The floor: a supervisor of a team sees and acts on that team's agents only.
-    "agent_id": frozenset({"supervisor"}),
 }
 
 

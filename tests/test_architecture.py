@@ -40,6 +40,7 @@ LAYERS = (
     "desk",
     "board",
     "floor",
+    "timesheets",
     "distribution",
     "workspace",
     "setup",

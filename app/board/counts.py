@@ -17,67 +17,22 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Hashable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 import sqlalchemy as sa
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Account
 from app.board.metrics import HORIZONS, Counts
 from app.board.models import QualityCheck, Verdict
-from app.campaigns.calendar import ROME
 from app.campaigns.models import Campaign, QueueEntry
 from app.campaigns.outcomes import rules_from_config
+from app.columns import local_hour, seconds_between
 from app.desk.models import CallAttempt
 
 Dimension = Literal["campaign", "agent", "zone", "dealer", "day", "hour"]
 DIMENSIONS: tuple[Dimension, ...] = ("campaign", "agent", "zone", "dealer", "day", "hour")
-
-
-class local_hour(sa.sql.functions.GenericFunction[str]):
-    """A UTC timestamp as 'YYYY-MM-DD HH' in Europe/Rome."""
-
-    type = sa.String()
-    inherit_cache = True
-
-
-@compiles(local_hour, "postgresql")
-def _local_hour_pg(element: Any, compiler: Any, **kw: Any) -> str:
-    value = compiler.process(element.clauses, **kw)
-    return f"to_char(({value}) AT TIME ZONE 'Europe/Rome', 'YYYY-MM-DD HH24')"
-
-
-@compiles(local_hour, "sqlite")
-def _local_hour_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
-    return f"qualifica_local_hour({compiler.process(element.clauses, **kw)})"
-
-
-def sqlite_local_hour(value: str | None) -> str | None:
-    """``local_hour`` for SQLite, registered on each connection (``app._configure_sqlite``):
-    SQLite keeps timestamps as UTC text and knows no time zones."""
-    if value is None:
-        return None
-    moment = datetime.fromisoformat(value[:19]).replace(tzinfo=UTC)
-    return moment.astimezone(ROME).strftime("%Y-%m-%d %H")
-
-
-class seconds_between(sa.sql.functions.GenericFunction[float]):
-    type = sa.Float()
-    inherit_cache = True
-
-
-@compiles(seconds_between, "postgresql")
-def _seconds_pg(element: Any, compiler: Any, **kw: Any) -> str:
-    start, end = (compiler.process(c, **kw) for c in element.clauses)
-    return f"EXTRACT(EPOCH FROM ({end}) - ({start}))"
-
-
-@compiles(seconds_between, "sqlite")
-def _seconds_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
-    start, end = (compiler.process(c, **kw) for c in element.clauses)
-    return f"((julianday({end}) - julianday({start})) * 86400.0)"
 
 
 @dataclass(frozen=True)

@@ -74,7 +74,6 @@ class Figures:
     redemption_of_base: Decimal | None  # qualified / accounts in the base
     contact_rate: Decimal | None  # calls that reached a person / calls
     attempts_per_account: Decimal | None  # calls / accounts called
-    calls_per_agent_hour: Decimal | None  # calls / hours of agent time
     average_handling_seconds: Decimal | None  # length of the timed calls / their number
     outcome_shares: dict[str, Decimal]  # calls by outcome / calls
     horizon_shares: dict[int, Decimal]  # qualified by purchase horizon / qualified
@@ -87,7 +86,6 @@ def figures(counts: Counts) -> Figures:
         redemption_of_base=ratio(c.qualified, c.base),
         contact_rate=ratio(c.reached, c.attempts),
         attempts_per_account=ratio(c.attempts, c.called),
-        calls_per_agent_hour=ratio(c.attempts * 3600, c.agent_seconds),
         average_handling_seconds=ratio(c.handling_seconds, c.timed),
         outcome_shares={
             code: share

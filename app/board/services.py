@@ -15,6 +15,7 @@ from app.accounts.models import Account
 from app.board import cache, tally_reads
 from app.board.counts import Slice, gather
 from app.board.metrics import Counts, Progress, figures, progress
+from app.board.signed_in import Pace, agent_pace, campaign_paces
 from app.campaigns.models import Campaign, QueueEntry, QueueState
 from app.campaigns.teams import visible_campaign_ids
 from app.desk.models import CallAttempt
@@ -155,36 +156,35 @@ def _campaign(
     total, days, agents = found.total, found.days, found.slices.get("agent", {})
     names = dict(session.execute(sa.select(User.id, User.display_name)).all())
     plan = _plan(session, campaign, total, days, today)
+    paces = campaign_paces(session, campaign.id, start, end, datetime.now(UTC))
     f = figures(total)
     return {
         "as_of": datetime.now(UTC).isoformat(timespec="seconds"),
         "total": {
             **_row(total),
+            **_pace(paces.total),
             "base": total.base,
             "called": total.called,
             "redemption_of_base": _number(f.redemption_of_base),
             "attempts_per_account": _number(f.attempts_per_account),
-            "agent_hours": _number(Decimal(total.agent_seconds) / 3600),
         },
         "outcomes": {
             code: [total.outcomes[code], _number(share)] for code, share in f.outcome_shares.items()
         },
         "horizons": [[m, _number(share)] for m, share in f.horizon_shares.items()],  # 3, 6, 12
-        "days": [{"day": day, **_row(days[day])} for day in sorted(days)],
-        "agents_by_pace": sorted(
+        "days": [
+            {"day": day, **_row(days[day]), **_pace(paces.days.get(day, Pace()))}
+            for day in sorted(days)
+        ],
+        "agents_by_pace": _by_pace(agents, names, paces.agents),
+        "agents": sorted(
             (
                 {
                     "id": agent_id,
                     "agent": names.get(agent_id, "?"),
-                    "calls_per_agent_hour": _number(figures(c).calls_per_agent_hour),
+                    **_row(c),
+                    **_pace(paces.agents.get(agent_id, Pace())),
                 }
-                for agent_id, c in agents.items()
-            ),
-            key=lambda r: (-(r["calls_per_agent_hour"] or -1), r["agent"]),
-        ),
-        "agents": sorted(
-            (
-                {"id": agent_id, "agent": names.get(agent_id, "?"), **_row(c)}
                 for agent_id, c in agents.items()
             ),
             key=lambda r: (-(r["redemption"] or -1), -r["attempts"], r["agent"]),
@@ -213,8 +213,23 @@ def _row(counts: Counts) -> dict[str, Any]:
         "redemption": _number(f.redemption),
         "contact_rate": _number(f.contact_rate),
         "average_handling_seconds": _number(f.average_handling_seconds),
-        "calls_per_agent_hour": _number(f.calls_per_agent_hour),
     }
+
+
+def _by_pace(
+    agents: dict[Any, Counts], names: dict[int, str], paces: dict[int, Pace]
+) -> list[dict[str, Any]]:
+    """The agents ranked by calls per signed-in hour (those without a figure last)."""
+    rows = [{"id": agent_id, "agent": names.get(agent_id, "?"),
+             "calls_per_hour": _number(paces.get(agent_id, Pace()).per_hour)}
+            for agent_id in agents]  # fmt: skip
+    return sorted(rows, key=lambda r: (-(r["calls_per_hour"] or -1), r["agent"]))
+
+
+def _pace(pace: Pace) -> dict[str, Any]:
+    """Calls per signed-in hour (``signed_in``): the calls it divides, the hours."""
+    return {"calls_per_hour": _number(pace.per_hour), "timed_calls": pace.calls,
+            "signed_in_hours": _number(pace.hours)}  # fmt: skip
 
 
 def _plan(
@@ -284,9 +299,12 @@ def agent_now(session: Session, campaign: Campaign, agent: User) -> dict[str, An
         .order_by(c.started_at.desc(), c.id.desc())
         .limit(50)
     ).all()
+    pace = agent_pace(session, campaign.id, agent.id,
+                      {day: c.attempts for day, c in days.items()}, datetime.now(UTC))  # fmt: skip
     return {
         "total": total,
         "figures": f,
+        "pace": pace,
         "days": [(day, days[day], figures(days[day])) for day in sorted(days)],
         "calls": calls,
     }

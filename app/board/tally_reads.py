@@ -190,6 +190,28 @@ def read(
     return _read(sums, days, outcomes, bases(session, campaign_id) if base is None else base)
 
 
+def agent_days(
+    session: Session, campaign_id: int, start: date | None, end: date | None
+) -> dict[tuple[str, int], int]:
+    """The campaign's calls per (local day, agent) from ``start`` to ``end`` (both
+    included; every day when None): its agents' day rows, and the deltas not folded yet."""
+    t = BoardTally
+    range_ = _Days(start, end)
+    rows = session.execute(
+        sa.select(t.day, t.key, t.attempts).where(
+            t.campaign_id == campaign_id, t.dimension == "agent", *range_.sql(t.day)
+        )
+    )
+    found: dict[tuple[str, int], int] = defaultdict(int)
+    for day, key, attempts in rows:
+        found[(day, key)] += attempts
+    changes = outstanding(session, campaign_id).get(campaign_id)
+    for (day, dimension, key), counts in changes.rows.items() if changes else ():
+        if dimension == "agent" and range_.takes(day):
+            found[(day, key)] += int(counts.get("attempts", 0))
+    return dict(found)
+
+
 def _read(
     sums: Mapping[tuple[str, int], Mapping[str, float]],
     days: dict[str, Counts],

@@ -225,9 +225,11 @@ def table_file(campaign_id: int, table: str, kind: str):
     heading = {"days": _("Day"), "agents": _("Agent"), "zone": _("Zone"), "dealer": _("Dealer"),
                "hour": _("Hour")}[table]  # fmt: skip
     header = [heading, _("Calls"), _("Reached"), _("Worked to a final outcome"), _("Qualified"),
-              _("Redemption"), _("Contact rate"), _("Average handling time (s)"),
-              _("Calls per agent-hour")]  # fmt: skip
-    figures = ("redemption", "contact_rate", "average_handling_seconds", "calls_per_agent_hour")
+              _("Redemption"), _("Contact rate"), _("Average handling time (s)")]  # fmt: skip
+    figures: tuple[str, ...] = ("redemption", "contact_rate", "average_handling_seconds")
+    if table in ("days", "agents"):  # time in the campaign is an agent's, day by day
+        header.append(_("Calls per signed-in hour"))
+        figures += ("calls_per_hour",)
     if kind == "xlsx":  # numbers stay numbers: the spreadsheet formats them
         body = [[r[first], r["attempts"], r["reached"], r["final"], r["qualified"],
                  *(r[name] for name in figures)] for r in rows]  # fmt: skip

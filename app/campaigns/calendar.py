@@ -15,12 +15,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import holidays
 from flask_babel import gettext as _
 
-ROME = ZoneInfo("Europe/Rome")
+from app.columns import ROME
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 CLOSED_KEY = "closed"
 DAY_MINUTES = 24 * 60

@@ -25,6 +25,7 @@ from app.campaigns.outcomes import DESK_KEYS
 from app.campaigns.teams import may_work
 from app.columns import utcnow
 from app.desk import beat, moments
+from app.desk.day_figures import my_day
 from app.desk.forms import NextAccountForm, OutcomeForm, PauseForm, ReleaseForm, ResumeForm
 from app.desk.home import desk_campaigns
 from app.desk.payloads import callback_time, form_value, holds_nul, json_body, plain
@@ -59,10 +60,11 @@ guard(bp, Role.AGENT)
 @bp.route("/")
 def home():
     """Agent home: the active campaigns open to the agent's team, each with its "next
-    account" button, or, outside its calling hours, when calls reopen."""
+    account" button, or, outside its calling hours, when calls reopen; the agent's day."""
     state = moments.desk_state(db.session, current_user.id)
     return render_template(
         "desk/home.html",
+        my_day=my_day(db.session, current_user.id, state.now),
         campaigns=desk_campaigns(db.session, current_user),
         team=current_user.team,
         form=NextAccountForm(),
@@ -302,11 +304,14 @@ def _pause_after() -> PauseReason | None:
 
 def _next_after(call, pause: PauseReason | None):
     """The next account, leased in the outcome's transaction (one commit, and the desk
-    opens it at once), unless the agent pauses after this call; the state log follows."""
+    opens it at once), unless the agent pauses after this call; the state log follows.
+    The next call's clock starts now, as with *Next account* (``start_call``)."""
     campaign = call.campaign
     claimed = None
     if pause is None and _active_campaign(campaign):
         claimed = claim(db.session, campaign, current_user.id)
+        if claimed is not None:
+            start_call(db.session, claimed.entry_id, current_user.id)
     moments.after_outcome(db.session, current_user.id, campaign_id=campaign.id,
                           called_account_id=call.account.id, pause=pause,
                           next_account_id=claimed.account_id if claimed else None)  # fmt: skip

@@ -3,13 +3,19 @@
 cell Excel would run is made formula-safe (``safety.neutralise``); XLSX text is written as
 string cells, which no spreadsheet evaluates, so it is written exactly as it is (a quote
 there would be shown as part of the value). ``csv_bytes`` / ``xlsx_bytes`` make the files (the
-distribution packs use them too), ``csv_download`` / ``xlsx_download`` send them."""
+distribution packs use them too), ``csv_download`` / ``xlsx_download`` send them.
+
+A ``Duration`` (a timesheet's hours) is a number of days formatted ``[h]:mm`` in XLSX, which
+sums and never wraps at 24 hours; in a CSV it is the text ``h:mm`` after the apostrophe that
+marks a cell as text (as the formula guard does): Excel would otherwise read ``7:30`` as a
+time of day and ``31:15`` as a date in 1900, and a column of them would sum wrongly."""
 
 from __future__ import annotations
 
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from numbers import Number
 from typing import Any
@@ -22,6 +28,19 @@ from app.spreadsheets.safety import neutralise
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FIXED_STAMP = datetime(2000, 1, 1)
+TEXT_MARK = "'"  # what tells a spreadsheet a CSV cell is text, not a number, date or formula
+
+
+@dataclass(frozen=True)
+class Duration:
+    """A length of time, written as hours and minutes (rounded to the minute)."""
+
+    seconds: float
+
+    @property
+    def hours_minutes(self) -> str:
+        minutes = round(self.seconds / 60)
+        return f"{minutes // 60}:{minutes % 60:02d}"
 
 
 def csv_bytes(rows: Iterable[Sequence[Any]]) -> bytes:
@@ -34,6 +53,8 @@ def csv_bytes(rows: Iterable[Sequence[Any]]) -> bytes:
 
 
 def _csv_cell(cell: Any) -> Any:
+    if isinstance(cell, Duration):
+        return TEXT_MARK + cell.hours_minutes
     if isinstance(cell, datetime):
         return cell.strftime("%Y-%m-%d %H:%M")
     if isinstance(cell, date):
@@ -53,11 +74,14 @@ def xlsx_bytes(
     bold = book.add_format({"bold": True})
     day = book.add_format({"num_format": "dd/mm/yyyy"})
     stamp = book.add_format({"num_format": "dd/mm/yyyy hh:mm"})
+    hours = book.add_format({"num_format": "[h]:mm"})
     widths = [10] * max((len(row) for row in rows), default=0)
     for r, row in enumerate(rows):
         for c, cell in enumerate(row):
             if isinstance(cell, Number) and not isinstance(cell, bool):
                 page.write_number(r, c, cell)
+            elif isinstance(cell, Duration):  # days, as spreadsheets count time
+                page.write_number(r, c, round(cell.seconds / 60) / 1440, hours)
             elif isinstance(cell, datetime):
                 page.write_datetime(r, c, cell.replace(tzinfo=None), stamp)
                 widths[c] = max(widths[c], 17)

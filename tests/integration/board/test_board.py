@@ -17,6 +17,9 @@ from app.desk.models import CallAttempt
 from app.scripting.services import load_script
 from app.security import Role
 from app.users.models import User
+from app.workday.machine import AgentState as S
+from app.workday.machine import Moment as M
+from app.workday.models import StatePeriod
 from config import ROOT
 from tests import factories
 
@@ -42,6 +45,15 @@ def worked(session, users):
         start = t + timedelta(minutes=n)
         found = factories.call(session, entry, agent, outcome, start, start + timedelta(seconds=60))
         factories.counted(session, found)
+    # The state log: the agent was in the campaign for those three minutes.
+    end = t + timedelta(minutes=3)
+    session.add_all([
+        StatePeriod(agent_id=agent.id, state=S.READY, moment=M.TAKE, campaign_id=campaign.id,
+                    started_at=t, ended_at=end, seen_at=end),
+        StatePeriod(agent_id=agent.id, state=S.SIGNED_OUT, moment=M.SIGN_OUT, started_at=end,
+                    seen_at=end),
+    ])  # fmt: skip
+    session.flush()
     return campaign
 
 
@@ -180,7 +192,7 @@ def test_a_campaign_s_page_shows_its_figures_by_day_agent_and_outcome(client, au
     assert ">23 nov</text>" in chart and ">Obiettivo 60,0%</text>" in chart
     agents = page[page.index('data-testid="agents"') :]
     assert "agent" in agents[: agents.index("</table>")]
-    # Three 60 s calls a minute apart: 3 minutes of the agent's time, 60 calls an hour.
+    # Three calls in the 3 minutes the agent was signed in to the campaign: 60 an hour.
     assert 'data-testid="calls-per-hour">60,0' in page
     for chart in ("agents-by-redemption", "agents-by-pace"):
         ranked = page[page.index(f'data-testid="{chart}"') :]
@@ -591,3 +603,21 @@ def test_a_verdict_does_not_reshuffle_the_sample(session, users) -> None:
     check(session, campaign, first[3], Verdict.VERIFIED, by=users["supervisor"].id)
     after = [item.call_id for item in to_check(session, campaign, agent.id)]
     assert after[:9] == first[:3] + first[4:]  # the others stay, in their order
+
+
+def test_calls_before_the_state_log_count_in_no_hourly_figure(client, auth, worked, session, users):
+    """Two calls on a day the log did not exist yet: the calls count, the pace is the
+    logged day's alone (3 calls in 3 minutes), and that day shows no pace."""
+    entry = factories.queue_entry(session, worked)
+    for n in range(2):
+        start = datetime(2026, 11, 20, 9, n, tzinfo=UTC)
+        found = factories.call(session, entry, users["agent"], "no_answer", start,
+                               start + timedelta(seconds=30))  # fmt: skip
+        factories.counted(session, found)
+    auth.login("supervisor")
+    page = client.get(f"/board/campaigns/{worked.id}").get_data(as_text=True)
+    assert 'data-testid="calls-per-hour">60,0' in page
+    days = page[page.index('<time datetime="2026-11-20">') :]
+    assert days[: days.index("</tr>")].endswith("\u2013</td>")  # no figure
+    data = client.get(f"/board/campaigns/{worked.id}/parts.json").get_json()
+    assert "60,0" in data["headline"]

@@ -12,12 +12,13 @@ import sqlalchemy as sa
 
 from app.accounts.models import Horizon, Opportunity
 from app.board import control, quality, tally_reads, tally_writes
-from app.board.counts import DIMENSIONS, Slice, gather, sqlite_local_hour
+from app.board.counts import DIMENSIONS, Slice, gather
 from app.board.metrics import Counts
 from app.board.models import QualityCheck, Verdict
 from app.campaigns.calendar import ROME
 from app.campaigns.models import QueueEntry, QueueState
 from app.campaigns.outcomes import DEFAULT_OUTCOMES, rules_from_config
+from app.columns import sqlite_local_hour
 from app.desk.models import CallAttempt
 from app.security import Role
 from tests import factories

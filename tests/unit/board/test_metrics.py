@@ -10,11 +10,11 @@ import pytest
 from app.board.metrics import Counts, figures, progress, ratio
 
 # A morning of one campaign: 10 accounts queued, 6 called; 9 calls, 5 reaching a person;
-# 4 accounts final, 3 of them qualified (1 at 3 months, 2 at 6); two hours signed in; 8
-# calls timed, 16 minutes in all.
+# 4 accounts final, 3 of them qualified (1 at 3 months, 2 at 6); 8 calls timed, 16 minutes
+# in all.
 MORNING = Counts(
     base=10, called=6, final=4, qualified=3, attempts=9, reached=5, timed=8,
-    handling_seconds=960, agent_seconds=7200,
+    handling_seconds=960,
     outcomes={"qualified": 3, "not_interested": 1, "no_answer": 4, "callback": 1},
     horizons={3: 1, 6: 2},
 )  # fmt: skip
@@ -26,7 +26,6 @@ def test_every_figure_of_a_slice() -> None:
     assert f.redemption_of_base == Decimal("0.3")  # 3 / 10
     assert f.contact_rate == Decimal(5) / Decimal(9)
     assert f.attempts_per_account == Decimal("1.5")  # 9 / 6
-    assert f.calls_per_agent_hour == Decimal("4.5")  # 9 / 2 h
     assert f.average_handling_seconds == Decimal(120)  # 960 / 8
     assert f.outcome_shares == {
         "callback": Decimal(1) / Decimal(9),
@@ -41,12 +40,12 @@ def test_every_figure_of_a_slice() -> None:
 def test_nothing_to_divide_by_gives_no_figure_not_zero() -> None:
     f = figures(Counts())
     assert (f.redemption, f.redemption_of_base, f.contact_rate, f.attempts_per_account,
-            f.calls_per_agent_hour, f.average_handling_seconds) == (None,) * 6  # fmt: skip
+            f.average_handling_seconds) == (None,) * 5  # fmt: skip
     assert f.outcome_shares == {} and f.horizon_shares == {}
-    # Calls but no account final yet, no time signed in, no call timed.
+    # Calls but no account final yet, no call timed.
     early = figures(Counts(base=5, called=2, attempts=3, outcomes={"no_answer": 3}))
     assert early.redemption is None and early.redemption_of_base == 0
-    assert early.calls_per_agent_hour is None and early.average_handling_seconds is None
+    assert early.average_handling_seconds is None
     assert early.attempts_per_account == Decimal("1.5")
     assert ratio(0, 0) is None and ratio(0, 4) == 0
 
