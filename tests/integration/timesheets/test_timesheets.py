@@ -23,7 +23,8 @@ from app.workday.machine import Moment as M
 from app.workday.models import PauseReason, StatePeriod
 from tests import factories
 from tests.conftest import csrf_token
-from tests.integration.test_injection_flow import assert_inert_cell, assert_inert_workbook
+from tests.integration.test_injection_flow import assert_inert_cell
+from tests.integration.test_injection_worked import assert_inert_workbook
 
 ROME = ZoneInfo("Europe/Rome")
 DAY = date(2026, 3, 3)  # a Tuesday, winter time
