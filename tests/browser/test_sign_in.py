@@ -14,11 +14,17 @@ pytestmark = pytest.mark.browser
 
 HOMES = {
     "agent": ("/desk/", "Postazione operatore", ["Postazione"]),
-    "supervisor": ("/board/", "Cruscotto supervisore", ["Cruscotto", "Campagne", "Script"]),
+    "supervisor": (
+        "/board/",
+        "Cruscotto supervisore",
+        ["Cruscotto", "Sala", "Fogli ore", "Campagne", "Script"],
+    ),
     "staff": (
         "/workspace/",
         "Area di lavoro staff",
         [
+            "Sala",
+            "Fogli ore",
             "Area di lavoro",
             "Campagne",
             "Importazioni",
@@ -33,6 +39,8 @@ HOMES = {
         "Utenti",
         [
             "Cruscotto",
+            "Sala",
+            "Fogli ore",
             "Area di lavoro",
             "Campagne",
             "Importazioni",
