@@ -104,7 +104,10 @@ class Config:
         # Sign-in throttling (app/users/throttle.py), over the window: a hard limit per
         # account from one address and per address; per account from anywhere, a few
         # seconds' wait that doubles up to a cap and never blocks.
-        self.LOGIN_MAX_FAILURES_PER_PAIR = _int("LOGIN_MAX_FAILURES_PER_PAIR", 5)
+        # Its name before the limit counted per account and address, still read.
+        self.LOGIN_MAX_FAILURES_PER_PAIR = _int(
+            "LOGIN_MAX_FAILURES_PER_PAIR", _int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5)
+        )
         self.LOGIN_MAX_FAILURES_PER_ADDRESS = _int("LOGIN_MAX_FAILURES_PER_ADDRESS", 20)
         self.LOGIN_SLOWDOWN_AFTER = _int("LOGIN_SLOWDOWN_AFTER", 5)
         self.LOGIN_SLOWDOWN_MAX_SECONDS = _int("LOGIN_SLOWDOWN_MAX_SECONDS", 30)

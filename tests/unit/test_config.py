@@ -125,3 +125,13 @@ def test_the_gunicorn_settings_are_gunicorns_and_contain_a_runaway():
     assert 0 < settings["graceful_timeout"] < settings["timeout"] <= 120
     assert settings["max_requests"] > 0 and settings["max_requests_jitter"] > 0
     assert settings["worker_tmp_dir"] == "/dev/shm"  # noqa: S108 - tmpfs, as configured
+
+
+def test_the_old_name_of_the_sign_in_limit_still_counts(monkeypatch):
+    """``LOGIN_MAX_FAILURES_PER_ACCOUNT`` (before the limit became per account and address)
+    is read when the new name is not set, so an existing deployment keeps its limit."""
+    monkeypatch.delenv("LOGIN_MAX_FAILURES_PER_PAIR", raising=False)
+    monkeypatch.setenv("LOGIN_MAX_FAILURES_PER_ACCOUNT", "3")
+    assert config.Config().LOGIN_MAX_FAILURES_PER_PAIR == 3
+    monkeypatch.setenv("LOGIN_MAX_FAILURES_PER_PAIR", "7")
+    assert config.Config().LOGIN_MAX_FAILURES_PER_PAIR == 7
