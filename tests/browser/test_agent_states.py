@@ -107,7 +107,7 @@ def test_pause_from_the_desk_home(page, live_app, desk_campaign, office_hours):
     state = page.get_by_test_id("agent-state")
     expect(state).to_have_attribute("data-state", "ready")
     page.keyboard.press("Alt+p")  # the reason list
-    reasons = page.get_by_label("Pausa per")
+    reasons = page.get_by_label("Motivo della pausa")
     expect(reasons).to_be_focused()
     reasons.select_option(label="Riunione")
     with page.expect_navigation():
