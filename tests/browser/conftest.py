@@ -214,9 +214,9 @@ def _committed_campaign(live_app, *, practice: bool):
         yield {"id": campaign.id, "name": campaign.name, "accounts": names}
 
 
-def sign_in_and_take(page, campaign):
+def sign_in_and_take(page, campaign, username: str = "agent"):
     page.goto("/login")
-    page.get_by_label("Nome utente").fill("agent")
+    page.get_by_label("Nome utente").fill(username)
     page.get_by_label("Password").fill(factories.PASSWORD)
     page.keyboard.press("Enter")
     page.wait_for_url("**/desk/")

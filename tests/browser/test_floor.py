@@ -13,6 +13,7 @@ from app.extensions import db
 from app.security import Role
 from app.users.models import User
 from tests import factories
+from tests.browser.conftest import sign_in_and_take
 from tests.browser.test_agent_states import NO_SOFTPHONE
 
 pytestmark = pytest.mark.browser
@@ -31,14 +32,7 @@ def _floor_agent(live_app) -> int:
 
 
 def _take(page, campaign) -> None:
-    page.goto("/login")
-    page.get_by_label("Nome utente").fill("floor-agent")
-    page.get_by_label("Password").fill(factories.PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/desk/")
-    card = page.locator("li.card", has_text=campaign["name"])
-    card.get_by_role("button", name="Prossimo account").click()
-    page.wait_for_url("**/desk/calls/*")
+    sign_in_and_take(page, campaign, username="floor-agent")
 
 
 def test_the_floor_follows_the_agent(browser, live_server, live_app, desk_campaign,
