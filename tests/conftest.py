@@ -148,6 +148,27 @@ def app(tmp_path_factory) -> Iterator[Flask]:
         db.engine.dispose()  # its pooled connections are closed, not left to the collector
 
 
+def _seeing(own: sa.orm.Session) -> type[FlaskClient]:
+    """A test client after whose every request ``own`` reads the rows again.
+
+    The request writes through a session of its own; without this, ``own`` would go on
+    answering from its identity map (an account still 'queued' after the request qualified
+    it) for as long as the garbage collector happens to keep that object alive, so a test's
+    outcome would depend on when the collector ran. The test's unflushed changes are
+    flushed first, not thrown away."""
+
+    class Seeing(FlaskClient):
+        def open(self, *args, **kwargs):
+            response = super().open(*args, **kwargs)
+            if own.is_active:
+                if own.new or own.dirty or own.deleted:
+                    own.flush()
+                own.expire_all()
+            return response
+
+    return Seeing
+
+
 @contextmanager
 def rolled_back(app: Flask) -> Iterator[sa.orm.Session]:
     """A session whose work is all undone at the end, shared by the application's own
@@ -171,6 +192,8 @@ def rolled_back(app: Flask) -> Iterator[sa.orm.Session]:
     original = db.session
     db.session = db._make_scoped_session({"join_transaction_mode": "create_savepoint"})
     own = sa.orm.Session(bind=connection, join_transaction_mode="create_savepoint")
+    original_client_class = app.test_client_class
+    app.test_client_class = _seeing(own)
     # Jobs started in here are recorded, not run: a job thread would share this one
     # connection. Tests of the runner itself use the committing fixtures in tests/integration/jobs.
     original_dispatch = job_runner._dispatch
@@ -182,6 +205,7 @@ def rolled_back(app: Flask) -> Iterator[sa.orm.Session]:
         # Restored first: a test that broke its transaction must not leave the next
         # module (or the app's teardown) on this connection.
         job_runner._dispatch = original_dispatch
+        app.test_client_class = original_client_class
         db.session = original
         engines[None] = engine
         try:
