@@ -109,11 +109,12 @@ def register_blueprints(app: Flask) -> None:
     from app.users import team_views as teams
     from app.users import views as users
     from app.workday import views as pause_reasons
+    from app.workspace import review_views as reviewing
     from app.workspace import views as workspace
 
     for module in (
-        users, teams, i18n, workspace, imports, desk, board, distribution, jobs, donotcall, privacy,
-        script_views, campaign_views, pause_reasons, floor, timesheets,
+        users, teams, i18n, workspace, reviewing, imports, desk, board, distribution, jobs,
+        donotcall, privacy, script_views, campaign_views, pause_reasons, floor, timesheets,
     ):  # fmt: skip
         app.register_blueprint(module.bp)
 

@@ -103,6 +103,7 @@ REASON_LABELS = {
     "unknown_salesperson": _l("salesperson code not found: no owner set"),
     "inactive_salesperson": _l("salesperson no longer active: no owner set"),
     "corrected_in_review": _l("corrected by a person"),
+    "review_undone": _l("correction undone by a person"),
     "same_vat": _l("same VAT number"),
     "different_vat": _l("different VAT numbers"),
     "different_vat_written": _l("VAT numbers far apart (one not valid)"),

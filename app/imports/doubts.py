@@ -9,7 +9,7 @@ account becomes *ready*.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -85,6 +85,9 @@ class Outcome:
     errors: dict[str, list[str]]  # field -> messages: nothing was saved
     resolved: int = 0
     ready: bool = False
+    # What an undo needs: the flags this save resolved and the field changes it wrote.
+    flag_ids: list[int] = field(default_factory=list)
+    change_ids: list[int] = field(default_factory=list)
 
 
 def _clean(group: str, values: dict[str, Any], ref: Reference) -> Cleaned:
@@ -111,6 +114,7 @@ def resolve(
     *,
     user_id: int | None,
     version: int | None = None,
+    via: str = "page",
 ) -> Outcome:
     """Apply the corrected values of ``submitted`` (editable fields only) and resolve the
     flags they answer; flags in ``keep`` are resolved with the value left as it is. A
@@ -118,7 +122,9 @@ def resolve(
 
     ``version`` is the account version the person saw: raises ``StaleAccount`` when the
     account has been saved since, or when a concurrent save lands first (the account row
-    is always rewritten, so its version check always runs), instead of overwriting it."""
+    is always rewritten, so its version check always runs), instead of overwriting it.
+    ``via`` names the screen in the audit: the account's page, the one-at-a-time queue or
+    the bulk acceptance of suggestions."""
     if version is not None and version != account.version:
         raise StaleAccount()
     flags = open_flags(session, account.id)
@@ -132,13 +138,13 @@ def resolve(
     if errors:
         return Outcome(errors)
     now = utcnow()
-    _write_changes(session, account, new_values, now)
+    written = _write_changes(session, account, new_values, now)
     answered = set(changed) | {name for name in new_values if new_values[name] != current.get(name)}
-    resolved = 0
+    resolved: list[AccountFlag] = []
     for flag in flags:
         if flag.id in keep or flag.field in answered or _group_of(flag.field) & answered:
             flag.status, flag.resolved_by_id, flag.resolved_at = FlagStatus.RESOLVED, user_id, now
-            resolved += 1
+            resolved.append(flag)
     left = [f for f in flags if f.status == FlagStatus.OPEN]
     ready = False
     waiting = account.status == AccountStatus.TO_REVIEW
@@ -151,8 +157,8 @@ def resolve(
     except StaleDataError as exc:
         raise StaleAccount() from exc
     audit(session, "imports.doubts_resolved", user_id=user_id, obj=account,
-          resolved=resolved, corrected=sorted(changed))  # fmt: skip
-    return Outcome({}, resolved, ready)
+          resolved=len(resolved), corrected=sorted(changed), via=via)  # fmt: skip
+    return Outcome({}, len(resolved), ready, [f.id for f in resolved], [c.id for c in written])
 
 
 def _cleaned_again(
@@ -186,15 +192,71 @@ def _cleaned_again(
 
 def _write_changes(
     session: Session, account: Account, new_values: dict[str, Any], now: datetime
-) -> None:
+) -> list[FieldChange]:
     """Set the values that differ, each with its field change (the account's history)."""
+    written = []
     for name, value in new_values.items():
         before = getattr(account, name)
         if before != value:
             setattr(account, name, value)
-            session.add(FieldChange(account_id=account.id, field=name, before=short(before),
-                                    after=short(value), reason="corrected_in_review",
-                                    created_at=now))  # fmt: skip
+            written.append(FieldChange(account_id=account.id, field=name, before=short(before),
+                                       after=short(value), reason="corrected_in_review",
+                                       created_at=now))  # fmt: skip
+    session.add_all(written)
+    return written
+
+
+class NothingToUndo(Exception):
+    """The save cannot be undone; the message says why, and nothing was changed."""
+
+
+def reopen(
+    session: Session,
+    account: Account,
+    outcome: Outcome,
+    *,
+    version: int,
+    user_id: int | None,
+) -> int:
+    """Undo a save of ``user_id``'s (``outcome``: the flags it resolved, the changes it
+    wrote): the values go back, the doubts are open again, and the account waits for review
+    again if that save made it ready. ``version`` is the account's version right after the
+    save: if anyone saved the account since, nothing is undone. Returns the number of
+    doubts opened again."""
+    if version != account.version:
+        raise NothingToUndo(_("The account was saved again since: nothing was undone."))
+    flags = session.scalars(
+        sa.select(AccountFlag).where(
+            AccountFlag.id.in_(outcome.flag_ids),
+            AccountFlag.account_id == account.id,
+            AccountFlag.status == FlagStatus.RESOLVED,
+            AccountFlag.resolved_by_id == user_id,
+        )
+    ).all()
+    if not flags:
+        raise NothingToUndo(_("There is nothing left to undo."))
+    now = utcnow()
+    for change in session.scalars(
+        sa.select(FieldChange).where(
+            FieldChange.id.in_(outcome.change_ids), FieldChange.account_id == account.id
+        )
+    ):
+        session.add(FieldChange(account_id=account.id, field=change.field,
+                                before=short(getattr(account, change.field)),
+                                after=change.before, reason="review_undone",
+                                created_at=now))  # fmt: skip
+        setattr(account, change.field, change.before)
+    for flag in flags:
+        flag.status, flag.resolved_by_id, flag.resolved_at = FlagStatus.OPEN, None, None
+    if outcome.ready and can_transition(account.status, AccountStatus.TO_REVIEW):
+        account.status = AccountStatus.TO_REVIEW  # the save made it ready: it waits again
+    account.updated_at = now
+    try:
+        session.flush()
+    except StaleDataError as exc:
+        raise StaleAccount() from exc
+    audit(session, "imports.doubts_reopened", user_id=user_id, obj=account, reopened=len(flags))
+    return len(flags)
 
 
 def _group_of(field: str) -> set[str]:

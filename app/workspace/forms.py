@@ -15,16 +15,18 @@ from wtforms import (
     IntegerField,
     SelectField,
     SelectMultipleField,
+    StringField,
     SubmitField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import NumberRange, Optional
+from wtforms.validators import AnyOf, NumberRange, Optional
 
 from app.accounts.labels import SOURCE_KIND_LABELS, STATUS_LABELS, TONNAGE_LABELS
 from app.accounts.models import FleetLine, TonnageClass
 from app.accounts.segments import Segment
 from app.accounts.status import AccountStatus
 from app.forms import BaseForm
+from app.imports.accepting import DECISIONS
 from app.imports.models import SourceKind
 from app.territory.models import Dealer, Province, Zone
 
@@ -159,3 +161,25 @@ class DoubtForm(BaseForm):
         """The account version the person was editing; None when the page sent none."""
         raw = (self.version.data or "").strip()
         return int(raw) if raw.isdigit() else None
+
+
+class DoubtDecisionForm(BaseForm):
+    """One doubt decided in the review queue: the decision (a button's value), the account
+    version and the suggestion the page showed, the corrected value."""
+
+    decision = HiddenField(validators=[AnyOf(DECISIONS)])
+    version = HiddenField()
+    token = HiddenField()
+    value = StringField()
+
+    def loaded_version(self) -> int | None:
+        raw = (self.version.data or "").strip()
+        return int(raw) if raw.isdigit() else None
+
+
+class UndoLastForm(BaseForm):
+    """Undo the last decision of the review queue (what it was is kept in the session)."""
+
+
+class AcceptSuggestionsForm(BaseForm):
+    """The suggestions ticked on the page, by token; read with ``getlist('offer')``."""

@@ -186,3 +186,24 @@ def undo_merge(session: Session, merge: AccountMerge, *, user_id: int | None) ->
     _recount(session, recount)
     session.expire_all()
     audit(session, "imports.merge_undone", user_id=user_id, obj=merge)
+
+
+def reopen_pair(session: Session, pair: DuplicatePair, *, user_id: int | None) -> None:
+    """Take back ``user_id``'s decision on ``pair`` (the review queue's undo): a merge is
+    undone, and the pair waits for a person again."""
+    if pair.status == PairStatus.PENDING:
+        raise MergeError(_("This pair is already waiting for a decision."))
+    if pair.status != PairStatus.UNDONE and pair.decided_by_id != user_id:
+        raise MergeError(_("Someone else decided this pair since: nothing was undone."))
+    if pair.status == PairStatus.CONFIRMED:
+        merge = session.scalar(
+            sa.select(AccountMerge).where(
+                AccountMerge.pair_id == pair.id, AccountMerge.undone_at.is_(None)
+            )
+        )
+        if merge is None:  # pragma: no cover - a confirmed pair always has its merge
+            raise MergeError(_("This merge has already been undone."))
+        undo_merge(session, merge, user_id=user_id)
+    pair.status, pair.decided_by_id, pair.decided_at = PairStatus.PENDING, None, None
+    session.flush()
+    audit(session, "imports.pair_reopened", user_id=user_id, obj=pair)

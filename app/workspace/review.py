@@ -84,3 +84,66 @@ def doubt_reasons(session: Session) -> list[tuple[str, int]]:
         .order_by(sa.func.count(flag.id).desc())
     )
     return [(reason, n) for reason, n in rows]
+
+
+def doubts_left(session: Session, reason: str | None = None) -> tuple[int, int]:
+    """Open doubts: of ``reason`` (or all when none is given), and all."""
+    counts = dict(doubt_reasons(session))
+    total = sum(counts.values())
+    return (counts.get(reason, 0) if reason else total), total
+
+
+def next_doubt(session: Session, reason: str | None, start: int = 0) -> AccountFlag | None:
+    """The open doubt to show: the first from flag id ``start`` on (of ``reason`` when
+    given), else from the beginning again (the doubts skipped come back at the end)."""
+    query = sa.select(AccountFlag).where(AccountFlag.status == FlagStatus.OPEN)
+    if reason:
+        query = query.where(AccountFlag.reason == reason)
+    query = query.order_by(AccountFlag.id).limit(1)
+    found = session.scalar(query.where(AccountFlag.id >= start)) if start else None
+    return found or session.scalar(query)
+
+
+def other_doubts(session: Session, flag: AccountFlag) -> int:
+    """The account's open doubts besides ``flag``."""
+    return (
+        session.scalar(
+            sa.select(sa.func.count(AccountFlag.id)).where(
+                AccountFlag.account_id == flag.account_id,
+                AccountFlag.status == FlagStatus.OPEN,
+                AccountFlag.id != flag.id,
+            )
+        )
+        or 0
+    )
+
+
+def pairs_left(session: Session) -> int:
+    return (
+        session.scalar(
+            sa.select(sa.func.count(DuplicatePair.id)).where(
+                DuplicatePair.status == PairStatus.PENDING
+            )
+        )
+        or 0
+    )
+
+
+def pair_after(session: Session, pair: DuplicatePair | None) -> int | None:
+    """The id of the pending pair that follows ``pair`` in the review's order (most alike
+    first), else the first one: a skipped pair comes back once the others are decided."""
+    if pair is not None:
+        later = session.scalar(
+            _pending()
+            .with_only_columns(DuplicatePair.id)
+            .where(
+                sa.or_(
+                    DuplicatePair.score < pair.score,
+                    sa.and_(DuplicatePair.score == pair.score, DuplicatePair.id > pair.id),
+                )
+            )
+            .limit(1)
+        )
+        if later is not None:
+            return later
+    return next_pending_pair(session)

@@ -15,6 +15,7 @@ from flask import (
     request,
     url_for,
 )
+from flask import session as visit
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
@@ -29,6 +30,7 @@ from app.campaigns.services import CampaignError, list_campaigns
 from app.extensions import db
 from app.imports.doubts import EDITABLE, StaleAccount, open_flags, resolve
 from app.imports.models import AccountMerge, DuplicatePair, PairStatus
+from app.imports.suggestions import RULES
 from app.security import Role, guard, load_or_404, zone_scope
 from app.workspace import review as listing
 from app.workspace.forms import (
@@ -38,8 +40,11 @@ from app.workspace.forms import (
     SegmentForm,
     SeparateForm,
     UndoForm,
+    UndoLastForm,
 )
+from app.workspace.keys import REVIEW_KEYS
 from app.workspace.merging import MergeError, merge_pair, reject_pair, undo_merge
+from app.workspace.review_views import LAST_PAIR
 from app.workspace.separating import SeparateError, recent_joins, separate
 
 bp = Blueprint("workspace", __name__, url_prefix="/workspace")
@@ -219,24 +224,25 @@ def pair(pair_id: int):
         try:
             if form.same.data:
                 merge_pair(db.session, pair, user_id=current_user.id)
-                flash(_("Merged."), "info")
             else:
                 reject_pair(db.session, pair, user_id=current_user.id)
-                flash(_("Kept as two companies."), "info")
         except MergeError as exc:
             db.session.rollback()
             flash(str(exc), "error")
             return redirect(url_for(".pair", pair_id=pair.id))
         db.session.commit()
-        following = listing.next_pending_pair(db.session)
+        visit[LAST_PAIR] = {"pair": pair.id, "merged": bool(form.same.data)}
+        following = listing.pair_after(db.session, pair)
         if following is not None:
-            return redirect(url_for(".pair", pair_id=following))
-        return redirect(url_for(".review"))
+            return redirect(url_for(".pair", pair_id=following), 303)
+        return redirect(url_for(".review"), 303)
     left = db.session.get_one(Account, pair.account_a_id)
     right = db.session.get_one(Account, pair.account_b_id)
     return render_template(
-        "workspace/pair.html", pair=pair, left=left, right=right, form=form, fields=PAIR_FIELDS
-    )
+        "workspace/pair.html", pair=pair, left=left, right=right, form=form, fields=PAIR_FIELDS,
+        pairs_left=listing.pairs_left(db.session), keys=REVIEW_KEYS, undo=visit.get(LAST_PAIR),
+        undo_form=UndoLastForm(formdata=None),
+    )  # fmt: skip
 
 
 @bp.route("/merges/<int:merge_id>/undo", methods=["POST"])
@@ -274,14 +280,16 @@ def separate_row(source_id: int):
 
 @bp.route("/doubts")
 def doubts():
-    """Accounts with values an import could not decide, most doubts first."""
+    """Open doubts by reason (with the ways to clear them), and the accounts that hold
+    them, most doubts first."""
     reason = request.args.get("reason") or None
     rows = listing.doubtful_accounts(db.session, reason)
     accounts = listing.accounts_by_id(db.session, (r.account_id for r in rows))
     reasons = listing.doubt_reasons(db.session)
     return render_template(
-        "workspace/doubts.html", rows=rows, accounts=accounts, reasons=reasons, reason=reason
-    )
+        "workspace/doubts.html", rows=rows, accounts=accounts, reasons=reasons, reason=reason,
+        total=sum(n for _code, n in reasons), suggesting=RULES,
+    )  # fmt: skip
 
 
 @bp.route("/doubts/<int:account_id>", methods=["GET", "POST"])
