@@ -247,6 +247,13 @@ class World:
 
         return self.once("doubt", side, make)
 
+    def flag(self, side: str) -> AccountFlag:
+        """The doubt on ``doubt``'s account (the review queue decides one doubt)."""
+        account = self.doubt(side)
+        return self.session.scalars(
+            sa.select(AccountFlag).where(AccountFlag.account_id == account.id)
+        ).one()
+
     def job(self, side: str) -> JobRun:
         """A finished job the signed-in user started (own), or another user's."""
         owner = self.me if side == OWN else self.users["agent_b"]
@@ -274,6 +281,7 @@ FACTORIES: dict[str, Callable[[World, str], Any]] = {
     "merge_id": lambda w, side: w.merge(side).id,
     "source_id": lambda w, side: w.source(side).id,
     "account_id": lambda w, side: w.doubt(side).id,
+    "flag_id": lambda w, side: w.flag(side).id,
     "job_id": lambda w, side: w.job(side).id,
     "key": lambda w, side: w.account(side).key,
     "contact_id": lambda w, side: w.account(side).contacts[0].id,

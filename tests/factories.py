@@ -149,3 +149,23 @@ def qualified(
     session.flush()
     session.expire(found)
     return found
+
+
+def doubtful_account(
+    session: Session, ref, municipality: str | None, province: str | None,
+    postcode: str | None, **kw,
+) -> Account:  # fmt: skip
+    """An account to review as an import leaves it: the place cleaned by
+    ``clean_location`` against ``ref`` (an ``app.imports.pipeline.Reference``), with the
+    doubts the cleaning raised."""
+    from app.accounts.models import AccountFlag
+    from app.accounts.normalise.location import clean_location
+
+    cleaned = clean_location(ref.index, ref.provinces, municipality, province, postcode)
+    values = {k: cleaned.values.get(k) for k in ("municipality", "province", "postcode",
+                                                  "istat_code")}  # fmt: skip
+    found = account(session, status=AccountStatus.TO_REVIEW, **{**values, **kw})
+    session.add_all(AccountFlag(account_id=found.id, field=f.field, value=f.value,
+                                reason=f.reason) for f in cleaned.flags)  # fmt: skip
+    session.flush()
+    return found

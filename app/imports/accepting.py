@@ -23,11 +23,23 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.accounts.models import Account, AccountFlag, FlagStatus
 from app.audit.services import record as audit
-from app.imports.doubts import EDITABLE, Outcome, StaleAccount, reference, resolve
+from app.imports import doubts
+from app.imports.doubts import EDITABLE, Outcome, StaleAccount, resolve
+from app.imports.pipeline import Reference
 from app.imports.suggestions import RULES, Suggestion, suggest
+from app.spreadsheets.reading import FileRefused
 
 BATCH = 500  # doubts accepted per request at most
 SCAN = 5_000  # open doubts read per page in search of suggestions
+
+
+def _reference(session: Session) -> Reference | None:
+    """The municipality reference; None before one is loaded (then only the suggestions
+    that need no comune are made)."""
+    try:
+        return doubts.reference(session)
+    except FileRefused:
+        return None
 
 
 def account_values(account: Account) -> dict[str, Any]:
@@ -50,7 +62,7 @@ class Offer:
 
 def offer(session: Session, flag: AccountFlag, account: Account) -> Offer | None:
     """The suggested fix of one doubt, if it has one."""
-    found = suggest(flag.reason, flag.value, account_values(account), reference(session))
+    found = suggest(flag.reason, flag.value, account_values(account), _reference(session))
     return Offer(flag, account, found) if found else None
 
 
@@ -79,7 +91,7 @@ def offers(session: Session, reason: str, start: int = 0, limit: int = BATCH) ->
         .order_by(AccountFlag.id)
         .limit(SCAN)
     ).all()
-    ref = reference(session)
+    ref = _reference(session)
     found: list[Offer] = []
     for flag, account in rows:
         if len(found) == limit:
@@ -157,7 +169,7 @@ def _accept_on(
     if any(version != account.version for _flag, version, _fp in items):
         tally.stale += len(items)
         return
-    ref, values, keep, chosen = reference(session), account_values(account), set(), 0
+    ref, values, keep, chosen = _reference(session), account_values(account), set(), 0
     fixes: dict[str, str] = {}
     for flag, _version, fingerprint in items:
         fix = suggest(flag.reason, flag.value, values, ref)

@@ -45,14 +45,15 @@ class Suggestion:
         return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-Rule = Callable[[str | None, Mapping[str, Any], Reference], Suggestion | None]
+Ref = Reference | None  # None: no municipality reference loaded yet
+Rule = Callable[[str | None, Mapping[str, Any], Ref], Suggestion | None]
 _places: dict[int, tuple[MunicipalityIndex, dict[str, Place]]] = {}
 
 
-def _place(account: Mapping[str, Any], ref: Reference) -> Place | None:
+def _place(account: Mapping[str, Any], ref: Ref) -> Place | None:
     """The account's matched municipality (by its ISTAT code), if it has one."""
     code = account.get("istat_code")
-    if not code:
+    if not code or ref is None:
         return None
     cached = _places.get(id(ref.index))
     if cached is None or cached[0] is not ref.index:
@@ -69,7 +70,7 @@ def _current(name: str, flagged: str | None, account: Mapping[str, Any]) -> Sugg
     return None
 
 
-def postcode(flagged: str | None, account: Mapping[str, Any], ref: Reference) -> Suggestion | None:
+def postcode(flagged: str | None, account: Mapping[str, Any], ref: Ref) -> Suggestion | None:
     """The postcode completed from the municipality, or the municipality's only one."""
     place = _place(account, ref)
     if place is None:
@@ -82,7 +83,7 @@ def postcode(flagged: str | None, account: Mapping[str, Any], ref: Reference) ->
     return None
 
 
-def province(flagged: str | None, account: Mapping[str, Any], ref: Reference) -> Suggestion | None:
+def province(flagged: str | None, account: Mapping[str, Any], ref: Ref) -> Suggestion | None:
     """The province of the matched municipality."""
     place = _place(account, ref)
     if place is None:
@@ -124,11 +125,13 @@ def _shortened(name: str, pool: list[Place]) -> Place | None:
 
 
 def municipality_shortened(
-    flagged: str | None, account: Mapping[str, Any], ref: Reference
+    flagged: str | None, account: Mapping[str, Any], ref: Ref
 ) -> Suggestion | None:
     """The municipality of the postcode (or else the province) that the name shortens
     ("Cinisello B.", "S. Donato M.se"); never one from the whole country."""
     name = account.get("municipality") or flagged or ""
+    if ref is None:
+        return None
     index, province_code = ref.index, account.get("province")
     pool = index.by_postcode.get(account.get("postcode") or "") or index.by_province.get(
         province_code or ""
@@ -143,13 +146,13 @@ def municipality_shortened(
 
 
 def province_of_municipality(
-    flagged: str | None, account: Mapping[str, Any], ref: Reference
+    flagged: str | None, account: Mapping[str, Any], ref: Ref
 ) -> Suggestion | None:
     """A municipality named exactly but in another province (often a province that was
     split: Monza was in Milan's): that comune's province, when only one comune in Italy
     has the name (and the postcode, if any, is one of its own)."""
     name, cap = account.get("municipality") or flagged, account.get("postcode")
-    if not name:
+    if not name or ref is None:
         return None
     index: MunicipalityIndex = ref.index
     named = {p.istat_code: p for key in name_variants(name) for p in index.by_key.get(key, [])}
@@ -161,14 +164,12 @@ def province_of_municipality(
     return Suggestion(shown, {"municipality": place.name, "province": place.province_code})
 
 
-def legal_form(
-    flagged: str | None, account: Mapping[str, Any], ref: Reference
-) -> Suggestion | None:
+def legal_form(flagged: str | None, account: Mapping[str, Any], ref: Ref) -> Suggestion | None:
     """The legal form the import found in the company name."""
     return _current("legal_form", flagged, account)
 
 
-def email(flagged: str | None, account: Mapping[str, Any], ref: Reference) -> Suggestion | None:
+def email(flagged: str | None, account: Mapping[str, Any], ref: Ref) -> Suggestion | None:
     """An address with a slip undone: spaces, a comma for a dot, "(at)", "mailto:"."""
     raw = str(account.get("email") or flagged or "")
     text = raw.strip().lower().removeprefix("mailto:").strip("<>\"' ;")
@@ -193,8 +194,9 @@ RULES: dict[str, Rule] = {
 
 
 def suggest(
-    reason: str, flagged: str | None, account: Mapping[str, Any], ref: Reference
+    reason: str, flagged: str | None, account: Mapping[str, Any], ref: Ref
 ) -> Suggestion | None:
-    """The suggested fix of a doubt of ``reason`` on ``flagged``, or None."""
+    """The suggested fix of a doubt of ``reason`` on ``flagged``, or None (``ref``: the
+    municipality reference; None when none is loaded: no suggestion needs a comune)."""
     rule = RULES.get(reason)
     return rule(flagged, account, ref) if rule else None

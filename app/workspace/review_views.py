@@ -130,8 +130,8 @@ def doubt_undo():
 def suggested():
     """A reason's doubts with a suggested fix, a batch at a time, to accept at once."""
     reason = _reason()
-    if reason not in RULES:
-        abort(404)
+    if reason not in RULES:  # a reason without suggestions: its list, to review by hand
+        return redirect(url_for("workspace.doubts", reason=reason))
     start = request.args.get("start", 0, type=int)
     found = accepting.offers(db.session, reason, start)
     left, total = listing.doubts_left(db.session, reason)

@@ -234,8 +234,8 @@ def pair(pair_id: int):
         visit[LAST_PAIR] = {"pair": pair.id, "merged": bool(form.same.data)}
         following = listing.pair_after(db.session, pair)
         if following is not None:
-            return redirect(url_for(".pair", pair_id=following), 303)
-        return redirect(url_for(".review"), 303)
+            return redirect(url_for(".pair", pair_id=following))
+        return redirect(url_for(".review"))
     left = db.session.get_one(Account, pair.account_a_id)
     right = db.session.get_one(Account, pair.account_b_id)
     return render_template(

@@ -98,3 +98,13 @@ def test_the_fingerprint_follows_the_fix() -> None:
     assert one.token == Suggestion("20063", {"postcode": "20063"}).token
     assert one.token != Suggestion("20064", {"postcode": "20064"}).token
     assert one.token != Suggestion("20063").token
+
+
+def test_without_a_municipality_reference_only_what_needs_no_comune() -> None:
+    assert (
+        suggest("province_unknown", "XX", {"istat_code": "108033", "province": "MB"}, None) is None
+    )
+    assert suggest("municipality_not_found", "Cinisello B.", {"province": "MI"}, None) is None
+    assert suggest("email_invalid", "a@b,it", {"email": "a@b,it"}, None) == Suggestion(
+        "a@b.it", {"email": "a@b.it"}
+    )
