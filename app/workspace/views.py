@@ -204,6 +204,7 @@ def review():
     return render_template(
         "workspace/review.html",
         pairs=pairs,
+        pairs_left=listing.pairs_left(db.session),
         accounts=accounts,
         merges=merges,
         joins=joins,
