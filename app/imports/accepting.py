@@ -19,7 +19,6 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from app.accounts.models import Account, AccountFlag, FlagStatus
 from app.audit.services import record as audit
@@ -128,7 +127,9 @@ def _parse(token: str) -> tuple[int, int, str] | None:
 def accept(
     session: Session, tokens: Sequence[str], *, user_id: int | None, via: str = "bulk"
 ) -> Tally:
-    """Accept the suggestions ``tokens`` name (``Offer.token``), at most ``BATCH``."""
+    """Accept the suggestions ``tokens`` name (``Offer.token``), at most ``BATCH``. The
+    accounts are locked for the rest of the transaction as they are read, so none can be
+    saved by anyone else between the check of its version and the save."""
     if len(tokens) > BATCH:
         raise TooMany()
     tally = Tally()
@@ -147,9 +148,16 @@ def accept(
             tally.stale += 1
         else:
             by_account[flag.account_id].append((flag, version, fingerprint))
-    accounts = session.scalars(sa.select(Account).where(Account.id.in_(by_account)))
+    accounts = session.scalars(
+        sa.select(Account)
+        .where(Account.id.in_(by_account))
+        .order_by(Account.id)  # one order for every locker: no deadlock between two batches
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    ref = _reference(session)
     for account in accounts:
-        _accept_on(session, account, by_account[account.id], tally, user_id, via)
+        _accept_on(session, account, by_account[account.id], tally, user_id, via, ref)
     if via == "bulk":
         reasons = sorted({flag.reason for flag in flags.values()})
         audit(session, "imports.suggestions_accepted", user_id=user_id, reasons=reasons,
@@ -164,12 +172,14 @@ def _accept_on(
     tally: Tally,
     user_id: int | None,
     via: str,
+    ref: Reference | None,
 ) -> None:
-    """One account's accepted suggestions, in one save."""
+    """One account's accepted suggestions, in one save (nothing is written when the
+    cleaning refuses them: ``resolve`` checks before it writes)."""
     if any(version != account.version for _flag, version, _fp in items):
         tally.stale += len(items)
         return
-    ref, values, keep, chosen = _reference(session), account_values(account), set(), 0
+    values, keep, chosen = account_values(account), set(), 0
     fixes: dict[str, str] = {}
     for flag, _version, fingerprint in items:
         fix = suggest(flag.reason, flag.value, values, ref)
@@ -182,24 +192,14 @@ def _accept_on(
         chosen += 1
     if not chosen:
         return
-    try:
-        with session.begin_nested():
-            outcome = resolve(session, account, fixes, keep, user_id=user_id,
-                              version=account.version, via=via)  # fmt: skip
-            if outcome.errors:
-                raise _Refused()
-    except _Refused:
+    outcome = resolve(session, account, fixes, keep, user_id=user_id, version=account.version,
+                      via=via, ref=ref)  # fmt: skip
+    if outcome.errors:
         tally.refused += chosen
-    except (StaleAccount, StaleDataError):
-        tally.stale += chosen
     else:
         tally.accepted += chosen
         tally.ready += outcome.ready
         tally.saves[account.id] = (outcome, account.version)
-
-
-class _Refused(Exception):
-    """Rolls the savepoint back: the fix did not clear the doubt."""
 
 
 DECISIONS = ("accept", "keep", "correct")

@@ -115,6 +115,7 @@ def resolve(
     user_id: int | None,
     version: int | None = None,
     via: str = "page",
+    ref: Reference | None = None,
 ) -> Outcome:
     """Apply the corrected values of ``submitted`` (editable fields only) and resolve the
     flags they answer; flags in ``keep`` are resolved with the value left as it is. A
@@ -124,7 +125,8 @@ def resolve(
     account has been saved since, or when a concurrent save lands first (the account row
     is always rewritten, so its version check always runs), instead of overwriting it.
     ``via`` names the screen in the audit: the account's page, the one-at-a-time queue or
-    the bulk acceptance of suggestions."""
+    the bulk acceptance of suggestions; ``ref``, the municipality reference when the
+    caller holds it already (a batch), else it is read when a place must be cleaned."""
     if version is not None and version != account.version:
         raise StaleAccount()
     flags = open_flags(session, account.id)
@@ -134,7 +136,7 @@ def resolve(
                               for k, v in submitted.items() if k in EDITABLE}}  # fmt: skip
     changed = {name for name in EDITABLE if proposed[name] != current[name]}
     kept_fields = {f.field for f in flags if f.id in keep}
-    new_values, errors = _cleaned_again(session, proposed, changed, kept_fields)
+    new_values, errors = _cleaned_again(session, proposed, changed, kept_fields, ref)
     if errors:
         return Outcome(errors)
     now = utcnow()
@@ -162,13 +164,18 @@ def resolve(
 
 
 def _cleaned_again(
-    session: Session, proposed: dict[str, Any], changed: set[str], kept_fields: set[str]
+    session: Session,
+    proposed: dict[str, Any],
+    changed: set[str],
+    kept_fields: set[str],
+    ref: Reference | None = None,
 ) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """The changed fields' groups cleaned as an import would, and the errors by field: a
     value that still raises a doubt the person did not accept, or one too long to store."""
     errors: dict[str, list[str]] = {}
     new_values: dict[str, Any] = {}
-    ref = reference(session) if changed & set(GROUPS["location"]) else None
+    if changed & set(GROUPS["location"]):
+        ref = ref or reference(session)
     for group, names in GROUPS.items():
         if not changed & set(names):
             continue

@@ -161,6 +161,10 @@ def accept_suggested():
         flash(_("At most %(n)s suggestions can be accepted at once: tick fewer, or accept them a "
                 "page at a time.", n=accepting.BATCH), "error")  # fmt: skip
         return back
+    except (StaleAccount, StaleDataError):  # a save that slipped past the lock: none kept
+        db.session.rollback()
+        flash(str(StaleAccount()), "error")
+        return back
     db.session.commit()
     flash(_("%(accepted)s suggestions accepted (%(ready)s accounts now ready); %(stale)s skipped "
             "because they changed since the page was shown; %(refused)s still in doubt once "
