@@ -155,12 +155,15 @@ def seed_pairs(url: str, tag: str, pairs: int) -> None:
 
 # ------------------------------------------------------------------------- drive ---
 class Timings:
-    """The browser's own timing of each request answered: time to first byte, in ms."""
+    """The browser's own timing of each application request answered (a decision, its
+    redirect's next item): time to first byte, in ms."""
 
     def __init__(self) -> None:
         self.server: list[float] = []
 
     def finished(self, request) -> None:
+        if "/static/" in request.url:  # the favicon the browser fetches again: no decision's
+            return
         timing = request.timing
         if timing["responseStart"] >= 0 and timing["requestStart"] >= 0:
             self.server.append(timing["responseStart"] - timing["requestStart"])
