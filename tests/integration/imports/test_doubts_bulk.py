@@ -7,10 +7,12 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
-from app.accounts.models import AccountFlag, FlagStatus
+from app.accounts.models import Account, AccountFlag, FlagStatus
 from app.accounts.status import AccountStatus
 from app.audit.models import AuditEntry
+from app.extensions import db
 from app.imports import accepting, doubts
 from app.imports.models import FieldChange
 from tests import factories
@@ -146,3 +148,47 @@ def test_the_pages(client, session, ref, users, auth, monkeypatch):
     assert session.scalar(open_left) == 1
     by_hand = client.get("/workspace/doubts/suggested?reason=vat_invalid")
     assert by_hand.headers["Location"].endswith("/workspace/doubts?reason=vat_invalid")
+
+
+@pytest.fixture
+def committed(app, reference, monkeypatch):
+    """A committed account whose e-mail has a suggested fix, for two real transactions;
+    removed after."""
+    monkeypatch.setattr(doubts, "reference", lambda _session: reference)
+    with app.app_context():
+        account = factories.account(db.session, company_name="BIANCHI", email="x@bianchi,it",
+                                    status=AccountStatus.TO_REVIEW)  # fmt: skip
+        db.session.add(AccountFlag(account_id=account.id, field="email", value="x@bianchi,it",
+                                   reason="email_invalid"))  # fmt: skip
+        db.session.commit()
+        account_id = account.id
+    yield account_id
+    with app.app_context():
+        for model in (FieldChange, AccountFlag):
+            db.session.execute(sa.delete(model).where(model.account_id == account_id))
+        ours = sa.or_(AuditEntry.object_id == str(account_id),
+                      AuditEntry.action == "imports.suggestions_accepted")  # fmt: skip
+        db.session.execute(sa.delete(AuditEntry).where(ours, AuditEntry.user_id.is_(None)))
+        db.session.execute(sa.delete(Account).where(Account.id == account_id))
+        db.session.commit()
+
+
+def test_an_account_saved_by_another_transaction_is_read_again_and_skipped(app, committed):
+    """The page was shown (the offer read at version n, its objects kept); another
+    transaction then saves the account. Accepting reads the account again as it locks it,
+    so the suggestion is skipped as stale rather than failing on the row that moved on."""
+    with app.app_context():
+        engine = db.engine
+        with Session(engine, expire_on_commit=False) as shown, Session(engine) as other:
+            (offer,) = accepting.offers(shown, "email_invalid").offers
+            assert offer.suggestion.shown == "x@bianchi.it"
+            shown.commit()  # the page's request ended; its objects stay as they were read
+            saved = other.get_one(Account, committed)
+            saved.company_name = "BIANCHI LUIGI"
+            other.commit()
+            tally = accepting.accept(shown, [offer.token], user_id=None)
+            shown.commit()
+            assert (tally.accepted, tally.stale) == (0, 1)
+        with Session(engine) as check:
+            account = check.get_one(Account, committed)
+            assert (account.email, account.company_name) == ("x@bianchi,it", "BIANCHI LUIGI")
