@@ -22,6 +22,7 @@ from app.territory.municipalities import (
 )
 from app.territory.services import load_municipalities
 from tests import factories
+from tests.browser.conftest import screenshot
 
 pytestmark = pytest.mark.browser
 # (municipality, province, postcode) as files write them, and the doubt each leaves:
@@ -75,6 +76,7 @@ def test_a_reviewer_clears_doubts_and_pairs_with_the_keyboard(page, review_queue
     expect(page.get_by_test_id("review-keys")).to_contain_text("accetta il suggerimento")
     page.evaluate("window.notReloaded = true")  # gone if a decision reloaded the page
     _left(page, 30)
+    screenshot(page, "review-doubt-one-at-a-time")
     item = page.get_by_test_id("doubt-item")
     skipped = item.get_attribute("data-flag")
     page.keyboard.press("s")  # skip: the next one, nothing decided
@@ -107,6 +109,7 @@ def test_a_reviewer_clears_doubts_and_pairs_with_the_keyboard(page, review_queue
     page.goto("/workspace/review/next")
     page.evaluate("window.notReloaded = true")
     _left(page, 10)
+    screenshot(page, "review-pair-one-at-a-time")
     heading = page.get_by_role("table").first
     first = page.url
     page.keyboard.press("s")
