@@ -24,6 +24,7 @@ from app.accounts.models import (
     Opportunity,
     PhoneKind,
 )
+from app.accounts.phones import is_callable_number
 from app.audit.services import record
 from app.board import tally_writes
 from app.campaigns.calendar import is_callable
@@ -379,8 +380,9 @@ def discard_draft(session: Session, entry_id: int, agent_id: int) -> None:
 
 
 def dialled_phone(account: Account) -> AccountPhone | None:
-    """The number the desk offers to call: the first usable one."""
-    return next((p for p in account.phones if p.e164 and p.kind != PhoneKind.INVALID), None)
+    """The number the desk offers to call: the first callable one (never a premium or
+    special number, nor one a call found unusable)."""
+    return next((p for p in account.phones if is_callable_number(p.e164, p.kind)), None)
 
 
 def find_recorded(
