@@ -6,9 +6,11 @@ only when the account cannot be worked without a person's answer:
 
 - it has no number an agent may call, and a doubt on a number (the number that lost its 0
   may be the only way to reach it);
-- nothing says where it is: a municipality shared by several comuni, or not found, or not
-  in the province given, or a province not recognised. Its zone, its dealer and the
-  salesperson a qualified call goes to all follow from where it is.
+- nothing says where it is (a municipality shared by several comuni, or not found, or not
+  in the province given; a province not recognised), or whose customer it is (a
+  salesperson code that is no salesperson's, or an inactive one's): its zone, its dealer
+  and the salesperson a qualified call goes to follow from these, and a guess would hand
+  a customer to the wrong salesperson.
 
 Every other doubt (a wrong VAT check digit, an email, a legal form, a postcode, a brand...)
 waits on its value in the doubts list, and the account is ready to call meanwhile: a bad
@@ -22,13 +24,15 @@ from typing import Protocol
 
 from app.accounts.phones import PHONE_FIELDS
 
-# Doubts about where the account is: each one holds it.
+# Doubts about where the account is, or whose it is: each one holds it.
 HOLDING_REASONS = frozenset(
     {
         "municipality_ambiguous",
         "municipality_not_found",
         "municipality_province_conflict",
         "province_unknown",
+        "unknown_salesperson",
+        "inactive_salesperson",
     }
 )
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import phonenumbers
 from phonenumbers import PhoneNumberType
 
-from app.accounts.models import PhoneKind
+from app.accounts.models import Account, AccountPhone, PhoneKind
 
 _KINDS = {
     PhoneNumberType.FIXED_LINE: PhoneKind.FIXED,
@@ -35,6 +35,12 @@ PHONE_FIELDS = ("phone", "phone_2", "mobile")
 def is_callable_number(e164: str | None, kind: PhoneKind | str) -> bool:
     """Whether an agent may be given this number to dial."""
     return e164 is not None and kind in CALLABLE_KINDS
+
+
+def dialled_phone(account: Account) -> AccountPhone | None:
+    """The number the desk offers to call: the account's first callable one (never a
+    premium or special number, nor one a call found unusable)."""
+    return next((p for p in account.phones if is_callable_number(p.e164, p.kind)), None)
 
 
 def format_international(e164: str | None) -> str:

@@ -18,13 +18,12 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import (
     Account,
-    AccountPhone,
     Contact,
     FleetLine,
     Opportunity,
     PhoneKind,
 )
-from app.accounts.phones import is_callable_number
+from app.accounts.phones import dialled_phone
 from app.audit.services import record
 from app.board import tally_writes
 from app.campaigns.calendar import is_callable
@@ -377,12 +376,6 @@ def discard_draft(session: Session, entry_id: int, agent_id: int) -> None:
             CallDraft.queue_entry_id == entry_id, CallDraft.agent_id == agent_id
         )
     )
-
-
-def dialled_phone(account: Account) -> AccountPhone | None:
-    """The number the desk offers to call: the first callable one (never a premium or
-    special number, nor one a call found unusable)."""
-    return next((p for p in account.phones if is_callable_number(p.e164, p.kind)), None)
 
 
 def find_recorded(

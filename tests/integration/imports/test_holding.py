@@ -8,6 +8,7 @@ import re
 import sqlalchemy as sa
 
 from app.accounts.models import Account, AccountFlag, FlagStatus, PhoneKind
+from app.accounts.phones import dialled_phone
 from app.accounts.status import AccountStatus
 from app.imports import doubts
 from app.imports.models import SourceKind
@@ -113,7 +114,6 @@ def test_the_desk_never_offers_a_premium_number(
     client, auth, users, session, write_csv, do_import, office_hours
 ) -> None:
     from app.campaigns.queueing import enqueue_accounts
-    from app.desk.services import dialled_phone
     from app.scripting.services import load_script
     from config import ROOT
     from tests import factories
