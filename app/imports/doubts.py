@@ -125,6 +125,8 @@ def resolve(
     if version is not None and version != account.version:
         raise StaleAccount()
     flags = open_flags(session, account.id)
+    # read before any change: loading the phones later would flush the account early
+    reachable = any(is_callable_number(p.e164, p.kind) for p in account.phones)
     current = {name: getattr(account, name) for name in EDITABLE}
     # NUL is no text anyone types, and PostgreSQL stores none: dropped with the spaces.
     proposed = {**current, **{k: (v or "").replace("\x00", "").strip() or None
@@ -145,7 +147,6 @@ def resolve(
     left = [f for f in flags if f.status == FlagStatus.OPEN]
     ready = False
     waiting = account.status == AccountStatus.TO_REVIEW
-    reachable = any(is_callable_number(p.e164, p.kind) for p in account.phones)
     if (
         waiting
         and not holds(left, reachable)
