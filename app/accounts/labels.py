@@ -24,6 +24,7 @@ PHONE_KIND_LABELS = {
     PhoneKind.MOBILE: _l("mobile"),
     PhoneKind.OTHER: _l("phone"),
     PhoneKind.INVALID: _l("not valid"),
+    PhoneKind.SPECIAL: _l("not callable (premium or special)"),
 }
 
 HORIZON_LABELS = {
@@ -97,6 +98,14 @@ REASON_LABELS = {
     "email_tidied": _l("email tidied"),
     "email_invalid": _l("email not valid"),
     "phone_invalid": _l("phone number not valid"),
+    "phone_leading_zero_restored": _l(
+        "phone: lost leading zero restored (a landline of the account's province)"
+    ),
+    "phone_not_callable": _l("phone number premium or special: never called"),
+    "phone_mobile_or_landline": _l(
+        "phone: a mobile, or a landline of another province that lost its 0"
+    ),
+    "phone_mobile_too_short": _l("phone: a nine-digit mobile outside TIM's old numbers"),
     "vehicle_count_invalid": _l("number of vehicles not a number"),
     "tonnage_class_unknown": _l("tonnage class not recognised"),
     "last_purchase_invalid": _l("purchase date not understood"),

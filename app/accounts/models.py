@@ -27,8 +27,9 @@ class TonnageClass(enum.StrEnum):
 class PhoneKind(enum.StrEnum):
     FIXED = "fixed"
     MOBILE = "mobile"
-    OTHER = "other"
-    INVALID = "invalid"
+    OTHER = "other"  # callable: VoIP, a foreign number that may be either
+    INVALID = "invalid"  # not a number (kept as written), or one a call found unusable
+    SPECIAL = "special"  # a real number no agent calls: premium, shared cost, toll free...
 
 
 class Horizon(enum.StrEnum):

@@ -18,12 +18,12 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import (
     Account,
-    AccountPhone,
     Contact,
     FleetLine,
     Opportunity,
     PhoneKind,
 )
+from app.accounts.phones import dialled_phone
 from app.audit.services import record
 from app.board import tally_writes
 from app.campaigns.calendar import is_callable
@@ -376,11 +376,6 @@ def discard_draft(session: Session, entry_id: int, agent_id: int) -> None:
             CallDraft.queue_entry_id == entry_id, CallDraft.agent_id == agent_id
         )
     )
-
-
-def dialled_phone(account: Account) -> AccountPhone | None:
-    """The number the desk offers to call: the first usable one."""
-    return next((p for p in account.phones if p.e164 and p.kind != PhoneKind.INVALID), None)
 
 
 def find_recorded(

@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
+from app.accounts.phones import dialled_phone
 from app.campaigns.calendar import ROME, is_callable
 from app.campaigns.models import Campaign, CampaignStatus
 from app.campaigns.outcomes import DESK_KEYS
@@ -34,7 +35,6 @@ from app.desk.services import (
     AnswersRejected,
     DeskError,
     LeaseLostError,
-    dialled_phone,
     discard_draft,
     find_recorded,
     keep_posted_answers,

@@ -1,10 +1,11 @@
 """Resolving the doubts an import left on an account: correct the value, or keep it.
 
-An account with open doubts waits in status *to review* and cannot go into a campaign.
-A person corrects the value (it goes through the same cleaning as an import, so a
+An account held by its doubts (``app.accounts.holds``: where it is, or its only numbers)
+waits in status *to review* and cannot go into a campaign; its other doubts wait on their
+values. A person corrects the value (it goes through the same cleaning as an import, so a
 corrected municipality still gets its ISTAT code, a VAT number its check digit), or keeps
-it as it is. Each correction is recorded as a field change; when no doubt is left, the
-account becomes *ready*.
+it as it is. Each correction is recorded as a field change; when no doubt left holds it,
+the account becomes *ready*.
 """
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.accounts.holds import holds
 from app.accounts.models import Account, AccountFlag, FlagStatus
 from app.accounts.normalise.changes import Cleaned
 from app.accounts.normalise.company import clean_company
 from app.accounts.normalise.email import is_email
 from app.accounts.normalise.identifiers import clean_vat
 from app.accounts.normalise.location import clean_location
+from app.accounts.phones import is_callable_number
 from app.accounts.status import AccountStatus, can_transition
 from app.audit.services import record as audit
 from app.columns import utcnow
@@ -130,6 +133,8 @@ def resolve(
     if version is not None and version != account.version:
         raise StaleAccount()
     flags = open_flags(session, account.id)
+    # read before any change: loading the phones later would flush the account early
+    reachable = any(is_callable_number(p.e164, p.kind) for p in account.phones)
     current = {name: getattr(account, name) for name in EDITABLE}
     # NUL is no text anyone types, and PostgreSQL stores none: dropped with the spaces.
     proposed = {**current, **{k: (v or "").replace("\x00", "").strip() or None
@@ -150,7 +155,11 @@ def resolve(
     left = [f for f in flags if f.status == FlagStatus.OPEN]
     ready = False
     waiting = account.status == AccountStatus.TO_REVIEW
-    if not left and waiting and can_transition(account.status, AccountStatus.READY):
+    if (
+        waiting
+        and not holds(left, reachable)
+        and can_transition(account.status, AccountStatus.READY)
+    ):
         account.status = AccountStatus.READY
         ready = True
     account.updated_at = now  # a save always writes the row, and so checks its version

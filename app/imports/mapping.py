@@ -7,6 +7,7 @@ and still fits the file's headers, in which case it is offered again as it was.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 from flask_babel import gettext as _
@@ -14,8 +15,8 @@ from flask_babel import gettext as _
 from app.imports.records import FIELDS, REQUIRED
 from app.territory.municipalities import search_key
 
-# Folded header -> field. Headers are folded like municipality names (case, accents,
-# punctuation), so "P.IVA", "p iva" and "P. IVA" are one entry.
+# Folded header -> field. Headers are folded by ``header_key`` (case, accents, punctuation,
+# underscores, a number stuck to a word), so "P.IVA", "p_iva" and "P. IVA" are one entry.
 SYNONYMS: dict[str, str] = {
     **dict.fromkeys(["codice", "id", "codice cliente", "cod cliente", "id cliente"], "source_id"),
     **dict.fromkeys(
@@ -31,11 +32,14 @@ SYNONYMS: dict[str, str] = {
     **dict.fromkeys(["comune", "citta", "localita", "city", "municipality"], "municipality"),
     **dict.fromkeys(["provincia", "prov", "pr", "sigla provincia", "province"], "province"),
     **dict.fromkeys(["partita iva", "p iva", "piva", "iva", "vat", "vat number"], "vat_number"),
-    **dict.fromkeys(["codice fiscale", "cod fiscale", "cf", "c f", "tax code"], "tax_code"),
+    **dict.fromkeys(["codice fiscale", "cod fiscale", "cod fisc", "c fiscale", "cf", "c f",
+                     "tax code"], "tax_code"),
     **dict.fromkeys(["telefono", "tel", "telefono 1", "tel 1", "phone"], "phone"),
     **dict.fromkeys(["telefono 2", "tel 2", "altro telefono", "fax"], "phone_2"),
-    **dict.fromkeys(["cellulare", "cell", "mobile"], "mobile"),
-    **dict.fromkeys(["email", "e mail", "mail", "pec", "posta elettronica"], "email"),
+    **dict.fromkeys(["cellulare", "cell", "mobile", "tel cellulare", "telefono cellulare"],
+                    "mobile"),
+    **dict.fromkeys(["email", "e mail", "mail", "pec", "posta elettronica", "indirizzo email",
+                     "indirizzo e mail", "email pec"], "email"),
     **dict.fromkeys(["portata", "classe tonnellaggio", "tonnellaggio", "ptt", "tonnage"],
                     "tonnage_class"),
     **dict.fromkeys(["n veicoli", "numero veicoli", "veicoli", "flotta", "parco veicoli",
@@ -47,6 +51,14 @@ SYNONYMS: dict[str, str] = {
                      "salesperson", "salesperson code", "owner"], "salesperson"),
     **dict.fromkeys(["note", "annotazioni", "notes"], "notes"),
 }  # fmt: skip
+_NUMBER_STUCK = re.compile(r"(?<=[a-z])(?=\d)")
+
+
+def header_key(header: str) -> str:
+    """A header folded for lookup: like a municipality name (case, accents, dots, hyphens),
+    and underscores are spaces too (``RAGIONE_SOCIALE`` is "ragione sociale", as database
+    exports name their columns), a number stuck to a word stands apart (``TEL1``)."""
+    return search_key(_NUMBER_STUCK.sub(" ", header.replace("_", " ").casefold()))
 
 
 def suggest(headers: Sequence[str], saved: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -57,7 +69,7 @@ def suggest(headers: Sequence[str], saved: Mapping[str, str] | None = None) -> d
     used: set[str] = set()
     found: dict[str, str] = {}
     for header in headers:
-        field = SYNONYMS.get(search_key(header), "")
+        field = SYNONYMS.get(header_key(header), "")
         if field in used:
             field = ""
         if field:

@@ -27,7 +27,8 @@ from app.accounts.normalise.email import is_email
 from app.accounts.normalise.identifiers import clean_vat
 from app.accounts.normalise.location import clean_location
 from app.accounts.normalise.municipality import MunicipalityIndex
-from app.accounts.phones import parse_phone
+from app.accounts.normalise.phone import read_phone
+from app.accounts.phones import PHONE_FIELDS
 
 # Fields a column can be mapped to, in the order the mapping page lists them.
 FIELDS = (
@@ -36,10 +37,10 @@ FIELDS = (
     "email", "tonnage_class", "vehicle_count", "brand", "last_purchase", "salesperson", "notes",
 )  # fmt: skip
 REQUIRED = ("company_name",)
-PHONE_FIELDS = ("phone", "phone_2", "mobile")
 # Several numbers in one cell: "02 1234567 / 333 1234567", "021234567; 3331234567". A
-# slash also separates an area code from the number ("0522/417133"): a part is split on
-# "/" only when each side is a whole number (six digits or more).
+# slash also separates an area code from the number ("0522/417133", "0398/133029 /
+# 3299520348"): a piece of fewer than six digits before a slash is an area code, joined to
+# what follows it.
 PHONE_SPLIT = re.compile(r"\s*(?:;|\||,|\be\b|\bo\b)\s*")
 MIN_NUMBER_DIGITS = 6
 
@@ -48,14 +49,20 @@ def split_phones(cell: str) -> list[str]:
     """The numbers written in one cell."""
     numbers: list[str] = []
     for part in PHONE_SPLIT.split(cell):
-        pieces = part.split("/")
-        if len(pieces) > 1 and all(
-            sum(ch.isdigit() for ch in piece) >= MIN_NUMBER_DIGITS for piece in pieces
-        ):
-            numbers += pieces
-        else:
-            numbers.append(part)
+        pieces: list[str] = []
+        for piece in part.split("/"):
+            if pieces and _digits(pieces[-1]) < MIN_NUMBER_DIGITS:
+                pieces[-1] = f"{pieces[-1]}/{piece}"  # an area code, then its number
+            else:
+                pieces.append(piece)
+        if len(pieces) > 1 and _digits(pieces[-1]) < MIN_NUMBER_DIGITS:
+            pieces[-2:] = [f"{pieces[-2]}/{pieces[-1]}"]  # a short tail: not a number alone
+        numbers += pieces
     return [n.strip() for n in numbers if n.strip()]
+
+
+def _digits(text: str) -> int:
+    return sum(ch.isdigit() for ch in text)
 
 
 TONNAGE = {
@@ -177,18 +184,25 @@ def _email(record: Record, raw: str | None) -> None:
 
 
 def _phones(record: Record, raw: Mapping[str, str | None]) -> None:
+    """The row's numbers, read for an account of its province (``read_phone``): a repair
+    is recorded as a correction, a doubt flagged on the number (``Phone.raw`` keeps it as
+    written, for matching and for the person who decides)."""
     seen: set[str] = set()
+    province = record.fields.get("province")
     for name, value in raw.items():
         for part in split_phones(value or ""):
             if part in seen:
                 continue
             seen.add(part)
-            e164, kind = parse_phone(part)
+            reading = read_phone(part, province)
+            e164 = reading.e164
             if e164 is not None and e164 in {p.e164 for p in record.phones}:
                 continue
-            record.phones.append(Phone(part, e164, kind))
-            if e164 is None:
-                record.flags.append(Flag(name, part, "phone_invalid"))
+            record.phones.append(Phone(part, e164, reading.kind))
+            if reading.change:
+                record.changes.append(Change(name, part, e164, reading.change))
+            if reading.flag:
+                record.flags.append(Flag(name, part, reading.flag))
 
 
 def _facts(record: Record, get: Callable[[str], str | None]) -> None:

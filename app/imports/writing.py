@@ -17,8 +17,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from app.accounts.holds import holds
 from app.accounts.keys import new_account_key
-from app.accounts.models import Account, AccountPhone, FleetLine
+from app.accounts.models import Account, AccountFlag, AccountPhone, FlagStatus, FleetLine
+from app.accounts.phones import is_callable_number
 from app.accounts.status import AccountStatus, can_transition
 from app.columns import utcnow
 from app.imports import matching
@@ -167,11 +169,12 @@ class Writer:
             for records in part:
                 values, used = merged_values(records)
                 flags = standing_flags(records, values)
+                held = holds(flags, _reachable(records))
                 rows.append(
                     {
                         **{name: values.get(name) for name in ACCOUNT_FIELDS},
                         "key": new_account_key(),
-                        "status": AccountStatus.TO_REVIEW if flags else AccountStatus.READY,
+                        "status": AccountStatus.TO_REVIEW if held else AccountStatus.READY,
                         "istat_reference_date": self.reference_date
                         if values.get("istat_code")
                         else None,
@@ -208,12 +211,22 @@ class Writer:
             self.cache.forget(part)
             accounts = self.session.scalars(sa.select(Account).where(Account.id.in_(part)))
             phones: dict[int, set[str]] = defaultdict(set)
-            for account_id, raw, e164 in self.session.execute(
-                sa.select(AccountPhone.account_id, AccountPhone.raw, AccountPhone.e164).where(
-                    AccountPhone.account_id.in_(part)
-                )
+            reachable: set[int] = set()  # accounts with a callable phone already
+            for account_id, raw, e164, kind in self.session.execute(
+                sa.select(
+                    AccountPhone.account_id, AccountPhone.raw, AccountPhone.e164, AccountPhone.kind
+                ).where(AccountPhone.account_id.in_(part))
             ):
                 phones[account_id] |= {raw, e164} - {None}
+                if is_callable_number(e164, kind):
+                    reachable.add(account_id)
+            doubts: dict[int, list[AccountFlag]] = defaultdict(list)
+            for flag in self.session.scalars(
+                sa.select(AccountFlag).where(
+                    AccountFlag.account_id.in_(part), AccountFlag.status == FlagStatus.OPEN
+                )
+            ):
+                doubts[flag.account_id].append(flag)
             brands: dict[int, set[str]] = defaultdict(set)
             for account_id, brand in self.session.execute(
                 sa.select(FleetLine.account_id, FleetLine.brand).where(
@@ -240,8 +253,8 @@ class Writer:
                     account.istat_reference_date = self.reference_date
                 kept = {name: getattr(account, name) for name in ACCOUNT_FIELDS}
                 flags = standing_flags(records, kept)
-                if flags and can_transition(account.status, AccountStatus.TO_REVIEW):
-                    account.status = AccountStatus.TO_REVIEW
+                had = account.id in reachable
+                self._hold(account, doubts[account.id], flags, had, had or _reachable(records))
                 self.children.add(account.id, records, filled, flags, phones[account.id],
                                brands[account.id])  # fmt: skip
                 self._remember(account.id, records)
@@ -249,6 +262,21 @@ class Writer:
                     self.report.accounts_updated += 1
             self.session.flush()
             self.children.insert()
+
+    @staticmethod
+    def _hold(
+        account: Account, stored: list[AccountFlag], flags: list[Any], reachable: bool, now: bool
+    ) -> None:
+        """Hold an enriched account its doubts now hold (``holds``), or release one its
+        stored doubts held and the rows answered (a callable number at last); an account
+        held for another reason (an agent found it a duplicate) is left as it is.
+        ``reachable``: it had a callable number; ``now``: it has one with the rows'."""
+        held_before = holds(stored, reachable)
+        held_now = holds([*stored, *flags], now)
+        if held_now and can_transition(account.status, AccountStatus.TO_REVIEW):
+            account.status = AccountStatus.TO_REVIEW
+        elif held_before and not held_now and account.status == AccountStatus.TO_REVIEW:
+            account.status = AccountStatus.READY
 
     def _review(self, pairs: Iterable[Pair]) -> None:
         wanted: dict[tuple[int, int], Pair] = {}
@@ -282,3 +310,8 @@ class Writer:
     def _account_id(self, ref: Hashable) -> int | None:
         kind, value = ref  # type: ignore[misc]
         return int(value) if kind == "account" else self.account_of_row.get(value)
+
+
+def _reachable(records: list[Record]) -> bool:
+    """Whether the rows give a number an agent may call."""
+    return any(is_callable_number(p.e164, p.kind) for r in records for p in r.phones)

@@ -8,9 +8,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.accounts.phones import dialled_phone
 from app.campaigns.calendar import ROME
 from app.campaigns.models import Campaign
-from app.desk.services import dialled_phone
 from app.extensions import db
 from app.scripting.models import CallScript
 from app.scripting.schema import Script

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session, aliased
 
+from app.accounts.holds import holds
 from app.accounts.keys import new_account_key
 from app.accounts.models import (
     Account,
@@ -31,6 +32,7 @@ from app.accounts.models import (
     FlagStatus,
     FleetLine,
 )
+from app.accounts.phones import is_callable_number
 from app.accounts.status import AccountStatus
 from app.audit.services import record as audit
 from app.columns import utcnow
@@ -226,9 +228,10 @@ def _record(
 def _new_account(session: Session, record: Record, reference_date: Any) -> Account:
     values, _used = merged_values([record])
     flags = standing_flags([record], values)
+    held = holds(flags, any(is_callable_number(p.e164, p.kind) for p in record.phones))
     account = Account(
         key=new_account_key(),
-        status=AccountStatus.TO_REVIEW if flags else AccountStatus.READY,
+        status=AccountStatus.TO_REVIEW if held else AccountStatus.READY,
         **{name: values.get(name) for name in ACCOUNT_FIELDS},
     )
     if values.get("istat_code"):

@@ -18,6 +18,10 @@ from app.accounts.phones import dialable_phone
         ("02/1234", None),  # phonenumbers calls it valid: too short to dial
         ("2 1234 5678", None),  # a landline without its 0
         ("+41 44 668 18 00", None),  # valid, not Italian
+        ("899 411734", None),  # premium: an agent never calls it
+        ("800 123456", None),  # toll free: a customer service, paid by the called
+        ("848 123456", None),  # shared cost
+        ("55 12345678", "+395512345678"),  # VoIP: an ordinary business line
         ("", None),
     ],
 )

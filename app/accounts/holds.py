@@ -1,0 +1,55 @@
+"""Which doubts hold an account for review, and which only wait on their value.
+
+One rule, used wherever an account's doubts are counted (the import, a separated row, a
+resolved doubt): a doubt holds the account (status *to review*, out of every campaign)
+only when the account cannot be worked without a person's answer:
+
+- it has no number an agent may call, and a doubt on a number (the number that lost its 0
+  may be the only way to reach it);
+- nothing says where it is (a municipality shared by several comuni, or not found, or not
+  in the province given; a province not recognised), or whose customer it is (a
+  salesperson code that is no salesperson's, or an inactive one's): its zone, its dealer
+  and the salesperson a qualified call goes to follow from these, and a guess would hand
+  a customer to the wrong salesperson.
+
+Every other doubt (a wrong VAT check digit, an email, a legal form, a postcode, a brand...)
+waits on its value in the doubts list, and the account is ready to call meanwhile: a bad
+second number does not keep a company with a good first one from being called.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Protocol
+
+from app.accounts.phones import PHONE_FIELDS
+
+# Doubts about where the account is, or whose it is: each one holds it.
+HOLDING_REASONS = frozenset(
+    {
+        "municipality_ambiguous",
+        "municipality_not_found",
+        "municipality_province_conflict",
+        "province_unknown",
+        "unknown_salesperson",
+        "inactive_salesperson",
+    }
+)
+
+
+class Doubt(Protocol):
+    """A flag being cleaned (``normalise.changes.Flag``) or stored (``AccountFlag``)."""
+
+    @property
+    def field(self) -> str: ...
+
+    @property
+    def reason(self) -> str: ...
+
+
+def holds(doubts: Iterable[Doubt], has_callable_phone: bool) -> bool:
+    """Whether these open doubts hold an account that has (or lacks) a callable phone."""
+    return any(
+        doubt.reason in HOLDING_REASONS or (doubt.field in PHONE_FIELDS and not has_callable_phone)
+        for doubt in doubts
+    )
