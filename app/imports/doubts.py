@@ -152,16 +152,7 @@ def resolve(
         if flag.id in keep or flag.field in answered or _group_of(flag.field) & answered:
             flag.status, flag.resolved_by_id, flag.resolved_at = FlagStatus.RESOLVED, user_id, now
             resolved.append(flag)
-    left = [f for f in flags if f.status == FlagStatus.OPEN]
-    ready = False
-    waiting = account.status == AccountStatus.TO_REVIEW
-    if (
-        waiting
-        and not holds(left, reachable)
-        and can_transition(account.status, AccountStatus.READY)
-    ):
-        account.status = AccountStatus.READY
-        ready = True
+    ready = _released(account, [f for f in flags if f.status == FlagStatus.OPEN], reachable)
     account.updated_at = now  # a save always writes the row, and so checks its version
     try:
         session.flush()
@@ -170,6 +161,16 @@ def resolve(
     audit(session, "imports.doubts_resolved", user_id=user_id, obj=account,
           resolved=len(resolved), corrected=sorted(changed), via=via)  # fmt: skip
     return Outcome({}, len(resolved), ready, [f.id for f in resolved], [c.id for c in written])
+
+
+def _released(account: Account, left: list[AccountFlag], reachable: bool) -> bool:
+    """Whether the doubts still open let a held account go back to *ready* (holds.py)."""
+    if account.status != AccountStatus.TO_REVIEW or holds(left, reachable):
+        return False
+    if not can_transition(account.status, AccountStatus.READY):
+        return False
+    account.status = AccountStatus.READY
+    return True
 
 
 def _cleaned_again(
