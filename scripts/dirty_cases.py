@@ -5,6 +5,9 @@ defects of an old export, about 5 % of them second-source duplicates) and, at re
 rates, the cases real bases are full of and our de-duplication and repairs got wrong
 (issue 24). Each row says which case it belongs to, so the import can be scored per case:
 
+  - ``second_source``: an earlier company as a second source lists it, by another phone
+    (a second line, a mobile) or none and often without its VAT number: the generator's
+    ordinary duplicates always repeat their first phone, which real sources do not;
   - ``neighbours_vat0/1/2``: two different companies with the same name in the same
     comune, on the same street with another house number or on another street, with
     their own phones (postcode different when the comune has several), with 0, 1 or 2
@@ -48,12 +51,13 @@ from app.demo.generator import (
 
 ORDINARY = "ordinary"
 KINDS = (
-    ORDINARY, "neighbours_vat0", "neighbours_vat1", "neighbours_vat2", "vat_typo_row",
-    "cross_chunk", "branches", "lost_zero_phone", "premium_phone",
+    ORDINARY, "second_source", "neighbours_vat0", "neighbours_vat1", "neighbours_vat2",
+    "vat_typo_row", "cross_chunk", "branches", "lost_zero_phone", "premium_phone",
 )  # fmt: skip
 # Chance, at each row of the file, that a case starts there (a case writes 1-5 rows):
-# about 2.5 % of the rows, 40 neighbour pairs of each kind at 31,000 rows.
+# about 4 % of the rows, 40 neighbour pairs of each kind at 31,000 rows.
 RATES = (
+    ("second_source", 0.015),
     ("neighbours", 0.004),
     ("vat_typo_row", 0.001),
     ("cross_chunk", 0.002),
@@ -131,7 +135,8 @@ class CaseMaker:
         self.recent: deque[DemoRow] = deque(maxlen=1_000)  # earlier companies, for typos
         self.started = 0
         self.makers: dict[str, Callable[[int], list[tuple[int, Line]] | None]] = {
-            "neighbours": self.neighbours, "vat_typo_row": self.vat_typo_row,
+            "second_source": self.second_source, "neighbours": self.neighbours,
+            "vat_typo_row": self.vat_typo_row,
             "cross_chunk": self.cross_chunk, "branches": self.branches,
             "lost_zero_phone": self.lost_zero_phone, "premium_phone": self.premium_phone,
         }  # fmt: skip
@@ -154,6 +159,37 @@ class CaseMaker:
 
     def _fits(self, position: int, offset: int) -> bool:
         return position + offset + 10 < self.rows
+
+    def second_source(self, position: int) -> list[tuple[int, Line]] | None:
+        """An earlier company as a second source lists it: by another number (a second
+        line, a mobile) or none, more often than not without its VAT number, sometimes
+        with the house number written otherwise ("12" for "12/A", "12" after a comma) or
+        left out."""
+        if not self.recent:
+            return None
+        rng = self.rng
+        original = rng.choice(self.recent)
+        copy = second_source_copy(rng, original)
+        roll = rng.random()
+        if roll < 0.45:
+            copy.phones = [make_fixed_phone(rng, original.true_province)]
+        elif roll < 0.75:
+            copy.phones = [make_mobile_phone(rng)]
+        else:
+            copy.phones = []
+        copy.true_phone = copy.phones[0] if copy.phones else ""
+        copy.defects = _without(copy.defects, "phone_", "phone_other_number")
+        if rng.random() < 0.6:
+            copy.vat_number = ""
+        number = re.search(r"\s(\d+)(/[A-Z]| bis)?$", copy.street, re.IGNORECASE)
+        if number and rng.random() < 0.3:  # the house number written otherwise, or not at all
+            street, digits, suffix = copy.street[: number.start()], *number.groups()
+            copy.street = rng.choice(
+                (street, f"{street} {digits}", f"{street}, {digits}{suffix or ''}")
+            )
+            copy.defects.append("house_number_otherwise")
+        return [(0, Line(copy, original.key, "second_source", self._group("S"),
+                         phones=phone_truth(copy)))]  # fmt: skip
 
     def neighbours(self, position: int) -> list[tuple[int, Line]] | None:
         rng = self.rng

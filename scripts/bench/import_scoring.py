@@ -45,6 +45,7 @@ class TruthRow:
     case: str
     site: str
     phones: tuple[tuple[str, str], ...]  # (written, true E.164 or "")
+    contradicts: bool  # names another comune than the company's (cross_chunk)
 
 
 def read_truth(path: Path) -> dict[int, TruthRow]:
@@ -57,6 +58,7 @@ def read_truth(path: Path) -> dict[int, TruthRow]:
             rows[int(r["row"])] = TruthRow(
                 r["company"], r["istat_code"], r["vat_number"], r.get("case") or ORDINARY,
                 r.get("site") or "", phones,  # type: ignore[arg-type]
+                "municipality_contradicts" in r["defects"],
             )  # fmt: skip
     return rows
 
@@ -141,6 +143,7 @@ class Score:
     rejected: int
     vat_right: int
     sites: str
+    contradictions: tuple[int, int]  # rows naming another comune, and those with a doubt
 
     def lines(self) -> list[str]:
         """The per-kind table and the summary lines, as docs/benchmarks.md shows them."""
@@ -179,6 +182,9 @@ class Score:
             f"silently wrong {o.istat['wrong']:,}; rows rejected {self.rejected:,}; true VAT "
             f"number on the account for {self.vat_right / max(o.rows, 1):.2%} of rows",
             f"- branches, sites kept: {self.sites}",
+            f"- rows naming another comune than their company's earlier row (cross_chunk): "
+            f"{self.contradictions[0]:,}, of which with a doubt on their account (an open "
+            f"location flag or a pending pair): {self.contradictions[1]:,}",
         ]
         return out
 
@@ -216,6 +222,7 @@ def score(session: Any, batch_id: int, truth_path: Path) -> Score:  # Long: one 
     together: dict[tuple[int, str], Counter[str]] = defaultdict(Counter)
     written: dict[int, list[tuple[str, str, str]]] = defaultdict(list)  # account -> phones
     rejected = vat_right = 0
+    contradicting: list[int] = []  # accounts of rows naming another comune
     for row, facts in truth.items():
         kinds[facts.case].rows += 1
         overall.rows += 1
@@ -229,6 +236,8 @@ def score(session: Any, batch_id: int, truth_path: Path) -> Score:  # Long: one 
         written[account_id] += [(digits(w), t, facts.case) for w, t in facts.phones]
         account = accounts[account_id]
         vat_right += account["vat_number"] == facts.vat
+        if facts.contradicts:
+            contradicting.append(account_id)
         verdict = _istat(facts, account, site_rows.get(site_of.get(row)), sites[account_id],
                          flags[account_id])  # fmt: skip
         kinds[facts.case].istat[verdict] += 1
@@ -262,9 +271,11 @@ def score(session: Any, batch_id: int, truth_path: Path) -> Score:  # Long: one 
     for account in held:
         reasons.update({f["reason"] for f in flags[account["id"]]})
         reasons["pending pair"] += account["id"] in in_pairs
+    doubted = sum(a in in_pairs or _location_flag(flags[a]) for a in contradicting)
     return Score(
         dict(kinds), overall, len(live), len(held), reasons, len(pending), rejected, vat_right,
         _sites_kept(truth, account_of, site_of, site_rows, sites, sites_table),
+        (len(contradicting), doubted),
     )  # fmt: skip
 
 

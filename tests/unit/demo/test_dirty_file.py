@@ -100,10 +100,28 @@ def test_each_phone_written_has_its_truth(file):
     _header, rows, truth = file
     for row, facts in zip(rows, truth, strict=True):
         phones = _phones(facts)
-        assert [w for w, _ in phones] == row["TELEFONO"].split(make_dirty_accounts.PHONE_SEPARATOR)
+        cell = row["TELEFONO"]
+        assert [w for w, _ in phones] == (
+            cell.split(make_dirty_accounts.PHONE_SEPARATOR) if cell else []
+        )
         for _written, true in phones:
             assert true == "" or phonenumbers.is_valid_number(phonenumbers.parse(true))
         assert facts["phone_e164"] in {t for _, t in phones} | {""}
+
+
+def test_a_second_source_lists_an_earlier_company_by_another_phone_or_none(file):
+    _header, rows, truth = file
+    first_phone = {}
+    for facts in truth:
+        if facts["case"] == "ordinary" and facts["company"] not in first_phone:
+            first_phone[facts["company"]] = facts["phone_e164"]
+    no_phone = 0
+    for group in _groups(rows, truth, "second_source"):
+        [(row, facts)] = group
+        assert facts["company"] in first_phone and "duplicate" in facts["defects"].split()
+        assert facts["phone_e164"] != first_phone[facts["company"]]
+        no_phone += not row["TELEFONO"]
+    assert no_phone
 
 
 def test_neighbours_are_two_companies_of_one_name_in_one_comune(file):
