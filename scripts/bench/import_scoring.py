@@ -26,6 +26,7 @@ from __future__ import annotations
 import csv
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from math import comb
 from pathlib import Path
@@ -119,12 +120,13 @@ class Database:
     def table(self, name: str) -> Any:
         return self.sa.Table(name, self.metadata, autoload_with=self.session.get_bind())
 
-    def rows(self, name: str, *where: Any) -> list[Any]:
+    def rows(self, name: str, *where: Any) -> Iterator[Any]:
+        """The table's rows as mappings, fetched a slice at a time (a million phones)."""
         table = self.table(name)
-        query = self.sa.select(table)
+        query = self.sa.select(table).execution_options(yield_per=10_000)
         for condition in where:
             query = query.where(condition(table))
-        return list(self.session.execute(query).mappings())
+        return iter(self.session.execute(query).mappings())
 
     def sites_table(self) -> str | None:
         if "account_sites" in self.names:
@@ -201,10 +203,14 @@ def _kind_order(item: tuple[str, KindScore]) -> tuple[int, str]:
 def score(session: Any, batch_id: int, truth_path: Path) -> Score:  # Long: one pass per table
     truth = read_truth(truth_path)
     db = Database(session)
-    sources = db.rows("account_sources", lambda t: t.c.import_batch_id == batch_id)
-    account_of = {s["row_number"]: s["account_id"] for s in sources}
-    site_of = {s["row_number"]: s["site_id"] for s in sources if s.get("site_id") is not None}
-    accounts = {a["id"]: a for a in db.rows("accounts") if a["id"] in set(account_of.values())}
+    account_of: dict[int, int] = {}
+    site_of: dict[int, Any] = {}
+    for source in db.rows("account_sources", lambda t: t.c.import_batch_id == batch_id):
+        account_of[source["row_number"]] = source["account_id"]
+        if source.get("site_id") is not None:
+            site_of[source["row_number"]] = source["site_id"]
+    ours = set(account_of.values())
+    accounts = {a["id"]: a for a in db.rows("accounts") if a["id"] in ours}
     flags: dict[int, list[Any]] = defaultdict(list)
     for flag in db.rows("account_flags", lambda t: t.c.status == "open"):
         flags[flag["account_id"]].append(flag)
@@ -256,7 +262,7 @@ def score(session: Any, batch_id: int, truth_path: Path) -> Score:  # Long: one 
         overall.phones[verdict] += 1
 
     pending = [
-        p for p in db.rows("duplicate_pairs", lambda t: t.c.status == "pending")
+        p for p in list(db.rows("duplicate_pairs", lambda t: t.c.status == "pending"))
         if p["account_a_id"] in accounts or p["account_b_id"] in accounts
     ]  # fmt: skip
     for pair in pending:
