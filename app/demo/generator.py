@@ -194,6 +194,17 @@ def _duplicate(rng: random.Random, original: DemoRow) -> DemoRow:
     return copy
 
 
+def company_row(rng: random.Random, place: Place) -> DemoRow:
+    """One new company's row, defects included: where the dirty-file generator's hard
+    cases (``scripts/dirty_cases.py``) start from."""
+    return _row(rng, place)
+
+
+def second_source_copy(rng: random.Random, original: DemoRow) -> DemoRow:
+    """``original`` as a second source spells it (see ``_duplicate``)."""
+    return _duplicate(rng, original)
+
+
 def generate_rows(rng: random.Random, places: Sequence[Place], count: int) -> list[DemoRow]:
     """``count`` rows over ``places``, of which about 5 % duplicate an earlier row."""
     if not places:

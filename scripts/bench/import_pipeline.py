@@ -8,17 +8,21 @@ the same function as ``flask accounts import``, and reports:
     file generation does not count) and of the process that cleans rows beside it for a
     large file (``app/imports/cleaning.py``); both are alive together, so their sum bounds
     the import's memory;
-  - de-duplication precision, recall and F1 over pairs of rows (two rows are a predicted
-    pair when they ended in the same account, a true pair when they are the same company;
-    pairs left for a person's review count as not merged, and are reported apart);
-  - ISTAT matching: rows whose account has the right code, a wrong one (a silent error),
-    or none (flagged for review);
-  - phones and VAT numbers: rows whose true value is on their account.
+  - whether the suggested column mapping recognises the file's headers (``--headers
+    underscore`` writes ``ragione_sociale``, ``p_iva``... as Italian exports do);
+  - quality against the truth, per case kind of ``scripts/dirty_cases.py``
+    (``import_scoring.py``): pairs of rows (true, predicted, precision, recall, F1; two
+    rows are a predicted pair when they ended in the same account, a true pair when they
+    are the same company; pairs left for a person's review count as not merged and are
+    shown apart), phones right / flagged / silently wrong, ISTAT codes right / flagged /
+    silently wrong, accounts held for review, and the branches' sites kept;
+  - the machine's load average before and after the import (the machine may be shared).
 
 It prints a table and appends a dated section, with the machine, to docs/benchmarks.md.
 
     .venv/bin/python scripts/bench/import_pipeline.py --rows 100000
     .venv/bin/python scripts/bench/import_pipeline.py --rows 1000000 --no-quality
+    .venv/bin/python scripts/bench/import_pipeline.py --rows 31000 --headers underscore
     .venv/bin/python scripts/bench/import_pipeline.py --rows 100000 \\
         --database-url postgresql://qualifica@127.0.0.1:55432/qbench
 """
@@ -35,9 +39,7 @@ import resource
 import sys
 import tempfile
 import time
-from collections import Counter, defaultdict
 from datetime import UTC, datetime
-from math import comb
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -98,73 +100,25 @@ def run_import(url: str, path: str, result) -> None:
         result.put((batch.id, seconds, peak_kib, worker_kib, report.as_dict()))
 
 
-def quality(url: str, batch_id: int, truth_path: Path) -> dict[str, float | int]:
-    """Score the import against the truth file."""
-    import sqlalchemy as sa
+def quality(url: str, batch_id: int, truth_path: Path) -> list[str]:
+    """Score the import against the truth file, per case kind (``import_scoring``)."""
+    from import_scoring import score
 
-    from app.accounts.models import Account, AccountPhone, AccountSource
     from app.extensions import db
 
-    truth = {int(r["row"]): r for r in csv.DictReader(truth_path.open(encoding="utf-8"))}
-    app = app_for(url)
-    with app.app_context():
-        account_of = dict(
-            db.session.execute(
-                sa.select(AccountSource.row_number, AccountSource.account_id).where(
-                    AccountSource.import_batch_id == batch_id
-                )
-            ).all()
-        )
-        accounts = {
-            a.id: a
-            for a in db.session.execute(
-                sa.select(Account.id, Account.istat_code, Account.vat_number)
-            ).all()
-        }
-        phones: dict[int, set[str]] = defaultdict(set)
-        for account_id, e164 in db.session.execute(
-            sa.select(AccountPhone.account_id, AccountPhone.e164)
-        ):
-            phones[account_id].add(e164)
-        pending = db.session.scalar(sa.text("SELECT count(*) FROM duplicate_pairs"))
-    together: Counter[tuple[int, str]] = Counter()
-    by_account: Counter[int] = Counter()
-    by_company: Counter[str] = Counter()
-    istat = Counter()
-    phone_ok = vat_ok = 0
-    for row, facts in truth.items():
-        account_id = account_of.get(row)
-        if account_id is None:
-            istat["rejected"] += 1
-            continue
-        company = facts["company"]
-        together[(account_id, company)] += 1
-        by_account[account_id] += 1
-        by_company[company] += 1
-        found = accounts[account_id].istat_code
-        istat["right" if found == facts["istat_code"] else ("none" if not found else "wrong")] += 1
-        phone_ok += facts["phone_e164"] in phones[account_id]
-        vat_ok += accounts[account_id].vat_number == facts["vat_number"]
-    true_positive = sum(comb(n, 2) for n in together.values())
-    predicted = sum(comb(n, 2) for n in by_account.values())
-    actual = sum(comb(n, 2) for n in by_company.values())
-    precision = true_positive / predicted if predicted else 1.0
-    recall = true_positive / actual if actual else 1.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    rows = len(truth)
-    return {
-        "pairs_true": actual,
-        "pairs_predicted": predicted,
-        "precision": precision,
-        "recall": recall,
-        "f1": f1,
-        "pairs_pending_review": pending,
-        "istat_right": istat["right"] / rows,
-        "istat_wrong": istat["wrong"] / rows,
-        "istat_none": istat["none"] / rows,
-        "phone_right": phone_ok / rows,
-        "vat_right": vat_ok / rows,
-    }
+    with app_for(url).app_context():
+        return score(db.session, batch_id, truth_path).lines()
+
+
+def headers_recognised(path: Path) -> tuple[list[str], list[str]]:
+    """The file's headers the suggested mapping leaves out, and what it says is wrong."""
+    from app.imports.mapping import check, suggest
+
+    with path.open(encoding="cp1252", newline="") as handle:
+        headers = next(csv.reader(handle, delimiter=";"))
+    mapping = suggest(headers)
+    with app_for("sqlite://").app_context():  # the messages go through Flask-Babel
+        return [h for h in headers if not mapping[h]], check(mapping, headers)
 
 
 def machine(url: str) -> str:
@@ -189,25 +143,21 @@ def machine(url: str) -> str:
     )
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--database-url", help="a scratch PostgreSQL database (emptied!)")
     parser.add_argument("--no-quality", action="store_true", help="skip the scoring")
     parser.add_argument("--no-append", action="store_true", help="do not write the docs")
-    args = parser.parse_args(argv)
-    work = Path(tempfile.mkdtemp(prefix="qualifica-import-bench-"))
-    url = args.database_url or f"sqlite:///{work / 'bench.db'}"
+    parser.add_argument("--no-cases", action="store_true", help="ordinary rows only")
+    parser.add_argument("--headers", choices=("export", "underscore"), default="export",
+                        help="the file's header style (see make_dirty_accounts.py)")  # fmt: skip
+    return parser.parse_args(argv)
 
-    import make_dirty_accounts
 
-    data = work / "accounts.csv"
-    print(f"writing {args.rows:,} dirty rows (seed {args.seed}) ...")
-    truth = make_dirty_accounts.write(data, args.rows, args.seed)
-    print("preparing the database ...")
-    prepare(url)
-    print("importing ...")
+def imported(url: str, data: Path) -> tuple[int, list[str]]:
+    """Import ``data`` in a process of its own: the batch and the speed and memory lines."""
     context = multiprocessing.get_context("spawn")
     result = context.Queue()
     child = context.Process(target=run_import, args=(url, str(data), result))
@@ -220,41 +170,70 @@ def main(argv: list[str] | None = None) -> int:
             if not child.is_alive():
                 raise SystemExit(f"the import process ended with code {child.exitcode}") from None
     child.join()
-    lines = [
-        f"- {args.rows:,} rows in {seconds:,.1f} s: {args.rows / seconds:,.0f} rows/s; "
-        f"peak memory of the import process {peak_kib / 1024:,.0f} MiB, of the cleaning "
-        f"process {worker_kib / 1024:,.0f} MiB (none when the file is cleaned in one process)",
+    rows = report["rows_read"]
+    return batch_id, [
+        f"- {rows:,} rows in {seconds:,.1f} s: {rows / seconds:,.0f} rows/s; peak memory of "
+        f"the import process {peak_kib / 1024:,.0f} MiB, of the cleaning process "
+        f"{worker_kib / 1024:,.0f} MiB (none when the file is cleaned in one process)",
         f"- accounts created {report['accounts_created']:,}, duplicates merged "
         f"{report['duplicates_merged']:,}, pairs for review {report['duplicates_to_review']:,}"
         f", fields corrected {report['fields_corrected']:,}, values flagged "
         f"{report['flags_raised']:,}, rows rejected {report['rows_rejected']:,}; "
         f"duplicate weights: {report.get('duplicate_weights', '-')}",
     ]
-    if not args.no_quality:
-        print("scoring against the truth ...")
-        q = quality(url, batch_id, truth)
-        lines += [
-            f"- de-duplication over {q['pairs_true']:,} true pairs: precision "
-            f"{q['precision']:.4f}, recall {q['recall']:.4f}, F1 {q['f1']:.4f} "
-            f"({q['pairs_pending_review']:,} pairs left for review count as not merged)",
-            f"- ISTAT code right for {q['istat_right']:.2%} of rows, wrong for "
-            f"{q['istat_wrong']:.2%} (silent errors), none for {q['istat_none']:.2%} (flagged)",
-            f"- true phone on the account for {q['phone_right']:.2%} of rows; true VAT number "
-            f"for {q['vat_right']:.2%}",
-        ]
+
+
+def load() -> str:
+    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    work = Path(tempfile.mkdtemp(prefix="qualifica-import-bench-"))
+    url = args.database_url or f"sqlite:///{work / 'bench.db'}"
+
+    import make_dirty_accounts
+
+    data = work / "accounts.csv"
+    print(f"writing {args.rows:,} dirty rows (seed {args.seed}) ...")
+    truth = make_dirty_accounts.write(
+        data, args.rows, args.seed, cases=not args.no_cases, headers=args.headers
+    )
+    left_out, refused = headers_recognised(data)
+    lines = [f"- headers ({args.headers}) the suggested mapping leaves out: "
+             f"{', '.join(f'`{h}`' for h in left_out) or 'none'}"]  # fmt: skip
+    if refused:
+        lines.append(f"- not imported, the mapping is refused: {' '.join(refused)}")
+    else:
+        print("preparing the database ...")
+        prepare(url)
+        print("importing ...")
+        before = load()
+        batch_id, measured = imported(url, data)
+        lines += [*measured, f"- {before} before the import, {load()} after it"]
+        if not args.no_quality:
+            print("scoring against the truth ...")
+            lines += ["", *quality(url, batch_id, truth)]
     print("\n".join(lines))
     if not args.no_append:
-        stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-        kind = "PostgreSQL" if args.database_url else "SQLite"
-        with BENCHMARKS_MD.open("a") as handle:
-            handle.write(
-                f"\n## Import pipeline ({kind}), {stamp}\n\n`scripts/bench/import_pipeline.py "
-                f"--rows {args.rows} --seed {args.seed}`: generated dirty file (CP1252, `;`), "
-                f"imported in one transaction by `import_now` (as `flask accounts import`)."
-                f"\n\nMachine: {machine(url)}.\n\n" + "\n".join(lines) + "\n"
-            )
-        print(f"appended to {BENCHMARKS_MD.relative_to(ROOT)}")
+        append(args, url, lines)
     return 0
+
+
+def append(args: argparse.Namespace, url: str, lines: list[str]) -> None:
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    kind = "PostgreSQL" if args.database_url else "SQLite"
+    options = " --no-cases" * args.no_cases + (
+        f" --headers {args.headers}" if args.headers != "export" else ""
+    )
+    with BENCHMARKS_MD.open("a") as handle:
+        handle.write(
+            f"\n## Import pipeline ({kind}), {stamp}\n\n`scripts/bench/import_pipeline.py "
+            f"--rows {args.rows} --seed {args.seed}{options}`: generated dirty file (CP1252, "
+            "`;`), imported in one transaction by `import_now` (as `flask accounts import`)."
+            f"\n\nMachine: {machine(url)}.\n\n" + "\n".join(lines) + "\n"
+        )
+    print(f"appended to {BENCHMARKS_MD.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":
