@@ -200,7 +200,7 @@ def test_the_rows_of_a_big_fleet_are_one_account(
 def test_rows_with_the_same_invalid_phone_are_one_company(session, write_csv, do_import) -> None:
     """A number without its area code is not valid, but the same digits in two rows are the
     same number: before, they were left out and the pair waited for a person."""
-    verdi = ["C5", "Trasporti Verdi Luigi", "", "20121", "Milano", "MI", "", "765 4321", ""]
-    again = ["C6", "TRASPORTI VERDI LUIGI", "", "20121", "MILANO", "MI", "", "7654321", ""]
+    verdi = ["C5", "Trasporti Verdi Luigi", "", "20121", "Milano", "MI", "", "735 2914", ""]
+    again = ["C6", "TRASPORTI VERDI LUIGI", "", "20121", "MILANO", "MI", "", "7352914", ""]
     _, report = do_import(write_csv([HEADER, verdi, again]))
     assert (report.accounts_created, report.duplicates_to_review) == (1, 0)

@@ -59,7 +59,10 @@ def longo(ref: object, house: str | None, phone: str | None, **values: object) -
     [
         (longo(2, "55/A", "+390363957514"), {"different_house_number", "different_phone"}),
         (longo(2, "73", "+390363957514"), {"different_phone"}),
-        (longo(2, "55/A", "+390363123456"), {"different_house_number"}),
+        (
+            longo(2, "55/A", None, postcode="24048"),
+            {"different_house_number", "different_postcode"},
+        ),
         (longo(2, "55/A", None), {"different_house_number"}),
         (longo(2, None, "+390363957514"), {"different_phone"}),
         (longo(2, "73", None, postcode="24048"), {"different_postcode"}),
