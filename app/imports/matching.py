@@ -22,7 +22,7 @@ from stdnum.it import codicefiscale, iva
 
 from app.accounts.models import Account, AccountFlag, AccountPhone, FlagStatus
 from app.accounts.status import AccountStatus
-from app.imports.blocking import Entity, block_limit
+from app.imports.blocking import INVALID_PHONE, Entity, block_limit
 from app.imports.records import Record
 
 OVERFLOW = -1  # a key shared by more accounts than its block limit: not a useful block
@@ -57,8 +57,10 @@ _RUNS = "0123456789012345678909876543210987654321"  # "123456", "987654": placeh
 
 def phone_keys(phones: Iterable[tuple[str, str | None]]) -> frozenset[str]:
     """What de-duplication compares of ``(raw, e164)`` phones: the E.164 number, or for an
-    invalid one the digits as written. Two rows giving the same invalid digits (a landline
-    that lost its 0) give the same number; a placeholder (000000, 123456) is none."""
+    invalid one ``INVALID_PHONE`` and the digits as written. Two rows giving the same
+    invalid digits (a landline that lost its 0) give the same number; a placeholder
+    (000000, 123456) is none. An invalid number counts only when it agrees
+    (``scoring.compare``): two numbers run together in one cell are not another phone."""
     keys = set()
     for raw, e164 in phones:
         if e164:
@@ -66,7 +68,7 @@ def phone_keys(phones: Iterable[tuple[str, str | None]]) -> frozenset[str]:
             continue
         written = digits(raw) or ""
         if len(written) >= MIN_PHONE_DIGITS and len(set(written)) > 2 and written not in _RUNS:
-            keys.add(written)
+            keys.add(INVALID_PHONE + written)
     return frozenset(keys)
 
 

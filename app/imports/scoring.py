@@ -25,7 +25,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 from rapidfuzz.utils import default_process
 
-from app.imports.blocking import Entity
+from app.imports.blocking import INVALID_PHONE, Entity
 from app.imports.fellegi_sunter import MISSING, Levels, Model
 
 # A pair's chance of being one company: at or above SURE it is merged; between UNSURE and
@@ -119,7 +119,7 @@ def compare(a: Entity, b: Entity) -> Levels:
         vat = 2 if apart == 0 else 1 if apart <= 2 else 0
     return (
         name,
-        int(not set(a.phones).isdisjoint(b.phones)) if a.phones and b.phones else MISSING,
+        _same_phone(a.phones, b.phones),
         vat,
         int(a.istat == b.istat) if a.istat and b.istat else MISSING,
         int(a.postcode == b.postcode) if a.postcode and b.postcode else MISSING,
@@ -128,6 +128,19 @@ def compare(a: Entity, b: Entity) -> Levels:
         int(a.email == b.email) if a.email and b.email else MISSING,
         int(a.tax_code == b.tax_code) if a.tax_code and b.tax_code else MISSING,
     )
+
+
+def _same_phone(a: tuple[str, ...], b: tuple[str, ...]) -> int:
+    """1 for a number in common (invalid ones by their digits), 0 for valid numbers all
+    different, else ``MISSING``: an invalid number only agrees."""
+    if not a or not b:
+        return MISSING
+    if not set(a).isdisjoint(b):
+        return 1
+    valid = any(not p.startswith(INVALID_PHONE) for p in a) and any(
+        not p.startswith(INVALID_PHONE) for p in b
+    )
+    return 0 if valid else MISSING
 
 
 _DOOR = re.compile(r"(\d+)[/.-]?([A-Z]*)")
@@ -174,13 +187,18 @@ def reasons_of(levels: Levels) -> tuple[str, ...]:
 
 
 def held(levels: Levels) -> bool:
-    """Evidence against one company (another house number, phone or postcode) that no
-    identifier in common outweighs (a phone, the VAT number as written or one or two
-    digits from it, the tax code): the pair is never merged without a person."""
-    _, phone, vat, _, postcode, _, house, _, tax = levels
+    """Evidence against one company that no identifier in common outweighs (a phone, the
+    VAT number as written or one or two digits from it, the tax code): another house
+    number; or, unless the door agrees (the house number, on a street not another),
+    another postcode, or another phone with another email or none. Such a pair is never
+    merged without a person. At one door, another postcode is a typo or the city's general
+    one, and another phone the company's other number (the owner's mobile in a warranty
+    file); so is another phone given with the same email."""
+    _, phone, vat, _, postcode, street, house, email, tax = levels
     if phone == 1 or vat >= 1 or tax == 1:
         return False
-    return 0 in (house, phone, postcode)
+    door = house == 1 and street != 0
+    return house == 0 or (not door and (postcode == 0 or (phone == 0 and email != 1)))
 
 
 def weigh(model: Model, levels: Levels) -> float:

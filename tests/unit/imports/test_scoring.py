@@ -8,7 +8,7 @@ import pytest
 
 from app.imports.blocking import Entity
 from app.imports.fellegi_sunter import Model
-from app.imports.scoring import DEFAULT, SURE, UNSURE, score
+from app.imports.scoring import DEFAULT, SURE, UNSURE, compare, held, score
 
 VAT = "00743110157"
 MATTEOTTI = {"istat": "016024", "postcode": "24047", "street": "LOCALITA MATTEOTTI"}
@@ -58,14 +58,16 @@ def longo(ref: object, house: str | None, phone: str | None, **values: object) -
     ("other", "against"),
     [
         (longo(2, "55/A", "+390363957514"), {"different_house_number", "different_phone"}),
-        (longo(2, "73", "+390363957514"), {"different_phone"}),
         (
             longo(2, "55/A", None, postcode="24048"),
             {"different_house_number", "different_postcode"},
         ),
         (longo(2, "55/A", None), {"different_house_number"}),
+        # no house number to agree on: another phone, or another postcode, is against
         (longo(2, None, "+390363957514"), {"different_phone"}),
-        (longo(2, "73", None, postcode="24048"), {"different_postcode"}),
+        (longo(2, None, None, postcode="24048"), {"different_postcode"}),
+        # the same email does not outweigh another house number
+        (longo(2, "55/A", "+390363957514", email="info@longo.it"), {"different_house_number"}),
         # one VAT number: not an identifier the other row can agree with
         (longo(2, "55/A", "+390363957514", vat=VAT), {"different_house_number"}),
     ],
@@ -76,17 +78,31 @@ def test_same_name_neighbours_are_never_merged_silently(
     """Two hauliers of one name in one comune, Località Matteotti 73 and 55/A: a different
     house number, phone or postcode is evidence against, whatever the name, the comune and
     the street say and however the batch weighed them."""
-    here = longo(1, "73", "+390363123456")
+    here = longo(1, "73", "+390363123456", email="info@longo.it")
     value, reasons = score(here, other, model)
     assert value < SURE
     assert against <= set(reasons)
 
 
 @pytest.mark.parametrize("model", [DEFAULT, NAMESAKES], ids=["default", "namesakes"])
-def test_a_shared_identifier_outweighs_another_house_number(model: Model) -> None:
-    """A company that moved along its street, or a house number mistyped, keeps its phone."""
-    here = longo(1, "73", "+390363123456")
-    assert score(here, longo(2, "75", "+390363123456"), model)[0] >= SURE
+@pytest.mark.parametrize(
+    "other",
+    [
+        # moved along its street, or a house number mistyped: it keeps its phone
+        longo(2, "75", "+390363123456"),
+        # at the same door, another phone is the company's other number (a mobile) ...
+        longo(2, "73", "+393471234567"),
+        # ... and another postcode a typo
+        longo(2, "73", None, postcode="24048"),
+        # without house numbers, another phone given with the same email
+        longo(2, None, "+393471234567", email="info@longo.it"),
+    ],
+)
+def test_what_outweighs_a_different_value(model: Model, other: Entity) -> None:
+    """Not held: the batch's weights decide, as for any pair."""
+    here = longo(1, "73", "+390363123456", email="info@longo.it")
+    assert not held(compare(here, other))
+    assert score(here, other, model)[0] == model.probability(compare(here, other))
 
 
 @pytest.mark.parametrize(
@@ -151,3 +167,11 @@ def test_a_shared_vat_number_still_decides_when_something_else_agrees_or_nothing
         1, name="AUTOTRASPORTI ROSSI", vat=VAT, istat="054039", phones=frozenset({"+390751234567"})
     )
     assert score(rossi, other) == (1.0, ("same_vat",))
+
+
+def test_every_reason_the_rules_give_has_a_label() -> None:
+    from app.accounts.labels import REASON_LABELS
+    from app.imports.scoring import AGAINST, NOTHING_ELSE
+
+    given = {*AGAINST, NOTHING_ELSE, "municipality_conflict", "address_conflict"}
+    assert given <= set(REASON_LABELS)
