@@ -22,6 +22,7 @@ from app.imports.fellegi_sunter import Levels, Model
 from app.imports.fitting import fit
 from app.imports.scoring import (
     DEFAULT,
+    HELD,
     NOTHING_ELSE,
     SURE,
     UNSURE,
@@ -30,7 +31,6 @@ from app.imports.scoring import (
     decided_by_identifiers,
     held,
     reasons_of,
-    weigh,
 )
 
 Blocks = dict[str, list[Entity]]  # block key -> its entities
@@ -74,11 +74,12 @@ def match(
     pairs = found.decided
     kept_apart = found.held
     for a_ref, b_ref, levels in found.compared:
-        value = weigh(model, levels)
+        value = model.probability(levels)
+        if held(levels):  # as ``scoring.weigh``
+            value = min(value, HELD)
+            kept_apart.append((a_ref, b_ref))
         if value >= UNSURE:
             pairs.append(Pair(a_ref, b_ref, round(value, 4), reasons_of(levels)))
-        if held(levels):
-            kept_apart.append((a_ref, b_ref))
     reached = {ref for pair in pairs if pair.score >= SURE for ref in (pair.a, pair.b)}
     kept_apart = [(a, b) for a, b in kept_apart if a in reached and b in reached]
     return Matching(pairs, model, kept_apart)

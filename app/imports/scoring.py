@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Hashable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
@@ -135,34 +136,45 @@ def _same_phone(a: tuple[str, ...], b: tuple[str, ...]) -> int:
     different, else ``MISSING``: an invalid number only agrees."""
     if not a or not b:
         return MISSING
-    if not set(a).isdisjoint(b):
+    if any(phone in b for phone in a):  # a record has one or two: no set to build
         return 1
-    valid = any(not p.startswith(INVALID_PHONE) for p in a) and any(
-        not p.startswith(INVALID_PHONE) for p in b
-    )
-    return 0 if valid else MISSING
+    # Sorted, and INVALID_PHONE sorts first: the last number is valid if any is.
+    if a[-1].startswith(INVALID_PHONE) or b[-1].startswith(INVALID_PHONE):
+        return MISSING
+    return 0
 
 
 _DOOR = re.compile(r"(\d+)[/.-]?([A-Z]*)")
 NO_NUMBER = frozenset(("SNC", "SN", "S/N", "S.N.C.", "S.N."))  # senza numero civico
 
 
+@lru_cache(maxsize=1 << 14)  # house numbers are few: 1 to a few hundred, a letter
+def _door(text: str) -> tuple[str, str] | None:
+    """A house number's number and letter ("55/A" -> ("55", "A")); None for none ("SNC");
+    the whole text when it does not start with a number ("KM12,500")."""
+    text = text.upper().replace(" ", "")
+    if text in NO_NUMBER:
+        return None
+    door = _DOOR.match(text)
+    if door is None:
+        return text, ""
+    number, letter = door.groups()
+    return number.lstrip("0"), letter
+
+
 def same_door(a: str | None, b: str | None) -> int:
     """1 for one house number however written ("55/A", "55 a"), 0 for two, ``MISSING``
     when either has none or one only leaves out the other's letter ("12", "12/B")."""
-    if not a or not b or a.upper() in NO_NUMBER or b.upper() in NO_NUMBER:
+    if not a or not b:
         return MISSING
-    a, b = a.upper().replace(" ", ""), b.upper().replace(" ", "")
-    if a == b:
+    door_a, door_b = _door(a), _door(b)
+    if door_a is None or door_b is None:
+        return MISSING
+    if door_a == door_b:
         return 1
-    door_a, door_b = _DOOR.match(a), _DOOR.match(b)
-    if door_a is None or door_b is None:  # "KM12,500": compared as written
+    (number_a, letter_a), (number_b, letter_b) = door_a, door_b
+    if number_a != number_b:
         return 0
-    (number_a, letter_a), (number_b, letter_b) = door_a.groups(), door_b.groups()
-    if number_a.lstrip("0") != number_b.lstrip("0"):
-        return 0
-    if letter_a == letter_b:
-        return 1
     return MISSING if not letter_a or not letter_b else 0
 
 

@@ -168,7 +168,9 @@ class Writer:
             rows, plans = [], []
             for records in part:
                 values, used = merged_values(records)
-                flags = standing_flags(records, values) + conflicts(records, values)
+                flags = standing_flags(records, values)
+                if len(records) > 1:  # a row alone agrees with itself
+                    flags += conflicts(records, values)
                 rows.append(
                     {
                         **{name: values.get(name) for name in ACCOUNT_FIELDS},
