@@ -3,10 +3,11 @@ different VAT numbers, two records held apart, or two stored accounts.
 
 Why the last two: a chain of sure pairs can join what no pair of it says. A row giving
 neither house number nor phone is surely either of two same-name neighbours, and joined
-both into one company; a row with the VAT number of one account and the address of
-another joined the two accounts, and then went to whichever was older, which took the
-VAT number too (two accounts of one VAT number, when the accounts came from an earlier
-chunk). A refused union leaves its pair to a person.
+both into one company (a held pair stops a union unless the pair that makes it has an
+identifier in common, ``IDENTIFYING``); a row with the VAT number of one account and the
+address of another joined the two accounts, and then went to whichever was older, which
+took the VAT number too (two accounts of one VAT number, when the accounts came from an
+earlier chunk). A refused union leaves its pair to a person.
 """
 
 from __future__ import annotations
@@ -18,6 +19,12 @@ from app.imports.blocking import Entity
 from app.imports.scoring import SURE, Pair
 
 Link = tuple[Hashable, Hashable]
+# Identifiers that namesakes do not share: a sure pair with one joins clusters that a held
+# pair keeps apart (a row giving both neighbours' phones says they are one company; the
+# account then has a doubt on its address, ``combining.conflicts``). Not an email: two
+# same-name companies may share one (a family's), and a row without house number or phone
+# joined both.
+IDENTIFYING = frozenset(("same_vat", "same_phone", "same_tax_code"))
 
 
 class Clusters:
@@ -52,15 +59,17 @@ class Clusters:
             self.parent[ref], ref = root, self.parent[ref]
         return root
 
-    def union(self, a: Hashable, b: Hashable) -> bool:
-        """Join the clusters of ``a`` and ``b``; False (and nothing done) when refused."""
+    def union(self, a: Hashable, b: Hashable, *, identified: bool = False) -> bool:
+        """Join the clusters of ``a`` and ``b``; False (and nothing done) when refused.
+        ``identified``: the pair has an identifier in common, which a held pair of the two
+        clusters does not stop."""
         root_a, root_b = self.find(a), self.find(b)
         if root_a == root_b:
             return True
         vats = self.vats.get(root_a, set()) | self.vats.get(root_b, set())
         if len(vats) > 1 or (root_a in self.stored and root_b in self.stored):
             return False
-        if any(self.find(ref) == root_b for ref in self.held.get(root_a, ())):
+        if not identified and any(self.find(ref) == root_b for ref in self.held.get(root_a, ())):
             return False
         self.parent[root_b] = root_a
         self.vats.pop(root_b, None)
@@ -96,7 +105,8 @@ def cluster(
     review: list[Pair] = []
     for pair in sorted(pairs, key=lambda p: (-p.score, "same_vat" not in p.reasons)):
         if pair.score >= SURE:
-            if not clusters.union(pair.a, pair.b):
+            identified = not IDENTIFYING.isdisjoint(pair.reasons)
+            if not clusters.union(pair.a, pair.b, identified=identified):
                 review.append(pair)
         elif clusters.find(pair.a) != clusters.find(pair.b):
             review.append(pair)

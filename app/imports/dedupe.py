@@ -6,8 +6,9 @@ Fellegi-Sunter model whose parameters are estimated on the batch itself when it 
 pairs (``fitting``), ``scoring.DEFAULT`` otherwise. Pairs whose chance of being one company
 is at or above ``SURE`` are merged; pairs between ``UNSURE`` and ``SURE`` go to a person's
 review. Clusters are built from the sure pairs (``clustering``), and never join two
-different VAT numbers, nor two records whose pair is *held* (evidence against it that no
-identifier outweighs, ``scoring.held``), whatever their score.
+different VAT numbers, nor, by way of a third record, two records whose pair is *held*
+(evidence against it that no identifier outweighs, ``scoring.held``) unless an identifier
+joins them.
 """
 
 from __future__ import annotations

@@ -137,6 +137,13 @@ def test_a_third_row_does_not_join_two_neighbours_that_contradict_each_other() -
     groups, review = cluster(entities, found.pairs, held=found.held)
     assert not any({"73", "55/A"} <= set(group) for group in groups)
     assert review  # the row that could be either waits for a person
+    # A row that gives both their phones says they are one company's: it joins them.
+    both = entity("both", "SERVIZI LOGISTICI LONGO",
+                  phones=frozenset({"+390363123456", "+390363957514"}), **at)  # fmt: skip
+    entities[2] = both
+    found = match(entities, model=DEFAULT)
+    groups, _ = cluster(entities, found.pairs, held=found.held)
+    assert sorted(map(sorted, groups)) == [["55/A", "73", "both"]]
 
 
 def test_a_row_joins_the_account_of_its_vat_number_not_another_account_it_resembles() -> None:
