@@ -125,6 +125,12 @@ REASON_LABELS = {
     "same_postcode": _l("same postcode"),
     "same_street": _l("same address"),
     "similar_name": _l("similar name"),
+    "same_vat_nothing_else_agrees": _l("same VAT, nothing else agrees"),
+    "different_house_number": _l("different house numbers"),
+    "different_phone": _l("different phone numbers"),
+    "different_postcode": _l("different postcodes"),
+    "municipality_conflict": _l("another row of this company gives another municipality"),
+    "address_conflict": _l("another row of this company gives another address"),
 }
 
 

@@ -29,6 +29,9 @@ STOPWORDS = frozenset(
      "autotrasporto", "logistica", "servizi", "ditta", "soc", "societa")
 )  # fmt: skip
 _WORD = re.compile(r"[a-z0-9]+")
+# Marks a phone that is not valid, given by its digits as written: it blocks and agrees
+# like a number, but never disagrees (``scoring.compare``).
+INVALID_PHONE = "#"
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +43,7 @@ class Entity:
     name: str  # without its legal form
     vat: str | None = None
     tax_code: str | None = None
-    phones: tuple[str, ...] = ()  # distinct, sorted
+    phones: tuple[str, ...] = ()  # distinct, sorted; INVALID_PHONE + digits if not valid
     istat: str | None = None
     postcode: str | None = None
     street: str | None = None

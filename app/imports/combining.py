@@ -11,6 +11,7 @@ from typing import Any
 
 from app.accounts.normalise.changes import Flag
 from app.imports.records import Record
+from app.imports.scoring import same_door, street_level
 
 # The account columns an import fills, in the order a merged value is chosen.
 ACCOUNT_FIELDS = (
@@ -60,6 +61,47 @@ def standing_flags(records: list[Record], kept: dict[str, Any]) -> list[Flag]:
             if not (column in kept and kept[column] != record.fields.get(column)):
                 standing.append(flag)
     return standing
+
+
+def conflicts(records: list[Record], kept: dict[str, Any]) -> list[Flag]:
+    """Doubts about the place of a company whose rows disagree: a row in another comune
+    (``municipality_conflict``, on the municipality) or, in the same comune, at another
+    address: another street, house number or postcode (``address_conflict``, on the
+    street). ``kept``: the account's values once the rows are in. Each conflicting value
+    is raised once; the value the account kept is not doubted by its own rows.
+
+    The one place where rows of a company are found at two places: for the rows of one
+    chunk (``Writer._create``) and for rows that join an account written before, by an
+    earlier chunk or an earlier import (``Writer._enrich``)."""
+    found: dict[tuple[str, str], Flag] = {}
+    for record in records:
+        f = record.fields
+        doubtful = {flag.field for flag in record.flags}
+        if "municipality" in doubtful or not f.get("istat_code") or not kept.get("istat_code"):
+            continue
+        if f["istat_code"] != kept["istat_code"]:
+            value = f.get("municipality") or f["istat_code"]
+            found.setdefault(
+                ("municipality", value), Flag("municipality", value, "municipality_conflict")
+            )
+        elif _other_address(f, kept, doubtful):
+            value = " ".join(
+                v for v in (f.get("street"), f.get("house_number"), f.get("postcode")) if v
+            )
+            found.setdefault(("street", value), Flag("street", value, "address_conflict"))
+    return list(found.values())
+
+
+def _other_address(fields: dict[str, Any], kept: dict[str, Any], doubtful: set[str]) -> bool:
+    """Another street, house number or postcode in the same comune (as de-duplication
+    compares them: ``VIA G. MARCONI`` is ``VIA GUGLIELMO MARCONI``, ``55/A`` is ``55 a``)."""
+    if fields.get("street") and kept.get("street"):
+        if street_level(fields["street"], kept["street"]) == 0:
+            return True
+        if same_door(fields.get("house_number"), kept.get("house_number")) == 0:
+            return True
+    postcodes = fields.get("postcode"), kept.get("postcode")
+    return "postcode" not in doubtful and all(postcodes) and postcodes[0] != postcodes[1]
 
 
 def short(value: Any) -> str | None:

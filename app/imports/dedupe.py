@@ -6,7 +6,9 @@ Fellegi-Sunter model whose parameters are estimated on the batch itself when it 
 pairs (``fitting``), ``scoring.DEFAULT`` otherwise. Pairs whose chance of being one company
 is at or above ``SURE`` are merged; pairs between ``UNSURE`` and ``SURE`` go to a person's
 review. Clusters are built from the sure pairs (``clustering``), and never join two
-different VAT numbers.
+different VAT numbers, nor, by way of a third record, two records whose pair is *held*
+(evidence against it that no identifier outweighs, ``scoring.held``) unless an identifier
+joins them.
 """
 
 from __future__ import annotations
@@ -21,20 +23,31 @@ from app.imports.fellegi_sunter import Levels, Model
 from app.imports.fitting import fit
 from app.imports.scoring import (
     DEFAULT,
+    HELD,
+    NOTHING_ELSE,
+    SURE,
     UNSURE,
     Pair,
     compare,
     decided_by_identifiers,
+    held,
     reasons_of,
 )
 
 Blocks = dict[str, list[Entity]]  # block key -> its entities
+Link = tuple[Hashable, Hashable]
+# A block of one VAT number over its limit (a fleet file, a row a vehicle) is still
+# compared: each row with the few before it, not with all, since the number decides.
+VAT_CHAIN = 3
 
 
 @dataclass
 class Matching:
     pairs: list[Pair]  # at or above UNSURE
     model: Model  # the one that scored them
+    # Pairs never to be joined, whatever their score (``scoring.held``), among the records
+    # some sure pair reaches (the others cannot be joined anyway)
+    held: list[Link] = field(default_factory=list)
 
 
 def match(
@@ -60,11 +73,17 @@ def match(
     else:
         model = model.for_population(population or len(entities))
     pairs = found.decided
+    kept_apart = found.held
     for a_ref, b_ref, levels in found.compared:
         value = model.probability(levels)
+        if held(levels):  # as ``scoring.weigh``
+            value = min(value, HELD)
+            kept_apart.append((a_ref, b_ref))
         if value >= UNSURE:
             pairs.append(Pair(a_ref, b_ref, round(value, 4), reasons_of(levels)))
-    return Matching(pairs, model)
+    reached = {ref for pair in pairs if pair.score >= SURE for ref in (pair.a, pair.b)}
+    kept_apart = [(a, b) for a, b in kept_apart if a in reached and b in reached]
+    return Matching(pairs, model, kept_apart)
 
 
 def _blocks(
@@ -98,6 +117,7 @@ class _Candidates:
     decided: list[Pair] = field(default_factory=list)  # one company by their identifiers
     apart: list[Levels] = field(default_factory=list)  # two companies: counted to estimate u
     compared: list[tuple[Hashable, Hashable, Levels]] = field(default_factory=list)
+    held: list[Link] = field(default_factory=list)  # a VAT number and nothing else in common
 
 
 def _candidates(
@@ -109,7 +129,7 @@ def _candidates(
     count_apart: bool,
 ) -> _Candidates:
     """Each pair of a block once, settled by its identifiers or compared field by field;
-    blocks too big or ``crowded`` are skipped."""
+    blocks too big (but one VAT number's) or ``crowded`` are skipped."""
     # A pair is known by its two positions in ``entities``, the earlier one first.
     position = {id(entity): n for n, entity in enumerate(entities)}
     seen: set[tuple[int, int]] = set()
@@ -117,9 +137,15 @@ def _candidates(
     for key, news in fresh.items():
         olds = old.get(key, ())
         size = len(news) + len(olds)
-        if size < 2 or size > block_limit(key) or key in crowded:
+        if size < 2 or key in crowded:
             continue
-        for a, b in chain(combinations(news, 2), product(news, olds)):
+        if size <= block_limit(key):
+            among: Iterable[tuple[Entity, Entity]] = combinations(news, 2)
+        elif key.startswith("vat:"):
+            among = _chained(news)
+        else:
+            continue
+        for a, b in chain(among, product(news, olds)):
             i, j = position[id(a)], position[id(b)]
             if i > j:
                 a, b, i, j = b, a, j, i
@@ -132,9 +158,19 @@ def _candidates(
                 found.compared.append((*refs, compare(a, b)))
             elif settled[0] >= UNSURE:
                 found.decided.append(Pair(*refs, *settled))
+                if NOTHING_ELSE in settled[1]:
+                    found.held.append(refs)
             elif count_apart:
                 found.apart.append(compare(a, b))
     return found
+
+
+def _chained(block: list[Entity]) -> Iterable[tuple[Entity, Entity]]:
+    """Each record with the ``VAT_CHAIN`` before it: linear in the block, and one row
+    that is a person's (``NOTHING_ELSE``) does not break the chain."""
+    for i, b in enumerate(block):
+        for a in block[max(0, i - VAT_CHAIN) : i]:
+            yield a, b
 
 
 def candidate_pairs(

@@ -22,7 +22,7 @@ from stdnum.it import codicefiscale, iva
 
 from app.accounts.models import Account, AccountFlag, AccountPhone, FlagStatus
 from app.accounts.status import AccountStatus
-from app.imports.blocking import Entity, block_limit
+from app.imports.blocking import INVALID_PHONE, Entity, block_limit
 from app.imports.records import Record
 
 OVERFLOW = -1  # a key shared by more accounts than its block limit: not a useful block
@@ -37,7 +37,7 @@ def entity_of_record(record: Record) -> Entity:
         name=f.get("company_name") or "",
         vat=f.get("vat_number") if "vat_number" not in flagged else None,
         tax_code=f.get("tax_code") if "tax_code" not in flagged else None,
-        phones=frozenset(p.e164 for p in record.phones if p.e164),
+        phones=phone_keys((p.raw, p.e164) for p in record.phones),
         istat=f.get("istat_code"),
         postcode=f.get("postcode") if "postcode" not in flagged else None,
         street=f.get("street"),
@@ -49,6 +49,27 @@ def entity_of_record(record: Record) -> Entity:
 
 def digits(value: str | None) -> str | None:
     return "".join(ch for ch in value or "" if ch.isdigit()) or None
+
+
+MIN_PHONE_DIGITS = 6
+_RUNS = "0123456789012345678909876543210987654321"  # "123456", "987654": placeholders
+
+
+def phone_keys(phones: Iterable[tuple[str, str | None]]) -> frozenset[str]:
+    """What de-duplication compares of ``(raw, e164)`` phones: the E.164 number, or for an
+    invalid one ``INVALID_PHONE`` and the digits as written. Two rows giving the same
+    invalid digits (a landline that lost its 0) give the same number; a placeholder
+    (000000, 123456) is none. An invalid number counts only when it agrees
+    (``scoring.compare``): two numbers run together in one cell are not another phone."""
+    keys = set()
+    for raw, e164 in phones:
+        if e164:
+            keys.add(e164)
+            continue
+        written = digits(raw) or ""
+        if len(written) >= MIN_PHONE_DIGITS and len(set(written)) > 2 and written not in _RUNS:
+            keys.add(INVALID_PHONE + written)
+    return frozenset(keys)
 
 
 def chunks(values: list[Any], size: int = 500) -> Iterator[list[Any]]:
@@ -88,10 +109,13 @@ class BatchIndex:
         counting the chunk's rows: their accounts are not even loaded."""
         found: dict[int, set[str]] = defaultdict(set)
         crowded: set[str] = set()
-        for key, rows in wanted.items():
+        for key, count in wanted.items():
             held = self._ids.get(hash(key))
             if held is None:
                 continue
+            # Rows of one VAT number are one company, compared with few of each other
+            # (``dedupe``): however many, they do not crowd its block.
+            rows = 0 if key.startswith("vat:") else count
             if isinstance(held, list):
                 if len(held) + rows > self.limit(key):
                     crowded.add(key)
@@ -178,7 +202,7 @@ def stored_ids(session: Session, entities: list[Entity], before: int) -> set[int
     for column, values in wanted:
         for part in chunks(sorted(values)):
             ids |= set(session.scalars(sa.select(a.id).where(column.in_(part), live)))
-    phones = sorted({p for e in entities for p in e.phones})
+    phones = sorted({p for e in entities for p in e.phones if p.startswith("+")})  # E.164
     for part in chunks(phones):
         query = sa.select(AccountPhone.account_id).join(Account)
         ids |= set(session.scalars(query.where(AccountPhone.e164.in_(part), live)))
@@ -206,7 +230,7 @@ def entity_of_account(
 ) -> Entity:
     """An account as de-duplication compares it: like a row, a value still in doubt (an
     open flag, an identifier failing its check) does not identify the account.
-    ``values``: its fields by name; ``phones``: its E.164 numbers; ``doubtful``: the
+    ``values``: its fields by name; ``phones``: its ``phone_keys``; ``doubtful``: the
     fields with an open flag; ``checked``: the values come straight from the import's
     cleaning, which flags every identifier failing its check, so they are not checked
     again."""
@@ -236,13 +260,13 @@ def account_entities(session: Session, ids: Iterable[int]) -> list[Entity]:
                a.street, a.house_number, a.email)  # fmt: skip
     found: list[Entity] = []
     for part in chunks(sorted(ids)):
-        phones: dict[int, set[str]] = defaultdict(set)
-        for account_id, e164 in session.execute(
-            sa.select(AccountPhone.account_id, AccountPhone.e164).where(
-                AccountPhone.account_id.in_(part), AccountPhone.e164.is_not(None)
+        phones: dict[int, list[tuple[str, str | None]]] = defaultdict(list)
+        for account_id, raw, e164 in session.execute(
+            sa.select(AccountPhone.account_id, AccountPhone.raw, AccountPhone.e164).where(
+                AccountPhone.account_id.in_(part)
             )
         ):
-            phones[account_id].add(e164)
+            phones[account_id].append((raw, e164))
         doubts: dict[int, set[str]] = defaultdict(set)
         for account_id, name in session.execute(
             sa.select(AccountFlag.account_id, AccountFlag.field).where(
@@ -252,5 +276,7 @@ def account_entities(session: Session, ids: Iterable[int]) -> list[Entity]:
             doubts[account_id].add(name)
         for row in session.execute(sa.select(*columns).where(a.id.in_(part))):
             values = row._asdict()
-            found.append(entity_of_account(row.id, values, phones[row.id], doubts[row.id]))
+            found.append(
+                entity_of_account(row.id, values, phone_keys(phones[row.id]), doubts[row.id])
+            )
     return found

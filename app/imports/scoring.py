@@ -1,28 +1,43 @@
 """Scoring a pair of records: how likely they are one company, with the evidence.
 
 Valid VAT numbers decide alone: equal, the same company; different, two companies, whatever
-the names say (and two different valid tax codes, two companies). Every other pair is
-compared field by field (rapidfuzz for names and streets) into levels, and the levels are
-weighed by a Fellegi-Sunter model (``fellegi_sunter``): ``DEFAULT``, or one fitted to the
-batch (``fitting``).
+the names say (and two different valid tax codes, two companies); but rows sharing a VAT
+number and disagreeing on everything else (a number typed into the wrong row) wait for a
+person. Every other pair is compared field by field (rapidfuzz for names and streets) into
+levels, and the levels are weighed by a Fellegi-Sunter model (``fellegi_sunter``):
+``DEFAULT``, or one fitted to the batch (``fitting``).
+
+Weights alone do not keep same-name neighbours apart: a model fitted on a file full of
+namesakes takes them for duplicates, and the name, the comune and the street agreeing then
+outweigh another house number and another phone. So a different house number, phone or
+postcode *holds* a pair back from a silent merge unless an identifier (a phone, the VAT
+number as written, the tax code) agrees: its chance is at most ``HELD``, and it is never
+joined by way of a third record either (``clustering``).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Hashable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 from rapidfuzz.utils import default_process
 
-from app.imports.blocking import Entity
+from app.imports.blocking import INVALID_PHONE, Entity
 from app.imports.fellegi_sunter import MISSING, Levels, Model
 
 # A pair's chance of being one company: at or above SURE it is merged; between UNSURE and
 # SURE it goes to a person's review; under UNSURE it is dropped.
 SURE = 0.99
 UNSURE = 0.50
+# The most a held pair (evidence against, no identifier in common) may score: a person's.
+HELD = 0.98
+# Evidence against one company: held unless an identifier agrees (``held``).
+AGAINST = ("different_house_number", "different_phone", "different_postcode")
+NOTHING_ELSE = "same_vat_nothing_else_agrees"
 
 # The comparisons, each with its levels (0 = disagree, higher = closer).
 COMPARISONS = ("name", "phone", "vat_written", "municipality", "postcode", "street",
@@ -49,18 +64,44 @@ class Pair:
 
 
 def decided_by_identifiers(a: Entity, b: Entity) -> tuple[float, tuple[str, ...]] | None:
-    """Identifiers that settle the question alone, whatever else the records say."""
+    """Identifiers that settle the question alone, whatever else the records say; except
+    a VAT number shared by records that disagree on everything else: a person's."""
     if a.vat and b.vat:
-        return (1.0, ("same_vat",)) if a.vat == b.vat else (0.0, ("different_vat",))
+        if a.vat != b.vat:
+            return 0.0, ("different_vat",)
+        if nothing_else_agrees(a, b):
+            return UNSURE, (NOTHING_ELSE,)
+        return 1.0, ("same_vat",)
     if a.tax_code and b.tax_code and a.tax_code != b.tax_code:
         return 0.0, ("different_tax_code",)
     return None
+
+
+def nothing_else_agrees(a: Entity, b: Entity) -> bool:
+    """Another name (not even one within the other: "ROSSI" is "AUTOTRASPORTI ROSSI"), and
+    another comune, phone, postcode or street, and nothing in common. A record that only
+    gives a name and the VAT number (a financing file) disagrees on nothing else."""
+    if (
+        not (a.name and b.name)
+        or fuzz.token_set_ratio(a.name, b.name, processor=default_process) >= 75
+    ):
+        return False
+    _, phone, _, place, postcode, street, _, email, tax = compare(a, b)
+    if 1 in (phone, place, postcode, email, tax) or street >= 1:
+        return False
+    return 0 in (phone, place, postcode, street)
 
 
 def _ratio(a: str, b: str) -> float:
     # default_process: case and punctuation do not count (a stored account may not have
     # been through the import's cleaning).
     return fuzz.token_sort_ratio(a, b, processor=default_process)
+
+
+def street_level(a: str, b: str) -> int:
+    """2: one street (90+), 1: alike (70+), 0: another."""
+    ratio = _ratio(a, b)
+    return 2 if ratio >= 90 else 1 if ratio >= 70 else 0
 
 
 def compare(a: Entity, b: Entity) -> Levels:
@@ -70,8 +111,7 @@ def compare(a: Entity, b: Entity) -> Levels:
         ratio = _ratio(a.name, b.name)
         name = 3 if ratio >= 97 else 2 if ratio >= 90 else 1 if ratio >= 75 else 0
     if a.street and b.street:
-        ratio = _ratio(a.street, b.street)
-        street = 2 if ratio >= 90 else 1 if ratio >= 70 else 0
+        street = street_level(a.street, b.street)
     if a.vat_written and b.vat_written:
         # One of them fails its check digit (else ``decided_by_identifiers`` settled it): a
         # typo is one or two digits away; further apart, the numbers are likely two
@@ -80,17 +120,62 @@ def compare(a: Entity, b: Entity) -> Levels:
         vat = 2 if apart == 0 else 1 if apart <= 2 else 0
     return (
         name,
-        int(not set(a.phones).isdisjoint(b.phones)) if a.phones and b.phones else MISSING,
+        _same_phone(a.phones, b.phones),
         vat,
         int(a.istat == b.istat) if a.istat and b.istat else MISSING,
         int(a.postcode == b.postcode) if a.postcode and b.postcode else MISSING,
         street,
-        int(a.house_number.lower() == b.house_number.lower())
-        if a.house_number and b.house_number
-        else MISSING,
+        same_door(a.house_number, b.house_number),
         int(a.email == b.email) if a.email and b.email else MISSING,
         int(a.tax_code == b.tax_code) if a.tax_code and b.tax_code else MISSING,
     )
+
+
+def _same_phone(a: tuple[str, ...], b: tuple[str, ...]) -> int:
+    """1 for a number in common (invalid ones by their digits), 0 for valid numbers all
+    different, else ``MISSING``: an invalid number only agrees."""
+    if not a or not b:
+        return MISSING
+    if any(phone in b for phone in a):  # a record has one or two: no set to build
+        return 1
+    # Sorted, and INVALID_PHONE sorts first: the last number is valid if any is.
+    if a[-1].startswith(INVALID_PHONE) or b[-1].startswith(INVALID_PHONE):
+        return MISSING
+    return 0
+
+
+_DOOR = re.compile(r"(\d+)[/.-]?([A-Z]*)")
+NO_NUMBER = frozenset(("SNC", "SN", "S/N", "S.N.C.", "S.N."))  # senza numero civico
+
+
+@lru_cache(maxsize=1 << 14)  # house numbers are few: 1 to a few hundred, a letter
+def _door(text: str) -> tuple[str, str] | None:
+    """A house number's number and letter ("55/A" -> ("55", "A")); None for none ("SNC");
+    the whole text when it does not start with a number ("KM12,500")."""
+    text = text.upper().replace(" ", "")
+    if text in NO_NUMBER:
+        return None
+    door = _DOOR.match(text)
+    if door is None:
+        return text, ""
+    number, letter = door.groups()
+    return number.lstrip("0"), letter
+
+
+def same_door(a: str | None, b: str | None) -> int:
+    """1 for one house number however written ("55/A", "55 a"), 0 for two, ``MISSING``
+    when either has none or one only leaves out the other's letter ("12", "12/B")."""
+    if not a or not b:
+        return MISSING
+    door_a, door_b = _door(a), _door(b)
+    if door_a is None or door_b is None:
+        return MISSING
+    if door_a == door_b:
+        return 1
+    (number_a, letter_a), (number_b, letter_b) = door_a, door_b
+    if number_a != number_b:
+        return 0
+    return MISSING if not letter_a or not letter_b else 0
 
 
 def reasons_of(levels: Levels) -> tuple[str, ...]:
@@ -106,8 +191,32 @@ def reasons_of(levels: Levels) -> tuple[str, ...]:
         ("same_street", street == 2 and house != 0),
         ("different_vat_written", vat == 0),
         ("similar_name", name >= 2),
+        ("different_house_number", house == 0),
+        ("different_phone", phone == 0),
+        ("different_postcode", postcode == 0),
     ]
     return tuple(reason for reason, present in found if present)
+
+
+def held(levels: Levels) -> bool:
+    """Evidence against one company that no identifier in common outweighs (a phone, the
+    VAT number as written or one or two digits from it, the tax code): another house
+    number; or, unless the door agrees (the house number, on a street not another),
+    another postcode, or another phone with another email or none. Such a pair is never
+    merged without a person. At one door, another postcode is a typo or the city's general
+    one, and another phone the company's other number (the owner's mobile in a warranty
+    file); so is another phone given with the same email."""
+    _, phone, vat, _, postcode, street, house, email, tax = levels
+    if phone == 1 or vat >= 1 or tax == 1:
+        return False
+    door = house == 1 and street != 0
+    return house == 0 or (not door and (postcode == 0 or (phone == 0 and email != 1)))
+
+
+def weigh(model: Model, levels: Levels) -> float:
+    """The model's chance for the pair, at most ``HELD`` for a held pair."""
+    value = model.probability(levels)
+    return min(value, HELD) if held(levels) else value
 
 
 def score(a: Entity, b: Entity, model: Model = DEFAULT) -> tuple[float, tuple[str, ...]]:
@@ -116,4 +225,4 @@ def score(a: Entity, b: Entity, model: Model = DEFAULT) -> tuple[float, tuple[st
     if settled is not None:
         return settled
     levels = compare(a, b)
-    return model.probability(levels), reasons_of(levels)
+    return weigh(model, levels), reasons_of(levels)

@@ -28,7 +28,7 @@ from app.imports.blocking import block_keys
 from app.imports.bulk import insert_rows
 from app.imports.child_rows import ChildRows
 from app.imports.clustering import cluster
-from app.imports.combining import ACCOUNT_FIELDS, merged_values, standing_flags
+from app.imports.combining import ACCOUNT_FIELDS, conflicts, merged_values, standing_flags
 from app.imports.dedupe import match
 from app.imports.fellegi_sunter import Model
 from app.imports.models import DuplicatePair, ImportBatch, PairStatus
@@ -88,7 +88,7 @@ class Writer:
             fingerprints[row] = fingerprint
         self.children.fingerprints = fingerprints
         groups, review = self._match(records)
-        new_groups, enrich = self._place(groups, records, review)
+        new_groups, enrich = self._place(groups, records)
         self._create(new_groups)
         self._enrich(enrich)
         for row, first in twins.items():
@@ -126,30 +126,32 @@ class Writer:
         # the candidates, are left out of the union-find.
         reached = {ref for pair in found.pairs for ref in (pair.a, pair.b)}
         involved = [*entities, *(e for e in accounts if e.ref in reached)]
-        return cluster(involved, found.pairs)
+        # Two accounts are never joined here (a person merges them): a row that resembles
+        # two goes to the first it surely is, the account of its VAT number first.
+        stored = {e.ref for e in accounts}
+        return cluster(involved, found.pairs, held=found.held, stored=stored)
 
     def _place(
-        self, groups: list[list[Hashable]], records: list[Record], review: list[Pair]
+        self, groups: list[list[Hashable]], records: list[Record]
     ) -> tuple[list[list[Record]], dict[int, list[Record]]]:
         """The groups that become new accounts, and the rows that enrich a stored account
-        (by its id); two stored accounts in one group are added to ``review``."""
+        (by its id; a group holds one at most, ``_match``)."""
         by_row = {r.row_number: r for r in records}
         new_groups: list[list[Record]] = []
         enrich: dict[int, list[Record]] = {}
         for group in groups:
             rows = sorted(ref[1] for ref in group if ref[0] == "row")
-            stored = sorted(ref[1] for ref in group if ref[0] == "account")
+            stored = [ref[1] for ref in group if ref[0] == "account"]
             if not rows:
                 continue
             if stored:
+                (account_id,) = stored
                 # A row joining an account this batch wrote is one more duplicate of the
                 # file; joining an older account, it updates that account.
-                self.report.duplicates_merged += len(rows) - (stored[0] <= self.stored_max_id)
-                enrich[stored[0]] = [by_row[n] for n in rows]
+                self.report.duplicates_merged += len(rows) - (account_id <= self.stored_max_id)
+                enrich[account_id] = [by_row[n] for n in rows]
                 for number in rows:
-                    self.account_of_row[number] = stored[0]
-                for other in stored[1:]:  # stored accounts are merged by a person, not here
-                    review.append(Pair(("account", stored[0]), ("account", other), 0.9, ()))
+                    self.account_of_row[number] = account_id
             else:
                 self.report.duplicates_merged += len(rows) - 1
                 new_groups.append([by_row[n] for n in rows])
@@ -169,6 +171,8 @@ class Writer:
             for records in part:
                 values, used = merged_values(records)
                 flags = standing_flags(records, values)
+                if len(records) > 1:  # a row alone agrees with itself
+                    flags += conflicts(records, values)
                 held = holds(flags, _reachable(records))
                 rows.append(
                     {
@@ -195,7 +199,7 @@ class Writer:
                 for record in records:
                     self.account_of_row[record.row_number] = account_id
                 self._remember(account_id, records)
-                phones = {p.e164 for r in records for p in r.phones if p.e164}
+                phones = matching.phone_keys((p.raw, p.e164) for r in records for p in r.phones)
                 doubtful = {flag.field for flag in flags}
                 self.cache.put(
                     matching.entity_of_account(account_id, row, phones, doubtful, checked=True)
@@ -252,7 +256,7 @@ class Writer:
                 if values.get("istat_code") and account.istat_reference_date is None:
                     account.istat_reference_date = self.reference_date
                 kept = {name: getattr(account, name) for name in ACCOUNT_FIELDS}
-                flags = standing_flags(records, kept)
+                flags = standing_flags(records, kept) + conflicts(records, kept)
                 had = account.id in reachable
                 self._hold(account, doubts[account.id], flags, had, had or _reachable(records))
                 self.children.add(account.id, records, filled, flags, phones[account.id],

@@ -158,7 +158,8 @@ def run_ours(engine: SimpleNamespace, df: pd.DataFrame) -> tuple[set[PairKey], i
                 email=clean(row["date_of_birth"]),
             )
         )
-    groups, review = engine.cluster(entities, engine.match(entities).pairs)
+    found = engine.match(entities)  # as the import does (app/imports/writing.py)
+    groups, review = engine.cluster(entities, found.pairs, held=found.held)
     return group_pairs(groups), len(review)
 
 

@@ -18,10 +18,12 @@ from tests.conftest import csrf_token
 HEADER = ["CODICE", "RAGIONE SOCIALE", "INDIRIZZO", "CAP", "COMUNE", "PROV", "P.IVA", "TELEFONO"]
 ROSSI = ["C1", "Autotrasporti Rossi srl", "Via Roma 12", "06121", "Perugia", "PG",
          "00743110157", "075 1234567"]  # fmt: skip
-# A warranty row that carries Rossi's VAT number by mistake: the import joins it to Rossi.
-WRONG = [["TELAIO", "CLIENTE", "PARTITA IVA", "TEL", "MARCA", "N. VEICOLI", "EMAIL"],
+# A warranty row that carries Rossi's VAT number by mistake, of a company in Rossi's town:
+# the import joins it to Rossi (a VAT number shared by rows that agree on nothing else
+# would wait for a person instead).
+WRONG = [["TELAIO", "CLIENTE", "PARTITA IVA", "TEL", "MARCA", "N. VEICOLI", "EMAIL", "COMUNE"],
          ["ZCF9", "Bianchi Logistica", "00743110157", "02 7654321", "Volvo", "3",
-          "info@bianchi.it"]]  # fmt: skip
+          "info@bianchi.it", "Perugia"]]  # fmt: skip
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from app.imports.blocking import Entity
 from app.imports.clustering import cluster
-from app.imports.dedupe import candidate_pairs
-from app.imports.scoring import SURE, UNSURE, score
+from app.imports.dedupe import candidate_pairs, match
+from app.imports.scoring import DEFAULT, SURE, UNSURE, score
 
 VAT_A, VAT_B = "00743110157", "01234567897"
 
@@ -109,3 +109,76 @@ def test_two_stored_accounts_are_not_paired_and_crowded_keys_are_skipped() -> No
     refs = {(p.a, p.b) for p in candidate_pairs(entities, stored={"a", "b"})}
     assert refs == {("a", "row"), ("b", "row")}
     assert candidate_pairs(entities, crowded={"tel:+39021234567"}) == []
+
+
+def test_a_third_row_does_not_join_two_neighbours_that_contradict_each_other() -> None:
+    """Località Matteotti 73 and 55/A are two companies: a row of the same name and street
+    that gives neither house number nor phone agrees with both, but does not make them
+    one."""
+    at = {"istat": "016024", "postcode": "24047", "street": "LOCALITA MATTEOTTI"}
+    entities = [
+        entity(
+            "73",
+            "SERVIZI LOGISTICI LONGO",
+            house_number="73",
+            phones=frozenset({"+390363123456"}),
+            **at,
+        ),
+        entity(
+            "55/A",
+            "SERVIZI LOGISTICI LONGO",
+            house_number="55/A",
+            phones=frozenset({"+390363957514"}),
+            **at,
+        ),
+        entity("bare", "SERVIZI LOGISTICI LONGO", **at),
+    ]
+    found = match(entities, model=DEFAULT)
+    groups, review = cluster(entities, found.pairs, held=found.held)
+    assert not any({"73", "55/A"} <= set(group) for group in groups)
+    assert review  # the row that could be either waits for a person
+    # A row that gives both their phones says they are one company's: it joins them.
+    both = entity("both", "SERVIZI LOGISTICI LONGO",
+                  phones=frozenset({"+390363123456", "+390363957514"}), **at)  # fmt: skip
+    entities[2] = both
+    found = match(entities, model=DEFAULT)
+    groups, _ = cluster(entities, found.pairs, held=found.held)
+    assert sorted(map(sorted, groups)) == [["55/A", "73", "both"]]
+
+
+def test_a_row_joins_the_account_of_its_vat_number_not_another_account_it_resembles() -> None:
+    """Two accounts stored (or written by an earlier chunk): one with the VAT number, one
+    without at the row's address. The row goes to the account of its VAT number; the two
+    accounts are a pair for a person, who merges stored accounts."""
+    phone = frozenset({"+390363957514"})
+    at = {"istat": "016024", "postcode": "24047", "street": "VIA GARIBALDI", "house_number": "5"}
+    entities = [
+        entity(("row", 3), "TRASPORTI LONGO", vat=VAT_A, phones=phone, **at),
+        entity(("account", 1), "TRASPORTI LONGO", phones=phone, **at),  # no VAT number
+        entity(
+            ("account", 2),
+            "TRASPORTI LONGO",
+            vat=VAT_A,
+            istat="016024",
+            street="VIA ROMA",
+            house_number="1",
+        ),
+    ]
+    stored = {("account", 1), ("account", 2)}
+    pairs = candidate_pairs(entities, stored=stored)
+    groups, review = cluster(entities, pairs, stored=stored)
+    assert sorted(sorted(g) for g in groups) == [[("account", 1)], [("account", 2), ("row", 3)]]
+    assert [(p.a, p.b) for p in review] == [(("row", 3), ("account", 1))]
+
+
+def test_rows_sharing_a_vat_number_meet_however_many_they_are() -> None:
+    """A warranty file lists a company's 250 vehicles, a row each: one company, however big
+    its block; each row is paired with the few before it, not with all the others."""
+    entities = [entity(n, "ROSSI TRASPORTI", vat=VAT_A) for n in range(250)]
+    pairs = candidate_pairs(entities)
+    assert len(pairs) < 3 * 250 and all(p.score == 1.0 for p in pairs)
+    groups, _ = cluster(entities, pairs)
+    assert len(groups) == 1
+    stored = entity("account", "ROSSI TRASPORTI", vat=VAT_A)
+    pairs = candidate_pairs([*entities, stored], stored={"account"})
+    assert len(cluster([*entities, stored], pairs, stored={"account"})[0]) == 1

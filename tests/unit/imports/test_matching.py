@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.imports.blocking import Entity
+from app.accounts.models import PhoneKind
+from app.imports.blocking import Entity, block_keys
 from app.imports.matching import BatchIndex, EntityCache
 
 
@@ -84,3 +85,36 @@ def test_a_key_the_chunk_itself_crowds_loads_nothing() -> None:
     index.add(2, {"word:015146:verdi"})
     assert set(index.lookup({"word:015146:verdi": 1})[0]) == {1, 2}
     assert index.lookup({"word:015146:verdi": 2}) == ({}, {"word:015146:verdi"})
+
+
+def test_rows_sharing_a_vat_number_do_not_crowd_its_key() -> None:
+    """A chunk with 250 rows of one VAT number (a fleet, a row a vehicle) still finds the
+    account an earlier chunk wrote with it: they are one company, not a crowd."""
+    index = BatchIndex()
+    index.add(7, {"vat:00743110157", "word:015146:rossi"})
+    found, crowded = index.lookup({"vat:00743110157": 250, "word:015146:rossi": 250})
+    assert found == {7: {"vat:00743110157"}} and crowded == {"word:015146:rossi"}
+
+
+def test_invalid_phones_with_the_same_digits_agree() -> None:
+    """A landline that lost its 0 is not valid, but two rows giving the same digits give
+    the same number (and meet on it); a placeholder such as 000000 is no number."""
+    from app.imports.matching import entity_of_record
+    from app.imports.records import Phone, Record
+    from app.imports.scoring import score
+
+    def row(number: int, *phones: str) -> Record:
+        record = Record(number, {}, fields={"company_name": "TRASPORTI VERDI LUIGI",
+                                            "istat_code": "015146"})  # fmt: skip
+        record.phones = [Phone(raw, None, PhoneKind.INVALID) for raw in phones]
+        return record
+
+    a, b = entity_of_record(row(2, "735 2914")), entity_of_record(row(3, "735/2914"))
+    assert len(a.phones) == 1 and a.phones == b.phones
+    assert "same_phone" in score(a, b)[1]
+    assert {k for k in block_keys(a) & block_keys(b) if k.startswith("tel:")}
+    assert entity_of_record(row(4, "000000", "123456", "12")).phones == ()
+    # Two numbers run together in one cell are no number, but not another one either.
+    garbled = entity_of_record(row(5, "0171/114063 / 3497331113"))
+    valid = Entity.of(6, name="TRASPORTI VERDI LUIGI", phones=frozenset({"+390171114063"}))
+    assert "different_phone" not in score(garbled, valid)[1]
