@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
-from app.accounts.models import Account, Opportunity
+from app.accounts.models import Account, AccountSite, Opportunity
 from app.accounts.services import of_zone
 from app.accounts.status import AccountStatus, check_transition
 from app.audit.services import record
@@ -55,9 +55,22 @@ def distributable() -> list[sa.ColumnElement[bool]]:
     return [Account.status == AccountStatus.QUALIFIED, Account.practice.is_(False)]
 
 
+def qualified_site_id() -> sa.ScalarSelect[int | None]:
+    """The site the account's last final call qualified (None: its head office), for a
+    query on ``Account``."""
+    c = CallAttempt
+    return (
+        sa.select(c.site_id)
+        .where(c.account_id == Account.id, c.final.is_(True))
+        .order_by(c.ended_at.desc(), c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
 def candidates(session: Session, zone_id: int | None = None) -> list[Candidate]:
-    """Qualified accounts that no live wave holds, with their latest purchase horizon;
-    only ``zone_id``'s accounts when given."""
+    """Qualified accounts that no live wave holds, with their latest purchase horizon and
+    the place of the site their call qualified; only ``zone_id``'s accounts when given."""
     latest_opportunity = (
         sa.select(Opportunity.account_id, sa.func.max(Opportunity.id).label("id"))
         .group_by(Opportunity.account_id)
@@ -70,14 +83,23 @@ def candidates(session: Session, zone_id: int | None = None) -> list[Candidate]:
         .subquery()
     )
     held = sa.select(WaveAccount.id).where(WaveAccount.account_id == Account.id).exists()
+    # Another site than the head office, when the call qualified one (the head office's
+    # place is the account's own).
+    site = aliased(AccountSite)
+    other_site = sa.and_(
+        site.id == qualified_site_id(), site.account_id == Account.id, ~site.head_office
+    )
     query = (
         sa.select(
             Account.id,
             Account.key,
             Account.salesperson_id,
-            Account.province,
-            Account.postcode,
-            Account.istat_code,
+            sa.case((site.id.is_(None), Account.province), else_=site.province).label("province"),
+            sa.case((site.id.is_(None), Account.postcode), else_=site.postcode).label("postcode"),
+            sa.case((site.id.is_(None), Account.istat_code), else_=site.istat_code).label(
+                "istat_code"
+            ),
+            site.id.label("site_id"),
             Account.dealer_id,
             Opportunity.horizon,
             qualified_at.c.at,
@@ -85,6 +107,7 @@ def candidates(session: Session, zone_id: int | None = None) -> list[Candidate]:
         .outerjoin(latest_opportunity, latest_opportunity.c.account_id == Account.id)
         .outerjoin(Opportunity, Opportunity.id == latest_opportunity.c.id)
         .outerjoin(qualified_at, qualified_at.c.account_id == Account.id)
+        .outerjoin(site, other_site)
         .where(*distributable(), ~held)
     )
     if zone_id is not None:
@@ -98,6 +121,7 @@ def candidates(session: Session, zone_id: int | None = None) -> list[Candidate]:
             postcode=row.postcode,
             istat_code=row.istat_code,
             dealer_id=row.dealer_id,
+            head_office=row.site_id is None,
             horizon=row.horizon.value if row.horizon is not None else "none",
             qualified_at=row.at,
         )
