@@ -127,6 +127,11 @@ class SiteView:
     phones: tuple[AccountPhone, ...] = field(default=(), compare=False)
 
     @property
+    def value(self) -> str:
+        """The site as a form sends it: its id, or "head" for a head office not stored."""
+        return str(self.id) if self.id is not None else "head"
+
+    @property
     def address_line(self) -> str:
         """ "VIA ROMA 12, 06121 Perugia (PG)" """
         p = self.place
