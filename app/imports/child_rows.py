@@ -105,6 +105,10 @@ class ChildRows:
                 self.rows["fleet"].append(
                     {"account_id": account_id, "brand": brand.title()[:60], "vehicle_count": count}
                 )
+        self._flags(account_id, flags)
+        return refs
+
+    def _flags(self, account_id: int, flags: list[Flag]) -> None:
         for flag in flags:
             self.rows["flags"].append(
                 {
@@ -119,7 +123,6 @@ class ChildRows:
             )
             self.report.flags_raised += 1
             self.report.flags_by_reason[flag.reason] += 1
-        return refs
 
     def _sites(self, account_id: int, sites: Sequence[SitePlan]) -> None:
         """The account's new sites; a site beyond its first is counted in the report."""
