@@ -43,6 +43,8 @@ ACCOUNT_FIELDS = (
     "salesperson_id", "status", "do_not_call", "merged_into_id", "notes", "anonymised_at",
     "created_at", "updated_at",
 )  # fmt: skip
+SITE_FIELDS = ("id", "head_office", "street", "house_number", "postcode", "municipality",
+               "province", "istat_code", "created_at")  # fmt: skip
 CONTACT_FIELDS = (
     "id", "full_name", "job_title", "phone", "email", "is_purchasing_manager",
     "call_attempt_id", "created_at", "updated_at",
@@ -75,9 +77,16 @@ def _account_report(session: Session, account: Account) -> dict[str, Any]:
         "generated_at": utcnow(),
         "account": columns(account, ACCOUNT_FIELDS),
         "phones": [
-            {"raw": p.raw, "e164": p.e164, "kind": p.kind, "position": p.position}
+            {
+                "raw": p.raw,
+                "e164": p.e164,
+                "kind": p.kind,
+                "position": p.position,
+                "site_id": p.site_id,
+            }
             for p in account.phones
         ],
+        "sites": [columns(site, SITE_FIELDS) for site in account.sites],
         "contacts": [_contact(session, c) for c in account.contacts],
         "fleet": _fleet(account),
         "opportunities": _opportunities(session, account),
