@@ -69,8 +69,8 @@ class Place:
 
     @property
     def given(self) -> bool:
-        """The row says where: a street, a municipality or a postcode."""
-        return bool(self.street or self.municipality or self.istat_code or self.postcode)
+        """The row says where, if only its province."""
+        return any(self.values().values())
 
     def values(self) -> dict[str, str | None]:
         return {name: getattr(self, name) for name in ADDRESS_FIELDS}

@@ -158,3 +158,10 @@ def test_sources_without_an_address_belong_to_no_site(session, write_csv, do_imp
     ).one()
     assert source.site_id is None
     assert phones_by_site(session, account)[None] == {"+390757777777"}
+
+
+def test_a_row_giving_only_its_province_still_gives_it(session, write_csv, do_import) -> None:
+    only_province = ["C7", "Trasporti Neri", "", "", "", "MI", "", "02 1112223"]
+    do_import(write_csv([HEADER, only_province]))
+    account = the_account(session)
+    assert account.province == "MI" and [s.province for s in sites_of(session, account)] == ["MI"]
