@@ -1,9 +1,11 @@
 """Every model in one namespace, for Alembic, the shell and the tests."""
 
+from app.accounts import sites  # noqa: F401  (a head office's row follows its account)
 from app.accounts.models import (
     Account,
     AccountFlag,
     AccountPhone,
+    AccountSite,
     AccountSource,
     Contact,
     FleetLine,
@@ -42,6 +44,7 @@ __all__ = [
     "AccountFlag",
     "AccountMerge",
     "AccountPhone",
+    "AccountSite",
     "AccountSource",
     "AuditEntry",
     "BoardOutcomeTally",

@@ -144,3 +144,49 @@ def test_the_board_tallies_migration_fills_in_existing_calls(tmp_path):
         assert recounted.handling_seconds == pytest.approx(total.handling_seconds, abs=0.01)
         assert total == replace(recounted, handling_seconds=total.handling_seconds)
         assert (total.final, total.qualified, total.horizons) == (1, 1, {6: 1})
+
+
+def test_the_sites_migration_gives_each_account_its_address_as_head_office(tmp_path):
+    """Accounts from before sites: each gets one site, its address, as its head office, and
+    its phones are that site's."""
+    from datetime import UTC, datetime
+
+    from app.accounts.models import Account, AccountPhone, AccountSite
+
+    app = build_app(f"sqlite:///{tmp_path}/sites.db")
+    with app.app_context():
+        reset_schema(db.engine)
+        flask_migrate.upgrade(revision="5f998abdbf7d")
+        session = db.session
+        stamp = datetime(2026, 6, 30, tzinfo=UTC).replace(tzinfo=None)
+        accounts = sa.table("accounts", *(sa.column(n) for n in (
+            "id", "key", "company_name", "status", "street", "house_number", "postcode",
+            "municipality", "province", "istat_code", "created_at", "updated_at")))  # fmt: skip
+        session.execute(sa.insert(accounts), [
+            dict(id=1, key="K1", company_name="ROSSI", status="ready", street="VIA ROMA",
+                 house_number="12", postcode="06121", municipality="Perugia", province="PG",
+                 istat_code="054039", created_at=stamp, updated_at=stamp),
+            dict(id=2, key="K2", company_name="BIANCHI", status="new", street=None,
+                 house_number=None, postcode=None, municipality=None, province=None,
+                 istat_code=None, created_at=stamp, updated_at=stamp),
+        ])  # fmt: skip
+        phones = sa.table("account_phones", *(sa.column(n) for n in (
+            "account_id", "position", "raw", "e164", "kind")))  # fmt: skip
+        session.execute(sa.insert(phones), [
+            dict(account_id=1, position=0, raw="075 1234567", e164="+390751234567", kind="fixed"),
+            dict(account_id=1, position=1, raw="333 1234567", e164="+393331234567", kind="mobile"),
+        ])  # fmt: skip
+        session.commit()
+        flask_migrate.upgrade()
+
+        sites = session.scalars(sa.select(AccountSite).order_by(AccountSite.account_id)).all()
+        assert [(s.account_id, s.position, s.head_office) for s in sites] == [
+            (1, 0, True), (2, 0, True)]  # fmt: skip
+        rossi = sites[0]
+        assert (rossi.street, rossi.house_number, rossi.postcode, rossi.municipality,
+                rossi.province, rossi.istat_code) == (
+            "VIA ROMA", "12", "06121", "Perugia", "PG", "054039")  # fmt: skip
+        assert {p.site_id for p in session.scalars(sa.select(AccountPhone))} == {rossi.id}
+        assert session.get(Account, 1).sites == [rossi]
+        flask_migrate.downgrade(revision="5f998abdbf7d")
+        assert "account_sites" not in sa.inspect(db.engine).get_table_names()

@@ -22,7 +22,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol
 
+from app.accounts.models import Account
 from app.accounts.phones import PHONE_FIELDS
+from app.accounts.status import AccountStatus, can_transition
 
 # Doubts about where the account is, or whose it is: each one holds it.
 HOLDING_REASONS = frozenset(
@@ -53,3 +55,18 @@ def holds(doubts: Iterable[Doubt], has_callable_phone: bool) -> bool:
         doubt.reason in HOLDING_REASONS or (doubt.field in PHONE_FIELDS and not has_callable_phone)
         for doubt in doubts
     )
+
+
+def hold_or_release(
+    account: Account, stored: list[Doubt], flags: list[Doubt], reachable: bool, now: bool
+) -> None:
+    """Hold an enriched account its doubts now hold, or release one its stored doubts held
+    and new rows answered (a callable number at last); an account held for another reason
+    (an agent found it a duplicate) is left as it is. ``reachable``: it had a callable
+    number; ``now``: it has one with the new rows'."""
+    held_before = holds(stored, reachable)
+    held_now = holds([*stored, *flags], now)
+    if held_now and can_transition(account.status, AccountStatus.TO_REVIEW):
+        account.status = AccountStatus.TO_REVIEW
+    elif held_before and not held_now and account.status == AccountStatus.TO_REVIEW:
+        account.status = AccountStatus.READY

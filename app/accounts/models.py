@@ -1,5 +1,5 @@
-"""Accounts (one per real company), where each came from, and what calls taught us:
-contacts, fleet lines and opportunities."""
+"""Accounts (one per real company), their sites, where each came from, and what calls
+taught us: contacts, fleet lines and opportunities."""
 
 from __future__ import annotations
 
@@ -90,6 +90,9 @@ class Account(Timestamps, db.Model):
     phones: Mapped[list[AccountPhone]] = relationship(
         back_populates="account", cascade="all, delete-orphan", order_by="AccountPhone.position"
     )
+    sites: Mapped[list[AccountSite]] = relationship(
+        back_populates="account", cascade="all, delete-orphan", order_by="AccountSite.position"
+    )
     sources: Mapped[list[AccountSource]] = relationship(
         back_populates="account", cascade="all, delete-orphan"
     )
@@ -117,8 +120,46 @@ class AccountPhone(db.Model):
     raw: Mapped[str] = mapped_column(sa.String(40))  # as the source gave it
     e164: Mapped[str | None] = mapped_column(sa.String(20), index=True)  # None when invalid
     kind: Mapped[PhoneKind] = mapped_column(str_enum(PhoneKind, "phone_kind"))
+    # The site whose row brought the number; None: the company's, shown with the head office.
+    site_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("account_sites.id", ondelete="SET NULL"), index=True
+    )
 
     account: Mapped[Account] = relationship(back_populates="phones")
+
+
+class AccountSite(db.Model):
+    """One place of a company: its head office (*sede legale*) or another site (a branch, a
+    depot) that a source gave at another address under the same company. The account's own
+    address is its head office's, which ``app.accounts.sites`` keeps equal (docs/imports.md,
+    "Sites")."""
+
+    __tablename__ = "account_sites"
+    __table_args__ = (
+        sa.UniqueConstraint("account_id", "position"),
+        # One head office per account.
+        sa.Index(
+            "ix_account_sites_one_head_office",
+            "account_id",
+            unique=True,
+            postgresql_where=sa.text("head_office"),
+            sqlite_where=sa.text("head_office"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(default=0)  # the order the sources gave the sites in
+    head_office: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    street: Mapped[str | None] = mapped_column(sa.String(200))
+    house_number: Mapped[str | None] = mapped_column(sa.String(20))
+    postcode: Mapped[str | None] = mapped_column(sa.String(10))
+    municipality: Mapped[str | None] = mapped_column(sa.String(120))
+    province: Mapped[str | None] = mapped_column(sa.String(40))
+    istat_code: Mapped[str | None] = mapped_column(sa.String(6))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    account: Mapped[Account] = relationship(back_populates="sites")
 
 
 class AccountSource(db.Model):
@@ -139,6 +180,11 @@ class AccountSource(db.Model):
     fingerprint: Mapped[str | None] = mapped_column(sa.String(32), index=True)
     # The account fields whose value this row supplied: the provenance of every value.
     used_fields: Mapped[list[str] | None] = mapped_column(sa.JSON)
+    # The site the row's address is (None: a row without an address, or one imported
+    # before accounts had sites).
+    site_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("account_sites.id", ondelete="SET NULL"), index=True
+    )
     data: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

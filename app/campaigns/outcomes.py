@@ -40,13 +40,15 @@ LABEL_MAX = 60
 # the default set gives to *Duplicato*); "hang_up": the call screen's *Hang up* (F, "fine
 # chiamata"), which ends the talk and starts the wrap-up; "pause": *Pause* on the desk home
 # (the reason list) and *Pause after this call* on the call screen, and *Resume* while
-# paused (one letter for the pause, whichever way it goes).
+# paused (one letter for the pause, whichever way it goes); "site": the call screen's list
+# of the company's sites, which one the call qualified (U, "unità locale").
 DESK_KEYS: Mapping[str, str] = {
     "dial": "t",
     "next": "g",
     "home": access_key("desk.home"),
     "hang_up": "f",
     "pause": "p",
+    "site": "u",
 }
 # The statuses a final outcome may leave an account in.
 FINAL_STATUSES = (S.QUALIFIED, S.NOT_INTERESTED, S.INVALID, S.TO_REVIEW, S.DO_NOT_CALL,

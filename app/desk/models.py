@@ -45,6 +45,9 @@ class CallAttempt(db.Model):
     final: Mapped[bool] = mapped_column(server_default=sa.false())
     horizon_months: Mapped[int | None] = mapped_column(sa.SmallInteger)
     agent_seconds: Mapped[float] = mapped_column(server_default="0")
+    # The site of the account the call qualified (``account_sites.id``; None: the head
+    # office), which distribution routes by (docs/desk.md). A plain id, like the zone's.
+    site_id: Mapped[int | None] = mapped_column()
 
 
 class CallDraft(Timestamps, db.Model):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,22 +25,22 @@ from app.accounts.models import (
     PhoneKind,
 )
 from app.accounts.phones import dialled_phone
+from app.accounts.sites import SiteView, site_of_phone, views
 from app.audit.services import record
 from app.board import tally_writes
 from app.campaigns.calendar import is_callable
 from app.campaigns.models import Campaign, QueueEntry, QueueState
 from app.campaigns.outcomes import OutcomeRule, rules_from_config
 from app.columns import utcnow
+from app.desk.fields import FIELD_PREFIX, MAX_FLEET_ROWS, answers_from_fields, script_fields
 from app.desk.models import CallAttempt, CallDraft
 from app.desk.queue import Ended, LeaseLost, Rescheduled, end_call
 from app.donotcall.services import add_from_call
 from app.scripting.answers import CleanedAnswers, clean_answers, required_missing
 from app.scripting.known import form_fields
 from app.scripting.models import CallScript
-from app.scripting.schema import Q, Script
+from app.scripting.schema import Script
 from app.scripting.services import apply_answers, prefill_answers, script_of
-
-FIELD_PREFIX = "a."
 
 
 class DeskError(ValueError):
@@ -78,6 +79,17 @@ class Call:
     def practice(self) -> bool:
         """A practice call: shown as one, its number not dialable."""
         return self.campaign.practice or self.account.practice
+
+    @cached_property
+    def sites(self) -> list[SiteView]:
+        """The company's sites, head office first, each with its phones."""
+        return views(self.account)
+
+    @property
+    def default_site(self) -> SiteView:
+        """The site the call qualifies unless the agent says otherwise: the one whose number
+        the desk dials, else the head office."""
+        return site_of_phone(self.sites, dialled_phone(self.account))
 
     @property
     def fields(self) -> dict[str, Any]:
@@ -176,22 +188,6 @@ def _call(
     )
 
 
-FLEET_COLUMNS = ("brand", "brand_other", "vehicle_count", "tonnage_class")
-MAX_FLEET_ROWS = 20
-
-
-def script_fields(script: Script, fields: Mapping[str, Any]) -> dict[str, Any]:
-    """Only the form fields the script has (what a browser can send beyond them is dropped)."""
-    names = set()
-    for question in script.questions():
-        key = FIELD_PREFIX + question.id
-        if question.type == Q.FLEET_TABLE:
-            names |= {f"{key}.{n}.{c}" for n in range(MAX_FLEET_ROWS) for c in FLEET_COLUMNS}
-        else:
-            names.add(key)
-    return {k: v for k, v in fields.items() if k in names}
-
-
 def save_draft(
     session: Session, call: Call, fields: Mapping[str, Any], notes: str | None
 ) -> CallDraft:
@@ -203,25 +199,6 @@ def save_draft(
     return call.draft
 
 
-def answers_from_fields(script: Script, fields: Mapping[str, Any]) -> dict[str, Any]:
-    """Turn form fields (``a.<question>`` and ``a.<question>.<row>.<column>``) into raw
-    answers by question id, as ``app.scripting.answers`` cleans them."""
-    answers: dict[str, Any] = {}
-    for question in script.questions():
-        key = FIELD_PREFIX + question.id
-        if question.type == Q.FLEET_TABLE:
-            rows: dict[int, dict[str, Any]] = {}
-            for name, value in fields.items():
-                parts = name.split(".")
-                if len(parts) == 4 and name.startswith(key + ".") and parts[2].isdigit():
-                    rows.setdefault(int(parts[2]), {})[parts[3]] = value
-            if rows:
-                answers[question.id] = [rows[n] for n in sorted(rows)]
-        elif key in fields:
-            answers[question.id] = fields[key]
-    return answers
-
-
 def record_outcome(
     session: Session,
     call: Call,
@@ -231,18 +208,22 @@ def record_outcome(
     notes: str | None,
     client_token: str,
     callback_at: datetime | None = None,
+    site: str | None = None,
     now: datetime | None = None,
 ) -> CallAttempt:
     """Record the call's outcome once, write its answers, and move queue and account on.
+    ``site``: the site of the company the call qualified (the ``value`` of one of
+    ``Call.sites``; None: ``Call.default_site``).
 
     Raises ``AnswersRejected`` when an answer is invalid or, for a qualifying outcome, a
-    required one is missing; ``DeskError`` for an outcome the campaign does not allow or
-    a callback without a future time. Nothing is written then.
+    required one is missing; ``DeskError`` for an outcome the campaign does not allow, a
+    site not the company's, or a callback without a future time. Nothing is written then.
     """
     now = now or utcnow()
     rule = call.rules.get(code)
     if rule is None:
         raise DeskError(_("This outcome is not available in this campaign."))
+    qualified = call.default_site if not site else _site(call, site)
     answers = answers_from_fields(call.script, fields)
     cleaned = clean_answers(call.script, answers)
     _check_answers(call.script, rule, cleaned)
@@ -257,6 +238,7 @@ def record_outcome(
         "answers": dict(cleaned.values),  # what was understood; hidden answers left out
         "notes": notes or None,
         "client_token": client_token,
+        "site_id": qualified.id,
     }
     try:
         ended = _move_on(session, call, rule, now, callback_at, attempt)
@@ -275,6 +257,13 @@ def record_outcome(
            changed=applied.changed if applied else [])  # fmt: skip
     session.flush()
     return recorded
+
+
+def _site(call: Call, value: str) -> SiteView:
+    found = next((site for site in call.sites if site.value == value), None)
+    if found is None:
+        raise DeskError(_("Choose one of this company's sites."))
+    return found
 
 
 def _check_answers(script: Script, rule: OutcomeRule, cleaned: CleanedAnswers) -> None:

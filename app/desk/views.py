@@ -144,9 +144,8 @@ def call(entry_id: int):
     return _render_call(call)
 
 
-def _render_call(
-    call, errors: dict[str, list[str]] | None = None, status: int = 200, callback_at: str = ""
-):
+def _render_call(call, errors: dict[str, list[str]] | None = None, status: int = 200,
+                 callback_at: str = "", chosen_site: str = ""):  # fmt: skip
     form = OutcomeForm(client_token=uuid.uuid4().hex)
     return (
         render_template(
@@ -159,6 +158,7 @@ def _render_call(
             release_form=ReleaseForm(),
             timezone=ROME.key,
             callback_at=callback_at[:16],
+            chosen_site=chosen_site[:20],
             desk_keys=DESK_KEYS,
             state=moments.desk_state(db.session, current_user.id),
             message=beat.line_for(db.session, current_user.id),
@@ -267,6 +267,7 @@ def outcome(entry_id: int):
             notes=notes,
             client_token=token,
             callback_at=callback_time(callback_raw),
+            site=request.form.get("site", "")[:20] or None,
         )
         campaign = call.campaign
         claimed = _next_after(call, pause)
@@ -285,7 +286,7 @@ def outcome(entry_id: int):
             return redirect(url_for("desk.home"))
         errors = exc.errors if isinstance(exc, AnswersRejected) else {}
         call = open_call(db.session, entry_id, current_user.id)
-        return _render_call(call, errors=errors, status=422, callback_at=callback_raw)
+        return _render_call(call, errors, 422, callback_raw, request.form.get("site", ""))
     flash(_("Outcome saved."), "info")
     if claimed is not None:
         return redirect(url_for("desk.call", entry_id=claimed.entry_id))

@@ -10,6 +10,12 @@ An account goes to, in order:
 3. otherwise the active salespeople of that rule's dealer (or of the account's own dealer)
    as a pool, shared fairly when the wave is dealt.
 An account none of these covers is *uncovered*: staff give it an owner by hand.
+
+The place is the site the qualifying call qualified (``Candidate.head_office`` False for a
+site other than the head office). The owner follows the company's head office: a call that
+qualified another site goes by that site's territory (the rule's salesperson, then its
+dealer's pool, where the owner comes first if the owner is one of that pool), and to the
+owner only where no rule covers the site.
 """
 
 from __future__ import annotations
@@ -38,6 +44,8 @@ class Candidate:
     postcode: str | None = None
     istat_code: str | None = None
     dealer_id: int | None = None
+    # The place above is the head office's (the account's address), or another site's.
+    head_office: bool = True
 
 
 @dataclass(frozen=True)
@@ -87,13 +95,18 @@ class Territory:
         return None
 
     def route(self, candidate: Candidate) -> Route | None:
-        if candidate.owner_id is not None and candidate.owner_id in self._active:
-            return Route(OWNER, salesperson_id=candidate.owner_id)
+        owner = candidate.owner_id if candidate.owner_id in self._active else None
+        if owner is not None and candidate.head_office:
+            return Route(OWNER, salesperson_id=owner)
         rule = self.rule_for(candidate)
         if rule is not None and rule.salesperson_id in self._active:
             return Route(RULE, salesperson_id=rule.salesperson_id)
+        if rule is None and owner is not None:  # another site, which no rule covers
+            return Route(OWNER, salesperson_id=owner)
         dealer_id = rule.dealer_id if rule is not None else candidate.dealer_id
         pool = self._pools.get(dealer_id or 0, ())
+        if owner is not None and owner in pool:  # another site in the owner's own pool
+            return Route(OWNER, salesperson_id=owner)
         if pool:
             return Route(DEALER, pool=pool)
         return None

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import Account
+from app.accounts.sites import SiteView, qualified_site, views
 from app.campaigns.models import Campaign
 from app.desk.models import CallAttempt
 from app.distribution.models import Wave, WaveAccount
@@ -20,6 +21,7 @@ from app.distribution.sheets import (
     FleetItem,
     Pack,
     Recipient,
+    SiteItem,
     WaveInfo,
 )
 from app.scripting.models import CallScript
@@ -104,6 +106,7 @@ def _sheets(session: Session, account_ids: list[int]) -> dict[int, AccountSheet]
             .where(Account.id.in_(chunk))
             .options(
                 selectinload(Account.phones),
+                selectinload(Account.sites),
                 selectinload(Account.contacts),
                 selectinload(Account.fleet),
                 selectinload(Account.opportunities),
@@ -140,8 +143,8 @@ def script_choices(session: Session, script_ids: set[int]) -> dict[int, tuple[Ch
 
 
 def _qualifying_calls(session: Session, account_ids: list[int]) -> dict[int, tuple]:
-    """Account id -> (ended_at, agent name, campaign code, notes, script version id) of its
-    last final call."""
+    """Account id -> (ended_at, agent name, campaign code, notes, script version id, site
+    id) of its last final call."""
     query = (
         sa.select(
             CallAttempt.account_id,
@@ -150,11 +153,12 @@ def _qualifying_calls(session: Session, account_ids: list[int]) -> dict[int, tup
             Campaign.code,
             CallAttempt.notes,
             CallAttempt.call_script_id,
+            CallAttempt.site_id,
         )
         .join(User, User.id == CallAttempt.agent_id)
         .join(Campaign, Campaign.id == CallAttempt.campaign_id)
         .where(CallAttempt.account_id.in_(account_ids), CallAttempt.final.is_(True))
-        .order_by(CallAttempt.account_id, CallAttempt.ended_at)
+        .order_by(CallAttempt.account_id, CallAttempt.ended_at, CallAttempt.id)
     )
     return {row[0]: tuple(row[1:]) for row in session.execute(query)}  # the last one wins
 
@@ -176,7 +180,10 @@ def _sheet(
     places: dict[str, dict[int, tuple]],
     choices: tuple[ChoiceLabel, ...],
 ) -> AccountSheet:
-    ended_at, agent, campaign, call_notes, _script = call or (None, None, None, None, None)
+    ended_at, agent, campaign, call_notes, _script, site_id = call or (None,) * 6
+    sites = views(account)
+    here = qualified_site(sites, site_id)
+    others = [site for site in sites if site is not here]
     opportunity = max(account.opportunities, key=lambda o: o.id, default=None)
     contacts = sorted(account.contacts, key=lambda c: (not c.is_purchasing_manager, c.id))
     fleet = sorted(account.fleet, key=lambda f: (-f.vehicle_count, f.brand.casefold(), f.id))
@@ -189,13 +196,8 @@ def _sheet(
         legal_form=account.legal_form,
         vat_number=account.vat_number,
         tax_code=account.tax_code,
-        street=account.street,
-        house_number=account.house_number,
-        postcode=account.postcode,
-        municipality=account.municipality,
-        province=account.province,
-        istat_code=account.istat_code,
-        phones=tuple(p.e164 or p.raw for p in account.phones),
+        **here.place.values(),
+        phones=tuple(p.e164 or p.raw for site in (here, *others) for p in site.phones),
         email=account.email,
         tonnage_class=account.tonnage_class.value if account.tonnage_class else None,
         fleet=tuple(
@@ -218,4 +220,15 @@ def _sheet(
         dealer_code=dealer[0],
         dealer_name=dealer[1],
         choices=choices,
+        head_office=here.head_office,
+        site_phones=tuple(p.e164 or p.raw for p in here.phones),
+        other_sites=tuple(_site_item(site) for site in others),
+    )
+
+
+def _site_item(site: SiteView) -> SiteItem:
+    return SiteItem(
+        **site.place.values(),
+        head_office=site.head_office,
+        phones=tuple(p.e164 or p.raw for p in site.phones),
     )

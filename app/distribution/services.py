@@ -19,12 +19,11 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Account, Opportunity
+from app.accounts.models import Account
 from app.accounts.services import of_zone
 from app.accounts.status import AccountStatus, check_transition
 from app.audit.services import record
 from app.columns import utcnow
-from app.desk.models import CallAttempt
 from app.distribution.assignment import (
     HORIZON_ORDER,
     Candidate,
@@ -35,6 +34,7 @@ from app.distribution.assignment import (
     urgency,
 )
 from app.distribution.models import ExportRun, ExportStatus, Wave, WaveAccount, WaveStatus
+from app.distribution.waiting import candidates, distributable
 from app.jobs.models import JobRun, JobStatus
 from app.jobs.runner import reconcile
 from app.territory.models import Salesperson, TerritoryRule
@@ -47,62 +47,6 @@ LIVE_EXPORT = (ExportStatus.QUEUED, ExportStatus.RUNNING)
 
 class DistributionError(ValueError):
     """A wave action that cannot be done now; the message says why, for the page."""
-
-
-def distributable() -> list[sa.ColumnElement[bool]]:
-    """What an account handed to a salesperson must be: qualified, and a real company (a
-    practice account, qualified on a practice call, never reaches the sales force)."""
-    return [Account.status == AccountStatus.QUALIFIED, Account.practice.is_(False)]
-
-
-def candidates(session: Session, zone_id: int | None = None) -> list[Candidate]:
-    """Qualified accounts that no live wave holds, with their latest purchase horizon;
-    only ``zone_id``'s accounts when given."""
-    latest_opportunity = (
-        sa.select(Opportunity.account_id, sa.func.max(Opportunity.id).label("id"))
-        .group_by(Opportunity.account_id)
-        .subquery()
-    )
-    qualified_at = (
-        sa.select(CallAttempt.account_id, sa.func.max(CallAttempt.ended_at).label("at"))
-        .where(CallAttempt.final.is_(True))
-        .group_by(CallAttempt.account_id)
-        .subquery()
-    )
-    held = sa.select(WaveAccount.id).where(WaveAccount.account_id == Account.id).exists()
-    query = (
-        sa.select(
-            Account.id,
-            Account.key,
-            Account.salesperson_id,
-            Account.province,
-            Account.postcode,
-            Account.istat_code,
-            Account.dealer_id,
-            Opportunity.horizon,
-            qualified_at.c.at,
-        )
-        .outerjoin(latest_opportunity, latest_opportunity.c.account_id == Account.id)
-        .outerjoin(Opportunity, Opportunity.id == latest_opportunity.c.id)
-        .outerjoin(qualified_at, qualified_at.c.account_id == Account.id)
-        .where(*distributable(), ~held)
-    )
-    if zone_id is not None:
-        query = query.where(of_zone(zone_id))
-    return [
-        Candidate(
-            account_id=row.id,
-            key=row.key,
-            owner_id=row.salesperson_id,
-            province=row.province,
-            postcode=row.postcode,
-            istat_code=row.istat_code,
-            dealer_id=row.dealer_id,
-            horizon=row.horizon.value if row.horizon is not None else "none",
-            qualified_at=row.at,
-        )
-        for row in session.execute(query)
-    ]
 
 
 def territory(session: Session) -> Territory:

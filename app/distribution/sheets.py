@@ -30,6 +30,45 @@ class ContactItem:
     is_purchasing_manager: bool = False
 
 
+def printed_address(street: str | None, number: str | None) -> tuple[str | None, str | None]:
+    """(street, house number) to print: as stored, except that a street which already ends
+    with the house number (the desk's prefill may put "Via Verdi 137" in the street and
+    "137" in the number) gives it up, so no file prints "Via Verdi 137 137"."""
+    if street and number:
+        *rest, last = street.split() or [""]
+        if rest and last.casefold() == number.strip().casefold():
+            return " ".join(rest).rstrip(" ,") or None, number
+    return street, number
+
+
+@dataclass(frozen=True)
+class SiteItem:
+    """Another site of the account than the one its address columns give."""
+
+    street: str | None = None
+    house_number: str | None = None
+    postcode: str | None = None
+    municipality: str | None = None
+    province: str | None = None
+    istat_code: str | None = None
+    head_office: bool = False
+    phones: tuple[str, ...] = ()  # E.164 where valid
+
+    @property
+    def address(self) -> tuple[str | None, str | None]:
+        return printed_address(self.street, self.house_number)
+
+    def line(self, *, written: bool) -> str:
+        """ "Via Roma 12, 06121 Perugia (PG)"; ``written``: the street as people read it."""
+        street, number = self.address
+        if written and street:
+            street = written_name(street)
+        town = " ".join(part for part in (self.postcode, self.municipality) if part)
+        if self.province:
+            town = f"{town} ({self.province})".strip()
+        return ", ".join(p for p in (" ".join(q for q in (street, number) if q), town) if p)
+
+
 @dataclass(frozen=True)
 class ChoiceLabel:
     """A choice of the script the account was qualified with: what a coded answer means.
@@ -44,7 +83,9 @@ class ChoiceLabel:
 
 @dataclass(frozen=True)
 class AccountSheet:
-    """One qualified account, with everything the calls captured."""
+    """One qualified account, with everything the calls captured. Its address is the site
+    the qualifying call qualified (the head office unless the agent chose another); the
+    company's other sites follow, each with its phones."""
 
     key: str  # the account's stable key: the external id in the CRM
     company_name: str
@@ -57,7 +98,7 @@ class AccountSheet:
     municipality: str | None = None
     province: str | None = None
     istat_code: str | None = None
-    phones: tuple[str, ...] = ()  # E.164 where valid, else as the source gave them
+    phones: tuple[str, ...] = ()  # E.164 where valid, else as given; the site's own first
     email: str | None = None
     tonnage_class: str | None = None
     fleet: tuple[FleetItem, ...] = ()
@@ -74,6 +115,9 @@ class AccountSheet:
     dealer_code: str | None = None
     dealer_name: str | None = None
     choices: tuple[ChoiceLabel, ...] = ()  # of the qualifying call's script
+    head_office: bool = True  # the address above is the head office's (else another site's)
+    site_phones: tuple[str, ...] = ()  # that site's own phones (the first of ``phones``)
+    other_sites: tuple[SiteItem, ...] = ()  # the head office first
 
     def choice(self, field: str, value: str) -> ChoiceLabel | None:
         """The choice ``value`` stands for: its code, or one of its labels typed as text."""
@@ -85,15 +129,8 @@ class AccountSheet:
 
     @property
     def address(self) -> tuple[str | None, str | None]:
-        """(street, house number) to print: as stored, except that a street which already
-        ends with the house number (the desk's prefill may put "Via Verdi 137" in the street
-        and "137" in the number) gives it up, so no file prints "Via Verdi 137 137"."""
-        street, number = self.street, self.house_number
-        if street and number:
-            *rest, last = street.split() or [""]
-            if rest and last.casefold() == number.strip().casefold():
-                return " ".join(rest).rstrip(" ,") or None, number
-        return street, number
+        """(street, house number) to print (``printed_address``)."""
+        return printed_address(self.street, self.house_number)
 
     @property
     def address_line(self) -> str | None:

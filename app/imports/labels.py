@@ -18,6 +18,7 @@ IMPORT_FIELD_LABELS = {
     "postcode": _l("Postcode (CAP)"),
     "municipality": _l("Municipality"),
     "province": _l("Province"),
+    "site_kind": _l("Kind of site (head office, branch)"),
     "vat_number": _l("VAT number"),
     "tax_code": _l("Tax code"),
     "phone": _l("Phone"),

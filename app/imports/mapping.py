@@ -31,6 +31,8 @@ SYNONYMS: dict[str, str] = {
     **dict.fromkeys(["cap", "c a p", "postcode", "zip"], "postcode"),
     **dict.fromkeys(["comune", "citta", "localita", "city", "municipality"], "municipality"),
     **dict.fromkeys(["provincia", "prov", "pr", "sigla provincia", "province"], "province"),
+    **dict.fromkeys(["tipo sede", "tipologia sede", "tipo indirizzo", "site type", "site kind"],
+                    "site_kind"),
     **dict.fromkeys(["partita iva", "p iva", "piva", "iva", "vat", "vat number"], "vat_number"),
     **dict.fromkeys(["codice fiscale", "cod fiscale", "cod fisc", "c fiscale", "cf", "c f",
                      "tax code"], "tax_code"),

@@ -98,6 +98,7 @@ class Report:
     fields_corrected: int = 0
     accounts_created: int = 0
     accounts_updated: int = 0
+    sites_added: int = 0  # an address of a known company beside its first (docs/imports.md)
     duplicates_merged: int = 0
     duplicates_to_review: int = 0
     flags_raised: int = 0

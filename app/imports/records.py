@@ -29,12 +29,14 @@ from app.accounts.normalise.location import clean_location
 from app.accounts.normalise.municipality import MunicipalityIndex
 from app.accounts.normalise.phone import read_phone
 from app.accounts.phones import PHONE_FIELDS
+from app.accounts.sites import site_kind
 
 # Fields a column can be mapped to, in the order the mapping page lists them.
 FIELDS = (
     "source_id", "company_name", "legal_form", "street", "house_number", "postcode",
-    "municipality", "province", "vat_number", "tax_code", "phone", "phone_2", "mobile",
-    "email", "tonnage_class", "vehicle_count", "brand", "last_purchase", "salesperson", "notes",
+    "municipality", "province", "site_kind", "vat_number", "tax_code", "phone", "phone_2",
+    "mobile", "email", "tonnage_class", "vehicle_count", "brand", "last_purchase",
+    "salesperson", "notes",
 )  # fmt: skip
 REQUIRED = ("company_name",)
 # Several numbers in one cell: "02 1234567 / 333 1234567", "021234567; 3331234567". A
@@ -134,6 +136,9 @@ def make_record(
         record.facts["source_id"] = get("source_id") or ""
     if get("salesperson"):
         record.facts["salesperson"] = get("salesperson") or ""
+    kind = site_kind(get("site_kind"))  # the row's site is the head office, or another
+    if kind:
+        record.facts["site_kind"] = kind
     if get("notes"):
         record.fields["notes"] = get("notes")
     record.rejected = _too_long(record)

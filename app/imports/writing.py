@@ -6,6 +6,10 @@ Here new accounts are inserted in one ``INSERT ... RETURNING`` per chunk and the
 sources, corrections and flags in plain multi-row inserts; stored accounts that are
 enriched are loaded once, in chunks, with what they already have. The rows attached to
 the accounts are gathered in ``child_rows``; a group's values chosen in ``combining``.
+
+Sites: a group's rows at different addresses become the sites of its account (a new
+account's in ``_create``, a stored one's in ``_enrich``), planned by
+``combining.plan_sites``; the account's address is its head office's.
 """
 
 from __future__ import annotations
@@ -17,18 +21,35 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.accounts.holds import holds
+from app.accounts.holds import hold_or_release, holds
 from app.accounts.keys import new_account_key
-from app.accounts.models import Account, AccountFlag, AccountPhone, FlagStatus, FleetLine
+from app.accounts.models import (
+    Account,
+    AccountFlag,
+    AccountPhone,
+    AccountSite,
+    FlagStatus,
+    FleetLine,
+)
+from app.accounts.normalise.changes import Flag
 from app.accounts.phones import is_callable_number
-from app.accounts.status import AccountStatus, can_transition
+from app.accounts.sites import Place
+from app.accounts.status import AccountStatus
 from app.columns import utcnow
 from app.imports import matching
 from app.imports.blocking import block_keys
 from app.imports.bulk import insert_rows
-from app.imports.child_rows import ChildRows
+from app.imports.child_rows import ChildRows, SiteRef, stored_sites
 from app.imports.clustering import cluster
-from app.imports.combining import ACCOUNT_FIELDS, conflicts, merged_values, standing_flags
+from app.imports.combining import (
+    ACCOUNT_FIELDS,
+    SitePlan,
+    conflicts,
+    head_office,
+    merged_values,
+    plan_sites,
+    standing_flags,
+)
 from app.imports.dedupe import match
 from app.imports.fellegi_sunter import Model
 from app.imports.models import DuplicatePair, ImportBatch, PairStatus
@@ -62,6 +83,7 @@ class Writer:
         # Estimated on the first chunk, then kept: every chunk of a batch weighs alike.
         self.model: Model | None = None
         self.account_of_row: dict[int, int] = {}
+        self.site_of_row: dict[int, SiteRef] = {}
         self.keys: dict[int, set[str]] = {}
         self.children = ChildRows(session, batch, report, utcnow())
         self.owners = Owners.load(session)  # the salespeople's codes, once for the batch
@@ -79,7 +101,7 @@ class Writer:
         chunk; ``twin_accounts``: row -> the account an identical row of an earlier chunk
         went to, with its fingerprint. Both only add a source to that account."""
         self.children.originals = originals
-        self.account_of_row = {}
+        self.account_of_row, self.site_of_row = {}, {}
         for record in records:
             self.owners.resolve(record)
         fingerprints = {r.row_number: r.fingerprint for r in records}
@@ -91,8 +113,8 @@ class Writer:
         new_groups, enrich = self._place(groups, records)
         self._create(new_groups)
         self._enrich(enrich)
-        for row, first in twins.items():
-            self.children.source(self.account_of_row[first], row, [])
+        for row, first in twins.items():  # the same row: the same site
+            self.children.source(self.account_of_row[first], row, [], self.site_of_row.get(first))
         for row, (account_id, _) in (twin_accounts or {}).items():
             self.children.source(account_id, row, [])
         self.children.insert()
@@ -169,8 +191,10 @@ class Writer:
         for part in matching.chunks(groups, CHUNK):
             rows, plans = [], []
             for records in part:
-                values, used = merged_values(records)
-                flags = standing_flags(records, values)
+                sites, site_of_row = plan_sites(records)
+                head = head_office(sites)
+                values, used = merged_values(records, head.rows if head else [])
+                flags = standing_flags(records, values, _site_values(site_of_row))
                 if len(records) > 1:  # a row alone agrees with itself
                     flags += conflicts(records, values)
                 held = holds(flags, _reachable(records))
@@ -186,7 +210,7 @@ class Writer:
                         "updated_at": now,
                     }
                 )
-                plans.append((records, used, flags))
+                plans.append((records, used, flags, sites, site_of_row))
             # Plain executemany, then the ids by key: SQLite can only return ids in the
             # order of the rows by inserting them one at a time.
             table = Account.__table__
@@ -195,7 +219,8 @@ class Writer:
             query = sa.select(table.c.key, table.c.id).where(table.c.key.in_(keys))
             id_of = {key: account_id for key, account_id in self.session.execute(query)}
             ids = [id_of[key] for key in keys]
-            for account_id, row, (records, used, flags) in zip(ids, rows, plans, strict=True):
+            for account_id, row, plan in zip(ids, rows, plans, strict=True):
+                records, used, flags, sites, site_of_row = plan
                 for record in records:
                     self.account_of_row[record.row_number] = account_id
                 self._remember(account_id, records)
@@ -204,16 +229,19 @@ class Writer:
                 self.cache.put(
                     matching.entity_of_account(account_id, row, phones, doubtful, checked=True)
                 )
-                self.children.add(account_id, records, used, flags, set(), set())
+                self.site_of_row |= self.children.add(
+                    account_id, records, used, flags, set(), set(), sites, site_of_row
+                )
             self.report.accounts_created += len(ids)
             self.children.insert()
 
     def _enrich(self, plans: dict[int, list[Record]]) -> None:
         """Fill what stored accounts lack; a value they have is kept (a person or a call
-        may have confirmed it); the rows' other values stay in their sources."""
+        may have confirmed it); the rows' other values stay in their sources. A row at an
+        address the account does not have adds a site, not a new address."""
         for part in matching.chunks(sorted(plans), CHUNK):
             self.cache.forget(part)
-            accounts = self.session.scalars(sa.select(Account).where(Account.id.in_(part)))
+            accounts = list(self.session.scalars(sa.select(Account).where(Account.id.in_(part))))
             phones: dict[int, set[str]] = defaultdict(set)
             reachable: set[int] = set()  # accounts with a callable phone already
             for account_id, raw, e164, kind in self.session.execute(
@@ -238,49 +266,86 @@ class Writer:
                 )
             ):
                 brands[account_id].add(brand.upper())
+            stored = stored_sites(self.session, part)
             for account in accounts:
                 records = plans[account.id]
-                values, used = merged_values(records)
-                filled: dict[int, list[str]] = defaultdict(list)
-                for name, value in values.items():
-                    newer = (
-                        name == "last_purchase_on"
-                        and value
-                        and (account.last_purchase_on is None or value > account.last_purchase_on)
-                    )
-                    if value and (newer or not getattr(account, name)):
-                        setattr(account, name, value)
-                        for number, fields in used.items():
-                            if name in fields:
-                                filled[number].append(name)
-                if values.get("istat_code") and account.istat_reference_date is None:
-                    account.istat_reference_date = self.reference_date
-                kept = {name: getattr(account, name) for name in ACCOUNT_FIELDS}
-                flags = standing_flags(records, kept) + conflicts(records, kept)
+                sites, site_of_row, moved = self._sites(
+                    account, records, stored.get(account.id, [])
+                )
+                flags, filled = self._fill(account, records, sites, site_of_row, moved=moved)
                 had = account.id in reachable
-                self._hold(account, doubts[account.id], flags, had, had or _reachable(records))
-                self.children.add(account.id, records, filled, flags, phones[account.id],
-                               brands[account.id])  # fmt: skip
+                hold_or_release(account, doubts[account.id], flags, had, had or _reachable(records))
+                self.site_of_row |= self.children.add(
+                    account.id, records, filled, flags, phones[account.id],
+                    brands[account.id], sites, site_of_row,
+                )  # fmt: skip
                 self._remember(account.id, records)
                 if account.id <= self.stored_max_id:
                     self.report.accounts_updated += 1
             self.session.flush()
             self.children.insert()
 
-    @staticmethod
-    def _hold(
-        account: Account, stored: list[AccountFlag], flags: list[Any], reachable: bool, now: bool
-    ) -> None:
-        """Hold an enriched account its doubts now hold (``holds``), or release one its
-        stored doubts held and the rows answered (a callable number at last); an account
-        held for another reason (an agent found it a duplicate) is left as it is.
-        ``reachable``: it had a callable number; ``now``: it has one with the rows'."""
-        held_before = holds(stored, reachable)
-        held_now = holds([*stored, *flags], now)
-        if held_now and can_transition(account.status, AccountStatus.TO_REVIEW):
-            account.status = AccountStatus.TO_REVIEW
-        elif held_before and not held_now and account.status == AccountStatus.TO_REVIEW:
-            account.status = AccountStatus.READY
+    def _sites(
+        self, account: Account, records: list[Record], stored: list[SitePlan]
+    ) -> tuple[list[SitePlan], dict[int, SitePlan], bool]:
+        """The stored account's sites after ``records``, and whether the head office moved
+        (a source named another site so). That move, and what the rows filled in on stored
+        sites, are written now: before the account's own address changes, which its head
+        office's row follows."""
+        own = Place.of(account)
+        if not stored and own.given:  # an account from before sites, or made by hand
+            stored = [SitePlan(own, 0, head_office=True, stored=own)]
+        before = next((plan for plan in stored if plan.head_office), None)
+        sites, site_of_row = plan_sites(records, stored)
+        head = head_office(sites)
+        table = AccountSite.__table__
+        if before is not None and head is not before and before.id is not None:
+            self.session.execute(
+                table.update().where(table.c.id == before.id).values(head_office=False)
+            )
+        for plan in sites:
+            if plan.id is not None and (plan.changed or plan.head_office != (plan is before)):
+                self.session.execute(
+                    table.update()
+                    .where(table.c.id == plan.id)
+                    .values(head_office=plan.head_office, **plan.place.values())
+                )
+        return sites, site_of_row, before is not None and head is not before
+
+    def _fill(
+        self,
+        account: Account,
+        records: list[Record],
+        sites: list[SitePlan],
+        site_of_row: dict[int, SitePlan],
+        *,
+        moved: bool,
+    ) -> tuple[list[Flag], dict[int, list[str]]]:
+        """Fill what the account lacks from ``records``, its address from its head office's
+        rows (the head office's address whole when a source ``moved`` it); its standing
+        flags and the fields each row supplied."""
+        head = head_office(sites)
+        values, used = merged_values(records, head.rows if head else [])
+        filled: dict[int, list[str]] = defaultdict(list)
+        for name, value in values.items():
+            newer = (
+                name == "last_purchase_on"
+                and value
+                and (account.last_purchase_on is None or value > account.last_purchase_on)
+            )
+            if value and (newer or not getattr(account, name)):
+                setattr(account, name, value)
+                for number, fields in used.items():
+                    if name in fields:
+                        filled[number].append(name)
+        if moved and head is not None:
+            for name, value in head.place.values().items():
+                setattr(account, name, value)
+        if values.get("istat_code") and account.istat_reference_date is None:
+            account.istat_reference_date = self.reference_date
+        kept = {name: getattr(account, name) for name in ACCOUNT_FIELDS}
+        flags = standing_flags(records, kept, _site_values(site_of_row))
+        return flags + conflicts(records, kept), filled
 
     def _review(self, pairs: Iterable[Pair]) -> None:
         wanted: dict[tuple[int, int], Pair] = {}
@@ -319,3 +384,7 @@ class Writer:
 def _reachable(records: list[Record]) -> bool:
     """Whether the rows give a number an agent may call."""
     return any(is_callable_number(p.e164, p.kind) for r in records for p in r.phones)
+
+
+def _site_values(site_of_row: dict[int, SitePlan]) -> dict[int, dict[str, Any]]:
+    return {number: plan.place.values() for number, plan in site_of_row.items()}

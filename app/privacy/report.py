@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.labels import horizon_label, tonnage_label
 from app.accounts.models import Account, AccountFlag, AccountSource, Contact
+from app.accounts.sites import ADDRESS_FIELDS
 from app.audit.models import AuditEntry
 from app.board.models import QualityCheck
 from app.campaigns.models import Campaign, QueueEntry
@@ -43,6 +44,8 @@ ACCOUNT_FIELDS = (
     "salesperson_id", "status", "do_not_call", "merged_into_id", "notes", "anonymised_at",
     "created_at", "updated_at",
 )  # fmt: skip
+PHONE_FIELDS = ("raw", "e164", "kind", "position", "site_id")
+SITE_FIELDS = ("id", "head_office", *ADDRESS_FIELDS, "created_at")
 CONTACT_FIELDS = (
     "id", "full_name", "job_title", "phone", "email", "is_purchasing_manager",
     "call_attempt_id", "created_at", "updated_at",
@@ -74,10 +77,8 @@ def _account_report(session: Session, account: Account) -> dict[str, Any]:
         "subject": {"kind": "account", "id": account.id, "key": account.key},
         "generated_at": utcnow(),
         "account": columns(account, ACCOUNT_FIELDS),
-        "phones": [
-            {"raw": p.raw, "e164": p.e164, "kind": p.kind, "position": p.position}
-            for p in account.phones
-        ],
+        "phones": [columns(p, PHONE_FIELDS) for p in account.phones],
+        "sites": [columns(site, SITE_FIELDS) for site in account.sites],
         "contacts": [_contact(session, c) for c in account.contacts],
         "fleet": _fleet(account),
         "opportunities": _opportunities(session, account),

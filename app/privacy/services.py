@@ -23,6 +23,7 @@ from app.accounts.models import (
     Account,
     AccountFlag,
     AccountPhone,
+    AccountSite,
     AccountSource,
     Contact,
     Opportunity,
@@ -221,6 +222,13 @@ def _scrub_children(session: Session, ids: list[int], removed: Removed) -> None:
     entries = sa.select(QueueEntry.id).where(QueueEntry.account_id.in_(ids))
     statements = {
         "phones": sa.delete(AccountPhone).where(AccountPhone.account_id.in_(ids)),
+        # A site keeps its town (statistics, routing), not its street: as the account.
+        "sites": sa.update(AccountSite)
+        .where(
+            AccountSite.account_id.in_(ids),
+            sa.or_(AccountSite.street.is_not(None), AccountSite.house_number.is_not(None)),
+        )
+        .values(street=None, house_number=None),
         "contacts": sa.delete(Contact).where(Contact.account_id.in_(ids)),
         "drafts": sa.delete(CallDraft).where(CallDraft.queue_entry_id.in_(entries)),
         "source_rows": sa.update(AccountSource)

@@ -2,7 +2,8 @@
 
 The survivor (the older account) keeps its values and takes from the other what it lacks;
 the other account's phones, sources, contacts, fleet, opportunities, calls and open flags
-move to the survivor, and the other account is marked MERGED (it is kept: its key still
+move to the survivor, and its sites the survivor does not have become the survivor's other
+sites (``site_moves``), and the other account is marked MERGED (it is kept: its key still
 finds the survivor). Everything moved, and every value the survivor took, is written in the
 merge's snapshot, so that ``undo`` puts each back where it was, unless a person changed
 that value since (then the newer value stays).
@@ -33,6 +34,7 @@ from app.columns import utcnow
 from app.desk.models import CallAttempt
 from app.imports.combining import ACCOUNT_FIELDS
 from app.imports.models import AccountMerge, DuplicatePair, PairStatus
+from app.workspace.site_moves import move_back, move_sites
 
 # Rows that belong to the company, moved with it: snapshot name -> model.
 CHILDREN: dict[str, Any] = {
@@ -108,7 +110,9 @@ def merge_accounts(
         for row in rows:
             row.account_id = survivor.id
         moved[name] = [row.id for row in rows]
-    snapshot = {"taken": taken, "moved": moved, "merged_status": merged.status.value}
+    sites = move_sites(session, survivor, merged)  # those the survivor lacks: other sites
+    snapshot = {"taken": taken, "moved": moved, "sites": sites,
+                "merged_status": merged.status.value}  # fmt: skip
     merged.status = AccountStatus.MERGED
     merged.merged_into_id = survivor.id
     merge = AccountMerge(
@@ -176,6 +180,7 @@ def undo_merge(session: Session, merge: AccountMerge, *, user_id: int | None) ->
                 .where(model.id.in_(ids), model.account_id == survivor.id)
                 .values(account_id=merged.id)
             )
+    move_back(session, merged, snapshot.get("sites", {}))
     merged.status = AccountStatus(snapshot["merged_status"])
     merged.merged_into_id = None
     merge.undone_at, merge.undone_by_id = utcnow(), user_id

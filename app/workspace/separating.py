@@ -28,6 +28,7 @@ from app.accounts.models import (
     Account,
     AccountFlag,
     AccountPhone,
+    AccountSite,
     AccountSource,
     FlagStatus,
     FleetLine,
@@ -143,6 +144,7 @@ def separate(
     _give_back(old, source, record, remaining, others)
     moved_phones = _move_phones(session, old, new, record, remaining)
     _move_fleet(session, old, new, record, remaining)
+    _leave_site(session, source)
     source.account_id = new.id
     source.used_fields = [name for name in ACCOUNT_FIELDS if record.fields.get(name)]
     _move_corrections(session, source, old.id, new.id)
@@ -278,6 +280,21 @@ def _give_back(
                 other.used_fields = sorted({*(other.used_fields or []), name})
 
 
+def _leave_site(session: Session, source: AccountSource) -> None:
+    """The row's site leaves the old account with it when no other row is at it and it is
+    not the head office (its numbers left it already); the row is the new account's head
+    office's, which is the new account's address."""
+    site_id, source.site_id = source.site_id, None
+    if site_id is None:
+        return
+    others = sa.select(AccountSource.id).where(
+        AccountSource.site_id == site_id, AccountSource.id != source.id
+    )
+    site = session.get(AccountSite, site_id)
+    if site is not None and not site.head_office and session.scalar(others.limit(1)) is None:
+        session.delete(site)
+
+
 def _phone_keys(records: Sequence[Record]) -> set[str]:
     return {key for r in records for p in r.phones for key in (p.raw, p.e164) if key}
 
@@ -294,6 +311,7 @@ def _move_phones(
         match = next((p for p in stored if _same_phone(p, phone.raw, phone.e164)), None)
         if match is not None and not ({match.raw, match.e164} & theirs) and len(stored) > 1:
             match.account_id, match.position = new.id, position
+            match.site_id = None  # the new account's own: its head office's
             stored.remove(match)
             moved += 1
         else:

@@ -35,6 +35,7 @@ class RowKind(enum.StrEnum):
     CONTACTS = "contacts"  # one per contact of each account
     OPPORTUNITIES = "opportunities"  # one per account with a dated purchase horizon
     FLEET = "fleet"  # one per fleet line (brand, tonnage class) of each account
+    SITES = "sites"  # one per site of each account, the one the call qualified first
 
 
 GUARD = "guard"  # a column's third element: neutralise its formulas
@@ -67,8 +68,11 @@ ACCOUNT_FIELDS = {
     "account.municipality": "Municipality",
     "account.province": "Province code (MI, TO ...)",
     "account.istat_code": "ISTAT code of the municipality",
-    "account.phone": "Main phone: the first one, E.164 where valid (+39...)",
-    "account.phones": 'All phones, separated by ", "',
+    "account.phone": "Main phone: the site's first, E.164 where valid (+39...)",
+    "account.phones": 'All phones, the site\'s first, separated by ", "',
+    "account.site": "Which site the address is: head_office, or other_site (the call qualified it)",
+    "account.site_label": 'That site in words ("Sede principale", "Altra sede")',
+    "account.other_sites": 'The company\'s other sites, "; " between them, with their phones',
     "account.email": "Company email",
     "account.tonnage_class": "Tonnage class code (lt_3_5, 3_5_7_5, 7_5_16, gt_16)",
     "account.tonnage_class_label": "Tonnage class as people read it, in the export's language",
@@ -111,12 +115,30 @@ _FLEET = {
     "fleet.tonnage_class": "Tonnage class code of the fleet line",
     "fleet.tonnage_class_label": "Tonnage class of the fleet line, in words",
 }
-FIELDS: dict[str, str] = {**_COMMON, **ACCOUNT_FIELDS, **_CONTACT, **_OPPORTUNITY, **_FLEET}
+_SITE = {
+    "site.key": 'Site\'s external id: account key and its number ("K00042-S1")',
+    "site.number": "Site's number within the account, from 1 (1: the one the call qualified)",
+    "site.is_qualified": "Y for the site the call qualified (the account's address), else N",
+    "site.is_head_office": "Y for the company's head office, else N",
+    "site.street": "Site's street",
+    "site.house_number": "Site's house number",
+    "site.address_line": "Site's street and house number in one",
+    "site.postcode": "Site's postcode (CAP)",
+    "site.municipality": "Site's municipality",
+    "site.province": "Site's province code",
+    "site.istat_code": "ISTAT code of the site's municipality",
+    "site.phone": "Site's first phone, E.164 where valid",
+    "site.phones": 'Site\'s phones, separated by ", "',
+}
+FIELDS: dict[str, str] = {
+    **_COMMON, **ACCOUNT_FIELDS, **_CONTACT, **_OPPORTUNITY, **_FLEET, **_SITE
+}  # fmt: skip
 _OWN_FIELDS = {
     RowKind.ACCOUNTS: {},
     RowKind.CONTACTS: _CONTACT,
     RowKind.OPPORTUNITIES: _OPPORTUNITY,
     RowKind.FLEET: _FLEET,
+    RowKind.SITES: _SITE,
 }
 
 

@@ -1,5 +1,5 @@
 """CRM load files: one salesperson's pack as the CSV files its mapping describes
-(``crm_mapping``), one row per account, contact, opportunity or fleet line.
+(``crm_mapping``), one row per account, contact, opportunity, fleet line or site.
 
 Each row is a flat dict of plain values, the account's (and the wave's and the
 salesperson's) under the row's own; a column's template picks from it. The bytes depend
@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
 
-from app.distribution.sheets import AccountSheet, FleetItem, Pack, WaveInfo
+from app.distribution.sheets import AccountSheet, FleetItem, Pack, SiteItem, WaveInfo
 from app.distribution.writers.crm_mapping import (
     ACCOUNT_FIELDS,
     OPPORTUNITY_HORIZONS,
@@ -26,7 +26,7 @@ from app.distribution.writers.crm_mapping import (
     MappingError,
     RowKind,
 )
-from app.distribution.writers.values import code, shown
+from app.distribution.writers.values import code, other_sites, shown, site_label
 from app.spreadsheets.safety import neutralise
 
 # Values ------------------------------------------------------------------------------------
@@ -102,6 +102,9 @@ _DERIVED = (
     "account.fleet_summary",
     "account.tonnage_class_label",
     "account.horizon_label",
+    "account.site",
+    "account.site_label",
+    "account.other_sites",
 )
 _SHEET_ATTRIBUTES = tuple(f.removeprefix("account.") for f in ACCOUNT_FIELDS if f not in _DERIVED)
 
@@ -117,6 +120,9 @@ def _account_values(sheet: AccountSheet) -> dict[str, Any]:
         "account.fleet_summary": fleet_summary(sheet.fleet) or None,
         "account.tonnage_class_label": shown(sheet, "tonnage_class", sheet.tonnage_class),
         "account.horizon_label": shown(sheet, "horizon", sheet.horizon),
+        "account.site": "head_office" if sheet.head_office else "other_site",
+        "account.site_label": site_label(sheet),
+        "account.other_sites": other_sites(sheet, for_people=False),
     }
 
 
@@ -165,11 +171,36 @@ def _account_rows(sheet: AccountSheet, wave: WaveInfo) -> Iterator[dict[str, Any
     yield {}
 
 
+def _site_rows(sheet: AccountSheet, wave: WaveInfo) -> Iterator[dict[str, Any]]:
+    here = SiteItem(
+        sheet.street, sheet.house_number, sheet.postcode, sheet.municipality, sheet.province,
+        sheet.istat_code, sheet.head_office, sheet.site_phones,
+    )  # fmt: skip
+    for number, site in enumerate((here, *sheet.other_sites), start=1):
+        street, house_number = site.address
+        yield {
+            "site.key": f"{sheet.key}-S{number}",
+            "site.number": number,
+            "site.is_qualified": number == 1,
+            "site.is_head_office": site.head_office,
+            "site.street": street,
+            "site.house_number": house_number,
+            "site.address_line": " ".join(p for p in (street, house_number) if p) or None,
+            "site.postcode": site.postcode,
+            "site.municipality": site.municipality,
+            "site.province": site.province,
+            "site.istat_code": site.istat_code,
+            "site.phone": site.phones[0] if site.phones else None,
+            "site.phones": ", ".join(site.phones) or None,
+        }
+
+
 _ROWS: dict[RowKind, Callable[[AccountSheet, WaveInfo], Iterator[dict[str, Any]]]] = {
     RowKind.ACCOUNTS: _account_rows,
     RowKind.CONTACTS: _contact_rows,
     RowKind.OPPORTUNITIES: _opportunity_rows,
     RowKind.FLEET: _fleet_rows,
+    RowKind.SITES: _site_rows,
 }
 
 

@@ -15,7 +15,7 @@ from flask_babel import force_locale
 
 from app.accounts.phones import format_national
 from app.distribution.sheets import Pack
-from app.distribution.writers.values import shown
+from app.distribution.writers.values import other_site_lines, shown, site_label
 
 TEMPLATE = "distribution/pack_pdf.html"
 
@@ -47,6 +47,8 @@ def render_pdf(pack: Pack, *, locale: str = "it") -> bytes:
             phone=format_national,
             phones=_phones,
             shown=shown,
+            site_label=site_label,
+            other_site_lines=other_site_lines,
         )
     # Imported here: WeasyPrint needs Pango, and the rest of the application (the demo
     # on a bare machine) must start without it; only rendering a PDF requires it.

@@ -2,6 +2,7 @@
 
 One row per account with everything captured; the fleet gets one column per brand found
 in the pack (vehicles), after its total, so the salesperson can filter and sort by brand.
+The address is the site the call qualified; "Site" says which, "Other sites" lists the rest.
 Labels follow the locale the export was asked in (call inside ``force_locale``).
 """
 
@@ -17,7 +18,7 @@ from flask_babel import gettext as _
 from app.accounts.names import written_parts
 from app.accounts.phones import format_national
 from app.distribution.sheets import AccountSheet, Pack
-from app.distribution.writers.values import shown
+from app.distribution.writers.values import other_sites, shown, site_label
 from app.spreadsheets.downloads import csv_bytes, xlsx_bytes
 
 
@@ -46,7 +47,8 @@ def header(pack: Pack) -> list[str]:
     fixed = [
         _("Wave"), _("Salesperson"), _("Account key"), _("Company"), _("Legal form"),
         _("VAT number"), _("Tax code"), _("Street"), _("House number"), _("Postcode"),
-        _("Municipality"), _("Province"), _("ISTAT code"), _("Phones"), _("Email"),
+        _("Municipality"), _("Province"), _("ISTAT code"), _("Site"), _("Other sites"),
+        _("Phones"), _("Email"),
         _("Tonnage class"), _("Vehicles in fleet"),
     ]  # fmt: skip
     brands = [_("Fleet: %(brand)s", brand=brand) for brand in _brands(pack)]
@@ -80,6 +82,8 @@ def row(pack: Pack, sheet: AccountSheet, brands: list[str]) -> list[Any]:
         sheet.municipality,
         sheet.province,
         sheet.istat_code,
+        site_label(sheet),
+        other_sites(sheet, for_people=True),
         ", ".join(format_national(phone) for phone in sheet.phones) or None,
         sheet.email,
         shown(sheet, "tonnage_class", sheet.tonnage_class),

@@ -10,9 +10,11 @@ as typed. Call inside ``force_locale`` (the export's jobs do).
 from __future__ import annotations
 
 from flask_babel import get_locale
+from flask_babel import gettext as _
 
 from app.accounts.labels import horizon_label, tonnage_label
 from app.accounts.models import Horizon, TonnageClass
+from app.accounts.phones import format_national
 from app.distribution.sheets import AccountSheet
 
 _ENUM_LABELS = {
@@ -42,3 +44,32 @@ def code(sheet: AccountSheet, field: str, value: str | None) -> str | None:
         return None
     choice = sheet.choice(field, value)
     return choice.code if choice is not None else value
+
+
+def site_label(sheet: AccountSheet) -> str:
+    """Which site the sheet's address is, as people read it."""
+    return _("Head office") if sheet.head_office else _("Other site")
+
+
+def other_sites(sheet: AccountSheet, *, for_people: bool) -> str | None:
+    """The company's other sites in one text, "; " between them (``other_site_lines``)."""
+    return "; ".join(other_site_lines(sheet, for_people=for_people)) or None
+
+
+def other_site_lines(sheet: AccountSheet, *, for_people: bool) -> list[str]:
+    """The company's other sites, one text each: for people the head office named, streets
+    as written and phones in the national format ("Sede principale: Viale Mecenate 76,
+    20138 Milano (MI), tel. 02 580 1234"); for a CRM as stored ("VIALE MECENATE 76, 20138
+    Milano (MI), +39025801234")."""
+    parts = []
+    for site in sheet.other_sites:
+        line = site.line(written=for_people)
+        if for_people:
+            numbers = ", ".join(format_national(phone) for phone in site.phones)
+            if numbers:
+                line = ", ".join(p for p in (line, _("tel. %(numbers)s", numbers=numbers)) if p)
+            line = _("Head office: %(address)s", address=line) if site.head_office else line
+        else:
+            line = ", ".join(p for p in (line, *site.phones) if p)
+        parts.append(line)
+    return parts

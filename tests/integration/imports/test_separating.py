@@ -146,3 +146,26 @@ def test_staff_separate_a_row_from_the_review_page(client, session, joined, user
     assert new_key in page  # the flash names the new account
     assert "Nessuna riga unita da un'importazione" in page
     assert session.scalar(sa.select(sa.func.count(AccountPhone.id))) == 2
+
+
+def test_a_separated_row_takes_its_site_with_it(
+    session, write_csv, do_import, reference, users
+) -> None:
+    """A row at another address joined by its VAT number (and name) made a site of
+    Rossi's; taken out, the site leaves Rossi and the number it brought is the new
+    account's own."""
+    from app.accounts.models import AccountSite
+
+    elsewhere = ["C2", "Autotrasporti Rossi", "Viale Mecenate 76", "20138", "Milano", "MI",
+                 "00743110157", "02 7654321"]  # fmt: skip
+    do_import(write_csv([HEADER, ROSSI, elsewhere]))
+    rossi = session.scalars(sa.select(Account)).one()
+    assert [s.municipality for s in rossi.sites] == ["Perugia", "Milano"]
+    row = session.scalars(sa.select(AccountSource).where(AccountSource.row_number == 3)).one()
+    new = separate(session, row, user_id=users["staff"].id, reference=reference)
+    session.expire_all()
+    rossi = session.get(Account, rossi.id)
+    assert [s.municipality for s in rossi.sites] == ["Perugia"]
+    assert [(p.e164, p.site_id) for p in new.phones] == [("+39027654321", None)]
+    assert new.municipality == "Milano"
+    assert session.scalar(sa.select(sa.func.count(AccountSite.id))) == 1

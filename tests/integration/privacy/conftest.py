@@ -12,6 +12,7 @@ from app.accounts.models import (
     Account,
     AccountFlag,
     AccountPhone,
+    AccountSite,
     AccountSource,
     Contact,
     FleetLine,
@@ -35,6 +36,7 @@ from tests import factories
 PERSONAL = {
     "name": "Autotrasporti Bianchi Mario",
     "street": "Via Gorizia",
+    "site_street": "Via Monte Nero",  # the street of the company's other site
     "vat": "01114601006",
     "tax_code": "BNCMRA70A01F205Z",
     "email": "mario@bianchi-trasporti.it",
@@ -116,6 +118,12 @@ def seeded(session) -> Seeded:
             account_id=account.id, raw=p["phone_raw"], e164=p["phone"], kind=PhoneKind.FIXED
         )
     )
+    session.add_all([
+        AccountSite(account_id=account.id, position=0, head_office=True, street=p["street"],
+                    house_number="12", postcode="20121", municipality="Milano", province="MI"),
+        AccountSite(account_id=account.id, position=1, street=p["site_street"],
+                    house_number="3", postcode="10121", municipality="Torino", province="TO"),
+    ])  # fmt: skip
     batch = ImportBatch(source_kind=SourceKind.CUSTOMER_BASE, filename="clienti.xlsx")
     session.add(batch)
     session.flush()

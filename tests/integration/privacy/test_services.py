@@ -45,6 +45,8 @@ def test_report_holds_everything(session, seeded):
     assert report["account"]["company_name"] == PERSONAL["name"]
     assert report["account"]["vat_number"] == PERSONAL["vat"]
     assert report["phones"][0]["raw"] == PERSONAL["phone_raw"]
+    assert [(s["street"], s["head_office"]) for s in report["sites"]] == [
+        (PERSONAL["street"], True), (PERSONAL["site_street"], False)]  # fmt: skip
     assert report["sources"][0]["data"]["Telefono"] == PERSONAL["phone_raw"]
     assert report["sources"][0]["file"] == "clienti.xlsx"
     assert report["contacts"][0]["full_name"] == PERSONAL["contact"]

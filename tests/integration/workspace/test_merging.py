@@ -129,3 +129,45 @@ def test_a_merge_of_two_accounts_called_in_one_campaign_recounts_its_board(
     assert called() == (1, 1)
     undo_merge(session, merge, user_id=users["staff"].id)
     assert called() == (2, 2)
+
+
+def test_a_merge_gives_the_survivor_the_other_accounts_sites_and_undo_takes_them_back(
+    session, users
+) -> None:
+    """Two accounts of one company at two addresses: the survivor keeps its head office and
+    gets the other's as another site, with its number; a site both have is not doubled."""
+    from app.accounts.models import AccountSite
+    from app.accounts.sites import views
+    from app.workspace.merging import merge_accounts
+
+    milan = {"street": "VIA ROMA", "house_number": "1", "municipality": "Milano",
+             "istat_code": "015146"}  # fmt: skip
+    turin = {"street": "CORSO FRANCIA", "house_number": "10", "municipality": "Torino",
+             "istat_code": "001272"}  # fmt: skip
+    older = factories.account(session, company_name="LOGISTICA", status=AccountStatus.READY,
+                              **milan)  # fmt: skip
+    newer = factories.account(session, company_name="LOGISTICA", status=AccountStatus.READY,
+                              **turin)  # fmt: skip
+    sites = [
+        AccountSite(account_id=older.id, position=0, head_office=True, **milan),
+        AccountSite(account_id=newer.id, position=0, head_office=True, **turin),
+        AccountSite(account_id=newer.id, position=1, **{**milan, "house_number": None}),
+    ]
+    session.add_all(sites)
+    session.flush()
+    newer.phones.append(AccountPhone(raw="011 1234567", e164="+390111234567",
+                                     kind=PhoneKind.FIXED, site_id=sites[1].id))  # fmt: skip
+    newer.phones.append(AccountPhone(raw="02 7654321", e164="+39027654321",
+                                     kind=PhoneKind.FIXED, site_id=sites[2].id))  # fmt: skip
+    session.flush()
+    merge = merge_accounts(session, older, newer, user_id=None)
+    older = session.get(Account, older.id)
+    shown = [(s.head_office, s.place.municipality, {p.raw for p in s.phones}) for s in views(older)]
+    assert shown == [(True, "Milano", {"02 7654321"}), (False, "Torino", {"011 1234567"})]
+    undo_merge(session, merge, user_id=None)
+    newer = session.get(Account, newer.id)
+    assert [(s.head_office, s.municipality) for s in newer.sites] == [
+        (True, "Torino"), (False, "Milano")]  # fmt: skip
+    phones = {p.raw: p.site_id for p in newer.phones}
+    assert phones == {"011 1234567": sites[1].id, "02 7654321": sites[2].id}
+    assert [s.municipality for s in session.get(Account, older.id).sites] == ["Milano"]

@@ -135,3 +135,28 @@ def test_an_account_is_dealt_once_and_the_deal_is_deterministic():
     ids = [a.account_id for a in first.allocations]
     assert len(ids) == len(set(ids)) == 30
     assert first.allocations == again.allocations
+
+
+@pytest.mark.parametrize(
+    ("site", "expected"),
+    [
+        # The call qualified a site in Monza: Monza's salesperson, whoever owns the company.
+        ({"istat_code": "108033", "province": "MB"}, Route(RULE, salesperson_id=21)),
+        # A site in another dealer's pool: that pool, not the owner.
+        ({"province": "MI", "postcode": "20090", "dealer_id": 2}, Route(DEALER, pool=(11, 12, 13))),
+        # A site no rule covers: the owner, as a hand-given owner covers an account.
+        ({"province": "TO", "postcode": "10121"}, Route(OWNER, salesperson_id=22)),
+    ],
+)
+def test_a_site_the_call_qualified_goes_by_its_own_territory(site, expected):
+    """The company's owner (22, dealer 2) follows its head office; another site the call
+    qualified is routed by where that site is (docs/exports.md)."""
+    branch = candidate(1, owner_id=22, head_office=False, **site)
+    assert territory().route(branch) == expected
+    # The head office keeps its owner wherever it is.
+    assert territory().route(candidate(2, owner_id=22, **site)) == Route(OWNER, salesperson_id=22)
+
+
+def test_a_site_in_the_owners_own_pool_stays_with_the_owner():
+    branch = candidate(1, owner_id=13, head_office=False, province="MI", postcode="20090")
+    assert territory().route(branch) == Route(OWNER, salesperson_id=13)
