@@ -129,8 +129,12 @@ REASON_LABELS = {
     "different_house_number": _l("different house numbers"),
     "different_phone": _l("different phone numbers"),
     "different_postcode": _l("different postcodes"),
-    "municipality_conflict": _l("another row of this company gives another municipality"),
-    "address_conflict": _l("another row of this company gives another address"),
+    "municipality_conflict": _l(
+        "another row of this company gives another municipality (kept as one of its sites)"
+    ),
+    "address_conflict": _l(
+        "another row of this company gives another address (kept as one of its sites)"
+    ),
 }
 
 
