@@ -5,9 +5,12 @@ The corruptions are the generator's (``app/demo/generator.py``: a transposed pai
 letters, accents lost as apostrophes in capitals, the province as its name, a CAP that
 lost its leading zero) and what typists do to long names (``Cinisello B.``, ``Trezzano
 s/N``, ``S. Donato M.se``, trailing words dropped), and a province that is wrong while
-the CAP is right. A row is *right* when it gets the true ISTAT code and no doubt on its
-place, *flagged* when a doubt sends it to a person (whatever code it got), *silently
-wrong* when it gets another code, or none, without a doubt: the one outcome never allowed.
+the CAP is right. A row is *right* when it gets the true ISTAT code and the comune's
+province with no doubt on its place, *flagged* when a doubt sends it to a person (whatever
+code it got), *silently wrong* when it gets another code, or none, or keeps a province that
+is not its comune's, without a doubt: the one outcome never allowed. A form that is itself
+the name of another comune of the province ("Lodi" for Lodi Vecchio) is counted apart: no
+matcher can tell it from that comune.
 
     .venv/bin/python -m tests.unit.accounts.normalise.istat_corruptions [--all]
 
@@ -25,7 +28,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from app.accounts.normalise.location import clean_location
-from app.accounts.normalise.municipality import MunicipalityIndex, bundled_index
+from app.accounts.normalise.municipality import MunicipalityIndex, bundled_index, name_variants
 from app.demo.generator import Place, bundled_places
 from app.territory.municipalities import bundled_municipalities, search_key
 
@@ -125,9 +128,12 @@ class Outcome:
     found: str | None
     flags: tuple[str, ...]
     province_right: bool = True  # the province stored is the true comune's
+    another_comune: bool = False  # the form is the name of another comune of the province
 
     @property
     def verdict(self) -> str:
+        if self.another_comune:
+            return "indistinguishable"
         if self.flags:
             return "flagged"
         right = self.found == self.truth and self.province_right
@@ -161,15 +167,14 @@ def run(
                 flags = tuple(f.reason for f in cleaned.flags if f.field in PLACE_FIELDS)
                 found = cleaned.values["istat_code"]
                 province_right = cleaned.values["province"] == place.province
-                yield Outcome(kind, written, place.istat_code, found, flags, province_right)
-
-
-def tally(outcomes: Iterator[Outcome]) -> dict[str, Counter[str]]:
-    """Verdicts by corruption kind, with the silently wrong kept for the report."""
-    table: dict[str, Counter[str]] = {}
-    for outcome in outcomes:
-        table.setdefault(outcome.kind, Counter())[outcome.verdict] += 1
-    return table
+                another = any(
+                    p.province_code == place.province and p.istat_code != place.istat_code
+                    for key in name_variants(written[0])
+                    for p in index.by_key.get(key, [])
+                )
+                yield Outcome(
+                    kind, written, place.istat_code, found, flags, province_right, another
+                )
 
 
 def all_places() -> list[Place]:
@@ -193,17 +198,19 @@ def main(argv: list[str]) -> int:
             wrong.append(outcome)
     seconds = time.perf_counter() - started
     print(f"{len(places):,} comuni, {seconds:.1f} s")
-    print("| corruption | written forms | right | flagged | silently wrong |")
-    print("|---|---:|---:|---:|---:|")
+    print(
+        "| corruption | written forms | right | flagged | silently wrong | another comune's name |"
+    )
+    print("|---|---:|---:|---:|---:|---:|")
     total: Counter[str] = Counter()
     for kind, counts in table.items():
         total += counts
         n = sum(counts.values())
         print(f"| {kind} | {n:,} | {counts['right']:,} | {counts['flagged']:,} | "
-              f"{counts['silently wrong']:,} |")  # fmt: skip
+              f"{counts['silently wrong']:,} | {counts['indistinguishable']:,} |")  # fmt: skip
     n = sum(total.values())
     print(f"| **all** | {n:,} | {total['right']:,} | {total['flagged']:,} | "
-          f"{total['silently wrong']:,} |")  # fmt: skip
+          f"{total['silently wrong']:,} | {total['indistinguishable']:,} |")  # fmt: skip
     for outcome in wrong[:80]:
         shown = "" if outcome.province_right else " (province kept)"
         print(outcome.kind, outcome.written, outcome.truth, "->", outcome.found, shown)
