@@ -203,22 +203,21 @@ class MunicipalityIndex:
     ) -> MunicipalityMatch | None:
         """The comune of ``pool`` (the CAP's, else the province's) the name shortens, or
         else the one it misspells; ``wider``, the province's, when the CAP's has none.
-        A name with words dropped ("Cassano") is taken only when the CAP and the
-        province both point to the one comune it begins."""
+        A name with words dropped ("Cassano") is taken only when it begins one comune
+        of the province, and the CAP is that comune's."""
         short, lead = self.shortened(text, pool)
-        if not short and not lead and wider:
+        if wider and not short:
             short, lead = self.shortened(text, wider)
         if len(short) == 1:
             return MunicipalityMatch(short[0], "shortened", 100.0)
         if short:
             return MunicipalityMatch(None, "none", reason="ambiguous", candidates=tuple(short))
         if lead:
-            fits = [p for p in lead if p in pool and (not wider or p in wider)]
-            if len(lead) == 1 and wider and fits:
+            if wider and len(lead) == 1 and lead[0] in pool:
                 return MunicipalityMatch(lead[0], "shortened", 100.0)
             reason = "ambiguous" if len(lead) > 1 else "not_found"
             return MunicipalityMatch(None, "none", reason=reason, candidates=tuple(lead))
-        return self._fuzzy(text, pool, SCORE_IN_POOL)
+        return self._fuzzy(text, pool, wider)
 
     def shortened(self, name: str, pool: Iterable[Place]) -> tuple[list[Place], list[Place]]:
         """The places of ``pool`` whose name ``name`` shortens (see ``shortens``), and
@@ -238,23 +237,32 @@ class MunicipalityIndex:
                     lead[place.belfiore] = place
         return list(short.values()), [p for k, p in lead.items() if k not in short]
 
-    def _fuzzy(self, text: str, pool: list[Place], threshold: float) -> MunicipalityMatch | None:
+    def _choices(self, pool: list[Place]) -> tuple[dict[int, str], list[Place]]:
         choices: dict[int, str] = {}
         owners: list[Place] = []
         for place in pool:
             for key in self._keys_of[id(place)]:
                 choices[len(owners)] = key
                 owners.append(place)
+        return choices, owners
+
+    def _fuzzy(self, text: str, pool: list[Place], wider: list[Place]) -> MunicipalityMatch | None:
+        """The comune of ``pool`` the name misspells, if only one is near enough: the
+        best by ratio, beating the runner-up by ``MIN_MARGIN``, and nearer in edits than
+        any other comune of ``pool`` and ``wider`` (the province, when ``pool`` is the
+        CAP's: a wrong CAP must not turn "Aplignano" into Arignano, whose CAP it is,
+        when Alpignano is one swap away)."""
+        choices, owners = self._choices(pool)
         query = search_key(text)
         best: dict[str, tuple[float, Place]] = {}
         for _, score, index in process.extract(
-            query, choices, scorer=fuzz.ratio, limit=6, score_cutoff=threshold - MIN_MARGIN
+            query, choices, scorer=fuzz.ratio, limit=6, score_cutoff=SCORE_IN_POOL - MIN_MARGIN
         ):
             place = owners[index]
             if place.belfiore not in best or best[place.belfiore][0] < score:
                 best[place.belfiore] = (score, place)
         ranked = sorted(best.values(), key=lambda item: -item[0])
-        if not ranked or ranked[0][0] < threshold:
+        if not ranked or ranked[0][0] < SCORE_IN_POOL:
             return None
         if len(ranked) > 1 and ranked[0][0] - ranked[1][0] < MIN_MARGIN:
             return MunicipalityMatch(
@@ -264,6 +272,7 @@ class MunicipalityIndex:
         # "Burzolo" is one swap from Bruzolo and one letter from Burolo: the ratio prefers
         # Burolo (a swap costs it two), but only a person can choose.
         edits = min(OSA.distance(query, key) for key in self._keys_of[id(place)])
+        choices, owners = self._choices(pool + wider) if wider else (choices, owners)
         rivals = {
             owners[index].belfiore: owners[index]
             for _, _, index in process.extract(

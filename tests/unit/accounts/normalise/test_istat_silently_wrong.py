@@ -99,7 +99,9 @@ def test_a_province_the_comune_is_not_in_becomes_its_own_and_a_doubt(index, prov
 
 @pytest.mark.parametrize("kind", list(CORRUPTIONS))
 def test_no_silently_wrong_code_on_the_generators_comuni(index, kind) -> None:
-    """Every comune of the provinces where near names abound, written each way."""
-    places = [p for p in bundled_places() if p.province in {"TO", "CN", "AL", "MI", "BG", "BI"}]
+    """Every comune of five provinces where near names abound (Bruzolo and Burolo, Ostra
+    and Ostra Vetere, the two Trezzanos...), written each way; the harness's own run
+    covers every province (docs/benchmarks.md)."""
+    places = [p for p in bundled_places() if p.province in {"TO", "MI", "BI", "LO", "AN"}]
     wrong = [o for o in run(places, index, [kind]) if o.verdict == "silently wrong"]
     assert [(o.written, o.truth, o.found) for o in wrong[:10]] == []
