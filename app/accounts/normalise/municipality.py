@@ -183,20 +183,16 @@ class MunicipalityIndex:
             # typo there is taken only when both clues back it (below).
         pool = in_postcode or in_province
         found = self._in_pool(text, pool, in_province if in_postcode else []) if pool else None
-        if exact:
-            fits_both = (
-                found is not None
-                and found.place is not None
-                and found.place.province_code == province
-                and postcode in found.place.postcodes
-            )
-            if fits_both:
-                return found  # type: ignore[return-value]
-            others = () if found is None else (found.place,) if found.place else found.candidates
-            return MunicipalityMatch(
-                None, "none", reason="province_conflict", candidates=tuple(exact) + others
-            )
-        return found or MunicipalityMatch(None, "none", reason="not_found")
+        if found is None:
+            reason = "province_conflict" if exact else "not_found"
+            return MunicipalityMatch(None, "none", reason=reason, candidates=tuple(exact))
+        place = found.place
+        if not exact or (place and place.province_code == province and postcode in place.postcodes):
+            return found
+        others = (place,) if place else found.candidates
+        return MunicipalityMatch(
+            None, "none", reason="province_conflict", candidates=(*exact, *others)
+        )
 
     def _in_pool(
         self, text: str, pool: list[Place], wider: list[Place]
