@@ -80,8 +80,12 @@ REASON_LABELS = {
     "province_name_to_code": _l("province name replaced by its code"),
     "province_unknown": _l("province not recognised"),
     "province_from_municipality": _l("province filled from the municipality"),
+    "province_not_of_municipality": _l(
+        "province differs from the municipality's: the municipality's written"
+    ),
     "municipality_matched_exact": _l("municipality matched to its ISTAT code"),
     "municipality_matched_fuzzy": _l("municipality matched despite a spelling mistake"),
+    "municipality_matched_shortened": _l("municipality matched from a shortened name"),
     "municipality_ambiguous": _l("municipality name shared by several comuni"),
     "municipality_not_found": _l("municipality not found"),
     "municipality_province_conflict": _l("municipality not in the province given"),

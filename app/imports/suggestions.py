@@ -5,8 +5,9 @@ suggestions at once.
 A suggestion is never applied by itself: accepting it goes through ``doubts.resolve`` like
 a person's correction (cleaned again, refused if it still raises a doubt). Two kinds:
 - the import already wrote a better value than the one it doubted (a postcode completed
-  from the municipality, the province of the matched municipality, the legal form found
-  in the name): accepting keeps the account's value and closes the doubt;
+  from the municipality, the province of the matched municipality where the file's was
+  unknown or another, the legal form found in the name): accepting keeps the account's
+  value and closes the doubt;
 - a value to write: the one postcode of the matched municipality, the province of the only
   comune with the name written, the comune a shortened name stands for within its
   province ("Cinisello B."), an email with a slip of the keyboard undone.
@@ -93,53 +94,23 @@ def province(flagged: str | None, account: Mapping[str, Any], ref: Ref) -> Sugge
     return Suggestion(place.province_code, {"province": place.province_code})
 
 
-def _abbreviates(written: list[str], full: list[str]) -> bool:
-    """Whether the words ``written`` shorten the words ``full``, in order, each one its
-    start ("cinisello b" for "cinisello balsamo", "cernusco s n" for "cernusco sul
-    naviglio") or, right after a shortened word, its end ("m se" for "milanese")."""
-    i = j = 0
-    shortened = False
-    while i < len(written):
-        word = written[i]
-        if j < len(full) and full[j].startswith(word):
-            shortened, i, j = word != full[j], i + 1, j + 1
-        elif shortened and j > 0 and full[j - 1].endswith(word):
-            shortened, i = False, i + 1
-        else:
-            return False
-    return j == len(full) and any(len(w) >= 4 for w in written)
-
-
-def _keys(place: Place) -> list[str]:
-    return [search_key(part) for w in (place.name, *place.aliases) for part in w.split("/")]
-
-
-def _shortened(name: str, pool: list[Place]) -> Place | None:
-    """The one place of ``pool`` whose name ``name`` shortens, if only one. No nearest
-    spelling: the import already takes a close one, and what it refused ("Cassano" is
-    nearer to "Assago" than to "Cassano d'Adda") is no fix to accept in bulk."""
-    written = [key.split() for key in name_variants(name)]
-    shortening = {p.istat_code: p for p in pool for key in _keys(p)
-                  if any(_abbreviates(w, key.split()) for w in written)}  # fmt: skip
-    return next(iter(shortening.values())) if len(shortening) == 1 else None
-
-
 def municipality_shortened(
     flagged: str | None, account: Mapping[str, Any], ref: Ref
 ) -> Suggestion | None:
-    """The municipality of the postcode (or else the province) that the name shortens
-    ("Cinisello B.", "S. Donato M.se"); never one from the whole country."""
+    """The comune of the postcode (or else the province) that the name shortens
+    ("Cinisello B.", "S. Donato M.se"), read by the matcher itself: one reading of
+    shortened names for the import and the review. An import reads them already; this
+    answers the doubts raised before it did. Never one from the whole country, never the
+    nearest spelling ("Cassano" is nearer to Assago than to Cassano d'Adda)."""
     name = account.get("municipality") or flagged or ""
-    if ref is None:
+    if ref is None or not search_key(name):
         return None
-    index, province_code = ref.index, account.get("province")
-    pool = index.by_postcode.get(account.get("postcode") or "") or index.by_province.get(
-        province_code or ""
-    )
-    if not search_key(name) or not pool:
+    province_code = account.get("province")
+    found = ref.index.match(name, province_code, account.get("postcode"))
+    place = found.place
+    if place is None or found.method != "shortened":
         return None
-    place = _shortened(name, pool)
-    if place is None or (province_code and province_code != place.province_code):
+    if province_code and province_code != place.province_code:
         return None
     shown = f"{place.name} ({place.province_code})"
     return Suggestion(shown, {"municipality": place.name, "province": place.province_code})
@@ -186,6 +157,7 @@ RULES: dict[str, Rule] = {
     "postcode_wrong_length": postcode,
     "postcode_not_of_municipality": postcode,
     "province_unknown": province,
+    "province_not_of_municipality": province,
     "municipality_not_found": municipality_shortened,
     "municipality_province_conflict": province_of_municipality,
     "legal_form_unknown": legal_form,

@@ -3,7 +3,9 @@
 The three fields vouch for one another: the municipality is matched with the help of the
 province and the postcode, then fills in what they lack (the province of a matched comune)
 and is checked against them (a postcode that the comune does not have is flagged, not
-changed: CAPs move, and street-level CAPs of big cities are many).
+changed: CAPs move, and street-level CAPs of big cities are many). A province that is not
+the matched comune's is replaced by the comune's, and the file's is kept as a doubt: an
+account never says Segrate (BG).
 """
 
 from __future__ import annotations
@@ -52,6 +54,9 @@ def clean_location(
     result.values["istat_code"] = place.istat_code
     if known_code is None:
         result.set("province", province, place.province_code, "province_from_municipality")
+    elif known_code != place.province_code:
+        result.set("province", province, place.province_code, "province_from_municipality")
+        result.flag("province", province, "province_not_of_municipality")
     if doubtful_cap:
         _repair_short_postcode(result, place.postcodes)
     if cap and place.postcodes and cap not in place.postcodes:

@@ -36,7 +36,7 @@ def provinces():
         ("Napoli", "NA", "80133", "063049", "exact"),  # NA is Napoli's code, not "missing"
         ("Milano", None, "20121", "015146", "exact"),
         ("Bergmo", "BG", None, "016024", "fuzzy"),  # a typo, within the province
-        ("Reggio Emilia", "RE", None, "035033", "fuzzy"),  # Reggio nell'Emilia
+        ("Reggio Emilia", "RE", None, "035033", "shortened"),  # Reggio nell'Emilia
     ],
 )
 def test_names_are_matched_with_every_clue(index, name, province, postcode, istat, method):
