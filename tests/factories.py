@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from itertools import count
 
@@ -169,3 +171,32 @@ def doubtful_account(
                                 reason=f.reason) for f in cleaned.flags)  # fmt: skip
     session.flush()
     return found
+
+
+@contextmanager
+def committed_doubt(app, email: str, *, actions: tuple[str, ...] = ()) -> Iterator[int]:
+    """A committed account held for one e-mail doubt, for tests of two real transactions:
+    its id; removed after with its changes, flags and the audit entries no user made on it
+    (or of ``actions``)."""
+    import sqlalchemy as sa
+
+    from app.accounts.models import AccountFlag
+    from app.audit.models import AuditEntry
+    from app.extensions import db
+    from app.imports.models import FieldChange
+
+    with app.app_context():
+        found = account(db.session, company_name="BIANCHI", email=email,
+                        status=AccountStatus.TO_REVIEW)  # fmt: skip
+        db.session.add(AccountFlag(account_id=found.id, field="email", value=email,
+                                   reason="email_invalid"))  # fmt: skip
+        db.session.commit()
+        account_id = found.id
+    yield account_id
+    with app.app_context():
+        for model in (FieldChange, AccountFlag):
+            db.session.execute(sa.delete(model).where(model.account_id == account_id))
+        ours = sa.or_(AuditEntry.object_id == str(account_id), AuditEntry.action.in_(actions))
+        db.session.execute(sa.delete(AuditEntry).where(ours, AuditEntry.user_id.is_(None)))
+        db.session.execute(sa.delete(Account).where(Account.id == account_id))
+        db.session.commit()

@@ -106,20 +106,8 @@ def test_the_stale_message_is_english_for_an_english_user(app, session, users, d
 @pytest.fixture
 def committed_account(app):
     """A committed account with one doubt, for two real transactions; removed after."""
-    with app.app_context():
-        account = factories.account(
-            db.session, company_name="BIANCHI", email="x@bianchi", status=AccountStatus.TO_REVIEW
-        )
-        db.session.add(AccountFlag(account_id=account.id, field="email", value="x@bianchi",
-                                   reason="email_invalid"))  # fmt: skip
-        db.session.commit()
-        account_id = account.id
-    yield account_id
-    with app.app_context():
-        for model in (FieldChange, AccountFlag):
-            db.session.execute(sa.delete(model).where(model.account_id == account_id))
-        db.session.execute(sa.delete(Account).where(Account.id == account_id))
-        db.session.commit()
+    with factories.committed_doubt(app, "x@bianchi") as account_id:
+        yield account_id
 
 
 def test_a_save_that_loses_the_race_is_refused_not_merged(app, committed_account):

@@ -155,22 +155,9 @@ def committed(app, reference, monkeypatch):
     """A committed account whose e-mail has a suggested fix, for two real transactions;
     removed after."""
     monkeypatch.setattr(doubts, "reference", lambda _session: reference)
-    with app.app_context():
-        account = factories.account(db.session, company_name="BIANCHI", email="x@bianchi,it",
-                                    status=AccountStatus.TO_REVIEW)  # fmt: skip
-        db.session.add(AccountFlag(account_id=account.id, field="email", value="x@bianchi,it",
-                                   reason="email_invalid"))  # fmt: skip
-        db.session.commit()
-        account_id = account.id
-    yield account_id
-    with app.app_context():
-        for model in (FieldChange, AccountFlag):
-            db.session.execute(sa.delete(model).where(model.account_id == account_id))
-        ours = sa.or_(AuditEntry.object_id == str(account_id),
-                      AuditEntry.action == "imports.suggestions_accepted")  # fmt: skip
-        db.session.execute(sa.delete(AuditEntry).where(ours, AuditEntry.user_id.is_(None)))
-        db.session.execute(sa.delete(Account).where(Account.id == account_id))
-        db.session.commit()
+    accepted = ("imports.suggestions_accepted",)
+    with factories.committed_doubt(app, "x@bianchi,it", actions=accepted) as account_id:
+        yield account_id
 
 
 def test_an_account_saved_by_another_transaction_is_read_again_and_skipped(app, committed):
