@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 import phonenumbers
 
 from app.accounts.invented import AREA_CODES, make_fixed_phone, make_mobile_phone
+from app.accounts.phone_areas import area_province
 from app.demo.generator import (
     DemoRow,
     Place,
@@ -125,8 +126,15 @@ class CaseMaker:
     """Decides, row by row, whether a case starts, and makes its rows with their offsets
     from the current row."""
 
-    def __init__(self, rng: random.Random, places: Sequence[Place], rows: int) -> None:
+    def __init__(
+        self,
+        rng: random.Random,
+        places: Sequence[Place],
+        rows: int,
+        issued: set[int] | None = None,
+    ) -> None:
         self.rng, self.places, self.rows = rng, list(places), rows
+        self.issued = set() if issued is None else issued  # VAT numbers given, all rows
         self.by_province: dict[str, list[Place]] = defaultdict(list)
         for place in self.places:
             self.by_province[place.province].append(place)
@@ -196,7 +204,7 @@ class CaseMaker:
         written = rng.randint(0, 2)  # VAT numbers written
         kind, group = f"neighbours_vat{written}", self._group("N")
         place = rng.choice(self.places)
-        a, b = company_row(rng, place), company_row(rng, place)
+        a, b = company_row(rng, place, self.issued), company_row(rng, place, self.issued)
         b.company_name = a.company_name if rng.random() < 0.7 else a.company_name.upper()
         b.email = ""
         if rng.random() < 0.6:  # the same street, another house number
@@ -223,7 +231,7 @@ class CaseMaker:
         place = rng.choice(self.places)
         while place.istat_code == other.true_istat:
             place = rng.choice(self.places)
-        row = company_row(rng, place)
+        row = company_row(rng, place, self.issued)
         row.vat_number = _written_vat(rng, other.true_vat)
         row.defects = _without(row.defects, "vat_", "vat_of_another_company")
         row.email = ""
@@ -244,7 +252,7 @@ class CaseMaker:
         rng = self.rng
         gap = self._far(position)
         place = rng.choice(self.places)
-        first = company_row(rng, place)
+        first = company_row(rng, place, self.issued)
         first.vat_number = _written_vat(rng, first.true_vat)
         first.defects = _without(first.defects, "vat_")
         later = second_source_copy(rng, first)
@@ -265,7 +273,7 @@ class CaseMaker:
     def branches(self, position: int) -> list[tuple[int, Line]] | None:
         rng = self.rng
         head_place = rng.choice(self.places)
-        head = company_row(rng, head_place)
+        head = company_row(rng, head_place, self.issued)
         head.vat_number = _written_vat(rng, head.true_vat)
         head.defects = _without(head.defects, "vat_")
         group = self._group("B")
@@ -278,7 +286,7 @@ class CaseMaker:
             while place.istat_code in taken:
                 place = rng.choice(self.places)
             taken.add(place.istat_code)
-            site = company_row(rng, place)  # its own address, postcode and phone
+            site = company_row(rng, place, self.issued)  # its own address, postcode and phone
             name = head.company_name
             site.company_name = name if rng.random() < 0.8 else name.upper()
             site.true_vat, site.vat_number = head.true_vat, _written_vat(rng, head.true_vat)
@@ -292,7 +300,7 @@ class CaseMaker:
     def lost_zero_phone(self, position: int) -> list[tuple[int, Line]] | None:
         rng = self.rng
         place = rng.choice(self.zero_places)
-        row = company_row(rng, place)
+        row = company_row(rng, place, self.issued)
         landline = _zero_sensitive_number(rng, place.province)
         digits = landline[1:]
         written = rng.choice((digits, f"{digits[:3]} {digits[3:]}", f"{digits[:3]}-{digits[3:]}"))
@@ -311,12 +319,15 @@ class CaseMaker:
 
     def premium_phone(self, position: int) -> list[tuple[int, Line]] | None:
         rng = self.rng
-        row = company_row(rng, rng.choice(self.places))
         prefix, length = rng.choice(SERVICE_NUMBERS)
         if prefix == "70":
             prefix += str(rng.randint(2, 9))
         rest = "".join(str(rng.randint(0, 9)) for _ in range(length))
         service = rng.choice((prefix + rest, f"{prefix} {rest}"))
+        place = rng.choice(self.places)
+        while _own_landline_without_zero(prefix + rest, place.province):
+            place = rng.choice(self.places)
+        row = company_row(rng, place, self.issued)
         if rng.random() < 0.6:  # beside the landline, in either order
             pair = [row.true_phone, service]
             row.phones = pair if rng.random() < 0.5 else pair[::-1]
@@ -325,6 +336,17 @@ class CaseMaker:
             row.phones, row.true_phone, truths = [service], "", [""]
         row.defects = _without(row.defects, "phone_", "phone_premium")
         return [(0, Line(row, row.key, "premium_phone", self._group("P"), phones=truths))]
+
+
+def _own_landline_without_zero(digits: str, province: str) -> bool:
+    """Whether ``digits`` are also a landline of ``province`` that lost its 0 ("899411734"
+    for a company of Salerno, 089): no file can tell which it is, and the issue's own
+    example reads it as the landline, so the premium case never gives such a number."""
+    number = phonenumbers.parse("0" + digits, "IT")
+    return (
+        phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.FIXED_LINE
+        and area_province(number) == province
+    )
 
 
 def _zero_sensitive() -> frozenset[str]:
@@ -367,9 +389,12 @@ class _Roots:
 
 def lines(rows: int, seed: int, places: Sequence[Place], cases: bool = True) -> Iterator[Line]:
     """``rows`` lines: the ordinary rows of ``iter_rows`` (the same for a seed with or
-    without cases), with the cases' rows put in between when ``cases``."""
-    ordinary = iter_rows(random.Random(seed), places, rows)  # noqa: S311 - test data
-    maker = CaseMaker(random.Random(f"cases-{seed}"), places, rows)  # noqa: S311
+    without cases, but for the rare company whose VAT number a case's company drew first),
+    with the cases' rows put in between when ``cases``. No two companies share a VAT
+    number unless a case says so."""
+    issued: set[int] = set()  # one VAT number per company, across ordinary rows and cases
+    ordinary = iter_rows(random.Random(seed), places, rows, issued=issued)  # noqa: S311
+    maker = CaseMaker(random.Random(f"cases-{seed}"), places, rows, issued)  # noqa: S311
     roots = _Roots()
     pending: list[tuple[int, int, Line]] = []  # (due at row, order, line)
     order = 0

@@ -14,6 +14,8 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
+from stdnum import luhn
+
 from app.accounts.invented import (
     AREA_CODES,
     company_name,
@@ -134,7 +136,7 @@ def _spoil(rng: random.Random, row: DemoRow, place: Place, street_kind: str) -> 
         row.defects.append("name_upper")
 
 
-def _row(rng: random.Random, place: Place) -> DemoRow:
+def _row(rng: random.Random, place: Place, issued: set[int] | None = None) -> DemoRow:
     trade, name = company_name(rng, place.name)
     kind, address = street(rng)
     phones = [make_fixed_phone(rng, place.province)]
@@ -147,7 +149,7 @@ def _row(rng: random.Random, place: Place) -> DemoRow:
         postcode=rng.choice(place.postcodes),
         municipality=place.name,
         province=place.province,
-        vat_number=make_vat(rng, place.province_istat),
+        vat_number=_unused(make_vat(rng, place.province_istat), issued),
         phones=phones,
         email=f"info@{slug(trade)}.it" if rng.random() < 0.4 else "",
         tonnage_class=weighted(rng, TONNAGE_WEIGHTS),
@@ -194,10 +196,25 @@ def _duplicate(rng: random.Random, original: DemoRow) -> DemoRow:
     return copy
 
 
-def company_row(rng: random.Random, place: Place) -> DemoRow:
+def company_row(rng: random.Random, place: Place, issued: set[int] | None = None) -> DemoRow:
     """One new company's row, defects included: where the dirty-file generator's hard
     cases (``scripts/dirty_cases.py``) start from."""
-    return _row(rng, place)
+    return _row(rng, place, issued)
+
+
+def _unused(vat: str, issued: set[int] | None) -> str:
+    """``vat``, or the next serial of its tax office not yet ``issued``: the revenue agency
+    gives each company its own number, while random serials repeat (about 150 times among
+    the 930,000 companies of a million-row file, two companies with one VAT number). The
+    random draws stay the same, so the rest of the file does not move."""
+    if issued is None:
+        return vat
+    serial, office = int(vat[:7]), vat[7:10]
+    while (serial * 1000 + int(office)) in issued:
+        serial = (serial + 1) % 10_000_000
+    issued.add(serial * 1000 + int(office))
+    body = f"{serial:07d}{office}"
+    return body + luhn.calc_check_digit(body)
 
 
 def second_source_copy(rng: random.Random, original: DemoRow) -> DemoRow:
@@ -219,10 +236,16 @@ def generate_rows(rng: random.Random, places: Sequence[Place], count: int) -> li
 
 
 def iter_rows(
-    rng: random.Random, places: Sequence[Place], count: int, window: int = 5_000
+    rng: random.Random,
+    places: Sequence[Place],
+    count: int,
+    window: int = 5_000,
+    issued: set[int] | None = None,
 ) -> Iterator[DemoRow]:
     """``generate_rows`` in constant memory, for files of any size: a duplicate copies one
-    of the last ``window`` rows (a second source rarely lists a whole base)."""
+    of the last ``window`` rows (a second source rarely lists a whole base). With
+    ``issued`` (the VAT numbers given so far, as integers without check digit), no two
+    companies get one VAT number."""
     if not places:
         raise ValueError("no municipality to place the companies in")
     recent: deque[DemoRow] = deque(maxlen=window)
@@ -230,7 +253,7 @@ def iter_rows(
         if recent and rng.random() < DUPLICATE_SHARE:
             row = _duplicate(rng, rng.choice(recent))
         else:
-            row = _row(rng, rng.choice(places))
+            row = _row(rng, rng.choice(places), issued)
         recent.append(row)
         yield row
 

@@ -205,10 +205,13 @@ def held(levels: Levels) -> bool:
     another postcode, or another phone with another email or none. Such a pair is never
     merged without a person. At one door, another postcode is a typo or the city's general
     one, and another phone the company's other number (the owner's mobile in a warranty
-    file); so is another phone given with the same email."""
+    file); so is another phone given with the same email; but not another phone beside a
+    VAT number written too far from the other's to be a typo of it."""
     _, phone, vat, _, postcode, street, house, email, tax = levels
     if phone == 1 or vat >= 1 or tax == 1:
         return False
+    if vat == 0 and phone == 0:  # two numbers written, too far apart for a typo
+        return True
     door = house == 1 and street != 0
     return house == 0 or (not door and (postcode == 0 or (phone == 0 and email != 1)))
 

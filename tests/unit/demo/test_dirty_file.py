@@ -212,6 +212,22 @@ def test_a_premium_phone_has_nothing_to_call(file):
     assert alone
 
 
+def test_a_premium_number_is_never_also_the_companys_own_landline_without_its_zero():
+    """A number like "899411734" for a company of Salerno (089) is the issue's own lost-zero
+    landline: the premium case gives 89x numbers only to companies elsewhere (1,000,000
+    rows: 36 such numbers counted as silently wrong)."""
+    salerno = Place("Salerno", "SA", "Salerno", "065", ("84121",), istat_code="065116")
+    bergamo = Place("Bergamo", "BG", "Bergamo", "016", ("24121",), istat_code="016024")
+    maker = dirty_cases.CaseMaker(random.Random(3), [salerno, bergamo], 100_000)
+    services = Counter()
+    for _ in range(300):
+        [(_offset, line)] = maker.premium_phone(0)
+        service = next(w for w, t in zip(line.row.phones, line.phones, strict=True) if not t)
+        services[(line.row.province, service.replace(" ", "")[:2])] += 1
+    assert services[("SA", "89")] == 0
+    assert services[("BG", "89")] and services[("SA", "16")]
+
+
 def test_underscore_headers_are_spelled_as_italian_exports_do(tmp_path):
     out = tmp_path / "u.csv"
     make_dirty_accounts.write(out, 50, SEED, headers="underscore")
@@ -259,3 +275,28 @@ def test_a_stored_phone_is_right_flagged_silently_wrong_or_lost(raw, e164, kind,
                "+390363957514", "ordinary"), ("899411734", "", "premium_phone")]  # fmt: skip
     phone = {"id": 1, "raw": raw, "e164": e164, "kind": kind}
     assert import_scoring._phone(phone, written, flags, PHONES)[1] == verdict
+
+
+def test_two_companies_never_draw_one_vat_number():
+    """Random serials repeat (about 150 pairs in a million-row file), which the import then
+    rightly merged and the benchmark counted as its error: the revenue agency gives each
+    company its own number, and so does the generator."""
+    from app.demo.generator import company_row
+
+    place = Place("Bergamo", "BG", "Bergamo", "016", ("24121",), istat_code="016024")
+    issued: set[int] = set()
+    first = company_row(random.Random(5), place, issued)
+    second = company_row(random.Random(5), place, issued)  # the very same draws
+    assert first.company_name == second.company_name
+    assert first.true_vat != second.true_vat
+    assert iva.is_valid(first.true_vat) and iva.is_valid(second.true_vat)
+    assert second.true_vat[7:10] == first.true_vat[7:10]  # the same tax office
+
+
+def test_no_two_companies_of_a_file_share_a_vat_number(file):
+    _header, _rows, truth = file
+    companies_of: dict[str, set[str]] = defaultdict(set)
+    for facts in truth:
+        if facts["case"] != "vat_typo_row":
+            companies_of[facts["vat_number"]].add(facts["company"])
+    assert all(len(companies) == 1 for companies in companies_of.values())
