@@ -155,6 +155,12 @@ def plan_sites(
     what a known site has kept and only filled in. The head office: the site of the latest
     row whose source calls it the head office (a TIPO SEDE column), else the known one,
     else the first address seen."""
+    if not known and len(records) == 1:  # most accounts: one row, its address the site
+        place = Place.of(records[0].fields)
+        if not place.given:
+            return [], {}
+        alone = SitePlan(place, 0, head_office=True, rows=[records[0]])
+        return [alone], {records[0].row_number: alone}
     plans = list(known or [])
     of_row: dict[int, SitePlan] = {}
     declared: SitePlan | None = None
