@@ -38,6 +38,13 @@ HELD = 0.98
 # Evidence against one company: held unless an identifier agrees (``held``).
 AGAINST = ("different_house_number", "different_phone", "different_postcode")
 NOTHING_ELSE = "same_vat_nothing_else_agrees"
+# The trade a haulier's name says beside the blocking's stopwords ("autotrasporti",
+# "logistica"...): shared by thousands of names, they make two names alike, not one.
+TRADE_WORDS = frozenset(
+    ("movimento", "terra", "frigoriferi", "spedizioni", "group", "autolinee", "conto",
+     "terzi", "cooperativa", "autotrasportatori", "inerti", "transport", "trasp", "autotrasp",
+     "trasportatori", "internazionali", "express", "cargo")
+)  # fmt: skip
 
 # The comparisons, each with its levels (0 = disagree, higher = closer).
 COMPARISONS = ("name", "phone", "vat_written", "municipality", "postcode", "street",
@@ -79,17 +86,25 @@ def decided_by_identifiers(a: Entity, b: Entity) -> tuple[float, tuple[str, ...]
 
 def nothing_else_agrees(a: Entity, b: Entity) -> bool:
     """Another name (not even one within the other: "ROSSI" is "AUTOTRASPORTI ROSSI"), and
-    another comune, phone, postcode or street, and nothing in common. A record that only
-    gives a name and the VAT number (a financing file) disagrees on nothing else."""
-    if (
-        not (a.name and b.name)
-        or fuzz.token_set_ratio(a.name, b.name, processor=default_process) >= 75
-    ):
+    another comune, phone, postcode or street, and nothing in common; a street of the same
+    name in another comune is not in common (the same few names, Via Roma, Via Dante, are
+    in every comune). A record that only gives a name and the VAT number (a financing
+    file) disagrees on nothing else."""
+    mark_a, mark_b = _distinctive(a), _distinctive(b)
+    if not (mark_a and mark_b) or fuzz.token_set_ratio(mark_a, mark_b) >= 75:
         return False
     _, phone, _, place, postcode, street, _, email, tax = compare(a, b)
+    if place == 0:  # "Via Dante" in another comune is another street
+        street = 0 if street != MISSING else street
     if 1 in (phone, place, postcode, email, tax) or street >= 1:
         return False
     return 0 in (phone, place, postcode, street)
+
+
+def _distinctive(entity: Entity) -> str:
+    """The words of a name that tell one haulier from another: "DE SANTIS" of "DE SANTIS
+    MOVIMENTO TERRA", since "MOVIMENTO TERRA ORLANDO" shares its trade, not its name."""
+    return " ".join(word for word in entity.words if word not in TRADE_WORDS)
 
 
 def _ratio(a: str, b: str) -> float:

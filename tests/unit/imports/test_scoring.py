@@ -146,6 +146,24 @@ def test_a_vat_number_shared_by_rows_that_agree_on_nothing_else_waits_for_review
     assert reasons == ("same_vat_nothing_else_agrees",)
 
 
+def test_a_street_of_the_same_name_in_another_comune_is_nothing_in_common() -> None:
+    """1,000,000 generated rows: 76 of the 977 rows carrying another company's VAT number
+    were merged with it because both sat on a "Via Dante" or "Via Europa", in two comuni."""
+    rossi = Entity.of(
+        1, name="DE SANTIS MOVIMENTO TERRA", vat=VAT, istat="064035", street="VIA MANZONI",
+        house_number="121/B", phones=frozenset({"+390825222537"}),
+    )  # fmt: skip
+    orlando = Entity.of(
+        2, name="ORLANDO MOVIMENTO TERRA", vat=VAT, istat="061083", street="VIA MANZONI",
+        house_number="114/A", phones=frozenset({"+390823650180"}),
+    )  # fmt: skip
+    assert score(rossi, orlando)[1] == ("same_vat_nothing_else_agrees",)
+    # in the same comune, the same street still is something in common
+    neighbour = Entity.of(2, name="ORLANDO MOVIMENTO TERRA", vat=VAT, istat="064035",
+                          street="VIA MANZONI", phones=frozenset({"+390823650180"}))  # fmt: skip
+    assert score(rossi, neighbour) == (1.0, ("same_vat",))
+
+
 @pytest.mark.parametrize(
     "other",
     [
