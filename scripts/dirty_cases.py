@@ -207,7 +207,9 @@ class CaseMaker:
         a, b = company_row(rng, place, self.issued), company_row(rng, place, self.issued)
         b.company_name = a.company_name if rng.random() < 0.7 else a.company_name.upper()
         b.email = ""
-        if rng.random() < 0.6:  # the same street, another house number
+        # the same street, another house number; never one door (two companies of one name
+        # at one address, one phone each, are what a second source's copy looks like)
+        if rng.random() < 0.6 or a.street.upper() == b.street.upper():
             a.street, b.street = _numbered(rng, a.street)
         a.vat_number = _written_vat(rng, a.true_vat) if written >= 1 else ""
         b.vat_number = _written_vat(rng, b.true_vat) if written == 2 else ""

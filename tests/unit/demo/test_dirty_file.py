@@ -141,6 +141,24 @@ def test_neighbours_are_two_companies_of_one_name_in_one_comune(file):
             assert {t["company"] for _, t in group} == {ta["company"], tb["company"]}
 
 
+def test_neighbours_never_share_a_door(monkeypatch):
+    """Two companies of one name at one address with a phone each are what a second
+    source's copy looks like (100,000 rows: the one false pair among neighbours)."""
+    from app.demo import generator
+
+    def at_one_door(rng, place, issued=None):
+        row = generator.company_row(rng, place, issued)
+        row.street = "Via Don Minzoni 45"
+        return row
+
+    monkeypatch.setattr(dirty_cases, "company_row", at_one_door)
+    bergamo = Place("Bergamo", "BG", "Bergamo", "016", ("24121",), istat_code="016024")
+    maker = dirty_cases.CaseMaker(random.Random(2), [bergamo], 100_000)
+    for _ in range(30):
+        a, b = (line.row for _offset, line in maker.neighbours(0)[:2])
+        assert a.street.upper() != b.street.upper()
+
+
 def test_a_vat_typo_row_carries_another_companys_vat_number(file):
     _header, rows, truth = file
     vat_of = {t["vat_number"]: (r, t) for r, t in zip(rows, truth, strict=True)}
