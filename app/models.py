@@ -37,6 +37,7 @@ from app.territory.models import (
     Zone,
 )
 from app.users.models import Team, User
+from app.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from app.workday.models import FloorMessage, PauseReason, StatePeriod
 
 __all__ = [
@@ -77,6 +78,9 @@ __all__ = [
     "Team",
     "TerritoryRule",
     "User",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookSubscription",
     "Wave",
     "WaveAccount",
     "Zone",
