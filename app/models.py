@@ -78,10 +78,10 @@ __all__ = [
     "Team",
     "TerritoryRule",
     "User",
+    "Wave",
+    "WaveAccount",
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookSubscription",
-    "Wave",
-    "WaveAccount",
     "Zone",
 ]

@@ -30,6 +30,10 @@ class DeliveryStatus(enum.StrEnum):
     GAVE_UP = "gave_up"  # every retry failed; only a replay sends it again
 
 
+# Why a subscription an administrator paused is paused (automatic pauses say how many
+# attempts failed: ``sending.PAUSED_REASON``).
+PAUSED_BY_ADMIN = "paused by an administrator"
+
 # Deliveries a sender may pick up once ``next_attempt_at`` has passed.
 SENDABLE = (DeliveryStatus.PENDING, DeliveryStatus.FAILED)
 
@@ -54,6 +58,10 @@ class WebhookSubscription(Timestamps, db.Model):
 
     def wants(self, event: str) -> bool:
         return self.active and event in self.events
+
+    @property
+    def paused_for_failures(self) -> bool:
+        return not self.active and self.paused_reason != PAUSED_BY_ADMIN
 
 
 class WebhookDelivery(db.Model):
