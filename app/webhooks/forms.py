@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectMultipleField, StringField, SubmitField, widgets
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 
 from app.forms import BaseForm
@@ -29,7 +30,7 @@ class SubscriptionForm(BaseForm):
     )
     events = CheckboxesField(
         _l("Events"),
-        choices=[(event, event) for event in EVENTS],
+        choices=[SelectChoice(event, event) for event in EVENTS],
         validators=[InputRequired(_l("Choose at least one event."))],
     )
     submit = SubmitField(_l("Save"))
