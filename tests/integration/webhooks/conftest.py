@@ -16,6 +16,11 @@ from app.extensions import db
 from app.jobs import runner as job_runner
 from app.webhooks.models import WebhookSubscription
 
+# The worlds the events are emitted in: the desk's, the import's, the distribution's.
+from tests.integration.desk.conftest import agent, campaign  # noqa: F401
+from tests.integration.distribution.conftest import exports, network  # noqa: F401
+from tests.integration.imports.conftest import do_import, reference, write_csv  # noqa: F401
+
 HANG = "hang"  # an answer that never comes: the sender's time limit runs out
 
 
