@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -67,3 +68,9 @@ def test_loopback_and_private_addresses_need_the_setting(url):
 
 def test_a_public_address_is_accepted():
     assert check_url("https://93.184.215.14/hooks", allow_private=False)
+
+
+def test_the_documented_worked_example_holds():
+    doc = (Path(__file__).resolve().parents[3] / "docs" / "webhooks.md").read_text()
+    header = signature_header("whsec_x", 1760000000, b'{"event":"call.recorded","id":"e1"}')
+    assert f"Qualifica-Signature: {header}`" in doc
