@@ -130,6 +130,13 @@ class Config:
         self.RETENTION_MONTHS = 0 if retention == "" else _int("QUALIFICA_RETENTION_MONTHS", 24)
         # When `flask privacy cron` starts the retention job (cron syntax, server time).
         self.RETENTION_CRON = os.environ.get("QUALIFICA_RETENTION_CRON", "15 3 * * *")
+        # Webhooks (docs/webhooks.md): how long a receiver may take to answer, how many
+        # failed attempts in a row pause its subscription, and whether a subscription may
+        # point at a loopback or private address (off: a webhook must not reach the
+        # server's own network; tests and a receiver on the same host turn it on).
+        self.WEBHOOK_TIMEOUT_SECONDS = _int("QUALIFICA_WEBHOOK_TIMEOUT_SECONDS", 5)
+        self.WEBHOOK_PAUSE_AFTER = _int("QUALIFICA_WEBHOOK_PAUSE_AFTER", 10)
+        self.WEBHOOK_ALLOW_PRIVATE = os.environ.get("QUALIFICA_WEBHOOK_ALLOW_PRIVATE", "0") == "1"
 
     def as_dict(self) -> dict[str, object]:
         return {key: value for key, value in vars(self).items() if key.isupper()}

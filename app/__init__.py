@@ -108,6 +108,7 @@ def register_blueprints(app: Flask) -> None:
     from app.timesheets import views as timesheets
     from app.users import team_views as teams
     from app.users import views as users
+    from app.webhooks import views as webhooks
     from app.workday import views as pause_reasons
     from app.workspace import review_views as reviewing
     from app.workspace import views as workspace
@@ -115,6 +116,7 @@ def register_blueprints(app: Flask) -> None:
     for module in (
         users, teams, i18n, workspace, reviewing, imports, desk, board, distribution, jobs,
         donotcall, privacy, script_views, campaign_views, pause_reasons, floor, timesheets,
+        webhooks,
     ):  # fmt: skip
         app.register_blueprint(module.bp)
 
@@ -126,8 +128,9 @@ def register_jobs(app: Flask) -> None:
     from app.imports import jobs as imports
     from app.jobs.registry import register
     from app.privacy import jobs as privacy
+    from app.webhooks import jobs as webhooks
 
-    for module in (imports, distribution, privacy):
+    for module in (imports, distribution, privacy, webhooks):
         register(app, module.JOBS, getattr(module, "ON_FAILURE", None))
 
 
@@ -292,12 +295,13 @@ def register_templates(app: Flask) -> None:
     from app.timesheets import labels as timesheet_labels
     from app.users import labels as user_labels
     from app.users.forms import LogoutForm
+    from app.webhooks import labels as webhook_labels
     from app.workday import labels as workday_labels
 
     helpers: dict[str, Any] = {}
     for labels in (account_labels, user_labels, campaign_labels, import_labels,
                    distribution_labels, board_labels, job_labels, script_labels,
-                   workday_labels, floor_labels, timesheet_labels):  # fmt: skip
+                   workday_labels, floor_labels, timesheet_labels, webhook_labels):  # fmt: skip
         helpers.update(labels.TEMPLATE_HELPERS)
 
     app.context_processor(navigation)
@@ -345,9 +349,10 @@ def register_cli(app: Flask) -> None:
     from app.scripting.cli import scripts_cli
     from app.territory.cli import territory_cli
     from app.users.cli import teams_cli, users_cli
+    from app.webhooks.cli import webhooks_cli
 
     for group in (
         users_cli, demo_cli, territory_cli, jobs_cli, scripts_cli, campaigns_cli, accounts_cli,
-        donotcall_cli, privacy_cli, teams_cli,
+        donotcall_cli, privacy_cli, teams_cli, webhooks_cli,
     ):  # fmt: skip
         app.cli.add_command(group)

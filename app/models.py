@@ -37,6 +37,7 @@ from app.territory.models import (
     Zone,
 )
 from app.users.models import Team, User
+from app.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from app.workday.models import FloorMessage, PauseReason, StatePeriod
 
 __all__ = [
@@ -79,5 +80,8 @@ __all__ = [
     "User",
     "Wave",
     "WaveAccount",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookSubscription",
     "Zone",
 ]

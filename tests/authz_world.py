@@ -35,6 +35,7 @@ from app.security import Role
 from app.territory.models import TerritoryRule
 from app.users.models import User
 from app.users.teams import create_team
+from app.webhooks.models import WebhookDelivery, WebhookSubscription
 from app.workday.models import PauseReason
 from app.workspace.merging import merge_accounts
 from config import ROOT
@@ -261,6 +262,17 @@ class World:
             id=uuid.uuid4().hex, kind="imports.run", status=JobStatus.FINISHED, progress=1,
             total=1, created_by_id=owner.id)))  # fmt: skip
 
+    def subscription(self, side: str) -> WebhookSubscription:
+        """Webhook subscriptions are the administrators', nobody's own: one per side."""
+        return self.once("subscription", side, lambda: _add(self.session, WebhookSubscription(
+            name=self.name(side, "Integrazione"), url=f"https://crm.example.com/{side}",
+            events=["call.recorded"], secret=f"whsec_{side}")))  # fmt: skip
+
+    def delivery(self, side: str) -> WebhookDelivery:
+        return self.once("delivery", side, lambda: _add(self.session, WebhookDelivery(
+            subscription_id=self.subscription(side).id, event="call.recorded",
+            event_id=str(uuid.uuid4()), payload={"call_id": 1})))  # fmt: skip
+
 
 def _add(session: Session, obj: Any) -> Any:
     session.add(obj)
@@ -289,6 +301,8 @@ FACTORIES: dict[str, Callable[[World, str], Any]] = {
     "team_id": lambda w, side: w.teams[side].id,
     # The pause reasons are the staff's list, nobody's own: a seeded one on either side.
     "reason_id": lambda w, side: _pause_reason(w.session, side),
+    "subscription_id": lambda w, side: w.subscription(side).id,
+    "delivery_id": lambda w, side: w.delivery(side).id,
 }
 
 

@@ -27,6 +27,7 @@ LAYERS = (
     "navigation",
     "audit",
     "jobs",
+    "webhooks",
     "spreadsheets",
     # the pipeline
     "territory",

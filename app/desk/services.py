@@ -32,6 +32,7 @@ from app.campaigns.calendar import is_callable
 from app.campaigns.models import Campaign, QueueEntry, QueueState
 from app.campaigns.outcomes import OutcomeRule, rules_from_config
 from app.columns import utcnow
+from app.desk.announcing import announce_call
 from app.desk.fields import FIELD_PREFIX, MAX_FLEET_ROWS, answers_from_fields, script_fields
 from app.desk.models import CallAttempt, CallDraft
 from app.desk.queue import Ended, LeaseLost, Rescheduled, end_call
@@ -255,6 +256,7 @@ def record_outcome(
     session.delete(call.draft)
     record(session, "desk.outcome", user_id=recorded.agent_id, obj=recorded, outcome=rule.code,
            changed=applied.changed if applied else [])  # fmt: skip
+    announce_call(session, recorded, call.campaign, call.account, qualified=rule.qualified)
     session.flush()
     return recorded
 

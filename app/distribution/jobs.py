@@ -28,6 +28,7 @@ from app.distribution.services import fail_export
 from app.distribution.writers.crm_mapping import load_mapping
 from app.jobs.registry import FailureHandler, Handler
 from app.jobs.runner import Progress, start_job
+from app.webhooks.events import emit
 
 
 def export_part(session: Session, params: dict[str, Any], progress: Progress) -> dict[str, Any]:
@@ -95,6 +96,11 @@ def export_assemble(session: Session, params: dict[str, Any], progress: Progress
         salespeople=manifest["totals"]["salespeople"],
         accounts=manifest["totals"]["accounts"],
     )
+    emit(session, "export.finished", {
+        "export_run_id": run.id, "wave_id": run.wave_id, "locale": run.locale,
+        "salespeople": manifest["totals"]["salespeople"],
+        "accounts": manifest["totals"]["accounts"], "finished_at": run.finished_at.isoformat(),
+    })  # fmt: skip
     return {"salespeople": manifest["totals"]["salespeople"]}
 
 

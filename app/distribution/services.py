@@ -38,6 +38,7 @@ from app.distribution.waiting import candidates, distributable
 from app.jobs.models import JobRun, JobStatus
 from app.jobs.runner import reconcile
 from app.territory.models import Salesperson, TerritoryRule
+from app.webhooks.events import emit
 
 DEFAULT_PER_SALESPERSON = 50
 MAX_PER_SALESPERSON = 1000
@@ -250,6 +251,11 @@ def confirm_wave(session: Session, wave: Wave, *, by: int | None = None) -> int:
         accounts=kept,
         dropped=dropped,
     )
+    emit(session, "wave.confirmed", {
+        "wave_id": wave.id, "label": wave.label, "zone_id": wave.zone_id,
+        "accounts": len(kept), "dropped": len(dropped),
+        "confirmed_at": wave.confirmed_at.isoformat(),
+    })  # fmt: skip
     return len(dropped)
 
 

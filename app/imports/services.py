@@ -41,6 +41,7 @@ from app.jobs.models import JobRun, JobStatus
 from app.jobs.runner import ACTIVE, JobAlreadyRunning, Progress, reconcile, start_job
 from app.spreadsheets.bounds import too_many_columns
 from app.spreadsheets.reading import FileFormat, Limits, detect, survey
+from app.webhooks.events import emit
 
 PREVIEW_ROWS = 10
 JOB_KIND = "imports.run"
@@ -241,6 +242,12 @@ def _import(
         created=report.accounts_created,
         updated=report.accounts_updated,
     )
+    emit(session, "import.finished", {
+        "batch_id": batch.id, "source_kind": batch.source_kind.value,
+        "rows_read": report.rows_read, "rows_rejected": report.rows_rejected,
+        "accounts_created": report.accounts_created, "accounts_updated": report.accounts_updated,
+        "duplicates_merged": report.duplicates_merged, "finished_at": batch.finished_at.isoformat(),
+    })  # fmt: skip
     return report
 
 
