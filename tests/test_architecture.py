@@ -42,6 +42,7 @@ LAYERS = (
     "floor",
     "timesheets",
     "distribution",
+    "results",
     "workspace",
     "setup",
     "privacy",
