@@ -216,10 +216,12 @@ def match(session: Session, key: str, vat: str) -> Account:
         if account is None:
             raise ResultRefused([_("No account has the key %(key)s.", key=key[:40])])
         return account
-    compact = clean_vat(vat).values["vat_number"] if vat.strip() else None
-    if not compact:
+    written = re.sub(r"[\s.\-/]", "", vat).upper().removeprefix("IT")
+    if not written:
         raise ResultRefused([_("The row names no account: give its key or VAT number.")])
-    found = list(session.scalars(sa.select(Account).where(Account.vat_number == compact)))
+    compact = clean_vat(written).values["vat_number"] or written
+    wanted = {compact, written}  # as the import stored it, or as it was written
+    found = list(session.scalars(sa.select(Account).where(Account.vat_number.in_(wanted))))
     if len(found) > 1:
         handed = set(
             session.scalars(

@@ -32,7 +32,8 @@ def figures():
     visible = visible_campaign_ids(db.session, current_user)
     form = FiguresForm(request.args)
     form.campaign.choices = labels.campaign_choices(db.session, visible)
-    chosen = form.campaign.data if form.campaign.data in dict(form.campaign.choices) else 0
+    offered = {choice.value for choice in form.campaign.choices}
+    chosen = form.campaign.data if form.campaign.data in offered else 0
     ids = {chosen} if chosen else visible
     items = gather(db.session, campaign_ids=ids, zone_id=zone_scope(current_user))
     today = local_today()
