@@ -180,32 +180,13 @@ def record_result(
             raise ResultRefused([_("The external reference is 1 to 120 characters.")])
         if (known := by_reference(session, [external_ref]).get(external_ref)) is not None:
             return known
-    if not valid_source(source):
-        raise ResultRefused([_("Unknown source %(source)s.", source=source)])
-    handed = hand_off(session, account.id)
-    if handed is None:
-        raise ResultRefused(
-            [
-                _(
-                    "Account %(key)s was not handed to a salesperson in a confirmed "
-                    "wave: there is no result to record.",
-                    key=account.key,
-                )
-            ]
-        )
+    handed = _handed_off(session, account, source)
     today = today or local_today()
     amount = as_amount(value)
     reason_code = str(reason) if reason is not None else None
-    errors = check_values(
-        str(outcome),
-        occurred_on,
-        vehicles=vehicles,
-        value=amount,
-        reason=reason_code,
-        notes=notes,
-        qualified_on=handed.qualified_on,
-        today=today,
-    )
+    errors = check_values(str(outcome), occurred_on, vehicles=vehicles, value=amount,
+                          reason=reason_code, notes=notes, qualified_on=handed.qualified_on,
+                          today=today)  # fmt: skip
     if errors:
         raise ResultRefused(errors)
     result = AccountResult(
@@ -225,17 +206,22 @@ def record_result(
     )
     session.add(result)
     session.flush()
-    record(
-        session,
-        "result.record",
-        user_id=actor,
-        obj=account,
-        outcome=result.outcome.value,
-        occurred_on=result.occurred_on.isoformat(),
-        source=source,
-        result_id=result.id,
-    )
+    record(session, "result.record", user_id=actor, obj=account, source=source,
+           outcome=result.outcome.value, occurred_on=result.occurred_on.isoformat(),
+           result_id=result.id)  # fmt: skip
     return result
+
+
+def _handed_off(session: Session, account: Account, source: str) -> HandOff:
+    """The hand-off a result of ``source`` on ``account`` follows, or ``ResultRefused``."""
+    if not valid_source(source):
+        raise ResultRefused([_("Unknown source %(source)s.", source=source)])
+    handed = hand_off(session, account.id)
+    if handed is None:
+        refusal = _("Account %(key)s was not handed to a salesperson in a confirmed wave: "
+                    "there is no result to record.", key=account.key)  # fmt: skip
+        raise ResultRefused([refusal])
+    return handed
 
 
 def current_results(session: Session, account_ids: Iterable[int]) -> dict[int, AccountResult]:
