@@ -104,6 +104,7 @@ def register_blueprints(app: Flask) -> None:
     from app.imports import views as imports
     from app.jobs import views as jobs
     from app.privacy import views as privacy
+    from app.results import views as results
     from app.setup import campaign_views, script_views
     from app.timesheets import views as timesheets
     from app.users import team_views as teams
@@ -116,7 +117,7 @@ def register_blueprints(app: Flask) -> None:
     for module in (
         users, teams, i18n, workspace, reviewing, imports, desk, board, distribution, jobs,
         donotcall, privacy, script_views, campaign_views, pause_reasons, floor, timesheets,
-        webhooks,
+        webhooks, results,
     ):  # fmt: skip
         app.register_blueprint(module.bp)
 
@@ -290,6 +291,7 @@ def register_templates(app: Flask) -> None:
     from app.imports import labels as import_labels
     from app.jobs import labels as job_labels
     from app.navigation import navigation
+    from app.results import labels as result_labels
     from app.scripting import labels as script_labels
     from app.scripting.branching import condition_dict
     from app.timesheets import labels as timesheet_labels
@@ -301,7 +303,8 @@ def register_templates(app: Flask) -> None:
     helpers: dict[str, Any] = {}
     for labels in (account_labels, user_labels, campaign_labels, import_labels,
                    distribution_labels, board_labels, job_labels, script_labels,
-                   workday_labels, floor_labels, timesheet_labels, webhook_labels):  # fmt: skip
+                   workday_labels, floor_labels, timesheet_labels, webhook_labels,
+                   result_labels):  # fmt: skip
         helpers.update(labels.TEMPLATE_HELPERS)
 
     app.context_processor(navigation)

@@ -26,6 +26,7 @@ from app.imports.models import (
     ImportRejection,
 )
 from app.jobs.models import JobRun
+from app.results.models import AccountResult
 from app.scripting.models import CallScript
 from app.territory.models import (
     Dealer,
@@ -45,6 +46,7 @@ __all__ = [
     "AccountFlag",
     "AccountMerge",
     "AccountPhone",
+    "AccountResult",
     "AccountSite",
     "AccountSource",
     "AuditEntry",

@@ -43,6 +43,7 @@ LAYERS = (
     "floor",
     "timesheets",
     "distribution",
+    "results",
     "workspace",
     "setup",
     "privacy",

@@ -42,6 +42,7 @@ from app.privacy.report import (
     rejection_ids,
     subject_report,
 )
+from app.results.models import AccountResult
 
 ANONYMOUS_NAME = "Anonimizzato {key}"  # the company name an anonymised account shows
 SEARCH_LIMIT = 50
@@ -255,6 +256,10 @@ def _scrub_children(session: Session, ids: list[int], removed: Removed) -> None:
         "flags": sa.update(AccountFlag)
         .where(AccountFlag.account_id.in_(ids), AccountFlag.value.is_not(None))
         .values(value=None),
+        # A result keeps its outcome, date and figures (the conversion), not its words.
+        "result_notes": sa.update(AccountResult)
+        .where(AccountResult.account_id.in_(ids), AccountResult.notes.is_not(None))
+        .values(notes=None),
     }
     for name, statement in statements.items():
         removed.add(name, _count(session, statement))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from numbers import Number
@@ -43,6 +43,17 @@ class Duration:
         return f"{minutes // 60}:{minutes % 60:02d}"
 
 
+@dataclass(frozen=True)
+class Validation:
+    """A column people fill in: what its data rows accept (xlsxwriter's data validation
+    ``options``: a list, a whole number, a date...) and how its cells are shown
+    (``num_format``)."""
+
+    column: int
+    options: Mapping[str, Any]
+    num_format: str | None = None
+
+
 def csv_bytes(rows: Iterable[Sequence[Any]]) -> bytes:
     """``rows`` (the header first) as CSV for Italian Excel: UTF-8 BOM, ``;``."""
     buffer = io.StringIO()
@@ -63,10 +74,15 @@ def _csv_cell(cell: Any) -> Any:
 
 
 def xlsx_bytes(
-    rows: Sequence[Sequence[Any]], sheet: str = "Dati", *, created: datetime | None = None
+    rows: Sequence[Sequence[Any]],
+    sheet: str = "Dati",
+    *,
+    created: datetime | None = None,
+    validations: Sequence[Validation] = (),
 ) -> bytes:
     """``rows`` (the header first) as one XLSX sheet. ``created`` fixes the workbook's
-    creation date, so the same rows always give the same bytes."""
+    creation date, so the same rows always give the same bytes; ``validations`` check what
+    people type in the data rows of their columns."""
     buffer = io.BytesIO()
     book = Workbook(buffer, {"in_memory": True, "strings_to_formulas": False})
     book.set_properties({"created": (created or FIXED_STAMP).replace(tzinfo=None)})
@@ -92,8 +108,12 @@ def xlsx_bytes(
                 text = str(cell)  # a string cell: never evaluated, so never altered
                 page.write_string(r, c, text, bold if r == 0 else None)
                 widths[c] = min(max(widths[c], len(text) + 2), 60)
+    shown = {v.column: book.add_format({"num_format": v.num_format}) for v in validations
+             if v.num_format}  # fmt: skip
     for c, width in enumerate(widths):
-        page.set_column(c, c, width)
+        page.set_column(c, c, width, shown.get(c))
+    for rule in validations:
+        page.data_validation(1, rule.column, max(len(rows) - 1, 1), rule.column, dict(rule.options))
     if rows:
         page.freeze_panes(1, 0)
         page.autofilter(0, 0, max(len(rows) - 1, 0), max(len(rows[0]) - 1, 0))

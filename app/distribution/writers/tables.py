@@ -17,9 +17,10 @@ from flask_babel import gettext as _
 
 from app.accounts.names import written_parts
 from app.accounts.phones import format_national
+from app.distribution.result_terms import OUTCOME_LABELS, REASON_LABELS, result_headers
 from app.distribution.sheets import AccountSheet, Pack
 from app.distribution.writers.values import other_sites, shown, site_label
-from app.spreadsheets.downloads import csv_bytes, xlsx_bytes
+from app.spreadsheets.downloads import Validation, csv_bytes, xlsx_bytes
 
 
 def local_time(moment: datetime | None) -> datetime | None:
@@ -119,7 +120,36 @@ def rows(pack: Pack) -> list[list[Any]]:
 
 
 def pack_xlsx(pack: Pack) -> bytes:
-    return xlsx_bytes(rows(pack), _("Accounts"), created=_stamp(pack))
+    """The table, then the result columns the salesperson fills and sends back: the result
+    from a list, its date, for a sale the vehicles and their value, for a loss the reason
+    from a list (``result_terms``). Nothing typed there is ever evaluated: reading the file
+    back refuses formulas (``app.spreadsheets.reading``)."""
+    table = rows(pack)
+    first = len(table[0])
+    table[0] = table[0] + result_headers()
+    return xlsx_bytes(table, _("Accounts"), created=_stamp(pack), validations=_result_rules(first))
+
+
+def _result_rules(first: int) -> list[Validation]:
+    """Data validation of the result columns, which start at column ``first``."""
+    outcomes = [str(label) for label in OUTCOME_LABELS.values()]
+    reasons = [str(label) for label in REASON_LABELS.values()]
+    refused = {"error_title": _("Result"), "show_error": True}
+    return [
+        Validation(first, {"validate": "list", "source": outcomes, **refused,
+                           "error_message": _("Choose a result from the list.")}),
+        Validation(first + 1, {"validate": "date", "criteria": ">=",
+                               "value": datetime(2000, 1, 1), **refused,
+                               "error_message": _("Type a date: day/month/year.")},
+                   num_format="dd/mm/yyyy"),
+        Validation(first + 2, {"validate": "integer", "criteria": ">=", "value": 1, **refused,
+                               "error_message": _("Vehicles sold: a whole number, 1 or more.")}),
+        Validation(first + 3, {"validate": "decimal", "criteria": ">=", "value": 0, **refused,
+                               "error_message": _("Value sold: an amount in euros, 0 or more.")},
+                   num_format="#,##0.00"),
+        # A reason from the list, or the salesperson's own words: a warning, not a refusal.
+        Validation(first + 4, {"validate": "list", "source": reasons, "error_type": "warning"}),
+    ]  # fmt: skip
 
 
 def pack_csv(pack: Pack) -> bytes:

@@ -28,8 +28,16 @@ ROOT = Path(__file__).resolve().parents[3]
 
 def test_find_subjects_by_every_identifier(session, seeded):
     key = seeded.account.key
-    queries = [key, key.lower(), "IT01114601006", PERSONAL["tax_code"].lower(), "02/87654321",
-               "+39 02 8765 4321", PERSONAL["email"].upper(), "bianchi"]  # fmt: skip
+    queries = [
+        key,
+        key.lower(),
+        "IT01114601006",
+        PERSONAL["tax_code"].lower(),
+        "02/87654321",
+        "+39 02 8765 4321",
+        PERSONAL["email"].upper(),
+        "bianchi",
+    ]
     for query in queries:
         found = services.find_subjects(session, query)
         assert seeded.account.id in {s.account.id for s in found if s.kind == "account"}, query
@@ -46,7 +54,9 @@ def test_report_holds_everything(session, seeded):
     assert report["account"]["vat_number"] == PERSONAL["vat"]
     assert report["phones"][0]["raw"] == PERSONAL["phone_raw"]
     assert [(s["street"], s["head_office"]) for s in report["sites"]] == [
-        (PERSONAL["street"], True), (PERSONAL["site_street"], False)]  # fmt: skip
+        (PERSONAL["street"], True),
+        (PERSONAL["site_street"], False),
+    ]
     assert report["sources"][0]["data"]["Telefono"] == PERSONAL["phone_raw"]
     assert report["sources"][0]["file"] == "clienti.xlsx"
     assert report["contacts"][0]["full_name"] == PERSONAL["contact"]
@@ -82,8 +92,15 @@ def test_pdf_names_the_company_and_its_sections(session, seeded, tmp_path, app):
     path = tmp_path / "report.pdf"
     path.write_bytes(pdf)
     text = "\n".join(page.extract_text() for page in PdfReader(path).pages)
-    for expected in (PERSONAL["name"], "Phone numbers", "Contact people", "Calls",
-                     "Imported source rows", "Do-not-call list", PERSONAL["contact"]):  # fmt: skip
+    for expected in (
+        PERSONAL["name"],
+        "Phone numbers",
+        "Contact people",
+        "Calls",
+        "Imported source rows",
+        "Do-not-call list",
+        PERSONAL["contact"],
+    ):
         assert expected in text, expected
 
 
@@ -99,7 +116,9 @@ def test_coded_answers_come_with_their_labels(session, seeded, tmp_path, app):
         pdf = render_pdf(report, locale="it")
     [shown] = report["opportunities"]
     assert (shown["vehicle_kind"], shown["vehicle_kind_label"]) == (
-        "tractor_unit", "Trattore stradale")  # fmt: skip
+        "tractor_unit",
+        "Trattore stradale",
+    )
     assert shown["horizon_label"] == "entro 6 mesi"
     assert report["contacts"][0]["job_title_label"] == "Acquisti"  # text, not a choice
     path = tmp_path / "report.pdf"
@@ -211,3 +230,29 @@ def test_segments_never_select_an_anonymised_account(session):
     gone = factories.account(session, status=AccountStatus.READY)
     services.anonymise_account(session, gone, by=None, reason="ticket")
     assert account_ids(session, Segment()) == [kept.id]
+
+
+def test_anonymise_clears_the_words_of_a_result_and_keeps_the_sale(session, seeded):
+    from datetime import date
+
+    from app.results.models import AccountResult
+
+    said = f"Ha firmato {PERSONAL['contact']}, richiamare"
+    session.add(
+        AccountResult(
+            account_id=seeded.account.id,
+            outcome="sold",
+            occurred_on=date(2026, 11, 2),
+            vehicles=2,
+            value=1000,
+            notes=said,
+            source="staff",
+            recorded_at=utcnow(),
+        )
+    )
+    session.flush()
+    removed = services.anonymise_account(session, seeded.account, by=None, reason="ticket 9")
+    session.expire_all()
+    result = session.scalars(sa.select(AccountResult)).one()
+    assert result.notes is None and (result.outcome, result.vehicles) == ("sold", 2)
+    assert removed.counts["result_notes"] == 1
