@@ -98,6 +98,7 @@ def register_blueprints(app: Flask) -> None:
     from app import i18n
     from app.board import views as board
     from app.desk import views as desk
+    from app.distribution import pack_link_views as packs
     from app.distribution import views as distribution
     from app.donotcall import views as donotcall
     from app.floor import views as floor
@@ -115,6 +116,7 @@ def register_blueprints(app: Flask) -> None:
     for module in (
         users, teams, i18n, workspace, reviewing, imports, desk, board, distribution, jobs,
         donotcall, privacy, script_views, campaign_views, pause_reasons, floor, timesheets,
+        packs,
     ):  # fmt: skip
         app.register_blueprint(module.bp)
 
@@ -125,9 +127,10 @@ def register_jobs(app: Flask) -> None:
     from app.distribution import jobs as distribution
     from app.imports import jobs as imports
     from app.jobs.registry import register
+    from app.mail import jobs as mail
     from app.privacy import jobs as privacy
 
-    for module in (imports, distribution, privacy):
+    for module in (imports, distribution, privacy, mail):
         register(app, module.JOBS, getattr(module, "ON_FAILURE", None))
 
 
@@ -286,6 +289,7 @@ def register_templates(app: Flask) -> None:
     from app.i18n import file_size
     from app.imports import labels as import_labels
     from app.jobs import labels as job_labels
+    from app.mail import labels as mail_labels
     from app.navigation import navigation
     from app.scripting import labels as script_labels
     from app.scripting.branching import condition_dict
@@ -297,7 +301,7 @@ def register_templates(app: Flask) -> None:
     helpers: dict[str, Any] = {}
     for labels in (account_labels, user_labels, campaign_labels, import_labels,
                    distribution_labels, board_labels, job_labels, script_labels,
-                   workday_labels, floor_labels, timesheet_labels):  # fmt: skip
+                   workday_labels, floor_labels, timesheet_labels, mail_labels):  # fmt: skip
         helpers.update(labels.TEMPLATE_HELPERS)
 
     app.context_processor(navigation)
@@ -341,6 +345,7 @@ def register_cli(app: Flask) -> None:
     from app.donotcall.cli import donotcall_cli
     from app.imports.cli import accounts_cli
     from app.jobs.cli import jobs_cli
+    from app.mail.cli import mail_cli
     from app.privacy.cli import privacy_cli
     from app.scripting.cli import scripts_cli
     from app.territory.cli import territory_cli
@@ -348,6 +353,6 @@ def register_cli(app: Flask) -> None:
 
     for group in (
         users_cli, demo_cli, territory_cli, jobs_cli, scripts_cli, campaigns_cli, accounts_cli,
-        donotcall_cli, privacy_cli, teams_cli,
+        donotcall_cli, privacy_cli, teams_cli, mail_cli,
     ):  # fmt: skip
         app.cli.add_command(group)

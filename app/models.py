@@ -26,6 +26,7 @@ from app.imports.models import (
     ImportRejection,
 )
 from app.jobs.models import JobRun
+from app.mail.models import MailMessage
 from app.scripting.models import CallScript
 from app.territory.models import (
     Dealer,
@@ -66,6 +67,7 @@ __all__ = [
     "ImportMapping",
     "ImportRejection",
     "JobRun",
+    "MailMessage",
     "Municipality",
     "MunicipalityPostcode",
     "Opportunity",

@@ -27,6 +27,7 @@ LAYERS = (
     "navigation",
     "audit",
     "jobs",
+    "mail",
     "spreadsheets",
     # the pipeline
     "territory",
