@@ -340,9 +340,11 @@ def register_favicon(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from app.board.cli import daily_summary_command
     from app.campaigns.cli import campaigns_cli
     from app.demo.cli import demo_cli
     from app.donotcall.cli import donotcall_cli
+    from app.floor.cli import floor_alerts_command
     from app.imports.cli import accounts_cli
     from app.jobs.cli import jobs_cli
     from app.mail.cli import mail_cli
@@ -356,3 +358,6 @@ def register_cli(app: Flask) -> None:
         donotcall_cli, privacy_cli, teams_cli, mail_cli,
     ):  # fmt: skip
         app.cli.add_command(group)
+    # The mailings of features above the mail package join its group here, in the wiring.
+    for command in (daily_summary_command, floor_alerts_command):
+        mail_cli.add_command(command)

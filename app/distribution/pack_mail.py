@@ -24,8 +24,7 @@ from app.territory.models import Salesperson
 SALT = "qualifica.pack-link"
 KEYS = ("run", "salesperson")
 EXPIRED = _l(
-    "This link has expired. Ask the office that sent it for a new one: the files are "
-    "still there."
+    "This link has expired. Ask the office that sent it for a new one: the files are still there."
 )
 INVALID = _l(
     "This link is not valid: it may have been copied incompletely. Open it again from "

@@ -58,7 +58,8 @@ def deliver(message: MailMessage) -> str:
 
 def _send_smtp(email: EmailMessage) -> None:
     config = current_app.config
-    host, port, timeout = config["MAIL_SMTP_HOST"], config["MAIL_SMTP_PORT"], config["MAIL_SMTP_TIMEOUT"]
+    host, port = config["MAIL_SMTP_HOST"], config["MAIL_SMTP_PORT"]
+    timeout = config["MAIL_SMTP_TIMEOUT"]
     context = ssl.create_default_context()
     if config["MAIL_SMTP_SSL"]:
         client: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=timeout, context=context)
