@@ -21,7 +21,7 @@ class Mailbox:
     received: list[EmailMessage] = field(default_factory=list)
     envelopes: list[Any] = field(default_factory=list)
 
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd)
+    async def handle_DATA(self, server, session, envelope) -> str:  # aiosmtpd calls it by this name
         self.envelopes.append(envelope)
         self.received.append(message_from_bytes(envelope.content, policy=policy.default))
         return "250 Message accepted"

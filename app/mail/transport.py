@@ -39,10 +39,10 @@ def build(message: MailMessage) -> EmailMessage:
     email["Date"] = format_datetime(message.created_at or utcnow())
     domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
     email["Message-ID"] = make_msgid(f"qualifica.{message.id}", domain=domain)
-    email["Content-Language"] = message.locale
     email["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies, please
     email.set_content(message.body_text)
     email.add_alternative(message.body_html, subtype="html")
+    email["Content-Language"] = message.locale  # after the body, which clears Content-*
     return email
 
 

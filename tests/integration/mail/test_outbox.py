@@ -85,9 +85,7 @@ def test_without_a_server_each_message_is_an_eml_file_in_the_folder(app, session
     assert not list(mail_folder.glob(".*.partial"))
 
 
-def test_a_server_down_keeps_the_message_and_a_later_attempt_delivers_it(
-    app, session, monkeypatch
-):
+def test_a_server_down_keeps_the_message_and_a_later_attempt_delivers_it(app, session, monkeypatch):
     port = free_port()  # nothing listens there yet
     with receiving(port) as box:
         settings = box.settings()
