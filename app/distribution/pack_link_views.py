@@ -3,7 +3,8 @@ the link is valid. Every download is audited, as from the export page."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, send_file
+from flask import Blueprint, abort, current_app, render_template, send_file
+from flask_babel import force_locale
 from werkzeug.security import safe_join
 
 from app.audit.services import record
@@ -22,7 +23,11 @@ def download(token: str):
     try:
         pack = follow(db.session, token)
     except PackLinkError as exc:
-        return render_template("distribution/pack_link.html", message=str(exc)), exc.status
+        # In the salesperson's language when the link says it: they are not signed in.
+        lang = exc.locale if exc.locale in current_app.config["LANGUAGES"] else None
+        with force_locale(lang or current_app.config["BABEL_DEFAULT_LOCALE"]):
+            page = render_template("distribution/pack_link.html", message=str(exc.message))
+        return page, exc.status
     name = pack.person["zip"]["name"]
     path = safe_join(str(published_dir(pack.run)), f"salespeople/{name}")
     if path is None:

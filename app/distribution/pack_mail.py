@@ -37,11 +37,12 @@ WITHDRAWN = _l(
 
 
 class PackLinkError(Exception):
-    """A pack link that cannot be followed; ``status`` is the HTTP status to answer."""
+    """A pack link that cannot be followed; ``status`` is the HTTP status to answer,
+    ``locale`` the language of the salesperson it was made for (when it can be read)."""
 
-    def __init__(self, message: Any, status: int) -> None:
+    def __init__(self, message: Any, status: int, locale: str | None = None) -> None:
         super().__init__(message)
-        self.status = status
+        self.message, self.status, self.locale = message, status, locale
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -52,8 +53,10 @@ def max_age() -> timedelta:
     return timedelta(days=current_app.config["MAIL_LINK_MAX_AGE_DAYS"])
 
 
-def link_token(run: ExportRun, salesperson_id: int) -> str:
-    return _serializer().dumps({"run": run.id, "salesperson": salesperson_id})
+def link_token(run: ExportRun, salesperson: Salesperson) -> str:
+    """Signed, not secret: it names the run, the salesperson and their language."""
+    return _serializer().dumps({"run": run.id, "salesperson": salesperson.id,
+                                "lang": salesperson.locale})  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -68,24 +71,34 @@ def follow(session: Session, token: str) -> LinkedPack:
     try:
         data = _serializer().loads(token, max_age=int(max_age().total_seconds()))
     except SignatureExpired as exc:
-        raise PackLinkError(EXPIRED, 410) from exc
+        raise PackLinkError(EXPIRED, 410, _language(exc.payload)) from exc
     except BadSignature as exc:
         raise PackLinkError(INVALID, 404) from exc
     if not isinstance(data, dict) or not all(isinstance(data.get(k), int) for k in KEYS):
         raise PackLinkError(INVALID, 404)
+    lang = data.get("lang")
     run = session.get(ExportRun, data["run"])
     if run is None or run.status != ExportStatus.DONE or not run.folder or not run.manifest:
-        raise PackLinkError(INVALID, 404)
+        raise PackLinkError(INVALID, 404, lang)
     if run.wave.status == WaveStatus.CANCELLED:
-        raise PackLinkError(WITHDRAWN, 410)
+        raise PackLinkError(WITHDRAWN, 410, lang)
     person = next(
         (p for p in run.manifest["salespeople"] if p["salesperson_id"] == data["salesperson"]),
         None,
     )
     salesperson = session.get(Salesperson, data["salesperson"])
     if person is None or salesperson is None or not salesperson.active:
-        raise PackLinkError(INVALID, 404)
+        raise PackLinkError(INVALID, 404, lang)
     return LinkedPack(run, person)
+
+
+def _language(payload: Any) -> str | None:
+    """The language in an expired link's (genuine) payload."""
+    try:
+        data = _serializer().load_payload(payload)
+    except BadSignature:
+        return None
+    return data.get("lang") if isinstance(data, dict) else None
 
 
 def notify_salespeople(session: Session, run: ExportRun) -> int:
@@ -97,7 +110,7 @@ def notify_salespeople(session: Session, run: ExportRun) -> int:
         salesperson = session.get(Salesperson, person["salesperson_id"])
         if salesperson is None or not salesperson.active or not salesperson.email:
             continue
-        link = external_url("packs.download", token=link_token(run, salesperson.id))
+        link = external_url("packs.download", token=link_token(run, salesperson))
         context = {
             "name": salesperson.full_name,
             "wave": run.wave.label,
