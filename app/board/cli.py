@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import click
+from flask.cli import with_appcontext
 
 from app.board.daily_summary import send_daily_summary
 from app.campaigns.calendar import ROME
@@ -14,6 +15,7 @@ from app.extensions import db
 
 
 @click.command("daily-summary")
+@with_appcontext
 @click.option(
     "--day",
     type=click.DateTime(formats=["%Y-%m-%d"]),

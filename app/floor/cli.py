@@ -4,12 +4,14 @@ every minute (``create_app`` adds it to the ``mail`` group)."""
 from __future__ import annotations
 
 import click
+from flask.cli import with_appcontext
 
 from app.extensions import db
 from app.floor.alert_mail import mail_alerts
 
 
 @click.command("floor-alerts")
+@with_appcontext
 def floor_alerts_command() -> None:
     """E-mail the floor's current alerts to the supervisors who asked for them."""
     try:
