@@ -44,17 +44,18 @@ def upgrade():
     with op.batch_alter_table('mail_messages', schema=None) as batch_op:
         batch_op.create_index('ix_mail_messages_status_next', ['status', 'next_attempt_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_mail_messages_template'), ['template'], unique=False)
-    with op.batch_alter_table('salespeople', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('locale', sa.String(length=8), server_default='it', nullable=False))
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('mail_floor_alerts', sa.Boolean(), server_default=sa.text('false'), nullable=False))
+    # Plain ADD COLUMN (a constant default): SQLite need not copy the tables, which many
+    # tables reference.
+    op.add_column('salespeople', sa.Column('locale', sa.String(length=8), server_default='it', nullable=False))
+    op.add_column('users', sa.Column('mail_floor_alerts', sa.Boolean(), server_default=sa.text('false'), nullable=False))
 
 
 def downgrade():
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.drop_column('mail_floor_alerts')
-    with op.batch_alter_table('salespeople', schema=None) as batch_op:
-        batch_op.drop_column('locale')
+    for table, column in (('users', 'mail_floor_alerts'), ('salespeople', 'locale')):
+        if op.get_bind().dialect.name == "sqlite":
+            op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")  # SQLite >= 3.35
+        else:
+            op.drop_column(table, column)
     with op.batch_alter_table('mail_messages', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_mail_messages_template'))
         batch_op.drop_index('ix_mail_messages_status_next')
