@@ -138,5 +138,30 @@ class Config:
         self.WEBHOOK_PAUSE_AFTER = _int("QUALIFICA_WEBHOOK_PAUSE_AFTER", 10)
         self.WEBHOOK_ALLOW_PRIVATE = os.environ.get("QUALIFICA_WEBHOOK_ALLOW_PRIVATE", "0") == "1"
 
+        self._mail_settings()
+
+    def _mail_settings(self) -> None:
+        """E-mail (app/mail): SMTP when a host is set, else each message is written as an
+        .eml file into ``MAIL_FOLDER`` (install-free, like the rest of the defaults)."""
+        self.MAIL_SMTP_HOST = os.environ.get("MAIL_SMTP_HOST") or None
+        self.MAIL_SMTP_PORT = _int("MAIL_SMTP_PORT", 587)
+        self.MAIL_SMTP_USERNAME = os.environ.get("MAIL_SMTP_USERNAME") or None
+        self.MAIL_SMTP_PASSWORD = os.environ.get("MAIL_SMTP_PASSWORD") or None
+        self.MAIL_SMTP_STARTTLS = os.environ.get("MAIL_SMTP_STARTTLS", "1") == "1"
+        self.MAIL_SMTP_SSL = os.environ.get("MAIL_SMTP_SSL", "0") == "1"
+        self.MAIL_SMTP_TIMEOUT = _int("MAIL_SMTP_TIMEOUT", 20)
+        self.MAIL_FROM = os.environ.get("MAIL_FROM", "Qualifica <qualifica@localhost>")
+        self.MAIL_FOLDER = os.environ.get("MAIL_FOLDER") or str(INSTANCE / "mail")
+        # A message that could not be sent is tried again this many times in all, each
+        # wait doubling from MAIL_RETRY_MINUTES (``flask mail send-due`` sends those due).
+        self.MAIL_MAX_ATTEMPTS = _int("MAIL_MAX_ATTEMPTS", 6)
+        self.MAIL_RETRY_MINUTES = _int("MAIL_RETRY_MINUTES", 5)
+        # The address links in e-mails start with (the pack-ready link).
+        self.MAIL_BASE_URL = os.environ.get("QUALIFICA_BASE_URL", "http://localhost:5000")
+        # How long a salesperson's pack link works.
+        self.MAIL_LINK_MAX_AGE_DAYS = _int("MAIL_LINK_MAX_AGE_DAYS", 14)
+        # At most one e-mail per floor alert kind to a supervisor in this many minutes.
+        self.MAIL_ALERT_EVERY_MINUTES = _int("MAIL_ALERT_EVERY_MINUTES", 30)
+
     def as_dict(self) -> dict[str, object]:
         return {key: value for key, value in vars(self).items() if key.isupper()}

@@ -98,6 +98,7 @@ def register_blueprints(app: Flask) -> None:
     from app import i18n
     from app.board import views as board
     from app.desk import views as desk
+    from app.distribution import pack_link_views as packs
     from app.distribution import views as distribution
     from app.donotcall import views as donotcall
     from app.floor import views as floor
@@ -117,7 +118,7 @@ def register_blueprints(app: Flask) -> None:
     for module in (
         users, teams, i18n, workspace, reviewing, imports, desk, board, distribution, jobs,
         donotcall, privacy, script_views, campaign_views, pause_reasons, floor, timesheets,
-        webhooks, results,
+        webhooks, results, packs,
     ):  # fmt: skip
         app.register_blueprint(module.bp)
 
@@ -128,10 +129,11 @@ def register_jobs(app: Flask) -> None:
     from app.distribution import jobs as distribution
     from app.imports import jobs as imports
     from app.jobs.registry import register
+    from app.mail import jobs as mail
     from app.privacy import jobs as privacy
     from app.webhooks import jobs as webhooks
 
-    for module in (imports, distribution, privacy, webhooks):
+    for module in (imports, distribution, privacy, webhooks, mail):
         register(app, module.JOBS, getattr(module, "ON_FAILURE", None))
 
 
@@ -290,6 +292,7 @@ def register_templates(app: Flask) -> None:
     from app.i18n import file_size
     from app.imports import labels as import_labels
     from app.jobs import labels as job_labels
+    from app.mail import labels as mail_labels
     from app.navigation import navigation
     from app.results import labels as result_labels
     from app.scripting import labels as script_labels
@@ -304,7 +307,7 @@ def register_templates(app: Flask) -> None:
     for labels in (account_labels, user_labels, campaign_labels, import_labels,
                    distribution_labels, board_labels, job_labels, script_labels,
                    workday_labels, floor_labels, timesheet_labels, webhook_labels,
-                   result_labels):  # fmt: skip
+                   result_labels, mail_labels):  # fmt: skip
         helpers.update(labels.TEMPLATE_HELPERS)
 
     app.context_processor(navigation)
@@ -343,11 +346,14 @@ def register_favicon(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from app.board.cli import daily_summary_command
     from app.campaigns.cli import campaigns_cli
     from app.demo.cli import demo_cli
     from app.donotcall.cli import donotcall_cli
+    from app.floor.cli import floor_alerts_command
     from app.imports.cli import accounts_cli
     from app.jobs.cli import jobs_cli
+    from app.mail.cli import mail_cli
     from app.privacy.cli import privacy_cli
     from app.scripting.cli import scripts_cli
     from app.territory.cli import territory_cli
@@ -356,6 +362,9 @@ def register_cli(app: Flask) -> None:
 
     for group in (
         users_cli, demo_cli, territory_cli, jobs_cli, scripts_cli, campaigns_cli, accounts_cli,
-        donotcall_cli, privacy_cli, teams_cli, webhooks_cli,
+        donotcall_cli, privacy_cli, teams_cli, webhooks_cli, mail_cli,
     ):  # fmt: skip
         app.cli.add_command(group)
+    # The mailings of features above the mail package join its group here, in the wiring.
+    for command in (daily_summary_command, floor_alerts_command):
+        mail_cli.add_command(command)

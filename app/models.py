@@ -27,6 +27,7 @@ from app.imports.models import (
 )
 from app.jobs.models import JobRun
 from app.results.models import AccountResult
+from app.mail.models import MailMessage
 from app.scripting.models import CallScript
 from app.territory.models import (
     Dealer,
@@ -69,6 +70,7 @@ __all__ = [
     "ImportMapping",
     "ImportRejection",
     "JobRun",
+    "MailMessage",
     "Municipality",
     "MunicipalityPostcode",
     "Opportunity",

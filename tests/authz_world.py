@@ -303,7 +303,16 @@ FACTORIES: dict[str, Callable[[World, str], Any]] = {
     "reason_id": lambda w, side: _pause_reason(w.session, side),
     "subscription_id": lambda w, side: w.subscription(side).id,
     "delivery_id": lambda w, side: w.delivery(side).id,
+    # A salesperson's pack link (public: the signed token is the access).
+    "token": lambda w, side: _pack_token(w, side),
 }
+
+
+def _pack_token(world: World, side: str) -> str:
+    from app.distribution.pack_mail import link_token
+
+    with world.app.app_context():
+        return link_token(world.run(side), world.salesperson(side))
 
 
 def _pause_reason(session: Session, side: str) -> int:

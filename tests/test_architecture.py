@@ -28,6 +28,7 @@ LAYERS = (
     "audit",
     "jobs",
     "webhooks",
+    "mail",
     "spreadsheets",
     # the pipeline
     "territory",

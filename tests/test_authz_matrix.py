@@ -191,7 +191,7 @@ def test_matrix_with_objects(app, client, session, export_dir, viewer):
                         status = response.status_code
                         body = response.get_data().decode("utf-8", "replace")
                         assert status < 500, where
-                        if role not in allowed_roles:
+                        if allowed_roles is not None and role not in allowed_roles:
                             assert status == 403, where
                         elif side == OTHER and scoped:
                             assert refused_here(rule.endpoint, response, app), f"{where}: {status}"

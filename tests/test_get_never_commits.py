@@ -44,6 +44,7 @@ EXEMPT: dict[str, str] = {
     "privacy.contact_report": DOWNLOAD_AUDITED,
     "distribution.download_all": DOWNLOAD_AUDITED,
     "distribution.download_one": DOWNLOAD_AUDITED,
+    "packs.download": DOWNLOAD_AUDITED,  # a salesperson's pack through their e-mail's link
 }
 # Who opens a route: the first of these roles its declaration allows (public routes are
 # opened signed in as staff). World users, each the owner of the world's own objects.

@@ -24,6 +24,7 @@ from app.distribution.exporting import (
 )
 from app.distribution.loading import load_packs, wave_info
 from app.distribution.models import ExportRun, ExportStatus
+from app.distribution.pack_mail import notify_salespeople
 from app.distribution.services import fail_export
 from app.distribution.writers.crm_mapping import load_mapping
 from app.jobs.registry import FailureHandler, Handler
@@ -101,7 +102,9 @@ def export_assemble(session: Session, params: dict[str, Any], progress: Progress
         "salespeople": manifest["totals"]["salespeople"],
         "accounts": manifest["totals"]["accounts"], "finished_at": run.finished_at.isoformat(),
     })  # fmt: skip
-    return {"salespeople": manifest["totals"]["salespeople"]}
+    # Sent by their own jobs once this one commits: a run that fails sends nothing.
+    mailed = notify_salespeople(session, run)
+    return {"salespeople": manifest["totals"]["salespeople"], "mailed": mailed}
 
 
 def export_failed(session: Session, params: dict[str, Any], message: str) -> None:

@@ -14,7 +14,7 @@ from app.territory.municipalities import (
     bundled_municipalities,
     read_istat_file,
 )
-from app.territory.services import load_municipalities
+from app.territory.services import SalespersonError, load_municipalities, set_salesperson_contact
 
 territory_cli = AppGroup("territory", help="Municipalities, zones and territory rules.")
 
@@ -50,3 +50,18 @@ def load(path: Path | None, reference) -> None:
         f"Municipalities as of {ref:%Y-%m-%d}: {counts['municipalities_added']} added, "
         f"{counts['municipalities_updated']} updated, {counts['postcodes']} postcodes."
     )
+
+
+@territory_cli.command("salesperson")
+@click.argument("code")
+@click.option("--email", help="Their e-mail address (empty: none, no e-mail).")
+@click.option("--locale", type=click.Choice(["it", "en"]), help="The language of their e-mails.")
+def salesperson_command(code: str, email: str | None, locale: str | None) -> None:
+    """Set where a salesperson's pack-ready e-mails go, and in which language."""
+    try:
+        person = set_salesperson_contact(db.session, code, email=email, locale=locale)
+        db.session.commit()
+    except SalespersonError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{person.code}: {person.email or 'no e-mail'} ({person.locale})")

@@ -84,6 +84,8 @@ class Salesperson(Timestamps, db.Model):
     code: Mapped[str] = mapped_column(sa.String(16), unique=True)
     full_name: Mapped[str] = mapped_column(sa.String(120))
     email: Mapped[str | None] = mapped_column(sa.String(254))
+    # The language of their e-mails (app/mail): Italian unless set to English.
+    locale: Mapped[str] = mapped_column(sa.String(8), default="it", server_default="it")
     dealer_id: Mapped[int] = mapped_column(sa.ForeignKey("dealers.id"), index=True)
     monthly_quota: Mapped[int] = mapped_column(default=50, server_default="50")
     active: Mapped[bool] = mapped_column(default=True, server_default=sa.text("true"))

@@ -1,4 +1,4 @@
-"""Territory services: the municipality reference table."""
+"""Territory services: the municipality reference table; salespeople's contact."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app.audit.services import record
-from app.territory.models import Municipality, MunicipalityPostcode, Province
+from app.territory.models import Municipality, MunicipalityPostcode, Province, Salesperson
 from app.territory.municipalities import MunicipalityRow, search_key
 
 
@@ -100,3 +100,36 @@ def _replace_postcodes(session: Session, with_postcodes: list[MunicipalityRow]) 
             for cap in row.postcodes
         ],
     )
+
+
+class SalespersonError(ValueError):
+    """A salesperson change refused, with a sentence for the person who asked."""
+
+
+def set_salesperson_contact(
+    session: Session,
+    code: str,
+    *,
+    email: str | None = None,
+    locale: str | None = None,
+    actor_id: int | None = None,
+) -> Salesperson:
+    """The address and language of a salesperson's e-mails (their pack-ready message);
+    an empty ``email`` removes the address (no more e-mail)."""
+    person = session.scalar(select(Salesperson).where(Salesperson.code == code))
+    if person is None:
+        raise SalespersonError(f"no salesperson with code {code!r}")
+    if email is not None:
+        email = email.strip()
+        local, _, domain = email.partition("@")
+        if email and (not local or "." not in domain or any(c.isspace() for c in email)):
+            raise SalespersonError(f"{email!r} is not an e-mail address")
+        person.email = email or None
+    if locale is not None:
+        if locale not in ("it", "en"):
+            raise SalespersonError("the language is it or en")
+        person.locale = locale
+    record(session, "territory.salesperson_contact", user_id=actor_id, obj=person,
+           email_set=person.email is not None, locale=person.locale)  # fmt: skip
+    session.flush()
+    return person

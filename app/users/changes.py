@@ -157,3 +157,14 @@ def change_own_password(session: Session, user: User, current: str, new: str, co
     finally:
         keeping.discard(user.id)
     record(session, "user.change_password", user_id=user.id, obj=user)
+
+
+def set_floor_alert_mail(session: Session, user: User, wanted: bool) -> None:
+    """A supervisor's choice to receive the floor's alerts by e-mail (app/floor/alert_mail);
+    only supervisors watch the floor for a team."""
+    if user.role != Role.SUPERVISOR:
+        raise ValueError("only supervisors receive the floor's alerts by e-mail")
+    if user.mail_floor_alerts != wanted:
+        user.mail_floor_alerts = wanted
+        record(session, "user.mail_preferences", user_id=user.id, obj=user, floor_alerts=wanted)
+    session.flush()

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import PasswordField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
@@ -138,3 +138,8 @@ class TeamNameForm(BaseForm):
         render_kw={"autofocus": True, "autocomplete": "off"},
     )
     submit = SubmitField(_l("Rename"))
+
+
+class MailPreferencesForm(BaseForm):
+    floor_alerts = BooleanField(_l("E-mail me the floor's alerts"))
+    submit = SubmitField(_l("Save"))

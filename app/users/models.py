@@ -43,6 +43,8 @@ class User(UserMixin, Timestamps, db.Model):
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     active: Mapped[bool] = mapped_column(default=True, server_default=sa.text("true"))
     locale: Mapped[str | None] = mapped_column(sa.String(8))
+    # A supervisor's choice: the floor's alerts by e-mail too (app/floor/alert_mail.py).
+    mail_floor_alerts: Mapped[bool] = mapped_column(default=False, server_default=sa.text("false"))
     # Staff of a zone see and export only that zone when set (issue: trust).
     zone_id: Mapped[int | None] = mapped_column(sa.ForeignKey("zones.id", ondelete="SET NULL"))
     # Agents and supervisors of a team work and watch only the campaigns open to it.

@@ -28,6 +28,7 @@ from app.users.changes import (
     change_own_password,
     reset_password,
     set_active,
+    set_floor_alert_mail,
     unlock,
     update_user,
 )
@@ -35,6 +36,7 @@ from app.users.forms import (
     ActionForm,
     LoginForm,
     LogoutForm,
+    MailPreferencesForm,
     NewUserForm,
     PasswordChangeForm,
     UserForm,
@@ -195,6 +197,19 @@ def change_password():
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("users.home"))
     return form_page("users/password.html", form, forced=current_user.must_change_password)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+def account():
+    """One's own account: the password, and a supervisor's e-mail of the floor's alerts."""
+    form = MailPreferencesForm(obj=None, floor_alerts=current_user.mail_floor_alerts)
+    may_opt_in = current_user.role == Role.SUPERVISOR
+    if may_opt_in and form.validate_on_submit():
+        set_floor_alert_mail(db.session, current_user, form.floor_alerts.data)
+        db.session.commit()
+        flash(_("Your e-mail preferences have been saved."), "success")
+        return redirect(url_for("users.account"))
+    return render_template("users/account.html", form=form, may_opt_in=may_opt_in)
 
 
 # -- administrators: users -----------------------------------------------------------------
