@@ -26,8 +26,8 @@ from app.imports.models import (
     ImportRejection,
 )
 from app.jobs.models import JobRun
-from app.results.models import AccountResult
 from app.mail.models import MailMessage
+from app.results.models import AccountResult
 from app.scripting.models import CallScript
 from app.territory.models import (
     Dealer,
