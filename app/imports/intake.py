@@ -17,9 +17,7 @@ overwritten (docs/imports.md, "Matching stored accounts").
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -27,7 +25,6 @@ from flask_babel import format_number
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from app.accounts.labels import reason_label
 from app.accounts.models import Account, AccountSource
 from app.accounts.status import AccountStatus
 from app.audit.services import record as audit
@@ -40,16 +37,13 @@ from app.imports.intake_checks import (
     Message,
     check_record,
     repeated,
-    too_long,
 )
-from app.imports.labels import rejection_label
+from app.imports.intake_report import IntakeReport, RecordResult, outcomes
 from app.imports.matching import chunks
 from app.imports.models import (
     BatchStatus,
-    DuplicatePair,
     ImportBatch,
     ImportRejection,
-    PairStatus,
     SourceKind,
 )
 from app.imports.pipeline import Reference, Report, import_rows
@@ -60,53 +54,12 @@ from app.imports.records import Record
 # take seconds (docs/imports.md, "Accounts sent by an integration"). More is a file's job.
 MAX_RECORDS = 5_000
 MAX_SOURCE_CHARS = 100
-ACTIONS = ("created", "updated", "merged", "held_for_review", "rejected")
+__all__ = ["MAX_RECORDS", "IntakeRefused", "IntakeReport", "Message", "RecordResult",
+           "upsert_accounts"]  # fmt: skip
 
 
 class IntakeRefused(ValueError):
     """The whole call is refused, nothing stored; the message says why."""
-
-
-@dataclass
-class RecordResult:
-    """What became of one record: ``index`` its place in the request (from 0)."""
-
-    index: int
-    external_id: str | None
-    action: str
-    account_key: str | None = None
-    messages: list[Message] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "index": self.index,
-            "external_id": self.external_id,
-            "account_key": self.account_key,
-            "action": self.action,
-            "messages": [m.as_dict() for m in self.messages],
-        }
-
-
-@dataclass
-class IntakeReport:
-    """Every record's outcome, in the request's order, and the batch that holds them."""
-
-    batch_id: int
-    source: str
-    records: list[RecordResult]
-
-    @property
-    def totals(self) -> dict[str, int]:
-        counts = Counter(r.action for r in self.records)
-        return {"records": len(self.records), **{a: counts[a] for a in ACTIONS}}
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "batch_id": self.batch_id,
-            "source": self.source,
-            "totals": self.totals,
-            "records": [r.as_dict() for r in self.records],
-        }
 
 
 def upsert_accounts(
@@ -137,22 +90,7 @@ def upsert_accounts(
     session.add(batch)
     session.flush()
     report = Report()
-    good: dict[int, Checked] = {}
-    for index, (item, original) in enumerate(zip(checked, records, strict=True)):
-        if item.reason is None:
-            good[index + 1] = item
-            continue
-        report.rows_read += 1
-        report.rows_rejected += 1
-        report.rejected_by_reason[item.reason] += 1
-        session.add(
-            ImportRejection(
-                batch_id=batch.id,
-                row_number=index + 1,
-                reason=item.reason,
-                data=item.kept(original),
-            )
-        )
+    good = _set_aside(session, batch, report, checked, records)
     pinned = _known_accounts(session, batch.filename, good)
     items = [(row, {AS_FIELD.get(k, k): v for k, v in c.values.items()}) for row, c in good.items()]
     originals = {row: dict(c.values) for row, c in good.items()}
@@ -170,10 +108,34 @@ def upsert_accounts(
     )
     _keep_external_ids(session, batch.id, good)
     batch.finished_at = utcnow()
-    results = _outcomes(session, batch.id, checked, cleaned, pinned, stored_max_id)
+    results = outcomes(session, batch.id, checked, cleaned, pinned, stored_max_id)
     outcome = IntakeReport(batch.id, name, results)
     audit(session, "imports.intake", user_id=actor, obj=batch, source=name, **outcome.totals)
     return outcome
+
+
+def _set_aside(
+    session: Session,
+    batch: ImportBatch,
+    report: Report,
+    checked: list[Checked],
+    records: Sequence[Any],
+) -> dict[int, Checked]:
+    """The records to import, by row (their place from 1); each refused one is kept as the
+    import keeps a rejected row, with its reason and what could be read of it."""
+    good: dict[int, Checked] = {}
+    for index, (item, original) in enumerate(zip(checked, records, strict=True)):
+        if item.reason is None:
+            good[index + 1] = item
+            continue
+        report.rows_read += 1
+        report.rows_rejected += 1
+        report.rejected_by_reason[item.reason] += 1
+        data = item.kept(original)
+        session.add(
+            ImportRejection(batch_id=batch.id, row_number=index + 1, reason=item.reason, data=data)
+        )
+    return good
 
 
 def _own_fingerprints(records: list[Record], batch_name: str) -> dict[int, Record]:
@@ -260,140 +222,4 @@ def _keep_external_ids(session: Session, batch_id: int, good: Mapping[int, Check
         .where(table.c.import_batch_id == batch_id, table.c.row_number == sa.bindparam("row"))
         .values(external_id=sa.bindparam("ext")),
         rows,
-    )
-
-
-def _outcomes(
-    session: Session,
-    batch_id: int,
-    checked: list[Checked],
-    cleaned: Mapping[int, Record],
-    pinned: Mapping[int, int],
-    stored_max_id: int,
-) -> list[RecordResult]:
-    """Each record's result: where its row went (its source row, or the earlier identical
-    record's for one received before), and what cleaning said of it."""
-    account_of = dict(
-        session.execute(
-            sa.select(AccountSource.row_number, AccountSource.account_id).where(
-                AccountSource.import_batch_id == batch_id
-            )
-        ).all()
-    )
-    unchanged = _received_before(
-        session, batch_id, [r for r in cleaned.values() if r.row_number not in account_of]
-    )
-    account_of |= unchanged
-    key_of = _keys(session, set(account_of.values()))
-    first_row: dict[int, int] = {}
-    for row in sorted(account_of):
-        first_row.setdefault(account_of[row], row)
-    doubted = _waiting_for_review(session, batch_id)
-    results = []
-    for index, item in enumerate(checked):
-        row = index + 1
-        result = RecordResult(index, item.external_id, "rejected")
-        results.append(result)
-        record = cleaned.get(row)
-        if item.message is not None or record is None:
-            result.messages = [item.message] if item.message else []
-            continue
-        result.messages = _cleaning_messages(record)
-        if record.rejected:
-            result.messages.insert(0, _rejection(record.rejected))
-            continue
-        account_id = account_of[row]
-        result.account_key = key_of[account_id]
-        if row in unchanged:
-            result.action = "updated"
-            note = _("Nothing new: this record was received before as it is.")
-            result.messages.append(Message("note", "unchanged", note))
-        elif account_id <= stored_max_id:
-            result.action = "updated"
-            result.messages.append(_found(row in pinned))
-        elif first_row[account_id] == row:
-            result.action = "created"
-        else:
-            result.action = "merged"
-            text = _(
-                "The same company as record %(index)s of this request: one account.",
-                index=first_row[account_id] - 1,
-            )
-            result.messages.append(Message("note", "merged_in_request", text))
-        if account_id in doubted:
-            result.action = "held_for_review"
-            text = _(
-                "It may be the same company as account %(keys)s: a person decides.",
-                keys=", ".join(sorted(key_of.get(a) or str(a) for a in doubted[account_id])),
-            )
-            result.messages.append(Message("note", "possible_duplicate", text))
-    return results
-
-
-def _received_before(session: Session, batch_id: int, records: list[Record]) -> dict[int, int]:
-    """Row -> account, for the records identical to one imported before (skipped)."""
-    row_of = {r.fingerprint: r.row_number for r in records}
-    found: dict[int, int] = {}
-    for part in chunks(sorted(row_of)):
-        query = (
-            sa.select(AccountSource.fingerprint, AccountSource.account_id)
-            .where(AccountSource.fingerprint.in_(part), AccountSource.import_batch_id != batch_id)
-            .order_by(AccountSource.id)
-        )
-        for fingerprint, account_id in session.execute(query):
-            found[row_of[fingerprint]] = account_id
-    return found
-
-
-def _keys(session: Session, ids: set[int]) -> dict[int, str]:
-    keys: dict[int, str] = {}
-    for part in chunks(sorted(ids)):
-        keys |= dict(
-            session.execute(sa.select(Account.id, Account.key).where(Account.id.in_(part))).all()
-        )
-    return keys
-
-
-def _waiting_for_review(session: Session, batch_id: int) -> dict[int, set[int]]:
-    """Account -> the accounts it may duplicate, by the pairs this batch left for review."""
-    others: dict[int, set[int]] = {}
-    query = sa.select(DuplicatePair.account_a_id, DuplicatePair.account_b_id).where(
-        DuplicatePair.batch_id == batch_id, DuplicatePair.status == PairStatus.PENDING
-    )
-    for a, b in session.execute(query):
-        others.setdefault(a, set()).add(b)
-        others.setdefault(b, set()).add(a)
-    return others
-
-
-def _cleaning_messages(record: Record) -> list[Message]:
-    """What the import corrected in the record, and what it left in doubt."""
-    return [
-        *(Message("correction", c.reason, reason_label(c.reason), c.field) for c in record.changes),
-        *(Message("doubt", f.reason, reason_label(f.reason), f.field) for f in record.flags),
-    ]
-
-
-def _rejection(reason: str) -> Message:
-    code, _sep, detail = reason.partition(":")
-    name, _sep, limit = detail.partition(":")
-    if code == "value_too_long" and name and limit:
-        return too_long(name, int(limit))
-    return Message("error", code, rejection_label(reason))
-
-
-def _found(by_external_id: bool) -> Message:
-    if by_external_id:
-        return Message(
-            "note",
-            "found_by_external_id",
-            _("Updated the account this integration sent with the same external id."),
-        )
-    return Message(
-        "note",
-        "found_by_matching",
-        _(
-            "Found among the stored accounts (VAT number, phone, name and place): what the "
-            "account lacked was filled in, what it had was kept."
-        ),
     )
