@@ -212,14 +212,19 @@ def _known_accounts(
 
 
 def _keep_external_ids(session: Session, batch_id: int, good: Mapping[int, Checked]) -> None:
-    """Each source row of the batch keeps its record's external id (the next call's key)."""
-    rows = [{"row": row, "ext": c.external_id} for row, c in good.items() if c.external_id]
-    if not rows:
-        return
+    """Each source row of the batch keeps its record's external id (the next call's key),
+    written by the rows' ids: by row number, each update scanned the batch's rows."""
     table = AccountSource.__table__
-    session.execute(
-        table.update()
-        .where(table.c.import_batch_id == batch_id, table.c.row_number == sa.bindparam("row"))
-        .values(external_id=sa.bindparam("ext")),
-        rows,
-    )
+    query = sa.select(table.c.id, table.c.row_number).where(table.c.import_batch_id == batch_id)
+    rows = [
+        {"source": source_id, "ext": good[row].external_id}
+        for source_id, row in session.execute(query)
+        if good[row].external_id
+    ]
+    if rows:
+        session.execute(
+            table.update()
+            .where(table.c.id == sa.bindparam("source"))
+            .values(external_id=sa.bindparam("ext")),
+            rows,
+        )

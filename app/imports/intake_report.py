@@ -92,6 +92,7 @@ def outcomes(
 ) -> list[RecordResult]:
     """Each record's result, in the request's order (row = index + 1)."""
     where = _landing(session, batch_id, cleaned)
+    words: dict[str, str] = {}
     results = []
     for index, item in enumerate(checked):
         result = RecordResult(index, item.external_id, "rejected")
@@ -100,7 +101,7 @@ def outcomes(
         if item.message is not None or record is None:
             result.messages = [item.message] if item.message else []
             continue
-        result.messages = _cleaning_messages(record)
+        result.messages = _cleaning_messages(record, words)
         if record.rejected:
             result.messages.insert(0, _rejection(record.rejected))
             continue
@@ -188,12 +189,15 @@ def _waiting_for_review(session: Session, batch_id: int) -> dict[int, set[int]]:
     return others
 
 
-def _cleaning_messages(record: Record) -> list[Message]:
-    """What the import corrected in the record, and what it left in doubt."""
-    return [
-        *(Message("correction", c.reason, reason_label(c.reason), c.field) for c in record.changes),
-        *(Message("doubt", f.reason, reason_label(f.reason), f.field) for f in record.flags),
-    ]
+def _cleaning_messages(record: Record, words: dict[str, str]) -> list[Message]:
+    """What the import corrected in the record, and what it left in doubt; ``words``: the
+    reasons' labels met so far in the call (thousands of records share a few reasons)."""
+    said = [("correction", c.field, c.reason) for c in record.changes]
+    said += [("doubt", f.field, f.reason) for f in record.flags]
+    for _kind, _field, reason in said:
+        if reason not in words:
+            words[reason] = reason_label(reason)
+    return [Message(kind, reason, words[reason], name) for kind, name, reason in said]
 
 
 def _rejection(reason: str) -> Message:
