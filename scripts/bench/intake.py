@@ -86,8 +86,11 @@ def main() -> None:
             timings.append((label, time.perf_counter() - start, report.totals))
         dialect = db.engine.dialect.name
     lines = [
-        f"### Intake, {args.records:,} records per call, {dialect} "
-        f"({datetime.now(UTC):%Y-%m-%d}, {platform.machine()}, {os.cpu_count()} cores shared)",
+        f"## Accounts sent by an integration (intake), {args.records:,} records a call, "
+        f"{dialect}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        "",
+        f"{platform.machine()}, {os.cpu_count()} cores shared with other work: "
+        "`scripts/bench/intake.py`.",
         "",
         f"Base: {args.base:,} generated accounts sent before. Seconds per call, commit included.",
         "",
