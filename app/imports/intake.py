@@ -165,6 +165,8 @@ def _check_all(records: Any) -> list[Checked]:
     """Each record checked; a list too long, or no list, refuses the call."""
     if not isinstance(records, Sequence) or isinstance(records, str | bytes):
         raise IntakeRefused(_("Send the records as a list of JSON objects."))
+    if not records:
+        raise IntakeRefused(_("Send at least one record."))
     if len(records) > MAX_RECORDS:
         raise IntakeRefused(
             _(

@@ -168,6 +168,8 @@ def test_too_many_records_or_not_a_list_is_refused_whole(session, send) -> None:
         send([{"company_name": "X"}] * (MAX_RECORDS + 1))
     with pytest.raises(IntakeRefused):
         send({"company_name": "X"})
+    with pytest.raises(IntakeRefused, match="at least one"):
+        send([])
     with pytest.raises(IntakeRefused):
         send([ROSSI], source=" ")
     assert session.scalar(sa.select(sa.func.count(ImportBatch.id))) == 0
