@@ -56,11 +56,16 @@ SOURCE_KIND_LABELS = {
     "financing": _l("Financing file"),
     "purchased_list": _l("Purchased list"),
     "demo": _l("Demo data"),
+    "api": _l("Sent by an integration"),
 }
 
 # What normalisation did or doubted, and the evidence of a duplicate pair, by reason code.
 REASON_LABELS = {
     "company_name_missing": _l("no company name"),
+    "not_an_object": _l("not a JSON object"),
+    "unknown_field": _l("a field that is no account field"),
+    "value_not_text": _l("a value that is neither text nor a number"),
+    "external_id_repeated": _l("an external id given twice in one request"),
     "value_too_long": _l("a value too long for its field: shorten it in the file"),
     "name_tidied": _l("name tidied (case, spaces, punctuation)"),
     "legal_form_taken_from_name": _l("legal form taken out of the name"),

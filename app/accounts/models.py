@@ -186,6 +186,9 @@ class AccountSource(db.Model):
         sa.ForeignKey("account_sites.id", ondelete="SET NULL"), index=True
     )
     data: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    # The record's id in the integration that sent it (``imports.intake``): a record sent
+    # again with it updates this row's account. Its batch names the integration.
+    external_id: Mapped[str | None] = mapped_column(sa.String(100), index=True)
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     account: Mapped[Account] = relationship(back_populates="sources")

@@ -19,6 +19,7 @@ class SourceKind(enum.StrEnum):
     FINANCING = "financing"
     PURCHASED_LIST = "purchased_list"
     DEMO = "demo"
+    API = "api"  # records sent by an integration (``intake``), not a file
 
 
 class BatchStatus(enum.StrEnum):

@@ -12,7 +12,7 @@ See docs/imports.md."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -131,19 +131,47 @@ def run_import(
     if not batch.stored_path or not batch.column_mapping:
         raise ValueError(f"batch {batch.id} has no stored file or no column mapping")
     file_format = FileFormat(**(batch.report or {})["format"])
-    reference = reference or load_reference(session)
-    report = Report()
     limits = Limits.from_config(current_app.config)
     rows = read_rows(Path(batch.stored_path), file_format, limits=limits)
     headers = mapping.unique_headers(next(rows, []))
     total = (batch.report or {}).get("rows_estimate")
+    raw = _raw_chunks(rows, headers, batch.column_mapping, CHUNK)
+    report, _stored = import_rows(session, batch, raw, progress, reference=reference, total=total)
+    if report.rows_read == 0:
+        raise FileRefused(_("The file has a header but no rows."))
+    return report
+
+
+RawChunk = tuple[cleaning.Items, dict[int, dict[str, str]]]  # mapped values, rows as given
+
+
+def import_rows(
+    session: Session,
+    batch: ImportBatch,
+    raw_chunks: Iterable[RawChunk],
+    progress: Progress,
+    *,
+    reference: Reference | None = None,
+    total: int | None = None,
+    report: Report | None = None,
+    pinned: Mapping[int, int] | None = None,
+    cleaned: Callable[[list[Record]], None] | None = None,
+) -> tuple[Report, int]:
+    """Clean, match and write ``raw_chunks`` as ``batch``'s rows: a file's (``run_import``)
+    or an integration's records (``intake``). ``pinned``: row -> the stored account it
+    updates whatever matching would say; ``cleaned`` sees each chunk's records. Returns the
+    report and the last account id stored before the batch (greater ids are its own)."""
+    reference = reference or load_reference(session)
+    report = report or Report()
     writer = Writer(session, batch, report, reference.reference_date)
 
     def write_chunk(records: list[Record], originals: dict[int, dict[str, str]]) -> None:
         progress(report.rows_read, total, "matching")
+        if cleaned is not None:
+            cleaned(records)
         kept = _set_rejected_aside(session, batch, report, records, originals)
         fresh, twins, twin_accounts = _repeats_left_out(session, batch, report, kept, originals)
-        writer.write(fresh, originals, twins, twin_accounts)
+        writer.write(fresh, originals, twins, twin_accounts, pinned)
 
     def tick(done: int) -> None:
         progress(done, total, "normalising")
@@ -155,7 +183,7 @@ def run_import(
         cleaning.cleaner(reference.index, reference.provinces, rows=total, tick=tick) as clean,
     ):
         waiting: tuple[Future[list[Record]], dict[int, dict[str, str]]] | None = None
-        for items, originals in _raw_chunks(rows, headers, batch.column_mapping, CHUNK):
+        for items, originals in raw_chunks:
             first = report.rows_read
             report.rows_read += len(items)
             submitted = clean.submit(items, first)
@@ -164,14 +192,12 @@ def run_import(
             waiting = (submitted, originals)
         if waiting is not None:
             write_chunk(waiting[0].result(), waiting[1])
-    if report.rows_read == 0:
-        raise FileRefused(_("The file has a header but no rows."))
     # Accounts created or updated here that the do-not-call list names: flagged at once.
     apply_to_batch(session, batch.id)
 
     _close(batch, report, writer.model)
     progress(report.rows_read, report.rows_read, "done")
-    return report
+    return report, writer.stored_max_id
 
 
 def _set_rejected_aside(

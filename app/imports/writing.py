@@ -15,7 +15,8 @@ account's in ``_create``, a stored one's in ``_enrich``), planned by
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Mapping
+from operator import attrgetter
 from typing import Any
 
 import sqlalchemy as sa
@@ -96,10 +97,11 @@ class Writer:
         originals: dict[int, dict[str, str]],
         twins: dict[int, int],
         twin_accounts: dict[int, tuple[int, str]] | None = None,
+        pinned: Mapping[int, int] | None = None,
     ) -> None:
-        """Match and write one chunk. ``twins``: row -> an identical earlier row of the
-        chunk; ``twin_accounts``: row -> the account an identical row of an earlier chunk
-        went to, with its fingerprint. Both only add a source to that account."""
+        """Match and write one chunk. ``twins``: row -> an identical earlier row of the chunk;
+        ``twin_accounts``: row -> the account of an identical row of an earlier chunk, with its
+        fingerprint (both only add a source); ``pinned``: row -> a stored account it updates."""
         self.children.originals = originals
         self.account_of_row, self.site_of_row = {}, {}
         for record in records:
@@ -109,8 +111,16 @@ class Writer:
         for row, (_, fingerprint) in (twin_accounts or {}).items():
             fingerprints[row] = fingerprint
         self.children.fingerprints = fingerprints
-        groups, review = self._match(records)
-        new_groups, enrich = self._place(groups, records)
+        pins = pinned or {}
+        free = [r for r in records if r.row_number not in pins]
+        groups, review = self._match(free)
+        new_groups, enrich = self._place(groups, free)
+        for record in records:
+            if (account_id := pins.get(record.row_number)) is not None:
+                self.keys[record.row_number] = block_keys(matching.entity_of_record(record))
+                rows = [*enrich.get(account_id, []), record]
+                enrich[account_id] = sorted(rows, key=attrgetter("row_number"))
+                self.account_of_row[record.row_number] = account_id
         self._create(new_groups)
         self._enrich(enrich)
         for row, first in twins.items():  # the same row: the same site
