@@ -11,6 +11,7 @@ from app.accounts.models import (
     FleetLine,
     Opportunity,
 )
+from app.api.models import ApiKey, IdempotentRequest
 from app.audit.models import AuditEntry
 from app.board.models import BoardOutcomeTally, BoardTally
 from app.campaigns.models import Campaign, QueueEntry
@@ -40,6 +41,8 @@ from app.users.models import Team, User
 from app.workday.models import FloorMessage, PauseReason, StatePeriod
 
 __all__ = [
+    "ApiKey",
+    "IdempotentRequest",
     "Account",
     "AccountFlag",
     "AccountMerge",

@@ -23,6 +23,7 @@ ITEMS = (
     ("scripts.index", _l("Scripts"), "r"),  # r: scRipt
     ("privacy.index", _l("Privacy"), "p"),
     ("users.index", _l("Users"), "u"),
+    ("api_keys.index", _l("API keys"), "k"),
 )
 
 

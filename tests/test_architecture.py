@@ -45,6 +45,7 @@ LAYERS = (
     "workspace",
     "setup",
     "privacy",
+    "api",
     "demo",
     # wiring
     "models",
