@@ -41,14 +41,13 @@ from app.users.models import Team, User
 from app.workday.models import FloorMessage, PauseReason, StatePeriod
 
 __all__ = [
-    "ApiKey",
-    "IdempotentRequest",
     "Account",
     "AccountFlag",
     "AccountMerge",
     "AccountPhone",
     "AccountSite",
     "AccountSource",
+    "ApiKey",
     "AuditEntry",
     "BoardOutcomeTally",
     "BoardTally",
@@ -65,6 +64,7 @@ __all__ = [
     "FieldChange",
     "FleetLine",
     "FloorMessage",
+    "IdempotentRequest",
     "ImportBatch",
     "ImportMapping",
     "ImportRejection",

@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Any
 
 from flask import send_file, url_for
-from marshmallow import fields, validate
 from werkzeug.security import safe_join
 
 from app.api import reads
@@ -19,6 +18,7 @@ from app.api.schemas import (
     ExportPageSchema,
     ListQuery,
     WaveAccountPageSchema,
+    WaveAccountQuery,
     WavePageSchema,
     WaveSchema,
 )
@@ -28,11 +28,6 @@ from app.distribution.models import ExportRun, ExportStatus, WaveStatus
 from app.extensions import db
 
 ZIP = {200: {"description": "A ZIP file", "content": {"application/zip": {"schema": {}}}}}
-
-
-class WaveAccountQuery(ListQuery):
-    salesperson = fields.String(validate=validate.Length(1, 16),
-                                metadata={"description": "Only this salesperson's (code)"})  # fmt: skip
 
 
 @bp.route("/waves")

@@ -14,8 +14,10 @@ from app.forms import BaseForm
 class NewKeyForm(BaseForm):
     name = StringField(
         _l("Name"),
-        validators=[DataRequired(_l("Name the integration that will use the key.")),
-                    Length(max=80)],  # fmt: skip
+        validators=[
+            DataRequired(_l("Name the integration that will use the key.")),
+            Length(max=80),
+        ],
         description=_l("Who uses it, e.g. “Dealer CRM” or “Call centre”."),
     )
     scopes = SelectMultipleField(

@@ -34,9 +34,7 @@ def account_row(account: Account, merged_into: str | None) -> dict[str, Any]:
         **{name: getattr(account, name) for name in fields},
         "status": account.status.value,
         "merged_into": merged_into,
-        "phones": [
-            {"e164": p.e164, "raw": p.raw, "kind": p.kind.value} for p in account.phones
-        ],
+        "phones": [{"e164": p.e164, "raw": p.raw, "kind": p.kind.value} for p in account.phones],
     }
 
 
@@ -44,7 +42,9 @@ def _merged_keys(session: Session, accounts: list[Account]) -> dict[int, str]:
     ids = {a.merged_into_id for a in accounts if a.merged_into_id is not None}
     if not ids:
         return {}
-    return dict(session.execute(sa.select(Account.id, Account.key).where(Account.id.in_(ids))).all())
+    return dict(
+        session.execute(sa.select(Account.id, Account.key).where(Account.id.in_(ids))).all()
+    )
 
 
 def accounts(
@@ -206,9 +206,15 @@ def wave_accounts(session: Session, wave_id: int, *, salesperson: str | None,
     found = page(session, query, at=None, ident=WaveAccount.id, cursor=cursor, limit=limit,
                  row_position=lambda r: Position(None, r[0].id), rows=True)  # fmt: skip
     found.items = [
-        {"id": line.id, "account": key, "salesperson": code,
-         "salesperson_id": line.salesperson_id, "horizon": line.horizon,
-         "source": line.source, "position": line.position}  # fmt: skip
+        {
+            "id": line.id,
+            "account": key,
+            "salesperson": code,
+            "salesperson_id": line.salesperson_id,
+            "horizon": line.horizon,
+            "source": line.source,
+            "position": line.position,
+        }
         for line, key, code in found.items
     ]
     return found

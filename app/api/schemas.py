@@ -45,6 +45,12 @@ class CallQuery(ChangedQuery):
     campaign = fields.String(validate=validate.Length(1, 32), metadata={"description": "Code"})
 
 
+class WaveAccountQuery(ListQuery):
+    salesperson = fields.String(
+        validate=validate.Length(1, 16), metadata={"description": "Only this salesperson's (code)"}
+    )
+
+
 class PageSchema(Schema):
     next_cursor = fields.String(
         allow_none=True, required=True, metadata={"description": "None on the last page"}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
-from flask_smorest import Api
+from flask_smorest import Api, Blueprint
 from flask_smorest.utils import prepare_response
 
 from app.api import account_views, campaign_views, distribution_views  # noqa: F401 (routes)
@@ -52,6 +52,15 @@ class QualificaApi(Api):
         self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
 
 
+def add_blueprint(api: Api, blueprint: Blueprint) -> None:
+    """Register an API blueprint (``blueprint.make_blueprint``): keyed, not a session's;
+    no CSRF (no cookie is read); limited per key; in the OpenAPI description."""
+    keyed(blueprint)
+    csrf.exempt(blueprint)
+    limit_blueprint(blueprint)
+    api.register_blueprint(blueprint)
+
+
 def init_api(app: Flask) -> None:
     for name, value in API_SETTINGS.items():
         app.config.setdefault(name, value)
@@ -59,11 +68,8 @@ def init_api(app: Flask) -> None:
     app.extensions["qualifica-api"] = api
     for name, scheme in SECURITY_SCHEMES.items():
         api.spec.components.security_scheme(name, scheme)
-    keyed(bp)
-    csrf.exempt(bp)
-    limit_blueprint(bp)
     init_limits(app)
-    api.register_blueprint(bp)
+    add_blueprint(api, bp)
     app.register_blueprint(docs_bp)
     app.session_interface = NoSessionForApi()
     register_problem_handlers(app)
