@@ -37,7 +37,7 @@ def test_accounts_changed_since_page_by_page_in_a_stable_order(client, session, 
         account.updated_at = T0 + timedelta(minutes=n % 3)  # ties on the time: id decides
         made.append(account)
     session.add(AccountPhone(account_id=made[0].id, raw="02 1234567", e164="+39021234567",
-                             kind=PhoneKind.LANDLINE))  # fmt: skip
+                             kind=PhoneKind.FIXED))  # fmt: skip
     factories.account(session, practice=True, updated_at=T0)  # invented: never served
     session.flush()
     since = (T0 - timedelta(seconds=1)).isoformat()
@@ -46,7 +46,7 @@ def test_accounts_changed_since_page_by_page_in_a_stable_order(client, session, 
     order = sorted(made, key=lambda a: (a.updated_at, a.id))
     assert [a["key"] for p in got for a in p] == [a.key for a in order]
     first = next(a for p in got for a in p if a["key"] == made[0].key)
-    assert first["phones"] == [{"number": "+39021234567", "raw": "02 1234567", "kind": "landline"}]
+    assert first["phones"] == [{"number": "+39021234567", "raw": "02 1234567", "kind": "fixed"}]
     later = (T0 + timedelta(minutes=2)).isoformat()
     assert {a["key"] for p in pages(client, "/api/v1/accounts", bearer, changed_since=later)
             for a in p} == {made[2].key}  # fmt: skip
@@ -114,10 +114,10 @@ def _wave(session, users, export_dir):
     (folder / "wave.zip").write_bytes(b"PK whole")
     (folder / "salespeople" / "mi.zip").write_bytes(b"PK one")
     keys = [a.key for a in accounts]
-    manifest = {"zip": {"name": "wave.zip", "bytes": 8,
-                        "sha256": hashlib.sha256(b"PK whole").hexdigest()},
-                "salespeople": [{"salesperson_id": person.id, "code": person.code,
-                                 "account_keys": keys, "zip": {"name": "mi.zip", "bytes": 6}}]}  # fmt: skip
+    whole = {"name": "wave.zip", "bytes": 8, "sha256": hashlib.sha256(b"PK whole").hexdigest()}
+    one = {"salesperson_id": person.id, "code": person.code, "account_keys": keys,
+           "zip": {"name": "mi.zip", "bytes": 6}}  # fmt: skip
+    manifest = {"zip": whole, "salespeople": [one]}
     run = ExportRun(wave_id=wave.id, status=ExportStatus.DONE, folder="wave-1", manifest=manifest,
                     finished_at=T0)  # fmt: skip
     session.add(run)
@@ -128,7 +128,7 @@ def _wave(session, users, export_dir):
 def test_waves_their_accounts_and_export_files(app, client, session, bearer, users, tmp_path,
                                                monkeypatch):  # fmt: skip
     monkeypatch.setitem(app.config, "EXPORT_DIR", str(tmp_path))
-    wave, person, accounts, run = _wave(session, users, tmp_path)
+    wave, person, accounts, _run = _wave(session, users, tmp_path)
     listed = client.get("/api/v1/waves", headers=bearer).get_json()["items"]
     assert [(w["id"], w["accounts"], w["status"]) for w in listed] == [(wave.id, 3, "confirmed")]
     lines = [x for p in pages(client, f"/api/v1/waves/{wave.id}/accounts", bearer, limit=2)
