@@ -60,8 +60,15 @@ def _key_in_url() -> bool:
     )
 
 
+def _unreadable() -> bool:
+    """A NUL in the address: no database stores it, and no real request carries it."""
+    return "\x00" in request.path or any("\x00" in v for v in request.args.values())
+
+
 def authenticate() -> None:
     """``before_request`` of the API blueprint."""
+    if _unreadable():
+        raise Problem(400)
     if _key_in_url():
         raise Problem(400, _l("API keys are never accepted in the address: send the key in "
                               "the Authorization header, and replace this one, which may "

@@ -103,7 +103,7 @@ def _downloadable(run: ExportRun) -> bool:
 
 
 def _send(run_id: int, pick) -> Any:
-    run = db.session.get(ExportRun, run_id)
+    run = db.session.get(ExportRun, run_id) if run_id <= reads.MAX_ID else None
     if run is None or not _downloadable(run):
         raise Problem(404)
     relative, name, accounts, details = pick(run)

@@ -17,6 +17,8 @@ from app.desk.models import CallAttempt
 from app.distribution.models import ExportRun, Wave, WaveAccount
 from app.territory.models import Salesperson
 
+MAX_ID = 2**31 - 1  # an id beyond the columns' range names nothing (and must not reach SQL)
+
 
 def _changed(query: sa.Select, column: Any, since: datetime | None) -> sa.Select:
     return query if since is None else query.where(column >= since)
@@ -165,7 +167,7 @@ def waves(session: Session, *, changed_since: datetime | None, cursor: str | Non
 
 
 def wave(session: Session, wave_id: int) -> dict[str, Any] | None:
-    found = session.get(Wave, wave_id)
+    found = session.get(Wave, wave_id) if wave_id <= MAX_ID else None
     if found is None:
         return None
     return wave_row(found, _wave_sizes(session, [wave_id]).get(wave_id, 0))

@@ -3,7 +3,9 @@ bodies and, through apispec, are the OpenAPI description (one source of truth)."
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from datetime import datetime
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from app.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
 
@@ -29,9 +31,16 @@ class ListQuery(Schema):
     limit = fields.Integer(load_default=DEFAULT_LIMIT, validate=validate.Range(1, MAX_LIMIT))
 
 
+def plausible_time(value: datetime) -> None:
+    """Years far off are refused before any arithmetic on them can overflow."""
+    if not 1900 <= value.year <= 9000:
+        raise ValidationError("Give a time between the years 1900 and 9000.")
+
+
 class ChangedQuery(ListQuery):
     changed_since = fields.AwareDateTime(
-        metadata={"description": "Only what changed at or after this time (ISO 8601 with offset)"}
+        validate=plausible_time,
+        metadata={"description": "Only what changed at or after this time (ISO 8601 with offset)"},
     )
 
 
