@@ -289,7 +289,17 @@ FACTORIES: dict[str, Callable[[World, str], Any]] = {
     "team_id": lambda w, side: w.teams[side].id,
     # The pause reasons are the staff's list, nobody's own: a seeded one on either side.
     "reason_id": lambda w, side: _pause_reason(w.session, side),
+    # API keys are the administrators', nobody's own.
+    "key_id": lambda w, side: _api_key(w.session, side),
 }
+
+
+def _api_key(session: Session, side: str) -> int:
+    from app.api.services import create_key
+
+    key, _token = create_key(session, name=f"Integrazione {side}", scopes=["calls:read"],
+                             actor_id=None)  # fmt: skip
+    return key.id
 
 
 def _pause_reason(session: Session, side: str) -> int:

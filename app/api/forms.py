@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectMultipleField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -22,7 +23,7 @@ class NewKeyForm(BaseForm):
     )
     scopes = SelectMultipleField(
         _l("Scopes"),
-        choices=[(name, f"{name}: {label}") for name, label in SCOPES.items()],
+        choices=[SelectChoice(name, f"{name}: {label}") for name, label in SCOPES.items()],
         validators=[DataRequired(_l("Choose at least one scope."))],
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
