@@ -23,9 +23,14 @@ class NewKeyForm(BaseForm):
     )
     scopes = SelectMultipleField(
         _l("Scopes"),
-        choices=[SelectChoice(name, f"{name}: {label}") for name, label in SCOPES.items()],
         validators=[DataRequired(_l("Choose at least one scope."))],
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
     )
     submit = SubmitField(_l("Create the key"))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Made per request: the scopes' descriptions in the reader's language.
+        self.scopes.choices = [SelectChoice(name, f"{name}: {label}")
+                               for name, label in SCOPES.items()]  # fmt: skip
