@@ -120,6 +120,9 @@ class Config:
         self.WTF_CSRF_TIME_LIMIT = None  # the CSRF token lives as long as the session
         # How many reverse proxies sit in front (X-Forwarded-For/Proto are trusted that far).
         self.PROXY_COUNT = _int("QUALIFICA_PROXY_COUNT", 0)
+        # Requests one API key may make (Flask-Limiter syntax: "600 per minute", or several
+        # joined by ";"); counted in Redis when REDIS_URL is set (docs/api.md).
+        self.API_RATE_LIMIT = os.environ.get("QUALIFICA_API_RATE_LIMIT", "600 per minute")
         self.DEMO_ACCOUNTS = _int("QUALIFICA_DEMO_ACCOUNTS", 2000)
         # Days an extract of the opposition register stays valid (DPR 178/2010: 15 days);
         # campaigns warn once the newest extract is older (docs/do-not-call.md).

@@ -34,6 +34,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_jobs(app)
     register_security(app)
     register_errors(app)
+    register_api(app)
     register_templates(app)
     register_favicon(app)
     register_cli(app)
@@ -96,6 +97,7 @@ def _configure_sqlite(engine: sa.Engine) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app import i18n
+    from app.api import admin_views as api_keys
     from app.board import views as board
     from app.desk import views as desk
     from app.distribution import pack_link_views as packs
@@ -118,9 +120,18 @@ def register_blueprints(app: Flask) -> None:
     for module in (
         users, teams, i18n, workspace, reviewing, imports, desk, board, distribution, jobs,
         donotcall, privacy, script_views, campaign_views, pause_reasons, floor, timesheets,
-        webhooks, results, packs,
+        webhooks, results, packs, api_keys,
     ):  # fmt: skip
         app.register_blueprint(module.bp)
+
+
+def register_api(app: Flask) -> None:
+    """The JSON API (``app.api``): its blueprint, the OpenAPI description, keys instead of
+    sessions, problems instead of error pages under /api/; after ``register_errors``, whose
+    pages it leaves to every other path."""
+    from app.api.setup import init_api
+
+    init_api(app)
 
 
 def register_jobs(app: Flask) -> None:

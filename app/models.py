@@ -11,6 +11,7 @@ from app.accounts.models import (
     FleetLine,
     Opportunity,
 )
+from app.api.models import ApiKey, IdempotentRequest
 from app.audit.models import AuditEntry
 from app.board.models import BoardOutcomeTally, BoardTally
 from app.campaigns.models import Campaign, QueueEntry
@@ -50,6 +51,7 @@ __all__ = [
     "AccountResult",
     "AccountSite",
     "AccountSource",
+    "ApiKey",
     "AuditEntry",
     "BoardOutcomeTally",
     "BoardTally",
@@ -66,6 +68,7 @@ __all__ = [
     "FieldChange",
     "FleetLine",
     "FloorMessage",
+    "IdempotentRequest",
     "ImportBatch",
     "ImportMapping",
     "ImportRejection",

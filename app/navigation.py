@@ -24,6 +24,7 @@ ITEMS = (
     ("privacy.index", _l("Privacy"), "p"),
     ("users.index", _l("Users"), "u"),
     ("webhooks.index", _l("Webhooks"), "k"),  # k: hooK
+    ("api_keys.index", _l("API keys"), "y"),  # y: keY
 )
 
 

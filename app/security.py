@@ -35,6 +35,7 @@ class Role(enum.StrEnum):
 F = TypeVar("F", bound=Callable[..., Any])
 
 _BLUEPRINT_ROLES: dict[str, frozenset[Role]] = {}
+_KEYED_BLUEPRINTS: set[str] = set()
 PUBLIC_ENDPOINTS = frozenset({"static"})
 SESSION_STARTED = "_started"
 # A user whose password an administrator set (``must_change_password``) may open only
@@ -47,6 +48,18 @@ def guard(blueprint: Blueprint, *allowed: Role) -> Blueprint:
     """Declare the roles that may use every route of ``blueprint`` (views may narrow it)."""
     _BLUEPRINT_ROLES[blueprint.name] = frozenset(allowed)
     return blueprint
+
+
+def keyed(blueprint: Blueprint) -> Blueprint:
+    """Declare that every route of ``blueprint`` is called by programs with a key, not by
+    signed-in people: ``check_access`` leaves it to the blueprint's own check (``app.api``
+    answers 401/403 by key and scope, whoever is signed in), and no role opens it."""
+    _KEYED_BLUEPRINTS.add(blueprint.name)
+    return blueprint
+
+
+def is_keyed(endpoint: str) -> bool:
+    return endpoint.rpartition(".")[0] in _KEYED_BLUEPRINTS
 
 
 def roles(*allowed: Role) -> Callable[[F], F]:
@@ -97,6 +110,8 @@ def check_access() -> Any:
         logout_user()
         session.clear()
     if request.endpoint is None:  # 404 and 405 are answered by Flask itself
+        return None
+    if is_keyed(request.endpoint):
         return None
     allowed = access_for(current_app, request.endpoint)
     if allowed is None:

@@ -305,6 +305,8 @@ FACTORIES: dict[str, Callable[[World, str], Any]] = {
     "delivery_id": lambda w, side: w.delivery(side).id,
     # A salesperson's pack link (public: the signed token is the access).
     "token": lambda w, side: _pack_token(w, side),
+    # API keys are the administrators', nobody's own.
+    "key_id": lambda w, side: _api_key(w.session, side),
 }
 
 
@@ -313,6 +315,14 @@ def _pack_token(world: World, side: str) -> str:
 
     with world.app.app_context():
         return link_token(world.run(side), world.salesperson(side))
+
+
+def _api_key(session: Session, side: str) -> int:
+    from app.api.services import create_key
+
+    key, _token = create_key(session, name=f"Integrazione {side}", scopes=["calls:read"],
+                             actor_id=None)  # fmt: skip
+    return key.id
 
 
 def _pause_reason(session: Session, side: str) -> int:

@@ -48,6 +48,7 @@ LAYERS = (
     "workspace",
     "setup",
     "privacy",
+    "api",
     "demo",
     # wiring
     "models",

@@ -17,7 +17,7 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from app.security import Role, access_for
+from app.security import Role, access_for, is_keyed
 from tests.authz_world import (
     FACTORIES,
     OTHER,
@@ -35,8 +35,10 @@ SAMPLE_ARGS = {"integer": 1, "default": "x", "string": "x", "path": "x", "uuid":
 
 
 def routes(app):
+    """Every route signed-in people use (the API's, keyed, are tested below and in
+    tests/integration/api)."""
     for rule in app.url_map.iter_rules():
-        if rule.endpoint == "static":
+        if rule.endpoint == "static" or is_keyed(rule.endpoint):
             continue
         args = {
             name: min(conv.items)  # "any(a, b)": one of its words
@@ -59,9 +61,29 @@ def test_every_route_declares_access(app):
     undeclared = [
         rule.endpoint
         for rule in app.url_map.iter_rules()
-        if rule.endpoint != "static" and access_for(app, rule.endpoint) == frozenset()
+        if rule.endpoint != "static"
+        and not is_keyed(rule.endpoint)
+        and access_for(app, rule.endpoint) == frozenset()
     ]
     assert undeclared == []
+
+
+@pytest.mark.parametrize("role", [None, *Role])
+def test_keyed_routes_refuse_every_session(app, client, users, role):
+    """The API's routes answer a problem (401) to every signed-in role: the session cookie
+    is not read there, and no role opens them (docs/api.md)."""
+    if role is not None:
+        Auth(client).login(role.value)
+    keyed = [rule for rule in app.url_map.iter_rules() if is_keyed(rule.endpoint)]
+    assert len(keyed) >= 8
+    for rule in keyed:
+        args = {name: 1 if "int" in type(conv).__name__.lower() else "x"
+                for name, conv in rule._converters.items()}  # fmt: skip
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            url = app.url_map.bind("localhost").build(rule.endpoint, args, method=method)
+            response = client.open(url, method=method)
+            assert response.status_code == 401, f"{method} {url} as {role}"
+            assert response.mimetype == "application/problem+json"
 
 
 @pytest.mark.parametrize("role", [None, *Role])
@@ -103,7 +125,11 @@ def id_params(rule) -> list[str]:
 
 
 def object_rules(app):
-    return [r for r in app.url_map.iter_rules() if r.endpoint != "static" and id_params(r)]
+    return [
+        r
+        for r in app.url_map.iter_rules()
+        if r.endpoint != "static" and not is_keyed(r.endpoint) and id_params(r)
+    ]
 
 
 def test_every_id_parameter_has_a_factory(app):

@@ -49,6 +49,7 @@ HOMES = {
             "Script",
             "Privacy",
             "Utenti",
+            "Chiavi API",
         ],
     ),
 }
