@@ -23,11 +23,12 @@ def accounts(
     cursor: str | None = None,
     changed_since: datetime | None = None,
     vat_number: str | None = None,
+    external_id: str | None = None,
 ) -> Page:
     """Accounts changed since a time (or all), oldest change first; or those with a VAT
     number."""
     return reads.accounts(db.session, changed_since=changed_since, vat_number=vat_number,
-                          cursor=cursor, limit=limit)  # fmt: skip
+                          external_id=external_id, cursor=cursor, limit=limit)  # fmt: skip
 
 
 @bp.route("/accounts/<string:key>")

@@ -22,7 +22,9 @@ KEY_MARK = "qk"
 # Scope -> what it allows, for the administrator's form and docs/api.md. Write scopes are
 # listed so that keys can be made for them once their endpoints exist.
 SCOPES: dict[str, object] = {
-    "accounts:read": _l("Read accounts: by key or VAT number, and those changed since a time"),
+    "accounts:read": _l(
+        "Read accounts: by key, VAT number or external id, and those changed since a time"
+    ),
     "accounts:write": _l("Create and update accounts through the import's cleaning"),
     "campaigns:read": _l("Read campaigns and their figures"),
     "calls:read": _l("Read calls and their captured answers"),

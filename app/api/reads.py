@@ -9,7 +9,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased, selectinload
 
-from app.accounts.models import Account
+from app.accounts.models import Account, AccountSource
+from app.accounts.status import AccountStatus
 from app.api.pagination import Page, Position, page
 from app.board.services import campaigns_now
 from app.campaigns.models import Campaign
@@ -56,17 +57,34 @@ def accounts(
     vat_number: str | None,
     cursor: str | None,
     limit: int,
+    external_id: str | None = None,
 ) -> Page:
-    """Real accounts (never the invented ones of practice campaigns), by last change."""
+    """Real accounts (never the invented ones of practice campaigns), by last change; with
+    ``external_id``, those an integration or a file gave that id (``account_sources``)."""
     query = sa.select(Account).where(Account.practice.is_(False))
     query = _changed(query, Account.updated_at, changed_since).options(selectinload(Account.phones))
     if vat_number is not None:
         query = query.where(Account.vat_number == vat_number.strip().upper().removeprefix("IT"))
+    if external_id is not None:
+        given = sa.select(AccountSource.account_id).where(AccountSource.external_id == external_id)
+        query = query.where(Account.id.in_(given))
     found = page(session, query, at=Account.updated_at, ident=Account.id, cursor=cursor,
                  limit=limit, row_position=lambda a: Position(a.updated_at, a.id))  # fmt: skip
     merged = _merged_keys(session, found.items)
     found.items = [account_row(a, merged.get(a.merged_into_id)) for a in found.items]
     return found
+
+
+def accounts_named(session: Session, *, key: str | None, vat_number: str | None) -> list[Account]:
+    """The account with ``key``; without one, the live accounts with ``vat_number`` (two
+    at most: more than one is an answer already)."""
+    if key:
+        return list(session.scalars(sa.select(Account).where(Account.key == key)))
+    return list(session.scalars(
+        sa.select(Account)
+        .where(Account.vat_number == vat_number, Account.status != AccountStatus.MERGED)
+        .limit(2)
+    ))  # fmt: skip
 
 
 def account(session: Session, key: str) -> dict[str, Any] | None:

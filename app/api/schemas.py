@@ -48,6 +48,10 @@ class AccountQuery(ChangedQuery):
     vat_number = fields.String(
         validate=validate.Length(1, 20), metadata={"description": "Accounts with this VAT number"}
     )
+    external_id = fields.String(
+        validate=validate.Length(1, 100),
+        metadata={"description": "Accounts an integration sent with this external_id"},
+    )
 
 
 class CallQuery(ChangedQuery):

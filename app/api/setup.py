@@ -6,7 +6,12 @@ from flask import Flask
 from flask_smorest import Api, Blueprint
 from flask_smorest.utils import prepare_response
 
-from app.api import account_views, campaign_views, distribution_views  # noqa: F401 (routes)
+from app.api import (  # noqa: F401 (routes)
+    account_views,
+    campaign_views,
+    distribution_views,
+    write_views,
+)
 from app.api.auth import SECURITY_SCHEMES
 from app.api.blueprint import bp
 from app.api.docs_views import docs_bp

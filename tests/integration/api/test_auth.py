@@ -90,7 +90,7 @@ def test_problems_speak_the_clients_language(client, bearer):
 def test_every_error_under_the_api_is_a_problem(client, bearer):
     assert_problem(client.get("/api/v1/nothing-here"), 404)
     assert_problem(client.get("/api/v1/accounts/K-NONE", headers=bearer), 404)
-    response = client.post("/api/v1/accounts", headers=bearer)
+    response = client.delete("/api/v1/accounts", headers=bearer)
     assert_problem(response, 405)
     assert "GET" in response.headers["Allow"]
     assert_problem(client.get("/api/v1/calls?changed_since=yesterday", headers=bearer), 422)
