@@ -49,6 +49,7 @@ HOMES = {
             "Script",
             "Privacy",
             "Utenti",
+            "Webhook",
             "Chiavi API",
         ],
     ),
