@@ -357,7 +357,6 @@ def register_favicon(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    from app.board.cli import daily_summary_command
     from app.campaigns.cli import campaigns_cli
     from app.demo.cli import demo_cli
     from app.donotcall.cli import donotcall_cli
@@ -366,6 +365,7 @@ def register_cli(app: Flask) -> None:
     from app.jobs.cli import jobs_cli
     from app.mail.cli import mail_cli
     from app.privacy.cli import privacy_cli
+    from app.results.cli import daily_summary_command
     from app.scripting.cli import scripts_cli
     from app.territory.cli import territory_cli
     from app.users.cli import teams_cli, users_cli

@@ -1,6 +1,7 @@
-"""The staff's daily e-mail: each running campaign's figures, as the board defines them
-(docs/metrics.md). Sent by ``flask mail daily-summary`` from cron; one message per staff
-member and Europe/Rome day, however often the command runs."""
+"""The staff's daily e-mail: each running campaign's figures, as the board defines them,
+and its conversion once accounts were handed off (docs/metrics.md); in ``results``, above
+the board, because it reads both. Sent by ``flask mail daily-summary`` from cron; one
+message per staff member and Europe/Rome day, however often the command runs."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from app.board.metrics import Counts, figures
 from app.campaigns.models import Campaign, CampaignStatus
 from app.mail.links import external_url
 from app.mail.services import keys_used, queue_mail
+from app.results.figures import conversion, gather
+from app.results.services import local_today
 from app.security import Role
 from app.users.models import User
 
@@ -34,10 +37,14 @@ class CampaignSummary:
 
 
 def conversion_of(session: Session, campaign_ids: list[int]) -> dict[int, Decimal | None]:
-    """HOOK for the results part (app/results): each campaign's conversion rate, qualified
-    accounts that became a sale. Until results are recorded there is none, and the
-    summary leaves the column out."""
-    return {}
+    """Each campaign's conversion (docs/metrics.md: sold / handed off), for the campaigns
+    that handed accounts off; until one has, the summary leaves the column out."""
+    per_campaign = conversion(gather(session, campaign_ids=set(campaign_ids)), local_today())
+    return {
+        campaign_id: Decimal(str(round(figures.rate, 4)))
+        for campaign_id, figures in per_campaign["campaign"].items()
+        if figures.rate is not None
+    }
 
 
 def running_campaigns(session: Session) -> list[CampaignSummary]:

@@ -8,10 +8,10 @@ from datetime import date
 import click
 from flask.cli import with_appcontext
 
-from app.board.daily_summary import send_daily_summary
 from app.campaigns.calendar import ROME
 from app.columns import utcnow
 from app.extensions import db
+from app.results.daily_summary import send_daily_summary
 
 
 @click.command("daily-summary")
