@@ -32,6 +32,7 @@ SECTIONS = {
     "merges": _l("Merges"),
     "merged_accounts": _l("Accounts merged into this one"),
     "wave_assignments": _l("Handed to salespeople"),
+    "results": _l("Results after the hand-off"),
     "do_not_call": _l("Do-not-call list"),
     "import_rejections": _l("Rejected import rows that name it"),
     "audit": _l("Audit log"),

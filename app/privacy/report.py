@@ -32,6 +32,7 @@ from app.imports.models import (
     ImportRejection,
 )
 from app.privacy.documents import to_plain
+from app.results.services import results_report
 from app.scripting.labels import answer_label
 from app.scripting.models import CallScript
 from app.scripting.services import script_of
@@ -92,6 +93,7 @@ def _account_report(session: Session, account: Account) -> dict[str, Any]:
         "merges": _merges(session, ids),
         "merged_accounts": _merged_accounts(session, account),
         "wave_assignments": _waves(session, ids),
+        "results": results_report(session, ids),
         "do_not_call": _dnc(session, ids, numbers, account.vat_number),
         "import_rejections": _rejections(session, _needles(account)),
         "audit": _audit(session, account, calls),

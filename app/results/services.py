@@ -249,3 +249,19 @@ def current_results(session: Session, account_ids: Iterable[int]) -> dict[int, A
 def stamp(moment: datetime) -> date:
     """A UTC moment's local day."""
     return moment.astimezone(ROME).date()
+
+
+def results_report(session: Session, account_ids: list[int]) -> list[dict[str, object]]:
+    """The results of ``account_ids`` as a data subject's report lists them (right of
+    access): what was said of the company after its hand-off, and by which source."""
+    query = (
+        sa.select(AccountResult)
+        .where(AccountResult.account_id.in_(account_ids))
+        .order_by(AccountResult.occurred_on, AccountResult.id)
+    )
+    return [
+        {"outcome": r.outcome.value, "occurred_on": r.occurred_on, "vehicles": r.vehicles,
+         "value": r.value, "reason": r.reason.value if r.reason else None, "notes": r.notes,
+         "source": r.source, "external_ref": r.external_ref, "recorded_at": r.recorded_at}
+        for r in session.scalars(query)
+    ]  # fmt: skip

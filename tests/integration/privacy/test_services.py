@@ -256,3 +256,20 @@ def test_anonymise_clears_the_words_of_a_result_and_keeps_the_sale(session, seed
     result = session.scalars(sa.select(AccountResult)).one()
     assert result.notes is None and (result.outcome, result.vehicles) == ("sold", 2)
     assert removed.counts["result_notes"] == 1
+
+
+def test_the_subject_report_lists_the_results_after_the_hand_off(session, seeded):
+    """A salesperson's or the CRM's words about the company are its data too (right of
+    access): the report lists each result with its notes."""
+    from datetime import date
+
+    from app.results.models import AccountResult
+
+    said = f"Ha firmato {PERSONAL['contact']}, richiamare"
+    session.add(AccountResult(account_id=seeded.account.id, outcome="sold",
+                              occurred_on=date(2026, 11, 2), vehicles=2, value=1000, notes=said,
+                              source="crm_extract", recorded_at=utcnow()))  # fmt: skip
+    session.flush()
+    [result] = subject_report(session, seeded.account)["results"]
+    assert (result["outcome"], result["vehicles"], result["notes"]) == ("sold", 2, said)
+    assert result["source"] == "crm_extract"
