@@ -34,6 +34,7 @@ from app.columns import utcnow
 from app.desk.models import CallAttempt
 from app.imports.combining import ACCOUNT_FIELDS
 from app.imports.models import AccountMerge, DuplicatePair, PairStatus
+from app.results.models import AccountResult
 from app.workspace.site_moves import move_back, move_sites
 
 # Rows that belong to the company, moved with it: snapshot name -> model.
@@ -45,6 +46,7 @@ CHILDREN: dict[str, Any] = {
     "opportunities": Opportunity,
     "calls": CallAttempt,
     "flags": AccountFlag,
+    "results": AccountResult,  # the conversion figures follow the company
 }
 
 

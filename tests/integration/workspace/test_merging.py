@@ -171,3 +171,26 @@ def test_a_merge_gives_the_survivor_the_other_accounts_sites_and_undo_takes_them
     phones = {p.raw: p.site_id for p in newer.phones}
     assert phones == {"011 1234567": sites[1].id, "02 7654321": sites[2].id}
     assert [s.municipality for s in session.get(Account, older.id).sites] == ["Milano"]
+
+
+def test_a_merge_moves_the_results_after_the_hand_off_and_undo_takes_them_back(
+    session, pair, users
+) -> None:
+    """The conversion figures follow the company: a sale recorded on the account merged
+    away counts for the one that survives."""
+    from datetime import date
+
+    from app.columns import utcnow
+    from app.results.models import AccountResult
+
+    pair, older, newer = pair
+    sale = AccountResult(account_id=newer.id, outcome="sold", occurred_on=date(2026, 11, 2),
+                         vehicles=2, source="staff", recorded_at=utcnow())  # fmt: skip
+    session.add(sale)
+    session.flush()
+    merge = merge_pair(session, pair, user_id=users["staff"].id)
+    session.refresh(sale)
+    assert sale.account_id == older.id
+    undo_merge(session, merge, user_id=users["staff"].id)
+    session.refresh(sale)
+    assert sale.account_id == newer.id
