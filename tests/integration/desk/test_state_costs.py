@@ -4,35 +4,9 @@ the next), and the claim adds the sweep of lapsed desks."""
 
 from __future__ import annotations
 
-import re
-
-import sqlalchemy as sa
-
 from tests.integration.desk.conftest import queued_account
 from tests.integration.desk.test_desk_views import page_tokens, start
-
-
-class Statements:
-    """The SQL statements the requests in a block send, as the database receives them."""
-
-    def __init__(self, connection):
-        self.connection = connection
-        self.seen: list[str] = []
-
-    def _record(self, conn, cursor, statement, *args):
-        self.seen.append(statement)
-
-    def __enter__(self):
-        sa.event.listen(self.connection, "before_cursor_execute", self._record)
-        return self
-
-    def __exit__(self, *exc):
-        sa.event.remove(self.connection, "before_cursor_execute", self._record)
-
-    def on(self, table: str) -> list[str]:
-        """The statements that name ``table``, by their first word."""
-        pattern = re.compile(rf"\b{table}\b")
-        return [s.split()[0].upper() for s in self.seen if pattern.search(s)]
+from tests.statements import Statements
 
 
 def test_the_state_log_costs_the_desk_little(client, auth, users, session, campaign, office_hours):
