@@ -33,7 +33,7 @@ from app.campaigns.models import Campaign, QueueEntry, QueueState
 from app.campaigns.outcomes import OutcomeRule, rules_from_config
 from app.columns import utcnow
 from app.desk.announcing import announce_call
-from app.desk.fields import FIELD_PREFIX, MAX_FLEET_ROWS, answers_from_fields, script_fields
+from app.desk.fields import FIELD_PREFIX, MAX_FLEET_ROWS, answers_from_fields
 from app.desk.models import CallAttempt, CallDraft
 from app.desk.queue import Ended, LeaseLost, Rescheduled, end_call
 from app.donotcall.services import add_from_call
@@ -187,17 +187,6 @@ def _call(
         fleet=list(account.fleet),
         opportunities=sorted(account.opportunities, key=lambda o: o.created_at, reverse=True),
     )
-
-
-def save_draft(
-    session: Session, call: Call, fields: Mapping[str, Any], notes: str | None
-) -> CallDraft:
-    """Keep what the agent typed so far (form field names and values, as sent)."""
-    call.draft.answers = script_fields(call.script, fields)
-    call.draft.notes = notes or None
-    call.draft.updated_at = utcnow()
-    session.flush()
-    return call.draft
 
 
 def record_outcome(

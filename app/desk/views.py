@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import datetime
 
 from flask import (
     Blueprint,
@@ -28,6 +27,7 @@ from app.columns import utcnow
 from app.desk import beat, moments
 from app.desk.day_figures import my_day
 from app.desk.forms import NextAccountForm, OutcomeForm, PauseForm, ReleaseForm, ResumeForm
+from app.desk.held import held, keep_draft
 from app.desk.home import desk_campaigns
 from app.desk.payloads import callback_time, form_value, holds_nul, json_body, plain
 from app.desk.queue import claim, release, renew_lease
@@ -40,7 +40,6 @@ from app.desk.services import (
     keep_posted_answers,
     open_call,
     record_outcome,
-    save_draft,
     start_call,
     view_call,
 )
@@ -168,14 +167,6 @@ def _render_call(call, errors: dict[str, list[str]] | None = None, status: int =
     )
 
 
-def _json_call(entry_id: int):
-    try:
-        return open_call(db.session, entry_id, current_user.id), None
-    except DeskError as exc:
-        db.session.rollback()
-        return None, (jsonify(error=str(exc)), 409)
-
-
 @bp.route("/calls/<int:entry_id>/draft", methods=["POST"])
 def draft(entry_id: int):
     """Autosave: the form's fields as the desk sends them; also renews the lease."""
@@ -190,17 +181,14 @@ def draft(entry_id: int):
         return jsonify(error=_("The draft could not be read.")), 400
     notes = notes[:NOTES_LIMIT] if notes else notes
     begin_write(db.session)
-    call, refused = _json_call(entry_id)
-    if refused:
-        return refused
-    saved = save_draft(db.session, call, fields, notes)
-    expires = renew_lease(db.session, entry_id, current_user.id)
+    try:
+        saved = keep_draft(db.session, entry_id, current_user.id, fields, notes)
+    except DeskError as exc:
+        db.session.rollback()
+        return jsonify(error=str(exc)), 409
     db.session.commit()
-    return jsonify(saved_at=saved.updated_at.isoformat(), lease_expires_at=_iso(expires))
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
+    return jsonify(saved_at=saved.saved_at.isoformat(),
+                   lease_expires_at=saved.lease_expires_at.isoformat())  # fmt: skip
 
 
 @bp.route("/calls/<int:entry_id>/lease", methods=["POST"])
@@ -224,11 +212,12 @@ def check(entry_id: int):
         return jsonify(error=_("Nothing to check.")), 400
     if len(payload["value"]) > 2000:
         return jsonify(error=_("Nothing to check.")), 400
-    call, refused = _json_call(entry_id)
-    if refused:
-        return refused
     try:
-        question = call.script.question(str(payload.get("question")))
+        question = held(db.session, entry_id, current_user.id).script.question(
+            str(payload.get("question"))
+        )
+    except DeskError as exc:
+        return jsonify(error=str(exc)), 409
     except KeyError:
         return jsonify(error=_("Unknown question.")), 400
     finally:

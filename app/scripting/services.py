@@ -125,6 +125,25 @@ def _parse_cached(_sha256: str, text: str) -> Script:
     return parse_script(text)
 
 
+_BY_VERSION: dict[tuple[int, str], Script] = {}
+
+
+def script_by_version(session: Session, script_id: int, sha256: str) -> Script:
+    """The parsed script of stored version ``script_id``, whose text hashes to ``sha256``:
+    for the desk's frequent requests, which know both from one small row and so do not
+    load the text each time (only on this process's first sight of the version)."""
+    found = _BY_VERSION.get((script_id, sha256))
+    if found is None:
+        text = session.execute(
+            select(CallScript.source_text).where(CallScript.id == script_id)
+        ).scalar_one()
+        found = _parse_cached(sha256, text)
+        if len(_BY_VERSION) >= 256:  # bounded: versions are few, but a process lives long
+            _BY_VERSION.clear()
+        _BY_VERSION[(script_id, sha256)] = found
+    return found
+
+
 def prefill_answers(script: Script, account: Account) -> dict[str, Any]:
     """Starting answers for the questions marked ``prefill``: the account's fields, its
     newest contact and purchase intent, its fleet (``app.scripting.known``)."""

@@ -10,8 +10,9 @@ import sqlalchemy as sa
 
 from app.accounts.models import Contact, FleetLine, Horizon, Opportunity, PhoneKind
 from app.accounts.status import AccountStatus as S
-from app.campaigns.models import QueueState
+from app.campaigns.models import QueueEntry, QueueState
 from app.campaigns.outcomes import DEFAULT_OUTCOMES, OutcomeConfigError, rules_from_config
+from app.desk.held import keep_draft
 from app.desk.models import CallAttempt, CallDraft
 from app.desk.queue import claim_next
 from app.desk.services import (
@@ -20,7 +21,6 @@ from app.desk.services import (
     answers_from_fields,
     open_call,
     record_outcome,
-    save_draft,
 )
 from tests import factories
 from tests.integration.desk.conftest import queued_account
@@ -250,11 +250,37 @@ def test_outcome_outside_the_campaign_set_is_refused(session, campaign, agent):
 def test_draft_is_kept_per_agent_and_entry(session, campaign, agent):
     queued_account(session, campaign)
     call = take(session, campaign, agent)
-    save_draft(session, call, {"a.company_name": "Nuovo Nome", "csrf_token": "x"}, "nota")
+    typed = {"a.company_name": "Nuovo Nome", "csrf_token": "x"}
+    keep_draft(session, call.entry.id, agent.id, typed, "nota")
     again = open_call(session, call.entry.id, agent.id)
     assert again.draft.answers == {"a.company_name": "Nuovo Nome"}
     assert again.fields["a.company_name"] == "Nuovo Nome"
     assert again.draft.notes == "nota"
+
+
+def test_a_draft_saved_after_the_outcome_writes_nothing(session, campaign, agent):
+    """The autosave that arrives after the outcome (or after another agent took the entry)
+    neither brings the draft back nor moves the lease."""
+    queued_account(session, campaign)
+    call = take(session, campaign, agent)
+    entry_id = call.entry.id
+    outcome(session, call, "busy")
+    session.flush()
+    with pytest.raises(DeskError, match="no longer assigned"):
+        keep_draft(session, entry_id, agent.id, {"a.company_name": "Tardi"}, None)
+    assert session.scalar(sa.select(sa.func.count()).select_from(CallDraft)) == 0
+    entry = session.get(QueueEntry, entry_id)
+    assert entry.lease_holder_id is None and entry.lease_expires_at is None
+
+
+def test_a_call_whose_draft_went_missing_gets_one_back(session, campaign, agent):
+    queued_account(session, campaign)
+    call = take(session, campaign, agent)
+    session.execute(sa.delete(CallDraft))
+    saved = keep_draft(session, call.entry.id, agent.id, {"a.company_name": "Di nuovo"}, "nota")
+    draft = session.scalars(sa.select(CallDraft)).one()
+    assert draft.answers == {"a.company_name": "Di nuovo"} and draft.created_at == saved.saved_at
+    assert call.entry.lease_expires_at == saved.lease_expires_at  # the loaded entry read anew
 
 
 def test_a_call_held_by_someone_else_cannot_be_opened(session, campaign, agent, users):
