@@ -1,13 +1,13 @@
 """The desk's frequent small requests on the call an agent holds: the autosave (every few
-seconds), the lease (every 30 s) and the check of an answer as it is typed.
+seconds) and the check of an answer as it is typed (the lease is ``queue.renew_lease``).
 
 Why not ``services.open_call``: that loads the whole call (entry, campaign, script, draft,
 history, account, contacts, fleet, opportunities: nine queries through the ORM) and these
 requests need one piece of it. Measured with ``scripts/bench/desk_costs.py``, a draft save
-cost five times the sign-in page, almost all of it in SQLAlchemy's ORM. Here each is one
-row read with Core (the lease held, the campaign's lease length, the script's version)
-and, for the draft, two writes, the lease's (``queue.extend_lease``) first: each is guarded
-by the lease in its WHERE clause, so a request that loses the race with an outcome or a
+cost five times the sign-in page, almost all of it in SQLAlchemy's ORM. Here the check reads
+one row with Core (the entry held, its script's version) and the draft renews the lease
+(which returns the script's version too) and then upserts the draft: the lease is written
+first and guarded by its WHERE clause, so a save that loses the race with an outcome or a
 claim writes nothing. The parsed script is kept per version
 (``scripting.services.script_by_version``)."""
 
@@ -27,7 +27,7 @@ from app.campaigns.models import Campaign, QueueEntry, QueueState
 from app.columns import utcnow
 from app.desk.fields import script_fields
 from app.desk.models import CallDraft
-from app.desk.queue import extend_lease
+from app.desk.queue import renew_lease
 from app.desk.services import DeskError, LeaseLostError
 from app.scripting.models import CallScript
 from app.scripting.schema import Script
@@ -40,22 +40,17 @@ DR = CallDraft.__table__
 
 
 @dataclass(frozen=True)
-class Held:
-    """What a small request needs of the call in hand."""
-
-    lease_minutes: int
-    script: Script
-
-
-@dataclass(frozen=True)
 class Saved:
     saved_at: datetime
     lease_expires_at: datetime
 
 
-def _held_row(session: Session, entry_id: int, agent_id: int) -> sa.Row:
+def held_script(session: Session, entry_id: int, agent_id: int) -> Script:
+    """The parsed script of the entry the agent holds (one query while the version is
+    cached). Raises ``LeaseLostError`` (or ``DeskError`` for a campaign without a script)
+    as ``open_call`` does."""
     row = session.execute(
-        sa.select(CP.c.lease_minutes, CS.c.id, CS.c.sha256)
+        sa.select(CS.c.id, CS.c.sha256)
         .select_from(QE.join(CP, CP.c.id == QE.c.campaign_id))
         .outerjoin(CS, CS.c.id == CP.c.call_script_id)
         .where(
@@ -66,17 +61,13 @@ def _held_row(session: Session, entry_id: int, agent_id: int) -> sa.Row:
     ).first()
     if row is None:
         raise LeaseLostError(_("This account is no longer assigned to you."))
-    if row.id is None:
+    return _script(session, row.id, row.sha256)
+
+
+def _script(session: Session, script_id: int | None, sha256: str | None) -> Script:
+    if script_id is None or sha256 is None:
         raise DeskError(_("This campaign has no call script yet: tell your supervisor."))
-    return row
-
-
-def held(session: Session, entry_id: int, agent_id: int) -> Held:
-    """The lease length and the parsed script of the entry the agent holds (one query while
-    the script's version is cached). Raises ``LeaseLostError`` (or ``DeskError`` for a
-    campaign without a script) as ``open_call`` does."""
-    row = _held_row(session, entry_id, agent_id)
-    return Held(row.lease_minutes, script_by_version(session, row.id, row.sha256))
+    return script_by_version(session, script_id, sha256)
 
 
 def keep_draft(
@@ -87,23 +78,27 @@ def keep_draft(
     notes: str | None,
     now: datetime | None = None,
 ) -> Saved:
-    """Save what the agent typed (the script's fields only) and renew the lease: the held
-    row, the lease's UPDATE, the draft's upsert (three statements). The lease is written
-    first, so an outcome or a claim that took the entry meanwhile (its row locked) makes
-    this request write nothing; a call whose draft went missing gets one back."""
+    """Save what the agent typed (the script's fields only) and renew the lease: the
+    lease's UPDATE, then the draft's upsert (two statements on PostgreSQL). A call whose
+    draft went missing gets one back."""
     now = now or utcnow()
-    call = held(session, entry_id, agent_id)
-    expires = extend_lease(session, entry_id, agent_id, call.lease_minutes, now)
-    if expires is None:
+    renewed = renew_lease(session, entry_id, agent_id, now)
+    if renewed is None:
         raise LeaseLostError(_("This account is no longer assigned to you."))
-    values = {"answers": script_fields(call.script, fields), "notes": notes or None,
+    script = _script(session, renewed.script_id, renewed.script_sha256)
+    values = {"answers": script_fields(script, fields), "notes": notes or None,
               "updated_at": now}  # fmt: skip
     insert = _insert(session)(DR).values(queue_entry_id=entry_id, agent_id=agent_id,
                                          created_at=now, **values)  # fmt: skip
     keys = [DR.c.queue_entry_id, DR.c.agent_id]
     session.execute(insert.on_conflict_do_update(index_elements=keys, set_=values))
     _expire_loaded_draft(session, entry_id, agent_id)
-    return Saved(now, expires)
+    return Saved(now, renewed.expires_at)
+
+
+def _insert(session: Session):
+    """The dialect's INSERT, which knows ``ON CONFLICT`` (PostgreSQL and SQLite alike)."""
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 def _expire_loaded_draft(session: Session, entry_id: int, agent_id: int) -> None:
@@ -112,8 +107,3 @@ def _expire_loaded_draft(session: Session, entry_id: int, agent_id: int) -> None
         mine = isinstance(loaded, CallDraft) and loaded.agent_id == agent_id
         if mine and loaded.queue_entry_id == entry_id:
             session.expire(loaded)
-
-
-def _insert(session: Session):
-    """The dialect's INSERT, which knows ``ON CONFLICT`` (PostgreSQL and SQLite alike)."""
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert

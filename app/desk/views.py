@@ -27,7 +27,7 @@ from app.columns import utcnow
 from app.desk import beat, moments
 from app.desk.day_figures import my_day
 from app.desk.forms import NextAccountForm, OutcomeForm, PauseForm, ReleaseForm, ResumeForm
-from app.desk.held import held, keep_draft
+from app.desk.held import held_script, keep_draft
 from app.desk.home import desk_campaigns
 from app.desk.payloads import callback_time, form_value, holds_nul, json_body, plain
 from app.desk.queue import claim, release, renew_lease
@@ -195,13 +195,13 @@ def draft(entry_id: int):
 def lease(entry_id: int):
     """Heartbeat of the open desk (every 30 s, and when the tab is visible again)."""
     begin_write(db.session)
-    expires = renew_lease(db.session, entry_id, current_user.id)
-    if expires is None:
+    renewed = renew_lease(db.session, entry_id, current_user.id)
+    if renewed is None:
         db.session.commit()
         return jsonify(error=_("This account is no longer assigned to you.")), 409
     shown = beat.heartbeat(db.session, current_user.id, json_body())  # the agent's state too
     db.session.commit()
-    return jsonify(lease_expires_at=expires.isoformat(), **shown)
+    return jsonify(lease_expires_at=renewed.expires_at.isoformat(), **shown)
 
 
 @bp.route("/calls/<int:entry_id>/check", methods=["POST"])
@@ -213,9 +213,8 @@ def check(entry_id: int):
     if len(payload["value"]) > 2000:
         return jsonify(error=_("Nothing to check.")), 400
     try:
-        question = held(db.session, entry_id, current_user.id).script.question(
-            str(payload.get("question"))
-        )
+        script = held_script(db.session, entry_id, current_user.id)
+        question = script.question(str(payload.get("question")))
     except DeskError as exc:
         return jsonify(error=str(exc)), 409
     except KeyError:

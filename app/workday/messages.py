@@ -44,7 +44,7 @@ def message_for(
 ) -> ShownMessage | None:
     """The latest unread line for the agent, if sent within ``SHOWN_FOR`` (reads only)."""
     now = now or utcnow()
-    m = FloorMessage
+    m = FloorMessage.__table__.c  # Core: every desk asks every 30 s
     row = session.execute(
         sa.select(m.id, m.text, m.sent_by_id, m.sent_at)
         .where(m.agent_id == agent_id, m.read_at.is_(None), m.sent_at > now - SHOWN_FOR)

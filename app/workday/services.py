@@ -246,9 +246,9 @@ def touch(session: Session, agent_id: int, at: datetime | None = None) -> Seen:
     follow a change made elsewhere (a supervisor's pause). One UPDATE; a desk that had
     gone silent is back (``_come_back``)."""
     at = at or utcnow()
-    t = StatePeriod
+    t = StatePeriod.__table__.c  # Core: every desk sends this every 30 s
     seen = session.execute(
-        sa.update(t)
+        sa.update(StatePeriod.__table__)
         .where(
             t.agent_id == agent_id,
             t.ended_at.is_(None),
@@ -257,7 +257,6 @@ def touch(session: Session, agent_id: int, at: datetime | None = None) -> Seen:
         )
         .values(seen_at=_not_before(t.seen_at, at))
         .returning(t.state, t.started_at)
-        .execution_options(synchronize_session=False)
     ).first()
     if seen is None:
         period = _come_back(session, agent_id, at)

@@ -4,8 +4,7 @@ The queue's entries belong to their campaign (``app.campaigns.models.QueueEntry`
 added by ``app.campaigns.queueing``); this package holds what the desk and the board do
 with them. The verbs:
 
-- ``claim`` / ``claim_next``: lease the next account to an agent; ``renew_lease`` (or
-  ``extend_lease``, knowing its length) keeps it;
+- ``claim`` / ``claim_next``: lease the next account to an agent; ``renew_lease`` keeps it;
   ``release`` gives it back, ``release_held`` lets a supervisor do it (``leases``);
 - ``end_call`` / ``reschedule``: place the entry after an outcome and record the call
   (``ending``);
@@ -23,7 +22,6 @@ from app.desk.queue.leases import (
     LeaseLost,
     claim,
     claim_next,
-    extend_lease,
     release,
     release_held,
     renew_lease,
@@ -39,7 +37,6 @@ __all__ = [
     "claim",
     "claim_next",
     "end_call",
-    "extend_lease",
     "queue_depth",
     "release",
     "release_held",

@@ -10,6 +10,7 @@ one after the other. Either way an entry is never handed to two agents.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -22,11 +23,14 @@ from app.audit.services import record
 from app.campaigns.calendar import is_callable
 from app.campaigns.models import Campaign, CampaignStatus, QueueEntry, QueueState
 from app.campaigns.teams import may_work
-from app.columns import utcnow
+from app.columns import UTCDateTime, utcnow
 from app.desk.queue import claim_sql
 from app.desk.queue.sql import CP, QE, Claimed
 from app.extensions import begin_write
+from app.scripting.models import CallScript
 from app.users.models import User
+
+CS = CallScript.__table__
 
 
 class LeaseLost(RuntimeError):
@@ -78,50 +82,53 @@ def claim_next(
     return None if claimed is None else session.get_one(QueueEntry, claimed.entry_id)
 
 
+@dataclass(frozen=True)
+class Renewed:
+    """A renewed lease, and the call script the entry's campaign uses (None: none yet)."""
+
+    expires_at: datetime
+    script_id: int | None
+    script_sha256: str | None
+
+
 def renew_lease(
     session: Session, entry_id: int, agent_id: int, now: datetime | None = None
-) -> datetime | None:
+) -> Renewed | None:
     """Extend the agent's lease by the campaign's length; None if the agent no longer holds
-    the entry. Two small Core statements: the desk sends one every 30 s per agent.
+    the entry. The desk sends one every 30 s per agent and one with every autosave, so on
+    PostgreSQL it is one ``UPDATE ... RETURNING`` (two statements on SQLite). The guard is
+    in the UPDATE itself: a claim or an outcome that took the entry meanwhile holds its row
+    lock, and once it commits this matches nothing.
 
     A lease that expired but that nobody has taken yet is still the agent's: renewing it is
     what a desk coming back from a throttled background tab does.
     """
     begin_write(session)
-    minutes = session.execute(
-        sa.select(CP.c.lease_minutes)
-        .select_from(QE.join(CP, CP.c.id == QE.c.campaign_id))
-        .where(*_held_by(entry_id, agent_id))
-    ).scalar()
-    return None if minutes is None else extend_lease(session, entry_id, agent_id, minutes, now)
-
-
-def extend_lease(
-    session: Session, entry_id: int, agent_id: int, minutes: int, now: datetime | None = None
-) -> datetime | None:
-    """Push the lease to ``now + minutes`` if the agent still holds the entry, else None.
-    The guard is in the UPDATE itself: a claim or an outcome that took the entry meanwhile
-    holds its row lock, and once it commits this matches nothing."""
-    expires = (now or utcnow()) + timedelta(minutes=minutes)
-    done = session.execute(
-        sa.update(QE).where(*_held_by(entry_id, agent_id)).values(lease_expires_at=expires)
-    )
-    if done.rowcount != 1:
+    now = now or utcnow()
+    sha256 = sa.select(CS.c.sha256).where(CS.c.id == CP.c.call_script_id).scalar_subquery()
+    held = (QE.c.id == entry_id, QE.c.state == QueueState.LEASED,
+            QE.c.lease_holder_id == agent_id, QE.c.campaign_id == CP.c.id)  # fmt: skip
+    if session.get_bind().dialect.name == "postgresql":
+        length = sa.func.make_interval(0, 0, 0, 0, 0, CP.c.lease_minutes, type_=sa.Interval)
+        row = session.execute(
+            sa.update(QE)
+            .where(*held)
+            .values(lease_expires_at=sa.literal(now, UTCDateTime()) + length)
+            .returning(QE.c.lease_expires_at, CP.c.call_script_id, sha256)
+        ).first()
+    else:  # SQLite: no interval arithmetic; its write lock is held (begin_write)
+        found = session.execute(
+            sa.select(CP.c.lease_minutes, CP.c.call_script_id, sha256).where(*held)
+        ).first()
+        row = found and (now + timedelta(minutes=found[0]), *found[1:])
+        if row:
+            session.execute(sa.update(QE).where(*held[:3]).values(lease_expires_at=row[0]))
+    if not row:
         return None
-    _expire_loaded(session, entry_id)
-    return expires
-
-
-def _held_by(entry_id: int, agent_id: int) -> tuple[sa.ColumnElement[bool], ...]:
-    return (QE.c.id == entry_id, QE.c.state == QueueState.LEASED,
-            QE.c.lease_holder_id == agent_id)  # fmt: skip
-
-
-def _expire_loaded(session: Session, entry_id: int) -> None:
-    """An entry this session already loaded reads the new lease next (Core wrote it)."""
     loaded = session.identity_map.get(identity_key(QueueEntry, entry_id))
-    if loaded is not None:
+    if loaded is not None:  # an entry this session loaded reads the new lease next
         session.expire(loaded, ["lease_expires_at"])
+    return Renewed(*row)
 
 
 def _lock(session: Session, entry: QueueEntry) -> tuple[Account, Campaign]:

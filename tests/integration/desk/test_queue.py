@@ -136,13 +136,15 @@ def test_renewed_lease_holds_and_expired_lease_returns_to_queue(session, campaig
     claim_next(session, campaign, me.id, now=NOW)
 
     renewed = renew_lease(session, entry.id, me.id, now=NOW + minutes(4))
-    assert renewed == NOW + minutes(4 + campaign.lease_minutes)
+    assert renewed.expires_at == NOW + minutes(4 + campaign.lease_minutes)
+    assert entry.lease_expires_at == renewed.expires_at  # the loaded entry reads it anew
     assert renew_lease(session, entry.id, other.id, now=NOW + minutes(4)) is None
     assert claim_next(session, campaign, other.id, now=NOW + minutes(8)) is None
 
     # An expired lease that nobody took yet can still be renewed by its holder...
     late = NOW + minutes(4 + campaign.lease_minutes + 1)
-    assert renew_lease(session, entry.id, me.id, now=late) == late + minutes(campaign.lease_minutes)
+    again = renew_lease(session, entry.id, me.id, now=late)
+    assert again.expires_at == late + minutes(campaign.lease_minutes)
 
     # ...but once abandoned past expiry, the next claimer gets it and the holder lost it.
     abandoned = late + minutes(campaign.lease_minutes + 1)
