@@ -24,7 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.campaigns.models import Campaign, QueueEntry, QueueState
-from app.columns import utcnow
+from app.columns import UTCDateTime, utcnow
 from app.desk.fields import script_fields
 from app.desk.models import CallDraft
 from app.desk.queue import renew_lease
@@ -45,20 +45,28 @@ class Saved:
     lease_expires_at: datetime
 
 
-def held_script(session: Session, entry_id: int, agent_id: int) -> Script:
-    """The parsed script of the entry the agent holds (one query while the version is
-    cached). Raises ``LeaseLostError`` (or ``DeskError`` for a campaign without a script)
-    as ``open_call`` does."""
-    row = session.execute(
+def _held_script() -> sa.Select:
+    """``held_script``'s query, built once (building it cost more Python than running it)."""
+    return (
         sa.select(CS.c.id, CS.c.sha256)
         .select_from(QE.join(CP, CP.c.id == QE.c.campaign_id))
         .outerjoin(CS, CS.c.id == CP.c.call_script_id)
         .where(
-            QE.c.id == entry_id,
+            QE.c.id == sa.bindparam("entry_id"),
             QE.c.state == QueueState.LEASED,
-            QE.c.lease_holder_id == agent_id,
+            QE.c.lease_holder_id == sa.bindparam("agent_id"),
         )
-    ).first()
+    )
+
+
+_HELD_SCRIPT = _held_script()
+
+
+def held_script(session: Session, entry_id: int, agent_id: int) -> Script:
+    """The parsed script of the entry the agent holds (one query while the version is
+    cached). Raises ``LeaseLostError`` (or ``DeskError`` for a campaign without a script)
+    as ``open_call`` does."""
+    row = session.execute(_HELD_SCRIPT, {"entry_id": entry_id, "agent_id": agent_id}).first()
     if row is None:
         raise LeaseLostError(_("This account is no longer assigned to you."))
     return _script(session, row.id, row.sha256)
@@ -86,19 +94,42 @@ def keep_draft(
     if renewed is None:
         raise LeaseLostError(_("This account is no longer assigned to you."))
     script = _script(session, renewed.script_id, renewed.script_sha256)
-    values = {"answers": script_fields(script, fields), "notes": notes or None,
-              "updated_at": now}  # fmt: skip
-    insert = _insert(session)(DR).values(queue_entry_id=entry_id, agent_id=agent_id,
-                                         created_at=now, **values)  # fmt: skip
-    keys = [DR.c.queue_entry_id, DR.c.agent_id]
-    session.execute(insert.on_conflict_do_update(index_elements=keys, set_=values))
+    answers = script_fields(script, fields)
+    params = {"b_entry": entry_id, "b_agent": agent_id, "b_answers": answers,
+              "b_notes": notes or None, "b_now": now}  # fmt: skip
+    session.execute(_upsert(session), params)
     _expire_loaded_draft(session, entry_id, agent_id)
     return Saved(now, renewed.expires_at)
 
 
-def _insert(session: Session):
-    """The dialect's INSERT, which knows ``ON CONFLICT`` (PostgreSQL and SQLite alike)."""
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+_UPSERTS: dict[str, sa.Insert] = {}
+
+
+def _upsert(session: Session) -> sa.Insert:
+    """The draft's ``INSERT ... ON CONFLICT DO UPDATE`` in the database's dialect
+    (PostgreSQL and SQLite both know it), built once per dialect."""
+    name = session.get_bind().dialect.name
+    found = _UPSERTS.get(name)
+    if found is None:
+        insert = postgresql.insert if name == "postgresql" else sqlite.insert
+        # (bound names differ from the columns': SQLAlchemy keeps those for itself)
+        now = sa.bindparam("b_now", type_=UTCDateTime())
+        values = {
+            "answers": sa.bindparam("b_answers", type_=DR.c.answers.type),
+            "notes": sa.bindparam("b_notes", type_=DR.c.notes.type),
+            "updated_at": now,
+        }
+        found = _UPSERTS[name] = (
+            insert(DR)
+            .values(
+                queue_entry_id=sa.bindparam("b_entry"),
+                agent_id=sa.bindparam("b_agent"),
+                created_at=now,
+                **values,
+            )
+            .on_conflict_do_update(index_elements=[DR.c.queue_entry_id, DR.c.agent_id], set_=values)
+        )
+    return found
 
 
 def _expire_loaded_draft(session: Session, entry_id: int, agent_id: int) -> None:

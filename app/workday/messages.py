@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.columns import utcnow
+from app.columns import UTCDateTime, utcnow
 from app.workday.models import FloorMessage
 
 TEXT_MAX = 200
@@ -39,18 +39,30 @@ def send_message(
     return message
 
 
+def _latest_unread() -> sa.Select:
+    """``message_for``'s query, built once: every desk asks every 30 s."""
+    m = FloorMessage.__table__.c
+    return (
+        sa.select(m.id, m.text, m.sent_by_id, m.sent_at)
+        .where(
+            m.agent_id == sa.bindparam("agent_id"),
+            m.read_at.is_(None),
+            m.sent_at > sa.bindparam("since", type_=UTCDateTime()),
+        )
+        .order_by(m.sent_at.desc(), m.id.desc())
+        .limit(1)
+    )
+
+
+_LATEST_UNREAD = _latest_unread()
+
+
 def message_for(
     session: Session, agent_id: int, now: datetime | None = None
 ) -> ShownMessage | None:
     """The latest unread line for the agent, if sent within ``SHOWN_FOR`` (reads only)."""
     now = now or utcnow()
-    m = FloorMessage.__table__.c  # Core: every desk asks every 30 s
-    row = session.execute(
-        sa.select(m.id, m.text, m.sent_by_id, m.sent_at)
-        .where(m.agent_id == agent_id, m.read_at.is_(None), m.sent_at > now - SHOWN_FOR)
-        .order_by(m.sent_at.desc(), m.id.desc())
-        .limit(1)
-    ).first()
+    row = session.execute(_LATEST_UNREAD, {"agent_id": agent_id, "since": now - SHOWN_FOR}).first()
     return ShownMessage(*row) if row is not None else None
 
 

@@ -91,6 +91,30 @@ class Renewed:
     script_sha256: str | None
 
 
+def _renewals() -> tuple[sa.Update, sa.Select, sa.Update]:
+    """``renew_lease``'s statements, built once (building them cost more Python than
+    running them): PostgreSQL's single UPDATE; SQLite's SELECT of the length, then UPDATE."""
+    now = sa.bindparam("now", type_=UTCDateTime())
+    sha256 = sa.select(CS.c.sha256).where(CS.c.id == CP.c.call_script_id).scalar_subquery()
+    held = (QE.c.id == sa.bindparam("entry_id"), QE.c.state == QueueState.LEASED,
+            QE.c.lease_holder_id == sa.bindparam("agent_id"))  # fmt: skip
+    length = sa.func.make_interval(0, 0, 0, 0, 0, CP.c.lease_minutes, type_=sa.Interval)
+    in_one = (
+        sa.update(QE)
+        .where(*held, QE.c.campaign_id == CP.c.id)
+        .values(lease_expires_at=now + length)
+        .returning(QE.c.lease_expires_at, CP.c.call_script_id, sha256)
+    )
+    length_of = sa.select(CP.c.lease_minutes, CP.c.call_script_id, sha256).where(
+        *held, QE.c.campaign_id == CP.c.id
+    )
+    expires = sa.bindparam("expires", type_=UTCDateTime())
+    return in_one, length_of, sa.update(QE).where(*held).values(lease_expires_at=expires)
+
+
+_RENEW_IN_ONE, _RENEWAL, _EXTEND = _renewals()
+
+
 def renew_lease(
     session: Session, entry_id: int, agent_id: int, now: datetime | None = None
 ) -> Renewed | None:
@@ -105,24 +129,14 @@ def renew_lease(
     """
     begin_write(session)
     now = now or utcnow()
-    sha256 = sa.select(CS.c.sha256).where(CS.c.id == CP.c.call_script_id).scalar_subquery()
-    held = (QE.c.id == entry_id, QE.c.state == QueueState.LEASED,
-            QE.c.lease_holder_id == agent_id, QE.c.campaign_id == CP.c.id)  # fmt: skip
+    params = {"entry_id": entry_id, "agent_id": agent_id, "now": now}
     if session.get_bind().dialect.name == "postgresql":
-        length = sa.func.make_interval(0, 0, 0, 0, 0, CP.c.lease_minutes, type_=sa.Interval)
-        row = session.execute(
-            sa.update(QE)
-            .where(*held)
-            .values(lease_expires_at=sa.literal(now, UTCDateTime()) + length)
-            .returning(QE.c.lease_expires_at, CP.c.call_script_id, sha256)
-        ).first()
+        row = session.execute(_RENEW_IN_ONE, params).first()
     else:  # SQLite: no interval arithmetic; its write lock is held (begin_write)
-        found = session.execute(
-            sa.select(CP.c.lease_minutes, CP.c.call_script_id, sha256).where(*held)
-        ).first()
+        found = session.execute(_RENEWAL, {"entry_id": entry_id, "agent_id": agent_id}).first()
         row = found and (now + timedelta(minutes=found[0]), *found[1:])
         if row:
-            session.execute(sa.update(QE).where(*held[:3]).values(lease_expires_at=row[0]))
+            session.execute(_EXTEND, {**params, "expires": row[0]})
     if not row:
         return None
     loaded = session.identity_map.get(identity_key(QueueEntry, entry_id))
