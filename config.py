@@ -69,7 +69,9 @@ class Config:
         self.INSTANCE_PATH = str(INSTANCE)
         self.SECRET_KEY = _secret_key(INSTANCE)
         self.SQLALCHEMY_DATABASE_URI = _database_url(INSTANCE)
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        # No pool_pre_ping: a connection the server closed while idle is dropped without a
+        # round trip (``extensions._closed_while_idle``).
+        self.SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {}
         self.REDIS_URL = os.environ.get("REDIS_URL") or None
         self.RQ_QUEUE = os.environ.get("RQ_QUEUE", "qualifica")
         self.JOB_TIMEOUT_SECONDS = _int("JOB_TIMEOUT_SECONDS", 3600)

@@ -1,7 +1,7 @@
 """PostgreSQL restarts under load: requests in flight fail cleanly (an error page, never a
 hang), the next ones succeed, and after the agents' retries every call is recorded
-exactly once. Restarted while idle, not even the first request fails (the pool checks its
-connections before use: ``pool_pre_ping``).
+exactly once. Restarted while idle, not even the first request fails (a pooled connection
+whose server closed it is dropped at checkout: ``app.extensions._closed_while_idle``).
 
 A live server (real HTTP, several threads) serves agents working a queue, each posting
 outcomes and, on an error, posting again with the same ``client_token`` (as resubmitting
