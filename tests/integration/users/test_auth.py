@@ -1,6 +1,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from sqlalchemy import select
 
 from app.audit.models import AuditEntry
@@ -119,6 +120,21 @@ def test_session_cookie_expires_when_idle(client, auth, users, app):
     lifetime = app.config["PERMANENT_SESSION_LIFETIME"]
     delta = expires.replace(tzinfo=UTC) - datetime.now(UTC)
     assert lifetime - timedelta(minutes=1) < delta <= lifetime
+
+
+def test_the_session_cookie_is_renewed_once_a_minute(client, auth, users):
+    """Requests within one minute renew the cookie once (each renewal signs it again);
+    the next minute's first request renews it, so the idle limit still counts from then."""
+    start = datetime(2026, 12, 7, 10, 0, 0, tzinfo=UTC)
+    with time_machine.travel(start, tick=False) as clock:
+        auth.login("agent")
+        clock.shift(timedelta(minutes=1))
+        renewed = [client.get("/desk/").headers.get("Set-Cookie") for _ in range(3)]
+        assert renewed[0] is not None and renewed[1:] == [None, None]
+        clock.shift(timedelta(seconds=59))
+        assert client.get("/desk/").headers.get("Set-Cookie") is None
+        clock.shift(timedelta(seconds=1))
+        assert "session=" in client.get("/desk/").headers["Set-Cookie"]
 
 
 def test_session_older_than_the_cap_is_ended(client, auth, users, app):
