@@ -65,6 +65,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import board_load as bl
 import desk_states as ds
 import distribution_export as de
+import proc_cpu
 import queue_claim as qc  # also keeps the generated secret key out of the tree
 import sqlalchemy as sa
 from redis import Redis
@@ -766,6 +767,40 @@ def launch(agents: list[Agent], deadline: float, spread: float) -> list[threadin
     return threads
 
 
+@dataclass
+class CpuShare:
+    """CPU seconds so far: the gunicorn tree, the PostgreSQL tree, this load generator, and
+    the whole machine's busy and total ticks (/proc/stat), to say who used the cores."""
+
+    gunicorn: float
+    postgres: float
+    generator: float
+    busy: float
+    total: float
+
+    @classmethod
+    def now(cls, ctx: dict) -> CpuShare:
+        postmaster = proc_cpu.pid_from_file(ctx["services"].dir / "pgdata" / "postmaster.pid")
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+        idle = fields[3] + fields[4]  # idle, iowait
+        return cls(proc_cpu.tree_seconds(ctx["server"].pid),
+                   proc_cpu.tree_seconds(postmaster) if postmaster else 0.0,
+                   proc_cpu.own_seconds(), (sum(fields) - idle) / proc_cpu.TICK,
+                   sum(fields) / proc_cpu.TICK)  # fmt: skip
+
+    def line(self, before: CpuShare, seconds: float) -> str:
+        def rate(name: str) -> float:
+            return (getattr(self, name) - getattr(before, name)) / seconds
+
+        cores = rate("total")
+        return (
+            f"- CPU over the run, in cores busy (this machine has {cores:.0f}): gunicorn "
+            f"{rate('gunicorn'):.2f}, PostgreSQL {rate('postgres'):.2f}, load generator "
+            f"{rate('generator'):.2f}; the whole machine {rate('busy'):.2f} "
+            f"({rate('busy') / cores:.0%} busy)"
+        )
+
+
 def run_soak(args, ctx: dict, stats: Stats, chaos: Chaos) -> float:
     """Paced agents and a few open boards for ``--minutes``, with the chaos; seconds run."""
     fixture, stop = ctx["fixture"], threading.Event()
@@ -800,10 +835,12 @@ def run_soak(args, ctx: dict, stats: Stats, chaos: Chaos) -> float:
     chaos_thread = threading.Thread(target=run_chaos, args=(ctx, start, seconds, stop, chaos))
     if not args.no_chaos:
         chaos_thread.start()
+    cpu_before, cpu_start = CpuShare.now(ctx), time.time()
     threads = launch(agents, deadline, min(60.0, seconds / 10))
     for thread in threads + boards:
         thread.join(timeout=max(0.0, deadline + 120 - time.time()))
     stop.set()
+    ctx["cpu"] = CpuShare.now(ctx).line(cpu_before, time.time() - cpu_start)
     if chaos_thread.is_alive() or not args.no_chaos:
         chaos_thread.join()
     return time.time() - start
@@ -1046,7 +1083,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.mode == "soak":
             origin = time.time()
             seconds = run_soak(args, ctx, stats, chaos)
-            extra = chaos_lines(stats, chaos, origin)
+            extra = [ctx["cpu"], *chaos_lines(stats, chaos, origin)]
             chaos.notes += settle_jobs(app, chaos)
             extra += [f"- {note}" for note in chaos.notes]
         else:
