@@ -205,6 +205,18 @@ def start_server(
     raise SystemExit("gunicorn did not answer on /login")
 
 
+def stop_server(server: subprocess.Popen | None) -> None:
+    """Stop gunicorn: TERM, then KILL if requests are still stuck after 30 s."""
+    if server is None:
+        return
+    server.terminate()
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
 def signed_in(base: str, username: str) -> urllib.request.OpenerDirector:
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
@@ -330,13 +342,7 @@ def main(argv: list[str] | None = None) -> int:
         same = recount_matches(engine, fixture, base, username)
         machine = qc.machine(engine)
     finally:
-        if server is not None:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:  # requests still stuck: stop it for good
-                server.kill()
-                server.wait()
+        stop_server(server)
         with engine.begin() as conn:  # the supervisors' sign-ins are in the audit log
             conn.execute(
                 sa.text("DELETE FROM audit_log WHERE user_id IN "

@@ -25,13 +25,11 @@ from __future__ import annotations
 import argparse
 import html
 import os
-import subprocess
 import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -219,11 +217,8 @@ def uptime() -> str:
 
 def report(args, ctx: dict, rows: list[Row], load: tuple[str, str]) -> None:
     head, body = table(rows)
-    command = ["git", "-C", str(qc.ROOT), "rev-parse", "--short", "HEAD"]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
-    commit = done.stdout.strip()
     lines = [
-        f"- commit {commit}; {ctx['settings']}",
+        f"- commit {qc.commit()}; {ctx['settings']}",
         f"- uptime before: `{load[0]}`",
         f"- uptime after: `{load[1]}`",
         "- ms are CPU milliseconds per request (user + system), from /proc; *server* is "
@@ -233,17 +228,14 @@ def report(args, ctx: dict, rows: list[Row], load: tuple[str, str]) -> None:
     print("\n".join(lines))
     if args.no_append:
         return
-    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     label = f": {args.label}" if args.label else ""
     command = " ".join(["scripts/bench/desk_costs.py", *sys.argv[1:]])
-    with qc.BENCHMARKS_MD.open("a") as handle:
-        handle.write(
-            f"\n## Desk: server CPU per request kind{label}, {stamp}\n\n`{command}`: each kind "
-            "alone, after a warm-up of every kind on every worker (docstring of the script)."
-            f"\n\nMachine: {ctx['machine']}.\n\n{qc.markdown_table(head, body)}\n\n"
-            + "\n".join(lines) + "\n"
-        )  # fmt: skip
-    print("appended to docs/benchmarks.md")
+    qc.append_section(
+        f"Desk: server CPU per request kind{label}",
+        f"`{command}`: each kind alone, after a warm-up of every kind on every worker "
+        f"(docstring of the script).\n\nMachine: {ctx['machine']}.\n\n"
+        f"{qc.markdown_table(head, body)}\n\n" + "\n".join(lines),
+    )
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -286,12 +278,7 @@ def main(argv: list[str] | None = None) -> int:
         meter = Meter(server.pid, postmaster, proc_cpu.pid_from_file(services.dir / "redis.pid"))
         rows = measure(args, ctx, meter, stats)
     finally:
-        if server is not None:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
+        bl.stop_server(server)
         services.close()
     report(args, ctx, rows, (load_before, uptime()))
     return 0

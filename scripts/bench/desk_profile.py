@@ -19,12 +19,10 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import subprocess
 import sys
 import tempfile
 import threading
 from collections import defaultdict
-from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -209,19 +207,14 @@ def main(argv: list[str] | None = None) -> int:
     print(qc.plain_table(head, body))
     if args.no_append:
         return 0
-    command = ["git", "-C", str(qc.ROOT), "rev-parse", "--short", "HEAD"]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
-    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     label = f": {args.label}" if args.label else ""
     invoked = " ".join(["scripts/bench/desk_profile.py", *sys.argv[1:]])
-    with qc.BENCHMARKS_MD.open("a") as handle:
-        handle.write(
-            f"\n## Desk: where a request spends its time{label}, {stamp}\n\n`{invoked}` "
-            f"(pyinstrument, server thread only; docstring of the script). Machine: {machine}. "
-            f"Commit {done.stdout.strip()}; uptime before: `{load_before}`.\n\n"
-            f"{qc.markdown_table(head, body)}\n"
-        )
-    print("appended to docs/benchmarks.md")
+    qc.append_section(
+        f"Desk: where a request spends its time{label}",
+        f"`{invoked}` (pyinstrument, server thread only; docstring of the script). "
+        f"Machine: {machine}. Commit {qc.commit()}; uptime before: `{load_before}`.\n\n"
+        f"{qc.markdown_table(head, body)}",
+    )
     return 0
 
 

@@ -1120,12 +1120,7 @@ def main(argv: list[str] | None = None) -> int:
         extra += ds.state_recount(engine, f"bench-{fixture.tag}-", ctx["moments"],
                                   datetime.now(UTC))  # fmt: skip
     finally:
-        if server is not None:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
+        bl.stop_server(server)
         services.close()
         instance = os.environ.get("QUALIFICA_INSTANCE_PATH", "")
         if Path(instance).name.startswith("qualifica-bench-"):  # queue_claim's throwaway

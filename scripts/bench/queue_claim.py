@@ -454,6 +454,21 @@ def pgbench_ceiling(url: sa.URL, binary: str, clients: int, seconds: int) -> flo
     raise SystemExit(f"could not read pgbench's tps from:\n{run.stdout}")
 
 
+def commit() -> str:
+    """The short hash of the checked-out commit, for a benchmark's heading."""
+    command = ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+    return done.stdout.strip()
+
+
+def append_section(title: str, body: str) -> None:
+    """Append ``## <title>, <UTC time>`` and ``body`` to docs/benchmarks.md."""
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    with BENCHMARKS_MD.open("a") as handle:
+        handle.write(f"\n## {title}, {stamp}\n\n{body.rstrip()}\n")
+    print(f"appended to {BENCHMARKS_MD.relative_to(ROOT)}")
+
+
 def machine(engine: sa.Engine) -> str:
     cpu = "unknown CPU"
     ram = "unknown"

@@ -332,9 +332,7 @@ def main(argv: list[str] | None = None) -> int:
         samples, walls, bulk_rows = drive(base, username, url, tag, args.bulk)
         machine = qc.machine(sa.create_engine(url))
     finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
+        bl.stop_server(server)
         services.close()
     rows = table(samples, walls)
     uptime = subprocess.run(["/usr/bin/uptime"], capture_output=True, text=True, check=False).stdout
