@@ -269,40 +269,62 @@ def _rules(session: Session, campaign_id: int) -> dict[str, OutcomeRule]:
     return rules_from_config(config)
 
 
-def _horizon(session: Session, call_id: int) -> int | None:
-    """The most urgent purchase horizon the call captured (3, 6 or 12 months)."""
+def _call_context() -> tuple[sa.Select, sa.Select]:
+    """``record_call``'s two reads, built once (building them cost more than running
+    them): the account's zone and dealer, the most urgent horizon the call captured, the
+    end of the agent's previous call and the campaign's outcomes in one row; the facts of
+    the account's earlier calls in the campaign."""
+    c, o = CallAttempt, Opportunity
+    call_id = sa.bindparam("call_id")
     months = {Horizon(str(m)): m for m in HORIZONS}
-    found = session.scalars(
-        sa.select(Opportunity.horizon).where(
-            Opportunity.call_attempt_id == call_id, Opportunity.horizon.in_(list(months))
+    horizon = (
+        sa.select(sa.func.min(sa.case(months, value=o.horizon)))
+        .where(o.call_attempt_id == call_id, o.horizon.in_(list(months)))
+        .scalar_subquery()
+    )
+    previous_end = (
+        sa.select(sa.func.max(c.ended_at))
+        .where(
+            c.agent_id == sa.bindparam("agent_id"),
+            c.id != call_id,
+            c.ended_at <= sa.bindparam("ended_at", type_=c.ended_at.type),
         )
-    ).all()
-    return min((months[h] for h in found), default=None)
+        .scalar_subquery()
+    )
+    outcomes = (
+        sa.select(Campaign.outcomes)
+        .where(Campaign.id == sa.bindparam("campaign_id"))
+        .scalar_subquery()
+    )
+    context = sa.select(Account.zone_id, Account.dealer_id, horizon, previous_end, outcomes).where(
+        Account.id == sa.bindparam("account_id")
+    )
+    earlier = sa.select(*FACT_COLUMNS).where(
+        c.campaign_id == sa.bindparam("campaign_id"),
+        c.account_id == sa.bindparam("account_id"),
+        c.id != call_id,
+    )
+    return context, earlier
+
+
+_CALL_CONTEXT, _EARLIER_FACTS = _call_context()
 
 
 def record_call(session: Session, call: CallAttempt, *, final: bool) -> None:
-    """Fix where the just-recorded ``call`` counts and add it to the campaign's rows."""
-    c = CallAttempt
-    call.zone_id, call.dealer_id = session.execute(
-        sa.select(Account.zone_id, Account.dealer_id).where(Account.id == call.account_id)
+    """Fix where the just-recorded ``call`` counts and add it to the campaign's rows (two
+    reads; the call's row is written once, at the next flush)."""
+    params = {"call_id": call.id, "agent_id": call.agent_id, "ended_at": call.ended_at,
+              "campaign_id": call.campaign_id, "account_id": call.account_id}  # fmt: skip
+    zone_id, dealer_id, horizon, previous_end, outcomes = session.execute(
+        _CALL_CONTEXT, params
     ).one()
+    call.zone_id, call.dealer_id = zone_id, dealer_id
     call.final = final
-    call.horizon_months = _horizon(session, call.id)
-    previous_end = None
-    if call.ended_at is not None:
-        previous_end = session.scalar(
-            sa.select(sa.func.max(c.ended_at)).where(
-                c.agent_id == call.agent_id, c.id != call.id, c.ended_at <= call.ended_at
-            )
-        )
+    call.horizon_months = horizon
     call.agent_seconds = work_seconds(previous_end, call.started_at, call.ended_at)
-    earlier = session.execute(
-        sa.select(*FACT_COLUMNS).where(
-            c.campaign_id == call.campaign_id, c.account_id == call.account_id, c.id != call.id
-        )
-    )
+    earlier = session.execute(_EARLIER_FACTS, params)
     seen = {slot for row in earlier for slot in Facts(*row).slots()}
-    rules = _rules(session, call.campaign_id)
+    rules = rules_from_config(outcomes)
     facts = Facts.of(call)
     changes = Changes()
     changes.call(facts, rules.get(facts.outcome or ""), seen)

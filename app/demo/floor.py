@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from app.campaigns.calendar import is_callable
 from app.campaigns.models import Campaign, CampaignStatus
 from app.columns import utcnow
+from app.desk.held import start_call
 from app.desk.queue import claim
-from app.desk.services import start_call
 from app.users.services import find_user
 from app.workday.machine import AgentState, Moment
 from app.workday.models import PauseReason

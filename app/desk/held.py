@@ -1,12 +1,14 @@
 """The desk's frequent small requests on the call an agent holds: the autosave (every few
-seconds) and the check of an answer as it is typed (the lease is ``queue.renew_lease``).
+seconds), the check of an answer as it is typed (the lease is ``queue.renew_lease``), and
+the draft made when the agent is handed an account (``start_call``).
 
-Why not ``services.open_call``: that loads the whole call (entry, campaign, script, draft,
-history, account, contacts, fleet, opportunities: nine queries through the ORM) and these
-requests need one piece of it. Measured with ``scripts/bench/desk_costs.py``, a draft save
-cost five times the sign-in page, almost all of it in SQLAlchemy's ORM. Here the check reads
-one row with Core (the entry held, its script's version) and the draft renews the lease
-(which returns the script's version too) and then upserts the draft: the lease is written
+Why not ``services.open_call``: that loads the whole call (the entry with its campaign,
+account and script version, then draft, history, contacts, fleet, opportunities: six queries
+through the ORM) and these requests need one piece of it. Measured with
+``scripts/bench/desk_costs.py``, a draft save cost five times the sign-in page, almost all
+of it in SQLAlchemy's ORM. Here the check reads one row with Core (the entry held, its
+script's version) and the draft renews the lease (which returns the script's version too)
+and then upserts the draft: the lease is written
 first and guarded by its WHERE clause, so a save that loses the race with an outcome or a
 claim writes nothing. The parsed script is kept per version
 (``scripting.services.script_by_version``)."""
@@ -138,3 +140,23 @@ def _expire_loaded_draft(session: Session, entry_id: int, agent_id: int) -> None
         mine = isinstance(loaded, CallDraft) and loaded.agent_id == agent_id
         if mine and loaded.queue_entry_id == entry_id:
             session.expire(loaded)
+
+
+def start_call(session: Session, entry_id: int, agent_id: int, now: datetime | None = None) -> None:
+    """The agent was just handed the entry: its draft is made now, which is when the call's
+    clock starts (the call screen that follows only reads). One statement: a draft the
+    agent already has for the entry (handed back to them) keeps its clock."""
+    started = now or utcnow()
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(
+        insert(CallDraft)
+        .values(
+            queue_entry_id=entry_id,
+            agent_id=agent_id,
+            answers={},
+            created_at=started,
+            updated_at=started,
+        )
+        .on_conflict_do_nothing(index_elements=["queue_entry_id", "agent_id"])
+    )

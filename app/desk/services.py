@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from app.accounts.models import (
     Account,
@@ -41,7 +41,7 @@ from app.scripting.answers import CleanedAnswers, clean_answers, required_missin
 from app.scripting.known import form_fields
 from app.scripting.models import CallScript
 from app.scripting.schema import Script
-from app.scripting.services import apply_answers, prefill_answers, script_of
+from app.scripting.services import apply_answers, prefill_answers, script_by_version
 
 
 class DeskError(ValueError):
@@ -124,12 +124,6 @@ def view_call(session: Session, entry_id: int, agent_id: int, now: datetime | No
     return _call(session, entry_id, agent_id, now, keep=False)
 
 
-def start_call(session: Session, entry_id: int, agent_id: int, now: datetime | None = None) -> None:
-    """The agent was just handed the entry: its draft is made now, which is when the call's
-    clock starts (the call screen that follows only reads)."""
-    _draft(session, entry_id, agent_id, now, keep=True)
-
-
 def _draft(
     session: Session, entry_id: int, agent_id: int, now: datetime | None, *, keep: bool
 ) -> CallDraft:
@@ -153,17 +147,32 @@ def _draft(
     return draft
 
 
+# The call held, its campaign, account and script version in one statement, built once
+# (the script's text is not read: the parsed script is kept per version).
+_HELD_CALL = (
+    sa.select(QueueEntry, Campaign, Account, CallScript)
+    .join(Campaign, Campaign.id == QueueEntry.campaign_id)
+    .join(Account, Account.id == QueueEntry.account_id)
+    .outerjoin(CallScript, CallScript.id == Campaign.call_script_id)
+    .options(defer(CallScript.source_text))
+    .where(
+        QueueEntry.id == sa.bindparam("entry_id"),
+        QueueEntry.state == QueueState.LEASED,
+        QueueEntry.lease_holder_id == sa.bindparam("agent_id"),
+    )
+)
+
+
 def _call(
     session: Session, entry_id: int, agent_id: int, now: datetime | None, *, keep: bool
 ) -> Call:
-    entry = session.get(QueueEntry, entry_id)
-    if entry is None or entry.state != QueueState.LEASED or entry.lease_holder_id != agent_id:
+    found = session.execute(_HELD_CALL, {"entry_id": entry_id, "agent_id": agent_id}).first()
+    if found is None:
         raise LeaseLostError(_("This account is no longer assigned to you."))
-    campaign = session.get_one(Campaign, entry.campaign_id)
-    if campaign.call_script_id is None:
+    entry, campaign, account, stored = found
+    if stored is None:
         raise DeskError(_("This campaign has no call script yet: tell your supervisor."))
-    stored = session.get_one(CallScript, campaign.call_script_id)
-    script = script_of(stored)
+    script = script_by_version(session, stored.id, stored.sha256)
     draft = _draft(session, entry.id, agent_id, now, keep=keep)
     history = list(
         session.scalars(
@@ -172,7 +181,6 @@ def _call(
             .order_by(CallAttempt.started_at.desc())
         )
     )
-    account = session.get_one(Account, entry.account_id)
     return Call(
         entry=entry,
         account=account,

@@ -27,7 +27,7 @@ from app.columns import utcnow
 from app.desk import beat, moments
 from app.desk.day_figures import my_day
 from app.desk.forms import NextAccountForm, OutcomeForm, PauseForm, ReleaseForm, ResumeForm
-from app.desk.held import held_script, keep_draft
+from app.desk.held import held_script, keep_draft, start_call
 from app.desk.home import desk_campaigns
 from app.desk.payloads import callback_time, form_value, holds_nul, json_body, plain
 from app.desk.queue import claim, release, renew_lease
@@ -40,7 +40,6 @@ from app.desk.services import (
     keep_posted_answers,
     open_call,
     record_outcome,
-    start_call,
     view_call,
 )
 from app.extensions import begin_write, db

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -74,11 +75,21 @@ def on_postgres(session: Session) -> bool:
 
 
 def expire_rows(session: Session, model: type, ids: Iterable[int]) -> None:
-    """Mark the ORM copies of rows written here as stale (rows not loaded cost nothing)."""
+    """Mark the ORM copies of rows written here as stale (rows not loaded cost nothing).
+
+    Only their columns: the statements here write no other table's rows, so an account's
+    contacts, fleet and phones stay loaded. Expiring those too made the outcome that
+    follows load each again (and flush before each load)."""
+    columns = _columns(model)
     for row_id in ids:
         obj = session.identity_map.get(identity_key(model, row_id))
         if obj is not None:
-            session.expire(obj)
+            session.expire(obj, columns)
+
+
+@cache
+def _columns(model: type) -> list[str]:
+    return [attr.key for attr in sa.inspect(model).column_attrs]
 
 
 # The statements are built once per shape (building one costs far more than running it)
