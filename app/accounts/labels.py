@@ -155,6 +155,11 @@ def tonnage_label(value: TonnageClass | str) -> str:
     return str(TONNAGE_LABELS[TonnageClass(value)])
 
 
+def tonnage_options() -> list[tuple[str, str]]:
+    """(code, label) of each tonnage class, made once for a select repeated row after row."""
+    return [(value.value, tonnage_label(value)) for value in TonnageClass]
+
+
 def phone_kind_label(value: PhoneKind | str) -> str:
     return str(PHONE_KIND_LABELS[PhoneKind(value)])
 
@@ -171,10 +176,11 @@ def reason_label(code: str) -> str:
     return str(REASON_LABELS.get(code, code.replace("_", " ")))
 
 
-TEMPLATE_HELPERS: dict[str, Callable[..., str]] = {
+TEMPLATE_HELPERS: dict[str, Callable[..., object]] = {
     "company_display": company_display,
     "status_label": status_label,
     "tonnage_label": tonnage_label,
+    "tonnage_options": tonnage_options,
     "phone_kind_label": phone_kind_label,
     "horizon_label": horizon_label,
     "source_kind_label": source_kind_label,

@@ -92,9 +92,10 @@ class Call:
         the desk dials, else the head office."""
         return site_of_phone(self.sites, dialled_phone(self.account))
 
-    @property
+    @cached_property
     def fields(self) -> dict[str, Any]:
-        """Form values: the draft's, or the account's known data for a fresh call."""
+        """Form values: the draft's, or the account's known data for a fresh call (made
+        once: the page reads them again for every fleet table)."""
         if self.draft.answers:
             return self.draft.answers
         return form_fields(prefill_answers(self.script, self.account), FIELD_PREFIX)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from flask_babel import get_locale
 
-from app.scripting.schema import Script
+from app.scripting.schema import Choice, Script
 
 
 def same_choice(value: str, code: str, it: str, en: str) -> bool:
@@ -38,4 +38,12 @@ def answer_label(script: Script | None, target: str, value: str | None) -> str:
     return value
 
 
-TEMPLATE_HELPERS: dict[str, Callable[..., str]] = {"answer_label": answer_label}
+def choice_options(choices: tuple[Choice, ...], locale: str) -> list[tuple[str, str]]:
+    """(code, label) of each choice, made once for a select repeated row after row."""
+    return [(choice.value, choice.label.get(locale)) for choice in choices]
+
+
+TEMPLATE_HELPERS: dict[str, Callable[..., object]] = {
+    "answer_label": answer_label,
+    "choice_options": choice_options,
+}
