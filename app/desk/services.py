@@ -125,14 +125,21 @@ def view_call(session: Session, entry_id: int, agent_id: int, now: datetime | No
     return _call(session, entry_id, agent_id, now, keep=False)
 
 
+_DRAFT = sa.select(CallDraft).where(
+    CallDraft.queue_entry_id == sa.bindparam("entry_id"),
+    CallDraft.agent_id == sa.bindparam("agent_id"),
+)
+_HISTORY = (
+    sa.select(CallAttempt)
+    .where(CallAttempt.account_id == sa.bindparam("account_id"))
+    .order_by(CallAttempt.started_at.desc())
+)
+
+
 def _draft(
     session: Session, entry_id: int, agent_id: int, now: datetime | None, *, keep: bool
 ) -> CallDraft:
-    draft = session.scalar(
-        sa.select(CallDraft).where(
-            CallDraft.queue_entry_id == entry_id, CallDraft.agent_id == agent_id
-        )
-    )
+    draft = session.scalar(_DRAFT, {"entry_id": entry_id, "agent_id": agent_id})
     if draft is None:
         started = now or utcnow()
         draft = CallDraft(
@@ -175,13 +182,7 @@ def _call(
         raise DeskError(_("This campaign has no call script yet: tell your supervisor."))
     script = script_by_version(session, stored.id, stored.sha256)
     draft = _draft(session, entry.id, agent_id, now, keep=keep)
-    history = list(
-        session.scalars(
-            sa.select(CallAttempt)
-            .where(CallAttempt.account_id == entry.account_id)
-            .order_by(CallAttempt.started_at.desc())
-        )
-    )
+    history = list(session.scalars(_HISTORY, {"account_id": entry.account_id}))
     return Call(
         entry=entry,
         account=account,
@@ -346,11 +347,7 @@ def keep_posted_answers(
     """An outcome refused because the lease was lost keeps what the agent typed in their own
     draft for that account (made when they were handed it), so nothing captured is lost; a
     post on a call they never held, another agent's, writes nothing."""
-    draft = session.scalar(
-        sa.select(CallDraft).where(
-            CallDraft.queue_entry_id == entry_id, CallDraft.agent_id == agent_id
-        )
-    )
+    draft = session.scalar(_DRAFT, {"entry_id": entry_id, "agent_id": agent_id})
     if draft is None:
         return
     draft.answers = {k: v for k, v in fields.items() if k.startswith(FIELD_PREFIX)}
@@ -372,13 +369,17 @@ def find_recorded(
 ) -> CallAttempt | None:
     """The call this agent already recorded for this entry under this token: a retried
     submit must not record two."""
-    return session.scalar(
-        sa.select(CallAttempt)
-        .join(QueueEntry, QueueEntry.account_id == CallAttempt.account_id)
-        .where(
-            CallAttempt.client_token == client_token,
-            CallAttempt.agent_id == agent_id,
-            CallAttempt.campaign_id == QueueEntry.campaign_id,
-            QueueEntry.id == entry_id,
-        )
+    params = {"token": client_token, "agent_id": agent_id, "entry_id": entry_id}
+    return session.scalar(_RECORDED, params)
+
+
+_RECORDED = (
+    sa.select(CallAttempt)
+    .join(QueueEntry, QueueEntry.account_id == CallAttempt.account_id)
+    .where(
+        CallAttempt.client_token == sa.bindparam("token"),
+        CallAttempt.agent_id == sa.bindparam("agent_id"),
+        CallAttempt.campaign_id == QueueEntry.campaign_id,
+        QueueEntry.id == sa.bindparam("entry_id"),
     )
+)

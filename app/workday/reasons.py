@@ -39,13 +39,12 @@ class ReasonValues:
 
 def active_reasons(session: Session) -> list[PauseReason]:
     """The reasons an agent may choose, in their order."""
-    return list(
-        session.scalars(
-            sa.select(PauseReason)
-            .where(PauseReason.active)
-            .order_by(PauseReason.position, PauseReason.id)
-        )
-    )
+    return list(session.scalars(_ACTIVE))
+
+
+_ACTIVE = (
+    sa.select(PauseReason).where(PauseReason.active).order_by(PauseReason.position, PauseReason.id)
+)
 
 
 def all_reasons(session: Session) -> list[PauseReason]:

@@ -311,40 +311,51 @@ def sweep_lapsed(session: Session, at: datetime | None = None, lapse: timedelta 
     of life, and a signed-out period (moment ``lapse``) starts there. One statement on
     PostgreSQL; returns how many desks lapsed."""
     at = at or utcnow()
-    t = StatePeriod.__table__
-    gone = (
-        sa.update(t)
-        .where(t.c.ended_at.is_(None), t.c.state != _SIGNED_OUT, t.c.seen_at <= at - lapse)
-        .values(ended_at=t.c.seen_at)
-        .returning(t.c.agent_id, t.c.seen_at)
-    )
-    columns = ("agent_id", "state", "moment", "started_at", "seen_at", "untimed")
+    params = {"silent_since": at - lapse}
     if session.get_bind().dialect.name == "postgresql":
-        lapsed = gone.cte("lapsed")
-        rows = sa.select(
-            lapsed.c.agent_id,
-            _SIGNED_OUT,
-            sa.literal_column("'lapse'"),
-            lapsed.c.seen_at,
-            lapsed.c.seen_at,
-            sa.false(),
-        )
-        inserted = sa.insert(t).from_select(columns, rows).returning(t.c.id)
-        return len(session.execute(inserted).all())
-    found = session.execute(gone).all()
+        return len(session.execute(_SWEEP_ON_POSTGRES, params).all())
+    found = session.execute(_LAPSED, params).all()
     if found:
         session.execute(
-            sa.insert(t),
-            [dict(zip(columns, (agent, S.SIGNED_OUT, M.LAPSE, seen, seen, False),
+            sa.insert(StatePeriod.__table__),
+            [dict(zip(_SWEPT, (agent, S.SIGNED_OUT, M.LAPSE, seen, seen, False),
                       strict=True)) for agent, seen in found],
         )  # fmt: skip
     return len(found)
 
 
+def _sweep() -> tuple[sa.Update, sa.Insert]:
+    """``sweep_lapsed``'s statements, built once (it runs at every change of state): the
+    lapsed periods ended, and on PostgreSQL the signed-out ones inserted in the same."""
+    t = StatePeriod.__table__
+    silent_since = sa.bindparam("silent_since", type_=t.c.seen_at.type)
+    gone = (
+        sa.update(t)
+        .where(t.c.ended_at.is_(None), t.c.state != _SIGNED_OUT, t.c.seen_at <= silent_since)
+        .values(ended_at=t.c.seen_at)
+        .returning(t.c.agent_id, t.c.seen_at)
+    )
+    lapsed = gone.cte("lapsed")
+    rows = sa.select(
+        lapsed.c.agent_id,
+        _SIGNED_OUT,
+        sa.literal_column("'lapse'"),
+        lapsed.c.seen_at,
+        lapsed.c.seen_at,
+        sa.false(),
+    )
+    return gone, sa.insert(t).from_select(_SWEPT, rows).returning(t.c.id)
+
+
+_SWEPT = ("agent_id", "state", "moment", "started_at", "seen_at", "untimed")
+_LAPSED, _SWEEP_ON_POSTGRES = _sweep()
+
+
 def current_period(session: Session, agent_id: int) -> StatePeriod | None:
     """The agent's open period (None: no log yet), for the desk's pages. Reads only."""
-    return session.scalar(
-        sa.select(StatePeriod).where(
-            StatePeriod.agent_id == agent_id, StatePeriod.ended_at.is_(None)
-        )
-    )
+    return session.scalar(_CURRENT, {"agent_id": agent_id})
+
+
+_CURRENT = sa.select(StatePeriod).where(
+    StatePeriod.agent_id == sa.bindparam("agent_id"), StatePeriod.ended_at.is_(None)
+)
