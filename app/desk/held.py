@@ -2,16 +2,15 @@
 seconds), the check of an answer as it is typed (the lease is ``queue.renew_lease``), and
 the draft made when the agent is handed an account (``start_call``).
 
-Why not ``services.open_call``: that loads the whole call (the entry with its campaign,
-account and script version, then draft, history, contacts, fleet, opportunities: six queries
-through the ORM) and these requests need one piece of it. Measured with
-``scripts/bench/desk_costs.py``, a draft save cost five times the sign-in page, almost all
-of it in SQLAlchemy's ORM. Here the check reads one row with Core (the entry held, its
-script's version) and the draft renews the lease (which returns the script's version too)
-and then upserts the draft: the lease is written
-first and guarded by its WHERE clause, so a save that loses the race with an outcome or a
-claim writes nothing. The parsed script is kept per version
-(``scripting.services.script_by_version``)."""
+Why not ``services.open_call``: that loads the call as ORM objects (the entry with its
+campaign, account and script version, and its draft), which these requests do not need.
+Before issue 26 it loaded the whole call (nine queries) for each of them, and a draft save
+cost five times the sign-in page (``scripts/bench/desk_costs.py``), almost all of it in
+SQLAlchemy's ORM. Here the check reads one row with Core (the entry held, its script's
+version) and the draft renews the lease (which returns the script's version too) and then
+upserts the draft: the lease is written first and guarded by its WHERE clause, so a save
+that loses the race with an outcome or a claim writes nothing. The parsed script is kept
+per version (``scripting.services.script_by_version``)."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session, defer, object_session
 
 from app.accounts.models import (
     Account,
@@ -71,10 +71,35 @@ class Call:
     script: Script
     rules: dict[str, OutcomeRule]
     draft: CallDraft
-    history: list[CallAttempt]
-    contacts: list[Contact]
-    fleet: list[FleetLine]
-    opportunities: list[Opportunity]
+
+    # What the card shows of the account's past: read when first used, so an outcome that
+    # needs none of it (no answer, busy) does not load it; ``load_card`` reads it all
+    # before the call screen renders (no query from a template).
+    @cached_property
+    def history(self) -> list[CallAttempt]:
+        """The account's earlier calls, newest first (none for an account in memory only,
+        the script's preview)."""
+        session = object_session(self.account)
+        if session is None:
+            return []
+        return list(session.scalars(_HISTORY, {"account_id": self.account.id}))
+
+    @cached_property
+    def contacts(self) -> list[Contact]:
+        return list(self.account.contacts)
+
+    @cached_property
+    def fleet(self) -> list[FleetLine]:
+        return list(self.account.fleet)
+
+    @cached_property
+    def opportunities(self) -> list[Opportunity]:
+        return sorted(self.account.opportunities, key=lambda o: o.created_at, reverse=True)
+
+    def load_card(self) -> Call:
+        """Everything the call screen reads, loaded now, before its template runs."""
+        _ = (self.history, self.contacts, self.fleet, self.opportunities, self.sites)
+        return self
 
     @property
     def practice(self) -> bool:
@@ -122,7 +147,7 @@ def open_call(session: Session, entry_id: int, agent_id: int, now: datetime | No
 def view_call(session: Session, entry_id: int, agent_id: int, now: datetime | None = None) -> Call:
     """The call of ``entry_id`` for the call screen, writing nothing (a GET never commits):
     a call with no draft yet shows an empty one, kept by the first save."""
-    return _call(session, entry_id, agent_id, now, keep=False)
+    return _call(session, entry_id, agent_id, now, keep=False).load_card()
 
 
 _DRAFT = sa.select(CallDraft).where(
@@ -182,21 +207,8 @@ def _call(
         raise DeskError(_("This campaign has no call script yet: tell your supervisor."))
     script = script_by_version(session, stored.id, stored.sha256)
     draft = _draft(session, entry.id, agent_id, now, keep=keep)
-    history = list(session.scalars(_HISTORY, {"account_id": entry.account_id}))
-    return Call(
-        entry=entry,
-        account=account,
-        campaign=campaign,
-        stored_script=stored,
-        script=script,
-        rules=campaign_rules(campaign, script),
-        draft=draft,
-        history=history,
-        # What earlier calls and sources taught us, loaded here rather than by the template.
-        contacts=list(account.contacts),
-        fleet=list(account.fleet),
-        opportunities=sorted(account.opportunities, key=lambda o: o.created_at, reverse=True),
-    )
+    rules = campaign_rules(campaign, script)
+    return Call(entry, account, campaign, stored, script, rules, draft)
 
 
 def record_outcome(

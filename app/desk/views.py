@@ -272,7 +272,7 @@ def outcome(entry_id: int):
         if isinstance(exc, LeaseLostError):
             return redirect(url_for("desk.home"))
         errors = exc.errors if isinstance(exc, AnswersRejected) else {}
-        call = open_call(db.session, entry_id, current_user.id)
+        call = view_call(db.session, entry_id, current_user.id)
         return _render_call(call, errors, 422, callback_raw, request.form.get("site", ""))
     flash(_("Outcome saved."), "info")
     if claimed is not None:

@@ -53,11 +53,7 @@ def preview_call(stored: CallScript, script: Script) -> Call:
         script=script,
         rules=campaign_rules(campaign, script),
         draft=CallDraft(answers={}, notes=None),
-        history=[],
-        contacts=[],
-        fleet=[],
-        opportunities=[],
-    )
+    ).load_card()
 
 
 def unsaved(name: str, version: int, text: str) -> CallScript:
