@@ -273,9 +273,13 @@ def test_a_cleaning_process_that_dies_fails_the_import_and_writes_nothing(
     assert accounts(session) == []
 
 
-# The seed and size of the benchmark's 20,000-row file: smaller generated files did not
-# show the collapse below.
-NO_VAT_ROWS, NO_VAT_SEED = 20_000, 7
+# A purchased list of two provinces (Turin and Cuneo, 559 comuni), not the benchmark's
+# 20,000 rows over Italy's 4,440 comuni: denser, its 4,000 rows bring namesakes together
+# in one town or one postcode (a shared CAP) as the large file does. Without the check
+# that sends such a model back to the defaults (``fitting.fit``), this file joins two
+# companies in 6 accounts (the 20,000-row file: 11), in a fifth of the time; smaller
+# files over all of Italy did not show it.
+NO_VAT_ROWS, NO_VAT_SEED, NO_VAT_PROVINCES = 4_000, 7, ("TO", "CN")
 
 
 def test_a_file_without_vat_numbers_keeps_its_namesakes_apart(
@@ -283,10 +287,11 @@ def test_a_file_without_vat_numbers_keeps_its_namesakes_apart(
 ) -> None:
     """Generated companies with their duplicates, the VAT column emptied (a purchased
     list): enough pairs for the batch to weigh them itself. Weighing u by EM as well
-    merged 11,876 of these rows into one account."""
+    once merged 11,876 rows of the benchmark's 20,000-row file into one account."""
     rng = random.Random(NO_VAT_SEED)
     rows, company = [], {}
-    for row in iter_rows(rng, bundled_places(), NO_VAT_ROWS):
+    places = [p for p in bundled_places() if p.province in NO_VAT_PROVINCES]
+    for row in iter_rows(rng, places, NO_VAT_ROWS):
         company[row.key] = company.get(row.duplicate_of or "", row.key)
         source = {**row.as_source(), "PARTITA_IVA": ""}
         rows.append([row.key, *(str(v) for v in source.values())])
