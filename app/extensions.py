@@ -11,6 +11,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
 from sqlalchemy.pool import Pool
@@ -94,6 +95,12 @@ def begin_write(session: Session) -> None:
     real = session() if isinstance(session, scoped_session) else session  # Flask-SQLAlchemy's
     if not real.in_transaction():
         real.connection(execution_options=WRITE_LOCK)
+
+
+def upsert_insert(session: Session) -> Any:
+    """``insert`` of the session's database dialect, the one with ``on_conflict_do_...``
+    (PostgreSQL and SQLite both know ``INSERT ... ON CONFLICT``)."""
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 migrate = Migrate(

@@ -23,7 +23,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Account, Horizon, Opportunity
@@ -42,6 +41,7 @@ from app.campaigns.calendar import ROME
 from app.campaigns.models import Campaign
 from app.campaigns.outcomes import OutcomeRule, rules_from_config
 from app.desk.models import CallAttempt
+from app.extensions import upsert_insert
 
 # A call's agent time starts at the end of the agent's previous call when that ended at
 # most this long before the call began (the time between two calls is work); after a
@@ -156,10 +156,6 @@ class Changes:
         self.add(facts.slots(), final=1, rejected=1)
 
 
-def _insert(session: Session) -> Any:
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-
-
 PENDING = "board_tallies"  # session.info key: {campaign_id: Changes} not written yet
 # The desk folds the deltas itself once every this many recording transactions, so that
 # they do not pile up while no board is open.
@@ -234,7 +230,7 @@ def changes_of(rows: Iterable[tuple[int, Mapping[str, Any]]]) -> dict[int, Chang
 def _write(session: Session, campaign_id: int, changes: Changes) -> None:
     """Add ``changes`` to the campaign's rows, creating the missing ones; rows in a fixed
     order, so that two transactions adding to the same rows cannot deadlock."""
-    insert = _insert(session)
+    insert = upsert_insert(session)
     table = BoardTally.__table__
     if changes.rows:
         values = [

@@ -21,7 +21,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.campaigns.models import Campaign, QueueEntry, QueueState
@@ -30,6 +29,7 @@ from app.desk.fields import script_fields
 from app.desk.models import CallDraft
 from app.desk.queue import renew_lease
 from app.desk.services import DeskError, LeaseLostError
+from app.extensions import upsert_insert
 from app.scripting.models import CallScript
 from app.scripting.schema import Script
 from app.scripting.services import script_by_version
@@ -112,7 +112,7 @@ def _upsert(session: Session) -> sa.Insert:
     name = session.get_bind().dialect.name
     found = _UPSERTS.get(name)
     if found is None:
-        insert = postgresql.insert if name == "postgresql" else sqlite.insert
+        insert = upsert_insert(session)
         # (bound names differ from the columns': SQLAlchemy keeps those for itself)
         now = sa.bindparam("b_now", type_=UTCDateTime())
         values = {
@@ -146,10 +146,8 @@ def start_call(session: Session, entry_id: int, agent_id: int, now: datetime | N
     clock starts (the call screen that follows only reads). One statement: a draft the
     agent already has for the entry (handed back to them) keeps its clock."""
     started = now or utcnow()
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     session.execute(
-        insert(CallDraft)
+        upsert_insert(session)(CallDraft)
         .values(
             queue_entry_id=entry_id,
             agent_id=agent_id,
