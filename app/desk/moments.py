@@ -18,7 +18,7 @@ from app.desk.services import DeskError, LeaseLostError
 from app.workday.machine import AgentState, Moment, StateRefused
 from app.workday.models import PauseReason, StatePeriod
 from app.workday.reasons import ReasonError, chosen_reason
-from app.workday.services import change_state, current_period, sweep_lapsed
+from app.workday.services import change_state, current_period
 
 # The call screen's moments, by the word in their URL.
 CALL_MOMENTS = {"dial": Moment.DIAL, "answer": Moment.ANSWER, "hang-up": Moment.HANG_UP}
@@ -72,10 +72,8 @@ def took(
 ) -> None:
     """The claim handed the agent an account: ready, previewing it. Lapsed desks of every
     agent are written down first, beside the claim's return of abandoned leases."""
-    now = now or utcnow()
-    sweep_lapsed(session, now)
     change_state(session, agent_id, Moment.TAKE, at=now, campaign_id=campaign_id,
-                 account_id=account_id)  # fmt: skip
+                 account_id=account_id, sweep=True)  # fmt: skip
 
 
 def call_moment(
@@ -126,10 +124,16 @@ def after_outcome(
         change_state(session, agent_id, Moment.PAUSE_AFTER_CALL, at=now, campaign_id=campaign_id,
                      reason=pause, untimed_for=called_account_id)  # fmt: skip
         return
-    if next_account_id is not None:
-        sweep_lapsed(session, now or utcnow())  # a claim: as ``took``
-    change_state(session, agent_id, Moment.OUTCOME, at=now, campaign_id=campaign_id,
-                 account_id=next_account_id, untimed_for=called_account_id)  # fmt: skip
+    change_state(
+        session,
+        agent_id,
+        Moment.OUTCOME,
+        at=now,
+        campaign_id=campaign_id,
+        account_id=next_account_id,
+        untimed_for=called_account_id,
+        sweep=next_account_id is not None,
+    )  # a claim sweeps, as ``took``
 
 
 def gave_back(session: Session, agent_id: int, now: datetime | None = None) -> None:

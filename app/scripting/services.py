@@ -186,11 +186,15 @@ def apply_answers(
         value = cleaned.values.get(question.id)
         if question.maps_to and not is_blank(value):
             by_target[question.maps_to] = (question, value)
-    applied = Applied(account_fields=_apply_account(account, by_target))
-    applied.contact = _apply_contact(account, by_target, call_attempt_id)
-    if "fleet.lines" in by_target:
-        applied.fleet_lines = _apply_fleet(account, *by_target["fleet.lines"], call_attempt_id)
-    applied.opportunity = _apply_opportunity(account, by_target, call_attempt_id)
+    # One flush at the end: reading the fleet and the opportunities would otherwise flush
+    # the contact, then the fleet, each in a unit of work of its own.
+    with session.no_autoflush:
+        applied = Applied(account_fields=_apply_account(account, by_target))
+        applied.contact = _apply_contact(account, by_target, call_attempt_id)
+        if "fleet.lines" in by_target:
+            fleet = by_target["fleet.lines"]
+            applied.fleet_lines = _apply_fleet(account, *fleet, call_attempt_id)
+        applied.opportunity = _apply_opportunity(account, by_target, call_attempt_id)
     session.flush()
     return applied
 

@@ -28,7 +28,8 @@ from typing import NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.columns import UTCDateTime, utcnow
+from app.columns import utcnow
+from app.workday import statements
 from app.workday.machine import (
     ENDINGS,
     RULES,
@@ -38,13 +39,13 @@ from app.workday.machine import (
     next_state,
 )
 from app.workday.models import PauseReason, StatePeriod
+from app.workday.statements import SIGNED_OUT, not_before
 
 # The desk renews its lease or sends a heartbeat every 30 s (a minute in a background
 # tab); silent for this long, it is gone. The default lease of a campaign.
 LAPSE = timedelta(minutes=5)
 S = AgentState
 M = Moment
-_SIGNED_OUT = sa.literal_column("'signed_out'")  # a literal: the partial index matches it
 
 
 def change_state(
@@ -58,67 +59,75 @@ def change_state(
     reason: PauseReason | None = None,
     untimed_for: int | None = None,
     lapse: timedelta = LAPSE,
+    sweep: bool = False,
 ) -> StatePeriod | None:
     """Apply ``moment`` to the agent's log at ``at`` (now): end the open period and open
     the state the moment leads to, in ``campaign_id`` with ``account_id`` in hand (None:
     the desk's home), paused for ``reason`` (a pause moment needs one). Returns the new
     period, or None when nothing changed (a repeat; ``TAKE`` of the account already in
     hand). ``untimed_for``: the account whose call this moment ends (an outcome, a hang-up);
-    a ready period previewing it is marked ``untimed``. Raises ``StateRefused``."""
+    a ready period previewing it is marked ``untimed``. ``sweep``: write down every lapsed
+    desk first (``sweep_lapsed``). Raises ``StateRefused``."""
     at = at or utcnow()
     rule = RULES[moment]
     if rule.target is None:
         raise ValueError("BACK is the heartbeat's (touch), not a moment to ask for")
     if (rule.target == S.PAUSED) != (reason is not None):
         raise ValueError("a pause, and only a pause, has a reason")
-    t = StatePeriod
-    ending = (
-        sa.update(t)
-        .where(
-            t.agent_id == agent_id,
-            t.ended_at.is_(None),
-            t.state.in_(sorted(rule.sources)),
-            sa.or_(t.state == _SIGNED_OUT, t.seen_at > at - lapse),
-        )
-        .values(ended_at=_not_before(t.started_at, at), untimed=_untimed(untimed_for))
-        .returning(t.ended_at)
-        .execution_options(synchronize_session=False)
-    )
-    if moment == M.TAKE:  # the account already in hand (a reloaded desk): no change
-        ending = ending.where(t.account_id.is_distinct_from(account_id))
-    ended = session.execute(ending).first()
-    if ended is not None:
-        at = ended.ended_at
+    params = {
+        "b_agent": agent_id, "b_at": at, "b_since": at - lapse,
+        "b_sources": sorted(rule.sources), "b_any_account": moment != M.TAKE,
+        "b_held": account_id, "b_untimed_for": untimed_for,
+    }  # fmt: skip
+    if session.get_bind().dialect.name == "postgresql":
+        params |= {
+            "b_state": rule.target, "b_moment": moment, "b_campaign": campaign_id,
+            "b_account": account_id if rule.target != S.SIGNED_OUT else None,
+            "b_reason": reason.id if reason is not None else None,
+            "b_overdue_minutes": reason.max_minutes if reason is not None else None,
+        }  # fmt: skip
+        opened = session.scalars(statements.CHANGE_ON_POSTGRES[sweep], params).first()
+        if opened is not None:
+            return opened
     else:
-        current = _settle(session, agent_id, at, lapse)
-        if moment == M.TAKE and _holds(current, account_id):
-            return None
-        target = next_state(current.state if current else S.SIGNED_OUT, moment)
-        if target is None:
-            return None
-        if current is not None:
-            at = current.ended_at = max(at, current.started_at)
-            if untimed_for is not None and _previewing(current, untimed_for):
-                current.untimed = True
-            session.flush()
-    return _open(session, agent_id, rule.target, moment, at, campaign_id, account_id, reason)
+        if sweep:
+            sweep_lapsed(session, at, lapse)
+        ended = session.execute(statements.ENDING, params).first()
+        if ended is not None:
+            return _open(session, agent_id, rule.target, moment, ended.ended_at, campaign_id,
+                         account_id, reason)  # fmt: skip
+    # Nothing ended (no log yet, a refused or repeated moment, a silent desk; the sweep,
+    # if asked for, is done): decided on the open period.
+    return _change_settled(session, agent_id, moment, at, campaign_id, account_id, reason,
+                           untimed_for, lapse)  # fmt: skip
 
 
-def _not_before(
-    column: sa.ColumnElement[datetime], at: datetime | sa.BindParameter[datetime]
-) -> sa.ColumnElement[datetime]:
-    """``at``, or ``column`` when it is later: a clock that stepped back (another server's,
-    or this one's after a correction) never ends a period before it began."""
-    value = at if isinstance(at, sa.BindParameter) else sa.literal(at, UTCDateTime)
-    return sa.case((column > value, column), else_=value)
-
-
-def _untimed(account_id: int | None) -> sa.ColumnElement[bool] | sa.Column[bool]:
-    t = StatePeriod
-    if account_id is None:
-        return t.untimed
-    previewing = sa.and_(t.state == S.READY, t.account_id == account_id)
-    return sa.case((previewing, sa.true()), else_=t.untimed)
+def _change_settled(
+    session: Session,
+    agent_id: int,
+    moment: Moment,
+    at: datetime,
+    campaign_id: int | None,
+    account_id: int | None,
+    reason: PauseReason | None,
+    untimed_for: int | None,
+    lapse: timedelta,
+) -> StatePeriod | None:
+    """``change_state`` when its one statement ended nothing: decided on the open period,
+    read under a lock once a silent desk is written down."""
+    current = _settle(session, agent_id, at, lapse)
+    if moment == M.TAKE and _holds(current, account_id):
+        return None
+    target = next_state(current.state if current else S.SIGNED_OUT, moment)
+    if target is None:
+        return None
+    if current is not None:
+        at = current.ended_at = max(at, current.started_at)
+        if untimed_for is not None and _previewing(current, untimed_for):
+            current.untimed = True
+        session.flush()
+    return _open(session, agent_id, RULES[moment].target, moment, at, campaign_id, account_id,
+                 reason)  # fmt: skip
 
 
 def _previewing(period: StatePeriod, account_id: int) -> bool:
@@ -186,9 +195,7 @@ def _settle(session: Session, agent_id: int, at: datetime, lapse: timedelta) -> 
 def sign_in(session: Session, agent_id: int, at: datetime | None = None) -> StatePeriod | None:
     """The agent signed in: ready on the desk's home. Lapsed desks of every agent are
     written down first (signing in is a moment every agent makes each day)."""
-    at = at or utcnow()
-    sweep_lapsed(session, at)
-    return change_state(session, agent_id, M.SIGN_IN, at=at)
+    return change_state(session, agent_id, M.SIGN_IN, at=at, sweep=True)
 
 
 def end_states(
@@ -222,8 +229,8 @@ def revoke_states(
     silent = t.c.seen_at <= at - lapse
     ended = session.execute(
         sa.update(t)
-        .where(t.c.agent_id.in_(ids), t.c.ended_at.is_(None), t.c.state != _SIGNED_OUT)
-        .values(ended_at=sa.case((silent, t.c.seen_at), else_=_not_before(t.c.started_at, at)))
+        .where(t.c.agent_id.in_(ids), t.c.ended_at.is_(None), t.c.state != SIGNED_OUT)
+        .values(ended_at=sa.case((silent, t.c.seen_at), else_=not_before(t.c.started_at, at)))
         .returning(t.c.agent_id, t.c.ended_at, t.c.seen_at)
     ).all()
     if ended:
@@ -243,34 +250,15 @@ class Seen(NamedTuple):
     since: datetime
 
 
-def _touch() -> sa.Update:
-    """``touch``'s UPDATE, built once: every desk sends it every 30 s, and building the
-    expression cost more Python than running it."""
-    t = StatePeriod.__table__.c
-    at = sa.bindparam("b_at", type_=UTCDateTime())  # (not the columns' names: SQLAlchemy's)
-    return (
-        sa.update(StatePeriod.__table__)
-        .where(
-            t.agent_id == sa.bindparam("b_agent"),
-            t.ended_at.is_(None),
-            t.state != _SIGNED_OUT,
-            t.seen_at > sa.bindparam("b_since", type_=UTCDateTime()),
-        )
-        .values(seen_at=_not_before(t.seen_at, at))
-        .returning(t.state, t.started_at)
-    )
-
-
-_TOUCH = _touch()
-
-
 def touch(session: Session, agent_id: int, at: datetime | None = None) -> Seen:
     """The desk's heartbeat (the call screen's lease renewal, the home page's beat): the
     open working period was seen at ``at``; returns its state and start, for the desk to
     follow a change made elsewhere (a supervisor's pause). One UPDATE; a desk that had
     gone silent is back (``_come_back``)."""
     at = at or utcnow()
-    seen = session.execute(_TOUCH, {"b_agent": agent_id, "b_at": at, "b_since": at - LAPSE}).first()
+    seen = session.execute(
+        statements.TOUCH, {"b_agent": agent_id, "b_at": at, "b_since": at - LAPSE}
+    ).first()
     if seen is None:
         period = _come_back(session, agent_id, at)
         return Seen(period.state, period.started_at)
@@ -300,7 +288,7 @@ def _come_back(session: Session, agent_id: int, at: datetime) -> StatePeriod:
 def _last_working(session: Session, agent_id: int) -> StatePeriod | None:
     return session.scalar(
         sa.select(StatePeriod)
-        .where(StatePeriod.agent_id == agent_id, StatePeriod.state != _SIGNED_OUT)
+        .where(StatePeriod.agent_id == agent_id, StatePeriod.state != SIGNED_OUT)
         .order_by(StatePeriod.started_at.desc(), StatePeriod.id.desc())
         .limit(1)
     )
@@ -311,44 +299,17 @@ def sweep_lapsed(session: Session, at: datetime | None = None, lapse: timedelta 
     of life, and a signed-out period (moment ``lapse``) starts there. One statement on
     PostgreSQL; returns how many desks lapsed."""
     at = at or utcnow()
-    params = {"silent_since": at - lapse}
+    params = {"b_since": at - lapse}
     if session.get_bind().dialect.name == "postgresql":
-        return len(session.execute(_SWEEP_ON_POSTGRES, params).all())
-    found = session.execute(_LAPSED, params).all()
+        return len(session.execute(statements.SWEEP_ON_POSTGRES, params).all())
+    found = session.execute(statements.LAPSING, params).all()
     if found:
         session.execute(
             sa.insert(StatePeriod.__table__),
-            [dict(zip(_SWEPT, (agent, S.SIGNED_OUT, M.LAPSE, seen, seen, False),
+            [dict(zip(statements.SWEPT, (agent, S.SIGNED_OUT, M.LAPSE, seen, seen, False),
                       strict=True)) for agent, seen in found],
         )  # fmt: skip
     return len(found)
-
-
-def _sweep() -> tuple[sa.Update, sa.Insert]:
-    """``sweep_lapsed``'s statements, built once (it runs at every change of state): the
-    lapsed periods ended, and on PostgreSQL the signed-out ones inserted in the same."""
-    t = StatePeriod.__table__
-    silent_since = sa.bindparam("silent_since", type_=t.c.seen_at.type)
-    gone = (
-        sa.update(t)
-        .where(t.c.ended_at.is_(None), t.c.state != _SIGNED_OUT, t.c.seen_at <= silent_since)
-        .values(ended_at=t.c.seen_at)
-        .returning(t.c.agent_id, t.c.seen_at)
-    )
-    lapsed = gone.cte("lapsed")
-    rows = sa.select(
-        lapsed.c.agent_id,
-        _SIGNED_OUT,
-        sa.literal_column("'lapse'"),
-        lapsed.c.seen_at,
-        lapsed.c.seen_at,
-        sa.false(),
-    )
-    return gone, sa.insert(t).from_select(_SWEPT, rows).returning(t.c.id)
-
-
-_SWEPT = ("agent_id", "state", "moment", "started_at", "seen_at", "untimed")
-_LAPSED, _SWEEP_ON_POSTGRES = _sweep()
 
 
 def current_period(session: Session, agent_id: int) -> StatePeriod | None:
