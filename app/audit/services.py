@@ -18,10 +18,12 @@ def record(
     obj: Any = None,
     object_type: str | None = None,
     object_id: str | int | None = None,
+    flush: bool = True,
     **details: Any,
 ) -> AuditEntry:
     """Add an audit entry to ``session`` (flushed, not committed: the caller's unit of work
-    decides). ``obj`` fills the object type and id from a model instance."""
+    decides; ``flush=False`` for a caller that flushes it with its own writes). ``obj``
+    fills the object type and id from a model instance."""
     if obj is not None:
         object_type = object_type or obj.__tablename__
         object_id = object_id if object_id is not None else getattr(obj, "id", None)
@@ -34,5 +36,6 @@ def record(
         remote_addr=request.remote_addr if has_request_context() else None,
     )
     session.add(entry)
-    session.flush()
+    if flush:
+        session.flush()
     return entry

@@ -1,6 +1,7 @@
 """The desk's frequent small requests on the call an agent holds: the autosave (every few
 seconds), the check of an answer as it is typed (the lease is ``queue.renew_lease``), and
-the draft made when the agent is handed an account (``start_call``).
+the draft made when the agent is handed an account (``start_call``); and the call an
+outcome already recorded under a retried submit's token (``find_recorded``).
 
 Why not ``services.open_call``: that loads the call as ORM objects (the entry with its
 campaign, account and script version, and its draft), which these requests do not need.
@@ -26,7 +27,7 @@ from sqlalchemy.orm import Session
 from app.campaigns.models import Campaign, QueueEntry, QueueState
 from app.columns import UTCDateTime, utcnow
 from app.desk.fields import script_fields
-from app.desk.models import CallDraft
+from app.desk.models import CallAttempt, CallDraft
 from app.desk.queue import renew_lease
 from app.desk.services import DeskError, LeaseLostError
 from app.extensions import upsert_insert
@@ -157,3 +158,24 @@ def start_call(session: Session, entry_id: int, agent_id: int, now: datetime | N
         )
         .on_conflict_do_nothing(index_elements=["queue_entry_id", "agent_id"])
     )
+
+
+def find_recorded(
+    session: Session, client_token: str, agent_id: int, entry_id: int
+) -> CallAttempt | None:
+    """The call this agent already recorded for this entry under this token: a retried
+    submit must not record two."""
+    params = {"token": client_token, "agent_id": agent_id, "entry_id": entry_id}
+    return session.scalar(_RECORDED, params)
+
+
+_RECORDED = (
+    sa.select(CallAttempt)
+    .join(QueueEntry, QueueEntry.account_id == CallAttempt.account_id)
+    .where(
+        CallAttempt.client_token == sa.bindparam("token"),
+        CallAttempt.agent_id == sa.bindparam("agent_id"),
+        CallAttempt.campaign_id == QueueEntry.campaign_id,
+        QueueEntry.id == sa.bindparam("entry_id"),
+    )
+)

@@ -264,11 +264,11 @@ def record_outcome(
     tally_writes.record_call(
         session, recorded, final=ended.result in (Rescheduled.DONE, Rescheduled.EXHAUSTED)
     )
-    session.delete(call.draft)
+    discard_draft(session, call.draft.queue_entry_id, call.draft.agent_id)
     record(session, "desk.outcome", user_id=recorded.agent_id, obj=recorded, outcome=rule.code,
-           changed=applied.changed if applied else [])  # fmt: skip
+           changed=applied.changed if applied else [], flush=False)  # fmt: skip
     announce_call(session, recorded, call.campaign, call.account, qualified=rule.qualified)
-    session.flush()
+    session.flush()  # the call's tally columns and the audit entry, in one
     return recorded
 
 
@@ -368,30 +368,13 @@ def keep_posted_answers(
 
 
 def discard_draft(session: Session, entry_id: int, agent_id: int) -> None:
-    """A call given back without outcome starts afresh next time (answers and clock)."""
-    session.execute(
-        sa.delete(CallDraft).where(
-            CallDraft.queue_entry_id == entry_id, CallDraft.agent_id == agent_id
-        )
-    )
+    """The call's draft is gone: its outcome recorded, or the call given back without one
+    (it starts afresh next time, answers and clock). A draft this session loaded is left
+    as it was read: nothing writes it again."""
+    session.execute(_DISCARD, {"entry_id": entry_id, "agent_id": agent_id})
 
 
-def find_recorded(
-    session: Session, client_token: str, agent_id: int, entry_id: int
-) -> CallAttempt | None:
-    """The call this agent already recorded for this entry under this token: a retried
-    submit must not record two."""
-    params = {"token": client_token, "agent_id": agent_id, "entry_id": entry_id}
-    return session.scalar(_RECORDED, params)
-
-
-_RECORDED = (
-    sa.select(CallAttempt)
-    .join(QueueEntry, QueueEntry.account_id == CallAttempt.account_id)
-    .where(
-        CallAttempt.client_token == sa.bindparam("token"),
-        CallAttempt.agent_id == sa.bindparam("agent_id"),
-        CallAttempt.campaign_id == QueueEntry.campaign_id,
-        QueueEntry.id == sa.bindparam("entry_id"),
-    )
+_DISCARD = sa.delete(CallDraft.__table__).where(
+    CallDraft.queue_entry_id == sa.bindparam("entry_id"),
+    CallDraft.agent_id == sa.bindparam("agent_id"),
 )

@@ -27,7 +27,7 @@ from app.columns import utcnow
 from app.desk import beat, moments
 from app.desk.day_figures import my_day
 from app.desk.forms import NextAccountForm, OutcomeForm, PauseForm, ReleaseForm, ResumeForm
-from app.desk.held import held_script, keep_draft, start_call
+from app.desk.held import find_recorded, held_script, keep_draft, start_call
 from app.desk.home import desk_campaigns
 from app.desk.payloads import callback_time, form_value, holds_nul, json_body, plain
 from app.desk.queue import claim, release, renew_lease
@@ -36,7 +36,6 @@ from app.desk.services import (
     DeskError,
     LeaseLostError,
     discard_draft,
-    find_recorded,
     keep_posted_answers,
     open_call,
     record_outcome,

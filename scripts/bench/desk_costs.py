@@ -6,11 +6,14 @@ loopback, the same seed: a practice campaign, served at any hour of any day, Sun
 holidays included), signs in ``--agents`` agents and a supervisor, warms every worker on
 every kind, then runs each kind alone, one after the other: the rendered sign-in page (the
 yardstick), the claim (*Next account*), the call page, the draft, the lease, the check as
-typed, the outcome (half *qualified* with the answers, half *no answer*; each also leases
-the next account, as on the desk), and the supervisor's board and floor data. Around each
-kind it reads from /proc the CPU time of the gunicorn tree (arbiter and workers), of the
-PostgreSQL tree (postmaster and backends) and of Redis, and the load generator's own
-(``proc_cpu``), and divides by the requests. Every request is a new connection
+typed, the outcome (a third *qualified* with the answers, a third *no answer*, each also
+leasing the next account as on the desk; a third *qualified* with "pause after this call",
+which leases nothing: the outcome alone), the supervisor's board and floor data, and the
+sign-in page again (the yardstick is the mean of its two readings: a shared machine's
+speed drifts over the minutes of a run). Around each kind it reads from /proc the CPU
+time of the gunicorn tree (arbiter and workers), of the PostgreSQL tree (postmaster and
+backends) and of Redis, and the load generator's own (``proc_cpu``), and divides by the
+requests. Every request is a new connection
 (``Connection: close``), as in the soak.
 
     .venv/bin/python scripts/bench/desk_costs.py --label before
@@ -25,6 +28,7 @@ from __future__ import annotations
 import argparse
 import html
 import os
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -41,6 +45,8 @@ import queue_claim as qc
 import sqlalchemy as sa
 
 CHECK = {"question": "contact_phone", "value": "333 123 4567"}
+PAUSE_REASON = re.compile(r'<select id="pause_reason"[^>]*>\s*<option value="">[^<]*</option>'
+                          r'\s*<option value="(\d+)"')  # fmt: skip
 
 
 @dataclass
@@ -51,6 +57,7 @@ class Desk:
     entry: int | None = None
     token: str = ""
     fields: dict | None = None
+    pause_reason: str = ""  # the first reason the call screen offers
 
     def claim(self, campaign_id: int) -> None:
         form = {"csrf_token": self.browser.csrf}
@@ -65,6 +72,8 @@ class Desk:
         if token:
             self.token = token.group(1)
             self.fields = {k: html.unescape(v) for k, v in soak.TEXT_FIELD.findall(page.text)}
+            reason = PAUSE_REASON.search(page.text)
+            self.pause_reason = reason.group(1) if reason else ""
 
     def typed(self, code: str) -> dict:
         return dict(self.fields or {}, **(soak.ANSWERS if code == "qualified" else {}))
@@ -73,9 +82,13 @@ class Desk:
         path = f"/desk/calls/{self.entry}/{kind}"
         self.browser.send(kind, "POST", path, data=data if data is not None else {})
 
-    def outcome(self, code: str, kind: str = "") -> None:
+    def outcome(self, code: str, kind: str = "", pause: bool = False) -> None:
+        """Record ``code``; the reply leases the next account, unless ``pause`` (the call
+        screen's "pause after this call": the outcome alone, no claim)."""
         form = {**self.typed(code), "csrf_token": self.browser.csrf, "client_token": self.token,
                 "outcome": code, "notes": "Sentito il titolare."}  # fmt: skip
+        if pause:
+            form["pause_reason"] = self.pause_reason
         path = f"/desk/calls/{self.entry}/outcome"
         reply = self.browser.send(kind or code, "POST", path, form=form, expect=(302,))
         found = reply and reply.ok and soak.CALL_PATH.search(reply.location)
@@ -165,7 +178,7 @@ def measure(args, ctx: dict, meter: Meter, stats: soak.Stats) -> list[Row]:
     warm = [Desk(b) for b in browsers[: args.warm_agents]]
     desks = [Desk(b) for b in browsers[args.warm_agents :]]
     warm_up(warm, supervisor, fixture.campaign_id)
-    n, half = args.requests, len(desks) // 2
+    n, third = args.requests, len(desks) // 3
     cycle = [desks[i % len(desks)] for i in range(n)]
     body = lambda d: {"fields": d.typed("qualified"), "notes": "Sentito il titolare."}  # noqa: E731
     kinds: list[tuple[str, list[Callable[[], None]]]] = [
@@ -176,12 +189,18 @@ def measure(args, ctx: dict, meter: Meter, stats: soak.Stats) -> list[Row]:
         ("draft", [lambda d=d: d.post("draft", body(d)) for d in cycle]),
         ("lease", [lambda d=d: d.post("lease") for d in cycle]),
         ("check", [lambda d=d: d.post("check", CHECK) for d in cycle]),
-        ("qualified", [lambda d=d: d.outcome("qualified") for d in desks[:half]]),
-        ("no_answer", [lambda d=d: d.outcome("no_answer") for d in desks[half:]]),
+        ("qualified", [lambda d=d: d.outcome("qualified") for d in desks[:third]]),
+        ("no_answer", [lambda d=d: d.outcome("no_answer") for d in desks[third : 2 * third]]),
+        ("qualified_pause", [lambda d=d: d.outcome("qualified", "qualified_pause", pause=True)
+                             for d in desks[2 * third :]]),
         ("board data", [lambda: supervisor.send("board data", "GET", "/board/data.json")
                         for _ in range(n)]),
         ("floor data", [lambda: supervisor.send("floor data", "GET", "/floor/data.json")
                         for _ in range(n)]),
+        # The yardstick again: the machine's speed drifts over a run (a shared host), and
+        # the outcomes ran minutes after the first reading.
+        ("sign-in page, again", [lambda: soak.Browser(port, stats).send(
+            "sign-in page, again", "GET", "/login") for _ in range(n)]),
     ]  # fmt: skip
     rows = [run_kind(meter, stats, kind, jobs, clients) for kind, jobs in kinds]
     time.sleep(1.0)
@@ -193,11 +212,15 @@ def measure(args, ctx: dict, meter: Meter, stats: soak.Stats) -> list[Row]:
 
 
 LABELS = {"qualified": "outcome: qualified (+ next claim)",
-          "no_answer": "outcome: no answer (+ next claim)"}  # fmt: skip
+          "no_answer": "outcome: no answer (+ next claim)",
+          "qualified_pause": "outcome: qualified, then a pause (no claim)"}  # fmt: skip
 
 
 def table(rows: list[Row]) -> tuple[list[str], list[list[str]]]:
-    yardstick = rows[0].server
+    """Each kind's CPU, and its multiple of the sign-in page's: the mean of the page's
+    two readings, the first and the last kind measured."""
+    pages = [r.server for r in rows if r.kind.startswith("sign-in page")]
+    yardstick = sum(pages) / len(pages)
     head = ["request", "count", "errors", "gunicorn ms", "PostgreSQL ms", "Redis ms",
             "server ms", "x sign-in page", "generator ms", "p50 ms"]  # fmt: skip
     body = [
