@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import cache
 
-from flask_babel import format_decimal
+from babel import support
+from flask import current_app
+from flask_babel import format_decimal, get_locale
 from flask_wtf import FlaskForm
 from wtforms import DecimalField
+from wtforms.i18n import messages_path
 
 
 class BaseForm(FlaskForm):
@@ -19,6 +23,18 @@ class BaseForm(FlaskForm):
             if unbound_field.field_class.__name__ in {"StringField", "EmailField"}:
                 filters = [_strip, *filters]
             return unbound_field.bind(form=form, filters=filters, **options)
+
+        def get_translations(self, form):
+            """WTForms' own messages in the reader's language, each catalogue read from
+            disk once per process (Flask-WTF reads it again for every request)."""
+            if not current_app.config.get("WTF_I18N_ENABLED", True):
+                return super().get_translations(form)
+            return _wtforms_catalogue(str(get_locale()))
+
+
+@cache
+def _wtforms_catalogue(locale: str) -> support.NullTranslations:
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
 
 
 def _strip(value: str | None) -> str | None:

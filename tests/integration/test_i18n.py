@@ -53,3 +53,27 @@ def test_static_assets_served_locally(client, users):
     assert "http://" not in page and "https://" not in page  # no CDN
     with client.get("/static/css/app.css") as css:  # closed: a static file is held open
         assert css.status_code == 200
+
+
+def test_wtforms_messages_follow_the_readers_language(app):
+    """WTForms' own messages (its catalogue, read once per language and kept) come in the
+    language of each request, one request after another in the same process."""
+    from flask import session
+    from wtforms import IntegerField
+
+    from app.forms import BaseForm
+
+    class Count(BaseForm):
+        class Meta:
+            csrf = False
+
+        vehicles = IntegerField()
+
+    seen = {}
+    for lang in ("it", "en", "it"):
+        with app.test_request_context(method="POST", data={"vehicles": "tre"}):
+            session["lang"] = lang
+            form = Count()
+            assert not form.validate()
+            seen.setdefault(lang, set()).add(form.vehicles.errors[0])
+    assert seen == {"it": {"Non è una valore intero valido"}, "en": {"Not a valid integer value."}}
