@@ -2,8 +2,10 @@
 
 Every change is one small write on the common path: an ``UPDATE ... RETURNING`` ends the
 open period (if it may be left by the moment), and an ``INSERT`` opens the next at the
-same instant. Only when that update finds nothing to end (no log yet, a refused or
-repeated moment, a desk that went silent) does ``_settle`` read the open period to decide.
+same instant; on PostgreSQL both are one statement (``statements.CHANGE_ON_POSTGRES``),
+with the sweep below in it when a claim asks. Only when that update finds nothing to end
+(no log yet, a refused or repeated moment, a desk that went silent) does ``_settle`` read
+the open period to decide.
 The desk's heartbeat is one ``UPDATE`` of the open period's ``seen_at``.
 
 A desk silent for ``LAPSE`` (no heartbeat, no lease renewal, no moment) is gone: its open
