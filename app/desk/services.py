@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import Session, defer, object_session
+from sqlalchemy.orm import Session, defer, make_transient_to_detached, object_session
 
 from app.accounts.models import (
     Account,
@@ -256,7 +256,7 @@ def record_outcome(
         ended = _move_on(session, call, rule, now, callback_at, attempt)
     except LeaseLost as exc:
         raise LeaseLostError(_("This account is no longer assigned to you.")) from exc
-    recorded = session.get_one(CallAttempt, ended.attempt_id)
+    recorded = _as_recorded(session, attempt, ended.attempt_id, ended.account_id)
     applied = None
     if rule.reached and cleaned.values:
         applied = apply_answers(session, call.account, call.script, cleaned, recorded.id)
@@ -270,6 +270,19 @@ def record_outcome(
     announce_call(session, recorded, call.campaign, call.account, qualified=rule.qualified)
     session.flush()  # the call's tally columns and the audit entry, in one
     return recorded
+
+
+def _as_recorded(
+    session: Session, attempt: dict[str, Any], attempt_id: int, account_id: int
+) -> CallAttempt:
+    """The call the end of call just inserted, as a persistent ORM object made from the
+    values it was inserted with, not read back (a whole row's SELECT and its hydration): the
+    tally's columns set on it are written at the next flush; a column not given here (its
+    creation time) would be loaded on first use."""
+    call = CallAttempt(id=attempt_id, account_id=account_id, **attempt)
+    make_transient_to_detached(call)
+    session.add(call)
+    return call
 
 
 def _site(call: Call, value: str) -> SiteView:
