@@ -104,16 +104,16 @@ def keep_draft(
     return Saved(now, renewed.expires_at)
 
 
-_UPSERTS: dict[str, sa.Insert] = {}
+_UPSERTS: dict[tuple[str, bool], sa.Insert] = {}
 
 
-def _upsert(session: Session) -> sa.Insert:
-    """The draft's ``INSERT ... ON CONFLICT DO UPDATE`` in the database's dialect
-    (PostgreSQL and SQLite both know it), built once per dialect."""
-    name = session.get_bind().dialect.name
-    found = _UPSERTS.get(name)
+def _upsert(session: Session, *, replace: bool = True) -> sa.Insert:
+    """The draft's ``INSERT ... ON CONFLICT`` in the database's dialect (PostgreSQL and
+    SQLite both know it), built once per dialect: ``DO UPDATE`` of its answers for a save,
+    ``DO NOTHING`` for a call's start (a draft already there keeps its clock)."""
+    key = (session.get_bind().dialect.name, replace)
+    found = _UPSERTS.get(key)
     if found is None:
-        insert = upsert_insert(session)
         # (bound names differ from the columns': SQLAlchemy keeps those for itself)
         now = sa.bindparam("b_now", type_=UTCDateTime())
         values = {
@@ -121,43 +121,34 @@ def _upsert(session: Session) -> sa.Insert:
             "notes": sa.bindparam("b_notes", type_=DR.c.notes.type),
             "updated_at": now,
         }
-        found = _UPSERTS[name] = (
-            insert(DR)
-            .values(
-                queue_entry_id=sa.bindparam("b_entry"),
-                agent_id=sa.bindparam("b_agent"),
-                created_at=now,
-                **values,
-            )
-            .on_conflict_do_update(index_elements=[DR.c.queue_entry_id, DR.c.agent_id], set_=values)
+        insert = upsert_insert(session)(DR).values(
+            queue_entry_id=sa.bindparam("b_entry"),
+            agent_id=sa.bindparam("b_agent"),
+            created_at=now,
+            **values,
+        )
+        same = [DR.c.queue_entry_id, DR.c.agent_id]
+        found = _UPSERTS[key] = (
+            insert.on_conflict_do_update(index_elements=same, set_=values)
+            if replace
+            else insert.on_conflict_do_nothing(index_elements=same)
         )
     return found
 
 
 def _expire_loaded_draft(session: Session, entry_id: int, agent_id: int) -> None:
     """A draft this session already loaded reads the saved values next (Core wrote them)."""
-    for loaded in list(session.identity_map.values()):
-        mine = isinstance(loaded, CallDraft) and loaded.agent_id == agent_id
-        if mine and loaded.queue_entry_id == entry_id:
-            session.expire(loaded)
+    for loaded in CallDraft.loaded(session, entry_id, agent_id):
+        session.expire(loaded)
 
 
 def start_call(session: Session, entry_id: int, agent_id: int, now: datetime | None = None) -> None:
     """The agent was just handed the entry: its draft is made now, which is when the call's
     clock starts (the call screen that follows only reads). One statement: a draft the
     agent already has for the entry (handed back to them) keeps its clock."""
-    started = now or utcnow()
-    session.execute(
-        upsert_insert(session)(CallDraft)
-        .values(
-            queue_entry_id=entry_id,
-            agent_id=agent_id,
-            answers={},
-            created_at=started,
-            updated_at=started,
-        )
-        .on_conflict_do_nothing(index_elements=["queue_entry_id", "agent_id"])
-    )
+    params = {"b_entry": entry_id, "b_agent": agent_id, "b_answers": {}, "b_notes": None,
+              "b_now": now or utcnow()}  # fmt: skip
+    session.execute(_upsert(session, replace=False), params)
 
 
 def find_recorded(

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.columns import Timestamps, UTCDateTime, utcnow
 from app.extensions import db
@@ -64,3 +64,12 @@ class CallDraft(Timestamps, db.Model):
     agent_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
     answers: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     notes: Mapped[str | None] = mapped_column(sa.Text)
+
+    @staticmethod
+    def loaded(session: Session, entry_id: int, agent_id: int) -> list[CallDraft]:
+        """The agent's draft for the entry if ``session`` holds it: for a statement that
+        wrote or deleted the row without the ORM to put the object right."""
+        return [
+            o for o in session.identity_map.values()
+            if isinstance(o, CallDraft) and (o.queue_entry_id, o.agent_id) == (entry_id, agent_id)
+        ]  # fmt: skip

@@ -382,9 +382,11 @@ def keep_posted_answers(
 
 def discard_draft(session: Session, entry_id: int, agent_id: int) -> None:
     """The call's draft is gone: its outcome recorded, or the call given back without one
-    (it starts afresh next time, answers and clock). A draft this session loaded is left
-    as it was read: nothing writes it again."""
+    (it starts afresh next time, answers and clock). One prebuilt statement; a draft this
+    session loaded leaves the session too (SQLite may give its id to the next draft)."""
     session.execute(_DISCARD, {"entry_id": entry_id, "agent_id": agent_id})
+    for loaded in CallDraft.loaded(session, entry_id, agent_id):
+        session.expunge(loaded)
 
 
 _DISCARD = sa.delete(CallDraft.__table__).where(
