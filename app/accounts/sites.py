@@ -23,6 +23,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, attributes
 
 from app.accounts.models import Account, AccountPhone, AccountSite, PhoneKind
+from app.accounts.phones import CALLABLE_KINDS
 from app.territory.municipalities import search_key
 
 # An account's address columns, which each site has too.
@@ -174,6 +175,39 @@ def site_of_phone(sites: Sequence[SiteView], phone: AccountPhone | None) -> Site
             if any(p is phone or p.id == phone.id for p in site.phones):
                 return site
     return sites[0]
+
+
+def default_site_id(session: Session, account_id: int) -> int | None:
+    """``site_of_phone(views(account), dialled_phone(account)).id`` in one query, without
+    loading the sites and phones as objects: for an outcome that only records which site
+    it qualified (the screen that shows them has them loaded already)."""
+    rows = session.execute(_SITES_AND_DIALLED, {"account_id": account_id}).all()
+    head = next((row.id for row in rows if row.head_office), None)
+    dialled = rows[0].dialled_site if rows else None
+    others = {row.id for row in rows} - {head}
+    return dialled if dialled in others else head
+
+
+def _sites_and_dialled() -> sa.Select:
+    """The account's sites in order, each row with the site of the number the desk dials
+    (the first callable one: ``phones.dialled_phone``)."""
+    s, p = AccountSite, AccountPhone
+    account = sa.bindparam("account_id")
+    dialled = (
+        sa.select(p.site_id)
+        .where(p.account_id == account, p.e164.is_not(None), p.kind.in_(sorted(CALLABLE_KINDS)))
+        .order_by(p.position)
+        .limit(1)
+        .scalar_subquery()
+    )
+    return (
+        sa.select(s.id, s.head_office, dialled.label("dialled_site"))
+        .where(s.account_id == account)
+        .order_by(s.position)
+    )
+
+
+_SITES_AND_DIALLED = _sites_and_dialled()
 
 
 # --------------------------------------------------------------- the head office's row ---

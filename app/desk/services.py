@@ -8,24 +8,19 @@ status. Every function flushes and never commits.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
-from functools import cached_property
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import Session, defer, make_transient_to_detached, object_session
+from sqlalchemy.orm import Session, defer, make_transient_to_detached
 
 from app.accounts.models import (
     Account,
-    Contact,
-    FleetLine,
-    Opportunity,
     PhoneKind,
 )
 from app.accounts.phones import dialled_phone
-from app.accounts.sites import SiteView, site_of_phone, views
+from app.accounts.sites import SiteView
 from app.audit.services import record
 from app.board import tally_writes
 from app.campaigns.calendar import is_callable
@@ -33,15 +28,15 @@ from app.campaigns.models import Campaign, QueueEntry, QueueState
 from app.campaigns.outcomes import OutcomeRule, rules_from_config
 from app.columns import utcnow
 from app.desk.announcing import announce_call
-from app.desk.fields import FIELD_PREFIX, MAX_FLEET_ROWS, answers_from_fields
+from app.desk.call import Call
+from app.desk.fields import FIELD_PREFIX, answers_from_fields
 from app.desk.models import CallAttempt, CallDraft
 from app.desk.queue import Ended, LeaseLost, Rescheduled, end_call
 from app.donotcall.services import add_from_call
 from app.scripting.answers import CleanedAnswers, clean_answers, required_missing
-from app.scripting.known import form_fields
 from app.scripting.models import CallScript
 from app.scripting.schema import Script
-from app.scripting.services import apply_answers, prefill_answers, script_by_version
+from app.scripting.services import apply_answers, script_by_version
 
 
 class DeskError(ValueError):
@@ -58,78 +53,6 @@ class AnswersRejected(DeskError):
     def __init__(self, message: str, errors: dict[str, list[str]]) -> None:
         super().__init__(message)
         self.errors = errors
-
-
-@dataclass
-class Call:
-    """Everything the desk shows for the call in hand."""
-
-    entry: QueueEntry
-    account: Account
-    campaign: Campaign
-    stored_script: CallScript
-    script: Script
-    rules: dict[str, OutcomeRule]
-    draft: CallDraft
-
-    # What the card shows of the account's past: read when first used, so an outcome that
-    # needs none of it (no answer, busy) does not load it; ``load_card`` reads it all
-    # before the call screen renders (no query from a template).
-    @cached_property
-    def history(self) -> list[CallAttempt]:
-        """The account's earlier calls, newest first (none for an account in memory only,
-        the script's preview)."""
-        session = object_session(self.account)
-        if session is None:
-            return []
-        return list(session.scalars(_HISTORY, {"account_id": self.account.id}))
-
-    @cached_property
-    def contacts(self) -> list[Contact]:
-        return list(self.account.contacts)
-
-    @cached_property
-    def fleet(self) -> list[FleetLine]:
-        return list(self.account.fleet)
-
-    @cached_property
-    def opportunities(self) -> list[Opportunity]:
-        return sorted(self.account.opportunities, key=lambda o: o.created_at, reverse=True)
-
-    def load_card(self) -> Call:
-        """Everything the call screen reads, loaded now, before its template runs."""
-        _ = (self.history, self.contacts, self.fleet, self.opportunities, self.sites)
-        return self
-
-    @property
-    def practice(self) -> bool:
-        """A practice call: shown as one, its number not dialable."""
-        return self.campaign.practice or self.account.practice
-
-    @cached_property
-    def sites(self) -> list[SiteView]:
-        """The company's sites, head office first, each with its phones."""
-        return views(self.account)
-
-    @property
-    def default_site(self) -> SiteView:
-        """The site the call qualifies unless the agent says otherwise: the one whose number
-        the desk dials, else the head office."""
-        return site_of_phone(self.sites, dialled_phone(self.account))
-
-    @cached_property
-    def fields(self) -> dict[str, Any]:
-        """Form values: the draft's, or the account's known data for a fresh call (made
-        once: the page reads them again for every fleet table)."""
-        if self.draft.answers:
-            return self.draft.answers
-        return form_fields(prefill_answers(self.script, self.account), FIELD_PREFIX)
-
-    def fleet_rows(self, question_id: str) -> int:
-        """Rows to show for a fleet table: those already filled, one empty, at least three."""
-        prefix = f"{FIELD_PREFIX}{question_id}."
-        used = [int(k.split(".")[2]) for k in self.fields if k.startswith(prefix)]
-        return min(MAX_FLEET_ROWS, max(3, max(used, default=-1) + 2))
 
 
 def campaign_rules(campaign: Campaign, script: Script) -> dict[str, OutcomeRule]:
@@ -153,11 +76,6 @@ def view_call(session: Session, entry_id: int, agent_id: int, now: datetime | No
 _DRAFT = sa.select(CallDraft).where(
     CallDraft.queue_entry_id == sa.bindparam("entry_id"),
     CallDraft.agent_id == sa.bindparam("agent_id"),
-)
-_HISTORY = (
-    sa.select(CallAttempt)
-    .where(CallAttempt.account_id == sa.bindparam("account_id"))
-    .order_by(CallAttempt.started_at.desc())
 )
 
 
@@ -235,7 +153,7 @@ def record_outcome(
     rule = call.rules.get(code)
     if rule is None:
         raise DeskError(_("This outcome is not available in this campaign."))
-    qualified = call.default_site if not site else _site(call, site)
+    site_id = _site(call, site).id if site else call.default_site_id
     answers = answers_from_fields(call.script, fields)
     cleaned = clean_answers(call.script, answers)
     _check_answers(call.script, rule, cleaned)
@@ -250,7 +168,7 @@ def record_outcome(
         "answers": dict(cleaned.values),  # what was understood; hidden answers left out
         "notes": notes or None,
         "client_token": client_token,
-        "site_id": qualified.id,
+        "site_id": site_id,
     }
     try:
         ended = _move_on(session, call, rule, now, callback_at, attempt)

@@ -12,8 +12,9 @@ from flask_babel import gettext as _
 
 from app.accounts.models import Account, AccountPhone, PhoneKind, TonnageClass
 from app.campaigns.models import Campaign, QueueEntry
+from app.desk.call import Call
 from app.desk.models import CallDraft
-from app.desk.services import Call, campaign_rules
+from app.desk.services import campaign_rules
 from app.scripting.models import CallScript
 from app.scripting.schema import Script
 

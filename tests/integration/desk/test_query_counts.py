@@ -133,7 +133,8 @@ def test_check_as_typed(desk):
 def test_outcome_not_reached(desk):
     """A *busy* outcome, then the next account, in one request: the user; the token looked
     for (``find_recorded``); ``open_call`` (2); the previous calls (how often this outcome
-    already sent the account back); sites and phones (2); the end of call (one prepared
+    already sent the account back); the site it qualified (one query for its id, not the
+    sites and phones as objects: two before); the end of call (one prepared
     statement: the call inserted, the entry moved; the call is not read back, its object is
     made from the values inserted: ``_as_recorded``); the tally's context in one row (the
     account's zone and dealer, the horizon, the agent's previous call, the campaign's
@@ -144,7 +145,7 @@ def test_outcome_not_reached(desk):
     Before issue 26: 33."""
     busy = {"csrf_token": desk.csrf, "client_token": desk.token, "outcome": "busy"}
     seen = desk.measure("POST", "/outcome", expect=302, data=busy)
-    assert_queries(seen, USER + 1 + OPEN_CALL + 1 + 2 + 1 + 3 + 1 + 1 + 1 + 1 + 3 + 1 + 1)  # 20
+    assert_queries(seen, USER + 1 + OPEN_CALL + 1 + 1 + 1 + 3 + 1 + 1 + 1 + 1 + 3 + 1 + 1)  # 19
 
 
 def test_outcome_qualified(desk):
@@ -158,7 +159,7 @@ def test_outcome_qualified(desk):
     data = {**QUALIFYING, "csrf_token": desk.csrf, "client_token": desk.token,
             "outcome": "qualified"}  # fmt: skip
     seen = desk.measure("POST", "/outcome", expect=302, data=data)
-    assert_queries(seen, 20 - 1 + 3 + 2 + 3 + 1)  # 28
+    assert_queries(seen, 19 - 1 + 3 + 2 + 3 + 1)  # 27
 
 
 @pytest.mark.parametrize(

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import html
 
+import pytest
 import sqlalchemy as sa
 
 from app.accounts.models import AccountPhone, AccountSite, PhoneKind
+from app.accounts.phones import dialled_phone
+from app.accounts.sites import default_site_id, site_of_phone, views
 from app.accounts.status import AccountStatus
 from app.campaigns.queueing import enqueue_accounts
 from app.desk.models import CallAttempt
@@ -120,3 +123,46 @@ def test_a_company_with_one_site_shows_its_address_and_no_list(
                                         "outcome": "busy"})  # fmt: skip
     call = session.scalars(sa.select(CallAttempt).where(CallAttempt.account_id == account.id)).one()
     assert call.site_id is None  # its head office, which has no row of its own yet
+
+
+# Each case: sites (head office?) in position order, then phones as (site index or None,
+# kind, has a number), in position order. The site the outcome records by default must be
+# the one the call screen preselects, whichever way each computes it. (An account has at
+# most one head office: a unique index.)
+FIX, MOB, OTH, INV, SPE = (PhoneKind.FIXED, PhoneKind.MOBILE, PhoneKind.OTHER,
+                           PhoneKind.INVALID, PhoneKind.SPECIAL)  # fmt: skip
+SITE_CASES = {
+    "no stored site": ([], [(None, FIX, True)]),
+    "head office only": ([True], [(0, FIX, True)]),
+    "dialled at the branch": ([True, False], [(1, FIX, True), (0, FIX, True)]),
+    "dialled at the head office": ([True, False], [(0, MOB, True), (1, FIX, True)]),
+    "dialled number of no site": ([True, False], [(None, FIX, True)]),
+    "a special number first": ([True, False], [(1, SPE, True), (0, FIX, True)]),
+    "an invalid number first": ([True, False], [(1, INV, True), (0, FIX, True)]),
+    "a number kept as written first": ([True, False], [(1, FIX, False), (0, OTH, True)]),
+    "no callable number": ([True, False], [(1, SPE, True)]),
+    "no head office, dialled at a branch": ([False, False], [(1, FIX, True)]),
+    "no head office, dialled at the first": ([False, False], [(0, FIX, True)]),
+    "head office second, dialled at the first": ([False, True], [(0, FIX, True)]),
+    "no phone": ([True, False], []),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", sorted(SITE_CASES))
+def test_the_default_site_in_one_query_is_the_call_screens(session, case):
+    heads, phones = SITE_CASES[case]
+    account = factories.account(session, company_name="TRASPORTI SITI SRL", **MILANO)
+    sites = [AccountSite(account_id=account.id, position=n, head_office=head, **MILANO)
+             for n, head in enumerate(heads)]  # fmt: skip
+    session.add_all(sites)
+    session.flush()
+    session.add_all([
+        AccountPhone(account_id=account.id, position=n, raw=f"02 580123{n}",
+                     e164=f"+3902580123{n}" if number else None, kind=kind,
+                     site_id=sites[site].id if site is not None else None)
+        for n, (site, kind, number) in enumerate(phones)
+    ])  # fmt: skip
+    session.flush()
+    session.expire(account)
+    shown = site_of_phone(views(account), dialled_phone(account))
+    assert default_site_id(session, account.id) == shown.id
