@@ -265,11 +265,11 @@ def _rules(session: Session, campaign_id: int) -> dict[str, OutcomeRule]:
     return rules_from_config(config)
 
 
-def _call_context() -> tuple[sa.Select, sa.Select]:
-    """``record_call``'s two reads, built once (building them cost more than running
-    them): the account's zone and dealer, the most urgent horizon the call captured, the
-    end of the agent's previous call and the campaign's outcomes in one row; the facts of
-    the account's earlier calls in the campaign."""
+def _call_context() -> sa.Select:
+    """``record_call``'s read, built once (building it cost more than running it): the
+    account's zone and dealer, the most urgent horizon the call captured, the end of the
+    agent's previous call and the campaign's outcomes, beside the facts of each of the
+    account's earlier calls in the campaign (one row, its facts empty, when there is none)."""
     c, o = CallAttempt, Opportunity
     call_id = sa.bindparam("call_id")
     months = {Horizon(str(m)): m for m in HORIZONS}
@@ -295,31 +295,34 @@ def _call_context() -> tuple[sa.Select, sa.Select]:
     context = sa.select(Account.zone_id, Account.dealer_id, horizon, previous_end, outcomes).where(
         Account.id == sa.bindparam("account_id")
     )
-    earlier = sa.select(*FACT_COLUMNS).where(
-        c.campaign_id == sa.bindparam("campaign_id"),
-        c.account_id == sa.bindparam("account_id"),
-        c.id != call_id,
+    earlier = (
+        sa.select(*FACT_COLUMNS)
+        .where(
+            c.campaign_id == sa.bindparam("campaign_id"),
+            c.account_id == sa.bindparam("account_id"),
+            c.id != call_id,
+        )
+        .subquery("earlier")
     )
-    return context, earlier
+    return context.add_columns(*earlier.c).outerjoin_from(Account, earlier, sa.true())
 
 
-_CALL_CONTEXT, _EARLIER_FACTS = _call_context()
+_CALL_CONTEXT = _call_context()
 
 
 def record_call(session: Session, call: CallAttempt, *, final: bool) -> None:
-    """Fix where the just-recorded ``call`` counts and add it to the campaign's rows (two
-    reads; the call's row is written once, at the next flush)."""
+    """Fix where the just-recorded ``call`` counts and add it to the campaign's rows (one
+    read; the call's row is written once, at the next flush)."""
     params = {"call_id": call.id, "agent_id": call.agent_id, "ended_at": call.ended_at,
               "campaign_id": call.campaign_id, "account_id": call.account_id}  # fmt: skip
-    zone_id, dealer_id, horizon, previous_end, outcomes = session.execute(
-        _CALL_CONTEXT, params
-    ).one()
+    rows = session.execute(_CALL_CONTEXT, params).all()
+    zone_id, dealer_id, horizon, previous_end, outcomes = rows[0][:5]
     call.zone_id, call.dealer_id = zone_id, dealer_id
     call.final = final
     call.horizon_months = horizon
     call.agent_seconds = work_seconds(previous_end, call.started_at, call.ended_at)
-    earlier = session.execute(_EARLIER_FACTS, params)
-    seen = {slot for row in earlier for slot in Facts(*row).slots()}
+    earlier = (Facts(*row[5:]) for row in rows if row[5] is not None)  # its campaign
+    seen = {slot for facts in earlier for slot in facts.slots()}
     rules = rules_from_config(outcomes)
     facts = Facts.of(call)
     changes = Changes()
