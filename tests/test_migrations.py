@@ -77,7 +77,7 @@ def test_the_board_tallies_migration_fills_in_existing_calls(tmp_path):
     from datetime import UTC, datetime, timedelta
     from types import SimpleNamespace
 
-    from app.accounts.models import Horizon, Opportunity
+    from app.accounts.models import Horizon
     from app.board import tally_reads
     from app.board.counts import Slice, gather
     from app.campaigns.models import QueueState
@@ -129,7 +129,8 @@ def test_the_board_tallies_migration_fills_in_existing_calls(tmp_path):
                 started_at=start.replace(tzinfo=None), ended_at=(start + timedelta(minutes=2))
                 .replace(tzinfo=None), outcome=outcome, answers="{}",
             ))  # fmt: skip
-        session.add(Opportunity(account_id=done.account_id, horizon=Horizon.M6, call_attempt_id=2))
+        insert("opportunities", account_id=done.account_id, horizon=Horizon.M6.value,
+               call_attempt_id=2)  # fmt: skip
         session.commit()
         flask_migrate.upgrade()
 

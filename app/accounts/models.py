@@ -207,6 +207,11 @@ class Contact(Timestamps, db.Model):
     email: Mapped[str | None] = mapped_column(sa.String(254))
     is_purchasing_manager: Mapped[bool] = mapped_column(default=False)
     call_attempt_id: Mapped[int | None] = mapped_column(sa.ForeignKey("call_attempts.id"))
+    # Provenance of a value an import brought (earlier qualification results), as
+    # ``call_attempt_id`` is of one a call captured.
+    import_batch_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("import_batches.id"), index=True
+    )
 
     account: Mapped[Account] = relationship(back_populates="contacts")
 
@@ -224,6 +229,11 @@ class FleetLine(Timestamps, db.Model):
         str_enum(TonnageClass, "fleet_tonnage_class")
     )
     call_attempt_id: Mapped[int | None] = mapped_column(sa.ForeignKey("call_attempts.id"))
+    # Provenance of a value an import brought (earlier qualification results), as
+    # ``call_attempt_id`` is of one a call captured.
+    import_batch_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("import_batches.id"), index=True
+    )
 
     account: Mapped[Account] = relationship(back_populates="fleet")
 
@@ -239,7 +249,16 @@ class Opportunity(Timestamps, db.Model):
     vehicle_kind: Mapped[str | None] = mapped_column(sa.String(120))
     quantity: Mapped[int | None]
     notes: Mapped[str | None] = mapped_column(sa.Text)
+    # When and by whom (an agency, an earlier action) a file says the intent was captured:
+    # on the opportunity, as its horizon counts from that day; a call's are its attempt's.
+    qualified_on: Mapped[date | None] = mapped_column(sa.Date)
+    qualified_by: Mapped[str | None] = mapped_column(sa.String(120))
     call_attempt_id: Mapped[int | None] = mapped_column(sa.ForeignKey("call_attempts.id"))
+    # Provenance of a value an import brought (earlier qualification results), as
+    # ``call_attempt_id`` is of one a call captured.
+    import_batch_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("import_batches.id"), index=True
+    )
 
     account: Mapped[Account] = relationship(back_populates="opportunities")
 

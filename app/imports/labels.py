@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.accounts.labels import reason_label
+from app.imports.qualification import PAIRS, brand_fields
 
 IMPORT_FIELD_LABELS = {
     "source_id": _l("Code in the source"),
@@ -31,6 +32,24 @@ IMPORT_FIELD_LABELS = {
     "last_purchase": _l("Last purchase"),
     "salesperson": _l("Salesperson code"),
     "notes": _l("Notes"),
+    # Earlier qualification results.
+    "contact_name": _l("Contact: name"),
+    "contact_role": _l("Contact: role"),
+    "contact_phone": _l("Contact: direct phone"),
+    "contact_mobile": _l("Contact: mobile"),
+    "contact_email": _l("Contact: email"),
+    **{f"brand_{n}": _l("Vehicle brand (%(n)s)", n=n) for n in PAIRS},
+    **{f"vehicle_count_{n}": _l("Number of vehicles (%(n)s)", n=n) for n in PAIRS},
+    **{
+        name: _l("Vehicles of brand %(brand)s", brand=brand)
+        for name, brand in brand_fields().items()
+    },
+    "horizon": _l("Purchase horizon"),
+    "vehicle_interest": _l("Vehicle of interest"),
+    "qualified_on": _l("Qualified on"),
+    "qualified_by": _l("Qualified by (agency or action)"),
+    "qualification_notes": _l("Qualification notes"),
+    "fleet": _l("Fleet"),  # a doubt on a fleet line (``qualified_rows``)
 }
 
 

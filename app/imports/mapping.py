@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 
 from flask_babel import gettext as _
 
+from app.imports.qualification import brand_header_synonyms, pair_header_synonyms
 from app.imports.records import FIELDS, REQUIRED
 from app.territory.municipalities import search_key
 
@@ -52,6 +53,33 @@ SYNONYMS: dict[str, str] = {
     **dict.fromkeys(["venditore", "cod venditore", "codice venditore", "venditore assegnato",
                      "salesperson", "salesperson code", "owner"], "salesperson"),
     **dict.fromkeys(["note", "annotazioni", "notes"], "notes"),
+    # Earlier qualification results (docs/imports.md, "Earlier qualification results").
+    **dict.fromkeys(["referente", "nome referente", "nominativo referente", "contatto",
+                     "nome contatto", "persona di riferimento", "interlocutore",
+                     "contact", "contact name"], "contact_name"),
+    **dict.fromkeys(["ruolo", "ruolo referente", "qualifica referente", "carica", "mansione",
+                     "role", "job title"], "contact_role"),
+    **dict.fromkeys(["telefono referente", "tel referente", "telefono diretto", "tel diretto",
+                     "numero diretto", "contact phone", "direct phone"], "contact_phone"),
+    **dict.fromkeys(["cellulare referente", "cell referente", "mobile referente",
+                     "contact mobile"], "contact_mobile"),
+    **dict.fromkeys(["email referente", "e mail referente", "mail referente",
+                     "contact email"], "contact_email"),
+    **dict.fromkeys(["orizzonte", "orizzonte acquisto", "orizzonte di acquisto",
+                     "tempi acquisto", "tempistica acquisto", "previsione acquisto",
+                     "intenzione acquisto", "acquisto entro", "purchase horizon", "horizon"],
+                    "horizon"),
+    **dict.fromkeys(["interesse", "veicolo di interesse", "veicolo interesse",
+                     "interesse veicolo", "modello di interesse", "vehicle interest"],
+                    "vehicle_interest"),
+    **dict.fromkeys(["data qualifica", "data qualificazione", "data contatto",
+                     "data chiamata", "qualification date", "qualified on"], "qualified_on"),
+    **dict.fromkeys(["agenzia", "qualificato da", "fonte qualifica", "azione",
+                     "agency", "qualified by"], "qualified_by"),
+    **dict.fromkeys(["note qualifica", "note qualificazione", "esito note",
+                     "qualification notes"], "qualification_notes"),
+    **pair_header_synonyms(),
+    **brand_header_synonyms(),
 }  # fmt: skip
 _NUMBER_STUCK = re.compile(r"(?<=[a-z])(?=\d)")
 

@@ -19,7 +19,15 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app.accounts.models import Account, AccountPhone, FleetLine, PhoneKind, TonnageClass
+from app.accounts.models import (
+    Account,
+    AccountPhone,
+    Contact,
+    FleetLine,
+    Opportunity,
+    PhoneKind,
+    TonnageClass,
+)
 from app.accounts.normalise.address import clean_street
 from app.accounts.normalise.changes import Change, Flag, squash
 from app.accounts.normalise.company import clean_company
@@ -30,13 +38,14 @@ from app.accounts.normalise.municipality import MunicipalityIndex
 from app.accounts.normalise.phone import read_phone
 from app.accounts.phones import PHONE_FIELDS
 from app.accounts.sites import site_kind
+from app.imports.qualification import Answers, qualification_fields, read_answers
 
 # Fields a column can be mapped to, in the order the mapping page lists them.
 FIELDS = (
     "source_id", "company_name", "legal_form", "street", "house_number", "postcode",
     "municipality", "province", "site_kind", "vat_number", "tax_code", "phone", "phone_2",
     "mobile", "email", "tonnage_class", "vehicle_count", "brand", "last_purchase",
-    "salesperson", "notes",
+    "salesperson", "notes", *qualification_fields(),
 )  # fmt: skip
 REQUIRED = ("company_name",)
 # Several numbers in one cell: "02 1234567 / 333 1234567", "021234567; 3331234567". A
@@ -94,6 +103,7 @@ class Record:
     changes: list[Change] = field(default_factory=list)
     flags: list[Flag] = field(default_factory=list)
     rejected: str | None = None  # the reason, when the row cannot become an account
+    answers: Answers | None = None  # an earlier qualification's, when the row gives some
 
     @cached_property
     def fingerprint(self) -> str:
@@ -130,8 +140,15 @@ def make_record(
         record.rejected = "company_name_missing"
         return record
     _email(record, get("email"))
-    _phones(record, {name: get(name) for name in PHONE_FIELDS})
+    phones = {name: get(name) for name in PHONE_FIELDS}
+    if get("contact_phone") and get("contact_mobile"):  # the contact's is the direct one
+        phones["contact_mobile"] = get("contact_mobile")
+    _phones(record, phones)
     _facts(record, get)
+    record.answers, flags = read_answers(get, record.fields.get("province"))
+    record.flags += flags
+    if record.answers is not None and record.fields.get("tonnage_class"):
+        record.answers.tonnage_class = TonnageClass(record.fields["tonnage_class"])
     if get("source_id"):
         record.facts["source_id"] = get("source_id") or ""
     if get("salesperson"):
@@ -158,6 +175,15 @@ def _text_limits() -> dict[str, int]:
 TEXT_LIMITS = _text_limits()
 PHONE_LIMIT = AccountPhone.__table__.c.raw.type.length
 BRAND_LIMIT = FleetLine.__table__.c.brand.type.length
+# Answer -> (the field that names it on the mapping page, the characters its column holds).
+ANSWER_LIMITS = {
+    "full_name": ("contact_name", Contact.__table__.c.full_name.type.length),
+    "job_title": ("contact_role", Contact.__table__.c.job_title.type.length),
+    "phone": ("contact_phone", Contact.__table__.c.phone.type.length),
+    "email": ("contact_email", Contact.__table__.c.email.type.length),
+    "vehicle_kind": ("vehicle_interest", Opportunity.__table__.c.vehicle_kind.type.length),
+    "qualified_by": ("qualified_by", Opportunity.__table__.c.qualified_by.type.length),
+}
 
 
 def _too_long(record: Record) -> str | None:
@@ -170,6 +196,20 @@ def _too_long(record: Record) -> str | None:
     if any(len(phone.raw) > PHONE_LIMIT for phone in record.phones):
         return f"value_too_long:phone:{PHONE_LIMIT}"
     if len(str(record.facts.get("brand", ""))) > BRAND_LIMIT:
+        return f"value_too_long:brand:{BRAND_LIMIT}"
+    return _answer_too_long(record.answers)
+
+
+def _answer_too_long(answers: Answers | None) -> str | None:
+    if answers is None:
+        return None
+    values = {**answers.contact, "vehicle_kind": answers.vehicle_kind,
+              "qualified_by": answers.qualified_by}  # fmt: skip
+    for name, value in values.items():
+        label, limit = ANSWER_LIMITS[name]
+        if value and len(value) > limit:
+            return f"value_too_long:{label}:{limit}"
+    if any(len(brand) > BRAND_LIMIT for brand, _count in answers.fleet):
         return f"value_too_long:brand:{BRAND_LIMIT}"
     return None
 
