@@ -29,6 +29,7 @@ from app.imports import matching
 from app.imports.bulk import insert_rows
 from app.imports.combining import SitePlan, short
 from app.imports.models import FieldChange, ImportBatch
+from app.imports.qualified_rows import AnswerRows
 from app.imports.records import Record
 
 # A site as phones and sources point at it before its id is known: a stored site's id, or
@@ -53,6 +54,7 @@ class ChildRows:
         self.originals: dict[int, dict[str, str]] = {}
         self.fingerprints: dict[int, str] = {}
         self.rows: dict[str, list[Any]] = defaultdict(list)  # table -> rows (dicts, tuples)
+        self.answers = AnswerRows(session, batch, report, now)  # earlier qualification results
 
     def add(
         self,
@@ -74,6 +76,7 @@ class ChildRows:
             for number, plan in (site_of_row or {}).items()
         }
         position = len(known_phones)
+        self.answers.add(account_id, records)
         for record in records:
             site = refs.get(record.row_number)
             self.source(account_id, record.row_number, used.get(record.row_number, []), site)
@@ -99,12 +102,19 @@ class ChildRows:
                     }
                 )
                 position += 1
+            if record.answers is not None:
+                continue  # its fleet lands with its other answers (``qualified_rows``)
             brand = str(record.facts.get("brand", "")).strip().upper()
             count = record.facts.get("vehicle_count")
             if brand and isinstance(count, int) and brand not in known_brands:
                 known_brands.add(brand)
                 self.rows["fleet"].append(
-                    {"account_id": account_id, "brand": brand.title()[:60], "vehicle_count": count}
+                    {
+                        "account_id": account_id,
+                        "brand": brand.title()[:60],
+                        "vehicle_count": count,
+                        "import_batch_id": self.batch.id,
+                    }
                 )
         self._flags(account_id, flags)
         return refs
@@ -176,6 +186,7 @@ class ChildRows:
             for part in matching.chunks(rows, 5_000):
                 insert_rows(self.session, model.__table__, part, columns)
                 wrote = True
+        wrote = self.answers.land() or wrote  # after the fleet lines the other rows gave
         if wrote:
             self.session.expire_all()
 
