@@ -122,6 +122,7 @@ def brand_names() -> dict[str, str]:
     return {c.value: c.label.en for c in question.choices if c.value != OTHER_BRAND}
 
 
+@cache
 def brand_fields() -> dict[str, str]:
     """Mappable field -> brand, for the columns that count one brand's vehicles."""
     return {f"fleet_{value}": name for value, name in brand_names().items()}
@@ -133,12 +134,14 @@ def _brand_words(name: str) -> list[str]:
     return sorted({whole, whole.split()[0]})
 
 
+@cache
 def brand_synonyms() -> dict[str, str]:
     """Folded text -> brand, for a brand written in a cell."""
     found = {fold(value.replace("_", " ")): name for value, name in brand_names().items()}
     return found | {word: name for name in brand_names().values() for word in _brand_words(name)}
 
 
+@cache
 def brand_header_synonyms() -> dict[str, str]:
     """Folded header -> field: a column named after a brand ("IVECO", "n. IVECO",
     "Veicoli Mercedes") counts that brand's vehicles."""
@@ -168,6 +171,7 @@ def brand_of(text: str) -> str:
     return brand_synonyms().get(fold(text)) or text.strip().title()
 
 
+@cache
 def qualification_fields() -> tuple[str, ...]:
     """The mappable fields of earlier qualification results, in the mapping page's order."""
     pairs = [name for n in PAIRS for name in (f"brand_{n}", f"vehicle_count_{n}")]

@@ -11,11 +11,13 @@ from app.accounts.models import (
     Account,
     AccountFlag,
     Contact,
+    FlagStatus,
     FleetLine,
     Horizon,
     Opportunity,
     TonnageClass,
 )
+from app.imports import doubts
 from tests import factories
 
 # As Italian Excel writes a results file: ';' separated, Italian headers.
@@ -169,3 +171,17 @@ def test_an_older_desk_answer_gives_way_to_the_file_s(session, write_csv, do_imp
     iveco = next(f for f in found.fleet if f.brand.casefold() == "iveco")
     assert (iveco.vehicle_count, iveco.import_batch_id) == (12, batch.id)
     assert not any(r == "desk_value_newer" for _f, _v, r in flags(session, found))
+
+
+def test_a_desk_newer_doubt_is_kept_as_any_doubt(session, write_csv, do_import) -> None:
+    """The person keeps the desk's answers: the doubt closes, nothing on the account moves."""
+    found = desk_qualified(session, datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
+    do_import(write_csv([HEADER, ROSSI]))
+    newer = session.scalars(sa.select(AccountFlag).where(AccountFlag.reason == "desk_value_newer"))
+    ids = {flag.id for flag in newer}
+    outcome = doubts.resolve(session, session.get(Account, found.id), {}, ids, user_id=None)
+    assert outcome.errors == {} and outcome.resolved == len(ids) == 3
+    session.expire_all()
+    statuses = session.scalars(sa.select(AccountFlag.status).where(AccountFlag.id.in_(ids)))
+    assert set(statuses) == {FlagStatus.RESOLVED}
+    assert [o.horizon for o in found.opportunities] == [Horizon.M3]
