@@ -102,22 +102,27 @@ class ChildRows:
                     }
                 )
                 position += 1
-            if record.answers is not None:
-                continue  # its fleet lands with its other answers (``qualified_rows``)
-            brand = str(record.facts.get("brand", "")).strip().upper()
-            count = record.facts.get("vehicle_count")
-            if brand and isinstance(count, int) and brand not in known_brands:
-                known_brands.add(brand)
-                self.rows["fleet"].append(
-                    {
-                        "account_id": account_id,
-                        "brand": brand.title()[:60],
-                        "vehicle_count": count,
-                        "import_batch_id": self.batch.id,
-                    }
-                )
+            self._fleet_line(account_id, record, known_brands)
         self._flags(account_id, flags)
         return refs
+
+    def _fleet_line(self, account_id: int, record: Record, known_brands: set[str]) -> None:
+        """The row's brand and count as a fleet line, when the account lacks the brand; a
+        row with qualification answers lands its whole fleet with them (``qualified_rows``)."""
+        if record.answers is not None:
+            return
+        brand = str(record.facts.get("brand", "")).strip().upper()
+        count = record.facts.get("vehicle_count")
+        if brand and isinstance(count, int) and brand not in known_brands:
+            known_brands.add(brand)
+            self.rows["fleet"].append(
+                {
+                    "account_id": account_id,
+                    "brand": brand.title()[:60],
+                    "vehicle_count": count,
+                    "import_batch_id": self.batch.id,
+                }
+            )
 
     def _flags(self, account_id: int, flags: list[Flag]) -> None:
         for flag in flags:
