@@ -46,6 +46,7 @@ LAYERS = (
     "distribution",
     "results",
     "workspace",
+    "external",
     "setup",
     "privacy",
     "api",

@@ -57,6 +57,7 @@ SOURCE_KIND_LABELS = {
     "purchased_list": _l("Purchased list"),
     "demo": _l("Demo data"),
     "api": _l("Sent by an integration"),
+    "external": _l("External normalisation"),
 }
 
 # What normalisation did or doubted, and the evidence of a duplicate pair, by reason code.
@@ -148,6 +149,15 @@ REASON_LABELS = {
     "address_conflict": _l(
         "another row of this company gives another address (kept as one of its sites)"
     ),
+    # The external data company's file (``app.external``, docs/imports.md).
+    "external_normalisation": _l("external normalisation"),
+    "external_wrong": _l("marked wrong by the external data company"),
+    "unknown_verdict": _l("ESITO not understood"),
+    "account_anonymised": _l("the account was anonymised: its data is not filled in again"),
+    "account_merged": _l("the account was merged into another"),
+    "cannot_close": _l("the account cannot be closed in its present status"),
+    "istat_not_of_municipality": _l("ISTAT code not of the municipality"),
+    "value_too_long": _l("value too long to store"),
 }
 
 

@@ -27,7 +27,7 @@ class UploadForm(BaseForm):
         choices=[
             SelectChoice(kind.value, SOURCE_KIND_LABELS[kind.value])
             for kind in SourceKind
-            if kind not in (SourceKind.DEMO, SourceKind.API)
+            if kind not in (SourceKind.DEMO, SourceKind.API, SourceKind.EXTERNAL)
         ],
         default=SourceKind.CUSTOMER_BASE.value,
         description=_l("The column mapping saved for this kind is offered again."),

@@ -20,6 +20,7 @@ class SourceKind(enum.StrEnum):
     PURCHASED_LIST = "purchased_list"
     DEMO = "demo"
     API = "api"  # records sent by an integration (``intake``), not a file
+    EXTERNAL = "external"  # an outside data company's corrections, by key (``app.external``)
 
 
 class BatchStatus(enum.StrEnum):
