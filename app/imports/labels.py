@@ -50,6 +50,11 @@ IMPORT_FIELD_LABELS = {
     "qualified_by": _l("Qualified by (agency or action)"),
     "qualification_notes": _l("Qualification notes"),
     "fleet": _l("Fleet"),  # a doubt on a fleet line (``qualified_rows``)
+    # The external data company's file (``app.external``): its note, the derived ISTAT code
+    # and the status a closed company takes, as its report names them.
+    "external": _l("External data company's note"),
+    "istat_code": _l("ISTAT code"),
+    "status": _l("Status"),
 }
 
 
