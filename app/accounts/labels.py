@@ -157,7 +157,6 @@ REASON_LABELS = {
     "account_merged": _l("the account was merged into another"),
     "cannot_close": _l("the account cannot be closed in its present status"),
     "istat_not_of_municipality": _l("ISTAT code not of the municipality"),
-    "value_too_long": _l("value too long to store"),
 }
 
 
