@@ -37,13 +37,13 @@ def test_the_xlsx_holds_the_same_rows(app, session, base, tmp_path) -> None:
 
 
 def test_a_formula_leaves_inert(app, session, base, tmp_path) -> None:
-    base["verdi"].company_name = "=HYPERLINK(\"http://x\")"
+    base["verdi"].company_name = '=HYPERLINK("http://x")'
     session.flush()
     with app.test_request_context():
         csv_file = export_segment(session, Segment(provinces=["MI"]), "csv", user_id=None)
         xlsx_file = export_segment(session, Segment(provinces=["MI"]), "xlsx", user_id=None)
-    assert "'=HYPERLINK(\"http://x\")" in [r[1] for r in read_csv(csv_file.body)]
-    assert "=HYPERLINK(\"http://x\")" in [r[1] for r in read_xlsx(xlsx_file.body, tmp_path)]
+    assert '\'=HYPERLINK("http://x")' in [r[1] for r in read_csv(csv_file.body)]
+    assert '=HYPERLINK("http://x")' in [r[1] for r in read_xlsx(xlsx_file.body, tmp_path)]
 
 
 def test_what_left_is_audited(app, session, base, users) -> None:
