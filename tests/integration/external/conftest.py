@@ -44,7 +44,7 @@ def base(session) -> dict[str, Account]:
     """Four companies of Milan to check, one of Rome, one that opposed calls."""
     accounts = {
         "rossi": company(session, "TRASPORTI ROSSI", legal_form="SRL", street="VIA TORINO",
-                         house_number="12", vat_number="01234567897",
+                         house_number="12", vat_number="01234560157",
                          phone=("02 7202 1234", "+390272021234")),
         "bianchi": company(session, "AUTOTRASPORTI BIANCHI", legal_form="SNC",
                            street="VIA PADOVA", house_number="3", email="info@bianchi.it"),

@@ -23,7 +23,7 @@ def test_the_csv_holds_one_row_per_account_of_the_segment(app, session, base) ->
     assert rossi["INDIRIZZO"] == "VIA TORINO" and rossi["CIVICO"] == "12"
     assert (rossi["CAP"], rossi["COMUNE"], rossi["PROVINCIA"], rossi["ISTAT"]) == (
         "20121", "Milano", "MI", "015146")  # fmt: skip
-    assert rossi["PARTITA_IVA"] == "01234567897"
+    assert rossi["PARTITA_IVA"] == "01234560157"
     assert rossi["TELEFONO"] == "02 7202 1234"  # as Italians write it: no leading "+"
     assert rossi["ESITO"] == rossi["NOTE"] == "" and rossi["TELEFONO_2"] == ""
     assert exported.accounts == 4 and exported.filename.endswith(".csv")

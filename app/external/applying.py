@@ -1,0 +1,244 @@
+"""One row of the data company's file applied to the account its KEY names.
+
+Each group of values goes through the cleaning an import gives it (``app.accounts.
+normalise``: the VAT check digit, the phone, CAP / municipality / ISTAT); a value the
+cleaning doubts is refused and listed, never applied. A value that changes is written with
+its field change (reason ``external_normalisation``, the batch, the row, the date). An empty
+cell never erases a value. ERRATO raises a doubt for a person; CESSATA closes the account
+through the state machine (``app.accounts.status``). See docs/imports.md."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from app.accounts.models import Account, AccountFlag, AccountPhone, FlagStatus
+from app.accounts.normalise.address import clean_street
+from app.accounts.normalise.changes import Cleaned, squash
+from app.accounts.normalise.company import clean_company
+from app.accounts.normalise.email import is_email
+from app.accounts.normalise.identifiers import clean_vat
+from app.accounts.normalise.location import clean_location
+from app.accounts.normalise.phone import read_phone
+from app.accounts.status import AccountStatus, TransitionError, check_transition
+from app.external.layout import NOTE, PHONE_COLUMNS, VERDICT, UnknownVerdict, Verdict
+from app.external.layout import read_verdict as verdict_of
+from app.imports.combining import short
+from app.imports.models import FieldChange, ImportBatch
+from app.imports.pipeline import Reference
+from app.imports.records import TEXT_LIMITS
+
+REASON = "external_normalisation"  # the field changes' reason: their provenance
+WRONG = "external_wrong"  # the doubt an ERRATO raises
+# The values cleaned together, as an import cleans them (``imports.records``).
+GROUPS = {
+    "company": ("company_name", "legal_form"),
+    "street": ("street", "house_number"),
+    "location": ("postcode", "municipality", "province"),
+    "identifiers": ("vat_number", "tax_code"),
+    "email": ("email",),
+}
+LISTED = 1_000  # refusals, doubts and closures listed in the report (all are counted)
+
+
+@dataclass
+class Outcome:
+    """What the file did, as the report page shows it."""
+
+    rows_keyed: int = 0
+    rows_unchanged: int = 0
+    changed_by_field: Counter[str] = field(default_factory=Counter)
+    accounts_changed: int = 0
+    refused_count: int = 0
+    refused: list[dict[str, Any]] = field(default_factory=list)
+    doubts: list[dict[str, Any]] = field(default_factory=list)
+    closed: list[dict[str, Any]] = field(default_factory=list)
+
+    def refuse(self, row: int, key: str, name: str, value: str | None, reason: str) -> None:
+        self.refused_count += 1
+        if len(self.refused) < LISTED:
+            self.refused.append({"row": row, "key": key, "field": name, "value": value or "",
+                                 "reason": reason})  # fmt: skip
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**self.__dict__, "changed_by_field": dict(self.changed_by_field)}
+
+
+class Applier:
+    """Applies keyed rows of one batch; each row given as ``{account field: cell}``."""
+
+    def __init__(
+        self, session: Session, batch: ImportBatch, reference: Reference, now: datetime
+    ) -> None:
+        self.session, self.batch, self.reference, self.now = session, batch, reference, now
+        self.outcome = Outcome()
+        self.doubted: set[tuple[int, str | None]] = set()  # (account, note) already open
+
+    def load_doubts(self, account_ids: list[int]) -> None:
+        """The ERRATO doubts still open on these accounts: a file sent again raises none."""
+        query = sa.select(AccountFlag.account_id, AccountFlag.value).where(
+            AccountFlag.account_id.in_(account_ids),
+            AccountFlag.reason == WRONG,
+            AccountFlag.status == FlagStatus.OPEN,
+        )
+        self.doubted = {(a, v) for a, v in self.session.execute(query)}
+
+    def apply(self, account: Account, row: int, cells: dict[str, str]) -> None:
+        """Apply one row; what it cannot apply is refused in the outcome."""
+        self.outcome.rows_keyed += 1
+        key = account.key
+        try:
+            verdict = verdict_of(cells.get(VERDICT))
+        except UnknownVerdict:
+            self.outcome.refuse(row, key, "ESITO", cells.get(VERDICT), "unknown_verdict")
+            return
+        if account.anonymised_at is not None:
+            self.outcome.refuse(row, key, "key", key, "account_anonymised")
+            return
+        if account.status == AccountStatus.MERGED:
+            self.outcome.refuse(row, key, "key", key, "account_merged")
+            return
+        if verdict == Verdict.CLOSED:
+            self._close(account, row)
+        elif verdict == Verdict.WRONG:
+            self._doubt(account, row, cells.get(NOTE) or "")
+        else:
+            written = self._compare(account, row, cells)
+            written += self._phones(account, row, cells)
+            if written:
+                self.outcome.accounts_changed += 1
+            else:
+                self.outcome.rows_unchanged += 1
+
+    def _change(self, account: Account, row: int, name: str, before: Any, after: Any) -> None:
+        self.session.add(FieldChange(account_id=account.id, batch_id=self.batch.id,
+                                     row_number=row, field=name, before=short(before),
+                                     after=short(after), reason=REASON,
+                                     created_at=self.now))  # fmt: skip
+        self.outcome.changed_by_field[name] += 1
+
+    def _close(self, account: Account, row: int) -> None:
+        """CESSATA: the account becomes *invalid*, if its status allows it."""
+        if account.status == AccountStatus.INVALID:
+            self.outcome.rows_unchanged += 1
+            return
+        try:
+            check_transition(account.status, AccountStatus.INVALID)
+        except TransitionError:
+            self.outcome.refuse(row, account.key, "status", account.status.value, "cannot_close")
+            return
+        self._change(account, row, "status", account.status.value, AccountStatus.INVALID.value)
+        account.status = AccountStatus.INVALID
+        if len(self.outcome.closed) < LISTED:
+            self.outcome.closed.append({"row": row, "key": account.key,
+                                        "company": account.company_name})  # fmt: skip
+
+    def _doubt(self, account: Account, row: int, note: str) -> None:
+        """ERRATO: a doubt for a person with the company's note, once (a file sent again
+        raises none)."""
+        value = short(squash(note)) or None
+        if (account.id, value) in self.doubted:
+            self.outcome.rows_unchanged += 1
+            return
+        self.doubted.add((account.id, value))
+        self.session.add(AccountFlag(account_id=account.id, batch_id=self.batch.id,
+                                     field="external", value=value, reason=WRONG,
+                                     created_at=self.now))  # fmt: skip
+        if len(self.outcome.doubts) < LISTED:
+            listed = {"row": row, "key": account.key, "company": account.company_name}
+            self.outcome.doubts.append({**listed, "note": value or ""})
+
+    def _compare(self, account: Account, row: int, cells: dict[str, str]) -> int:
+        """Each group whose cells differ from the account, cleaned and applied: the
+        number of values written."""
+        written = 0
+        istat = cells.get("istat_code")
+        for group, names in GROUPS.items():
+            given = {n: squash(cells.get(n)) for n in names}
+            if not any(v and v != squash(getattr(account, n) or "") for n, v in given.items()):
+                continue
+            proposed = {n: given[n] or getattr(account, n) for n in names}
+            cleaned = clean(group, proposed, self.reference)
+            values = self._accepted(account, row, names, given, cleaned)
+            if values is None:
+                continue
+            for name, value in values.items():
+                if getattr(account, name) != value:
+                    self._change(account, row, name, getattr(account, name), value)
+                    setattr(account, name, value)
+                    written += 1
+            if "istat_code" in values:
+                account.istat_reference_date = self.reference.reference_date
+        if istat and squash(istat) != (account.istat_code or ""):
+            self.outcome.refuse(row, account.key, "istat_code", istat, "istat_not_of_municipality")
+        return written
+
+    def _accepted(
+        self, account: Account, row: int, names: tuple[str, ...], given: dict[str, str],
+        cleaned: Cleaned,
+    ) -> dict[str, Any] | None:  # fmt: skip
+        """The group's cleaned values, or None when one is refused (each refusal listed)."""
+        refused = False
+        for flag in cleaned.flags:
+            if flag.field in names:
+                self.outcome.refuse(row, account.key, flag.field,
+                                    given.get(flag.field) or flag.value, flag.reason)  # fmt: skip
+                refused = True
+        values = {k: v for k, v in cleaned.values.items() if k in names or k == "istat_code"}
+        for name, value in values.items():
+            limit = TEXT_LIMITS.get(name)
+            if isinstance(value, str) and limit and len(value) > limit:
+                self.outcome.refuse(row, account.key, name, value[:250], "value_too_long")
+                refused = True
+        return None if refused else values
+
+    def _phones(self, account: Account, row: int, cells: dict[str, str]) -> int:
+        """TELEFONO, TELEFONO_2: a new number replaces the account's first or second one
+        (a number it already has changes nothing)."""
+        written = 0
+        phones = list(account.phones)
+        for position, name in enumerate(PHONE_COLUMNS):
+            raw = squash(cells.get(name))
+            if not raw:
+                continue
+            reading = read_phone(raw, account.province)
+            if reading.flag or reading.e164 is None:
+                self.outcome.refuse(row, account.key, name, raw, reading.flag or "phone_invalid")
+                continue
+            if reading.e164 in {p.e164 for p in phones}:
+                continue
+            if position < len(phones):
+                phone = phones[position]
+                self._change(account, row, name, phone.e164 or phone.raw, reading.e164)
+                phone.raw, phone.e164, phone.kind = raw[:40], reading.e164, reading.kind
+            else:
+                self._change(account, row, name, None, reading.e164)
+                place = max((p.position for p in phones), default=-1) + 1
+                phone = AccountPhone(account=account, raw=raw[:40], e164=reading.e164,
+                                     kind=reading.kind, position=place)  # fmt: skip
+                phones.append(phone)
+            written += 1
+        return written
+
+
+def clean(group: str, values: dict[str, Any], ref: Reference) -> Cleaned:
+    """A group's values cleaned as an import cleans them."""
+    if group == "company":
+        return clean_company(values["company_name"], values["legal_form"])
+    if group == "street":
+        return clean_street(values["street"], values["house_number"])
+    if group == "location":
+        return clean_location(ref.index, ref.provinces, values["municipality"],
+                              values["province"], values["postcode"])  # fmt: skip
+    if group == "identifiers":
+        return clean_vat(values["vat_number"], values["tax_code"])
+    email = (values["email"] or "").strip().lower() or None
+    cleaned = Cleaned(values={"email": email})
+    if email and not is_email(email):
+        cleaned.flag("email", email, "email_invalid")
+    return cleaned
