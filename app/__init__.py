@@ -103,6 +103,7 @@ def register_blueprints(app: Flask) -> None:
     from app.distribution import pack_link_views as packs
     from app.distribution import views as distribution
     from app.donotcall import views as donotcall
+    from app.external import views as external
     from app.floor import views as floor
     from app.imports import views as imports
     from app.jobs import views as jobs
@@ -120,7 +121,7 @@ def register_blueprints(app: Flask) -> None:
     for module in (
         users, teams, i18n, workspace, reviewing, imports, desk, board, distribution, jobs,
         donotcall, privacy, script_views, campaign_views, pause_reasons, floor, timesheets,
-        webhooks, results, packs, api_keys,
+        webhooks, results, packs, api_keys, external,
     ):  # fmt: skip
         app.register_blueprint(module.bp)
 
