@@ -82,6 +82,12 @@ class Account(Timestamps, db.Model):
     # Set when a data-subject request or the retention job wiped its personal data; the
     # row stays so that statistics (calls, outcomes, zones) still add up.
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # Qualified by an earlier action (a results file), not by our desk: the day and the
+    # batch; the segment builder leaves such accounts out unless asked (docs/imports.md).
+    qualified_elsewhere_on: Mapped[date | None] = mapped_column(sa.Date)
+    qualified_elsewhere_batch_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("import_batches.id"), index=True
+    )
     # Optimistic locking: a stale save fails instead of overwriting another's edit.
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 

@@ -52,6 +52,9 @@ class Segment:
     sources: list[str] = field(default_factory=list)
     statuses: list[AccountStatus] = field(default_factory=lambda: [AccountStatus.READY])
     quality: str = "any"
+    # Accounts an earlier action qualified (a results file) are left out unless staff ask:
+    # they wait for a salesperson, and a second call would only annoy them.
+    leave_out_qualified_elsewhere: bool = True
     # Practice accounts instead of the real base: never both (docs/campaigns.md).
     practice: bool = False
     # Not a filter the user picks: the zone a zoned staff member is confined to.
@@ -71,6 +74,8 @@ class Segment:
             found.append(of_zone(self.scope_zone_id))
         if self.statuses:
             found.append(a.status.in_(self.statuses))
+        if self.leave_out_qualified_elsewhere:
+            found.append(a.qualified_elsewhere_on.is_(None))
         if self.regions:
             in_regions = sa.select(Province.code).where(Province.region.in_(self.regions))
             found.append(a.province.in_(in_regions))

@@ -24,10 +24,13 @@ class AccountStatus(enum.StrEnum):
 S = AccountStatus
 FINAL = frozenset({S.QUALIFIED, S.NOT_INTERESTED, S.UNREACHABLE, S.INVALID, S.DO_NOT_CALL})
 
+# READY may become QUALIFIED without a call: an import brought an earlier
+# qualification (``app.imports.qualified_elsewhere``); a call's final outcome is our own
+# desk's word and no file overturns it.
 TRANSITIONS: dict[AccountStatus, frozenset[AccountStatus]] = {
     S.NEW: frozenset({S.READY, S.TO_REVIEW, S.INVALID, S.MERGED, S.DO_NOT_CALL}),
     S.TO_REVIEW: frozenset({S.READY, S.INVALID, S.MERGED, S.DO_NOT_CALL}),
-    S.READY: frozenset({S.QUEUED, S.TO_REVIEW, S.MERGED, S.DO_NOT_CALL, S.INVALID}),
+    S.READY: frozenset({S.QUEUED, S.TO_REVIEW, S.MERGED, S.DO_NOT_CALL, S.INVALID, S.QUALIFIED}),
     S.QUEUED: frozenset({S.IN_CALL, S.READY, S.DO_NOT_CALL}),
     # A call ends in a final outcome, a callback, back in the queue (no answer, busy,
     # abandoned lease), in review (the agent found a duplicate) or ready again (the

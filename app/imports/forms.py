@@ -6,8 +6,9 @@ from collections.abc import Mapping, Sequence
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import SelectField, SubmitField
+from wtforms import IntegerField, SelectField, SubmitField
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import NumberRange, Optional
 
 from app.accounts.labels import SOURCE_KIND_LABELS
 from app.forms import BaseForm
@@ -36,8 +37,20 @@ class UploadForm(BaseForm):
 
 
 class MappingForm(BaseForm):
-    """One select per column of the file; fields are added by ``mapping_form``."""
+    """One select per column of the file; fields are added by ``mapping_form``. The age
+    is asked here, beside the columns, because it only matters once the file's columns
+    include earlier qualification results, and it is the batch's (each file its own)."""
 
+    qualified_within_months = IntegerField(
+        _l("Earlier results qualified within the last N months count as qualified"),
+        default=12,
+        validators=[Optional(), NumberRange(1, 120)],
+        description=_l(
+            "An account whose row gives a contact and a purchase horizon dated within "
+            "these months is marked qualified elsewhere: it waits for a salesperson and "
+            "is left out of new campaigns."
+        ),
+    )
     submit = SubmitField(_l("Import"))
 
     def mapping(self, headers: Sequence[str]) -> dict[str, str]:

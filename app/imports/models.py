@@ -49,6 +49,8 @@ class ImportBatch(Timestamps, db.Model):
     uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     job_run_id: Mapped[str | None] = mapped_column(sa.ForeignKey("job_runs.id"))
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Earlier qualification results this recent (from the import's day) count as qualified.
+    qualified_within_months: Mapped[int] = mapped_column(default=12, server_default="12")
 
 
 class ImportMapping(Timestamps, db.Model):

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import AccountSource
 from app.accounts.normalise.municipality import MunicipalityIndex, Place
+from app.columns import ROME, utcnow
 from app.donotcall.services import apply_to_batch
 from app.imports import cleaning, mapping
 from app.imports.fellegi_sunter import Model
@@ -36,6 +37,7 @@ from app.imports.models import (
     ImportBatch,
     ImportRejection,
 )
+from app.imports.qualified_elsewhere import mark_qualified_elsewhere
 from app.imports.records import Record
 from app.imports.writing import Writer
 from app.spreadsheets.reading import FileFormat, FileRefused, Limits, read_rows
@@ -102,6 +104,7 @@ class Report:
     duplicates_merged: int = 0
     duplicates_to_review: int = 0
     flags_raised: int = 0
+    qualified_elsewhere: int = 0  # accounts its earlier qualification results qualified
     # "apart": estimated, u counted on rows with different VAT numbers; "random": estimated,
     # u counted on random pairs of rows; "default": the defaults (see ``fitting.fit``)
     duplicate_weights: str = "default"
@@ -194,6 +197,10 @@ def import_rows(
             write_chunk(waiting[0].result(), waiting[1])
     # Accounts created or updated here that the do-not-call list names: flagged at once.
     apply_to_batch(session, batch.id)
+    # Then the accounts its earlier qualification results qualified (after the list: a
+    # do-not-call account is never moved).
+    today = utcnow().astimezone(ROME).date()
+    report.qualified_elsewhere = mark_qualified_elsewhere(session, batch, today)
 
     _close(batch, report, writer.model)
     progress(report.rows_read, report.rows_read, "done")

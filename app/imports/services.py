@@ -157,6 +157,7 @@ def start_import(
     mapping: dict[str, str] | None = None,
     *,
     user_id: int | None,
+    qualified_within_months: int | None = None,
 ) -> JobRun:
     """Start the import job of a batch, once: with ``mapping`` (the mapping form: saved for
     the batch and as the source kind's default), or without it to run again, with the
@@ -176,6 +177,8 @@ def start_import(
         raise JobAlreadyRunning(UNDER_WAY)
     if mapping is not None:
         _save_mapping(session, batch, mapping, user_id=user_id)
+        if qualified_within_months is not None:
+            batch.qualified_within_months = qualified_within_months
     elif earlier is None or earlier.status != JobStatus.FAILED:
         raise ImportRefused(_("Only an import that failed can be run again."))
     try:
@@ -260,6 +263,7 @@ def import_now(
     user_id: int | None = None,
     progress: Progress | None = None,
     reference: Reference | None = None,
+    qualified_within_months: int = 12,
 ) -> tuple[ImportBatch, Report]:
     """The whole import in the caller's transaction (the shell command, the tests): the
     suggested mapping unless one is given."""
@@ -269,6 +273,7 @@ def import_now(
     if errors:
         raise MappingError(errors)
     batch.column_mapping = chosen
+    batch.qualified_within_months = qualified_within_months
     report = _import(
         session,
         batch,

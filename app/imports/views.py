@@ -85,7 +85,11 @@ def mapping(batch_id: int):
     if form.validate_on_submit():
         try:
             services.start_import(
-                db.session, batch.id, form.mapping(headers), user_id=current_user.id
+                db.session,
+                batch.id,
+                form.mapping(headers),
+                user_id=current_user.id,
+                qualified_within_months=form.qualified_within_months.data,
             )
         except services.MappingError as exc:
             db.session.rollback()

@@ -66,6 +66,16 @@ class SegmentForm(BaseForm):
         ],
         default="any",
     )
+    # A select, not a checkbox: a shared link or a form sent without it keeps them out.
+    elsewhere = SelectField(
+        _l("Accounts qualified elsewhere"),
+        choices=[
+            SelectChoice("leave_out", _l("leave out (already qualified by an earlier action)")),
+            SelectChoice("include", _l("include (call them anyway)")),
+        ],
+        default="leave_out",
+        validators=[AnyOf(["leave_out", "include"])],
+    )
     practice = BooleanField(
         _l("Practice accounts (instead of the real base)"),
         description=_l("Invented companies, for practice campaigns only."),
@@ -123,6 +133,7 @@ class SegmentForm(BaseForm):
             sources=list(self.sources.data or []),
             statuses=[AccountStatus(s) for s in self.statuses.data or []],
             quality=self.quality.data or "any",
+            leave_out_qualified_elsewhere=self.elsewhere.data != "include",
             practice=bool(self.practice.data),
         )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -11,6 +12,7 @@ from app.accounts.models import AccountFlag, AccountSource, FleetLine, TonnageCl
 from app.accounts.segments import Plan, Segment, account_ids, count
 from app.accounts.status import AccountStatus
 from app.campaigns.models import QueueEntry
+from app.campaigns.queueing import enqueue_segment
 from app.territory.models import Province
 from tests import factories
 from tests.conftest import csrf_token
@@ -163,3 +165,44 @@ def test_the_workspace_finds_an_account_by_name_or_key(client, session, base, st
     for query in ("alfa", base["a"].key):
         found = client.get("/privacy/", query_string={"q": query}).get_data(as_text=True)
         assert f">{base['a'].key}</a>" in found and "Alfa" in found  # as people read it
+
+
+def names(session, segment: Segment) -> set[str]:
+    return {session.get_one(factories.Account, i).company_name
+            for i in account_ids(session, segment)}  # fmt: skip
+
+
+def test_accounts_qualified_elsewhere_are_left_out_unless_staff_ask(session, base) -> None:
+    base["a"].qualified_elsewhere_on = date(2026, 11, 20)
+    session.flush()
+    assert names(session, Segment()) == {"BETA"}
+    assert names(session, Segment(leave_out_qualified_elsewhere=False)) == {"ALFA", "BETA"}
+
+
+def test_enqueueing_leaves_them_out_by_default(session, base) -> None:
+    base["a"].qualified_elsewhere_on = date(2026, 11, 20)
+    campaign = factories.campaign(session)
+    assert enqueue_segment(session, campaign, Segment()).queued == 1
+    asked = enqueue_segment(session, campaign, Segment(leave_out_qualified_elsewhere=False))
+    assert asked.queued == 1  # ALFA now; BETA was already in
+    session.refresh(base["a"])
+    assert base["a"].status == AccountStatus.QUEUED
+
+
+@pytest.mark.parametrize(
+    ("query", "left_out"),
+    [
+        ({}, True),
+        ({"statuses": "ready"}, True),
+        ({"statuses": "ready", "elsewhere": "include"}, False),
+        ({"elsewhere": "leave_out"}, True),
+    ],
+)
+def test_the_form_leaves_them_out_by_default(app, query, left_out) -> None:
+    from werkzeug.datastructures import MultiDict
+
+    from app.workspace.forms import SegmentForm
+
+    with app.test_request_context():
+        form = SegmentForm(MultiDict(query) or None)
+        assert form.segment().leave_out_qualified_elsewhere is left_out

@@ -26,6 +26,7 @@ def test_every_status_has_a_rule():
         (S.IN_CALL, S.CALLBACK),
         (S.IN_CALL, S.QUEUED),  # no answer: retry later
         (S.CALLBACK, S.IN_CALL),
+        (S.READY, S.QUALIFIED),  # an earlier action qualified it (an import)
         (S.QUALIFIED, S.DISTRIBUTED),
         (S.QUALIFIED, S.QUEUED),  # rejected by quality control
         (S.DISTRIBUTED, S.QUALIFIED),  # wave cancelled
@@ -40,7 +41,7 @@ def test_allowed(current, target):
 @pytest.mark.parametrize(
     ("current", "target"),
     [
-        (S.NEW, S.QUALIFIED),  # never called
+        (S.NEW, S.QUALIFIED),  # never called, nor cleaned
         (S.DO_NOT_CALL, S.QUEUED),  # opposition is final
         (S.DO_NOT_CALL, S.READY),
         (S.DISTRIBUTED, S.QUEUED),

@@ -1,0 +1,87 @@
+"""Accounts that arrive qualified: a results file's contact and horizon, within the age
+staff chose, mark the account "qualified elsewhere" and make it qualified."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+import time_machine
+
+from app.accounts.models import Account
+from app.accounts.status import AccountStatus
+from tests import factories
+from tests.integration.imports.test_qualification_results import (
+    BIANCHI,
+    HEADER,
+    NERI,
+    ROSSI,
+    VERDI,
+)
+
+UNDATED = ["Gialli Trasporti SRL", "Bologna", "BO", "", "051 1234567", "Paolo Gialli", "",
+           "", "", "", "IVECO", "2", "", "", "", "", "", "3 mesi", "", "", "Agenzia Nord",
+           ""]  # fmt: skip
+OLD = ["Viola Logistica SRL", "Genova", "GE", "", "010 1234567", "Rita Viola", "", "", "", "",
+       "MAN", "7", "", "", "", "", "", "6 mesi", "", "10/01/2024", "Fiera 2024", ""]  # fmt: skip
+NO_CONTACT = ["Blu Autotrasporti SRL", "Bari", "BA", "", "080 1234567", "", "", "", "", "",
+              "DAF", "3", "", "", "", "", "", "12 mesi", "", "01/12/2026", "", ""]  # fmt: skip
+TODAY = date(2026, 12, 15)
+
+
+def account(session, name: str) -> Account:
+    return session.scalars(sa.select(Account).where(Account.company_name == name)).one()
+
+
+def marked(session) -> dict[str, tuple[date | None, int | None, AccountStatus]]:
+    query = sa.select(Account.company_name, Account.qualified_elsewhere_on,
+                      Account.qualified_elsewhere_batch_id, Account.status)  # fmt: skip
+    return {name: (on, batch, status) for name, on, batch, status in session.execute(query)}
+
+
+def test_a_contact_and_a_horizon_within_the_age_make_the_account_qualified(
+    session, write_csv, do_import
+) -> None:
+    rows = [HEADER, ROSSI, BIANCHI, VERDI, NERI, UNDATED, OLD, NO_CONTACT]
+    with time_machine.travel(TODAY, tick=False):
+        batch, report = do_import(write_csv(rows), qualified_within_months=12)
+    assert batch.qualified_within_months == 12
+    found = marked(session)
+    assert found["AUTOTRASPORTI ROSSI"] == (date(2026, 11, 20), batch.id, AccountStatus.QUALIFIED)
+    assert found["BIANCHI TRASPORTI"] == (date(2026, 10, 5), batch.id, AccountStatus.QUALIFIED)
+    # "no" is no qualification; an unknown horizon, no date, too old, no contact: neither.
+    for name in ("VERDI LOGISTICA", "NERI AUTOTRASPORTI", "GIALLI TRASPORTI",
+                 "VIOLA LOGISTICA", "BLU AUTOTRASPORTI"):  # fmt: skip
+        assert found[name] == (None, None, AccountStatus.READY), name
+    assert report.qualified_elsewhere == 2
+    assert batch.report["qualified_elsewhere"] == 2
+
+
+def test_the_age_is_staff_s_choice(session, write_csv, do_import) -> None:
+    with time_machine.travel(TODAY, tick=False):
+        batch, report = do_import(write_csv([HEADER, ROSSI, BIANCHI]), qualified_within_months=2)
+    found = marked(session)
+    assert found["AUTOTRASPORTI ROSSI"][1] == batch.id
+    assert found["BIANCHI TRASPORTI"] == (None, None, AccountStatus.READY)  # 5 Oct: over 2 months
+    assert report.qualified_elsewhere == 1
+
+
+def test_the_default_age_is_twelve_months(session, write_csv, do_import) -> None:
+    with time_machine.travel(TODAY, tick=False):
+        batch, _report = do_import(write_csv([HEADER, ROSSI, OLD]))
+    assert batch.qualified_within_months == 12
+    assert marked(session)["VIOLA LOGISTICA"][0] is None  # January 2024: too old
+
+
+def test_an_account_in_a_queue_is_marked_but_stays_where_it_is(
+    session, write_csv, do_import
+) -> None:
+    """The status machine decides: a queued account stays in its queue (staff see the
+    mark), a distributed one stays the salesperson's."""
+    queued = factories.account(session, company_name="AUTOTRASPORTI ROSSI", legal_form="SRL",
+                               vat_number="00743110157", municipality="Perugia",
+                               province="PG", status=AccountStatus.QUEUED)  # fmt: skip
+    with time_machine.travel(TODAY, tick=False):
+        batch, _report = do_import(write_csv([HEADER, ROSSI]))
+    session.refresh(queued)
+    assert (queued.qualified_elsewhere_batch_id, queued.status) == (batch.id, AccountStatus.QUEUED)
