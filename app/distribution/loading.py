@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 from app.accounts.models import Account
 from app.accounts.sites import SiteView, qualified_site, views
 from app.campaigns.models import Campaign
+from app.columns import local_midnight
 from app.desk.models import CallAttempt
 from app.distribution.models import Wave, WaveAccount
 from app.distribution.sheets import (
@@ -188,6 +189,11 @@ def _sheet(
     contacts = sorted(account.contacts, key=lambda c: (not c.is_purchasing_manager, c.id))
     fleet = sorted(account.fleet, key=lambda f: (-f.vehicle_count, f.brand.casefold(), f.id))
     notes = "\n".join(n for n in (account.notes, call_notes) if n) or None
+    if call is None and account.qualified_elsewhere_on is not None:
+        # Qualified by an earlier action, not by a call: its file names who and when
+        # (the contact, fleet and horizon are the account's, the file's, as a call's are).
+        ended_at = local_midnight(account.qualified_elsewhere_on)
+        agent = opportunity.qualified_by if opportunity else None
     dealer = places["dealers"].get(account.dealer_id or 0, (None, None))
     zone = places["zones"].get(account.zone_id or 0, (None,))
     return AccountSheet(
