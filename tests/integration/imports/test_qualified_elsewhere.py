@@ -10,6 +10,8 @@ import time_machine
 
 from app.accounts.models import Account
 from app.accounts.status import AccountStatus
+from app.board.models import BoardOutcomeTally, BoardTally, BoardTallyDelta
+from app.desk.models import CallAttempt
 from tests import factories
 from tests.integration.imports.test_qualification_results import (
     BIANCHI,
@@ -85,3 +87,15 @@ def test_an_account_in_a_queue_is_marked_but_stays_where_it_is(
         batch, _report = do_import(write_csv([HEADER, ROSSI]))
     session.refresh(queued)
     assert (queued.qualified_elsewhere_batch_id, queued.status) == (batch.id, AccountStatus.QUEUED)
+
+
+def test_they_are_counted_apart_never_in_a_redemption(session, write_csv, do_import) -> None:
+    """The redemption figures are tallied from calls (``board.tally_writes``, fed by the
+    desk's attempts): an account qualified by a file writes no call and no tally row."""
+    with time_machine.travel(TODAY, tick=False):
+        batch, report = do_import(write_csv([HEADER, ROSSI, BIANCHI]))
+    assert report.qualified_elsewhere == 2
+    for model in (CallAttempt, BoardTally, BoardTallyDelta, BoardOutcomeTally):
+        assert session.scalar(sa.select(sa.func.count()).select_from(model)) == 0, model
+    by_batch = sa.select(sa.func.count()).where(Account.qualified_elsewhere_batch_id == batch.id)
+    assert session.scalar(by_batch) == 2
