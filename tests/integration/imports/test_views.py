@@ -203,3 +203,20 @@ def test_a_value_too_long_names_its_field_and_limit_on_the_report(
     assert "Ragione sociale: valore troppo lungo, al massimo 200 caratteri" in page
     text = client.get(f"/imports/{batch.id}/rejected.csv").get_data(as_text=True)
     assert "Ragione sociale: valore troppo lungo, al massimo 200 caratteri" in text
+
+
+def test_the_mapping_page_asks_the_age_of_earlier_results(client, session, staff) -> None:
+    response = upload(client, CSV.replace(b"=HYPERLINK(1)", b"Bianchi SNC"))
+    batch = session.scalars(sa.select(ImportBatch)).one()
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "negli ultimi N mesi" in page and 'name="qualified_within_months"' in page
+    assert 'value="12"' in page
+    token = csrf_token(client, f"/imports/{batch.id}/mapping")
+    form = {"csrf_token": token, "col_0": "company_name", "qualified_within_months": "121"}
+    response = client.post(f"/imports/{batch.id}/mapping", data=form)
+    assert response.status_code == 200  # over ten years: refused on the page
+    form["qualified_within_months"] = "6"
+    response = client.post(f"/imports/{batch.id}/mapping", data=form)
+    assert response.status_code == 302
+    session.refresh(batch)
+    assert batch.qualified_within_months == 6
