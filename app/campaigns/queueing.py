@@ -132,11 +132,13 @@ def segment_from_options(
 
 
 def segment_for_audit(segment: Segment) -> dict[str, object]:
-    """The segment's chosen filters, without the empty ones (nor the real base, the
-    default), as JSON values."""
+    """The segment's chosen filters, without the empty ones (nor the real base or leaving
+    out the accounts qualified elsewhere, the defaults), as JSON values."""
     chosen = {k: v for k, v in asdict(segment).items() if v not in (None, [], "any")}
     if not segment.practice:
         del chosen["practice"]
+    if segment.leave_out_qualified_elsewhere:
+        del chosen["leave_out_qualified_elsewhere"]  # the default; asking for them is noted
     return {k: [str(v) for v in value] if isinstance(value, list) else value
             for k, value in chosen.items()}  # fmt: skip
 
