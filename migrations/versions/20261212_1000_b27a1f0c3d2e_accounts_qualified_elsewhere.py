@@ -5,7 +5,7 @@ a horizon within the age staff chose, kept on the batch). See docs/imports.md, "
 qualification results".
 
 Revision ID: b27a1f0c3d2e
-Revises: e4b1c7a9d2f5
+Revises: c27b2e1d4f5a
 Create Date: 2026-12-12 09:00:00.000000
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b27a1f0c3d2e'
-down_revision = 'e4b1c7a9d2f5'
+down_revision = 'c27b2e1d4f5a'
 branch_labels = None
 depends_on = None
 
