@@ -18,17 +18,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Account, AccountFlag, AccountPhone, FlagStatus
-from app.accounts.normalise.address import clean_street
 from app.accounts.normalise.changes import Cleaned, squash
-from app.accounts.normalise.company import clean_company
-from app.accounts.normalise.email import is_email
-from app.accounts.normalise.identifiers import clean_vat
-from app.accounts.normalise.location import clean_location
 from app.accounts.normalise.phone import read_phone
 from app.accounts.status import AccountStatus, TransitionError, check_transition
 from app.external.layout import NOTE, PHONE_COLUMNS, VERDICT, UnknownVerdict, Verdict
 from app.external.layout import read_verdict as verdict_of
 from app.imports.combining import short
+from app.imports.doubts import clean_group
 from app.imports.models import FieldChange, ImportBatch
 from app.imports.pipeline import Reference
 from app.imports.records import TEXT_LIMITS
@@ -163,7 +159,7 @@ class Applier:
             if not any(v and v != squash(getattr(account, n) or "") for n, v in given.items()):
                 continue
             proposed = {n: given[n] or getattr(account, n) for n in names}
-            cleaned = clean(group, proposed, self.reference)
+            cleaned = clean_group(group, proposed, self.reference)
             values = self._accepted(account, row, names, given, cleaned)
             if values is None:
                 continue
@@ -224,21 +220,3 @@ class Applier:
                 phones.append(phone)
             written += 1
         return written
-
-
-def clean(group: str, values: dict[str, Any], ref: Reference) -> Cleaned:
-    """A group's values cleaned as an import cleans them."""
-    if group == "company":
-        return clean_company(values["company_name"], values["legal_form"])
-    if group == "street":
-        return clean_street(values["street"], values["house_number"])
-    if group == "location":
-        return clean_location(ref.index, ref.provinces, values["municipality"],
-                              values["province"], values["postcode"])  # fmt: skip
-    if group == "identifiers":
-        return clean_vat(values["vat_number"], values["tax_code"])
-    email = (values["email"] or "").strip().lower() or None
-    cleaned = Cleaned(values={"email": email})
-    if email and not is_email(email):
-        cleaned.flag("email", email, "email_invalid")
-    return cleaned

@@ -22,6 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.accounts.holds import holds
 from app.accounts.models import Account, AccountFlag, FlagStatus
+from app.accounts.normalise.address import clean_street
 from app.accounts.normalise.changes import Cleaned
 from app.accounts.normalise.company import clean_company
 from app.accounts.normalise.email import is_email
@@ -93,9 +94,13 @@ class Outcome:
     change_ids: list[int] = field(default_factory=list)
 
 
-def _clean(group: str, values: dict[str, Any], ref: Reference) -> Cleaned:
+def clean_group(group: str, values: dict[str, Any], ref: Reference) -> Cleaned:
+    """A group of an account's fields (company, street, location, identifiers, e-mail)
+    cleaned as an import cleans them: for a value a person or another company proposes."""
     if group == "company":
         return clean_company(values["company_name"], values["legal_form"])
+    if group == "street":
+        return clean_street(values["street"], values["house_number"])
     if group == "location":
         return clean_location(
             ref.index, ref.provinces, values["municipality"], values["province"], values["postcode"]
@@ -191,7 +196,7 @@ def _cleaned_again(
             continue
         if group == "location" and ref is None:  # pragma: no cover - loaded above
             continue
-        cleaned = _clean(group, proposed, ref)  # type: ignore[arg-type]
+        cleaned = clean_group(group, proposed, ref)  # type: ignore[arg-type]
         for flag in cleaned.flags:
             if flag.field in names and flag.field not in kept_fields:
                 errors.setdefault(flag.field, []).append(_("This value still raises a doubt."))
