@@ -24,7 +24,7 @@ from typing import Protocol
 
 from app.accounts.models import Account
 from app.accounts.phones import PHONE_FIELDS
-from app.accounts.status import AccountStatus, can_transition
+from app.accounts.status import AccountStatus, can_transition, check_transition
 
 # Doubts about where the account is, or whose it is: each one holds it.
 HOLDING_REASONS = frozenset(
@@ -66,7 +66,18 @@ def hold_or_release(
     number; ``now``: it has one with the new rows'."""
     held_before = holds(stored, reachable)
     held_now = holds([*stored, *flags], now)
-    if held_now and can_transition(account.status, AccountStatus.TO_REVIEW):
+    # A qualified account stays qualified: only an undone review takes one back (status.py)
+    qualified = account.status == AccountStatus.QUALIFIED
+    if held_now and not qualified and can_transition(account.status, AccountStatus.TO_REVIEW):
         account.status = AccountStatus.TO_REVIEW
     elif held_before and not held_now and account.status == AccountStatus.TO_REVIEW:
-        account.status = AccountStatus.READY
+        release(account)
+
+
+def release(account: Account) -> None:
+    """An account whose review cleared goes where it would have gone without it: ready to
+    call, or qualified when an earlier action qualified it (``qualified_elsewhere_on``;
+    ``app.imports.qualified_elsewhere``), so nobody calls it again."""
+    account.status = check_transition(account.status, AccountStatus.READY)
+    if account.qualified_elsewhere_on is not None:
+        account.status = check_transition(account.status, AccountStatus.QUALIFIED)

@@ -37,7 +37,9 @@ TRANSITIONS: dict[AccountStatus, frozenset[AccountStatus]] = {
     # campaign closed during the call, so nobody will call back from it).
     S.IN_CALL: frozenset({S.QUEUED, S.CALLBACK, S.TO_REVIEW, S.READY} | FINAL),
     S.CALLBACK: frozenset({S.IN_CALL, S.QUEUED, S.READY, S.DO_NOT_CALL}),  # READY: closed
-    S.QUALIFIED: frozenset({S.DISTRIBUTED, S.QUEUED, S.DO_NOT_CALL}),  # QC may requeue
+    # QC may requeue; an undone review takes back a release that qualified it
+    # (``holds.release``: only that path moves a qualified account back to review)
+    S.QUALIFIED: frozenset({S.DISTRIBUTED, S.QUEUED, S.DO_NOT_CALL, S.TO_REVIEW}),
     S.NOT_INTERESTED: frozenset({S.QUEUED, S.READY, S.DO_NOT_CALL}),
     S.UNREACHABLE: frozenset({S.QUEUED, S.READY, S.DO_NOT_CALL}),
     S.INVALID: frozenset({S.READY, S.TO_REVIEW}),

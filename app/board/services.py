@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Account
+from app.accounts.status import AccountStatus
 from app.board import cache, tally_reads
 from app.board.counts import Slice, gather
 from app.board.metrics import Counts, Progress, figures, progress
@@ -45,6 +46,26 @@ def campaigns_for(session: Session, user: User) -> dict[str, Any]:
     if ids is None:
         return data
     return {**data, "campaigns": [row for row in data["campaigns"] if row["id"] in ids]}
+
+
+def qualified_elsewhere(session: Session) -> dict[str, int]:
+    """Accounts an earlier action qualified (an import's results, ``app.imports.
+    qualified_elsewhere``), counted apart: no call of ours qualified them, so they are in no
+    campaign's or agent's redemption. ``waiting``: not handed out yet; ``distributed``:
+    in a salesperson's wave; ``other``: since called by us, or closed."""
+    status = sa.case(
+        (Account.status == AccountStatus.QUALIFIED, "waiting"),
+        (Account.status == AccountStatus.DISTRIBUTED, "distributed"),
+        else_="other",
+    )
+    counts = dict.fromkeys(("waiting", "distributed", "other"), 0)
+    query = (
+        sa.select(status, sa.func.count())
+        .where(Account.qualified_elsewhere_on.is_not(None), Account.practice.is_(False))
+        .group_by(status)
+    )
+    counts.update({name: count for name, count in session.execute(query)})
+    return {**counts, "total": sum(counts.values())}
 
 
 def _campaigns(session: Session) -> dict[str, Any]:

@@ -40,6 +40,7 @@ from app.board.services import (
     campaign_parts,
     campaigns_for,
     depth_now,
+    qualified_elsewhere,
 )
 from app.campaigns.calendar import ROME
 from app.campaigns.models import Campaign, CampaignStatus, QueueEntry
@@ -82,6 +83,7 @@ def home():
         data=campaigns_for(db.session, current_user),
         refresh_seconds=FRESH_SECONDS,
         dnc_warnings=[(c, w) for c, w in warnings if _visible(c)],
+        elsewhere=qualified_elsewhere(db.session),
     )
 
 

@@ -253,6 +253,11 @@ def set_teams_command(code: str, team_codes: tuple[str, ...]) -> None:
 @click.option("--zone", "zone_code", help="Zone code, e.g. NORD.")
 @click.option("--limit", type=click.IntRange(min=1), help="At most this many accounts.")
 @click.option("--priority", type=click.INT, default=0, show_default=True, help="Higher first.")
+@click.option(
+    "--include-qualified-elsewhere",
+    is_flag=True,
+    help="Also queue accounts an earlier action already qualified (left out by default).",
+)
 def enqueue(
     code: str,
     status: str,
@@ -261,11 +266,13 @@ def enqueue(
     zone_code: str | None,
     limit: int | None,
     priority: int,
+    include_qualified_elsewhere: bool,
 ) -> None:
     """Queue the accounts matching every filter in campaign CODE (oldest accounts first).
 
     Accounts on the do-not-call list are never queued; accounts already in the campaign
-    are skipped. A practice campaign takes practice accounts, a live one real accounts."""
+    are skipped. A practice campaign takes practice accounts, a live one real accounts.
+    Accounts an earlier action qualified (an imported result) are left out unless asked."""
     with _unit_of_work():
         campaign = _campaign(code)
         segment = segment_from_options(
@@ -275,6 +282,7 @@ def enqueue(
             tonnage=tonnage,
             zone_code=zone_code,
             practice=campaign.practice,  # a practice campaign takes practice accounts
+            include_qualified_elsewhere=include_qualified_elsewhere,
         )
         result = enqueue_segment(db.session, campaign, segment, limit=limit, priority=priority)
     click.echo(

@@ -19,6 +19,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from app.accounts.models import Account, TonnageClass
 from app.accounts.segments import (
@@ -92,9 +93,10 @@ def segment_from_options(
     tonnage: str | None = None,
     zone_code: str | None = None,
     practice: bool = False,
+    include_qualified_elsewhere: bool = False,
 ) -> Segment:
     """The segment the shell's options describe, each checked with a message (of the
-    practice accounts with ``practice``)."""
+    practice accounts with ``practice``; accounts qualified elsewhere only if asked)."""
     try:
         account_status = AccountStatus(status)
     except ValueError:
@@ -104,7 +106,11 @@ def segment_from_options(
             f"Accounts in status {status!r} cannot be queued; choose one of: "
             f"{', '.join(s.value for s in SELECTABLE)}."
         )
-    segment = Segment(statuses=[account_status], practice=practice)
+    segment = Segment(
+        statuses=[account_status],
+        practice=practice,
+        leave_out_qualified_elsewhere=not include_qualified_elsewhere,
+    )
     if provinces:
         codes = sorted({p.strip().upper() for p in provinces})
         bad = [c for c in codes if not PROVINCE_RE.fullmatch(c)]
@@ -237,3 +243,32 @@ def enqueue_accounts(
         added += len(accounts)
         session.flush()
     return added
+
+
+def withdraw_waiting(
+    session: Session, account_ids: Iterable[int], now: datetime | None = None
+) -> list[tuple[int, int]]:
+    """End the waiting queue entries (retries and callbacks included) of these accounts in
+    every campaign; the (entry id, account id) pairs ended. Nobody will claim them again;
+    an entry leased now keeps its call. The caller moves the accounts' status: why they
+    leave (the do-not-call list, a qualification that came in a file) decides where to."""
+    now = now or utcnow()
+    ids = sorted(set(account_ids))
+    taken: list[tuple[int, int]] = []
+    for first in range(0, len(ids), ENQUEUE_CHUNK):
+        chunk = ids[first : first + ENQUEUE_CHUNK]
+        taken.extend(
+            (entry_id, account_id)
+            for entry_id, account_id in session.execute(
+                sa.update(QueueEntry)
+                .where(QueueEntry.account_id.in_(chunk), QueueEntry.state == QueueState.WAITING)
+                .values(state=QueueState.DONE, updated_at=now)
+                .returning(QueueEntry.id, QueueEntry.account_id)
+                .execution_options(synchronize_session=False)
+            )
+        )
+    for entry_id, _account_id in taken:
+        entry = session.identity_map.get(identity_key(QueueEntry, entry_id))
+        if entry is not None:
+            session.expire(entry)
+    return taken

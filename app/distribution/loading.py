@@ -194,6 +194,7 @@ def _sheet(
         # (the contact, fleet and horizon are the account's, the file's, as a call's are).
         ended_at = local_midnight(account.qualified_elsewhere_on)
         agent = opportunity.qualified_by if opportunity else None
+    on_day = call is None and account.qualified_elsewhere_on is not None
     dealer = places["dealers"].get(account.dealer_id or 0, (None, None))
     zone = places["zones"].get(account.zone_id or 0, (None,))
     return AccountSheet(
@@ -220,6 +221,7 @@ def _sheet(
         opportunity_notes=opportunity.notes if opportunity else None,
         notes=notes,
         qualified_at=ended_at,
+        qualified_on_day=on_day,
         agent_name=agent,
         campaign_code=campaign,
         zone_code=zone[0],

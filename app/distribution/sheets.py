@@ -109,6 +109,7 @@ class AccountSheet:
     opportunity_notes: str | None = None
     notes: str | None = None  # the account's notes and the qualifying call's notes
     qualified_at: datetime | None = None  # UTC
+    qualified_on_day: bool = False  # an earlier action's result: its day is all it says
     agent_name: str | None = None  # who qualified it
     campaign_code: str | None = None
     zone_code: str | None = None

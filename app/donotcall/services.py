@@ -23,7 +23,7 @@ from sqlalchemy.orm.util import identity_key
 from app.accounts.models import Account, AccountPhone, AccountSource
 from app.accounts.status import AccountStatus as S
 from app.audit.services import record
-from app.campaigns.models import QueueEntry, QueueState
+from app.campaigns.queueing import withdraw_waiting
 from app.columns import utcnow
 from app.donotcall.models import DncEntry, DncList, DncSource
 from app.donotcall.reading import (
@@ -137,13 +137,7 @@ def apply_to_accounts(session: Session, account_ids: Sequence[int]) -> Applied:
             .values(do_not_call=True, updated_at=now, version=Account.version + 1)
             .execution_options(synchronize_session=False)
         ).rowcount
-        taken = session.execute(
-            sa.update(QueueEntry)
-            .where(QueueEntry.account_id.in_(chunk), QueueEntry.state == QueueState.WAITING)
-            .values(state=QueueState.DONE, updated_at=now)
-            .returning(QueueEntry.id, QueueEntry.account_id)
-            .execution_options(synchronize_session=False)
-        ).all()
+        taken = withdraw_waiting(session, chunk, now)
         withdrawn += len(taken)
         if taken:
             session.execute(
@@ -155,7 +149,6 @@ def apply_to_accounts(session: Session, account_ids: Sequence[int]) -> Applied:
                 .values(status=S.DO_NOT_CALL, version=Account.version + 1)
                 .execution_options(synchronize_session=False)
             )
-            _expire(session, QueueEntry, (entry_id for entry_id, _ in taken))
         _expire(session, Account, chunk)
     return Applied(accounts=len(set(account_ids)), flagged=flagged, withdrawn=withdrawn)
 

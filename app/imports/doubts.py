@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.accounts.holds import holds
+from app.accounts.holds import holds, release
 from app.accounts.models import Account, AccountFlag, FlagStatus
 from app.accounts.normalise.address import clean_street
 from app.accounts.normalise.changes import Cleaned
@@ -174,7 +174,7 @@ def _released(account: Account, left: list[AccountFlag], reachable: bool) -> boo
         return False
     if not can_transition(account.status, AccountStatus.READY):
         return False
-    account.status = AccountStatus.READY
+    release(account)
     return True
 
 

@@ -105,6 +105,7 @@ class Report:
     duplicates_to_review: int = 0
     flags_raised: int = 0
     qualified_elsewhere: int = 0  # accounts its earlier qualification results qualified
+    taken_out_of_queues: int = 0  # of which waiting in a campaign's queue: they left it
     # "apart": estimated, u counted on rows with different VAT numbers; "random": estimated,
     # u counted on random pairs of rows; "default": the defaults (see ``fitting.fit``)
     duplicate_weights: str = "default"
@@ -200,7 +201,9 @@ def import_rows(
     # Then the accounts its earlier qualification results qualified (after the list: a
     # do-not-call account is never moved).
     today = utcnow().astimezone(ROME).date()
-    report.qualified_elsewhere = mark_qualified_elsewhere(session, batch, today)
+    marked = mark_qualified_elsewhere(session, batch, today)
+    report.qualified_elsewhere = marked.accounts
+    report.taken_out_of_queues = marked.taken_out_of_queues
 
     _close(batch, report, writer.model)
     progress(report.rows_read, report.rows_read, "done")

@@ -7,21 +7,24 @@ account waits for a wave), the mark says who qualified it, so that the segment b
 leave such accounts out (nobody calls them again) and the board can count them apart from
 the desk's redemption. Why only a dated result: an undated one may be years old, and a
 horizon counts from the day it was captured. The status moves only where the state machine
-allows it (ready): a queued or called account stays where it is (its mark keeps it out
-of new queues; the queue it is in already was staff's choice), one in review waits for
-its review, a distributed one stays the salesperson's, a do-not-call one stays out.
+allows it: a ready account, or one waiting in a queue (taken out of it first: it was
+queued before the file said it was qualified); one in a call now is left to the call,
+one in review becomes qualified when its review clears (``accounts.status.released``), a
+distributed one stays the salesperson's, a do-not-call one stays out.
 """
 
 from __future__ import annotations
 
 import calendar
+from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
 from app.accounts.models import Account, Contact, Horizon, Opportunity
-from app.accounts.status import AccountStatus, can_transition, check_transition
+from app.accounts.status import AccountStatus, check_transition
+from app.campaigns.queueing import withdraw_waiting
 from app.imports.matching import chunks
 from app.imports.models import ImportBatch
 
@@ -61,18 +64,40 @@ def qualified_by_batch(session: Session, batch: ImportBatch, today: date) -> dic
     return {account_id: day for account_id, day in session.execute(query)}
 
 
-def mark_qualified_elsewhere(session: Session, batch: ImportBatch, today: date) -> int:
+@dataclass(frozen=True)
+class Marked:
+    """What marking did: accounts marked, and those of them taken out of a queue."""
+
+    accounts: int = 0
+    taken_out_of_queues: int = 0
+
+
+def mark_qualified_elsewhere(session: Session, batch: ImportBatch, today: date) -> Marked:
     """Mark the accounts ``batch`` qualified, moving each to QUALIFIED where its status
-    allows it; how many were marked. A later earlier-qualification replaces the mark."""
+    allows it. One waiting in a campaign's queue (or for a callback) leaves it first: it
+    was queued before the file said it was qualified, and nobody calls it again. A later
+    earlier-qualification replaces the mark."""
     found = qualified_by_batch(session, batch, today)
+    waiting = (AccountStatus.QUEUED, AccountStatus.CALLBACK)
+    taken_out = 0
     for part in chunks(sorted(found)):
-        for account in session.scalars(sa.select(Account).where(Account.id.in_(part))):
-            day = found[account.id]
-            if account.qualified_elsewhere_on is not None and account.qualified_elsewhere_on > day:
-                continue
-            account.qualified_elsewhere_on = day
+        accounts = session.scalars(sa.select(Account).where(Account.id.in_(part))).all()
+        marked = [a for a in accounts if not _newer_mark(a, found[a.id])]
+        queued = {a.id for a in marked if a.status in waiting}
+        withdrawn = {account_id for _entry, account_id in withdraw_waiting(session, queued)}
+        for account in marked:
+            account.qualified_elsewhere_on = found[account.id]
             account.qualified_elsewhere_batch_id = batch.id
-            if can_transition(account.status, AccountStatus.QUALIFIED):
+            if account.id in withdrawn:
+                account.status = check_transition(account.status, AccountStatus.READY)
+                taken_out += 1
+            # Only from ready: one in a call now (which the machine would let become
+            # qualified, as a call's outcome) is the agent's to end.
+            if account.status == AccountStatus.READY:
                 account.status = check_transition(account.status, AccountStatus.QUALIFIED)
     session.flush()
-    return len(found)
+    return Marked(len(found), taken_out)
+
+
+def _newer_mark(account: Account, day: date) -> bool:
+    return account.qualified_elsewhere_on is not None and account.qualified_elsewhere_on > day

@@ -8,7 +8,7 @@ Labels follow the locale the export was asked in (call inside ``force_locale``).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -101,12 +101,18 @@ def row(pack: Pack, sheet: AccountSheet, brands: list[str]) -> list[Any]:
         sheet.quantity,
         sheet.opportunity_notes,
         sheet.notes,
-        local_time(sheet.qualified_at),
+        _qualified_on(sheet),
         sheet.agent_name,
         sheet.campaign_code,
         " ".join(p for p in (sheet.dealer_code, sheet.dealer_name) if p) or None,
         sheet.zone_code,
     ]
+
+
+def _qualified_on(sheet: AccountSheet) -> datetime | date | None:
+    """When the call qualified it; for an earlier action's result, the day alone."""
+    moment = local_time(sheet.qualified_at)
+    return moment.date() if moment is not None and sheet.qualified_on_day else moment
 
 
 def _role(sheet: AccountSheet, job_title: str | None) -> str | None:

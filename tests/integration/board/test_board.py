@@ -621,3 +621,37 @@ def test_calls_before_the_state_log_count_in_no_hourly_figure(client, auth, work
     assert days[: days.index("</tr>")].endswith("\u2013</td>")  # no figure
     data = client.get(f"/board/campaigns/{worked.id}/parts.json").get_json()
     assert "60,0" in data["headline"]
+
+
+def test_accounts_qualified_elsewhere_are_counted_apart_from_every_redemption(
+    client, auth, worked, session
+) -> None:
+    """An imported earlier result qualified them: the board shows them under their own
+    heading, and the campaign's redemption stays that of its calls."""
+    from datetime import date
+
+    from app.accounts.status import AccountStatus
+
+    marked = {AccountStatus.QUALIFIED: 2, AccountStatus.DISTRIBUTED: 1,
+              AccountStatus.NOT_INTERESTED: 1}  # fmt: skip
+    for status, count in marked.items():
+        for _ in range(count):
+            factories.account(session, status=status, qualified_elsewhere_on=date(2026, 11, 2))
+    factories.account(session, status=AccountStatus.QUALIFIED)  # ours: not counted here
+    factories.account(session, status=AccountStatus.QUALIFIED, practice=True,
+                      qualified_elsewhere_on=date(2026, 11, 2))  # fmt: skip
+    auth.login("supervisor")
+    page = client.get("/board/").get_data(as_text=True)
+    section = page[page.index('data-testid="qualified-elsewhere"') :]
+    assert "Qualificati da azioni precedenti" in section
+    found = dict(re.findall(r'data-field="elsewhere-(\w+)">(\d+)<', section))
+    assert found == {"waiting": "2", "distributed": "1", "other": "1", "total": "4"}
+    row = page[page.index(f'data-campaign="{worked.id}"') :]
+    assert "50,0%" in row[: row.index("</tr>")]
+
+
+def test_no_heading_for_accounts_qualified_elsewhere_when_there_are_none(
+    client, auth, worked
+) -> None:
+    auth.login("supervisor")
+    assert 'data-testid="qualified-elsewhere"' not in client.get("/board/").get_data(as_text=True)

@@ -181,6 +181,28 @@ def test_enqueue_filters_and_counts(runner, session, script):
     assert session.get(Account, light).status == AccountStatus.QUEUED
 
 
+def test_enqueue_leaves_out_accounts_qualified_elsewhere_unless_asked(runner, session, script):
+    """An earlier action qualified it: nobody calls it again unless staff ask."""
+    from datetime import date
+
+    assert invoke(runner, *CREATE).exit_code == 0
+    plain = factories.account(session, status=AccountStatus.READY).id
+    elsewhere = factories.account(session, status=AccountStatus.QUALIFIED,
+                                  qualified_elsewhere_on=date(2026, 11, 2)).id  # fmt: skip
+    ready_marked = factories.account(session, status=AccountStatus.READY,
+                                     qualified_elsewhere_on=date(2026, 11, 2)).id  # fmt: skip
+
+    def enqueue(*args: str) -> set[int]:
+        result = invoke(runner, "campaigns", "enqueue", "PILOT", *args)
+        assert result.exit_code == 0, result.output
+        return set(session.scalars(select(QueueEntry.account_id)))
+
+    assert enqueue() == {plain}
+    assert enqueue("--status", "qualified") == {plain}
+    assert enqueue("--status", "qualified", "--include-qualified-elsewhere") == {plain, elsewhere}
+    assert enqueue("--include-qualified-elsewhere") == {plain, elsewhere, ready_marked}
+
+
 def test_enqueue_refuses_a_closed_campaign(runner, session, script):
     factories.account(session, status=AccountStatus.READY)
     assert invoke(runner, *CREATE).exit_code == 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 import sqlalchemy as sa
 
@@ -75,3 +77,17 @@ def test_the_pages(client, session, doubtful, users, auth) -> None:
     assert doubtful.status == AccountStatus.READY and doubtful.istat_code == "075096"
     assert session.scalar(sa.select(sa.func.count(AccountFlag.id)).where(
         AccountFlag.status == FlagStatus.OPEN)) == 0  # fmt: skip
+
+
+def test_a_review_that_clears_an_account_qualified_elsewhere_qualifies_it(
+    session, doubtful, users
+) -> None:
+    """An earlier action qualified it while it waited for review: once its doubts are
+    answered it goes to the qualified, not to the ready to call; an undo takes it back."""
+    doubtful.qualified_elsewhere_on = date(2026, 11, 20)
+    outcome = doubts.resolve(session, doubtful, {"province": "LE", "vat_number": "743110157"},
+                             set(), user_id=users["staff"].id)  # fmt: skip
+    assert outcome.ready and doubtful.status == AccountStatus.QUALIFIED
+    doubts.reopen(session, doubtful, outcome, version=doubtful.version,
+                  user_id=users["staff"].id)  # fmt: skip
+    assert doubtful.status == AccountStatus.TO_REVIEW

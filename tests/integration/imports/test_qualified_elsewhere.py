@@ -11,6 +11,7 @@ import time_machine
 from app.accounts.models import Account
 from app.accounts.status import AccountStatus
 from app.board.models import BoardOutcomeTally, BoardTally, BoardTallyDelta
+from app.campaigns.models import QueueState
 from app.desk.models import CallAttempt
 from tests import factories
 from tests.integration.imports.test_qualification_results import (
@@ -75,18 +76,59 @@ def test_the_default_age_is_twelve_months(session, write_csv, do_import) -> None
     assert marked(session)["VIOLA LOGISTICA"][0] is None  # January 2024: too old
 
 
-def test_an_account_in_a_queue_is_marked_but_stays_where_it_is(
-    session, write_csv, do_import
-) -> None:
-    """The status machine decides: a queued account stays in its queue (staff see the
-    mark), a distributed one stays the salesperson's."""
+def test_an_account_waiting_in_a_queue_is_taken_out_of_it(session, write_csv, do_import) -> None:
+    """Nobody calls again an account an earlier action qualified: one queued before the
+    file came (staff could not know) leaves its queue, its entry ended, and is qualified;
+    a callback waiting likewise."""
+    campaign = factories.campaign(session)
     queued = factories.account(session, company_name="AUTOTRASPORTI ROSSI", legal_form="SRL",
                                vat_number="00743110157", municipality="Perugia",
                                province="PG", status=AccountStatus.QUEUED)  # fmt: skip
+    calling_back = factories.account(session, company_name="BIANCHI TRASPORTI",
+                                     vat_number="02744110152", municipality="Milano",
+                                     province="MI", status=AccountStatus.CALLBACK)  # fmt: skip
+    entries = [factories.queue_entry(session, campaign, account=queued),
+               factories.queue_entry(session, campaign, account=calling_back,
+                                     is_callback=True)]  # fmt: skip
+    bianchi = [*BIANCHI[:3], "02744110152", *BIANCHI[4:]]  # found by its VAT number
     with time_machine.travel(TODAY, tick=False):
-        batch, _report = do_import(write_csv([HEADER, ROSSI]))
-    session.refresh(queued)
-    assert (queued.qualified_elsewhere_batch_id, queued.status) == (batch.id, AccountStatus.QUEUED)
+        batch, report = do_import(write_csv([HEADER, ROSSI, bianchi]))
+    for entry in entries:
+        session.refresh(entry)
+        assert entry.state == QueueState.DONE
+    for found in (queued, calling_back):
+        session.refresh(found)
+        assert (found.qualified_elsewhere_batch_id, found.status) == (
+            batch.id,
+            AccountStatus.QUALIFIED,
+        )
+    assert report.qualified_elsewhere == 2
+    assert report.taken_out_of_queues == 2
+    assert batch.report["taken_out_of_queues"] == 2
+
+
+def test_an_account_in_a_call_or_distributed_is_marked_but_stays_where_it_is(
+    session, write_csv, do_import
+) -> None:
+    """The agent on the line now decides; a distributed account stays the salesperson's."""
+    campaign = factories.campaign(session)
+    in_call = factories.account(session, company_name="AUTOTRASPORTI ROSSI", legal_form="SRL",
+                                vat_number="00743110157", municipality="Perugia",
+                                province="PG", status=AccountStatus.IN_CALL)  # fmt: skip
+    entry = factories.queue_entry(session, campaign, account=in_call, state=QueueState.LEASED)
+    distributed = factories.account(session, company_name="BIANCHI TRASPORTI",
+                                    vat_number="02744110152", municipality="Milano",
+                                    province="MI", status=AccountStatus.DISTRIBUTED)  # fmt: skip
+    bianchi = [*BIANCHI[:3], "02744110152", *BIANCHI[4:]]
+    with time_machine.travel(TODAY, tick=False):
+        batch, report = do_import(write_csv([HEADER, ROSSI, bianchi]))
+    session.refresh(entry)
+    assert entry.state == QueueState.LEASED
+    for found, status in ((in_call, AccountStatus.IN_CALL),
+                          (distributed, AccountStatus.DISTRIBUTED)):  # fmt: skip
+        session.refresh(found)
+        assert (found.qualified_elsewhere_batch_id, found.status) == (batch.id, status)
+    assert report.taken_out_of_queues == 0
 
 
 def test_they_are_counted_apart_never_in_a_redemption(session, write_csv, do_import) -> None:
