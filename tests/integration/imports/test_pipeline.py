@@ -54,6 +54,8 @@ def test_a_dirty_file_lands_clean_with_its_report(session, write_csv, do_import)
     assert {"vat_leading_zeros_restored", "postcode_leading_zeros_restored",
             "street_type_expanded", "province_from_municipality"} <= set(changes)  # fmt: skip
     assert report.fields_corrected == session.scalar(sa.select(sa.func.count(FieldChange.id)))
+    # By reason, rows: the form taken out of the name changes two fields of each row.
+    assert report.corrections_by_reason["legal_form_taken_from_name"] == 2
     rejected = session.scalars(sa.select(ImportRejection)).one()
     assert (rejected.row_number, rejected.reason) == (4, "company_name_missing")
     assert rejected.data["CODICE"] == "C3"  # the row as the file held it, for the download
