@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
@@ -32,9 +33,7 @@ class PaperCard(db.Model):
     __tablename__ = "paper_cards"
     __table_args__ = (
         sa.Index("ix_paper_cards_status_entered_at", "status", "entered_at"),
-        sa.CheckConstraint(
-            "kind = 'new' OR account_id IS NOT NULL", name="edit_names_its_account"
-        ),
+        sa.CheckConstraint("kind = 'new' OR account_id IS NOT NULL", name="edit_names_its_account"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

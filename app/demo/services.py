@@ -54,6 +54,7 @@ DEMO_USERS = (
     ("admin", "Amministratore Demo", Role.ADMIN),
     ("supervisore", "Silvia Supervisore", Role.SUPERVISOR),
     ("staff", "Marco Marketing", Role.STAFF),
+    ("segreteria", "Sara Segreteria", Role.STAFF),  # types paper cards; staff validate them
     ("agente1", "Anna Agente", Role.AGENT),
     ("agente2", "Bruno Agente", Role.AGENT),
     ("agente3", "Chiara Agente", Role.AGENT),
