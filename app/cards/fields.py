@@ -52,9 +52,10 @@ def account_values(account: Account) -> dict[str, str]:
 
 def changed(values: Mapping[str, str], baseline: Mapping[str, str]) -> dict[str, str]:
     """The fields the typist changed from ``baseline``: squashed text compared, since only
-    a different value is a change."""
+    a different value is a change. An emptied field is no change: a card never erases a
+    value (the applier keeps what an empty cell leaves out)."""
     return {
-        name: values.get(name, "")
+        name: str(values[name])
         for name in EDIT_FIELDS
-        if squash(values.get(name)) != squash(baseline.get(name))
+        if squash(values.get(name)) and squash(values.get(name)) != squash(baseline.get(name))
     }

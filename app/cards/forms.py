@@ -16,6 +16,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.accounts.labels import TONNAGE_LABELS
@@ -23,6 +24,9 @@ from app.cards.fields import MAX_VALUE_CHARS, NEW_FIELDS, fields_of
 from app.cards.scans import MAX_SCAN_BYTES
 from app.forms import BaseForm
 from app.imports.labels import IMPORT_FIELD_LABELS
+
+TONNAGE_CHOICES = [SelectChoice("", "—")]
+TONNAGE_CHOICES += [SelectChoice(k.value, label) for k, label in TONNAGE_LABELS.items()]
 
 
 def _text(name: str, **kw: object) -> StringField:
@@ -48,7 +52,7 @@ class CardForm(BaseForm):
     email = _text("email", render_kw={"inputmode": "email"})
     tonnage_class = SelectField(
         IMPORT_FIELD_LABELS["tonnage_class"],
-        choices=[("", "—"), *((k.value, label) for k, label in TONNAGE_LABELS.items())],
+        choices=TONNAGE_CHOICES,
         validators=[Optional()],
     )
     vehicle_count = _text("vehicle_count", render_kw={"inputmode": "numeric"})
