@@ -72,7 +72,7 @@ def card_counts(session: Session, first: date, last: date) -> list[DayCount]:
     ids = sorted({user_id for _day, user_id in found})
     if ids:
         query = sa.select(User.id, User.display_name).where(User.id.in_(ids))
-        names = dict(session.execute(query).tuples())
+        names = {user_id: name for user_id, name in session.execute(query)}
     for item in found.values():
         item.name = names.get(item.user_id, "")
     return sorted(found.values(), key=lambda r: (-r.day.toordinal(), r.name.casefold()))
