@@ -125,9 +125,10 @@ def test_a_scan_that_is_no_image_or_pdf_is_refused_with_the_values_kept(
 ) -> None:
     auth.login(typist.username)
     _response, _page, token, digest = check(client, CARD)
+    gif = (io.BytesIO(b"GIF89a..."), "x.png")
     response = client.post("/cards/new", data={
-        "csrf_token": token, "save": "1", "checked": digest, **CARD,
-        "scan": (io.BytesIO(b"GIF89a..."), "x.png")}, content_type="multipart/form-data")  # fmt: skip
+        "csrf_token": token, "save": "1", "checked": digest, **CARD, "scan": gif,
+    }, content_type="multipart/form-data")  # fmt: skip
     page = response.get_data(as_text=True)
     assert response.status_code == 400 and "immagine PNG o JPEG o un PDF" in page
     assert 'value="v. roma 12"' in page and cards(session) == []
