@@ -10,8 +10,8 @@ from app.cards.models import CardKind, CardStatus
 
 STATUS_LABELS = {
     CardStatus.PENDING: _l("Waiting for validation"),
-    CardStatus.VALIDATED: _l("Validated"),
-    CardStatus.REFUSED: _l("Refused"),
+    CardStatus.VALIDATED: _l("Card validated"),
+    CardStatus.REFUSED: _l("Card refused"),
 }
 KIND_LABELS = {
     CardKind.NEW: _l("New company"),
