@@ -115,10 +115,7 @@ def enter_card(
     if kind == CardKind.EDIT:
         _editable(account)
     found = preview(session, kind, values, reference=reference, account=account)
-    distinct = _declared(found, distinct_from)
-    problems = found.problems(distinct)
-    if problems:
-        raise CardError(problems)
+    distinct = _passing(found, distinct_from)
     card = PaperCard(kind=kind, status=CardStatus.PENDING, values=found.check.typed,
                      distinct_from=distinct, entered_by_id=by, entered_at=utcnow(),
                      replaces_id=replaces.id if replaces is not None else None)  # fmt: skip
@@ -153,10 +150,7 @@ def correct_card(
     found = preview(session, card.kind, values, reference=reference, account=account)
     if account is not None and card.baseline is not None:  # changed since the card opened?
         found.nothing_changed = not changed(found.check.typed, card.baseline)
-    distinct = _declared(found, distinct_from)
-    problems = found.problems(distinct)
-    if problems:
-        raise CardError(problems)
+    distinct = _passing(found, distinct_from)
     before = dict(card.values)
     card.values, card.distinct_from, card.corrected_at = found.check.typed, distinct, utcnow()
     _attach(card, scan)
@@ -251,11 +245,16 @@ def _decidable(card: PaperCard, by: int) -> None:
                            "it.")])  # fmt: skip
 
 
-def _declared(found: Preview, distinct_from: Collection[int]) -> list[int]:
+def _passing(found: Preview, distinct_from: Collection[int]) -> list[int]:
     """The accounts declared another company that the card looks like now (a declaration
-    about an account it no longer resembles is moot)."""
+    about an account it no longer resembles is moot); ``CardError`` with what keeps the
+    card from being saved, if anything does."""
     shown = {c.account_id for c in found.candidates}
-    return sorted(shown & {int(i) for i in distinct_from})
+    distinct = sorted(shown & {int(i) for i in distinct_from})
+    problems = found.problems(distinct)
+    if problems:
+        raise CardError(problems)
+    return distinct
 
 
 def _attach(card: PaperCard, scan: Scan | None) -> None:

@@ -20,16 +20,9 @@ from app.security import Role
 from tests import factories
 from tests.browser.conftest import screenshot
 from tests.browser.test_import import reference  # noqa: F401 - the municipalities, loaded
+from tests.browser.test_injection import sign_in
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page, username: str) -> None:
-    page.goto("/login")
-    page.get_by_label("Nome utente").fill(username)
-    page.get_by_label("Password").fill(factories.PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_url(lambda url: "/login" not in url)
 
 
 def sign_out(page) -> None:
