@@ -13,20 +13,20 @@ from app.users.services import find_user
 
 TYPIST = "segreteria"
 # A company the invented base does not hold, written as a salesperson's card is: lower
-# case, a shortened street type, a CAP without its zero, the province as a name.
+# case, a shortened street type and municipality, the province as a name.
 CARD = {
-    "company_name": "autotrasporti valle brembana s.r.l.",
-    "street": "v. papa giovanni xxiii 41",
-    "postcode": "24019",
-    "municipality": "zogno",
-    "province": "bergamo",
+    "company_name": "autotrasporti ghisallo s.r.l.",
+    "street": "v.le fulvio testi 210",
+    "postcode": "20092",
+    "municipality": "Cinisello B.",
+    "province": "milano",
     "vat_number": "03268930165",
-    "phone": "0345 91234",
-    "email": "Info@TrasportiBrembana.it",
+    "phone": "02 66012345",
+    "email": "Info@TrasportiGhisallo.it",
     "tonnage_class": "gt_16",
     "vehicle_count": "7",
     "brand": "Iveco",
-    "notes": "Scheda del venditore, fiera di Bergamo",
+    "notes": "Scheda del venditore, fiera di Milano",
 }
 
 
