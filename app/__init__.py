@@ -99,6 +99,7 @@ def register_blueprints(app: Flask) -> None:
     from app import i18n
     from app.api import admin_views as api_keys
     from app.board import views as board
+    from app.cards import views as cards
     from app.desk import views as desk
     from app.distribution import pack_link_views as packs
     from app.distribution import views as distribution
@@ -121,7 +122,7 @@ def register_blueprints(app: Flask) -> None:
     for module in (
         users, teams, i18n, workspace, reviewing, imports, desk, board, distribution, jobs,
         donotcall, privacy, script_views, campaign_views, pause_reasons, floor, timesheets,
-        webhooks, results, packs, api_keys, external,
+        webhooks, results, packs, api_keys, external, cards,
     ):  # fmt: skip
         app.register_blueprint(module.bp)
 
@@ -299,6 +300,7 @@ def register_templates(app: Flask) -> None:
     from app.accounts.phones import format_international
     from app.board import labels as board_labels
     from app.campaigns import labels as campaign_labels
+    from app.cards import labels as card_labels
     from app.distribution import labels as distribution_labels
     from app.floor import labels as floor_labels
     from app.i18n import file_size
@@ -319,7 +321,7 @@ def register_templates(app: Flask) -> None:
     for labels in (account_labels, user_labels, campaign_labels, import_labels,
                    distribution_labels, board_labels, job_labels, script_labels,
                    workday_labels, floor_labels, timesheet_labels, webhook_labels,
-                   result_labels, mail_labels):  # fmt: skip
+                   result_labels, mail_labels, card_labels):  # fmt: skip
         helpers.update(labels.TEMPLATE_HELPERS)
 
     app.context_processor(navigation)

@@ -15,6 +15,7 @@ from app.api.models import ApiKey, IdempotentRequest
 from app.audit.models import AuditEntry
 from app.board.models import BoardOutcomeTally, BoardTally
 from app.campaigns.models import Campaign, QueueEntry
+from app.cards.models import PaperCard
 from app.desk.models import CallAttempt, CallDraft
 from app.distribution.models import ExportRun, Wave, WaveAccount
 from app.donotcall.models import DncEntry, DncList
@@ -77,6 +78,7 @@ __all__ = [
     "Municipality",
     "MunicipalityPostcode",
     "Opportunity",
+    "PaperCard",
     "PauseReason",
     "Province",
     "QueueEntry",

@@ -18,6 +18,7 @@ ITEMS = (
     ("workspace.home", _l("Workspace"), "w"),
     ("campaigns.index", _l("Campaigns"), "c"),
     ("imports.index", _l("Imports"), "i"),
+    ("cards.index", _l("Paper cards"), "d"),  # d: Data entry (s and a are pages' own keys)
     ("distribution.home", _l("Distribution"), "t"),
     ("donotcall.index", _l("Do not call"), "o"),  # o: opposizioni
     ("scripts.index", _l("Scripts"), "r"),  # r: scRipt

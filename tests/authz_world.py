@@ -255,6 +255,20 @@ class World:
             sa.select(AccountFlag).where(AccountFlag.account_id == account.id)
         ).one()
 
+    def card(self, side: str) -> Any:
+        """A pending paper card with a scan, typed by someone else than the viewer (own) or
+        by agent B's side's staff (other): cards are national, as imports are."""
+
+        def make():
+            typist = self.users["zoned_other"] if side == OTHER else self.users["staff"]
+            return factories.paper_card(
+                self.session, typist, values={"company_name": self.name(side, "Scheda")},
+                scan=b"\x89PNG\r\n\x1a\n", scan_type="image/png", scan_name="scheda.png",
+                scan_size=8,
+            )  # fmt: skip
+
+        return self.once("card", side, make)
+
     def job(self, side: str) -> JobRun:
         """A finished job the signed-in user started (own), or another user's."""
         owner = self.me if side == OWN else self.users["agent_b"]
@@ -295,6 +309,7 @@ FACTORIES: dict[str, Callable[[World, str], Any]] = {
     "account_id": lambda w, side: w.doubt(side).id,
     "flag_id": lambda w, side: w.flag(side).id,
     "job_id": lambda w, side: w.job(side).id,
+    "card_id": lambda w, side: w.card(side).id,
     "key": lambda w, side: w.account(side).key,
     "contact_id": lambda w, side: w.account(side).contacts[0].id,
     "user_id": lambda w, side: (w.me if side == OWN else w.users["agent_b"]).id,
@@ -332,7 +347,7 @@ def _pause_reason(session: Session, side: str) -> int:
 
 # Parameter -> viewers to whom someone else's object must be refused. Not listed: the
 # role decides alone (supervisors see every entry of the campaigns they see;
-# imports are national: a file covers all of Italy; users and teams are the
+# imports and paper cards are national: a file covers all of Italy; users and teams are the
 # administrator's, docs/access.md).
 SCOPED: dict[str, frozenset[str]] = {
     # An agent works, a supervisor of a team watches, only the campaigns open to the team.

@@ -15,6 +15,7 @@ from app.accounts.status import AccountStatus
 from app.board import tally_writes
 from app.campaigns.models import Campaign, CampaignStatus, QueueEntry, QueueState
 from app.campaigns.outcomes import rules_from_config
+from app.cards.models import CardKind, CardStatus, PaperCard
 from app.desk.models import CallAttempt
 from app.security import Role
 from app.territory.models import Dealer, Salesperson, Zone
@@ -200,3 +201,14 @@ def committed_doubt(app, email: str, *, actions: tuple[str, ...] = ()) -> Iterat
         db.session.execute(sa.delete(AuditEntry).where(ours, AuditEntry.user_id.is_(None)))
         db.session.execute(sa.delete(Account).where(Account.id == account_id))
         db.session.commit()
+
+
+def paper_card(session: Session, entered_by: User, **kw) -> PaperCard:
+    """A pending card as typed, without the services' checks (a world to act on)."""
+    defaults = {"kind": CardKind.NEW, "status": CardStatus.PENDING,
+                "values": {"company_name": f"Trasporti {next(_sequence)} SRL"},
+                "distinct_from": [], "entered_by_id": entered_by.id}  # fmt: skip
+    card = PaperCard(**{**defaults, **kw})
+    session.add(card)
+    session.flush()
+    return card

@@ -47,6 +47,7 @@ LAYERS = (
     "results",
     "workspace",
     "external",
+    "cards",
     "setup",
     "privacy",
     "api",

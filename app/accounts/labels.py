@@ -58,6 +58,7 @@ SOURCE_KIND_LABELS = {
     "demo": _l("Demo data"),
     "api": _l("Sent by an integration"),
     "external": _l("External normalisation"),
+    "card": _l("Paper card"),
 }
 
 # What normalisation did or doubted, and the evidence of a duplicate pair, by reason code.
@@ -157,6 +158,8 @@ REASON_LABELS = {
     "account_merged": _l("the account was merged into another"),
     "cannot_close": _l("the account cannot be closed in its present status"),
     "istat_not_of_municipality": _l("ISTAT code not of the municipality"),
+    # A paper card typed by hand and validated by a second person (``app.cards``).
+    "manual_entry": _l("typed from a paper card"),
 }
 
 

@@ -22,6 +22,7 @@ from app.campaigns.models import Campaign, CampaignStatus
 from app.campaigns.practice import copy_for_practice
 from app.campaigns.queueing import enqueue_segment
 from app.campaigns.services import create_campaign, find_campaign, set_status
+from app.demo.cards import seed_pending_card
 from app.demo.floor import seed_live_floor
 from app.demo.generator import DemoRow, Place, generate_rows
 from app.demo.history import seed_past_calls
@@ -54,6 +55,7 @@ DEMO_USERS = (
     ("admin", "Amministratore Demo", Role.ADMIN),
     ("supervisore", "Silvia Supervisore", Role.SUPERVISOR),
     ("staff", "Marco Marketing", Role.STAFF),
+    ("segreteria", "Sara Segreteria", Role.STAFF),  # types paper cards; staff validate them
     ("agente1", "Anna Agente", Role.AGENT),
     ("agente2", "Bruno Agente", Role.AGENT),
     ("agente3", "Chiara Agente", Role.AGENT),
@@ -82,6 +84,8 @@ def seed_demo(session: Session, *, accounts: int = 2000, seed: int = DEMO_SEED) 
     if past:
         report.created["past calls"] = past
     _seed_practice(session, report)
+    if seed_pending_card(session):
+        report.created["paper cards waiting for validation"] = 1
     live = seed_live_floor(session, DEMO_CAMPAIGN, PRACTICE_CAMPAIGN)
     if live:
         report.created["agents at work now"] = live

@@ -66,12 +66,21 @@ class Outcome:
 
 
 class Applier:
-    """Applies keyed rows of one batch; each row given as ``{account field: cell}``."""
+    """Applies keyed rows of one batch; each row given as ``{account field: cell}``.
+    ``reason``: the field changes' provenance (the data company's file, or a paper card
+    typed by hand, ``app.cards``): one applier, whoever brings the values."""
 
     def __init__(
-        self, session: Session, batch: ImportBatch, reference: Reference, now: datetime
+        self,
+        session: Session,
+        batch: ImportBatch,
+        reference: Reference,
+        now: datetime,
+        *,
+        reason: str = REASON,
     ) -> None:
         self.session, self.batch, self.reference, self.now = session, batch, reference, now
+        self.reason = reason
         self.outcome = Outcome()
         self.doubted: set[tuple[int, str | None]] = set()  # (account, note) already open
 
@@ -114,7 +123,7 @@ class Applier:
     def _change(self, account: Account, row: int, name: str, before: Any, after: Any) -> None:
         self.session.add(FieldChange(account_id=account.id, batch_id=self.batch.id,
                                      row_number=row, field=name, before=short(before),
-                                     after=short(after), reason=REASON,
+                                     after=short(after), reason=self.reason,
                                      created_at=self.now))  # fmt: skip
         self.outcome.changed_by_field[name] += 1
 

@@ -28,7 +28,7 @@ class UploadForm(BaseForm):
         choices=[
             SelectChoice(kind.value, SOURCE_KIND_LABELS[kind.value])
             for kind in SourceKind
-            if kind not in (SourceKind.DEMO, SourceKind.API, SourceKind.EXTERNAL)
+            if kind not in (SourceKind.DEMO, SourceKind.API, SourceKind.EXTERNAL, SourceKind.CARD)
         ],
         default=SourceKind.CUSTOMER_BASE.value,
         description=_l("The column mapping saved for this kind is offered again."),

@@ -69,10 +69,13 @@ def upsert_accounts(
     source: str,
     actor: int | None = None,
     reference: Reference | None = None,
+    kind: SourceKind = SourceKind.API,
 ) -> IntakeReport:
     """Import ``records`` (JSON objects with the import's field names and ``external_id``)
     sent by the integration ``source``, as one batch in the caller's transaction; ``actor``:
-    the user the batch and the audit entry name. Flushes, never commits.
+    the user the batch and the audit entry name; ``kind``: the batch's source kind (an
+    integration's, or a validated paper card's, ``app.cards``), which prefixes its name
+    (``api:hubspot``, ``card:12``). Flushes, never commits.
 
     Raises ``IntakeRefused`` (nothing stored) for a ``source`` without a name, records that
     are not a list, or more than ``MAX_RECORDS`` of them.
@@ -80,8 +83,8 @@ def upsert_accounts(
     name = _source_name(source)
     checked = _check_all(records)
     batch = ImportBatch(
-        source_kind=SourceKind.API,
-        filename=f"api:{name}",
+        source_kind=kind,
+        filename=f"{kind.value}:{name}",
         status=BatchStatus.RUNNING,
         uploaded_by_id=actor,
         column_mapping={sent: AS_FIELD.get(sent, sent) for sent in SENT_FIELDS},
@@ -91,7 +94,7 @@ def upsert_accounts(
     session.flush()
     report = Report()
     good = _set_aside(session, batch, report, checked, records)
-    pinned = _known_accounts(session, batch.filename, good)
+    pinned = _known_accounts(session, batch, good)
     items = [(row, {AS_FIELD.get(k, k): v for k, v in c.values.items()}) for row, c in good.items()]
     originals = {row: dict(c.values) for row, c in good.items()}
     cleaned: dict[int, Record] = {}
@@ -187,7 +190,7 @@ def _check_all(records: Any) -> list[Checked]:
 
 
 def _known_accounts(
-    session: Session, batch_name: str, good: Mapping[int, Checked]
+    session: Session, batch: ImportBatch, good: Mapping[int, Checked]
 ) -> dict[int, int]:
     """Row -> the account the integration's record of that external id went to before:
     the latest, live one (not merged away, not erased, not a practice account)."""
@@ -200,8 +203,8 @@ def _known_accounts(
             .join(Account, Account.id == AccountSource.account_id)
             .where(
                 AccountSource.external_id.in_(part),
-                ImportBatch.source_kind == SourceKind.API,
-                ImportBatch.filename == batch_name,
+                ImportBatch.source_kind == batch.source_kind,
+                ImportBatch.filename == batch.filename,
                 Account.status != AccountStatus.MERGED,
                 Account.anonymised_at.is_(None),
                 Account.practice.is_(False),

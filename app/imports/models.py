@@ -21,6 +21,7 @@ class SourceKind(enum.StrEnum):
     DEMO = "demo"
     API = "api"  # records sent by an integration (``intake``), not a file
     EXTERNAL = "external"  # an outside data company's corrections, by key (``app.external``)
+    CARD = "card"  # a paper card typed by hand and validated by a second person (``app.cards``)
 
 
 class BatchStatus(enum.StrEnum):

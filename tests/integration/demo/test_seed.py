@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from stdnum.it import iva
 
 from app.accounts.models import Account, AccountPhone, AccountSource, PhoneKind
+from app.cards.models import CardStatus, PaperCard
 from app.security import Role
 from app.territory.models import Dealer, Municipality, Salesperson, TerritoryRule, Zone
 from app.users.models import User
@@ -37,7 +38,16 @@ def test_seed_is_complete_and_idempotent(seeded, runner, session):
 
     counts = {
         model: count(session, model)
-        for model in (Zone, Dealer, Salesperson, Account, User, Municipality, TerritoryRule)
+        for model in (
+            Zone,
+            Dealer,
+            Salesperson,
+            Account,
+            User,
+            Municipality,
+            TerritoryRule,
+            PaperCard,
+        )
     }
     assert counts[Zone] == 3
     assert counts[Dealer] == 8
@@ -47,6 +57,10 @@ def test_seed_is_complete_and_idempotent(seeded, runner, session):
     assert 0 < counts[Account] - ACCOUNTS <= 100
     assert counts[Municipality] > 7800
     assert {u.role for u in session.scalars(select(User))} == set(Role)
+    # A card the secretary typed waits for another staff member (docs/data-entry.md).
+    card = session.scalars(select(PaperCard)).one()
+    assert card.status == CardStatus.PENDING and card.entered_by.username == "segreteria"
+    assert "segreteria" in seeded
 
     second = runner.invoke(args=["demo", "seed", "--accounts", str(ACCOUNTS)])
     assert second.exit_code == 0, second.output
