@@ -34,6 +34,7 @@ from app.accounts.status import AccountStatus as S
 from app.audit.services import record
 from app.board.models import QualityCheck
 from app.campaigns.models import QueueEntry, QueueState
+from app.cards.models import PaperCard
 from app.columns import utcnow
 from app.desk.models import CallAttempt, CallDraft
 from app.imports.models import AccountMerge, FieldChange, ImportRejection
@@ -256,6 +257,27 @@ def _scrub_children(session: Session, ids: list[int], removed: Removed) -> None:
         "flags": sa.update(AccountFlag)
         .where(AccountFlag.account_id.in_(ids), AccountFlag.value.is_not(None))
         .values(value=None),
+        # A paper card keeps who typed and who validated it, when (the counts), not what
+        # it said nor its scan.
+        "paper_cards": sa.update(PaperCard)
+        .where(
+            PaperCard.account_id.in_(ids),
+            sa.or_(
+                _not_empty(PaperCard.values),
+                PaperCard.scan_size.is_not(None),
+                PaperCard.baseline.is_not(None),
+                PaperCard.refusal_reason.is_not(None),
+            ),
+        )
+        .values(
+            values={},
+            baseline=sa.null(),
+            scan=None,
+            scan_type=None,
+            scan_name=None,
+            scan_size=None,
+            refusal_reason=None,
+        ),
         # A result keeps its outcome, date and figures (the conversion), not its words.
         "result_notes": sa.update(AccountResult)
         .where(AccountResult.account_id.in_(ids), AccountResult.notes.is_not(None))

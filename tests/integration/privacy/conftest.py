@@ -24,6 +24,7 @@ from app.accounts.status import AccountStatus
 from app.audit.services import record
 from app.board import counts
 from app.board.models import BoardOutcomeTally, BoardTally, QualityCheck, Verdict
+from app.cards.models import CardKind, CardStatus
 from app.desk.models import CallDraft
 from app.distribution.models import Wave, WaveAccount, WaveStatus
 from app.donotcall.models import DncEntry, DncSource
@@ -245,6 +246,13 @@ def seeded(session) -> Seeded:
         )
     )
     session.flush()
+    # The salesperson's paper card, typed in and validated: its values and its scan.
+    typed = {"company_name": p["name"], "street": p["street"], "email": p["email"],
+             "phone": p["phone_raw"], "notes": p["notes"]}  # fmt: skip
+    factories.paper_card(session, agent, kind=CardKind.EDIT, status=CardStatus.VALIDATED,
+                         account_id=account.id, values=typed, baseline=typed,
+                         scan=f"%PDF-1.4 {p['contact']}".encode(), scan_type="application/pdf",
+                         scan_name=f"{p['name']}.pdf", scan_size=40)  # fmt: skip
     record(session, "test.account_touched", obj=account, key=account.key)
     session.flush()
     session.expire_all()
