@@ -166,3 +166,14 @@ def test_a_key_of_another_zone_is_unknown_to_zoned_staff(app, session, base, ref
     assert batch.status == BatchStatus.FAILED
     assert {r["reason"] for r in batch.report["refused"]} == {"unknown_key", "by_key_only"}
     assert changes(session) == []
+
+
+def test_repeated_keys_are_named_ten_at_a_time(app, session, base, ref, tmp_path) -> None:
+    key = base["rossi"].key
+    rows = [["KEY", "ESITO"], *([key, "OK"] for _ in range(13))]
+    batch = send_back(app, session, as_csv(rows, tmp_path), ref)
+    reasons = batch.report["refused"]
+    assert [r["row"] for r in reasons if r["reason"] == "repeated_key"] == list(range(3, 13))
+    assert reasons[-2:] == [{"reason": "more_repeated_key", "count": 2},
+                            {"reason": "by_key_only"}]  # fmt: skip
+    assert changes(session) == []
