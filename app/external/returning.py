@@ -216,7 +216,8 @@ def apply_return(
     audit(session, "external.returned", user_id=user_id, obj=batch, rows=count,
           keyed=outcome["rows_keyed"], changed=outcome["changed_by_field"],
           refused=outcome["refused_count"], doubts=len(outcome["doubts"]),
-          closed=len(outcome["closed"]), created=report.accounts_created)  # fmt: skip
+          closed=len(outcome["closed"]), withdrawn=outcome["withdrawn"],
+          created=report.accounts_created)  # fmt: skip
     progress(count, count, "done")
     return batch.report
 
