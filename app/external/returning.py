@@ -200,6 +200,7 @@ def apply_return(
         if len(waiting) >= CHUNK:
             _apply_chunk(session, applier, waiting)
             waiting = []
+        if done % CHUNK == 0:
             progress(done, count, "applying")
     _apply_chunk(session, applier, waiting)
     keyed = applier.outcome.rows_keyed
