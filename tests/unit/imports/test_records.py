@@ -160,7 +160,7 @@ def test_the_refusal_reads_with_the_field_and_its_limit() -> None:
 )  # fmt: skip
 def test_the_first_pair_s_count_is_read_as_the_fleet_line_reads_it(reference, written, count,
                                                                     flagged) -> None:  # fmt: skip
-    """"N. VEICOLI" is the account's fleet size and the first brand/count pair's count:
+    """The N. VEICOLI cell is the account's fleet size and the first brand/count pair's count:
     "12 mezzi", which the fleet line accepts (``qualification.parse_count``), was also
     flagged "number of vehicles not a number" on the account (1,445 doubts in a 20,000-row
     benchmark file with results)."""
