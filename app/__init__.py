@@ -140,13 +140,14 @@ def register_jobs(app: Flask) -> None:
     """Every feature's background jobs (its ``jobs.JOBS``), here and nowhere else: the web
     process, the RQ worker and the shell all build the application, so all know them."""
     from app.distribution import jobs as distribution
+    from app.external import jobs as external
     from app.imports import jobs as imports
     from app.jobs.registry import register
     from app.mail import jobs as mail
     from app.privacy import jobs as privacy
     from app.webhooks import jobs as webhooks
 
-    for module in (imports, distribution, privacy, webhooks, mail):
+    for module in (imports, external, distribution, privacy, webhooks, mail):
         register(app, module.JOBS, getattr(module, "ON_FAILURE", None))
 
 

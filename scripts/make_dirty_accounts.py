@@ -21,6 +21,15 @@ Truth columns: ``row`` (line number in the file, the header being line 1), ``com
 ``site`` (branches: the row's site, ``company/n``) and ``phones`` (each phone as written,
 ``=`` its true E.164 or nothing when it is not a number to call, separated by ``;``).
 
+With ``--results``, about a fifth of the companies' first rows also carry earlier
+qualification results (``scripts/dirty_results.py``: contact, fleet, purchase horizon,
+date, agency) and the truth gains ``contact`` (the contact's name, empty when the row names
+none), ``contact_phone`` (its E.164 number), ``fleet`` (``Brand:count;...`` as the desk
+names brands), ``horizon`` (``3``, ``6``, ``12``, ``none``, or empty when no opportunity
+should land), ``qualified_on`` (ISO date) and ``qualified`` (``1`` when the account should
+arrive qualified elsewhere: a contact, a horizon of 3 to 12 months, dated within
+``--results-age`` months of ``--results-day``, default today in Rome).
+
 Constant memory: the rows are written as they are made.
 """
 
@@ -30,14 +39,17 @@ import argparse
 import csv
 import random
 import sys
+from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
+import dirty_results  # noqa: E402
 from dirty_cases import e164, lines  # noqa: E402
 
+from app.columns import ROME, utcnow  # noqa: E402
 from app.demo.generator import bundled_places  # noqa: E402
 
 HEADER = ["CODICE", "RAGIONE SOCIALE", "INDIRIZZO", "CAP", "COMUNE", "PROV", "PARTITA IVA",
@@ -71,24 +83,34 @@ def write(
     *,
     cases: bool = True,
     headers: str = "export",
+    results: bool = False,
+    results_day: date | None = None,
+    results_age: int = 12,
 ) -> Path:
     truth_path = out.with_suffix(".truth.csv")
+    day = results_day or utcnow().astimezone(ROME).date()
     with (
         out.open("w", encoding=encoding, errors="replace", newline="") as data,
         truth_path.open("w", encoding="utf-8", newline="") as truth,
     ):
         rows_out, truth_out = csv.writer(data, delimiter=";"), csv.writer(truth)
-        rows_out.writerow(header(headers, seed))
-        truth_out.writerow(TRUTH)
+        rows_out.writerow(header(headers, seed) + (dirty_results.HEADER if results else []))
+        truth_out.writerow(TRUTH + (dirty_results.TRUTH if results else []))
         for number, line in enumerate(lines(rows, seed, bundled_places(), cases), start=2):
             row = line.row
             source = row.as_source()
             source["TELEFONO"] = PHONE_SEPARATOR.join(row.phones)
-            rows_out.writerow([row.key, *(source[name] for name in SOURCE_COLUMNS)])
+            extra = dirty_results.EMPTY
+            if results:
+                extra = dirty_results.results(seed, number, row.key, line.company,
+                                              row.company_name, day, results_age)  # fmt: skip
+            rows_out.writerow([row.key, *(source[name] for name in SOURCE_COLUMNS)]
+                              + (extra.cells if results else []))  # fmt: skip
             phones = ";".join(f"{w}={t}" for w, t in zip(row.phones, line.phones, strict=True))
             truth_out.writerow(
                 [number, line.company, row.true_istat, row.true_vat, e164(row.true_phone),
                  " ".join(row.defects), line.case, line.group, line.site, phones]
+                + (extra.truth if results else [])
             )  # fmt: skip
     return truth_path
 
@@ -104,9 +126,26 @@ def main(argv: list[str] | None = None) -> int:
         "--headers", choices=("export", "underscore"), default="export",
         help="'RAGIONE SOCIALE' (export) or 'ragione_sociale', 'p_iva'... (underscore)",
     )  # fmt: skip
+    parser.add_argument(
+        "--results",
+        action="store_true",
+        help="earlier qualification results on some rows (dirty_results.py)",
+    )
+    parser.add_argument(
+        "--results-day",
+        type=date.fromisoformat,
+        help="the day results are dated up to (default: today, Rome)",
+    )
+    parser.add_argument(
+        "--results-age",
+        type=int,
+        default=12,
+        help="months within which a result counts as qualified (truth)",
+    )
     args = parser.parse_args(argv)
     truth = write(args.out, args.rows, args.seed, args.encoding, cases=not args.no_cases,
-                  headers=args.headers)  # fmt: skip
+                  headers=args.headers, results=args.results, results_day=args.results_day,
+                  results_age=args.results_age)  # fmt: skip
     print(f"{args.rows:,} rows -> {args.out}; truth -> {truth}")
     return 0
 

@@ -157,6 +157,7 @@ REASON_LABELS = {
     "account_anonymised": _l("the account was anonymised: its data is not filled in again"),
     "account_merged": _l("the account was merged into another"),
     "cannot_close": _l("the account cannot be closed in its present status"),
+    "account_in_call": _l("an agent is calling the company right now: the account stays as it is"),
     "istat_not_of_municipality": _l("ISTAT code not of the municipality"),
     # A paper card typed by hand and validated by a second person (``app.cards``).
     "manual_entry": _l("typed from a paper card"),

@@ -19,7 +19,6 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.util import identity_key
 
 from app.accounts.models import Account, TonnageClass
 from app.accounts.segments import (
@@ -33,6 +32,7 @@ from app.audit.services import record
 from app.campaigns.models import Campaign, QueueEntry, QueueState
 from app.campaigns.services import CampaignError, check_open
 from app.columns import utcnow
+from app.extensions import begin_write
 from app.territory.models import Zone
 
 # Ids per IN (...) list when enqueueing, well below SQLite's bound-parameter limit.
@@ -245,30 +245,38 @@ def enqueue_accounts(
     return added
 
 
-def withdraw_waiting(
-    session: Session, account_ids: Iterable[int], now: datetime | None = None
-) -> list[tuple[int, int]]:
-    """End the waiting queue entries (retries and callbacks included) of these accounts in
-    every campaign; the (entry id, account id) pairs ended. Nobody will claim them again;
-    an entry leased now keeps its call. The caller moves the accounts' status: why they
-    leave (the do-not-call list, a qualification that came in a file) decides where to."""
-    now = now or utcnow()
+# What a withdrawn account waited as: back to ready, free for another campaign or a close.
+WITHDRAWN = (AccountStatus.QUEUED, AccountStatus.CALLBACK)
+
+
+def withdraw_accounts(session: Session, account_ids: Iterable[int]) -> dict[int, str]:
+    """Take accounts out of the queues they wait in, so no agent is served them: their
+    waiting entries end (a promised callback too) and a queued or called-back account is
+    ready again. An entry an agent holds now is left: its call ends as calls do.
+
+    The entries, then the accounts, are held until the transaction ends (the claim's own
+    order), so an agent cannot claim an account while it is withdrawn. Returns the
+    withdrawn accounts, each with the code of the campaign it left."""
+    begin_write(session)
+    left: dict[int, str] = {}
     ids = sorted(set(account_ids))
-    taken: list[tuple[int, int]] = []
     for first in range(0, len(ids), ENQUEUE_CHUNK):
         chunk = ids[first : first + ENQUEUE_CHUNK]
-        taken.extend(
-            (entry_id, account_id)
-            for entry_id, account_id in session.execute(
-                sa.update(QueueEntry)
-                .where(QueueEntry.account_id.in_(chunk), QueueEntry.state == QueueState.WAITING)
-                .values(state=QueueState.DONE, updated_at=now)
-                .returning(QueueEntry.id, QueueEntry.account_id)
-                .execution_options(synchronize_session=False)
-            )
-        )
-    for entry_id, _account_id in taken:
-        entry = session.identity_map.get(identity_key(QueueEntry, entry_id))
-        if entry is not None:
-            session.expire(entry)
-    return taken
+        entries = session.scalars(
+            sa.select(QueueEntry)
+            .where(QueueEntry.account_id.in_(chunk), QueueEntry.state == QueueState.WAITING)
+            .order_by(QueueEntry.id)
+            .with_for_update(of=QueueEntry)
+            .execution_options(populate_existing=True)
+        ).all()
+        held = sa.select(Account).where(Account.id.in_({e.account_id for e in entries}))
+        accounts = {a.id: a for a in session.scalars(
+            held.with_for_update().execution_options(populate_existing=True))}  # fmt: skip
+        for entry in entries:
+            entry.state = QueueState.DONE
+            account = accounts[entry.account_id]
+            if account.status in WITHDRAWN:
+                account.status = check_transition(account.status, AccountStatus.READY)
+            left[account.id] = entry.campaign.code
+    session.flush()
+    return left

@@ -22,8 +22,9 @@ from sqlalchemy.orm.util import identity_key
 
 from app.accounts.models import Account, AccountPhone, AccountSource
 from app.accounts.status import AccountStatus as S
+from app.accounts.status import check_transition
 from app.audit.services import record
-from app.campaigns.queueing import withdraw_waiting
+from app.campaigns.queueing import withdraw_accounts
 from app.columns import utcnow
 from app.donotcall.models import DncEntry, DncList, DncSource
 from app.donotcall.reading import (
@@ -137,18 +138,13 @@ def apply_to_accounts(session: Session, account_ids: Sequence[int]) -> Applied:
             .values(do_not_call=True, updated_at=now, version=Account.version + 1)
             .execution_options(synchronize_session=False)
         ).rowcount
-        taken = withdraw_waiting(session, chunk, now)
-        withdrawn += len(taken)
-        if taken:
-            session.execute(
-                sa.update(Account)
-                .where(
-                    Account.id.in_({account_id for _, account_id in taken}),
-                    Account.status.in_([S.QUEUED, S.CALLBACK]),
-                )
-                .values(status=S.DO_NOT_CALL, version=Account.version + 1)
-                .execution_options(synchronize_session=False)
-            )
+        # Out of their queues (now ready), then out of reach: do-not-call.
+        for account_id in withdraw_accounts(session, chunk):
+            account = session.get_one(Account, account_id)
+            if account.status == S.READY:
+                account.status = check_transition(account.status, S.DO_NOT_CALL)
+            withdrawn += 1
+        session.flush()
         _expire(session, Account, chunk)
     return Applied(accounts=len(set(account_ids)), flagged=flagged, withdrawn=withdrawn)
 

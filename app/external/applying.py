@@ -5,7 +5,8 @@ normalise``: the VAT check digit, the phone, CAP / municipality / ISTAT); a valu
 cleaning doubts is refused and listed, never applied. A value that changes is written with
 its field change (reason ``external_normalisation``, the batch, the row, the date). An empty
 cell never erases a value. ERRATO raises a doubt for a person; CESSATA closes the account
-through the state machine (``app.accounts.status``). See docs/imports.md."""
+through the state machine (``app.accounts.status``), taking it out of its campaign queue
+first (``app.campaigns.queueing.withdraw_accounts``). See docs/imports.md."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from app.accounts.models import Account, AccountFlag, AccountPhone, FlagStatus
 from app.accounts.normalise.changes import Cleaned, squash
 from app.accounts.normalise.phone import read_phone
 from app.accounts.status import AccountStatus, TransitionError, check_transition
+from app.campaigns.queueing import WITHDRAWN, withdraw_accounts
 from app.external.layout import NOTE, PHONE_COLUMNS, VERDICT, UnknownVerdict, Verdict
 from app.external.layout import read_verdict as verdict_of
 from app.imports.combining import short
@@ -54,6 +56,7 @@ class Outcome:
     refused: list[dict[str, Any]] = field(default_factory=list)
     doubts: list[dict[str, Any]] = field(default_factory=list)
     closed: list[dict[str, Any]] = field(default_factory=list)
+    withdrawn: int = 0  # closed accounts taken out of a campaign queue first
 
     def refuse(self, row: int, key: str, name: str, value: str | None, reason: str) -> None:
         self.refused_count += 1
@@ -128,20 +131,34 @@ class Applier:
         self.outcome.changed_by_field[name] += 1
 
     def _close(self, account: Account, row: int) -> None:
-        """CESSATA: the account becomes *invalid*, if its status allows it."""
+        """CESSATA: the account becomes *invalid*, if its status allows it. One waiting in
+        a campaign queue is taken out of it first (a closed company is not called); one an
+        agent holds now, or in a final state, stays as it is and is listed."""
+        before = account.status
+        left = None
+        if before in WITHDRAWN:
+            left = withdraw_accounts(self.session, [account.id]).get(account.id)
+            if left is None:  # claimed by an agent meanwhile: as it is now
+                self.session.refresh(account, ["status"])
         if account.status == AccountStatus.INVALID:
             self.outcome.rows_unchanged += 1
+            return
+        if account.status == AccountStatus.IN_CALL:
+            self.outcome.refuse(row, account.key, "status", account.status.value,
+                                "account_in_call")  # fmt: skip
             return
         try:
             check_transition(account.status, AccountStatus.INVALID)
         except TransitionError:
             self.outcome.refuse(row, account.key, "status", account.status.value, "cannot_close")
             return
-        self._change(account, row, "status", account.status.value, AccountStatus.INVALID.value)
+        self._change(account, row, "status", before.value, AccountStatus.INVALID.value)
         account.status = AccountStatus.INVALID
+        if left is not None:
+            self.outcome.withdrawn += 1
         if len(self.outcome.closed) < LISTED:
-            self.outcome.closed.append({"row": row, "key": account.key,
-                                        "company": account.company_name})  # fmt: skip
+            closed = {"row": row, "key": account.key, "company": account.company_name}
+            self.outcome.closed.append({**closed, "withdrawn": left} if left else closed)
 
     def _doubt(self, account: Account, row: int, note: str) -> None:
         """ERRATO: a doubt for a person with the company's note, once (a file sent again

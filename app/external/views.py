@@ -23,10 +23,12 @@ from app.extensions import db
 from app.external import services
 from app.external.exporting import export_segment
 from app.external.forms import ExportForm, ReturnForm
-from app.external.returning import ReturnRefused, receive_return
-from app.imports.doubts import reference
+from app.external.refusals import ReturnRefused, sentence
+from app.external.returning import receive_return
 from app.imports.labels import import_field_label
 from app.imports.models import ImportBatch, SourceKind
+from app.jobs.models import JobRun
+from app.jobs.runner import JOBS_UNAVAILABLE, JobsUnavailable, state_of
 from app.security import Role, guard, load_or_404, zone_scope
 from app.spreadsheets.reading import FileRefused
 from app.workspace.forms import SegmentForm
@@ -84,7 +86,8 @@ def export():
 
 @bp.route("/return", methods=["POST"])
 def send_back():
-    """The company's file: applied whole in one transaction, or refused whole."""
+    """The company's file: refused at once when its columns are wrong, else kept and
+    applied by a job (whole, or refused whole); its page follows the job."""
     form = ReturnForm()
     if not form.validate_on_submit():
         return _page(form, status=400)
@@ -96,25 +99,32 @@ def send_back():
         temporary.flush()
         try:
             batch = receive_return(db.session, Path(temporary.name), upload.filename or "upload",
-                                   user_id=current_user.id, zone_id=zone_scope(current_user),
-                                   reference=reference(db.session))  # fmt: skip
+                                   user_id=current_user.id,
+                                   zone_id=zone_scope(current_user))  # fmt: skip
         except ReturnRefused as exc:
             db.session.rollback()
             return _page(form, exc.errors, status=400)
         except FileRefused as exc:
             db.session.rollback()
             return _page(form, [str(exc)], status=400)
+        except JobsUnavailable:
+            db.session.rollback()
+            return _page(form, [str(JOBS_UNAVAILABLE)], status=503)
     db.session.commit()
     return redirect(url_for(".report", batch_id=batch.id))
 
 
 @bp.route("/<int:batch_id>")
 def report(batch_id: int):
-    """What the company's file changed, per field; what was refused and why."""
+    """The job's progress while it runs; then what the company's file changed, per field,
+    and what was refused and why; or why the whole file was refused, or that it failed."""
     batch = load_or_404(ImportBatch, batch_id)
     if batch.source_kind != SourceKind.EXTERNAL:  # another file's report is the import's
         return redirect(url_for("imports.batch", batch_id=batch.id))
+    run = db.session.get(JobRun, batch.job_run_id) if batch.job_run_id else None
+    imported = batch.report or {}
     return render_template("external/report.html", batch=batch,
-                           report=(batch.report or {}).get("external", {}),
-                           imported=batch.report or {},
+                           job=state_of(run) if run is not None else None,
+                           report=imported.get("external", {}), imported=imported,
+                           refusals=[sentence(r) for r in imported.get("refused", [])],
                            field_label=import_field_label)  # fmt: skip

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, aliased
 
 from app.accounts.models import Account, Contact, Horizon, Opportunity
 from app.accounts.status import AccountStatus, check_transition
-from app.campaigns.queueing import withdraw_waiting
+from app.campaigns.queueing import WITHDRAWN, withdraw_accounts
 from app.imports.matching import chunks
 from app.imports.models import ImportBatch
 
@@ -78,19 +78,15 @@ def mark_qualified_elsewhere(session: Session, batch: ImportBatch, today: date) 
     was queued before the file said it was qualified, and nobody calls it again. A later
     earlier-qualification replaces the mark."""
     found = qualified_by_batch(session, batch, today)
-    waiting = (AccountStatus.QUEUED, AccountStatus.CALLBACK)
     taken_out = 0
     for part in chunks(sorted(found)):
         accounts = session.scalars(sa.select(Account).where(Account.id.in_(part))).all()
         marked = [a for a in accounts if not _newer_mark(a, found[a.id])]
-        queued = {a.id for a in marked if a.status in waiting}
-        withdrawn = {account_id for _entry, account_id in withdraw_waiting(session, queued)}
+        queued = {a.id for a in marked if a.status in WITHDRAWN}
+        taken_out += len(withdraw_accounts(session, queued))  # now ready
         for account in marked:
             account.qualified_elsewhere_on = found[account.id]
             account.qualified_elsewhere_batch_id = batch.id
-            if account.id in withdrawn:
-                account.status = check_transition(account.status, AccountStatus.READY)
-                taken_out += 1
             # Only from ready: one in a call now (which the machine would let become
             # qualified, as a call's outcome) is the agent's to end.
             if account.status == AccountStatus.READY:

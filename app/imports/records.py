@@ -38,7 +38,7 @@ from app.accounts.normalise.municipality import MunicipalityIndex
 from app.accounts.normalise.phone import read_phone
 from app.accounts.phones import PHONE_FIELDS
 from app.accounts.sites import site_kind
-from app.imports.qualification import Answers, qualification_fields, read_answers
+from app.imports.qualification import Answers, parse_count, qualification_fields, read_answers
 
 # Fields a column can be mapped to, in the order the mapping page lists them.
 FIELDS = (
@@ -253,9 +253,12 @@ def _phones(record: Record, raw: Mapping[str, str | None]) -> None:
 def _facts(record: Record, get: Callable[[str], str | None]) -> None:
     count = get("vehicle_count")
     if count:
+        # "1.200" as thousands are written; "12 mezzi" as the fleet line reads it (the
+        # same cell is the first brand/count pair's count: one reading for both).
         digits = count.replace(".", "").replace(" ", "")
-        if digits.isdigit() and int(digits) < 100_000:
-            record.facts["vehicle_count"] = int(digits)
+        number = int(digits) if digits.isdigit() else parse_count(count)
+        if number is not None and number < 100_000:
+            record.facts["vehicle_count"] = number
         else:
             record.flags.append(Flag("vehicle_count", count, "vehicle_count_invalid"))
     tonnage = get("tonnage_class")

@@ -30,10 +30,10 @@ from app.accounts.models import (
 )
 from app.accounts.phones import parse_phone
 from app.accounts.services import of_zone
-from app.accounts.status import AccountStatus as S
 from app.audit.services import record
 from app.board.models import QualityCheck
 from app.campaigns.models import QueueEntry, QueueState
+from app.campaigns.queueing import withdraw_accounts
 from app.cards.models import PaperCard
 from app.columns import utcnow
 from app.desk.models import CallAttempt, CallDraft
@@ -178,7 +178,8 @@ def anonymise_account(
     for row in session.scalars(sa.select(Account).where(Account.id.in_(ids))):
         _scrub_account(row, removed, now)
     _scrub_children(session, ids, removed)
-    removed.add("queue_entries_withdrawn", _withdraw(session, ids, now))
+    # No agent is ever served a company without a number: out of its queues, ready.
+    removed.add("queue_entries_withdrawn", len(withdraw_accounts(session, ids)))
     session.flush()
     if first_time or removed.anything:
         record(
@@ -257,27 +258,7 @@ def _scrub_children(session: Session, ids: list[int], removed: Removed) -> None:
         "flags": sa.update(AccountFlag)
         .where(AccountFlag.account_id.in_(ids), AccountFlag.value.is_not(None))
         .values(value=None),
-        # A paper card keeps who typed and who validated it, when (the counts), not what
-        # it said nor its scan.
-        "paper_cards": sa.update(PaperCard)
-        .where(
-            PaperCard.account_id.in_(ids),
-            sa.or_(
-                _not_empty(PaperCard.values),
-                PaperCard.scan_size.is_not(None),
-                PaperCard.baseline.is_not(None),
-                PaperCard.refusal_reason.is_not(None),
-            ),
-        )
-        .values(
-            values={},
-            baseline=sa.null(),
-            scan=None,
-            scan_type=None,
-            scan_name=None,
-            scan_size=None,
-            refusal_reason=None,
-        ),
+        "paper_cards": _scrub_cards(ids),
         # A result keeps its outcome, date and figures (the conversion), not its words.
         "result_notes": sa.update(AccountResult)
         .where(AccountResult.account_id.in_(ids), AccountResult.notes.is_not(None))
@@ -296,6 +277,32 @@ def _scrub_children(session: Session, ids: list[int], removed: Removed) -> None:
     session.expire_all()
 
 
+def _scrub_cards(ids: list[int]) -> Any:
+    """A paper card keeps who typed and who validated it, and when (the counts per person
+    and day), not what it said, its scan or a refusal's words."""
+    return (
+        sa.update(PaperCard)
+        .where(
+            PaperCard.account_id.in_(ids),
+            sa.or_(
+                _not_empty(PaperCard.values),
+                PaperCard.scan_size.is_not(None),
+                PaperCard.baseline.is_not(None),
+                PaperCard.refusal_reason.is_not(None),
+            ),
+        )
+        .values(
+            values={},
+            baseline=sa.null(),
+            scan=None,
+            scan_type=None,
+            scan_name=None,
+            scan_size=None,
+            refusal_reason=None,
+        )
+    )
+
+
 def _blank_rejections(session: Session, account: Account) -> int:
     """Rejected import rows that name the account's VAT number, e-mail or phones keep
     their reason and row number, not their data (read before the account is scrubbed)."""
@@ -305,25 +312,6 @@ def _blank_rejections(session: Session, account: Account) -> int:
     return _count(
         session, sa.update(ImportRejection).where(ImportRejection.id.in_(ids)).values(data={})
     )
-
-
-def _withdraw(session: Session, ids: list[int], now: datetime) -> int:
-    """Waiting queue entries end (the board's base still counts them); the account is no
-    longer queued, so no agent is ever served a company without a number."""
-    taken = _count(
-        session,
-        sa.update(QueueEntry)
-        .where(QueueEntry.account_id.in_(ids), QueueEntry.state == QueueState.WAITING)
-        .values(state=QueueState.DONE, updated_at=now),
-    )
-    if taken:
-        session.execute(
-            sa.update(Account)
-            .where(Account.id.in_(ids), Account.status.in_([S.QUEUED, S.CALLBACK]))
-            .values(status=S.READY, version=Account.version + 1)
-            .execution_options(synchronize_session=False)
-        )
-    return taken
 
 
 def erase_contact(

@@ -16,6 +16,10 @@ the same function as ``flask accounts import``, and reports:
     are the same company; pairs left for a person's review count as not merged and are
     shown apart), phones right / flagged / silently wrong, ISTAT codes right / flagged /
     silently wrong, accounts held for review, and the branches' sites kept;
+  - with ``--results`` (earlier qualification results on some rows, ``dirty_results.py``):
+    the accounts that arrived qualified elsewhere, expected and got, and each answer
+    (contact, fleet line, horizon) on the right account, a wrong one, or lost
+    (``results_scoring.py``);
   - the machine's load average before and after the import (the machine may be shared).
 
 It prints a table and appends a dated section, with the machine, to docs/benchmarks.md.
@@ -23,6 +27,7 @@ It prints a table and appends a dated section, with the machine, to docs/benchma
     .venv/bin/python scripts/bench/import_pipeline.py --rows 100000
     .venv/bin/python scripts/bench/import_pipeline.py --rows 1000000 --no-quality
     .venv/bin/python scripts/bench/import_pipeline.py --rows 31000 --headers underscore
+    .venv/bin/python scripts/bench/import_pipeline.py --rows 20000 --results
     .venv/bin/python scripts/bench/import_pipeline.py --rows 100000 \\
         --database-url postgresql://qualifica@127.0.0.1:55432/qbench
 """
@@ -82,8 +87,9 @@ def prepare(url: str) -> None:
             raise SystemExit("the municipality reference did not load")
 
 
-def run_import(url: str, path: str, result) -> None:
-    """In its own process: import the file and report time and peak memory."""
+def run_import(url: str, path: str, result, age: int = 12) -> None:
+    """In its own process: import the file and report time and peak memory (results
+    within ``age`` months count as qualified)."""
     from app.extensions import db
     from app.imports.models import SourceKind
     from app.imports.services import import_now
@@ -91,7 +97,8 @@ def run_import(url: str, path: str, result) -> None:
     app = app_for(url)
     with app.app_context():
         start = time.perf_counter()
-        batch, report = import_now(db.session, Path(path), SourceKind.CUSTOMER_BASE)
+        batch, report = import_now(db.session, Path(path), SourceKind.CUSTOMER_BASE,
+                                   qualified_within_months=age)  # fmt: skip
         db.session.commit()
         seconds = time.perf_counter() - start
         peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -103,11 +110,14 @@ def run_import(url: str, path: str, result) -> None:
 def quality(url: str, batch_id: int, truth_path: Path) -> list[str]:
     """Score the import against the truth file, per case kind (``import_scoring``)."""
     from import_scoring import score
+    from results_scoring import score as score_results
 
     from app.extensions import db
 
     with app_for(url).app_context():
-        return score(db.session, batch_id, truth_path).lines()
+        lines = score(db.session, batch_id, truth_path).lines()
+        results = score_results(db.session, batch_id, truth_path)
+    return lines if results is None else [*lines, "", *results.lines()]
 
 
 def headers_recognised(path: Path) -> tuple[list[str], list[str]]:
@@ -153,14 +163,19 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-cases", action="store_true", help="ordinary rows only")
     parser.add_argument("--headers", choices=("export", "underscore"), default="export",
                         help="the file's header style (see make_dirty_accounts.py)")  # fmt: skip
+    parser.add_argument(
+        "--results", action="store_true", help="earlier qualification results on some rows, scored"
+    )
+    parser.add_argument("--results-age", type=int, default=12,
+                        help="months within which a result counts as qualified")  # fmt: skip
     return parser.parse_args(argv)
 
 
-def imported(url: str, data: Path) -> tuple[int, list[str]]:
+def imported(url: str, data: Path, age: int = 12) -> tuple[int, list[str]]:
     """Import ``data`` in a process of its own: the batch and the speed and memory lines."""
     context = multiprocessing.get_context("spawn")
     result = context.Queue()
-    child = context.Process(target=run_import, args=(url, str(data), result))
+    child = context.Process(target=run_import, args=(url, str(data), result, age))
     child.start()
     while True:  # the child may die (say, out of memory) without a word
         try:
@@ -197,8 +212,9 @@ def main(argv: list[str] | None = None) -> int:
     data = work / "accounts.csv"
     print(f"writing {args.rows:,} dirty rows (seed {args.seed}) ...")
     truth = make_dirty_accounts.write(
-        data, args.rows, args.seed, cases=not args.no_cases, headers=args.headers
-    )
+        data, args.rows, args.seed, cases=not args.no_cases, headers=args.headers,
+        results=args.results, results_age=args.results_age,
+    )  # fmt: skip
     left_out, refused = headers_recognised(data)
     lines = [f"- headers ({args.headers}) the suggested mapping leaves out: "
              f"{', '.join(f'`{h}`' for h in left_out) or 'none'}"]  # fmt: skip
@@ -209,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
         prepare(url)
         print("importing ...")
         before = load()
-        batch_id, measured = imported(url, data)
+        batch_id, measured = imported(url, data, args.results_age)
         lines += [*measured, f"- {before} before the import, {load()} after it"]
         if not args.no_quality:
             print("scoring against the truth ...")
@@ -223,8 +239,10 @@ def main(argv: list[str] | None = None) -> int:
 def append(args: argparse.Namespace, url: str, lines: list[str]) -> None:
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     kind = "PostgreSQL" if args.database_url else "SQLite"
-    options = " --no-cases" * args.no_cases + (
-        f" --headers {args.headers}" if args.headers != "export" else ""
+    options = (
+        " --no-cases" * args.no_cases
+        + (f" --headers {args.headers}" if args.headers != "export" else "")
+        + " --results" * args.results
     )
     with BENCHMARKS_MD.open("a") as handle:
         handle.write(

@@ -15,8 +15,9 @@ from app.accounts.status import AccountStatus
 from app.audit.models import AuditEntry
 from app.external.exporting import export_segment
 from app.external.layout import HEADER
-from app.external.returning import ReturnRefused, receive_return
-from app.imports.models import FieldChange, ImportBatch, SourceKind
+from app.external.refusals import ReturnRefused
+from app.external.returning import receive_return, run_return
+from app.imports.models import BatchStatus, FieldChange, SourceKind
 from tests.integration.external.conftest import read_csv, read_xlsx
 
 NEW_VAT = "76543210157"
@@ -58,9 +59,14 @@ def as_xlsx(rows, tmp_path, name="ritorno.xlsx"):
 
 
 def send_back(app, session, path, ref, zone_id=None):
+    """The file uploaded (its job recorded: these tests run in a rolled-back transaction)
+    and the job's work done here, in the same transaction."""
     with app.test_request_context():
-        return receive_return(session, path, path.name, user_id=None, zone_id=zone_id,
-                              reference=ref)  # fmt: skip
+        batch = receive_return(session, path, path.name, user_id=None, zone_id=zone_id)
+        params = {"batch_id": batch.id, "zone_id": zone_id, "user_id": None}
+        run_return(session, params, lambda *a, **k: None, job_id=batch.job_run_id,
+                   reference=ref)  # fmt: skip
+    return batch
 
 
 def exported(app, session, file_format, tmp_path):
@@ -133,12 +139,15 @@ def test_an_unknown_key_refuses_the_whole_file(app, session, base, ref, tmp_path
     rows = edited(exported(app, session, "csv", tmp_path), base)
     rows.append(["QZZZZZZZZZZ", "FANTASMA SRL", *[""] * (len(HEADER) - 2)])
     path = as_csv(rows, tmp_path)
-    with pytest.raises(ReturnRefused) as refused:
-        send_back(app, session, path, ref)
-    assert any("QZZZZZZZZZZ" in error for error in refused.value.errors)
-    session.rollback()  # as the page does: nothing of the file lands
-    assert changes(session) == []
-    assert session.scalar(sa.select(sa.func.count(ImportBatch.id))) == 0
+    before = session.scalar(sa.select(sa.func.count(Account.id)))
+    batch = send_back(app, session, path, ref)
+    assert batch.status == BatchStatus.FAILED
+    assert {"reason": "unknown_key", "row": len(rows), "key": "QZZZZZZZZZZ"} in (
+        batch.report["refused"])  # fmt: skip
+    assert changes(session) == []  # nothing of the file landed
+    assert session.scalar(sa.select(sa.func.count(AccountFlag.id))) == 0
+    assert session.scalar(sa.select(sa.func.count(Account.id))) == before
+    assert base["neri"].status == AccountStatus.READY
 
 
 def test_a_file_without_the_key_column_is_refused(app, session, base, ref, tmp_path) -> None:
@@ -153,5 +162,18 @@ def test_a_key_of_another_zone_is_unknown_to_zoned_staff(app, session, base, ref
 
     zone = factories.zone(session)
     rows = edited(exported(app, session, "csv", tmp_path), base)
-    with pytest.raises(ReturnRefused):
-        send_back(app, session, as_csv(rows, tmp_path), ref, zone_id=zone.id)
+    batch = send_back(app, session, as_csv(rows, tmp_path), ref, zone_id=zone.id)
+    assert batch.status == BatchStatus.FAILED
+    assert {r["reason"] for r in batch.report["refused"]} == {"unknown_key", "by_key_only"}
+    assert changes(session) == []
+
+
+def test_repeated_keys_are_named_ten_at_a_time(app, session, base, ref, tmp_path) -> None:
+    key = base["rossi"].key
+    rows = [["KEY", "ESITO"], *([key, "OK"] for _ in range(13))]
+    batch = send_back(app, session, as_csv(rows, tmp_path), ref)
+    reasons = batch.report["refused"]
+    assert [r["row"] for r in reasons if r["reason"] == "repeated_key"] == list(range(3, 13))
+    assert reasons[-2:] == [{"reason": "more_repeated_key", "count": 2},
+                            {"reason": "by_key_only"}]  # fmt: skip
+    assert changes(session) == []

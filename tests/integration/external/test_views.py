@@ -8,7 +8,10 @@ import sqlalchemy as sa
 
 from app.accounts.status import AccountStatus
 from app.audit.models import AuditEntry
-from app.imports.models import ImportBatch
+from app.extensions import db
+from app.imports.models import FieldChange, ImportBatch
+from app.jobs import runner as job_runner
+from app.jobs.models import JobRun
 from app.territory.municipalities import BUNDLED_REFERENCE_DATE, bundled_municipalities
 from app.territory.services import load_municipalities
 from tests.conftest import csrf_token
@@ -41,7 +44,12 @@ def test_out_and_back_through_the_pages(app, client, session, auth, users, base,
         content_type="multipart/form-data",
     )
     assert response.status_code == 302, response.get_data(as_text=True)
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'data-testid="return-progress"' in page and "<progress" in page
+    batch = session.scalars(sa.select(ImportBatch)).one()
+    run_job(app, batch.job_run_id)
     report = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'data-testid="return-progress"' not in report
     assert "non è un indirizzo" in report and "Ora si chiama VERDI GROUP" in report
     session.expire_all()
     assert base["neri"].status == AccountStatus.INVALID
@@ -60,9 +68,37 @@ def test_an_unknown_key_lands_nothing_and_says_why(app, client, session, auth, u
         data={"csrf_token": token, "file": (io.BytesIO(path.read_bytes()), "ritorno.csv")},
         content_type="multipart/form-data",
     )
+    assert response.status_code == 302  # the keys are checked by the job
+    run_job(app, session.scalars(sa.select(ImportBatch)).one().job_run_id)
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    refused = page[page.index('data-testid="return-refused"') :]
+    assert "Riga 2: la KEY QZZZZZZZZZZ non corrisponde a nessun account." in refused
+    assert "&lt;b&gt;X" not in page and "<b>X" not in page  # the file's cells are not shown
+    assert session.scalar(sa.select(sa.func.count(FieldChange.id))) == 0
+
+
+def test_a_file_without_the_key_column_is_refused_at_once(client, session, auth, users,
+                                                          tmp_path) -> None:  # fmt: skip
+    auth.login("staff")
+    path = as_csv([["RAGIONE_SOCIALE", "ESITO"], ["ROSSI", "OK"]], tmp_path)
+    token = csrf_token(client, "/external/")
+    response = client.post(
+        "/external/return",
+        data={"csrf_token": token, "file": (io.BytesIO(path.read_bytes()), "ritorno.csv")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 400
-    assert "QZZZZZZZZZZ" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert 'data-testid="return-errors"' in page and "KEY" in page
     assert session.scalar(sa.select(sa.func.count(ImportBatch.id))) == 0
+    assert session.scalar(sa.select(sa.func.count(JobRun.id))) == 0
+
+
+def run_job(app, run_id: str) -> None:
+    """What the runner does with the recorded job (tests record jobs, never dispatch them)."""
+    with app.app_context():
+        job_runner.perform(run_id)
+        db.session.remove()
 
 
 def test_agents_cannot_reach_the_page(client, auth, users) -> None:
