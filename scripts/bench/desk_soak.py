@@ -836,7 +836,8 @@ def run_soak(args, ctx: dict, stats: Stats, chaos: Chaos) -> float:
     if not args.no_chaos:
         chaos_thread.start()
     cpu_before, cpu_start = CpuShare.now(ctx), time.time()
-    threads = launch(agents, deadline, min(60.0, seconds / 10))
+    spread = args.sign_in_over if args.sign_in_over is not None else min(60.0, seconds / 10)
+    threads = launch(agents, deadline, spread)
     for thread in threads + boards:
         thread.join(timeout=max(0.0, deadline + 120 - time.time()))
     stop.set()
@@ -1035,6 +1036,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="soak: seconds from opening a call to its outcome (min max)",
     )
     parser.add_argument("--boards", type=int, default=4, help="soak: open supervisor boards")
+    parser.add_argument(
+        "--sign-in-over",
+        type=float,
+        help="soak: seconds over which the agents sign in (default: a tenth of the run, at "
+        "most 60; a shift's agents arrive over several minutes)",
+    )
     parser.add_argument(
         "--pauses",
         type=float,
