@@ -1006,7 +1006,8 @@ def report(args, ctx, stats: Stats, seconds: float, extra: list[str], table_rows
         handle.write(
             f"\n## Desk soak and stress (gunicorn, PostgreSQL, Redis), {stamp}: {args.mode}\n\n"
             "How to run: `.venv/bin/python scripts/bench/desk_soak.py --mode soak --agents 200"
-            " --minutes 10` (paced agents, chaos at 1/3 and 1/2 of the run) or `--mode stress`"
+            " --minutes 10` (paced agents signing in over `--sign-in-over` seconds, chaos at"
+            " 1/3 and 1/2 of the run) or `--mode stress`"
             " (no pauses, agents added by `--steps` until p95 > 1 s or errors > 1 %). It "
             "starts its own PostgreSQL, Redis, gunicorn and RQ worker on loopback and removes "
             "them after; `--help` lists the settings. Each agent is a thread of the load "
