@@ -26,7 +26,7 @@ from app.campaigns.queueing import WITHDRAWN, withdraw_accounts
 from app.external.layout import NOTE, PHONE_COLUMNS, VERDICT, UnknownVerdict, Verdict
 from app.external.layout import read_verdict as verdict_of
 from app.imports.combining import short
-from app.imports.doubts import clean_group
+from app.imports.doubts import clean_group, settle
 from app.imports.models import FieldChange, ImportBatch
 from app.imports.pipeline import Reference
 from app.imports.records import TEXT_LIMITS
@@ -86,6 +86,8 @@ class Applier:
         self.reason = reason
         self.outcome = Outcome()
         self.doubted: set[tuple[int, str | None]] = set()  # (account, note) already open
+        self.flagged: set[int] | None = None  # accounts with an open doubt; None: not read
+        self.written: set[str] = set()  # the fields the row being applied changed
 
     def load_doubts(self, account_ids: list[int]) -> None:
         """The ERRATO doubts still open on these accounts: a file sent again raises none."""
@@ -95,6 +97,10 @@ class Applier:
             AccountFlag.status == FlagStatus.OPEN,
         )
         self.doubted = {(a, v) for a, v in self.session.execute(query)}
+        flagged = sa.select(AccountFlag.account_id).where(
+            AccountFlag.account_id.in_(account_ids), AccountFlag.status == FlagStatus.OPEN
+        )
+        self.flagged = set(self.session.scalars(flagged))
 
     def apply(self, account: Account, row: int, cells: dict[str, str]) -> None:
         """Apply one row; what it cannot apply is refused in the outcome."""
@@ -116,10 +122,15 @@ class Applier:
         elif verdict == Verdict.WRONG:
             self._doubt(account, row, cells.get(NOTE) or "")
         else:
+            self.written = set()
             written = self._compare(account, row, cells)
             written += self._phones(account, row, cells)
             if written:
                 self.outcome.accounts_changed += 1
+                if self.flagged is None or account.id in self.flagged:
+                    # A value cleaned without a doubt answers the doubt on it.
+                    settle(self.session, account, self.written,
+                           user_id=self.batch.uploaded_by_id, now=self.now)  # fmt: skip
             else:
                 self.outcome.rows_unchanged += 1
 
@@ -129,6 +140,7 @@ class Applier:
                                      after=short(after), reason=self.reason,
                                      created_at=self.now))  # fmt: skip
         self.outcome.changed_by_field[name] += 1
+        self.written.add(name)
 
     def _close(self, account: Account, row: int) -> None:
         """CESSATA: the account becomes *invalid*, if its status allows it. One waiting in

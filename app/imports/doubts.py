@@ -168,6 +168,24 @@ def resolve(
     return Outcome({}, len(resolved), ready, [f.id for f in resolved], [c.id for c in written])
 
 
+def settle(
+    session: Session, account: Account, fields: set[str], *, user_id: int | None, now: datetime
+) -> int:
+    """The open doubts on ``fields``, which a trusted source has just replaced with values
+    cleaned without a doubt (the external company's file, a validated paper card), are
+    resolved by ``user_id``; an account held for review that they no longer hold is
+    released (``holds.release``). How many doubts were resolved."""
+    answered = fields | {name for field in fields for name in _group_of(field)}
+    flags = open_flags(session, account.id)
+    resolved = [f for f in flags if f.field in answered]
+    for flag in resolved:
+        flag.status, flag.resolved_by_id, flag.resolved_at = FlagStatus.RESOLVED, user_id, now
+    if resolved:
+        reachable = any(is_callable_number(p.e164, p.kind) for p in account.phones)
+        _released(account, [f for f in flags if f.status == FlagStatus.OPEN], reachable)
+    return len(resolved)
+
+
 def _released(account: Account, left: list[AccountFlag], reachable: bool) -> bool:
     """Whether the doubts still open let a held account go back to *ready* (holds.py)."""
     if account.status != AccountStatus.TO_REVIEW or holds(left, reachable):

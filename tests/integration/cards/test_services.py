@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from app.accounts.models import Account, AccountFlag
+from app.accounts.models import Account, AccountFlag, FlagStatus
 from app.accounts.status import AccountStatus
 from app.audit.models import AuditEntry
+from app.cards.fields import account_values
 from app.cards.models import CardKind, CardStatus
 from app.cards.services import (
     CardError,
@@ -226,3 +227,28 @@ def test_only_the_typist_corrects_a_pending_card(session, reference, typist, che
     with pytest.raises(CardError, match="decided already"):
         correct_card(session, card, SLOPPY, by=typist.id, reference=reference)
     assert actions(session) == ["cards.enter", "cards.correct", "cards.refuse"]
+
+
+def test_an_edit_that_corrects_a_doubtful_value_settles_its_doubt_and_releases_the_account(
+    session, reference, typist, checker, rossi
+) -> None:
+    """The paper says where the company is: the doubt on its place is answered (by the
+    person who validated the card) and the account, held for it, is ready again."""
+    rossi.status = AccountStatus.TO_REVIEW
+    rossi.municipality, rossi.istat_code = "Castro", None
+    session.add_all([
+        AccountFlag(account_id=rossi.id, field="municipality", value="Castro",
+                    reason="municipality_ambiguous"),
+        AccountFlag(account_id=rossi.id, field="email", value="rossi@", reason="email_invalid"),
+    ])  # fmt: skip
+    session.flush()
+    values = {**account_values(rossi), "municipality": "Bergamo", "postcode": "24125"}
+    card = enter_card(session, CardKind.EDIT, values, by=typist.id, reference=reference,
+                      account=rossi)  # fmt: skip
+    validate_card(session, card, by=checker.id, reference=reference)
+    flags = {f.field: (f.status, f.resolved_by_id) for f in session.scalars(
+        sa.select(AccountFlag).where(AccountFlag.account_id == rossi.id))}  # fmt: skip
+    assert flags["municipality"] == (FlagStatus.RESOLVED, checker.id)
+    assert flags["email"] == (FlagStatus.OPEN, None)  # the card did not touch the e-mail
+    assert (rossi.municipality, rossi.istat_code) == ("Bergamo", "016024")
+    assert rossi.status == AccountStatus.READY

@@ -177,3 +177,27 @@ def test_repeated_keys_are_named_ten_at_a_time(app, session, base, ref, tmp_path
     assert reasons[-2:] == [{"reason": "more_repeated_key", "count": 2},
                             {"reason": "by_key_only"}]  # fmt: skip
     assert changes(session) == []
+
+
+def test_a_corrected_value_answers_its_doubt_and_releases_the_account(
+    app, session, base, ref, tmp_path
+) -> None:
+    """The company's VAT number is cleaned without a doubt: the doubt on the old one is
+    resolved, and the account it held for review is ready again; another doubt stays."""
+    bianchi = base["bianchi"]
+    bianchi.status = AccountStatus.TO_REVIEW
+    session.add_all([
+        AccountFlag(account_id=bianchi.id, field="vat_number", value="0123",
+                    reason="vat_length_wrong"),
+        AccountFlag(account_id=base["rossi"].id, field="vat_number", value="0123",
+                    reason="vat_length_wrong"),  # its row changes the street only
+    ])  # fmt: skip
+    session.flush()
+    with app.test_request_context():
+        body = export_segment(session, Segment(provinces=["MI"], statuses=[
+            AccountStatus.READY, AccountStatus.TO_REVIEW]), "csv", user_id=None).body  # fmt: skip
+    send_back(app, session, as_csv(edited(read_csv(body), base), tmp_path), ref)
+    flags = dict(session.execute(sa.select(AccountFlag.account_id, AccountFlag.status).where(
+        AccountFlag.reason == "vat_length_wrong")).all())  # fmt: skip
+    assert flags == {bianchi.id: FlagStatus.RESOLVED, base["rossi"].id: FlagStatus.OPEN}
+    assert (bianchi.vat_number, bianchi.status) == (NEW_VAT, AccountStatus.READY)
