@@ -6,7 +6,11 @@ from collections.abc import Callable
 
 from flask_babel import lazy_gettext as _l
 
+from app.accounts.labels import tonnage_label
+from app.accounts.models import TonnageClass
 from app.cards.models import CardKind, CardStatus
+
+TONNAGE_CODES = frozenset(t.value for t in TonnageClass)
 
 STATUS_LABELS = {
     CardStatus.PENDING: _l("Waiting for validation"),
@@ -39,7 +43,15 @@ def card_outcome_label(outcome: str | None) -> str:
     return str(OUTCOME_LABELS.get(outcome or "", outcome or ""))
 
 
+def card_value(name: str, value: str | None) -> str:
+    """A typed or stored value as a person reads it: a tonnage class by its name."""
+    if name == "tonnage_class" and value in TONNAGE_CODES:
+        return tonnage_label(value)
+    return value or ""
+
+
 TEMPLATE_HELPERS: dict[str, Callable[..., str]] = {
+    "card_value": card_value,
     "card_status_label": card_status_label,
     "card_kind_label": card_kind_label,
     "card_outcome_label": card_outcome_label,

@@ -75,3 +75,15 @@ def test_typed_values_and_changed_fields() -> None:
     baseline = {"company_name": "ROSSI", "email": "a@b.it", "phone": "+39035224466"}
     assert changed({"company_name": "ROSSI ", "email": "", "phone": "035 224466"}, baseline) == {
         "phone": "035 224466"}  # fmt: skip
+
+
+def test_a_tonnage_class_is_shown_by_its_name_wherever_a_card_shows_values(app) -> None:
+    from flask_babel import force_locale
+
+    from app.cards.labels import card_value
+
+    with app.test_request_context(), force_locale("it"):
+        assert card_value("tonnage_class", "gt_16") == "oltre 16 t"
+        assert card_value("tonnage_class", "not a class") == "not a class"
+        assert card_value("street", "VIA ROMA") == "VIA ROMA"
+        assert card_value("street", None) == ""
