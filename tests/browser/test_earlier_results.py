@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from app.accounts.models import Contact, FleetLine, Opportunity
 from app.extensions import db
+from app.imports.models import ImportMapping, SourceKind
 from tests import factories
 from tests.browser.test_import import reference  # noqa: F401 - the municipalities, loaded
 
@@ -34,6 +35,11 @@ def test_staff_import_earlier_results_and_the_answers_land(page, live_app, refer
         "MAN;3;;forse;03-10-2026;Agenzia Nord",
     ]
     path = tmp_path / f"risultati-{tag}.csv"
+    with live_app.app_context():  # another test's saved mapping would override the suggestions
+        db.session.execute(
+            sa.delete(ImportMapping).where(ImportMapping.source_kind == SourceKind.CUSTOMER_BASE)
+        )
+        db.session.commit()
     path.write_text("\r\n".join([";".join(HEADERS), *rows]) + "\r\n", encoding="utf-8-sig")
 
     page.goto("/login")
