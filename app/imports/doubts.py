@@ -173,8 +173,9 @@ def settle(
 ) -> int:
     """The open doubts on ``fields``, which a trusted source has just replaced with values
     cleaned without a doubt (the external company's file, a validated paper card), are
-    resolved by ``user_id``; an account held for review that they no longer hold is
-    released (``holds.release``). How many doubts were resolved."""
+    resolved by ``user_id``; an account these doubts held for review, and the ones left do
+    not, is released (``holds.release``; one held for another reason, such as a duplicate
+    an agent found, stays). How many doubts were resolved."""
     answered = fields | {name for field in fields for name in _group_of(field)}
     flags = open_flags(session, account.id)
     resolved = [f for f in flags if f.field in answered]
@@ -182,7 +183,9 @@ def settle(
         flag.status, flag.resolved_by_id, flag.resolved_at = FlagStatus.RESOLVED, user_id, now
     if resolved:
         reachable = any(is_callable_number(p.e164, p.kind) for p in account.phones)
-        _released(account, [f for f in flags if f.status == FlagStatus.OPEN], reachable)
+        left = [f for f in flags if f.status == FlagStatus.OPEN]
+        if holds(flags, reachable):  # held for these doubts, not for another reason
+            _released(account, left, reachable)
     return len(resolved)
 
 

@@ -182,22 +182,37 @@ def test_repeated_keys_are_named_ten_at_a_time(app, session, base, ref, tmp_path
 def test_a_corrected_value_answers_its_doubt_and_releases_the_account(
     app, session, base, ref, tmp_path
 ) -> None:
-    """The company's VAT number is cleaned without a doubt: the doubt on the old one is
-    resolved, and the account it held for review is ready again; another doubt stays."""
-    bianchi = base["bianchi"]
-    bianchi.status = AccountStatus.TO_REVIEW
+    """The company names the comune the import could not decide: the doubt on the place is
+    resolved and the account it held for review is ready again. A doubt the file does not
+    answer stays; an account held for another reason (a duplicate an agent found) stays."""
+    bianchi, rossi, verdi = base["bianchi"], base["rossi"], base["verdi"]
+    for held in (bianchi, verdi):
+        held.status, held.municipality, held.istat_code = AccountStatus.TO_REVIEW, "Castro", None
     session.add_all([
-        AccountFlag(account_id=bianchi.id, field="vat_number", value="0123",
-                    reason="vat_length_wrong"),
-        AccountFlag(account_id=base["rossi"].id, field="vat_number", value="0123",
+        AccountFlag(account_id=bianchi.id, field="municipality", value="Castro",
+                    reason="municipality_ambiguous"),
+        AccountFlag(account_id=verdi.id, field="email", value="verdi@", reason="email_invalid"),
+        AccountFlag(account_id=rossi.id, field="vat_number", value="0123",
                     reason="vat_length_wrong"),  # its row changes the street only
     ])  # fmt: skip
     session.flush()
     with app.test_request_context():
         body = export_segment(session, Segment(provinces=["MI"], statuses=[
             AccountStatus.READY, AccountStatus.TO_REVIEW]), "csv", user_id=None).body  # fmt: skip
-    send_back(app, session, as_csv(edited(read_csv(body), base), tmp_path), ref)
-    flags = dict(session.execute(sa.select(AccountFlag.account_id, AccountFlag.status).where(
-        AccountFlag.reason == "vat_length_wrong")).all())  # fmt: skip
-    assert flags == {bianchi.id: FlagStatus.RESOLVED, base["rossi"].id: FlagStatus.OPEN}
-    assert (bianchi.vat_number, bianchi.status) == (NEW_VAT, AccountStatus.READY)
+    rows = edited(read_csv(body), base)
+    for row in rows[1:]:
+        cells = dict(zip(rows[0], row, strict=True))
+        if cells["KEY"] == bianchi.key:
+            row[rows[0].index("COMUNE")] = "Milano"
+        if cells["KEY"] == verdi.key:
+            row[rows[0].index("ESITO")], row[rows[0].index("NOTE")] = "MODIFICATO", ""
+            row[rows[0].index("COMUNE")] = "Milano"
+            row[rows[0].index("EMAIL")] = "info@verdi.it"
+    send_back(app, session, as_csv(rows, tmp_path), ref)
+    flags = {(f.account_id, f.field): f.status for f in session.scalars(sa.select(AccountFlag))}
+    assert flags[(bianchi.id, "municipality")] == FlagStatus.RESOLVED
+    assert flags[(rossi.id, "vat_number")] == FlagStatus.OPEN
+    assert flags[(verdi.id, "email")] == FlagStatus.RESOLVED
+    assert (bianchi.municipality, bianchi.istat_code) == ("Milano", "015146")
+    assert bianchi.status == AccountStatus.READY
+    assert verdi.status == AccountStatus.TO_REVIEW  # no doubt held it: another reason did
