@@ -63,6 +63,9 @@ class CardForm(BaseForm):
     # Stored accounts the typist says are another company (checkboxes beside each warning).
     another = SelectMultipleField(coerce=int, validate_choice=False)
     checked = HiddenField()  # the digest of the values the check step showed
+    # An edit: the account's version when the form was filled, so that saving never puts
+    # back a value someone else changed meanwhile.
+    version = HiddenField()
     scan = FileField(
         _l(
             "Scan of the paper card (PNG, JPEG or PDF, at most %(mb)s MB)",
@@ -87,6 +90,7 @@ class CardForm(BaseForm):
 
 
 class ValidateForm(BaseForm):
+    seen = HiddenField()  # the card as the deciding person saw it (``PaperCard.digest``)
     submit = SubmitField(_l("Confirm"))
 
 
@@ -95,6 +99,7 @@ class RefuseForm(BaseForm):
         _l("Why is it refused?"),
         validators=[DataRequired(_l("Say why the card is refused.")), Length(max=1000)],
     )
+    seen = HiddenField()
     submit = SubmitField(_l("Refuse"))
 
 

@@ -4,6 +4,8 @@ decided it, and what its validation wrote (the import batch, the account)."""
 from __future__ import annotations
 
 import enum
+import hashlib
+import json
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -75,6 +77,20 @@ class PaperCard(db.Model):
     @property
     def has_scan(self) -> bool:
         return self.scan_type is not None
+
+    @property
+    def digest(self) -> str:
+        """The card as a person reads it to decide: its values, the accounts declared
+        another company, its scan and when it was last corrected. A decision carries it,
+        so that one taken on a card corrected since is refused, not applied."""
+        seen = {
+            "values": self.values,
+            "distinct_from": self.distinct_from,
+            "scan": [self.scan_name, self.scan_size],
+            "corrected_at": self.corrected_at.isoformat() if self.corrected_at else None,
+        }
+        text = json.dumps(seen, sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
 
     def value(self, name: str) -> str:
         return str((self.values or {}).get(name) or "")

@@ -109,11 +109,18 @@ def enter_card(
     distinct_from: Collection[int] = (),
     scan: Scan | None = None,
     replaces: PaperCard | None = None,
+    account_version: str | None = None,
 ) -> PaperCard:
     """Save a card, pending: it changes nothing in the base until a second person
-    validates it. Raises ``CardError`` with what blocks it (``Preview.problems``)."""
+    validates it. Raises ``CardError`` with what blocks it (``Preview.problems``).
+    ``account_version``: an edit's account version when its form was filled (a page
+    always sends it): saving it after someone changed the account would put back the
+    values the form was filled with."""
     if kind == CardKind.EDIT:
         _editable(account)
+        if account_version is not None and account_version != str(account.version):
+            raise CardError([_("Someone changed this account since you opened the card: "
+                               "open the card again from the account.")])  # fmt: skip
     found = preview(session, kind, values, reference=reference, account=account)
     distinct = _passing(found, distinct_from)
     card = PaperCard(kind=kind, status=CardStatus.PENDING, values=found.check.typed,
@@ -160,11 +167,14 @@ def correct_card(
                         if before.get(k) != card.values.get(k)))  # fmt: skip
 
 
-def validate_card(session: Session, card: PaperCard, *, by: int, reference: Reference) -> None:
+def validate_card(
+    session: Session, card: PaperCard, *, by: int, reference: Reference, seen: str | None = None
+) -> None:
     """A second person confirms the card: a new company enters the base through the import,
     an edit is applied field by field. Raises ``CardError`` (nothing is written: the
-    caller rolls back) when the card cannot land."""
-    _decidable(card, by)
+    caller rolls back) when the card cannot land. ``seen``: the card's ``digest`` as the
+    page showed it (a page always sends it)."""
+    _decidable(card, by, seen)
     kind = card.kind
     found = check_card(card.values, reference, Owners.load(session), keep_doubts=kind == "new")
     if not found.ok:
@@ -182,10 +192,12 @@ def validate_card(session: Session, card: PaperCard, *, by: int, reference: Refe
           batch=card.batch_id)  # fmt: skip
 
 
-def refuse_card(session: Session, card: PaperCard, *, by: int, reason: str) -> None:
+def refuse_card(
+    session: Session, card: PaperCard, *, by: int, reason: str, seen: str | None = None
+) -> None:
     """A second person refuses the card, saying why: nothing reaches the base; the card can
     be entered again, pre-filled."""
-    _decidable(card, by)
+    _decidable(card, by, seen)
     reason = " ".join((reason or "").split())
     if not reason:
         raise CardError([_("Say why the card is refused: the person who typed it reads it.")])
@@ -237,12 +249,15 @@ def _editable(account: Account | None) -> Account:
     return account
 
 
-def _decidable(card: PaperCard, by: int) -> None:
+def _decidable(card: PaperCard, by: int, seen: str | None) -> None:
     if card.status != CardStatus.PENDING:
         raise CardError([_("This card has been decided already.")])
     if card.entered_by_id == by:
         raise CardError([_("You entered this card: another person must validate or refuse "
                            "it.")])  # fmt: skip
+    if seen is not None and seen != card.digest:
+        raise CardError([_("The card was corrected since you opened it: read it again "
+                           "before deciding.")])  # fmt: skip
 
 
 def _passing(found: Preview, distinct_from: Collection[int]) -> list[int]:

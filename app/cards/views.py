@@ -114,6 +114,7 @@ def _entry(
         form.fill((card or replaces).values if (card or replaces) else
                   account_values(account) if account else {})  # fmt: skip
         form.another.data = list(card.distinct_from) if card else []
+        form.version.data = str(account.version) if account is not None else ""
         return render_template("cards/entry.html", form=form, **page)
     ref, missing = _reference()
     if not form.validate_on_submit() or ref is None:
@@ -150,7 +151,8 @@ def _save(kind, values, form, ref, account, card, replaces, scan) -> PaperCard:
         return card
     return services.enter_card(db.session, kind, values, by=current_user.id, reference=ref,
                                account=account, distinct_from=chosen, scan=scan,
-                               replaces=replaces)  # fmt: skip
+                               replaces=replaces,
+                               account_version=form.version.data or "")  # fmt: skip
 
 
 def _scan(form: CardForm) -> tuple[Scan | None, list[str]]:
@@ -220,13 +222,15 @@ def scan(card_id: int):
 def validate(card_id: int):
     """A second person confirms the card: it reaches the base."""
     card = load_or_404(PaperCard, card_id, lock=True)
-    if not ValidateForm().validate_on_submit():
+    form = ValidateForm()
+    if not form.validate_on_submit():
         return _card_page(card, [_("The form expired: try again.")], 400)
     ref, missing = _reference()
     if ref is None:
         return _card_page(card, [missing or ""], 400)
     try:
-        services.validate_card(db.session, card, by=current_user.id, reference=ref)
+        services.validate_card(db.session, card, by=current_user.id, reference=ref,
+                               seen=form.seen.data or "")  # fmt: skip
     except services.CardError as exc:
         db.session.rollback()
         return _card_page(load_or_404(PaperCard, card_id), exc.messages, 409)
@@ -244,7 +248,8 @@ def refuse(card_id: int):
         errors = [e for field in form for e in field.errors] or [_("Try again.")]
         return _card_page(card, [str(e) for e in errors], 400)
     try:
-        services.refuse_card(db.session, card, by=current_user.id, reason=form.reason.data or "")
+        services.refuse_card(db.session, card, by=current_user.id, reason=form.reason.data or "",
+                             seen=form.seen.data or "")  # fmt: skip
     except services.CardError as exc:
         db.session.rollback()
         return _card_page(load_or_404(PaperCard, card_id), exc.messages, 409)

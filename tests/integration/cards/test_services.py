@@ -252,3 +252,21 @@ def test_an_edit_that_corrects_a_doubtful_value_settles_its_doubt_and_releases_t
     assert flags["email"] == (FlagStatus.OPEN, None)  # the card did not touch the e-mail
     assert (rossi.municipality, rossi.istat_code) == ("Bergamo", "016024")
     assert rossi.status == AccountStatus.READY
+
+
+def test_an_edit_saved_after_someone_changed_the_account_is_refused(
+    session, reference, typist, rossi
+) -> None:
+    """The form was filled with the account's values; someone renamed the account meanwhile:
+    saving would put the old name back as the typist's change, so it is refused."""
+    opened = str(rossi.version)
+    values = {**account_values(rossi), "email": "amministrazione@rossi.it"}
+    rossi.company_name = "ROSSI TRASPORTI E LOGISTICA"
+    session.flush()
+    with pytest.raises(CardError, match="changed this account since"):
+        enter_card(session, CardKind.EDIT, values, by=typist.id, reference=reference,
+                   account=rossi, account_version=opened)  # fmt: skip
+    card = enter_card(session, CardKind.EDIT, {**account_values(rossi), "email": "a@rossi.it"},
+                      by=typist.id, reference=reference, account=rossi,
+                      account_version=str(rossi.version))  # fmt: skip
+    assert card.baseline["company_name"] == "ROSSI TRASPORTI E LOGISTICA"

@@ -104,7 +104,8 @@ def test_a_card_is_typed_checked_saved_and_validated_by_another(
     assert scan.headers["X-Content-Type-Options"] == "nosniff"
     assert scan.headers["Content-Disposition"] == f'inline; filename="scheda-{card.id}.png"'
     token = csrf_token(client, f"/cards/{card.id}")
-    refused = client.post(f"/cards/{card.id}/validate", data={"csrf_token": token})
+    refused = client.post(f"/cards/{card.id}/validate",
+                          data={"csrf_token": token, "seen": card.digest})  # fmt: skip
     assert refused.status_code == 409 and card.status == CardStatus.PENDING
     auth.logout()
 
@@ -112,7 +113,9 @@ def test_a_card_is_typed_checked_saved_and_validated_by_another(
     page = client.get(f"/cards/{card.id}").get_data(as_text=True)
     assert 'data-testid="confirm"' in page and f"/cards/{card.id}/scan" in page
     token = csrf_token(client, f"/cards/{card.id}")
-    response = client.post(f"/cards/{card.id}/validate", data={"csrf_token": token})
+    assert f'name="seen" value="{card.digest}"' in page  # what the decision was taken on
+    response = client.post(f"/cards/{card.id}/validate",
+                           data={"csrf_token": token, "seen": card.digest})  # fmt: skip
     assert response.status_code == 302
     session.refresh(card)
     account = session.get(Account, card.account_id)
@@ -143,10 +146,11 @@ def test_refusing_needs_a_reason_and_a_refused_card_is_typed_again_prefilled(
     session.commit()
     auth.login(checker.username)
     token = csrf_token(client, f"/cards/{card.id}")
-    assert client.post(f"/cards/{card.id}/refuse", data={"csrf_token": token}).status_code == 400
-    response = client.post(
-        f"/cards/{card.id}/refuse", data={"csrf_token": token, "reason": "Non è <i>leggibile</i>"}
-    )
+    seen = card.digest
+    assert client.post(f"/cards/{card.id}/refuse",
+                       data={"csrf_token": token, "seen": seen}).status_code == 400  # fmt: skip
+    response = client.post(f"/cards/{card.id}/refuse", data={
+        "csrf_token": token, "reason": "Non è <i>leggibile</i>", "seen": seen})  # fmt: skip
     assert response.status_code == 302
     page = client.get(f"/cards/{card.id}").get_data(as_text=True)
     assert "Non è &lt;i&gt;leggibile&lt;/i&gt;" in page and "<i>leggibile" not in page
@@ -174,6 +178,8 @@ def test_the_privacy_page_offers_a_card_to_correct_the_account(client, auth, use
     assert f'href="/cards/edit/{rossi.key}"' in page
     edit = client.get(f"/cards/edit/{rossi.key}").get_data(as_text=True)
     assert 'value="ROSSI TRASPORTI"' in edit and 'value="Bergamo"' in edit
+    # The account's version as the form was filled: saving after a change is refused.
+    assert f'name="version" type="hidden" value="{rossi.version}"' in edit
 
 
 @pytest.mark.parametrize("role", [Role.AGENT, Role.SUPERVISOR])
@@ -209,3 +215,26 @@ def test_a_form_without_its_csrf_token_is_refused(client, session, auth, typist,
     assert client.post("/cards/new", data={"check": "1", **CARD}).status_code == 400
     session.refresh(card)
     assert card.status == CardStatus.PENDING
+
+
+def test_a_decision_on_a_card_corrected_since_it_was_opened_is_refused(
+    client, session, auth, typist, checker, municipalities
+) -> None:
+    """The checker reads the card; the typist corrects it meanwhile; Conferma would write
+    values nobody else has seen: refused, the card pending, its page shown again."""
+    from tests import factories
+
+    card = factories.paper_card(session, typist, values={"company_name": "Bianchi Srl"})
+    session.commit()
+    auth.login(checker.username)
+    token = csrf_token(client, f"/cards/{card.id}")
+    seen = card.digest
+    card.values = {"company_name": "Bianchi Srl", "vat_number": "02744110152"}  # corrected
+    session.commit()
+    for action, extra in (("validate", {}), ("refuse", {"reason": "illeggibile"})):
+        response = client.post(f"/cards/{card.id}/{action}",
+                               data={"csrf_token": token, "seen": seen, **extra})  # fmt: skip
+        assert response.status_code == 409, action
+        assert "corretta da quando" in response.get_data(as_text=True)
+    session.refresh(card)
+    assert card.status == CardStatus.PENDING and card.decided_by_id is None
