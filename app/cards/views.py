@@ -73,11 +73,15 @@ def index():
 
 @bp.route("/new", methods=["GET", "POST"])
 def new():
-    """A new company's card; ``?again=<id>`` types a refused card again, pre-filled."""
+    """A new company's card; ``?again=<id>`` types a refused card again, pre-filled (a
+    refused correction as a correction of the same account)."""
     again = request.args.get("again", type=int)
     replaces = load_or_404(PaperCard, again) if again else None
     if replaces is not None and replaces.status != CardStatus.REFUSED:
         abort(404)
+    if replaces is not None and replaces.kind == CardKind.EDIT and replaces.account is not None:
+        # A refused correction is typed again as a correction of its account (zone checked).
+        return _entry(CardKind.EDIT, account=_account(replaces.account.key), replaces=replaces)
     return _entry(CardKind.NEW, replaces=replaces)
 
 

@@ -238,3 +238,23 @@ def test_a_decision_on_a_card_corrected_since_it_was_opened_is_refused(
         assert "corretta da quando" in response.get_data(as_text=True)
     session.refresh(card)
     assert card.status == CardStatus.PENDING and card.decided_by_id is None
+
+
+def test_a_refused_correction_is_typed_again_as_a_correction(
+    client, session, auth, typist, checker, rossi
+) -> None:
+    from app.cards.fields import account_values
+    from app.cards.models import CardKind
+    from tests import factories
+
+    values = {**account_values(rossi), "email": "amministrazione@rossi.it"}
+    card = factories.paper_card(session, typist, kind=CardKind.EDIT, account_id=rossi.id,
+                                values=values, baseline=account_values(rossi),
+                                status=CardStatus.REFUSED, refusal_reason="illeggibile",
+                                decided_by_id=checker.id)  # fmt: skip
+    session.commit()
+    auth.login(typist.username)
+    again = client.get(f"/cards/new?again={card.id}").get_data(as_text=True)
+    assert "Correggi" in again and rossi.key in again  # the account's correction, not a new one
+    assert 'value="amministrazione@rossi.it"' in again
+    assert f'name="version" type="hidden" value="{rossi.version}"' in again
