@@ -132,19 +132,20 @@ def apply_to_accounts(session: Session, account_ids: Sequence[int]) -> Applied:
     now = utcnow()
     flagged = withdrawn = 0
     for chunk in _chunks(sorted(set(account_ids))):
-        flagged += session.execute(
-            sa.update(Account)
-            .where(Account.id.in_(chunk), Account.do_not_call.is_(False))
-            .values(do_not_call=True, updated_at=now, version=Account.version + 1)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        # Out of their queues (now ready), then out of reach: do-not-call.
+        # Out of their queues first (entries, then accounts: the claim's order of locks),
+        # now ready, then out of reach: do-not-call.
         for account_id in withdraw_accounts(session, chunk):
             account = session.get_one(Account, account_id)
             if account.status == S.READY:
                 account.status = check_transition(account.status, S.DO_NOT_CALL)
             withdrawn += 1
         session.flush()
+        flagged += session.execute(
+            sa.update(Account)
+            .where(Account.id.in_(chunk), Account.do_not_call.is_(False))
+            .values(do_not_call=True, updated_at=now, version=Account.version + 1)
+            .execution_options(synchronize_session=False)
+        ).rowcount
         _expire(session, Account, chunk)
     return Applied(accounts=len(set(account_ids)), flagged=flagged, withdrawn=withdrawn)
 

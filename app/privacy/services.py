@@ -175,11 +175,12 @@ def anonymise_account(
     first_time = account.anonymised_at is None
     removed = Removed()
     removed.add("rejections", _blank_rejections(session, account))  # while it has its values
+    # No agent is ever served a company without a number: out of its queues, ready; first,
+    # so that entries are locked before accounts, as the claim locks them.
+    removed.add("queue_entries_withdrawn", len(withdraw_accounts(session, ids)))
     for row in session.scalars(sa.select(Account).where(Account.id.in_(ids))):
         _scrub_account(row, removed, now)
     _scrub_children(session, ids, removed)
-    # No agent is ever served a company without a number: out of its queues, ready.
-    removed.add("queue_entries_withdrawn", len(withdraw_accounts(session, ids)))
     session.flush()
     if first_time or removed.anything:
         record(
