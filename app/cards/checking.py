@@ -11,7 +11,7 @@ inactive salesperson) is saved and becomes the account's doubt, as after an impo
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,10 +89,13 @@ def check_card(
     owners: Owners | None = None,
     *,
     keep_doubts: bool = True,
+    blocking: Collection[str] | None = None,
 ) -> Check:
     """Clean ``values`` (the card's fields as typed) as an import cleans a row.
     ``keep_doubts``: the doubts in ``DOUBTS_KEPT`` are saved (a new card); without it every
-    doubt blocks (an edit, whose applier refuses a doubtful value)."""
+    doubt blocks (an edit, whose applier refuses a doubtful value) or, with ``blocking``,
+    every doubt on those fields (an edit's changed fields: the others are not applied, so
+    their stored doubts are only shown)."""
     typed = {name: value for name, value in values.items() if value}
     too_long = [name for name, value in typed.items() if len(value) > MAX_VALUE_CHARS]
     record = make_record(1, {n: v for n, v in typed.items() if n not in too_long},
@@ -119,7 +122,8 @@ def check_card(
             flag.field, flag.value, flag.reason, _problem_text(flag.field, flag.reason)
         )
         kept = keep_doubts and flag.reason in DOUBTS_KEPT
-        (check.doubts if kept else check.errors).append(problem)
+        untouched = blocking is not None and flag.field not in blocking
+        (check.doubts if kept or untouched else check.errors).append(problem)
     check.cleaned = _shown(record, typed)
     return check
 

@@ -31,7 +31,7 @@ from app.cards.models import CardKind, CardStatus, PaperCard
 from app.cards.scans import Scan
 from app.cards.similar import Candidate, similar_accounts
 from app.columns import utcnow
-from app.external.applying import Applier
+from app.external.applying import GROUPS, Applier
 from app.imports.intake import upsert_accounts
 from app.imports.labels import import_field_label
 from app.imports.models import BatchStatus, DuplicatePair, ImportBatch, PairStatus, SourceKind
@@ -90,7 +90,9 @@ def preview(
     """What the card's values become, and which stored accounts they look like (never the
     account an edit corrects). An edit keeps no doubt: the applier refuses a doubtful value."""
     card_values = typed(values, kind)
-    check = check_card(card_values, reference, Owners.load(session), keep_doubts=kind == "new")
+    blocking = _blocking(card_values, account_values(account)) if account is not None else None
+    check = check_card(card_values, reference, Owners.load(session), keep_doubts=kind == "new",
+                       blocking=blocking)  # fmt: skip
     exclude = [account.id] if account is not None else []
     result = Preview(kind, check, similar_accounts(session, check.record, exclude=exclude))
     if account is not None:
@@ -176,7 +178,9 @@ def validate_card(
     page showed it (a page always sends it)."""
     _decidable(card, by, seen)
     kind = card.kind
-    found = check_card(card.values, reference, Owners.load(session), keep_doubts=kind == "new")
+    blocking = _blocking(card.values, card.baseline or {}) if kind == CardKind.EDIT else None
+    found = check_card(card.values, reference, Owners.load(session), keep_doubts=kind == "new",
+                       blocking=blocking)  # fmt: skip
     if not found.ok:
         raise CardError([*(p.text for p in found.errors), _(
             "The person who entered the card can correct it, or you can refuse it.")])  # fmt: skip
@@ -247,6 +251,13 @@ def _editable(account: Account | None) -> Account:
         raise CardError([_("This account was merged into another or anonymised: a card "
                            "cannot correct it.")])  # fmt: skip
     return account
+
+
+def _blocking(values: Mapping[str, str], baseline: Mapping[str, str]) -> set[str]:
+    """An edit's fields whose doubts block it: those it changes, with the values the
+    applier cleans together with them (``external.applying.GROUPS``)."""
+    fields = set(changed(values, baseline))
+    return fields | {name for group in GROUPS.values() if fields & set(group) for name in group}
 
 
 def _decidable(card: PaperCard, by: int, seen: str | None) -> None:

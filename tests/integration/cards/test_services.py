@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from app.accounts.models import Account, AccountFlag, FlagStatus
+from app.accounts.models import Account, AccountFlag, AccountPhone, FlagStatus, PhoneKind
 from app.accounts.status import AccountStatus
 from app.audit.models import AuditEntry
 from app.cards.fields import account_values
@@ -270,3 +270,22 @@ def test_an_edit_saved_after_someone_changed_the_account_is_refused(
                       by=typist.id, reference=reference, account=rossi,
                       account_version=str(rossi.version))  # fmt: skip
     assert card.baseline["company_name"] == "ROSSI TRASPORTI E LOGISTICA"
+
+
+def test_an_edit_is_not_blocked_by_a_doubtful_value_it_does_not_change(
+    session, reference, typist, checker, rossi
+) -> None:
+    """The account's stored second number is a nine-digit mobile (a doubt only a call can
+    settle); a card that corrects its e-mail is saved and applied, the number left alone. A
+    card that changes that number to another doubtful one is still blocked."""
+    rossi.phones.append(AccountPhone(raw="347 123456", kind=PhoneKind.MOBILE, position=1))
+    session.flush()
+    values = {**account_values(rossi), "email": "info@rossi.it"}
+    assert values["phone_2"] == "347 123456"  # pre-filled as stored
+    card = enter_card(session, CardKind.EDIT, values, by=typist.id, reference=reference,
+                      account=rossi)  # fmt: skip
+    validate_card(session, card, by=checker.id, reference=reference)
+    assert rossi.email == "info@rossi.it" and card.outcome == "applied"
+    with pytest.raises(CardError, match="nine-digit"):
+        enter_card(session, CardKind.EDIT, {**values, "phone_2": "347 654321"}, by=typist.id,
+                   reference=reference, account=rossi)  # fmt: skip
