@@ -53,6 +53,16 @@ def _reference() -> tuple[Reference | None, str | None]:
         return None, str(exc)
 
 
+def _card(card_id: int, *, lock: bool = False) -> PaperCard:
+    """The card of ``card_id``: 404 if none, 403 for a zoned staff member when it names an
+    account outside their zone (its values and scan are that account's)."""
+    return load_or_404(PaperCard, card_id, lock=lock, allowed=_card_in_zone)
+
+
+def _card_in_zone(card: PaperCard) -> bool:
+    return card.account is None or in_zone(current_user, zone_of(db.session, card.account))
+
+
 def _account(key: str) -> Account:
     """The account of ``key``: 404 if none, 403 outside a zoned staff member's zone (as its
     privacy page, which links here)."""
@@ -67,8 +77,9 @@ def _account(key: str) -> Account:
 @bp.route("/")
 def index():
     """The cards waiting for a second person (oldest first) and the latest decided."""
-    return render_template("cards/index.html", pending=services.pending_cards(db.session),
-                           decided=services.decided_cards(db.session))  # fmt: skip
+    pending = [c for c in services.pending_cards(db.session) if _card_in_zone(c)]
+    decided = [c for c in services.decided_cards(db.session) if _card_in_zone(c)]
+    return render_template("cards/index.html", pending=pending, decided=decided)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -76,7 +87,7 @@ def new():
     """A new company's card; ``?again=<id>`` types a refused card again, pre-filled (a
     refused correction as a correction of the same account)."""
     again = request.args.get("again", type=int)
-    replaces = load_or_404(PaperCard, again) if again else None
+    replaces = _card(again) if again else None
     if replaces is not None and replaces.status != CardStatus.REFUSED:
         abort(404)
     if replaces is not None and replaces.kind == CardKind.EDIT and replaces.account is not None:
@@ -94,7 +105,7 @@ def edit(key: str):
 @bp.route("/<int:card_id>/correct", methods=["GET", "POST"])
 def correct(card_id: int):
     """The person who entered a pending card corrects it."""
-    card = load_or_404(PaperCard, card_id, lock=request.method == "POST")
+    card = _card(card_id, lock=request.method == "POST")
     if card.status != CardStatus.PENDING or card.entered_by_id != current_user.id:
         flash(_("Only the person who entered a card can correct it, while it waits."), "error")
         return redirect(url_for(".card", card_id=card.id))
@@ -192,7 +203,7 @@ def similar():
 def card(card_id: int):
     """The card side by side with its scan: typed, cleaned, and for an edit the account's
     values now; the decision for a second person."""
-    return _card_page(load_or_404(PaperCard, card_id))
+    return _card_page(_card(card_id))
 
 
 def _card_page(card: PaperCard, errors: list[str] | None = None, status: int = 200):
@@ -212,7 +223,7 @@ def _card_page(card: PaperCard, errors: list[str] | None = None, status: int = 2
 @bp.route("/<int:card_id>/scan")
 def scan(card_id: int):
     """The scan, inline, with its own type (told by its bytes when it was sent)."""
-    card = load_or_404(PaperCard, card_id)
+    card = _card(card_id)
     data = services.scan_of(db.session, card)
     if data is None or card.scan_type is None:
         abort(404)
@@ -225,7 +236,7 @@ def scan(card_id: int):
 @bp.route("/<int:card_id>/validate", methods=["POST"])
 def validate(card_id: int):
     """A second person confirms the card: it reaches the base."""
-    card = load_or_404(PaperCard, card_id, lock=True)
+    card = _card(card_id, lock=True)
     form = ValidateForm()
     if not form.validate_on_submit():
         return _card_page(card, [_("The form expired: try again.")], 400)
@@ -237,7 +248,7 @@ def validate(card_id: int):
                                seen=form.seen.data or "")  # fmt: skip
     except services.CardError as exc:
         db.session.rollback()
-        return _card_page(load_or_404(PaperCard, card_id), exc.messages, 409)
+        return _card_page(_card(card_id), exc.messages, 409)
     db.session.commit()
     flash(_("Card validated: the account is in the base."), "success")
     return redirect(url_for(".card", card_id=card.id))
@@ -246,7 +257,7 @@ def validate(card_id: int):
 @bp.route("/<int:card_id>/refuse", methods=["POST"])
 def refuse(card_id: int):
     """A second person refuses the card, with the reason."""
-    card = load_or_404(PaperCard, card_id, lock=True)
+    card = _card(card_id, lock=True)
     form = RefuseForm()
     if not form.validate_on_submit():
         errors = [e for field in form for e in field.errors] or [_("Try again.")]
@@ -256,7 +267,7 @@ def refuse(card_id: int):
                              seen=form.seen.data or "")  # fmt: skip
     except services.CardError as exc:
         db.session.rollback()
-        return _card_page(load_or_404(PaperCard, card_id), exc.messages, 409)
+        return _card_page(_card(card_id), exc.messages, 409)
     db.session.commit()
     flash(_("Card refused: nothing was written to the base."), "success")
     return redirect(url_for(".card", card_id=card.id))

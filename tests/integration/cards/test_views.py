@@ -258,3 +258,32 @@ def test_a_refused_correction_is_typed_again_as_a_correction(
     assert "Correggi" in again and rossi.key in again  # the account's correction, not a new one
     assert 'value="amministrazione@rossi.it"' in again
     assert f'name="version" type="hidden" value="{rossi.version}"' in again
+
+
+def test_zoned_staff_cannot_open_a_card_about_an_account_of_another_zone(
+    client, session, auth, typist, rossi
+) -> None:
+    """Its values and scan are that account's: as the account's own pages, 403."""
+    from app.cards.fields import account_values
+    from app.cards.models import CardKind
+    from app.security import Role
+    from tests import factories
+
+    nord, sud = factories.zone(session, "NORD", "Nord"), factories.zone(session, "SUD", "Sud")
+    rossi.zone_id = nord.id
+    values = {**account_values(rossi), "email": "amministrazione@rossi.it"}
+    card = factories.paper_card(session, typist, kind=CardKind.EDIT, account_id=rossi.id,
+                                values=values, baseline=account_values(rossi))  # fmt: skip
+    factories.user(session, Role.STAFF, username="staff_sud", zone=sud)
+    session.commit()
+    auth.login("staff_sud")
+    for url in (f"/cards/{card.id}", f"/cards/{card.id}/scan"):
+        assert client.get(url).status_code == 403, url
+    token = csrf_token(client, "/cards/")
+    for action in ("validate", "refuse"):
+        response = client.post(
+            f"/cards/{card.id}/{action}",
+            data={"csrf_token": token, "seen": card.digest, "reason": "x"},
+        )
+        assert response.status_code == 403, action
+    assert f"/cards/{card.id}" not in client.get("/cards/").get_data(as_text=True)
