@@ -229,7 +229,15 @@ def _apply_chunk(
     if not rows:
         return
     keys = [cells[KEY].upper() for _number, cells in rows]
-    query = sa.select(Account).where(Account.key.in_(keys)).options(selectinload(Account.phones))
+    # Held from the read (in one order): a desk that moves an account meanwhile waits, so
+    # the file never fails on a version changed under it.
+    query = (
+        sa.select(Account)
+        .where(Account.key.in_(keys))
+        .order_by(Account.id)
+        .with_for_update(of=Account)
+        .options(selectinload(Account.phones))
+    )
     accounts = {a.key: a for a in session.scalars(query)}
     applier.load_doubts([a.id for a in accounts.values()])
     for number, cells in rows:
