@@ -45,9 +45,9 @@ def read_scan(data: bytes, filename: str | None) -> Scan:
     if len(data) > MAX_SCAN_BYTES:
         raise ScanRefused(
             _(
-                "The scan is too large (%(size)s MB): at most %(limit)s MB. Scan the card "
+                # The upload is read only one byte past the limit: its size is not known.
+                "The scan is larger than %(limit)s MB, the most a card takes. Scan the card "
                 "again at a lower resolution.",
-                size=f"{len(data) / 1024 / 1024:.1f}",
                 limit=MAX_SCAN_BYTES // 1024 // 1024,
             )
         )
