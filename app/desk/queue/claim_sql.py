@@ -145,7 +145,8 @@ def _held() -> sa.Select:
 
 
 def _candidates(callbacks: bool) -> tuple[sa.Alias, sa.Select]:
-    """Waiting entries (callbacks or not) whose account may be called now, locked."""
+    """Waiting entries (callbacks or not) whose account may be called now, locked with
+    their account."""
     q = QE.alias("callback" if callbacks else "waiting")
     account = AC.alias(f"{q.name}_account")
     return q, (
@@ -161,7 +162,9 @@ def _candidates(callbacks: bool) -> tuple[sa.Alias, sa.Select]:
             sa.not_(_listed(account)),
         )
         .limit(1)
-        .with_for_update(of=q, skip_locked=True)
+        # Both rows: an account another transaction holds (an import, an external return,
+        # a do-not-call load writing it) is passed over, not waited for.
+        .with_for_update(of=(q, account), skip_locked=True)
     )
 
 

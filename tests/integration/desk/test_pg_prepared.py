@@ -43,7 +43,7 @@ def test_each_call_converts_its_values_as_sqlalchemy_would() -> None:
 
 def test_the_claim_renders_for_postgresql() -> None:
     statement = Prepared(_claim_statements(True)[0], postgresql.psycopg.dialect(), CLAIM_PARAMS)
-    assert "FOR UPDATE OF waiting SKIP LOCKED" in statement.sql
+    assert "FOR UPDATE OF waiting, waiting_account SKIP LOCKED" in statement.sql
     assert set(CLAIM_PARAMS) <= set(statement.processors)
 
 

@@ -117,3 +117,20 @@ def test_concurrent_claims_never_share_an_entry(pg_engine, committed_queue) -> N
             sa.select(QueueEntry.state).where(QueueEntry.campaign_id == campaign_id)
         ).all()
     assert set(states) == {QueueState.DONE}
+
+
+def test_a_claim_passes_over_an_account_another_transaction_holds(
+    pg_engine, committed_queue
+) -> None:
+    """An import or an external company's return holds the accounts it writes until its
+    one transaction ends (minutes for a big file): the agent is served the next account at
+    once, never left waiting on the held one."""
+    campaign_id, agent_ids, account_ids = committed_queue
+    first = min(account_ids)  # the oldest entry: the one the claim would serve
+    with Session(pg_engine) as holder, Session(pg_engine) as desk:
+        holder.execute(sa.select(Account.id).where(Account.id == first).with_for_update())
+        desk.execute(sa.text("SET LOCAL lock_timeout = '2s'"))  # a wait fails, not hangs
+        entry = claim_next(desk, desk.get_one(Campaign, campaign_id), agent_ids[0], now=NOW)
+        assert entry is not None and entry.account_id != first
+        desk.commit()
+        holder.rollback()
