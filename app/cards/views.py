@@ -4,6 +4,8 @@ accounts, validate or refuse someone else's card, the counts per person and day.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import (
     Blueprint,
     Response,
@@ -243,15 +245,12 @@ def validate(card_id: int):
     ref, missing = _reference()
     if ref is None:
         return _card_page(card, [missing or ""], 400)
-    try:
-        services.validate_card(db.session, card, by=current_user.id, reference=ref,
-                               seen=form.seen.data or "")  # fmt: skip
-    except services.CardError as exc:
-        db.session.rollback()
-        return _card_page(_card(card_id), exc.messages, 409)
-    db.session.commit()
-    flash(_("Card validated: the account is in the base."), "success")
-    return redirect(url_for(".card", card_id=card.id))
+    return _decided(
+        card,
+        lambda: services.validate_card(db.session, card, by=current_user.id, reference=ref,
+                                       seen=form.seen.data or ""),
+        _("Card validated: the account is in the base."),
+    )  # fmt: skip
 
 
 @bp.route("/<int:card_id>/refuse", methods=["POST"])
@@ -262,15 +261,25 @@ def refuse(card_id: int):
     if not form.validate_on_submit():
         errors = [e for field in form for e in field.errors] or [_("Try again.")]
         return _card_page(card, [str(e) for e in errors], 400)
+    return _decided(
+        card,
+        lambda: services.refuse_card(db.session, card, by=current_user.id,
+                                     reason=form.reason.data or "", seen=form.seen.data or ""),
+        _("Card refused: nothing was written to the base."),
+    )  # fmt: skip
+
+
+def _decided(card: PaperCard, decide: Callable[[], None], done: str):
+    """Run a decision and commit it, or show the card again with why it was refused."""
+    card_id = card.id
     try:
-        services.refuse_card(db.session, card, by=current_user.id, reason=form.reason.data or "",
-                             seen=form.seen.data or "")  # fmt: skip
+        decide()
     except services.CardError as exc:
         db.session.rollback()
         return _card_page(_card(card_id), exc.messages, 409)
     db.session.commit()
-    flash(_("Card refused: nothing was written to the base."), "success")
-    return redirect(url_for(".card", card_id=card.id))
+    flash(done, "success")
+    return redirect(url_for(".card", card_id=card_id))
 
 
 @bp.route("/counts")

@@ -13,8 +13,10 @@ from playwright.sync_api import expect
 from app.accounts.models import Contact, FleetLine, Opportunity
 from app.extensions import db
 from app.imports.models import ImportMapping, SourceKind
-from tests import factories
-from tests.browser.test_import import reference  # noqa: F401 - the municipalities, loaded
+from tests.browser.test_import import (
+    reference,  # noqa: F401 - the municipalities, loaded
+    upload_as_staff,
+)
 
 pytestmark = pytest.mark.browser
 HEADERS = ["RAGIONE SOCIALE", "INDIRIZZO", "CAP", "COMUNE", "PROV", "TELEFONO", "REFERENTE",
@@ -42,14 +44,7 @@ def test_staff_import_earlier_results_and_the_answers_land(page, live_app, refer
         db.session.commit()
     path.write_text("\r\n".join([";".join(HEADERS), *rows]) + "\r\n", encoding="utf-8-sig")
 
-    page.goto("/login")
-    page.get_by_label("Nome utente").fill("staff")
-    page.get_by_label("Password").fill(factories.PASSWORD)
-    page.keyboard.press("Enter")
-    page.get_by_role("link", name="Importazioni").click()
-    page.get_by_label("File (CSV, XLSX o ODS)").set_input_files(str(path))
-    page.get_by_label("Tipo di file").select_option("customer_base")
-    page.get_by_role("button", name="Leggi il file").click()
+    upload_as_staff(page, path)
 
     expect(page.get_by_role("heading", name=f"Colonne di risultati-{tag}.csv")).to_be_visible()
     for header, field in SUGGESTED.items():

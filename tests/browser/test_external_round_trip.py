@@ -22,6 +22,7 @@ from app.imports.models import FieldChange
 from tests import factories
 from tests.browser.conftest import screenshot
 from tests.browser.test_import import reference  # noqa: F401 - the municipalities, loaded
+from tests.browser.test_injection import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -90,11 +91,7 @@ def test_staff_send_a_segment_out_and_apply_the_company_s_file(
     zone_world,
     tmp_path,
 ) -> None:
-    page.goto("/login")
-    page.get_by_label("Nome utente").fill("staff")
-    page.get_by_label("Password").fill(factories.PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_url(lambda url: "/login" not in url)
+    sign_in(page, "staff")
     page.goto("/external/")
     page.get_by_label("Zone", exact=True).select_option(label=zone_world["zone"])
     page.get_by_label("Stato", exact=True).select_option(["ready", "queued"])

@@ -12,7 +12,7 @@ from app.extensions import db
 from app.territory.models import Municipality
 from app.territory.municipalities import BUNDLED_REFERENCE_DATE, bundled_municipalities
 from app.territory.services import load_municipalities
-from tests import factories
+from tests.browser.test_injection import sign_in
 
 pytestmark = pytest.mark.browser
 ROWS = 4000  # enough for the progress bar to be seen moving
@@ -35,14 +35,7 @@ def test_staff_import_a_file_and_read_the_report(page, reference, tmp_path) -> N
     path = tmp_path / f"clienti-{tag}.csv"
     path.write_text("\r\n".join(lines) + "\r\n", encoding="cp1252")
 
-    page.goto("/login")
-    page.get_by_label("Nome utente").fill("staff")
-    page.get_by_label("Password").fill(factories.PASSWORD)
-    page.keyboard.press("Enter")
-    page.get_by_role("link", name="Importazioni").click()
-    page.get_by_label("File (CSV, XLSX o ODS)").set_input_files(str(path))
-    page.get_by_label("Tipo di file").select_option("customer_base")
-    page.get_by_role("button", name="Leggi il file").click()
+    upload_as_staff(page, path)
 
     # The columns page: the file's first rows and the suggested fields.
     expect(page.get_by_role("heading", name=f"Colonne di clienti-{tag}.csv")).to_be_visible()
@@ -62,3 +55,12 @@ def test_staff_import_a_file_and_read_the_report(page, reference, tmp_path) -> N
     with page.expect_download() as download:
         page.get_by_role("link", name="Scarica tutte le righe scartate (CSV)").click()
     assert "Via Po 1" in download.value.path().read_text(encoding="utf-8-sig")
+
+
+def upload_as_staff(page, path) -> None:
+    """Staff sign in and send ``path`` as a customer base: the columns page comes next."""
+    sign_in(page, "staff")
+    page.get_by_role("link", name="Importazioni").click()
+    page.get_by_label("File (CSV, XLSX o ODS)").set_input_files(str(path))
+    page.get_by_label("Tipo di file").select_option("customer_base")
+    page.get_by_role("button", name="Leggi il file").click()
